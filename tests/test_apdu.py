@@ -1,0 +1,116 @@
+"""Command and Response: every ISO 7816-4 case both ways, strict decoding, round trips."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cardwire.apdu import Command, Response
+from cardwire.errors import DecodeError, UsageError
+
+# (hex on the wire, cla, ins, p1, p2, data hex, ne, case)
+CASES = [
+    ("00A40000", 0x00, 0xA4, 0, 0, "", 0, "1"),
+    ("00B0000000", 0x00, 0xB0, 0, 0, "", 256, "2S"),
+    ("00B0000010", 0x00, 0xB0, 0, 0, "", 16, "2S"),
+    ("00A4040C07A0000002471001", 0x00, 0xA4, 4, 0x0C, "A0000002471001", 0, "3S"),
+    ("00A4040007A000000247100100", 0x00, 0xA4, 4, 0, "A0000002471001", 256, "4S"),
+    ("00B00000000000", 0x00, 0xB0, 0, 0, "", 65536, "2E"),
+    ("00B00000000101", 0x00, 0xB0, 0, 0, "", 257, "2E"),
+    ("00D60000000100" + "00" * 0x100, 0x00, 0xD6, 0, 0, "00" * 0x100, 0, "3E"),
+    ("00D6000000010" + "0" + "11" * 0x100 + "0000", 0, 0xD6, 0, 0, "11" * 0x100, 65536, "4E"),
+    # ICAO Doc 9303 Part 11, Appendix D.4: protected SELECT EF.COM (case 4S with Le 00)
+    (
+        "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800",
+        0x0C, 0xA4, 0x02, 0x0C,
+        "8709016375432908C044F68E08BF8B92D635FF24F8",
+        256, "4S",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("wire", "cla", "ins", "p1", "p2", "data", "ne", "case"), CASES)
+def test_cases_both_ways(
+    wire: str, cla: int, ins: int, p1: int, p2: int, data: str, ne: int, case: str
+) -> None:
+    raw = bytes.fromhex(wire)
+    cmd = Command.decode(raw)
+    assert (cmd.cla, cmd.ins, cmd.p1, cmd.p2) == (cla, ins, p1, p2)
+    assert cmd.data == bytes.fromhex(data)
+    assert cmd.ne == ne
+    assert cmd.case == case
+    assert cmd.encode() == raw
+
+
+def test_short_extended_forced() -> None:
+    cmd = Command(0x00, 0xB0, ne=16, extended=True)
+    assert cmd.encode().hex().upper() == "00B00000000010"
+    assert Command.decode(cmd.encode()) == cmd
+
+
+BAD = [
+    ("", "header"),
+    ("00A400", "header"),
+    ("00A4000000", None),  # valid case 2S, checked below
+    ("00A4000000AA", "neither Lc nor Le"),
+    ("00A4000002AA", "announces more data"),
+    ("00A4000001AABBCC", "trailing"),
+    ("00A40000000000AA", "Lc=0"),
+    ("00A4000000000301", "announces more data"),
+    ("00A4000000000101AA", "Le must be two bytes"),
+    ("00A4000000000101AABBCC", "trailing"),
+]
+
+
+@pytest.mark.parametrize(("wire", "problem"), [b for b in BAD if b[1]])
+def test_strict_decoding(wire: str, problem: str) -> None:
+    with pytest.raises(DecodeError, match=problem) as info:
+        Command.decode(bytes.fromhex(wire))
+    assert isinstance(info.value, ValueError)
+
+
+def test_impossible_commands_are_usage_errors() -> None:
+    with pytest.raises(UsageError):
+        Command(0x100, 0xA4)
+    with pytest.raises(UsageError):
+        Command(0, 0xA4, data=b"\x00" * 65536)
+    with pytest.raises(UsageError):
+        Command(0, 0xB0, ne=65537)
+    with pytest.raises(UsageError):
+        Command(0, 0xB0, extended=True)
+    with pytest.raises(UsageError):
+        Command(0, 0xB0, ne=257, extended=False)
+
+
+def test_response() -> None:
+    r = Response.decode(bytes.fromhex("01029000"))
+    assert (r.data, r.sw, r.sw1, r.sw2, r.ok) == (b"\x01\x02", 0x9000, 0x90, 0x00, True)
+    assert r.encode() == bytes.fromhex("01029000")
+    with pytest.raises(DecodeError):
+        Response.decode(b"\x90")
+
+
+commands = st.builds(
+    Command,
+    cla=st.integers(0, 255),
+    ins=st.integers(0, 255),
+    p1=st.integers(0, 255),
+    p2=st.integers(0, 255),
+    data=st.binary(max_size=600),
+    ne=st.integers(0, 65536),
+)
+
+
+@given(commands)
+def test_roundtrip(cmd: Command) -> None:
+    assert Command.decode(cmd.encode()) == cmd
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_decode_or_decode_error(raw: bytes) -> None:
+    try:
+        cmd = Command.decode(raw)
+    except DecodeError:
+        return
+    assert cmd.encode() == raw
