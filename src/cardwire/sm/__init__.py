@@ -1,0 +1,1 @@
+"""Secure messaging: one sans-IO codec per protocol, host and card side together."""
