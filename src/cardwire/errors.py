@@ -64,9 +64,19 @@ class StatusError(CardwireError):
 
 
 class SecureChannelError(CardwireError):
-    """A secure-messaging check failed or the secure session has ended."""
+    """A secure-messaging check failed or the secure session has ended.
+
+    ``card_sw`` is the status word a card answers when it detects this error itself
+    (ISO 7816-4 5.6: 6988 "incorrect secure messaging data objects" by default).
+    """
 
     exit_code = 1
+    card_sw: int = 0x6988
+
+    def __init__(self, message: str, card_sw: int | None = None) -> None:
+        super().__init__(message)
+        if card_sw is not None:
+            self.card_sw = card_sw
 
 
 class MacError(SecureChannelError):

@@ -1,0 +1,134 @@
+"""The contract between the simulated card's OS and its applets.
+
+The card OS (``cardwire.sim.os``) owns the logical channels, routes each command by the channel
+number in CLA, handles SELECT by AID, command chaining, GET RESPONSE and the secure-messaging
+session held on a channel. Applets see one reassembled, unwrapped command at a time.
+
+Processing order on the card for one command APDU (mirror of the host's layer stack):
+
+1. GET RESPONSE for pending response data on that channel is served by the OS.
+2. If the channel holds a secure session that handles this command
+   (``ctx.secure_session.handles(command)``), the OS unwraps it; a ``SecureChannelError`` ends
+   the session and is answered with its ``card_sw``, unprotected.
+3. Command chaining (CLA b5) is reassembled by the OS; the applet sees the whole command.
+4. The applet's ``process`` runs. It raises :class:`CardStatus` to answer an error status word.
+5. If step 2 unwrapped the command and the session is still active, the response is wrapped.
+6. Response data longer than Ne (or than 256 for a short command) is served with 61xx.
+
+Applets keep per-channel state in the object ``new_channel_state()`` returns (current DF/EF,
+record pointer, security status...). Card-wide data that must survive a power cycle (files, PIN
+counters, keys) lives in the applet and is exported with ``export_state()``; every change is made
+durable with ``ctx.card.commit()`` before the response is returned (and, for PIN retry counters,
+*before* the comparison, ISO 7816-4 and common practice against tearing attacks).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cardwire.apdu import Command, Response
+
+
+class CardStatus(Exception):  # a control-flow signal inside the card, not a cardwire error
+    """Raised inside the simulated card to answer a status word (never escapes ``process``)."""
+
+    def __init__(self, sw: int, data: bytes = b"") -> None:
+        super().__init__(f"{sw:04X}")
+        self.sw = sw
+        self.data = data
+
+
+class CardSession(Protocol):
+    """A card-side secure session as the OS sees it (see cardwire.sm.base.CardSecureSession)."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def handles(self, command: Command) -> bool:
+        """Whether this command is meant to be unwrapped by this session (e.g. CLA SM bits)."""
+        ...
+
+    def unwrap(self, command: Command) -> Command: ...
+
+    def wrap(self, response: Response) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+class CardServices(Protocol):
+    """Card-wide services an applet may use."""
+
+    def random(self, n: int) -> bytes:
+        """``n`` bytes from the card's random generator (seedable in tests)."""
+        ...
+
+    def commit(self) -> None:
+        """Make every change so far durable (atomic write of the card state file, if any)."""
+        ...
+
+    @property
+    def terminated(self) -> bool:
+        """True once TERMINATE CARD USAGE has run (ISO 7816-9)."""
+        ...
+
+    def terminate(self) -> None:
+        """Move the card to its terminated life-cycle state and commit."""
+        ...
+
+
+@dataclass(eq=False)
+class ChannelContext:
+    """What one logical channel holds: the selected applet, its per-channel state, and the
+    secure session established on this channel (ISO 7816-4 5.1.1.2: each channel has its own
+    current application, files and security status)."""
+
+    channel: int
+    card: CardServices
+    applet: Applet | None = None
+    state: Any = None
+    secure_session: CardSession | None = None
+    # Set by the OS for the command being processed: True when it arrived protected and was
+    # unwrapped by ``secure_session``. Applets use it for "secure messaging required" rules.
+    secured: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def end_secure_session(self) -> None:
+        """End the secure session held on this channel, if any."""
+        if self.secure_session is not None:
+            self.secure_session.close()
+            self.secure_session = None
+
+
+class Applet(ABC):
+    """An application on the simulated card."""
+
+    #: Application identifier (ISO 7816-4 8.2.1.2), 5 to 16 bytes.
+    aid: bytes
+    #: Whether the applet may be selected on several channels at once (else 6985 on the second).
+    multiselectable: bool = True
+
+    @abstractmethod
+    def new_channel_state(self) -> Any:
+        """Fresh per-channel state for a channel that selects this applet."""
+
+    @abstractmethod
+    def select(self, ctx: ChannelContext, command: Command) -> Response:
+        """The applet was selected by AID on ``ctx``'s channel; answer the SELECT (FCI or none)."""
+
+    def deselect(self, ctx: ChannelContext) -> None:  # noqa: B027 - optional hook
+        """The applet is being deselected on ``ctx``'s channel (the OS ends the secure session)."""
+
+    @abstractmethod
+    def process(self, ctx: ChannelContext, command: Command) -> Response:
+        """Process one whole, plain command. Raise :class:`CardStatus` for error answers."""
+
+    @abstractmethod
+    def export_state(self) -> dict[str, Any]:
+        """JSON-serialisable card-wide state (restored by the applet's factory)."""
+
+
+AppletFactory = Callable[[dict[str, Any]], Applet]
+"""Builds an applet from its profile section (configuration merged with saved state)."""
