@@ -5,7 +5,17 @@ Each ``*_cmd`` module registers its commands on the groups defined in ``cardwire
 
 from __future__ import annotations
 
-from cardwire.cli import decode_cmd  # noqa: F401  (registers commands)
+import cardwire.cli.readers_cmd
+import cardwire.cli.sim_serve_cmd  # noqa: F401  (registers commands)
+from cardwire.cli import (  # noqa: F401  (registers commands)
+    decode_cmd,
+    decode_tlv_cmd,
+    demo_cmd,
+    send_cmd,
+    shell_cmd,
+    sim_cmd,
+    sm_cmd,
+)
 from cardwire.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,605 @@
+"""Answer-to-Reset (ISO/IEC 7816-3:2006 section 8) and its historical bytes (ISO/IEC 7816-4).
+
+``TS T0 {TAi TBi TCi TDi} T1..TK [TCK]``:
+
+- TS ``3B`` direct convention, ``3F`` inverse convention (8.1).
+- T0: b8-b5 say which of TA1 TB1 TC1 TD1 follow, b4-b1 = K, the number of historical bytes.
+- TDi: b8-b5 say which of TA(i+1)..TD(i+1) follow, b4-b1 = the protocol T that the next group
+  is about. Without TD1 only T=0 is offered (8.2.3).
+- TCK is present unless only T=0 is offered; the XOR of T0 .. TCK is 00 (8.2.5).
+- At most 32 bytes follow TS (8.2.1).
+
+:meth:`Atr.parse` is strict about this structure. The historical bytes are decoded on request
+(:attr:`Atr.historical_info`): a malformed COMPACT-TLV there is reported in
+``HistoricalBytes.problem``, not raised, because it does not stop anyone from using the card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cardwire.errors import DecodeError, UsageError
+from cardwire.hexutil import to_hex
+from cardwire.tlv import CompactTlv, parse_compact
+
+TS_DIRECT = 0x3B  # ISO/IEC 7816-3:2006 8.1
+TS_INVERSE = 0x3F
+MAX_ATR_LENGTH = 33  # ISO/IEC 7816-3:2006 8.2.1: TS and at most 32 characters
+MAX_HISTORICAL = 15
+
+# ISO/IEC 7816-3:2006 8.3, table 7: Fi and f(max) in MHz from the high nibble of TA1
+FI_TABLE: dict[int, tuple[int, float]] = {
+    0x0: (372, 4.0),
+    0x1: (372, 5.0),
+    0x2: (558, 6.0),
+    0x3: (744, 8.0),
+    0x4: (1116, 12.0),
+    0x5: (1488, 16.0),
+    0x6: (1860, 20.0),
+    0x9: (512, 5.0),
+    0xA: (768, 7.5),
+    0xB: (1024, 10.0),
+    0xC: (1536, 15.0),
+    0xD: (2048, 20.0),
+}
+# ISO/IEC 7816-3:2006 8.3, table 8: Di from the low nibble of TA1
+DI_TABLE: dict[int, int] = {
+    0x1: 1,
+    0x2: 2,
+    0x3: 4,
+    0x4: 8,
+    0x5: 16,
+    0x6: 32,
+    0x7: 64,
+    0x8: 12,
+    0x9: 20,
+}
+DEFAULT_TA1 = 0x11  # ISO/IEC 7816-3:2006 8.3: Fi=372, Di=1 when TA1 is absent
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceBytes:
+    """Group i of interface bytes: TAi TBi TCi TDi (``None`` when absent).
+
+    ``protocol`` is the T announced by TD(i-1), the byte that introduced this group (``None``
+    for group 1, introduced by T0). Groups 1 and 2 are global (except TC2, for T=0); from group 3
+    on the bytes are specific to ``protocol``, or global when it is 15 (ISO/IEC 7816-3 8.2.3).
+    """
+
+    index: int
+    protocol: int | None
+    ta: int | None = None
+    tb: int | None = None
+    tc: int | None = None
+    td: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """Hex bytes (or null) per position."""
+
+        def h(value: int | None) -> str | None:
+            return None if value is None else f"{value:02X}"
+
+        return {
+            "group": self.index,
+            "protocol": self.protocol,
+            "ta": h(self.ta),
+            "tb": h(self.tb),
+            "tc": h(self.tc),
+            "td": h(self.td),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpecificMode:
+    """TA2 (ISO/IEC 7816-3:2006 8.3): the card runs in specific mode with ``protocol``."""
+
+    protocol: int  # b4-b1
+    can_change: bool  # b8 = 0: able to change to negotiable mode
+    implicit_parameters: bool  # b5 = 1: Fi/Di are implicit, not those of TA1
+
+    @classmethod
+    def from_byte(cls, ta2: int) -> SpecificMode:
+        """Decode TA2."""
+        return cls(ta2 & 0x0F, not ta2 & 0x80, bool(ta2 & 0x10))
+
+
+_ASSIGNMENT = {
+    0b00: "none",
+    0b01: "interface-device",
+    0b10: "card",
+    0b11: "card-and-interface-device",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardCapabilities:
+    """COMPACT-TLV tag 7 (ISO/IEC 7816-4:2005 8.1.1.2.7): up to three software function bytes."""
+
+    raw: bytes
+
+    @property
+    def selection_methods(self) -> int | None:
+        """First byte: DF selection by full/partial name, path, FID, implicit; SFI, records."""
+        return self.raw[0] if len(self.raw) >= 1 else None
+
+    @property
+    def data_coding(self) -> int | None:
+        """Second byte: data coding byte (write behaviour, 'FF' tags, data unit size)."""
+        return self.raw[1] if len(self.raw) >= 2 else None
+
+    @property
+    def third_byte(self) -> int | None:
+        """Third byte: chaining, length fields, logical channels (ISO/IEC 7816-4:2020 table 119)."""
+        return self.raw[2] if len(self.raw) >= 3 else None
+
+    @property
+    def command_chaining(self) -> bool:
+        """Third byte b8."""
+        return self.third_byte is not None and bool(self.third_byte & 0x80)
+
+    @property
+    def extended_length(self) -> bool:
+        """Third byte b7: extended Lc and Le fields supported."""
+        return self.third_byte is not None and bool(self.third_byte & 0x40)
+
+    @property
+    def extended_length_info(self) -> bool:
+        """Third byte b6: extended length information in EF.ATR/INFO."""
+        return self.third_byte is not None and bool(self.third_byte & 0x20)
+
+    @property
+    def channel_assignment(self) -> str | None:
+        """Third byte b5-b4: who assigns logical channel numbers (b5 card, b4 interface)."""
+        if self.third_byte is None:
+            return None
+        return _ASSIGNMENT[self.third_byte >> 3 & 0b11]
+
+    @property
+    def max_logical_channels(self) -> int | None:
+        """Third byte b3-b1 + 1 (8 means "eight or more"); 1 when b5-b4 say no channels."""
+        third = self.third_byte
+        if third is None:
+            return None
+        if not third & 0b11000:  # ISO/IEC 7816-4:2020 table 119: b5-b4 = 00, no logical channel
+            return 1
+        return (third & 0b111) + 1
+
+    def to_json(self) -> dict[str, object]:
+        """The raw bytes and the decoded third byte."""
+        return {
+            "raw": to_hex(self.raw),
+            "selection_methods": _hex_or_none(self.selection_methods),
+            "data_coding": _hex_or_none(self.data_coding),
+            "command_chaining": self.command_chaining,
+            "extended_length": self.extended_length,
+            "extended_length_info": self.extended_length_info,
+            "channel_assignment": self.channel_assignment,
+            "max_logical_channels": self.max_logical_channels,
+        }
+
+
+def _hex_or_none(value: int | None) -> str | None:
+    return None if value is None else f"{value:02X}"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricalBytes:
+    """Decoded historical bytes (ISO/IEC 7816-4:2005 8.1.1).
+
+    ``category``: the first byte. ``00``: COMPACT-TLV objects, then a 3-byte status indicator
+    (LCS, SW1-SW2) not in TLV form; ``80``: COMPACT-TLV objects only (status, if any, as tag 8);
+    ``10``: the next byte is a DIR data reference; ``81``-``8F`` RFU; anything else proprietary.
+    """
+
+    raw: bytes
+    objects: tuple[CompactTlv, ...] = ()
+    status: bytes | None = None  # LCS, SW1-SW2, or both, as the card gave them
+    dir_reference: int | None = None
+    problem: str | None = None
+
+    @property
+    def category(self) -> int | None:
+        """The category indicator byte, ``None`` when there are no historical bytes."""
+        return self.raw[0] if self.raw else None
+
+    @property
+    def format(self) -> str:
+        """``none``, ``status-at-end``, ``dir-reference``, ``compact-tlv``, ``rfu`` or
+        ``proprietary`` (from the category indicator)."""
+        return _category_format(self.category)
+
+    def find(self, tag: int) -> CompactTlv | None:
+        """The first COMPACT-TLV object with this tag nibble."""
+        return next((obj for obj in self.objects if obj.tag == tag), None)
+
+    @property
+    def card_capabilities(self) -> CardCapabilities | None:
+        """Tag 7, when present."""
+        obj = self.find(0x7)
+        return None if obj is None or not obj.value else CardCapabilities(obj.value)
+
+    @property
+    def card_service_data(self) -> int | None:
+        """Tag 3 (one byte), when present."""
+        obj = self.find(0x3)
+        return obj.value[0] if obj is not None and obj.value else None
+
+    @property
+    def lifecycle_status(self) -> int | None:
+        """LCS byte of the status indicator (3-byte or 1-byte form)."""
+        if self.status is None or len(self.status) == 2:
+            return None
+        return self.status[0]
+
+    @property
+    def sw(self) -> int | None:
+        """SW1-SW2 of the status indicator (3-byte or 2-byte form)."""
+        if self.status is None or len(self.status) < 2:
+            return None
+        return int.from_bytes(self.status[-2:], "big")
+
+    def to_json(self) -> dict[str, object]:
+        """Category, objects, status, problem; card capabilities decoded."""
+        caps = self.card_capabilities
+        return {
+            "bytes": to_hex(self.raw),
+            "category": _hex_or_none(self.category),
+            "format": self.format,
+            "objects": [
+                {"tag": f"{obj.tag:X}", "name": obj.name, "value": to_hex(obj.value)}
+                for obj in self.objects
+            ],
+            "card_service_data": _hex_or_none(self.card_service_data),
+            "card_capabilities": None if caps is None else caps.to_json(),
+            "dir_reference": _hex_or_none(self.dir_reference),
+            "status": None if self.status is None else to_hex(self.status),
+            "problem": self.problem,
+        }
+
+
+def _category_format(category: int | None) -> str:
+    # ISO/IEC 7816-4:2005 8.1.1.1, table 82: coding of the category indicator
+    if category is None:
+        return "none"
+    if category == 0x00:
+        return "status-at-end"
+    if category == 0x10:
+        return "dir-reference"
+    if category == 0x80:
+        return "compact-tlv"
+    if 0x81 <= category <= 0x8F:
+        return "rfu"
+    return "proprietary"
+
+
+def _status_of(objects: tuple[CompactTlv, ...]) -> bytes | None:
+    # ISO/IEC 7816-4:2005 8.1.1.3: status indicator tag 8, length 1 (LCS), 2 (SW) or 3 (both)
+    found = next((obj for obj in objects if obj.tag == 0x8), None)
+    return None if found is None else found.value
+
+
+def decode_historical(raw: bytes) -> HistoricalBytes:
+    """Decode historical bytes; never raises for any input (problems go to ``problem``)."""
+    raw = bytes(raw)
+    category = raw[0] if raw else None
+    body = raw[1:]
+    try:
+        if category == 0x80:
+            objects = parse_compact(body)
+            return HistoricalBytes(raw, objects, status=_status_of(objects))
+        if category == 0x00:
+            if len(body) < 3:
+                return HistoricalBytes(raw, problem="category 00 needs a 3-byte status indicator")
+            return HistoricalBytes(raw, parse_compact(body[:-3]), status=body[-3:])
+        if category == 0x10:
+            if not body:
+                return HistoricalBytes(raw, problem="category 10 needs a DIR data reference byte")
+            return HistoricalBytes(raw, dir_reference=body[0])
+    except DecodeError as exc:
+        # offsets in the problem count from the first historical byte
+        offset = None if exc.offset is None else exc.offset + 1
+        text = exc.problem if offset is None else f"{exc.problem} (at historical byte {offset})"
+        return HistoricalBytes(raw, problem=text)
+    return HistoricalBytes(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Atr:
+    """An Answer-to-Reset. Build one with :meth:`parse` or :func:`build_atr`."""
+
+    raw: bytes
+    ts: int
+    t0: int
+    interface: tuple[InterfaceBytes, ...]
+    historical: bytes
+    tck: int | None
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Atr:
+        """Strict decoding: every structural problem is a DecodeError with its offset."""
+        raw = bytes(raw)
+        if not raw:
+            raise DecodeError("empty ATR", 0)
+        if len(raw) > MAX_ATR_LENGTH:
+            raise DecodeError(f"ATR of {len(raw)} bytes: at most {MAX_ATR_LENGTH}", MAX_ATR_LENGTH)
+        ts = raw[0]
+        if ts not in (TS_DIRECT, TS_INVERSE):
+            raise DecodeError(f"TS must be 3B (direct) or 3F (inverse), not {ts:02X}", 0)
+        if len(raw) < 2:
+            raise DecodeError("ATR ends after TS: T0 is missing", 1)
+        t0 = raw[1]
+        pos = 2
+        groups: list[InterfaceBytes] = []
+        indicator = t0  # the byte whose b8-b5 say which interface bytes follow
+        protocol: int | None = None
+        index = 1
+        while True:
+            present: list[int | None] = []
+            for bit, name in ((0x10, "TA"), (0x20, "TB"), (0x40, "TC"), (0x80, "TD")):
+                if not indicator & bit:
+                    present.append(None)
+                    continue
+                if pos >= len(raw):
+                    source = "T0" if index == 1 else f"TD{index - 1}"
+                    raise DecodeError(f"{source} announces {name}{index} but the ATR ends", pos)
+                present.append(raw[pos])
+                pos += 1
+            group = InterfaceBytes(index, protocol, *present)
+            if indicator & 0xF0:
+                groups.append(group)
+            if group.td is None:
+                break
+            indicator = group.td
+            protocol = group.td & 0x0F
+            index += 1
+        count = t0 & 0x0F
+        if pos + count > len(raw):
+            raise DecodeError(
+                f"T0 announces {count} historical bytes, only {len(raw) - pos} remain", pos
+            )
+        historical = raw[pos : pos + count]
+        pos += count
+        atr = cls(raw, ts, t0, tuple(groups), historical, None)
+        if atr.tck_required:
+            if pos >= len(raw):
+                raise DecodeError(
+                    "TCK missing (required when a protocol other than T=0 is offered)", pos
+                )
+            tck = raw[pos]
+            pos += 1
+            atr = cls(raw, ts, t0, tuple(groups), historical, tck)
+        if pos < len(raw):
+            what = "TCK" if atr.tck is not None else "historical bytes (no TCK: only T=0 offered)"
+            raise DecodeError(f"{len(raw) - pos} trailing bytes after the {what}", pos)
+        return atr
+
+    # --- structure -----------------------------------------------------------------------
+
+    @property
+    def convention(self) -> str:
+        """``direct`` (TS 3B) or ``inverse`` (TS 3F)."""
+        return "direct" if self.ts == TS_DIRECT else "inverse"
+
+    @property
+    def protocols(self) -> tuple[int, ...]:
+        """The T values of the TD bytes, in order, without repeats; ``(0,)`` without TD1."""
+        seen: list[int] = []
+        for group in self.interface:
+            if group.td is not None and group.td & 0x0F not in seen:
+                seen.append(group.td & 0x0F)
+        return tuple(seen) if seen else (0,)
+
+    @property
+    def tck_required(self) -> bool:
+        """ISO/IEC 7816-3:2006 8.2.5: TCK is absent only when T=0 alone is indicated."""
+        return any(t != 0 for t in self.protocols)
+
+    @property
+    def tck_valid(self) -> bool | None:
+        """XOR of T0 .. TCK is 00; ``None`` when there is no TCK."""
+        if self.tck is None:
+            return None
+        check = 0
+        for b in self.raw[1:]:
+            check ^= b
+        return check == 0
+
+    def group(self, index: int) -> InterfaceBytes | None:
+        """Interface bytes group ``index`` (1-based), ``None`` when it has no bytes."""
+        return next((g for g in self.interface if g.index == index), None)
+
+    def _specific(self, protocol: int) -> InterfaceBytes | None:
+        # ISO/IEC 7816-3:2006 8.2.3: the first group (i > 2) after a TD with T = protocol
+        return next((g for g in self.interface if g.index > 2 and g.protocol == protocol), None)
+
+    # --- global interface bytes ------------------------------------------------------------
+
+    @property
+    def ta1(self) -> int | None:
+        """TA1: Fi (high nibble) and Di (low nibble)."""
+        group = self.group(1)
+        return None if group is None else group.ta
+
+    @property
+    def _ta1_or_default(self) -> int:
+        return DEFAULT_TA1 if self.ta1 is None else self.ta1
+
+    @property
+    def fi(self) -> int | None:
+        """Clock rate conversion integer (372 when TA1 is absent; ``None`` for RFU codes)."""
+        entry = FI_TABLE.get(self._ta1_or_default >> 4)
+        return None if entry is None else entry[0]
+
+    @property
+    def f_max(self) -> float | None:
+        """Maximum clock frequency in MHz for that Fi (5 MHz when TA1 is absent)."""
+        entry = FI_TABLE.get(self._ta1_or_default >> 4)
+        return None if entry is None else entry[1]
+
+    @property
+    def di(self) -> int | None:
+        """Baud rate adjustment integer (1 when TA1 is absent; ``None`` for RFU codes)."""
+        return DI_TABLE.get(self._ta1_or_default & 0x0F)
+
+    @property
+    def extra_guard_time(self) -> int:
+        """TC1 = N, extra guard time in ETUs (0 when absent; ISO/IEC 7816-3:2006 8.3)."""
+        group = self.group(1)
+        return 0 if group is None or group.tc is None else group.tc
+
+    @property
+    def specific_mode(self) -> SpecificMode | None:
+        """TA2: present means the card is in specific mode (ISO/IEC 7816-3:2006 6.3.1)."""
+        group = self.group(2)
+        return None if group is None or group.ta is None else SpecificMode.from_byte(group.ta)
+
+    @property
+    def t0_wi(self) -> int:
+        """TC2 = WI, the T=0 waiting time integer (10 when absent; ISO/IEC 7816-3:2006 10.2)."""
+        group = self.group(2)
+        return 10 if group is None or group.tc is None else group.tc
+
+    # --- T=1 (ISO/IEC 7816-3:2006 11.4) ------------------------------------------------------
+
+    @property
+    def t1_ifsc(self) -> int | None:
+        """First TA for T=1: IFSC (32 when absent); ``None`` when T=1 is not offered."""
+        if 1 not in self.protocols:
+            return None
+        group = self._specific(1)
+        return 32 if group is None or group.ta is None else group.ta
+
+    @property
+    def t1_bwi_cwi(self) -> tuple[int, int] | None:
+        """First TB for T=1: (BWI, CWI), default (4, 13); ``None`` when T=1 is not offered."""
+        if 1 not in self.protocols:
+            return None
+        group = self._specific(1)
+        tb = 0x4D if group is None or group.tb is None else group.tb
+        return tb >> 4, tb & 0x0F
+
+    @property
+    def t1_error_detection(self) -> str | None:
+        """First TC for T=1, b1: ``crc`` or ``lrc`` (default); ``None`` without T=1."""
+        if 1 not in self.protocols:
+            return None
+        group = self._specific(1)
+        return "crc" if group is not None and group.tc is not None and group.tc & 1 else "lrc"
+
+    # --- historical bytes ----------------------------------------------------------------------
+
+    @property
+    def historical_info(self) -> HistoricalBytes:
+        """The historical bytes decoded (category, COMPACT-TLV objects, status)."""
+        return decode_historical(self.historical)
+
+    @property
+    def supports_extended_length(self) -> bool:
+        """Card capabilities third byte b7 says extended Lc/Le are supported."""
+        caps = self.historical_info.card_capabilities
+        return caps is not None and caps.extended_length
+
+    @property
+    def logical_channels(self) -> int | None:
+        """Maximum number of logical channels (8: eight or more); ``None`` when not said."""
+        caps = self.historical_info.card_capabilities
+        return None if caps is None else caps.max_logical_channels
+
+    def to_json(self) -> dict[str, object]:
+        """Every field, hex in uppercase."""
+        mode = self.specific_mode
+        bwi_cwi = self.t1_bwi_cwi
+        return {
+            "atr": to_hex(self.raw),
+            "ts": f"{self.ts:02X}",
+            "convention": self.convention,
+            "t0": f"{self.t0:02X}",
+            "interface": [group.to_json() for group in self.interface],
+            "protocols": list(self.protocols),
+            "fi": self.fi,
+            "di": self.di,
+            "f_max_mhz": self.f_max,
+            "extra_guard_time": self.extra_guard_time,
+            "specific_mode": None
+            if mode is None
+            else {
+                "protocol": mode.protocol,
+                "can_change": mode.can_change,
+                "implicit_parameters": mode.implicit_parameters,
+            },
+            "t0_wi": self.t0_wi if 0 in self.protocols else None,
+            "t1": None
+            if bwi_cwi is None
+            else {
+                "ifsc": self.t1_ifsc,
+                "bwi": bwi_cwi[0],
+                "cwi": bwi_cwi[1],
+                "error_detection": self.t1_error_detection,
+            },
+            "historical": self.historical_info.to_json(),
+            "supports_extended_length": self.supports_extended_length,
+            "logical_channels": self.logical_channels,
+            "tck": _hex_or_none(self.tck),
+            "tck_valid": self.tck_valid,
+        }
+
+
+def build_atr(
+    *,
+    protocols: Sequence[int] = (1,),
+    extended_length: bool = False,
+    logical_channels: int = 1,
+    historical: bytes = b"",
+    command_chaining: bool = True,
+    selection_methods: int = 0xB6,
+    data_coding: int = 0x21,
+    ta1: int | None = None,
+) -> bytes:
+    """A direct-convention ATR offering ``protocols`` (in that order), with TCK when needed.
+
+    The historical bytes are category ``80`` then card capabilities (COMPACT-TLV tag 7,
+    ISO/IEC 7816-4:2020 table 119 for the third byte), then ``historical``: further COMPACT-TLV
+    objects, already encoded. ``logical_channels`` is 1 (basic channel only) to 8 ("eight or
+    more"); above 1 both the card and the interface device may assign channel numbers.
+    Default ``selection_methods`` B6: by full DF name, path, file identifier; SFI and record
+    numbers. Default ``data_coding`` 21: proprietary write behaviour, data unit of one byte.
+    """
+    offered = list(dict.fromkeys(protocols))
+    if not offered or any(not isinstance(t, int) or not 0 <= t <= 15 for t in offered):
+        raise UsageError(f"protocols must be a non-empty sequence of 0..15, got {protocols!r}")
+    if not 1 <= logical_channels <= 8:
+        raise UsageError(f"logical_channels must be 1..8, got {logical_channels}")
+    for name, value in (("selection_methods", selection_methods), ("data_coding", data_coding)):
+        if not 0 <= value <= 0xFF:
+            raise UsageError(f"{name} must be a byte, got {value!r}")
+    if ta1 is not None and not 0 <= ta1 <= 0xFF:
+        raise UsageError(f"ta1 must be a byte, got {ta1!r}")
+    # ISO/IEC 7816-4:2020 table 119: b8 chaining, b7 extended Lc/Le, b5-b4 assignment, b3-b1 max-1
+    third = (0x80 if command_chaining else 0) | (0x40 if extended_length else 0)
+    if logical_channels > 1:
+        third |= 0b11 << 3 | (logical_channels - 1)
+    caps = CompactTlv(0x7, bytes((selection_methods, data_coding, third)))
+    history = b"\x80" + caps.encode() + bytes(historical)
+    if len(history) > MAX_HISTORICAL:
+        raise UsageError(f"{len(history)} historical bytes: at most {MAX_HISTORICAL}")
+    try:
+        parse_compact(history[1:])  # the extra objects must be well-formed COMPACT-TLV
+    except DecodeError as exc:
+        raise UsageError(f"historical: not COMPACT-TLV objects: {exc}") from exc
+    body = bytearray()
+    only_t0 = offered == [0]
+    t0 = len(history) | (0x10 if ta1 is not None else 0) | (0 if only_t0 else 0x80)
+    body.append(t0)
+    if ta1 is not None:
+        body.append(ta1)
+    if not only_t0:  # ISO/IEC 7816-3:2006 8.2.3: TDi chain, one per offered protocol
+        for i, t in enumerate(offered):
+            body.append(t | (0x80 if i + 1 < len(offered) else 0))
+    body += history
+    if not only_t0:  # ISO/IEC 7816-3:2006 8.2.5: TCK makes the XOR of T0..TCK zero
+        tck = 0
+        for b in body:
+            tck ^= b
+        body.append(tck)
+    return bytes((TS_DIRECT,)) + bytes(body)

@@ -1,0 +1,260 @@
+"""The card session a program holds: ``Card(transport)``.
+
+A Card is the basic logical channel (channel 0) plus the registry of the other channels it
+opened. Every channel has its own layer stack (chaining, secure-messaging slot, GET RESPONSE,
+6Cxx re-send); all of them share the wire and ONE lock. The lock is held for a whole
+command-response sequence (including its GET RESPONSE, 6Cxx and chaining pieces) because a
+response carries no channel number (seed 003, "Logical channels"; ISO/IEC 7816-4 5.4.2): threads
+using different channels interleave only between sequences.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Self
+
+from cardwire import commands
+from cardwire.apdu import Command, Response
+from cardwire.errors import DecodeError, UsageError
+from cardwire.ins import Ins
+from cardwire.layers.base import WireExchanger
+from cardwire.layers.chaining import LengthLimits
+from cardwire.layers.stack import LayerStack
+from cardwire.sm.base import HostSecureSession
+from cardwire.sw import SW, check
+from cardwire.tlv import parse_one
+from cardwire.tracing import TraceRecorder
+from cardwire.transport.base import Transport
+
+if TYPE_CHECKING:
+    from cardwire.channels import Channel
+    from cardwire.sim.profile import Profile
+
+DISCRETIONARY_DATA = 0x53
+"""READ BINARY B1 answers its bytes in DO53 (ISO/IEC 7816-4:2020 clause 11, READ BINARY)."""
+
+DEFAULT_CHUNK = 256
+
+
+def _as_bytes(secret: bytes | str) -> bytes:
+    return secret.encode("ascii") if isinstance(secret, str) else bytes(secret)
+
+
+def binary_data(command: Command, response: Response) -> bytes:
+    """The file bytes in a READ BINARY answer: as they are for B0, inside DO53 for B1."""
+    if command.ins != Ins.READ_BINARY_ODD or not response.data:
+        return response.data
+    node = parse_one(response.data)
+    if node.tag != DISCRETIONARY_DATA:
+        raise DecodeError(f"READ BINARY B1 answered tag {node.tag:X}, expected 53", 0)
+    return node.value
+
+
+class CardCommands(ABC):
+    """The helpers shared by :class:`Card` and ``Channel``, all built on :meth:`send`."""
+
+    number: int
+    """The logical channel number (0 for the Card itself)."""
+
+    @abstractmethod
+    def send(self, command: Command, check: bool = True) -> Response:
+        """Send ``command`` through the layers; raise StatusError on an error SW if ``check``."""
+
+    @abstractmethod
+    def transmit(self, apdu: bytes) -> bytes:
+        """Send raw bytes on the wire, no layers (still alone on the wire)."""
+
+    @abstractmethod
+    def secure(self, session: HostSecureSession | None) -> None:
+        """Install a secure session in this channel's stack (None removes it)."""
+
+    @abstractmethod
+    def open_channel(self) -> Channel:
+        """Open a logical channel (card-assigned number) from this channel."""
+
+    def select(self, aid_or_fid: bytes, *, check: bool = True) -> Response:
+        """SELECT a file by its two-byte identifier, or an application/DF by name (AID)."""
+        if len(aid_or_fid) == 2:
+            return self.send(commands.select_fid(aid_or_fid), check)
+        return self.send(commands.select_by_aid(aid_or_fid), check)
+
+    def read_binary(
+        self, offset: int = 0, length: int = DEFAULT_CHUNK, *, sfi: int | None = None
+    ) -> bytes:
+        """READ BINARY of up to ``length`` bytes at ``offset`` (odd INS B1 past 32767)."""
+        command = commands.read_binary(offset, ne=length, sfi=sfi)
+        return binary_data(command, self.send(command))
+
+    def read_file(self, *, sfi: int | None = None, chunk: int = DEFAULT_CHUNK) -> bytes:
+        """The whole current (or ``sfi``) transparent EF, read in chunks of ``chunk`` bytes.
+
+        Stops at 6282 (end of file reached before Ne bytes), at a short answer, or when an
+        offset just past the end is refused (ISO/IEC 7816-4, READ BINARY status conditions).
+        """
+        if not 1 <= chunk <= 65536:
+            raise UsageError(f"chunk must be 1..65536, got {chunk}")
+        out = bytearray()
+        offset = 0
+        while True:
+            command = commands.read_binary(offset, ne=chunk, sfi=sfi if offset == 0 else None)
+            response = self.send(command, check=False)
+            if response.sw == SW.WRONG_P1_P2 and offset > 0:
+                break  # the previous chunk ended exactly at the end of the file
+            if response.sw not in (SW.SUCCESS, SW.END_OF_FILE):
+                check(response.sw, command)
+            data = binary_data(command, response)
+            out += data
+            offset += len(data)
+            odd = command.ins == Ins.READ_BINARY_ODD
+            if response.sw == SW.END_OF_FILE or not data or (not odd and len(data) < chunk):
+                break
+        return bytes(out)
+
+    def read_record(self, number: int, *, sfi: int | None = None, ne: int = DEFAULT_CHUNK) -> bytes:
+        """READ RECORD ``number`` of the current (or ``sfi``) record EF."""
+        return self.send(commands.read_record(number, sfi=sfi, ne=ne)).data
+
+    def update_binary(self, offset: int, data: bytes, *, sfi: int | None = None) -> None:
+        """UPDATE BINARY ``data`` at ``offset``."""
+        self.send(commands.update_binary(data, offset, sfi))
+
+    def verify(self, reference: int, pin: bytes | str, *, check: bool = True) -> Response:
+        """VERIFY ``pin`` (ASCII when a str) against reference data ``reference``.
+
+        With ``check=False`` a wrong PIN is answered, not raised: 63Cx says x tries are left.
+        """
+        return self.send(commands.verify(reference, _as_bytes(pin)), check)
+
+    def pin_status(self, reference: int) -> Response:
+        """VERIFY without data: 9000 if verified, 63Cx with the tries left (never raises)."""
+        return self.send(commands.verify(reference, None), check=False)
+
+    def get_challenge(self, length: int = 8) -> bytes:
+        """GET CHALLENGE: ``length`` random bytes from the card."""
+        return self.send(commands.get_challenge(length)).data
+
+
+class Card(CardCommands):
+    """A session with one card over ``transport``; also its basic logical channel (0).
+
+    ``trace=True`` puts a :class:`TraceRecorder` at the bottom (see :attr:`trace`).
+    ``extended_length`` overrides what the ATR says about extended Lc/Le support.
+    """
+
+    number = 0
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        trace: bool = False,
+        extended_length: bool | None = None,
+    ) -> None:
+        self.transport = transport
+        self.trace: TraceRecorder | None = TraceRecorder(transport) if trace else None
+        self._wire_transport: Transport = self.trace if self.trace is not None else transport
+        self._wire = WireExchanger(self._wire_transport)
+        self.lock = threading.RLock()
+        self._extended_override = extended_length
+        self.limits = self._limits()
+        self.stack = LayerStack(self._wire, self.limits)
+        self._channels: dict[int, Channel] = {}
+
+    @classmethod
+    def open_sim(cls, profile: Profile | None = None, *, trace: bool = False) -> Card:
+        """A Card on a fresh built-in simulated card (``profile`` None: the default card)."""
+        from cardwire.sim.card import SimCard
+        from cardwire.transport.memory import MemoryTransport
+
+        return cls(MemoryTransport(SimCard(profile)), trace=trace)
+
+    def _limits(self) -> LengthLimits:
+        if self._extended_override is not None:
+            return LengthLimits(extended=self._extended_override)
+        from cardwire.atr import Atr
+
+        try:
+            atr = Atr.parse(self.transport.atr)
+        except DecodeError:
+            return LengthLimits(extended=False)  # unreadable ATR: assume the least
+        return LengthLimits(extended=bool(atr.supports_extended_length))
+
+    @property
+    def atr(self) -> bytes:
+        return self.transport.atr
+
+    @property
+    def channels(self) -> dict[int, Channel]:
+        """The open logical channels other than 0, by number."""
+        with self.lock:
+            return dict(self._channels)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def send_on(self, stack: LayerStack, command: Command, check_sw: bool) -> Response:
+        """Run one whole command-response sequence on ``stack`` while holding the lock."""
+        with self.lock:
+            response = stack.exchange(command)
+        if check_sw:
+            check(response.sw, command)
+        return response
+
+    def send(self, command: Command, check: bool = True) -> Response:
+        return self.send_on(self.stack, command, check)
+
+    def transmit(self, apdu: bytes) -> bytes:
+        with self.lock:
+            return self._wire_transport.transmit(apdu)
+
+    def secure(self, session: HostSecureSession | None) -> None:
+        self.stack.secure(session)
+
+    # -- channels ------------------------------------------------------------------------
+
+    def open_channel(self) -> Channel:
+        return self.open_channel_from(self)
+
+    def open_channel_from(self, origin: CardCommands) -> Channel:
+        """MANAGE CHANNEL open (card-assigned number) sent on ``origin``'s channel."""
+        from cardwire.channels import Channel, assigned_channel
+
+        response = origin.send(commands.manage_channel_open(origin=origin.number))
+        number = assigned_channel(response)
+        with self.lock:
+            if number in self._channels:
+                raise DecodeError(f"the card assigned channel {number}, which is already open")
+            channel = Channel(self, number, LayerStack(self._wire, self.limits))
+            self._channels[number] = channel
+        return channel
+
+    def unregister(self, channel: Channel) -> None:
+        with self.lock:
+            if self._channels.get(channel.number) is channel:
+                del self._channels[channel.number]
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def _forget_everything(self) -> None:
+        self.stack.end_secure_session()
+        for channel in list(self._channels.values()):
+            channel.forget()
+
+    def reset(self, cold: bool = False) -> bytes:
+        """Reset the card: every secure session ends, every channel is forgotten. The ATR."""
+        with self.lock:
+            self._forget_everything()
+            atr = self.transport.reset(cold)
+        return atr
+
+    def close(self) -> None:
+        """End every secure session and release the transport."""
+        with self.lock:
+            self._forget_everything()
+            self.transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,152 @@
+"""``cardwire decode tlv`` and ``cardwire decode atr`` (conventions: docs/cli.md)."""
+
+from __future__ import annotations
+
+import click
+
+from cardwire import tlv
+from cardwire.atr import Atr, CardCapabilities, HistoricalBytes, InterfaceBytes
+from cardwire.cli.app import decode
+from cardwire.cli.output import emit_json
+from cardwire.errors import DecodeError
+from cardwire.hexutil import parse_hex, to_hex
+
+_JSON_HELP = "Print one JSON document instead of text."
+
+
+@decode.command("tlv")
+@click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept non-minimal lengths and tags, skip 00/FF padding, and show constructed "
+    "values that are not BER-TLV as plain bytes.",
+)
+def decode_tlv(hex_parts: tuple[str, ...], as_json: bool, lenient: bool) -> None:
+    """Decode BER-TLV data objects (ISO 7816-4 section 6.3) into a tree.
+
+    Strict by default: indefinite or non-minimal lengths, padding and bytes left over are
+    errors (exit 2).
+
+    \b
+    Example:
+      cardwire decode tlv 6F 10 84 08 A0 00 00 01 51 00 00 00 A5 04 9F 65 01 FF
+      cardwire decode tlv --json 8709019FF0EC34F9922651990290008E08AD55CC17140B2DED
+    """
+    data = parse_hex(*hex_parts)
+    nodes = tlv.parse(data, strict=not lenient, deep=True)
+    if not nodes:
+        raise DecodeError("no BER-TLV data object in the input", 0)
+    if as_json:
+        emit_json(tlv.to_json(nodes))
+    else:
+        click.echo(tlv.render(nodes))
+
+
+def _h(value: int | None) -> str:
+    return "-" if value is None else f"{value:02X}"
+
+
+_GLOBAL_NOTES = {
+    "TA1": "Fi/Di",
+    "TB1": "global (deprecated)",
+    "TC1": "extra guard time N",
+    "TA2": "specific mode",
+    "TB2": "global (deprecated)",
+    "TC2": "T=0 waiting time WI",
+}  # ISO 7816-3:2006 8.3
+
+
+def _interface_rows(group: InterfaceBytes) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for name, value in (("TA", group.ta), ("TB", group.tb), ("TC", group.tc), ("TD", group.td)):
+        if value is None:
+            continue
+        label = f"{name}{group.index}"
+        if name == "TD":
+            note = f"next group for T={value & 0x0F}"
+        elif label in _GLOBAL_NOTES:
+            note = _GLOBAL_NOTES[label]
+        else:
+            note = "global (T=15)" if group.protocol == 15 else f"T={group.protocol}"
+        rows.append((label, f"{value:02X}  {note}"))
+    return rows
+
+
+def _capabilities_text(caps: CardCapabilities) -> str:
+    parts = [
+        f"extended Lc/Le {'yes' if caps.extended_length else 'no'}",
+        f"command chaining {'yes' if caps.command_chaining else 'no'}",
+    ]
+    channels = caps.max_logical_channels
+    if channels is not None:
+        more = " or more" if channels == 8 else ""
+        parts.append(f"logical channels {channels}{more} (assigned by {caps.channel_assignment})")
+    return ", ".join(parts)
+
+
+def _historical_rows(info: HistoricalBytes) -> list[tuple[str, str]]:
+    if not info.raw:
+        return [("historical", "(none)")]
+    rows = [("historical", f"{to_hex(info.raw)}  category {_h(info.category)}: {info.format}")]
+    for obj in info.objects:
+        text = f"{to_hex(obj.value)}  {obj.name}"
+        if obj.tag == 0x7 and info.card_capabilities is not None:
+            text += f": {_capabilities_text(info.card_capabilities)}"
+        rows.append((f"  tag {obj.tag:X}", text))
+    if info.status is not None:
+        rows.append(("  status", to_hex(info.status)))
+    if info.dir_reference is not None:
+        rows.append(("  DIR ref", f"{info.dir_reference:02X}"))
+    if info.problem is not None:
+        rows.append(("  problem", info.problem))
+    return rows
+
+
+def _atr_rows(atr: Atr) -> list[tuple[str, str]]:
+    rows = [
+        ("ATR", to_hex(atr.raw)),
+        ("TS", f"{atr.ts:02X}  {atr.convention} convention"),
+        ("T0", f"{atr.t0:02X}  {len(atr.historical)} historical bytes"),
+    ]
+    for group in atr.interface:
+        rows.extend(_interface_rows(group))
+    rows.append(("protocols", ", ".join(f"T={t}" for t in atr.protocols)))
+    rows.append(("Fi/Di", f"{atr.fi or 'RFU'}/{atr.di or 'RFU'}, f(max) {atr.f_max or 'RFU'} MHz"))
+    mode = atr.specific_mode
+    if mode is not None:
+        change = "can change" if mode.can_change else "cannot change"
+        rows.append(("mode", f"specific, T={mode.protocol}, {change}"))
+    if atr.t1_ifsc is not None and atr.t1_bwi_cwi is not None:
+        bwi, cwi = atr.t1_bwi_cwi
+        rows.append(("T=1", f"IFSC {atr.t1_ifsc}, BWI {bwi}, CWI {cwi}, {atr.t1_error_detection}"))
+    rows.extend(_historical_rows(atr.historical_info))
+    if atr.tck is None:
+        rows.append(("TCK", "absent (only T=0 offered)"))
+    else:
+        rows.append(("TCK", f"{atr.tck:02X}  {'valid' if atr.tck_valid else 'INVALID'}"))
+    return rows
+
+
+@decode.command("atr")
+@click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+def decode_atr(hex_parts: tuple[str, ...], as_json: bool) -> None:
+    """Decode an Answer-to-Reset (ISO 7816-3 section 8) and its historical bytes.
+
+    Prints the interface bytes, the protocols offered, the historical bytes (card
+    capabilities: extended length, logical channels) and whether the TCK checksum is valid.
+
+    \b
+    Example:
+      cardwire decode atr 3B 8D 80 01 80 73 C0 21 C0 57 59 75 62 69 4B 65 79 F9
+    """
+    atr = Atr.parse(parse_hex(*hex_parts))
+    if as_json:
+        emit_json(atr.to_json())
+        return
+    rows = _atr_rows(atr)
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        click.echo(f"{label.ljust(width)}  {value}".rstrip())

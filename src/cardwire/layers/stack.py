@@ -1,0 +1,47 @@
+"""One layer stack per logical channel, top to bottom (docs/design.md):
+
+    command chaining -> secure messaging slot -> GET RESPONSE on 61xx -> re-send on 6Cxx -> wire
+
+The wire (the transport, with the trace recorder when tracing) is shared by every channel of a
+card; the caller holds the card's lock around :meth:`LayerStack.exchange`.
+"""
+
+from __future__ import annotations
+
+from cardwire.apdu import Command, Response
+from cardwire.layers.base import Exchanger
+from cardwire.layers.chaining import ChainingLayer, LengthLimits
+from cardwire.layers.get_response import DEFAULT_MAX_ROUNDS, GetResponseLayer
+from cardwire.layers.secure_messaging import SecureMessagingLayer
+from cardwire.layers.wrong_le import WrongLengthLayer
+from cardwire.sm.base import HostSecureSession
+
+
+class LayerStack:
+    """The layers of one logical channel over a shared bottom exchanger."""
+
+    def __init__(
+        self,
+        bottom: Exchanger,
+        limits: LengthLimits,
+        *,
+        max_get_response_rounds: int = DEFAULT_MAX_ROUNDS,
+    ) -> None:
+        self.wrong_le = WrongLengthLayer(bottom)
+        self.get_response = GetResponseLayer(self.wrong_le, max_get_response_rounds)
+        self.secure_messaging = SecureMessagingLayer(self.get_response, self.wrong_le)
+        self.chaining = ChainingLayer(self.secure_messaging, limits, self.secure_messaging)
+
+    @property
+    def session(self) -> HostSecureSession | None:
+        return self.secure_messaging.session
+
+    def secure(self, session: HostSecureSession | None) -> None:
+        """Install ``session`` in this stack's secure-messaging slot (None empties it)."""
+        self.secure_messaging.install(session)
+
+    def end_secure_session(self) -> None:
+        self.secure_messaging.end()
+
+    def exchange(self, command: Command) -> Response:
+        return self.chaining.exchange(command)

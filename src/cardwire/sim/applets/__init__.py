@@ -1,0 +1,65 @@
+"""Applet types of the simulated card, by the ``type`` name a profile uses.
+
+``APPLET_TYPES[name](section)`` builds an applet from its whole profile section (``type``,
+``aid`` and its own configuration merged with saved state); ``DEFAULT_CONFIGS[name]()`` is the
+configuration the default profile uses. Imports are deferred so that loading one applet type
+never imports the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cardwire.sim.applet import Applet, AppletFactory
+
+
+def _filesystem(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.filesystem import FileSystemApplet
+
+    return FileSystemApplet.from_config(section)
+
+
+def _filesystem_default() -> dict[str, Any]:
+    from cardwire.sim.applets.filesystem import default_config
+
+    return default_config()
+
+
+def _echo(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.echo import EchoApplet
+
+    return EchoApplet.from_config(section)
+
+
+def _echo_default() -> dict[str, Any]:
+    from cardwire.sim.applets.echo import default_config
+
+    return default_config()
+
+
+def _keycard(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.keycard import KeycardApplet
+
+    return KeycardApplet.from_config(section)
+
+
+def _keycard_default() -> dict[str, Any]:
+    from cardwire.sim.applets.keycard import default_config
+
+    return default_config()
+
+
+APPLET_TYPES: dict[str, AppletFactory] = {
+    "filesystem": _filesystem,
+    "echo": _echo,
+    "keycard": _keycard,
+}
+
+DEFAULT_CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
+    "filesystem": _filesystem_default,
+    "echo": _echo_default,
+    "keycard": _keycard_default,
+}
+
+__all__ = ["APPLET_TYPES", "DEFAULT_CONFIGS"]

@@ -1,0 +1,54 @@
+"""Atomic persistence of the simulated card's state file.
+
+A state file is replaced as a whole or not at all: the new text goes to a temporary file in the
+same directory, which is flushed and fsync'ed, then renamed over the old file (``os.replace`` is
+atomic on POSIX), and finally the directory is fsync'ed so that the rename itself is durable.
+Killing the process at any moment therefore leaves either the old or the new file, never a mix.
+
+A kill between creating and renaming the temporary file leaves that temporary file behind
+(``.NAME.*.tmp`` beside the state file); it is never read and can be deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def save_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) atomically and durably. Raises ``OSError``."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX: fsync the directory itself)."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:  # some platforms cannot open a directory; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_text(path: Path) -> str:
+    """The whole state file as text. Raises ``OSError``."""
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,532 @@
+"""ISO/IEC 7816-4 secure messaging with a send sequence counter, host and card side.
+
+Sources: ISO/IEC 7816-4:2020 section 10 (secure messaging data objects, 10.2; cryptographic
+checksum, 10.3; confidentiality, 10.4) and ICAO Doc 9303-11 (8th edition) section 9.8, whose
+profile this codec follows:
+
+- command: CLA with the SM indication "header authenticated" (0x0C on channels 0-3), data in
+  DO87 = 01 || E(pad(data)) for an even INS or DO85 = E(pad(data)) for an odd INS (combined
+  mode), or in plain in DO81 / DOB3 (authentic mode); DO97 = Le; DO8E = MAC over
+  SSC || pad(CLA INS P1 P2) || DOs, padded. Outer Le is 00 (0000 when extended).
+- response: data DO, DO99 (processing status, always present), DO8E = MAC over SSC || DOs.
+- the SSC is a fixed-width unsigned counter, incremented before every command and before every
+  response, wrapping modulo 2^(8 * width).
+
+The codec is sans-IO. Any verification failure raises :class:`SecureChannelError` (MAC:
+:class:`MacError`) with the status word a card answers (6987 missing objects, 6988 incorrect
+objects) and ends the session; later calls raise :class:`SessionClosedError`.
+
+The counter normally prefixes the MAC input (ICAO). The generic counter mode of
+:mod:`cardwire.sm.counter` reuses this codec with the counter carried in a data object or
+XOR-ed into the MAC input instead (see :class:`CounterPlacement`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from typing import NoReturn
+
+from cardwire import tlv
+from cardwire.apdu import MAX_EXTENDED_NE, MAX_SHORT_NC, MAX_SHORT_NE, Command, Response
+from cardwire.cla import SmIndication, channel_of, parse_cla, with_secure_messaging
+from cardwire.crypto import Aes, AesCmacKey, RetailMacKey, TripleDes, pad, unpad
+from cardwire.errors import (
+    DecodeError,
+    MacError,
+    SecureChannelError,
+    SessionClosedError,
+    UsageError,
+)
+
+# ISO/IEC 7816-4:2020 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
+TAG_PLAIN = 0x81  # plain value, not BER-TLV (authentic mode, even INS)
+TAG_PLAIN_TLV = 0xB3  # plain value, BER-TLV (authentic mode, odd INS)
+TAG_CRYPTOGRAM_TLV = 0x85  # cryptogram of BER-TLV data, no padding indicator (odd INS)
+TAG_CRYPTOGRAM = 0x87  # padding-content indicator || cryptogram (even INS)
+TAG_LE = 0x97  # Le, one or two bytes
+TAG_STATUS = 0x99  # processing status SW1 SW2
+TAG_MAC = 0x8E  # cryptographic checksum
+# Not an ISO SM data object: cardwire's tag for the generic counter carried as a data object
+# (private class, so it cannot collide with an ISO/IEC 7816-4 SM data object).
+TAG_COUNTER = 0xC1
+
+PADDING_INDICATOR = 0x01  # ISO/IEC 7816-4:2020 10.4, table 56: "padding as ISO 9797-1 m2"
+MAC_LENGTH = 8  # ICAO Doc 9303-11 9.8.3: 8-byte MACs (AES-CMAC truncated)
+SW_MISSING_OBJECTS = 0x6987  # ISO/IEC 7816-4:2020 5.6, table 6
+SW_INCORRECT_OBJECTS = 0x6988
+
+_DATA_TAGS = frozenset({TAG_PLAIN, TAG_PLAIN_TLV, TAG_CRYPTOGRAM_TLV, TAG_CRYPTOGRAM})
+
+
+class SmMode(StrEnum):
+    """How command and response data travel (ISO/IEC 7816-4:2020 10.1)."""
+
+    COMBINED = "combined"  # encrypted and MACed: DO87 / DO85
+    AUTHENTIC = "authentic"  # plain under the MAC: DO81 / DOB3
+
+
+class CounterPlacement(StrEnum):
+    """Where the send sequence counter enters the MAC."""
+
+    PREFIX = "prefix"  # ICAO Doc 9303-11 9.8.6.1: SSC is the first block of the MAC input
+    DATA_OBJECT = "data-object"  # carried in a DO (TAG_COUNTER), first in the message
+    XOR = "xor"  # XOR-ed into the first bytes of the padded MAC input, not transmitted
+
+
+# ---------------------------------------------------------------------------------------------
+# Cipher suites
+
+
+class SmSuite(ABC):
+    """Encryption and MAC of one suite, with prepared keys. ``repr`` never shows keys."""
+
+    name: str
+    block_size: int
+    ssc_width: int  # ICAO width of the SSC for this suite
+
+    @abstractmethod
+    def encrypt(self, counter: bytes, padded: bytes) -> bytes:
+        """Encrypt padded data for the message numbered ``counter``."""
+
+    @abstractmethod
+    def decrypt(self, counter: bytes, cryptogram: bytes) -> bytes:
+        """Decrypt a cryptogram of the message numbered ``counter`` (padding kept)."""
+
+    @abstractmethod
+    def mac(self, padded: bytes) -> bytes:
+        """The 8-byte MAC of already padded input."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(<keys hidden>)"
+
+
+class TdesSuite(SmSuite):
+    """Two-key 3DES: CBC with a zero IV and the ISO 9797-1 MAC algorithm 3 (ICAO 9303-11
+    9.8.6.1 and 9.8.3.1), 8-byte SSC."""
+
+    name = "3des"
+    block_size = 8
+    ssc_width = 8
+    _ZERO_IV = bytes(8)
+
+    def __init__(self, kenc: bytes, kmac: bytes) -> None:
+        if len(kenc) != 16 or len(kmac) != 16:
+            raise UsageError("3DES secure messaging needs 16-byte K_enc and K_mac")
+        self._cipher = TripleDes(kenc)
+        self._mac = RetailMacKey(kmac)
+
+    def encrypt(self, counter: bytes, padded: bytes) -> bytes:
+        return self._cipher.encrypt_cbc(self._ZERO_IV, padded)
+
+    def decrypt(self, counter: bytes, cryptogram: bytes) -> bytes:
+        return self._cipher.decrypt_cbc(self._ZERO_IV, cryptogram)
+
+    def mac(self, padded: bytes) -> bytes:
+        return self._mac.mac(padded)
+
+
+class AesSuite(SmSuite):
+    """AES-128/192/256: CBC with IV = E(KS_enc, SSC) and AES-CMAC truncated to 8 bytes
+    (ICAO Doc 9303-11 9.8.6.2 and 9.8.3.2), 16-byte SSC."""
+
+    block_size = 16
+    ssc_width = 16
+
+    def __init__(self, kenc: bytes, kmac: bytes) -> None:
+        if len(kenc) not in (16, 24, 32) or len(kmac) != len(kenc):
+            raise UsageError("AES secure messaging needs K_enc and K_mac of 16, 24 or 32 bytes")
+        self.name = f"aes{len(kenc) * 8}"
+        self._cipher = Aes(kenc)
+        self._mac = AesCmacKey(kmac)
+
+    def _iv(self, counter: bytes) -> bytes:
+        # ICAO 9303-11 9.8.6.2: IV = E(KS_enc, SSC); shorter counters are left-padded.
+        return self._cipher.encrypt_block(counter.rjust(16, b"\x00"))
+
+    def encrypt(self, counter: bytes, padded: bytes) -> bytes:
+        return self._cipher.encrypt_cbc(self._iv(counter), padded)
+
+    def decrypt(self, counter: bytes, cryptogram: bytes) -> bytes:
+        return self._cipher.decrypt_cbc(self._iv(counter), cryptogram)
+
+    def mac(self, padded: bytes) -> bytes:
+        return self._mac.mac(padded)[:MAC_LENGTH]
+
+
+def make_suite(name: str, kenc: bytes, kmac: bytes) -> SmSuite:
+    """A suite by name: ``3des``, or ``aes`` (key size from ``kenc``)."""
+    if name == "3des":
+        return TdesSuite(kenc, kmac)
+    if name in ("aes", "aes128", "aes192", "aes256"):
+        suite = AesSuite(kenc, kmac)
+        if name not in ("aes", suite.name):
+            raise UsageError(f"suite {name} does not match a {len(kenc)}-byte key")
+        return suite
+    raise UsageError(f"unknown secure-messaging suite {name!r} (3des or aes)")
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared engine
+
+
+def _counter_bytes(value: bytes, width: int) -> int:
+    if len(value) != width:
+        raise UsageError(f"the send sequence counter must be {width} bytes, got {len(value)}")
+    return int.from_bytes(value, "big")
+
+
+def max_plain_payload(block_size: int, mac_length: int = MAC_LENGTH, extra: int = 0) -> int:
+    """The largest plain data that fits one protected short command APDU (Nc <= 255).
+
+    Counts the DO87 (tag, length, padding indicator, data padded to whole blocks), a one-byte
+    DO97 and the DO8E; ``extra`` bytes of further objects (a counter DO) are reserved too.
+    """
+    fixed = 3 + (2 + mac_length) + extra  # DO97 '97 01 xx', DO8E '8E 08 mac'
+    best = 0
+    for padded in range(block_size, MAX_SHORT_NC + 1, block_size):
+        value = 1 + padded
+        do87 = 1 + len(tlv.encode_length(value)) + value
+        if do87 + fixed <= MAX_SHORT_NC:
+            best = padded - 1  # method 2 adds at least one byte
+    return best
+
+
+class _Engine:
+    """Suite, counter and state shared by the host and the card side."""
+
+    def __init__(
+        self,
+        suite: SmSuite,
+        ssc: bytes,
+        *,
+        mode: SmMode = SmMode.COMBINED,
+        placement: CounterPlacement = CounterPlacement.PREFIX,
+    ) -> None:
+        self._width = len(ssc)
+        if not 1 <= self._width <= 16:
+            raise UsageError(f"counter width must be 1..16 bytes, got {self._width}")
+        if placement is CounterPlacement.PREFIX and self._width != suite.ssc_width:
+            raise UsageError(
+                f"the {suite.name} suite needs a {suite.ssc_width}-byte SSC, got {self._width}"
+            )
+        if placement is CounterPlacement.XOR and self._width > suite.block_size:
+            raise UsageError("an XOR-ed counter must not be wider than one block")
+        self._suite: SmSuite | None = suite
+        self._block = suite.block_size
+        self._ssc = _counter_bytes(ssc, self._width)
+        self._mask = (1 << (8 * self._width)) - 1
+        self._mode = SmMode(mode)
+        self._placement = CounterPlacement(placement)
+        self._counter_do_size = 2 + self._width if placement is CounterPlacement.DATA_OBJECT else 0
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """False once the session has ended (error or close)."""
+        return self._suite is not None
+
+    @property
+    def ssc(self) -> bytes:
+        """The current counter value (the one used by the last message)."""
+        return self._ssc.to_bytes(self._width, "big")
+
+    @property
+    def mode(self) -> SmMode:
+        return self._mode
+
+    def close(self) -> None:
+        """End the session and drop the keys."""
+        self._suite = None
+
+    def _require(self) -> SmSuite:
+        suite = self._suite
+        if suite is None:
+            raise SessionClosedError("the secure messaging session has ended")
+        return suite
+
+    def _next_counter(self) -> bytes:
+        # ISO/IEC 7816-4 / ICAO 9303-11 9.8.2: incremented before each message, fixed width.
+        return ((self._ssc + 1) & self._mask).to_bytes(self._width, "big")
+
+    def _commit(self, counter: bytes) -> None:
+        self._ssc = int.from_bytes(counter, "big")
+
+    def _fail(
+        self, message: str, card_sw: int = SW_INCORRECT_OBJECTS, *, mac: bool = False
+    ) -> NoReturn:
+        self.close()
+        if mac:
+            raise MacError(message, card_sw)
+        raise SecureChannelError(message, card_sw)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _counter_do(self, counter: bytes) -> bytes:
+        if self._placement is CounterPlacement.DATA_OBJECT:
+            return bytes((TAG_COUNTER, self._width)) + counter
+        return b""
+
+    def _data_do(self, suite: SmSuite, counter: bytes, data: bytes, odd_ins: bool) -> bytes:
+        if not data:
+            return b""
+        if self._mode is SmMode.AUTHENTIC:
+            return tlv.tlv(TAG_PLAIN_TLV if odd_ins else TAG_PLAIN, data)
+        cryptogram = suite.encrypt(counter, pad(data, self._block))
+        if odd_ins:
+            return tlv.tlv(TAG_CRYPTOGRAM_TLV, cryptogram)
+        return tlv.tlv(TAG_CRYPTOGRAM, b"\x01" + cryptogram)
+
+    def _mac(self, suite: SmSuite, counter: bytes, header: bytes, objects: bytes) -> bytes:
+        block = self._block
+        # ICAO 9303-11 9.8.6.1 step f / 9.8.5: N = pad(SSC || pad(header) || DOs).
+        prefix = counter if self._placement is CounterPlacement.PREFIX else b""
+        head = pad(header, block) if header else b""
+        mac_input = pad(prefix + head + objects, block)
+        if self._placement is CounterPlacement.XOR:
+            # Seed 003: the counter is XOR-ed into the data before the MAC, then restored.
+            width = self._width
+            mixed = int.from_bytes(mac_input[:width], "big") ^ int.from_bytes(counter, "big")
+            mac_input = mixed.to_bytes(width, "big") + mac_input[width:]
+        return suite.mac(mac_input)
+
+    def _seal(self, suite: SmSuite, counter: bytes, header: bytes, objects: bytes) -> bytes:
+        mac = self._mac(suite, counter, header, objects)
+        return objects + bytes((TAG_MAC, MAC_LENGTH)) + mac
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def _slots(self, slots: tuple[frozenset[int], ...]) -> tuple[frozenset[int], ...]:
+        return slots if self._placement is CounterPlacement.DATA_OBJECT else slots[1:]
+
+    def _open(
+        self,
+        suite: SmSuite,
+        counter: bytes,
+        header: bytes,
+        body: bytes,
+        slots: tuple[frozenset[int], ...],
+    ) -> dict[int, bytes]:
+        """Verify the MAC first (constant time), then the structure; return values by tag."""
+        try:
+            nodes = tlv.parse(body)
+        except DecodeError as exc:
+            self._fail(f"secure messaging objects are not valid BER-TLV: {exc}")
+        if not nodes or nodes[-1].tag != TAG_MAC:
+            self._fail("the MAC object DO8E is missing or not last", SW_MISSING_OBJECTS)
+        received = nodes[-1].value
+        if len(received) != MAC_LENGTH:
+            self._fail(f"DO8E must hold {MAC_LENGTH} bytes, got {len(received)}")
+        expected = self._mac(suite, counter, header, body[: -(2 + MAC_LENGTH)])
+        if not hmac.compare_digest(expected, received):
+            self._fail(
+                "MAC verification failed (altered, replayed or out-of-order message)", mac=True
+            )
+        values: dict[int, bytes] = {}
+        position = 0
+        for node in nodes[:-1]:
+            slot = next((i for i in range(position, len(slots)) if node.tag in slots[i]), None)
+            if slot is None:
+                known = any(node.tag in tags for tags in slots)
+                problem = "duplicate or misplaced" if known else "unexpected"
+                self._fail(f"{problem} secure messaging object {node.tag:02X}")
+            values[node.tag] = node.value
+            position = slot + 1
+        if self._placement is CounterPlacement.DATA_OBJECT:
+            carried = values.get(TAG_COUNTER)
+            if carried is None:
+                self._fail("the counter object is missing", SW_MISSING_OBJECTS)
+            if not hmac.compare_digest(carried, counter):
+                self._fail("unexpected counter value (inserted, deleted or replayed message)")
+        return values
+
+    def _plain_data(self, suite: SmSuite, counter: bytes, values: dict[int, bytes]) -> bytes:
+        present = [tag for tag in values if tag in _DATA_TAGS]
+        if not present:
+            return b""
+        tag = present[0]
+        value = values[tag]
+        if tag in (TAG_PLAIN, TAG_PLAIN_TLV):
+            return value
+        if tag == TAG_CRYPTOGRAM:
+            if value[:1] != b"\x01":
+                self._fail("DO87 padding-content indicator is not 01")
+            value = value[1:]
+        if not value or len(value) % self._block:
+            self._fail(f"cryptogram is not a whole number of {self._block}-byte blocks")
+        try:
+            return unpad(suite.decrypt(counter, value), self._block)
+        except DecodeError:
+            self._fail("bad padding in decrypted data")
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "closed"
+        suite = self._suite.name if self._suite is not None else "-"
+        return f"{type(self).__name__}({suite}, {self._mode}, {state})"
+
+
+# Allowed objects, in order (ICAO Doc 9303-11 9.8.5 / 9.8.6): a counter DO only in the
+# data-object placement, one data object, then DO97 (commands) or DO99 (responses).
+_COMMAND_SLOTS = (frozenset({TAG_COUNTER}), _DATA_TAGS, frozenset({TAG_LE}))
+_RESPONSE_SLOTS = (frozenset({TAG_COUNTER}), _DATA_TAGS, frozenset({TAG_STATUS}))
+
+
+class IsoSmHost(_Engine):
+    """Host side: :class:`cardwire.sm.base.HostSecureSession` for ISO/ICAO secure messaging."""
+
+    @property
+    def max_payload(self) -> int:
+        """The largest plain command data that fits one protected short APDU."""
+        return max_plain_payload(self._block, MAC_LENGTH, self._counter_do_size)
+
+    def protect(self, command: Command) -> Command:
+        """Protect a plain command (ISO/IEC 7816-4:2020 10.3, ICAO 9303-11 9.8.6.1)."""
+        suite = self._require()
+        cla = parse_cla(command.cla)
+        if cla.sm is not SmIndication.NONE:
+            raise UsageError(f"CLA {command.cla:02X} already carries a secure messaging indication")
+        channel = channel_of(command.cla)
+        if channel is None or channel > 3:
+            # ISO/IEC 7816-4:2020 5.4.1: only the first-range classes (channels 0-3) can say
+            # "SM, command header authenticated".
+            raise UsageError(
+                "ISO secure messaging with an authenticated header runs on channels 0-3 only"
+            )
+        sm_cla = with_secure_messaging(command.cla)
+        counter = self._next_counter()
+        header = bytes((sm_cla, command.ins, command.p1, command.p2))
+        objects = self._counter_do(counter) + self._data_do(
+            suite, counter, command.data, bool(command.ins & 1)
+        )
+        ne = command.ne
+        if ne:
+            # ICAO 9303-11 9.8.6.1: DO97 holds Le; one byte (256 as 00), two when extended.
+            size = 2 if command.is_extended else 1
+            objects += bytes((TAG_LE, size)) + (ne & (0xFFFF if size == 2 else 0xFF)).to_bytes(
+                size, "big"
+            )
+        body = self._seal(suite, counter, header, objects)
+        extended = len(body) > MAX_SHORT_NC or ne > MAX_SHORT_NE
+        protected = Command(
+            sm_cla,
+            command.ins,
+            command.p1,
+            command.p2,
+            body,
+            MAX_EXTENDED_NE if extended else MAX_SHORT_NE,  # outer Le 0000 / 00
+        )
+        self._commit(counter)
+        return protected
+
+    def unprotect(self, response: Response) -> Response:
+        """Verify and decrypt a protected response (ICAO 9303-11 9.8.6.1 steps i-j)."""
+        suite = self._require()
+        counter = self._next_counter()
+        self._commit(counter)  # counted even when it fails: the session ends anyway
+        if not response.data:
+            self._fail(
+                f"the card answered {response.sw:04X} without secure messaging objects",
+                SW_MISSING_OBJECTS,
+            )
+        values = self._open(suite, counter, b"", response.data, self._slots(_RESPONSE_SLOTS))
+        status = values.get(TAG_STATUS)
+        if status is None:
+            self._fail("the status object DO99 is missing", SW_MISSING_OBJECTS)
+        if len(status) != 2:
+            self._fail(f"DO99 must hold two bytes, got {len(status)}")
+        sw = int.from_bytes(status, "big")
+        if sw != response.sw:
+            self._fail(f"outer status word {response.sw:04X} differs from DO99 {sw:04X}")
+        return Response(self._plain_data(suite, counter, values), sw)
+
+
+class IsoSmCard(_Engine):
+    """Card side: unwraps protected commands and wraps responses (simulated card)."""
+
+    def __init__(
+        self,
+        suite: SmSuite,
+        ssc: bytes,
+        *,
+        mode: SmMode = SmMode.COMBINED,
+        placement: CounterPlacement = CounterPlacement.PREFIX,
+    ) -> None:
+        super().__init__(suite, ssc, mode=mode, placement=placement)
+        self._odd_ins = False
+
+    def handles(self, command: Command) -> bool:
+        """True when the CLA carries a secure-messaging indication (ISO 7816-4:2020 5.4.1)."""
+        return parse_cla(command.cla).sm is not SmIndication.NONE
+
+    def unwrap(self, command: Command) -> Command:
+        """Verify and decrypt a protected command; any failure ends the session."""
+        suite = self._require()
+        counter = self._next_counter()
+        self._commit(counter)
+        cla = parse_cla(command.cla)
+        if cla.sm is not SmIndication.HEADER_AUTHENTICATED and not (
+            cla.gp and cla.sm is not SmIndication.NONE
+        ):
+            self._fail(f"CLA {command.cla:02X} does not announce an authenticated header")
+        if cla.channel is None or cla.channel > 3:
+            self._fail(f"CLA {command.cla:02X} is outside channels 0-3")
+        if command.ne not in (0, MAX_SHORT_NE, MAX_EXTENDED_NE):
+            # ICAO 9303-11 9.8.6.1: the outer Le of a protected command is 00 (0000).
+            self._fail(f"outer Le of a protected command must be 00, got Ne={command.ne}")
+        if not command.data:
+            self._fail("protected command without secure messaging objects", SW_MISSING_OBJECTS)
+        values = self._open(
+            suite, counter, command.header, command.data, self._slots(_COMMAND_SLOTS)
+        )
+        ne = 0
+        le = values.get(TAG_LE)
+        if le is not None:
+            if len(le) == 1:
+                ne = le[0] or MAX_SHORT_NE
+            elif len(le) == 2:
+                ne = int.from_bytes(le, "big") or MAX_EXTENDED_NE
+            else:
+                self._fail(f"DO97 must hold one or two bytes, got {len(le)}")
+        data = self._plain_data(suite, counter, values)
+        self._odd_ins = bool(command.ins & 1)
+        return Command(
+            with_secure_messaging(command.cla, on=False),
+            command.ins,
+            command.p1,
+            command.p2,
+            data,
+            ne,
+        )
+
+    def wrap(self, response: Response) -> Response:
+        """Protect a plain response: data DO, DO99 and DO8E (ICAO 9303-11 9.8.6.1)."""
+        suite = self._require()
+        counter = self._next_counter()
+        objects = (
+            self._counter_do(counter)
+            + self._data_do(suite, counter, response.data, self._odd_ins)
+            + bytes((TAG_STATUS, 2))
+            + response.sw.to_bytes(2, "big")
+        )
+        body = self._seal(suite, counter, b"", objects)
+        self._commit(counter)
+        return Response(body, response.sw)
+
+
+__all__ = [
+    "MAC_LENGTH",
+    "SW_INCORRECT_OBJECTS",
+    "SW_MISSING_OBJECTS",
+    "TAG_COUNTER",
+    "AesSuite",
+    "CounterPlacement",
+    "IsoSmCard",
+    "IsoSmHost",
+    "SmMode",
+    "SmSuite",
+    "TdesSuite",
+    "make_suite",
+    "max_plain_payload",
+]

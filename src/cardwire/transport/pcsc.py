@@ -1,0 +1,397 @@
+"""A card in a PC/SC reader (pcscd on Linux, WinSCard elsewhere), through pyscard.
+
+``bytes`` in and out; pyscard's lists of ints stay inside this module. PC/SC result codes
+become typed :mod:`cardwire.errors` errors whose message says what to do. pyscard is an
+optional dependency (``pip install 'cardwire[pcsc]'``), imported when a transport opens.
+
+PC/SC references: PC/SC Workgroup specification part 5 (ICC resource manager: contexts,
+SCardConnect share modes and protocols, transactions, SCardReconnect dispositions) and the
+result codes of pcsc-lite's ``PCSC/pcsclite.h``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import ModuleType, TracebackType
+from typing import Any, Literal, Self
+
+from cardwire.errors import (
+    CardRemovedError,
+    NoCardError,
+    NoReaderError,
+    NoServiceError,
+    TransportError,
+    TransportTimeoutError,
+    UsageError,
+)
+
+PcscProtocol = Literal["T0", "T1", "any"]
+ShareMode = Literal["shared", "exclusive"]
+
+# Result codes (pcsc-lite PCSC/pcsclite.h; same values as WinSCard's winerror.h).
+SCARD_S_SUCCESS = 0x00000000
+SCARD_E_CANCELLED = 0x80100002
+SCARD_E_INVALID_HANDLE = 0x80100003
+SCARD_E_UNKNOWN_READER = 0x80100009
+SCARD_E_TIMEOUT = 0x8010000A
+SCARD_E_SHARING_VIOLATION = 0x8010000B
+SCARD_E_NO_SMARTCARD = 0x8010000C
+SCARD_E_PROTO_MISMATCH = 0x8010000F
+SCARD_E_NOT_READY = 0x80100010
+SCARD_F_COMM_ERROR = 0x80100013
+SCARD_E_NOT_TRANSACTED = 0x80100016
+SCARD_E_READER_UNAVAILABLE = 0x80100017
+SCARD_E_NO_SERVICE = 0x8010001D
+SCARD_E_SERVICE_STOPPED = 0x8010001E
+SCARD_E_NO_READERS_AVAILABLE = 0x8010002E
+SCARD_W_UNSUPPORTED_CARD = 0x80100065
+SCARD_W_UNRESPONSIVE_CARD = 0x80100066
+SCARD_W_UNPOWERED_CARD = 0x80100067
+SCARD_W_RESET_CARD = 0x80100068
+SCARD_W_REMOVED_CARD = 0x80100069
+
+# Reader states of SCardGetStatusChange (pcsclite.h SCARD_STATE_*).
+SCARD_STATE_UNAWARE = 0x0000
+SCARD_STATE_PRESENT = 0x0020
+SCARD_STATE_EXCLUSIVE = 0x0080
+SCARD_STATE_MUTE = 0x0200
+
+_PROTOCOL_MASKS: dict[str, int] = {"T0": 0x0001, "T1": 0x0002, "any": 0x0003}
+_PROTOCOL_NAMES = {0x0001: "T0", 0x0002: "T1"}
+_SHARE_MODES: dict[str, int] = {"exclusive": 0x0001, "shared": 0x0002}
+# SCardReconnect / SCardDisconnect dispositions (PC/SC part 5).
+_LEAVE_CARD, _RESET_CARD, _UNPOWER_CARD = 0x0000, 0x0001, 0x0002
+_SCOPE_USER = 0x0000
+_POLL_MS = 200
+
+_START_PCSCD = "start it (`systemctl start pcscd.socket`, or `pcscd` as root)"
+
+
+def _unsigned(code: int) -> int:
+    # pyscard may hand back a negative LONG on some platforms.
+    return code & 0xFFFFFFFF
+
+
+def error_for(code: int, action: str, reader: str | None = None) -> TransportError:
+    """The cardwire error for PC/SC result ``code`` while doing ``action`` (on ``reader``)."""
+    code = _unsigned(code)
+    where = f" in reader {reader!r}" if reader else ""
+    what = f"{action}: "
+    if code in (SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED):
+        return NoServiceError(f"{what}the PC/SC service is not running; {_START_PCSCD}")
+    if code == SCARD_E_NO_READERS_AVAILABLE:
+        return NoReaderError(
+            f"{what}no reader is connected; plug one in or run `cardwire sim serve`"
+        )
+    if code in (SCARD_E_UNKNOWN_READER, SCARD_E_READER_UNAVAILABLE):
+        return NoReaderError(
+            f"{what}reader {reader!r} is not available; `cardwire readers` lists the readers"
+        )
+    if code == SCARD_E_NO_SMARTCARD:
+        return NoCardError(f"{what}no card{where}; insert a card and try again")
+    if code == SCARD_W_REMOVED_CARD:
+        return CardRemovedError(f"{what}the card was removed{where}; insert it and start again")
+    if code == SCARD_W_RESET_CARD:
+        return CardRemovedError(
+            f"{what}the card{where} was reset by another program; its session state is lost, "
+            "start again"
+        )
+    if code in (SCARD_W_UNPOWERED_CARD, SCARD_W_UNRESPONSIVE_CARD, SCARD_W_UNSUPPORTED_CARD):
+        return NoCardError(
+            f"{what}the card{where} does not answer (mute, unpowered or unsupported ATR); "
+            "reinsert it or try another reader"
+        )
+    if code == SCARD_E_SHARING_VIOLATION:
+        return TransportError(
+            f"{what}another program holds the card{where} exclusively; close it and retry"
+        )
+    if code == SCARD_E_PROTO_MISMATCH:
+        return TransportError(
+            f"{what}the card{where} does not speak the requested protocol; try --protocol any"
+        )
+    if code == SCARD_E_TIMEOUT:
+        return TransportTimeoutError(f"{what}timed out waiting for the card{where}")
+    return TransportError(f"{what}PC/SC error {code:08X}{where}")
+
+
+def _load_pyscard() -> ModuleType:
+    try:
+        return importlib.import_module("smartcard.scard")
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise NoServiceError(
+            f"pyscard is not available ({exc}); install it: pip install 'cardwire[pcsc]'"
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderInfo:
+    """One reader as PC/SC reports it."""
+
+    index: int
+    name: str
+    card_present: bool
+    atr: bytes
+    exclusive: bool
+
+
+class PcscContext:
+    """A PC/SC resource-manager context (SCardEstablishContext ... SCardReleaseContext)."""
+
+    def __init__(self) -> None:
+        self._scard = _load_pyscard()
+        code, handle = self._scard.SCardEstablishContext(_SCOPE_USER)
+        if _unsigned(code) != SCARD_S_SUCCESS:
+            raise error_for(code, "cannot reach PC/SC")
+        self.handle: Any = handle
+        self.scard = self._scard
+
+    def reader_names(self) -> list[str]:
+        """The names of the connected readers (empty when there are none)."""
+        code, names = self.scard.SCardListReaders(self.handle, [])
+        code = _unsigned(code)
+        if code == SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if code != SCARD_S_SUCCESS:
+            raise error_for(code, "cannot list readers")
+        return list(names)
+
+    def readers(self) -> list[ReaderInfo]:
+        """Every reader with card presence and ATR (one SCardGetStatusChange, no wait)."""
+        names = self.reader_names()
+        if not names:
+            return []
+        code, states = self.scard.SCardGetStatusChange(
+            self.handle, 0, [(name, SCARD_STATE_UNAWARE) for name in names]
+        )
+        code = _unsigned(code)
+        if code not in (SCARD_S_SUCCESS, SCARD_E_TIMEOUT):
+            raise error_for(code, "cannot read reader states")
+        infos = []
+        for index, (name, event_state, atr) in enumerate(states):
+            present = bool(event_state & SCARD_STATE_PRESENT)
+            infos.append(
+                ReaderInfo(
+                    index=index,
+                    name=name,
+                    card_present=present and not event_state & SCARD_STATE_MUTE,
+                    atr=bytes(atr) if present else b"",
+                    exclusive=bool(event_state & SCARD_STATE_EXCLUSIVE),
+                )
+            )
+        return infos
+
+    def wait_for_card(self, reader: str, timeout: float) -> None:
+        """Return once ``reader`` holds a card that answered; raise NoCardError at the deadline."""
+        deadline = time.monotonic() + timeout
+        state = SCARD_STATE_UNAWARE
+        while True:
+            remaining = deadline - time.monotonic()
+            wait_ms = max(0, min(_POLL_MS, int(remaining * 1000)))
+            code, states = self.scard.SCardGetStatusChange(self.handle, wait_ms, [(reader, state)])
+            code = _unsigned(code)
+            if code == SCARD_S_SUCCESS:
+                _, state, _ = states[0]
+                state &= ~0x0002  # SCARD_STATE_CHANGED: acknowledge before waiting again
+                if state & SCARD_STATE_PRESENT and not state & SCARD_STATE_MUTE:
+                    return
+            elif code != SCARD_E_TIMEOUT:
+                raise error_for(code, "cannot wait for a card", reader)
+            if remaining <= 0:
+                raise NoCardError(
+                    f"no card in reader {reader!r} after {timeout:g} s; insert a card"
+                )
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.scard.SCardReleaseContext(self.handle)
+            self.handle = None
+
+
+def choose_reader(names: Sequence[str], spec: str | int | None) -> str:
+    """Pick a reader: by index (int or digits), exact name, or a unique name fragment.
+
+    Without ``spec`` the only reader present is chosen. Errors list the readers that exist.
+    """
+    listing = "; ".join(f"{i}: {name}" for i, name in enumerate(names)) or "none"
+    if not names:
+        raise NoReaderError("no reader is connected; plug one in or run `cardwire sim serve`")
+    if spec is None:
+        if len(names) == 1:
+            return names[0]
+        raise NoReaderError(
+            f"{len(names)} readers are connected; choose one with --reader NAME|INDEX ({listing})"
+        )
+    if isinstance(spec, int) or spec.strip().isdigit():
+        index = int(spec)
+        if 0 <= index < len(names):
+            return names[index]
+        raise NoReaderError(f"no reader with index {index} (readers: {listing})")
+    if spec in names:
+        return spec
+    matches = [name for name in names if spec.lower() in name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    problem = "matches several readers" if matches else "matches no reader"
+    raise NoReaderError(f"{spec!r} {problem} (readers: {listing})")
+
+
+def list_readers() -> list[ReaderInfo]:
+    """Every connected reader, with card presence and ATR."""
+    context = PcscContext()
+    try:
+        return context.readers()
+    finally:
+        context.close()
+
+
+class PcscTransport:
+    """A connection to the card in one PC/SC reader. Use as a context manager, or close().
+
+    ``protocol`` is T0, T1 or any (the card and reader agree); ``mode`` shared lets other
+    programs use the card between our commands (wrap multi-APDU sequences in
+    :meth:`transaction`), exclusive keeps them out. ``timeout`` (seconds) waits for a card
+    to be inserted before connecting; 0 fails at once when the reader is empty.
+    """
+
+    def __init__(
+        self,
+        reader: str | int | None = None,
+        *,
+        protocol: PcscProtocol = "any",
+        mode: ShareMode = "shared",
+        timeout: float = 0.0,
+    ) -> None:
+        if protocol not in _PROTOCOL_MASKS:
+            raise UsageError(f"protocol must be T0, T1 or any, got {protocol!r}")
+        if mode not in _SHARE_MODES:
+            raise UsageError(f"mode must be shared or exclusive, got {mode!r}")
+        self._context = PcscContext()
+        self._scard = self._context.scard
+        self._share = _SHARE_MODES[mode]
+        self._protocols = _PROTOCOL_MASKS[protocol]
+        self._transactions = 0
+        self._card: Any = None
+        try:
+            self._reader = choose_reader(self._context.reader_names(), reader)
+            if timeout > 0:
+                self._context.wait_for_card(self._reader, timeout)
+            code, card, active = self._scard.SCardConnect(
+                self._context.handle, self._reader, self._share, self._protocols
+            )
+            if _unsigned(code) != SCARD_S_SUCCESS:
+                raise error_for(code, "cannot connect to the card", self._reader)
+        except BaseException:
+            self._context.close()
+            raise
+        self._card = card
+        self._active = int(active)
+        self._atr = self._read_atr()
+
+    # -- Transport protocol -------------------------------------------------------------------
+
+    @property
+    def atr(self) -> bytes:
+        return self._atr
+
+    @property
+    def name(self) -> str:
+        return self._reader
+
+    @property
+    def protocol(self) -> str:
+        """The protocol in use: "T0" or "T1"."""
+        return _PROTOCOL_NAMES.get(self._active, f"{self._active:#x}")
+
+    def transmit(self, apdu: bytes) -> bytes:
+        """Send one command APDU (short or extended), return data ‖ SW1 SW2."""
+        card = self._require_card()
+        code, response = self._scard.SCardTransmit(card, self._active, list(apdu))
+        code = _unsigned(code)
+        if code != SCARD_S_SUCCESS:
+            if code == SCARD_W_RESET_CARD:
+                # PC/SC part 5: after a reset by someone else the handle must be reconnected;
+                # the caller still learns that its card-side state is gone.
+                self._reconnect(_LEAVE_CARD)
+            raise error_for(code, "cannot send the command", self._reader)
+        return bytes(response)
+
+    def reset(self, cold: bool = False) -> bytes:
+        """Warm reset (or power cycle when ``cold``) and reconnect; return the new ATR."""
+        self._reconnect(_UNPOWER_CARD if cold else _RESET_CARD)
+        return self._atr
+
+    def reconnect(self) -> bytes:
+        """Reconnect without resetting (after another program reset the card); new ATR."""
+        self._reconnect(_LEAVE_CARD)
+        return self._atr
+
+    def close(self) -> None:
+        """Leave the card as it is and release the reader. Idempotent."""
+        if self._card is not None:
+            card, self._card = self._card, None
+            self._scard.SCardDisconnect(card, _LEAVE_CARD)
+        self._context.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Self]:
+        """Keep other programs off the card for a multi-APDU sequence (SCardBeginTransaction).
+
+        Nested uses share the outermost transaction.
+        """
+        card = self._require_card()
+        if self._transactions == 0:
+            code = self._scard.SCardBeginTransaction(card)
+            if _unsigned(code) != SCARD_S_SUCCESS:
+                raise error_for(code, "cannot begin a transaction", self._reader)
+        self._transactions += 1
+        try:
+            yield self
+        finally:
+            self._transactions -= 1
+            if self._transactions == 0 and self._card is not None:
+                code = self._scard.SCardEndTransaction(self._card, _LEAVE_CARD)
+                code = _unsigned(code)
+                if code not in (SCARD_S_SUCCESS, SCARD_W_RESET_CARD, SCARD_W_REMOVED_CARD):
+                    raise error_for(code, "cannot end the transaction", self._reader)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PcscTransport(reader={self._reader!r}, protocol={self.protocol})"
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _require_card(self) -> Any:
+        if self._card is None:
+            raise TransportError(f"the connection to reader {self._reader!r} is closed")
+        return self._card
+
+    def _reconnect(self, disposition: int) -> None:
+        card = self._require_card()
+        code, active = self._scard.SCardReconnect(card, self._share, self._protocols, disposition)
+        if _unsigned(code) != SCARD_S_SUCCESS:
+            raise error_for(code, "cannot reconnect to the card", self._reader)
+        self._active = int(active)
+        self._transactions = 0
+        self._atr = self._read_atr()
+
+    def _read_atr(self) -> bytes:
+        code, _reader, _state, _protocol, atr = self._scard.SCardStatus(self._card)
+        if _unsigned(code) != SCARD_S_SUCCESS:
+            raise error_for(code, "cannot read the ATR", self._reader)
+        return bytes(atr)

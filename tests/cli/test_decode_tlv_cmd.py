@@ -1,0 +1,117 @@
+"""``cardwire decode tlv`` and ``cardwire decode atr`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cardwire.cli import cli
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def assert_one_line_error(result: Result, code: int, text: str) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert text in lines[0]
+
+
+# ICAO Doc 9303 Part 11, appendix D.4: protected READ BINARY response data objects
+SM_RESPONSE = "87 09 01 9F F0 EC 34 F9 92 26 51 99 02 90 00 8E 08 AD 55 CC 17 14 0B 2D ED"
+
+
+def test_decode_tlv_text_tree() -> None:
+    result = run("decode", "tlv", "60145f01:04303130", "36 5F3606 303430303030 5C026175")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "60 (application 0, constructed) len 20"
+    assert lines[1] == "  5F01 (application 1, primitive) len 4: 30313036  '0106'"
+    assert lines[3] == "  5C (application 28, primitive) len 2: 6175  'au'"
+
+
+def test_decode_tlv_json_is_one_document() -> None:
+    result = run("decode", "tlv", "--json", SM_RESPONSE)
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.stdout)
+    assert [(n["tag"], n["value"]) for n in tree] == [
+        ("87", "019FF0EC34F9922651"),
+        ("99", "9000"),
+        ("8E", "AD55CC17140B2DED"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("8781",), "cut short"),
+        (("3080", "0000"), "indefinite"),
+        (("04 81 01 AA",), "non-minimal"),
+        (("0401AA00",), "where a tag was expected"),
+        (("300304 05AA",), "announces 5"),
+        (("0G",), "not a hex digit"),
+        (("ABC",), "odd number"),
+        (("",), "no BER-TLV"),
+    ],
+)
+def test_decode_tlv_bad_input_exit_2(args: tuple[str, ...], text: str) -> None:
+    assert_one_line_error(run("decode", "tlv", *args), 2, text)
+
+
+def test_decode_tlv_lenient() -> None:
+    result = run("decode", "tlv", "--lenient", "--json", "00 04 81 01 AA FF 30 03 04 05 AA")
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.stdout)
+    assert tree[0]["value"] == "AA"
+    assert tree[1]["value"] == "0405AA" and "problem" in tree[1]
+
+
+def test_decode_tlv_needs_an_argument() -> None:
+    result = run("decode", "tlv")
+    assert result.exit_code == 2
+
+
+# pcsc-tools smartcard_list.txt: Yubikey 5 NFC (via NFC)
+YUBIKEY = "3B 8D 80 01 80 73 C0 21 C0 57 59 75 62 69 4B 65 79 F9"
+
+
+def test_decode_atr_text() -> None:
+    result = run("decode", "atr", YUBIKEY)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "direct convention" in out
+    assert "T=0, T=1" in out
+    assert "extended Lc/Le yes" in out
+    assert "F9  valid" in out
+
+
+def test_decode_atr_json() -> None:
+    result = run("decode", "atr", "--json", YUBIKEY.lower())
+    assert result.exit_code == 0, result.output
+    fields = json.loads(result.stdout)
+    assert fields["atr"] == YUBIKEY.replace(" ", "")
+    assert fields["protocols"] == [0, 1]
+    assert fields["tck"] == "F9" and fields["tck_valid"] is True
+    assert fields["supports_extended_length"] is True
+    assert fields["logical_channels"] == 1
+    assert fields["historical"]["card_capabilities"]["raw"] == "C021C0"
+
+
+def test_decode_atr_invalid_tck_is_shown() -> None:
+    result = run("decode", "atr", YUBIKEY[:-2] + "F8")
+    assert result.exit_code == 0
+    assert "F8  INVALID" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("hex_text", "text"),
+    [("3C00", "TS must be"), ("3B8001", "TCK missing"), ("3B10", "announces TA1"), ("3", "odd")],
+)
+def test_decode_atr_bad_input_exit_2(hex_text: str, text: str) -> None:
+    assert_one_line_error(run("decode", "atr", hex_text), 2, text)

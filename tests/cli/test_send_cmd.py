@@ -1,0 +1,100 @@
+"""``cardwire send --sim``: exchanges printed with meanings, GET RESPONSE and 6Cxx handled
+unless --raw, --check, --json, --profile and --state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cardwire.cli import cli
+from cardwire.sim import profile as profiles
+from cardwire.sw import meaning
+
+SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
+SELECT_ECHO = "00A4040C0AF0636172647769726503"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["send", *args])
+    return result.exit_code, result.output
+
+
+def test_text_output_shows_each_exchange_with_the_meaning() -> None:
+    code, output = run("--sim", SELECT_DEMO_1, "00a4020c 02 5001", "00B0000000")
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[0] == f"> {SELECT_DEMO_1}"
+    assert lines[1] == "< 9000"
+    assert lines[2] == f"  9000 {meaning(0x9000)}"
+    assert lines[3] == "> 00A4020C025001"
+    assert lines[7].startswith("< " + b"Hello from the cardwire card.".hex().upper())
+
+
+def test_json_output_is_one_array() -> None:
+    code, output = run("--sim", "--json", SELECT_ECHO, "00 00 00 00 03 41 42 43 00")
+    assert code == 0
+    document = json.loads(output)
+    assert document[1] == {
+        "command": "000000000341424300",
+        "response": "4142439000",
+        "data": "414243",
+        "sw": "9000",
+    }
+
+
+def test_get_response_and_6cxx_are_followed_unless_raw() -> None:
+    apdus = (SELECT_ECHO, "0000000003414243", "000000000341424301")
+    code, output = run("--sim", "--json", *apdus)
+    assert code == 0
+    cooked = json.loads(output)
+    assert cooked[1]["data"] == "414243"  # 6103 then GET RESPONSE
+    assert cooked[2]["command"] == "000000000341424303"  # 6C03: re-sent with Le = 03
+    assert cooked[2]["data"] == "414243"
+    code, output = run("--sim", "--json", "--raw", *apdus)
+    raw = json.loads(output)
+    assert raw[1] == {"command": "0000000003414243", "response": "6103", "data": "", "sw": "6103"}
+    assert raw[2]["sw"] == "6C03"
+
+
+def test_error_status_words_exit_0_unless_check() -> None:
+    missing = "00A4040C05A000000000"
+    code, output = run("--sim", missing)
+    assert code == 0
+    assert "6A82" in output
+    code, output = run("--sim", "--check", missing)
+    assert code == 1
+    assert "error: card answered 6A82" in output
+
+
+def test_malformed_input_exits_2() -> None:
+    assert run("--sim", "00A4 0G")[0] == 2
+    assert run("--sim", "00A4040005AABB")[0] == 2  # not a valid APDU (Lc=5, 2 data bytes)
+    code, output = run("--sim", "--raw", "00A4040005AABB")
+    assert (code, output.splitlines()[1]) == (0, "< 6700")  # raw: the card answers 6700
+    assert run("00A4040000")[0] == 2  # no card chosen
+
+
+def test_state_file_carries_changes_between_runs(tmp_path: Path) -> None:
+    state = tmp_path / "state.yaml"
+    wrong_pin = "002000010439393939"
+    assert "< 63C2" in run("--sim", "--state", str(state), wrong_pin)[1]
+    assert "< 63C1" in run("--sim", "--state", str(state), wrong_pin)[1]
+    assert "< 63C2" in run("--sim", wrong_pin)[1]  # a fresh card without --state
+
+
+def test_profile_option(tmp_path: Path) -> None:
+    profile = tmp_path / "card.json"
+    document = profiles.default_profile().to_dict()
+    document["card"]["wrong_le"] = "61xx"
+    profile.write_text(json.dumps(document))
+    apdus = (SELECT_ECHO, "000000000341424301")
+    code, output = run("--sim", "--json", "--raw", "--profile", str(profile), *apdus)
+    assert code == 0
+    assert json.loads(output)[1]["sw"] == "6103"
+
+
+def test_help_has_an_example() -> None:
+    result = CliRunner().invoke(cli, ["send", "--help"])
+    assert "Example:" in result.output

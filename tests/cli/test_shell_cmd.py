@@ -1,0 +1,102 @@
+"""``cardwire shell --sim`` through the click runner (stdin not a terminal), and the
+interpreter alone for the prompt and the interactive-only behaviour."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from cardwire.card import Card
+from cardwire.cli import cli
+from cardwire.cli.shell_cmd import ShellSession
+from cardwire.errors import TransportError
+
+
+def run(script: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["shell", "--sim", *args], input=script)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_good_script_exits_0_without_banner_or_prompt() -> None:
+    code, out, err = run(
+        "# a comment\n"
+        "\n"
+        "select F0636172647769726501\n"
+        "verify 1 1234\n"
+        "select 5003\n"
+        "read-binary\n"
+        "read-binary 4 6\n"
+        "00 B0 00 00 03\n"
+        "open-channel\n"
+        "channel 1\n"
+        "select F0636172647769726502\n"
+        "select 6001\n"
+        "read-binary 0 6\n"
+        "get-challenge 8\n"
+        "close-channel 1\n"
+        "help\n"
+    )
+    assert (code, err) == (0, "")
+    assert "cardwire[" not in out
+    assert 'text: "top secret: 42"' in out
+    assert 'text: "secret"' in out
+    assert 'text: "top"' in out
+    assert "channel 1 open" in out
+    assert 'text: "second"' in out
+    assert "channel 1 closed; using channel 0" in out
+    assert "read-record N" in out  # the help text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("verify 1 0000", ""),  # 63C2: the card refused
+        ("select 3F01", ""),  # 6A82
+        ("frobnicate", "unknown command 'frobnicate'"),
+        ("00B0", "4-byte header"),
+        ("read-binary x", "OFFSET must be a decimal number"),
+        ("read-record", "usage: read-record N"),
+        ("channel 3", "channel 3 is not open"),
+        ("close-channel 0", "channel 0 cannot be closed"),
+        ("verify 1", "usage: verify REF PIN"),
+        ("select 3F0", "odd number of hex digits"),
+    ],
+)
+def test_a_failed_command_makes_exit_1(line: str, message: str) -> None:
+    code, out, err = run(f"{line}\nselect 3F00\n")
+    assert code == 1
+    assert "sw: 9000" in out  # the next line still ran
+    assert err.startswith("error: line 1: ") == bool(message)
+    assert message in err
+
+
+def test_exit_stops_the_script() -> None:
+    code, out, _ = run("exit\nselect 3F01\n")
+    assert (code, out) == (0, "")
+
+
+def test_a_target_is_required() -> None:
+    result = CliRunner().invoke(cli, ["shell"], input="")
+    assert result.exit_code == 2
+    assert "--sim" in result.stderr
+
+
+def test_prompt_follows_the_channel_and_reset() -> None:
+    session = ShellSession(Card.open_sim())
+    assert session.prompt == "cardwire[0]> "
+    session.run_line("open-channel")
+    session.run_line("channel 1")
+    assert session.prompt == "cardwire[1]> "
+    outcome = session.run_line("reset")
+    assert outcome.lines[0].startswith("atr: 3B")
+    assert session.prompt == "cardwire[0]> "
+    assert session.run_line("channel 1").failed  # reset forgot the channel
+    assert session.run_line("exit").leave
+
+
+def test_transport_errors_are_not_swallowed() -> None:
+    card = Card.open_sim()
+    session = ShellSession(card)
+    card.transport.close()
+    with pytest.raises(TransportError):
+        session.run_line("select 3F00")

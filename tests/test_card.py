@@ -1,0 +1,172 @@
+"""The Card session against the simulated card (default profile, shared spec in the brief /
+docs/simulator.md): helpers, status errors, extended length vs chaining, 6Cxx, reset, close."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardwire import commands
+from cardwire.apdu import Command, Response
+from cardwire.card import Card, binary_data
+from cardwire.cla import parse_cla
+from cardwire.errors import DecodeError, SessionClosedError, StatusError, TransportError
+from cardwire.sim.card import SimCard
+from cardwire.transport.memory import MemoryTransport
+
+APP_1 = bytes.fromhex("F0636172647769726501")
+ECHO = bytes.fromhex("F0636172647769726503")
+
+
+class PassThroughSession:
+    """A HostSecureSession that changes nothing (to watch the slot's life cycle)."""
+
+    def __init__(self) -> None:
+        self.active = True
+        self.max_payload = 200
+        self.seen = 0
+
+    def protect(self, command: Command) -> Command:
+        if not self.active:
+            raise SessionClosedError("ended")
+        self.seen += 1
+        return command
+
+    def unprotect(self, response: Response) -> Response:
+        return response
+
+    def close(self) -> None:
+        self.active = False
+
+
+def sim_card(*, extended_length: bool | None = None) -> Card:
+    return Card(MemoryTransport(SimCard()), trace=True, extended_length=extended_length)
+
+
+def wire(card: Card) -> list[Command]:
+    assert card.trace is not None
+    return [Command.decode(entry.command) for entry in card.trace.entries]
+
+
+def test_limits_come_from_the_atr() -> None:
+    assert sim_card().limits.extended  # the default card announces extended Lc/Le
+    assert not sim_card(extended_length=False).limits.extended
+
+
+def test_send_raises_the_typed_status_error() -> None:
+    card = sim_card()
+    command = commands.select_by_aid(bytes.fromhex("A000000000"))
+    with pytest.raises(StatusError) as info:
+        card.send(command)
+    assert info.value.sw == 0x6A82
+    assert info.value.command == command
+    assert card.send(command, check=False).sw == 0x6A82
+
+
+def test_select_and_read_files() -> None:
+    card = sim_card()
+    assert card.select(APP_1).data[:1] == b"\x6f"  # FCI template
+    card.select(bytes.fromhex("5001"))
+    assert card.read_file() == b"Hello from the cardwire card."
+    assert card.read_binary(6, 4) == b"from"
+    assert card.read_record(2, sfi=2) == bytes([2]) * 16
+
+
+def test_read_file_past_32767_switches_to_odd_ins() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    content = card.read_file(sfi=6)
+    assert content == bytes(i % 251 for i in range(40000))  # EF 5006: byte i = i mod 251
+    reads = [c for c in wire(card) if c.ins in (0xB0, 0xB1)]
+    even = [c for c in reads if c.ins == 0xB0 and not c.p1 & 0x80]  # offset in P1-P2
+    odd = [c for c in reads if c.ins == 0xB1]
+    assert even and odd
+    assert max(c.p1 << 8 | c.p2 for c in even) <= 32767
+    # ISO 7816-4 READ BINARY B1: the offset travels in DO54
+    assert all(c.data[0] == 0x54 for c in odd)
+    assert min(int.from_bytes(c.data[2:], "big") for c in odd) > 32767
+
+
+def test_read_file_ending_on_a_chunk_boundary() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    assert card.read_file(sfi=8, chunk=32) == bytes(64)  # EF 5008: 64 zero bytes
+
+
+def test_update_then_read_back() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    card.select(bytes.fromhex("5008"))
+    card.update_binary(10, b"cardwire")
+    assert card.read_binary(8, 12) == b"\x00\x00cardwire\x00\x00"
+
+
+def test_verify_counts_down_then_succeeds() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    with pytest.raises(StatusError) as info:
+        card.read_file(sfi=3)
+    assert info.value.sw == 0x6982
+    with pytest.raises(StatusError) as info:
+        card.verify(1, "9999")
+    assert info.value.sw == 0x63C2
+    assert card.pin_status(1).sw == 0x63C2
+    assert card.verify(1, "1234").sw == 0x9000
+    assert card.read_file(sfi=3) == b"top secret: 42"
+
+
+def test_get_challenge() -> None:
+    assert len(sim_card().get_challenge(8)) == 8
+
+
+def test_6cxx_is_fixed_by_the_stack() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    response = card.send(commands.read_record(2, sfi=2, ne=4))
+    assert response.data == bytes([2]) * 16
+    assert [c.ne for c in wire(card)[-2:]] == [4, 16]
+
+
+@pytest.mark.parametrize(("extended", "pieces"), [(True, 1), (False, 3)])
+def test_long_data_extended_or_chained(extended: bool, pieces: int) -> None:
+    card = sim_card(extended_length=extended)
+    card.select(ECHO)
+    data = bytes(i % 256 for i in range(600))
+    assert card.send(Command(0x00, 0x00, 0, 0, data, ne=65536)).data == data
+    sent = [c for c in wire(card) if c.ins == 0x00]
+    assert len(sent) == pieces
+    assert [parse_cla(c.cla).chaining for c in sent] == [True] * (pieces - 1) + [False]
+    if not extended:  # the 600-byte answer came back through 61xx and GET RESPONSE
+        assert any(c.ins == 0xC0 for c in wire(card))
+
+
+def test_binary_data_rejects_a_wrong_tag() -> None:
+    odd = commands.read_binary(40000, ne=16)
+    assert binary_data(odd, Response(bytes.fromhex("5302AABB"))) == b"\xaa\xbb"
+    with pytest.raises(DecodeError):
+        binary_data(odd, Response(bytes.fromhex("5402AABB")))
+
+
+def test_reset_ends_sessions_and_forgets_channels() -> None:
+    card = sim_card()
+    session = PassThroughSession()
+    card.secure(session)
+    channel = card.open_channel()
+    assert session.seen == 1  # MANAGE CHANNEL went through channel 0's slot
+    atr = card.reset()
+    assert atr == card.atr
+    assert not session.active
+    assert channel.closed
+    assert card.channels == {}
+    card.select(APP_1)  # the empty slot sends plain again
+
+
+def test_close_releases_the_transport() -> None:
+    with Card.open_sim() as card:
+        card.select(APP_1)
+    with pytest.raises(TransportError):
+        card.select(APP_1)
+
+
+def test_transmit_is_raw() -> None:
+    card = sim_card()
+    assert card.transmit(bytes.fromhex("00A4040C0AF0636172647769726501")) == b"\x90\x00"

@@ -1,0 +1,154 @@
+"""Logical channels on the host (ISO/IEC 7816-4 5.4.2, MANAGE CHANNEL) against the simulated
+card: card-assigned numbers, CLA channel bits, per-channel state and secure slot, close."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cardwire.apdu import Command, Response
+from cardwire.card import Card
+from cardwire.channels import assigned_channel
+from cardwire.cla import channel_of
+from cardwire.errors import DecodeError, StatusError, UsageError
+from cardwire.sim.card import SimCard
+from cardwire.transport.memory import MemoryTransport
+
+APP_1 = bytes.fromhex("F0636172647769726501")
+APP_2 = bytes.fromhex("F0636172647769726502")
+
+
+class CountingSession:
+    """A pass-through HostSecureSession that counts what it protected."""
+
+    def __init__(self) -> None:
+        self.active = True
+        self.max_payload = 200
+        self.protected: list[Command] = []
+
+    def protect(self, command: Command) -> Command:
+        self.protected.append(command)
+        return command
+
+    def unprotect(self, response: Response) -> Response:
+        return response
+
+    def close(self) -> None:
+        self.active = False
+
+
+def sim_card() -> Card:
+    return Card(MemoryTransport(SimCard()), trace=True)
+
+
+def wire_classes(card: Card) -> list[int]:
+    assert card.trace is not None
+    return [entry.command[0] for entry in card.trace.entries]
+
+
+@pytest.mark.parametrize(
+    ("data", "number"), [("01", 1), ("03", 3), ("04", 4), ("13", 19), ("", None), ("00", None),
+                         ("14", None), ("0102", None)]
+)  # fmt: skip
+def test_assigned_channel(data: str, number: int | None) -> None:
+    response = Response(bytes.fromhex(data), 0x9000)
+    if number is None:
+        with pytest.raises(DecodeError):
+            assigned_channel(response)
+    else:
+        assert assigned_channel(response) == number
+
+
+@given(st.binary(max_size=4), st.integers(0, 0xFFFF))
+def test_any_answer_gives_a_channel_or_decode_error(data: bytes, sw: int) -> None:
+    try:
+        number = assigned_channel(Response(data, sw))
+    except DecodeError:
+        assert len(data) != 1 or not 1 <= data[0] <= 19
+    else:
+        assert number == data[0]
+
+
+def test_open_assigns_numbers_and_sets_cla_bits() -> None:
+    card = sim_card()
+    channels = [card.open_channel() for _ in range(5)]
+    assert [c.number for c in channels] == [1, 2, 3, 4, 5]
+    assert sorted(card.channels) == [1, 2, 3, 4, 5]
+    fifth = channels[4]
+    fifth.select(APP_2)
+    fifth.select(bytes.fromhex("6001"))
+    assert fifth.read_file() == b"second application"
+    # channels 4-19 use the further interindustry class (ISO 7816-4 5.4.1, table 3)
+    assert all(channel_of(cla) == 5 for cla in wire_classes(card)[-3:])
+    assert wire_classes(card)[-1] == 0x41
+
+
+def test_channels_keep_their_own_selection() -> None:
+    card = sim_card()
+    other = card.open_channel()
+    card.select(APP_1)
+    card.select(bytes.fromhex("5001"))
+    other.select(APP_2)
+    other.select(bytes.fromhex("6001"))
+    for _ in range(3):
+        assert card.read_file() == b"Hello from the cardwire card."
+        assert other.read_file() == b"second application"
+
+
+def test_security_status_is_per_channel() -> None:
+    card = sim_card()
+    other = card.open_channel()
+    card.select(APP_1)
+    other.select(APP_1)
+    card.verify(1, "1234")
+    assert card.read_file(sfi=3) == b"top secret: 42"
+    with pytest.raises(StatusError) as info:
+        other.read_file(sfi=3)
+    assert info.value.sw == 0x6982
+
+
+def test_command_cla_is_rewritten_to_the_channel() -> None:
+    card = sim_card()
+    other = card.open_channel()
+    command = Command(0x02, 0xA4, 0x04, 0x00, APP_2, 256)  # built for channel 2
+    assert other.on_channel(command).cla == 0x01
+    other.send(command)
+    assert wire_classes(card)[-1] == 0x01
+
+
+def test_open_from_another_channel_is_sent_there() -> None:
+    card = sim_card()
+    first = card.open_channel()
+    second = first.open_channel()
+    assert second.number == 2
+    assert wire_classes(card)[-1] == 0x01  # MANAGE CHANNEL sent on channel 1
+
+
+def test_close_sends_manage_channel_and_forgets() -> None:
+    card = sim_card()
+    with card.open_channel() as channel:
+        channel.select(APP_1)
+    assert card.trace is not None
+    assert card.trace.entries[-1].command == bytes.fromhex("01708001")
+    assert channel.closed
+    assert card.channels == {}
+    with pytest.raises(UsageError):
+        channel.select(APP_1)
+    channel.close()  # idempotent
+    # the card closed it too: 6881, logical channel not supported / not open
+    assert card.transmit(bytes.fromhex("01A4040C0AF0636172647769726501"))[-2:] == b"\x68\x81"
+    assert card.open_channel().number == 1  # the number is free again
+
+
+def test_each_channel_has_its_own_secure_slot() -> None:
+    card = sim_card()
+    other = card.open_channel()
+    session = CountingSession()
+    other.secure(session)
+    card.select(APP_1)
+    assert session.protected == []
+    other.select(APP_2)
+    assert [c.cla for c in session.protected] == [0x01]
+    other.close()  # closing ends the channel's session
+    assert not session.active

@@ -1,0 +1,219 @@
+"""PC/SC result codes become typed errors a user can act on; reader choice; the transport's
+bookkeeping against a scripted stand-in for pyscard (no pcscd needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cardwire.errors import (
+    CardRemovedError,
+    NoCardError,
+    NoReaderError,
+    NoServiceError,
+    TransportError,
+    TransportTimeoutError,
+)
+from cardwire.transport import pcsc
+from cardwire.transport.base import Transport
+from cardwire.transport.pcsc import PcscTransport, choose_reader, error_for
+
+# (pcsclite.h name, error class, a word of the advice the message must give)
+ERRORS = [
+    ("SCARD_E_NO_SERVICE", NoServiceError, "pcscd"),
+    ("SCARD_E_SERVICE_STOPPED", NoServiceError, "pcscd"),
+    ("SCARD_E_NO_READERS_AVAILABLE", NoReaderError, "plug"),
+    ("SCARD_E_UNKNOWN_READER", NoReaderError, "cardwire readers"),
+    ("SCARD_E_READER_UNAVAILABLE", NoReaderError, "cardwire readers"),
+    ("SCARD_E_NO_SMARTCARD", NoCardError, "insert"),
+    ("SCARD_W_REMOVED_CARD", CardRemovedError, "insert"),
+    ("SCARD_W_RESET_CARD", CardRemovedError, "start again"),
+    ("SCARD_W_UNRESPONSIVE_CARD", NoCardError, "reinsert"),
+    ("SCARD_W_UNPOWERED_CARD", NoCardError, "reinsert"),
+    ("SCARD_E_SHARING_VIOLATION", TransportError, "exclusively"),
+    ("SCARD_E_PROTO_MISMATCH", TransportError, "--protocol any"),
+    ("SCARD_E_TIMEOUT", TransportTimeoutError, "timed out"),
+    ("SCARD_F_COMM_ERROR", TransportError, "80100013"),
+]
+
+
+@pytest.mark.parametrize(("name", "error", "advice"), ERRORS)
+def test_result_codes_map_to_typed_errors(
+    name: str, error: type[TransportError], advice: str
+) -> None:
+    exc = error_for(getattr(pcsc, name), "cannot connect", "Reader X")
+    assert type(exc) is error
+    assert str(exc).startswith("cannot connect: ")
+    assert advice in str(exc)
+    assert exc.exit_code == 3
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _, _ in ERRORS}))
+def test_codes_agree_with_pyscard(name: str) -> None:
+    # pyscard (smartcard/scard) exports pcsc-lite's PCSC/pcsclite.h values: an independent copy.
+    scard = pytest.importorskip("smartcard.scard")
+    assert getattr(pcsc, name) == getattr(scard, name) & 0xFFFFFFFF
+
+
+def test_negative_long_from_pyscard_is_understood() -> None:
+    signed = pcsc.SCARD_E_NO_SERVICE - (1 << 32)
+    assert isinstance(error_for(signed, "x"), NoServiceError)
+
+
+NAMES = ["Virtual PCD 00 00", "Virtual PCD 00 01", "ACS ACR122U 01 00"]
+
+
+@pytest.mark.parametrize(
+    ("names", "spec", "chosen"),
+    [
+        (NAMES[:1], None, "Virtual PCD 00 00"),
+        (NAMES, 1, "Virtual PCD 00 01"),
+        (NAMES, "2", "ACS ACR122U 01 00"),
+        (NAMES, "Virtual PCD 00 01", "Virtual PCD 00 01"),
+        (NAMES, "acr122", "ACS ACR122U 01 00"),
+    ],
+)
+def test_choose_reader(names: list[str], spec: str | int | None, chosen: str) -> None:
+    assert choose_reader(names, spec) == chosen
+
+
+@pytest.mark.parametrize(
+    ("names", "spec", "message"),
+    [
+        ([], None, "no reader is connected"),
+        (NAMES, None, "3 readers are connected; choose one with --reader"),
+        (NAMES, 3, "no reader with index 3"),
+        (NAMES, "Virtual", "matches several readers"),
+        (NAMES, "omnikey", "matches no reader"),
+    ],
+)
+def test_choose_reader_errors_list_the_readers(
+    names: list[str], spec: str | int | None, message: str
+) -> None:
+    with pytest.raises(NoReaderError, match=message) as caught:
+        choose_reader(names, spec)
+    for index, name in enumerate(names):
+        assert f"{index}: {name}" in str(caught.value)
+
+
+class ScriptedScard:
+    """Stands in for ``smartcard.scard`` (PC/SC function names): scripted codes, recorded calls."""
+
+    def __init__(self, **results: int) -> None:
+        self.results = results
+        self.calls: list[str] = []
+        self.readers = ["Virtual PCD 00 00"]
+
+    def _code(self, name: str) -> int:
+        self.calls.append(name)
+        return self.results.get(name, 0)
+
+    def SCardEstablishContext(self, scope: int) -> tuple[int, Any]:
+        return self._code("SCardEstablishContext"), "ctx"
+
+    def SCardReleaseContext(self, context: Any) -> int:
+        return self._code("SCardReleaseContext")
+
+    def SCardListReaders(self, context: Any, groups: list[str]) -> tuple[int, list[str]]:
+        return self._code("SCardListReaders"), list(self.readers)
+
+    def SCardConnect(
+        self, context: Any, reader: str, share: int, protocols: int
+    ) -> tuple[int, Any, int]:
+        return self._code("SCardConnect"), "card", 2
+
+    def SCardStatus(self, card: Any) -> tuple[int, str, int, int, list[int]]:
+        return self._code("SCardStatus"), self.readers[0], 0, 2, [0x3B, 0x00]
+
+    def SCardTransmit(self, card: Any, pci: int, apdu: list[int]) -> tuple[int, list[int]]:
+        return self._code("SCardTransmit"), [*apdu[4:], 0x90, 0x00]
+
+    def SCardReconnect(
+        self, card: Any, share: int, protocols: int, disposition: int
+    ) -> tuple[int, int]:
+        self.calls.append(f"disposition {disposition}")
+        return self._code("SCardReconnect"), 2
+
+    def SCardBeginTransaction(self, card: Any) -> int:
+        return self._code("SCardBeginTransaction")
+
+    def SCardEndTransaction(self, card: Any, disposition: int) -> int:
+        return self._code("SCardEndTransaction")
+
+    def SCardDisconnect(self, card: Any, disposition: int) -> int:
+        return self._code("SCardDisconnect")
+
+
+def scripted(monkeypatch: pytest.MonkeyPatch, **results: int) -> ScriptedScard:
+    fake = ScriptedScard(**results)
+    monkeypatch.setattr(pcsc, "_load_pyscard", lambda: fake)
+    return fake
+
+
+def test_no_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted(monkeypatch, SCardEstablishContext=pcsc.SCARD_E_NO_SERVICE)
+    with pytest.raises(NoServiceError, match="PC/SC service is not running"):
+        PcscTransport()
+
+
+def test_no_reader_releases_the_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = scripted(monkeypatch, SCardListReaders=pcsc.SCARD_E_NO_READERS_AVAILABLE)
+    with pytest.raises(NoReaderError, match="no reader is connected"):
+        PcscTransport()
+    assert fake.calls[-1] == "SCardReleaseContext"
+
+
+def test_no_card(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted(monkeypatch, SCardConnect=pcsc.SCARD_E_NO_SMARTCARD)
+    with pytest.raises(NoCardError, match="no card in reader 'Virtual PCD 00 00'"):
+        PcscTransport()
+
+
+def test_bytes_in_bytes_out_and_close_is_idempotent(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = scripted(monkeypatch)
+    transport = PcscTransport()
+    assert isinstance(transport, Transport)
+    assert transport.atr == b"\x3b\x00"
+    assert transport.protocol == "T1"
+    assert transport.transmit(b"\x00\x00\x00\x00\xab") == b"\xab\x90\x00"
+    transport.close()
+    transport.close()
+    assert fake.calls.count("SCardDisconnect") == 1
+    with pytest.raises(TransportError, match="closed"):
+        transport.transmit(b"\x00\x00\x00\x00")
+
+
+def test_reset_by_another_program_reconnects_then_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = scripted(monkeypatch, SCardTransmit=pcsc.SCARD_W_RESET_CARD)
+    transport = PcscTransport()
+    with pytest.raises(CardRemovedError, match="reset by another program"):
+        transport.transmit(b"\x00\xa4\x04\x00")
+    assert "disposition 0" in fake.calls  # SCARD_LEAVE_CARD: the handle is usable again
+
+
+@pytest.mark.parametrize(("cold", "disposition"), [(False, 1), (True, 2)])
+def test_reset_reconnects_and_reads_the_atr(
+    monkeypatch: pytest.MonkeyPatch, cold: bool, disposition: int
+) -> None:
+    fake = scripted(monkeypatch)
+    transport = PcscTransport()
+    assert transport.reset(cold=cold) == b"\x3b\x00"
+    assert f"disposition {disposition}" in fake.calls
+    assert fake.calls[-1] == "SCardStatus"
+
+
+def test_nested_transactions_begin_and_end_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = scripted(monkeypatch)
+    transport = PcscTransport()
+    with transport.transaction(), transport.transaction():
+        transport.transmit(b"\x00\x00\x00\x00")
+    assert fake.calls.count("SCardBeginTransaction") == 1
+    assert fake.calls.count("SCardEndTransaction") == 1
+
+
+def test_sharing_violation_on_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted(monkeypatch, SCardBeginTransaction=pcsc.SCARD_E_SHARING_VIOLATION)
+    transport = PcscTransport()
+    with pytest.raises(TransportError, match="exclusively"), transport.transaction():
+        pass

@@ -1,0 +1,83 @@
+"""ReplayTransport: a recorded trace served as a card, mismatches named by exchange index."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardwire.apdu import Command
+from cardwire.card import Card
+from cardwire.errors import TransportError
+from cardwire.transport.replay import ReplayMismatchError, ReplayTransport
+
+SELECT_APP1 = bytes.fromhex("00A404000AF063617264776972650100")
+RECORDED = """\
+# atr: 3B8F8001
+# reader: recorded reader
+# time: 2026-01-01T00:00:00+00:00
+> 00A404000AF063617264776972650100
+< 9000
+# a comment between exchanges
+> 00 b0 00 00 00
+< 48656C6C6F 6282
+"""
+
+
+def test_serves_in_order_and_reports_the_end() -> None:
+    replay = ReplayTransport.from_text(RECORDED)
+    assert replay.atr == bytes.fromhex("3B8F8001")
+    assert replay.name == "recorded reader"
+    assert replay.transmit(SELECT_APP1) == bytes.fromhex("9000")
+    assert not replay.finished
+    assert replay.transmit(bytes.fromhex("00B0000000")) == b"Hello\x62\x82"
+    assert replay.finished
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(bytes.fromhex("00B0000000"))
+    assert info.value.index == 2
+    assert info.value.expected is None
+    assert "exchange 2" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("sent", "index"),
+    [
+        ("00A404000AF063617264776972650200", 0),  # another AID
+        ("00A404000AF06361726477697265010000", 0),  # one byte more
+    ],
+)
+def test_mismatch_names_the_exchange(sent: str, index: int) -> None:
+    replay = ReplayTransport.from_text(RECORDED)
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(bytes.fromhex(sent))
+    assert isinstance(info.value, TransportError)  # exit code 3 in the CLI
+    assert info.value.index == index
+    assert info.value.expected == SELECT_APP1
+    assert info.value.actual == bytes.fromhex(sent)
+    assert replay.position == 0  # nothing consumed
+
+
+def test_mismatch_after_progress() -> None:
+    replay = ReplayTransport([(b"\x00\x84\x00\x00\x08", b"\x90\x00")] * 2)
+    replay.transmit(b"\x00\x84\x00\x00\x08")
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(b"\x00\x84\x00\x00\x10")
+    assert info.value.index == 1
+
+
+def test_closed_transport_refuses() -> None:
+    replay = ReplayTransport([])
+    replay.close()
+    with pytest.raises(TransportError):
+        replay.transmit(b"\x00\xa4\x00\x00")
+
+
+def test_a_card_session_runs_on_a_replay() -> None:
+    # The recording includes the GET RESPONSE the session must send after 61xx.
+    replay = ReplayTransport(
+        [
+            (bytes.fromhex("00CA006600"), bytes.fromhex("AABB6103")),
+            (bytes.fromhex("00C0000003"), bytes.fromhex("CCDDEE9000")),
+        ]
+    )
+    card = Card(replay, extended_length=False)
+    assert card.send(Command(0x00, 0xCA, 0x00, 0x66, ne=256)).data == bytes.fromhex("AABBCCDDEE")
+    assert replay.finished
