@@ -42,6 +42,7 @@ pytest: $(STAMP_DEV)
 test: lint typecheck pytest
 
 bench: $(STAMP_DEV)
+	$(BIN)/python -m pip install --quiet -e '.[dev,pcsc,bench]'
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -112,6 +112,10 @@ def _kind(value: int) -> ClassKind:
 def parse_cla(value: int) -> Cla:
     """Decode a class byte. Never raises for 0..255: reserved and invalid values are flagged."""
     _check_byte(value)
+    return _DECODED[value]
+
+
+def _decode(value: int) -> Cla:
     kind = _kind(value)
     chaining = bool(value & _CHAINING)
     if kind is ClassKind.FIRST_INTERINDUSTRY:
@@ -129,6 +133,10 @@ def parse_cla(value: int) -> Cla:
         sm = SmIndication.PROPRIETARY if value & _FURTHER_SM else SmIndication.NONE
         return Cla(value, kind, FIRST_CHANNELS + (value & 0x0F), sm, chaining)
     return Cla(value, kind, None, SmIndication.NONE, False)
+
+
+# Every class byte decoded once (parsing is pure and runs on every command APDU).
+_DECODED = tuple(_decode(value) for value in range(0x100))
 
 
 def build_cla(

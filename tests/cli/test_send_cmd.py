@@ -1,16 +1,24 @@
-"""``cardwire send --sim``: exchanges printed with meanings, GET RESPONSE and 6Cxx handled
-unless --raw, --check, --json, --profile and --state."""
+"""``cardwire send``: exchanges printed with meanings, GET RESPONSE and 6Cxx handled by the
+host layers unless --raw, --check, --json, --profile and --state, --verbose, any reader."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from cardwire.apdu import Command
 from cardwire.cli import cli
+from cardwire.cli.send_cmd import as_sent
+from cardwire.errors import NoServiceError
 from cardwire.sim import profile as profiles
+from cardwire.sim.card import SimCard
 from cardwire.sw import meaning
+from cardwire.tracing import TraceEntry, parse_trace
+from cardwire.transport import pcsc
+from cardwire.transport.memory import MemoryTransport
 
 SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
 SELECT_ECHO = "00A4040C0AF0636172647769726503"
@@ -73,7 +81,7 @@ def test_malformed_input_exits_2() -> None:
     assert run("--sim", "00A4040005AABB")[0] == 2  # not a valid APDU (Lc=5, 2 data bytes)
     code, output = run("--sim", "--raw", "00A4040005AABB")
     assert (code, output.splitlines()[1]) == (0, "< 6700")  # raw: the card answers 6700
-    assert run("00A4040000")[0] == 2  # no card chosen
+    assert run("--sim", "--reader", "0", "00A4040000")[0] == 2  # two cards chosen
 
 
 def test_state_file_carries_changes_between_runs(tmp_path: Path) -> None:
@@ -98,3 +106,76 @@ def test_profile_option(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["send", "--help"])
     assert "Example:" in result.output
+
+
+def test_without_options_the_only_pcsc_reader_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str | int | None] = []
+
+    def fake_reader(reader: str | int | None = None) -> MemoryTransport:
+        opened.append(reader)
+        return MemoryTransport(SimCard(), name="Fake Reader 00 00")
+
+    monkeypatch.setattr(pcsc, "PcscTransport", fake_reader)
+    code, output = run(SELECT_DEMO_1)
+    assert (code, output.splitlines()[1]) == (0, "< 9000")
+    code, output = run("--reader", "Fake", SELECT_DEMO_1)
+    assert code == 0
+    assert opened == [None, "Fake"]
+
+
+def test_no_pcsc_service_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_service(reader: str | int | None = None) -> MemoryTransport:
+        raise NoServiceError("cannot reach PC/SC: the PC/SC service is not running")
+
+    monkeypatch.setattr(pcsc, "PcscTransport", no_service)
+    result = CliRunner().invoke(cli, ["send", "00A4040000"])
+    assert result.exit_code == 3
+    assert result.stderr == "error: cannot reach PC/SC: the PC/SC service is not running\n"
+
+
+def test_verbose_shows_the_wire_on_stderr_and_trace_records_it(tmp_path: Path) -> None:
+    trace_file = tmp_path / "send.trace"
+    result = CliRunner().invoke(
+        cli,
+        ["send", "--sim", "-v", "--trace", str(trace_file), SELECT_ECHO, "0000000003414243"],
+    )
+    assert result.exit_code == 0, result.output
+    wire = [line for line in result.stderr.splitlines() if line.startswith("  wire")]
+    assert wire[-4:] == [
+        "  wire > 0000000003414243",
+        "  wire < 6103",
+        "  wire > 00C0000003",  # GET RESPONSE (ISO/IEC 7816-4:2020 5.3.4)
+        "  wire < 4142439000",
+    ]
+    assert "wire" not in result.stdout
+    trace = parse_trace(trace_file.read_text(encoding="utf-8"))
+    assert [(c.hex().upper(), r.hex().upper()) for c, r in trace.exchanges] == [
+        (SELECT_ECHO, "9000"),
+        ("0000000003414243", "6103"),
+        ("00C0000003", "4142439000"),
+    ]
+
+
+def _entry(command: str, response: str) -> TraceEntry:
+    return TraceEntry(bytes.fromhex(command), bytes.fromhex(response), 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("wire", "shown"),
+    [
+        ([], "0000000003414243"),
+        (
+            [_entry("0000000003414243", "6103"), _entry("00C0000003", "4142439000")],
+            "0000000003414243",
+        ),
+        (
+            [_entry("0000000003414243", "6C05"), _entry("000000000341424305", "41424344459000")],
+            "000000000341424305",
+        ),
+        ([_entry("0000000003414243", "6C05"), _entry("00C0000005", "9000")], "0000000003414243"),
+        ([_entry("0000000003414243", "6C05"), _entry("00C0", "9000")], "0000000003414243"),
+    ],
+)
+def test_as_sent_reports_the_6cxx_resend(wire: list[TraceEntry], shown: str) -> None:
+    command = Command.decode(bytes.fromhex("0000000003414243"))
+    assert as_sent(command, wire).encode().hex().upper() == shown

@@ -8,8 +8,11 @@ with the reason; with ``CI=true`` that is a failure instead.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pcsc_stack import (
@@ -26,9 +29,31 @@ from pcsc_stack import (
     wait_for,
 )
 
+LOCK_FILE = Path("/tmp/cardwire-interop.lock")  # noqa: S108 - a machine-wide lock, on purpose
+LOCK_WAIT = 900.0  # seconds another test run on this machine may hold the one pcscd
+
 
 @pytest.fixture(scope="session")
-def pcsc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscStack]:
+def machine_lock() -> Iterator[None]:
+    """Only one pcscd runs per machine: test runs that need it take turns on a lock file."""
+    with LOCK_FILE.open("a") as handle:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    give_up(f"another test run held {LOCK_FILE} for {LOCK_WAIT:.0f} s")
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def pcsc_stack(tmp_path_factory: pytest.TempPathFactory, machine_lock: None) -> Iterator[PcscStack]:
     problem = missing_requirement()
     if problem is not None:
         give_up(problem)

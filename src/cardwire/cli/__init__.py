@@ -5,7 +5,11 @@ Each ``*_cmd`` module registers its commands on the groups defined in ``cardwire
 
 from __future__ import annotations
 
+import cardwire.cli.bac_cmd
+import cardwire.cli.keycard_cmd
 import cardwire.cli.readers_cmd
+import cardwire.cli.run_cmd
+import cardwire.cli.scp03_cmd
 import cardwire.cli.sim_serve_cmd  # noqa: F401  (registers commands)
 from cardwire.cli import (  # noqa: F401  (registers commands)
     decode_cmd,
@@ -15,6 +19,7 @@ from cardwire.cli import (  # noqa: F401  (registers commands)
     shell_cmd,
     sim_cmd,
     sm_cmd,
+    trace_cmd,
 )
 from cardwire.cli.app import cli, main
 

@@ -21,6 +21,7 @@ from cardwire.card import Card
 from cardwire.channels import Channel
 from cardwire.cli.app import cli
 from cardwire.cli.output import console as make_console
+from cardwire.cli.target import trace_option
 from cardwire.errors import DecodeError
 from cardwire.hexutil import to_hex
 from cardwire.ins import Ins
@@ -169,13 +170,9 @@ def logical_channels_and_files(run: DemoRun) -> None:
 
 
 @cli.command()
-@click.option(
-    "--trace-file",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write the raw trace (text format: '> command' / '< response' lines) here.",
-)
+@trace_option("--trace-file")
 @click.option("--show-keys", is_flag=True, help="Show PINs and keys in the output.")
-def demo(trace_file: Path | None, show_keys: bool) -> None:
+def demo(trace: Path | None, show_keys: bool) -> None:
     """Run the main job on the built-in simulated card: no reader needed.
 
     Opens a second logical channel, selects a demo application on each, verifies the PIN
@@ -185,7 +182,7 @@ def demo(trace_file: Path | None, show_keys: bool) -> None:
     \b
     Example:
       cardwire demo
-      cardwire demo --trace-file demo.trace
+      cardwire demo --trace demo.trace
     """
     out = make_console()
     with Card.open_sim(trace=True) as card:
@@ -196,6 +193,6 @@ def demo(trace_file: Path | None, show_keys: bool) -> None:
             for section in SECTIONS:
                 section(run)
         finally:
-            if trace_file is not None:
-                trace_file.write_text(format_trace(card.trace.trace()), encoding="utf-8")
+            if trace is not None:
+                trace.write_text(format_trace(card.trace.trace()), encoding="utf-8")
     out.print("\n[bold green]demo finished[/]")

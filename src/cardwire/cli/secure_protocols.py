@@ -1,34 +1,46 @@
 """One command shape per secure protocol, shared by the CLI, the shell and scripts.
 
-Each protocol (BAC, SCP03, Keycard, PACE) registers a :class:`SecureProtocol`: its click
-options (the same names everywhere: ``--mrz``, ``--can``, ``--pin``, ``--keys``, ``--kvn``,
-``--level``, ``--pairing-password``) and an ``establish`` function that runs the handshake on a
-card or channel and returns the host secure session. From that one registration come:
+Each protocol (BAC, SCP03, Keycard, PACE) registers a :class:`SecureProtocol`: its name, a
+one-line summary, its click options (the same names everywhere: ``--mrz``, ``--can``,
+``--pin``, ``--keys``, ``--kvn``, ``--level``, ``--pairing-password``) and an ``establish``
+function that runs the handshake on a card or channel and returns the host secure session.
+From that one registration come:
 
-- ``cardwire NAME [options] send APDU...`` (any reader or ``--sim``), made by
-  :func:`protocol_command`;
-- ``open NAME [options]`` in ``cardwire shell`` and in APDU scripts, through
-  :func:`open_statement`.
+- ``cardwire NAME [options] send [--sim|--reader R] APDU...``: :func:`protocol_command` builds
+  the click group (the module that registers the protocol adds it to ``cli``);
+- ``open NAME [options]`` and ``close`` in ``cardwire shell`` and its scripts, through
+  :func:`open_statement` and :func:`close_statement`.
+
+Usage in a protocol's CLI module::
+
+    BAC = register(SecureProtocol("bac", "Basic Access Control ...", (MRZ_OPTION,), establish,
+                                  example="cardwire bac --mrz L898902C<,690806,940623 send ..."))
+    cli.add_command(protocol_command(BAC))
+
+``establish(card, values)`` gets the parsed option values by parameter name (``values["mrz"]``)
+and must raise :class:`cardwire.errors.UsageError` for a missing required value: the options
+are not ``required=True`` in click, so that ``cardwire NAME send --help`` works without them.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
-from cardwire.card import Card, CardCommands
+from cardwire.card import CardCommands
 from cardwire.errors import UsageError
 from cardwire.sm.base import HostSecureSession
 
 Establish = Callable[[CardCommands, dict[str, Any]], HostSecureSession]
-"""Runs the protocol's handshake on ``card`` with the parsed option values; returns the
-session (not yet installed: the caller installs it with ``card.secure(session)``)."""
+"""Runs the protocol's handshake on ``card`` with the parsed option values and returns the
+session, not yet installed (the caller installs it with ``card.secure(session)``)."""
 
 OptionDecorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+"""A click option decorator, e.g. ``click.option("--mrz", metavar="DOC,BIRTH,EXPIRY")``."""
 
 
 @dataclass(frozen=True)
@@ -40,97 +52,129 @@ class SecureProtocol:
     options: tuple[OptionDecorator, ...]
     establish: Establish
     example: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # the protocol's own use
 
 
 PROTOCOLS: dict[str, SecureProtocol] = {}
+"""Every registered protocol by name (what ``open NAME`` knows)."""
 
 
 def register(protocol: SecureProtocol) -> SecureProtocol:
-    """Make ``protocol`` known to ``open`` statements (the shell, scripts)."""
+    """Make ``protocol`` known to ``open`` statements; returns it."""
+    if not protocol.name or any(c.isspace() for c in protocol.name):
+        raise UsageError(f"a secure protocol needs a one-word name, got {protocol.name!r}")
     if protocol.name in PROTOCOLS:
         raise UsageError(f"secure protocol {protocol.name!r} is registered twice")
     PROTOCOLS[protocol.name] = protocol
     return protocol
 
 
-def _options_command(protocol: SecureProtocol) -> click.Command:
-    """A click command that only parses the protocol's options (for ``open`` statements)."""
+def protocol_params(protocol: SecureProtocol) -> list[click.Parameter]:
+    """The click parameters of the protocol's options, in declaration order."""
 
-    def collect(**values: Any) -> dict[str, Any]:
-        return values
+    def target(**values: Any) -> None:
+        """Only collects the parameters the decorators attach."""
 
-    command: Callable[..., Any] = collect
+    decorated: Callable[..., Any] = target
     for option in reversed(protocol.options):
-        command = option(command)
-    return click.Command(
-        name=f"open {protocol.name}",
-        callback=command,
-        params=getattr(command, "__click_params__", []),
-        add_help_option=False,
-    )
+        decorated = option(decorated)
+    params: list[click.Parameter] = list(getattr(decorated, "__click_params__", []))
+    params.reverse()  # decorators attach their parameters bottom-up, as click.command knows
+    return params
 
 
 def parse_options(protocol: SecureProtocol, args: Sequence[str]) -> dict[str, Any]:
-    """Parse ``args`` with the protocol's options; a UsageError names the problem."""
-    parser = _options_command(protocol)
+    """Parse ``args`` (the words after ``open NAME``) with the protocol's options."""
+    parser = click.Command(
+        f"open {protocol.name}", params=protocol_params(protocol), add_help_option=False
+    )
     try:
-        with parser.make_context(parser.name, list(args), resilient_parsing=False) as ctx:
-            values: dict[str, Any] = parser.invoke(ctx)
-    except click.UsageError as exc:
+        context = parser.make_context(parser.name, list(args))
+    except click.ClickException as exc:
         raise UsageError(f"open {protocol.name}: {exc.format_message()}") from exc
-    return values
+    return dict(context.params)
 
 
-def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSecureSession:
-    """Run ``open NAME [options]`` (the words after ``open``) on ``card`` and install the
-    session there; returns it."""
-    words = shlex.split(statement) if isinstance(statement, str) else list(statement)
-    if not words:
-        raise UsageError(f"open what? one of: {', '.join(sorted(PROTOCOLS))}")
-    name, *args = words
+def _lookup(name: str) -> SecureProtocol:
     protocol = PROTOCOLS.get(name)
     if protocol is None:
         known = ", ".join(sorted(PROTOCOLS)) or "none registered"
         raise UsageError(f"unknown secure protocol {name!r} (known: {known})")
-    session = protocol.establish(card, parse_options(protocol, args))
+    return protocol
+
+
+def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSecureSession:
+    """Run ``open NAME [options]`` (``statement`` is what follows ``open``) on ``card``.
+
+    Any session already held there ends first (handshakes run in plain); the new session is
+    installed on ``card`` and returned.
+    """
+    try:
+        words = shlex.split(statement) if isinstance(statement, str) else list(statement)
+    except ValueError as exc:  # unbalanced quotes
+        raise UsageError(f"open: {exc}") from exc
+    if not words:
+        known = ", ".join(sorted(PROTOCOLS)) or "none registered"
+        raise UsageError(f"open what? one of: {known}")
+    name, *args = words
+    protocol = _lookup(name)
+    values = parse_options(protocol, args)
+    card.secure(None)
+    session = protocol.establish(card, values)
     card.secure(session)
     return session
 
 
 def close_statement(card: CardCommands) -> None:
-    """``close``: end the secure session held on ``card``."""
+    """``close``: end the secure session held on ``card`` (nothing is sent to the card)."""
     card.secure(None)
 
 
 def protocol_command(protocol: SecureProtocol) -> click.Group:
     """The ``cardwire NAME [options] send APDU...`` group for ``protocol``.
 
-    The group callback stores the option values; ``send`` opens the card (``--reader`` or
-    ``--sim``), runs the handshake, sends every APDU through the secure session and prints the
-    plain exchanges (``--verbose``: the wire too).
+    The group parses the protocol's options; its ``send`` subcommand
+    (:func:`cardwire.cli.secure_send.send_command`) reads them from the group's context.
     """
+    from cardwire.cli.app import CardwireGroup
     from cardwire.cli.secure_send import send_command
 
-    def group_callback(**values: Any) -> None:
-        click.get_current_context().obj = values
-
-    callback: Callable[..., Any] = group_callback
-    for option in reversed(protocol.options):
-        callback = option(callback)
     help_text = protocol.summary
     if protocol.example:
         help_text += f"\n\n\b\nExample:\n  {protocol.example}"
-    group = click.Group(
+    group = CardwireGroup(
         name=protocol.name,
-        callback=click.pass_context(lambda ctx, **values: setattr(ctx, "obj", values)),
-        params=getattr(callback, "__click_params__", []),
+        params=protocol_params(protocol),
+        callback=lambda **values: None,
         help=help_text,
+        short_help=protocol.summary.split(". ")[0],
     )
     group.add_command(send_command(protocol))
     return group
 
 
-def establish_on(card: Card, protocol: SecureProtocol, values: dict[str, Any]) -> None:
-    """Run the handshake on the basic channel and install the session."""
+def establish_on(card: CardCommands, protocol: SecureProtocol, values: dict[str, Any]) -> None:
+    """Run the handshake on ``card`` and install the session there."""
     card.secure(protocol.establish(card, values))
+
+
+def group_values(context: click.Context) -> dict[str, Any]:
+    """The protocol option values parsed by the enclosing ``cardwire NAME`` group."""
+    parent = context.parent
+    return dict(parent.params) if parent is not None else {}
+
+
+__all__ = [
+    "PROTOCOLS",
+    "Establish",
+    "OptionDecorator",
+    "SecureProtocol",
+    "close_statement",
+    "establish_on",
+    "group_values",
+    "open_statement",
+    "parse_options",
+    "protocol_command",
+    "protocol_params",
+    "register",
+]

@@ -37,6 +37,8 @@ commands (hex is any case, spaces and colons allowed; numbers are decimal):
   open-channel              MANAGE CHANNEL open (the card assigns the number)
   channel N                 use channel N (0 or one opened here)
   close-channel N           MANAGE CHANNEL close
+  open NAME [OPTIONS]       run a secure protocol's handshake on this channel (open bac --mrz ...)
+  close                     end the secure session on this channel
   reset                     reset the card (channels and secure sessions end)
   help                      this text
   exit                      leave (end of input does too)"""
@@ -95,6 +97,8 @@ class ShellSession:
             "open-channel": self._open_channel,
             "channel": self._channel,
             "close-channel": self._close_channel,
+            "open": self._open,
+            "close": self._close,
             "reset": self._reset,
             "help": self._help,
             "exit": self._exit,
@@ -208,6 +212,20 @@ class ShellSession:
         if self.current == number:
             self.current = 0
         return Outcome([f"channel {number} closed; using channel {self.current}"])
+
+    def _open(self, args: list[str]) -> Outcome:
+        from cardwire.cli.secure_protocols import open_statement
+
+        open_statement(self.target, args)
+        return Outcome([f"{args[0]} session open on channel {self.current}"])
+
+    def _close(self, args: list[str]) -> Outcome:
+        from cardwire.cli.secure_protocols import close_statement
+
+        if args:
+            raise UsageError("usage: close")
+        close_statement(self.target)
+        return Outcome([f"secure session on channel {self.current} closed"])
 
     def _reset(self, args: list[str]) -> Outcome:
         if args:

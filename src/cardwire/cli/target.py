@@ -1,14 +1,22 @@
-"""Which card a command talks to: ``--reader NAME|INDEX`` or ``--sim`` (shared by every command).
+"""Which card a command talks to, and how it is watched: ``--reader NAME|INDEX`` or ``--sim``,
+and ``--trace FILE`` (shared by every command that talks to a card).
 
 Usage in a command module::
 
     @cli.command()
     @target_options
     def send(target: CardTarget, ...) -> None:
-        transport = target.open()
+        with Card(target.open()) as card:
+            ...
 
 Without ``--reader`` or ``--sim`` the only PC/SC reader present is used; when there are none
 or several, the error lists the readers that exist.
+
+With ``--trace FILE`` the transport that :meth:`CardTarget.open` returns records every exchange
+at the very bottom, below every layer, so secure exchanges are written as they went over the
+wire. The file is written when the transport closes (``Card.close()`` or leaving ``with Card``),
+also after an error; its header has the ATR, the reader and the time, never a key (session keys
+never travel on the wire). See the trace format in :mod:`cardwire.tracing`.
 """
 
 from __future__ import annotations
@@ -22,22 +30,97 @@ from typing import Any, TypeVar
 import click
 
 from cardwire.errors import UsageError
+from cardwire.hexutil import to_hex
+from cardwire.tracing import Listener, Trace, TraceEntry, TraceRecorder, format_trace
 from cardwire.transport.base import Transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+TRACE_HELP = "Write every exchange on the wire to FILE (trace format; header: ATR, reader, time)."
+VERBOSE_HELP = "Also show every exchange on the wire (GET RESPONSE, re-sends, secure messaging)."
+
+
+class TraceFileRecorder(TraceRecorder):
+    """A :class:`TraceRecorder` that writes its trace file when the transport closes.
+
+    The file is created (emptied) at once, so a path that cannot be written is a usage error
+    before anything is sent to the card. A card reset is written as a ``# reset`` line where it
+    happened (docs/traces.md: every secure session ends there).
+    """
+
+    def __init__(self, transport: Transport, path: Path) -> None:
+        super().__init__(transport)
+        self.path = path
+        self.first_atr = transport.atr
+        self._resets: list[int] = []
+        self._written = False
+        self._write("")
+
+    def _write(self, text: str) -> None:
+        try:
+            self.path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write the trace {self.path}: {exc.strerror or exc}") from exc
+
+    def reset(self, cold: bool = False) -> bytes:
+        self._resets.append(len(self.entries))
+        return super().reset(cold)
+
+    def text(self) -> str:
+        """The trace in cardwire's text format (:mod:`cardwire.tracing`), resets included."""
+        recorded = self.trace()
+        lines = [
+            format_trace(Trace(atr=self.first_atr, reader=recorded.reader, time=recorded.time))
+        ]
+        for index, (command, response) in enumerate(recorded.exchanges):
+            lines += ["# reset\n"] * self._resets.count(index)
+            lines.append(f"> {to_hex(command)}\n< {to_hex(response)}\n")
+        lines += ["# reset\n"] * self._resets.count(len(recorded.exchanges))
+        return "".join(lines)
+
+    def write(self) -> None:
+        """Write the trace recorded so far (once; later calls do nothing)."""
+        if not self._written:
+            self._written = True
+            self._write(self.text())
+
+    def close(self) -> None:
+        try:
+            self.write()  # before closing: a reader's ATR may be gone afterwards
+        finally:
+            super().close()
+
 
 @dataclass(frozen=True, slots=True)
 class CardTarget:
-    """The card chosen on the command line."""
+    """The card chosen on the command line, and where its trace goes."""
 
     reader: str | None = None
     sim: bool = False
     profile: Path | None = None
     state: Path | None = None
+    trace: Path | None = None
 
-    def open(self) -> Transport:
-        return open_transport(self.reader, sim=self.sim, profile=self.profile, state=self.state)
+    def open(self, on_wire: Listener | None = None) -> Transport:
+        """Open the card; with ``--trace`` (or ``on_wire``, called after every exchange on the
+        wire) the transport is wrapped in a recorder."""
+        transport = open_transport(
+            self.reader, sim=self.sim, profile=self.profile, state=self.state
+        )
+        if self.trace is None and on_wire is None:
+            return transport
+        try:
+            recorder = (
+                TraceFileRecorder(transport, self.trace)
+                if self.trace is not None
+                else TraceRecorder(transport, keep=False)
+            )
+        except BaseException:
+            transport.close()
+            raise
+        if on_wire is not None:
+            recorder.subscribe(on_wire)
+        return recorder
 
 
 def open_transport(
@@ -62,8 +145,36 @@ def open_transport(
     return PcscTransport(reader)
 
 
+def wire_printer(echo: Callable[[str], None]) -> Listener:
+    """A wire listener for ``--verbose``: each exchange as two indented lines."""
+
+    def show(entry: TraceEntry) -> None:
+        echo(f"  wire > {to_hex(entry.command)}")
+        echo(f"  wire < {to_hex(entry.response)}")
+
+    return show
+
+
+def trace_option(*aliases: str) -> Callable[[F], F]:
+    """``--trace FILE`` (plus ``aliases``); the command receives ``trace: Path | None``."""
+    return click.option(
+        "--trace",
+        *aliases,
+        "trace",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help=TRACE_HELP,
+    )
+
+
+def verbose_option(command: F) -> F:
+    """``-v/--verbose``; the command receives ``verbose: bool``."""
+    return click.option("--verbose", "-v", is_flag=True, help=VERBOSE_HELP)(command)
+
+
 def target_options(command: F) -> F:
-    """Add --reader / --sim / --profile / --state; the command receives ``target: CardTarget``."""
+    """Add --reader / --sim / --profile / --state / --trace; the command receives
+    ``target: CardTarget``."""
 
     @click.option(
         "--reader",
@@ -82,6 +193,7 @@ def target_options(command: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         help="With --sim: card state file (kept between runs).",
     )
+    @trace_option()
     @functools.wraps(command)
     def wrapper(
         *args: Any,
@@ -89,9 +201,10 @@ def target_options(command: F) -> F:
         sim: bool,
         profile: Path | None,
         state: Path | None,
+        trace: Path | None,
         **kwargs: Any,
     ) -> Any:
-        target = CardTarget(reader=reader, sim=sim, profile=profile, state=state)
+        target = CardTarget(reader=reader, sim=sim, profile=profile, state=state, trace=trace)
         return command(*args, target=target, **kwargs)
 
     return wrapper  # type: ignore[return-value]

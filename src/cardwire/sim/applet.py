@@ -27,7 +27,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from cardwire.apdu import Command, Response
 
@@ -79,6 +79,37 @@ class CardServices(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """One applet as a card manager sees it (GP Card Spec v2.3 9.1: the GlobalPlatform Registry
+    holds each application's AID, life cycle state and the executable load file it came from)."""
+
+    aid: bytes
+    applet_type: str
+    locked: bool = False
+
+
+@runtime_checkable
+class AppletRegistry(Protocol):
+    """The card's applet list, changed by a card manager (the GP Security Domain).
+
+    Changes are in memory; the caller makes them durable with ``CardServices.commit()``. Each
+    method raises :class:`CardStatus` with the status word to answer when it cannot comply.
+    """
+
+    def entries(self) -> tuple[RegistryEntry, ...]: ...
+
+    def applet_types(self) -> tuple[str, ...]:
+        """The built-in applet types an instance can be installed from."""
+        ...
+
+    def install(self, applet_type: str, aid: bytes) -> None: ...
+
+    def delete(self, aid: bytes) -> None: ...
+
+    def set_locked(self, aid: bytes, locked: bool) -> None: ...
+
+
 @dataclass(eq=False)
 class ChannelContext:
     """What one logical channel holds: the selected applet, its per-channel state, and the
@@ -109,6 +140,9 @@ class Applet(ABC):
     aid: bytes
     #: Whether the applet may be selected on several channels at once (else 6985 on the second).
     multiselectable: bool = True
+    #: Whether response data is delivered for a command without Le (case 3) as if Le were 00,
+    #: as Java Card applets do over T=1; otherwise the OS announces it with 61xx.
+    answers_without_le: bool = False
 
     @abstractmethod
     def new_channel_state(self) -> Any:

@@ -15,14 +15,15 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from cardwire.errors import UsageError
 from cardwire.sim import profile as profiles
-from cardwire.sim.applet import Applet, AppletFactory, CardStatus
-from cardwire.sim.applets import APPLET_TYPES
+from cardwire.sim.applet import Applet, AppletFactory, CardStatus, RegistryEntry
+from cardwire.sim.applets import APPLET_TYPES, DEFAULT_CONFIGS
 from cardwire.sim.os import AppletSlot, CardOS
-from cardwire.sim.profile import CardOptions, Profile
+from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sw import SW
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ _MAX_CODED_CHANNELS = 8
 # Life cycle status byte (ISO 7816-4:2020 table 15): 05 operational activated, 0C terminated.
 _LCS_OPERATIONAL = 0x05
 _LCS_TERMINATED = 0x0C
+# An applet section's key the card itself keeps (not passed to the applet): the applet is LOCKED
+# (GP Card Spec v2.3 5.3.1, set by SET STATUS through a Security Domain).
+LOCKED_KEY = "locked"
 
 
 def card_capabilities(options: CardOptions) -> bytes:
@@ -121,10 +125,14 @@ class SimCard:
         self._state_path = state_path
         self._rng = rng if rng is not None else os.urandom
         self._terminated = profile.card.life_cycle == "terminated"
-        slots = _install(profile, APPLET_TYPES if applet_types is None else applet_types)
+        self._types = APPLET_TYPES if applet_types is None else applet_types
+        slots = _install(profile, self._types)
         default = profile.card.default_applet
         default_slot = next((s for s in slots if s.aid == default), slots[0] if slots else None)
-        self._os = CardOS(slots, profile.card, self, default_slot)
+        locked = [spec.aid for spec in profile.applets if spec.settings.get(LOCKED_KEY) is True]
+        self._os = CardOS(slots, profile.card, self, default_slot, locked)
+        self._default_aid = None if default_slot is None else default_slot.aid
+        self.registry = SimCardRegistry(self)
         self._powered = False
         self.power_on()
         if state_path is not None and not state_path.exists():
@@ -241,6 +249,73 @@ class SimCard:
             profiles.save(self._state_path, self.current_profile())
 
 
+class SimCardRegistry:
+    """The card's applet list for a card manager (``cardwire.sim.applet.AppletRegistry``).
+
+    Every change updates the card's profile, so the next ``commit()`` writes it."""
+
+    def __init__(self, card: SimCard) -> None:
+        self._card = card
+
+    def entries(self) -> tuple[RegistryEntry, ...]:
+        os_ = self._card._os
+        return tuple(
+            RegistryEntry(spec.aid, spec.type, os_.is_locked(spec.aid))
+            for spec in self._card._profile.applets
+        )
+
+    def applet_types(self) -> tuple[str, ...]:
+        return tuple(name for name in self._card._types if name in DEFAULT_CONFIGS)
+
+    def install(self, applet_type: str, aid: bytes) -> None:
+        card = self._card
+        if applet_type not in self.applet_types():
+            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+        if any(spec.aid == aid for spec in card._profile.applets) or not 5 <= len(aid) <= 16:
+            raise CardStatus(SW.INCORRECT_DATA)
+        settings = DEFAULT_CONFIGS[applet_type]()
+        spec = AppletSpec(
+            applet_type, aid, {k: v for k, v in settings.items() if k not in ("type", "aid")}
+        )
+        try:
+            slot = _install(Profile(card._profile.card, (spec,)), card._types)[0]
+        except UsageError as exc:  # the built-in default configuration does not build
+            raise CardStatus(SW.INCORRECT_DATA) from exc
+        card._os.add_slot(slot)
+        card._profile = replace(card._profile, applets=(*card._profile.applets, spec))
+
+    def delete(self, aid: bytes) -> None:
+        card = self._card
+        if not any(spec.aid == aid for spec in card._profile.applets):
+            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+        # The default applet and an applet current on some channel stay (GP Card Spec v2.3
+        # 11.2.2: deletion of a selected application is refused with 6985).
+        if aid == card._default_aid or card._os.is_current(aid):
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+        card._os.remove_slot(aid)
+        applets = tuple(spec for spec in card._profile.applets if spec.aid != aid)
+        card._profile = replace(card._profile, applets=applets)
+
+    def set_locked(self, aid: bytes, locked: bool) -> None:
+        card = self._card
+        specs = card._profile.applets
+        if not any(spec.aid == aid for spec in specs):
+            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+        card._os.set_locked(aid, locked)
+        card._profile = replace(
+            card._profile, applets=tuple(_with_lock(spec, locked, aid) for spec in specs)
+        )
+
+
+def _with_lock(spec: AppletSpec, locked: bool, aid: bytes) -> AppletSpec:
+    if spec.aid != aid:
+        return spec
+    settings = {k: v for k, v in spec.settings.items() if k != LOCKED_KEY}
+    if locked:
+        settings[LOCKED_KEY] = True
+    return replace(spec, settings=settings)
+
+
 def _install(profile: Profile, types: Mapping[str, AppletFactory]) -> list[AppletSlot]:
     slots = []
     for index, spec in enumerate(profile.applets):
@@ -249,8 +324,9 @@ def _install(profile: Profile, types: Mapping[str, AppletFactory]) -> list[Apple
         if factory is None:
             known = ", ".join(sorted(types))
             raise UsageError(f"{where}.type: unknown applet type {spec.type!r} (known: {known})")
+        section = {k: v for k, v in spec.section().items() if k != LOCKED_KEY}
         try:
-            applet = factory(spec.section())
+            applet = factory(section)
         except UsageError as exc:
             raise UsageError(f"{where}: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:

@@ -22,7 +22,7 @@ unexpected exception into 6F00.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,8 +91,11 @@ class CardOS:
         options: CardOptions,
         services: CardServices,
         default_slot: AppletSlot | None,
+        locked: Iterable[bytes] = (),
     ) -> None:
-        self._slots = tuple(slots)
+        self._slots = list(slots)
+        # GP Card Spec v2.3 5.3.1: a LOCKED application cannot be selected.
+        self._locked = set(locked)
         self._options = options
         self._services = services
         self._default = default_slot
@@ -124,6 +127,30 @@ class CardOS:
     def open_channels(self) -> tuple[int, ...]:
         return tuple(sorted(self._channels))
 
+    # --- the applet registry (changed by a card manager through SimCard.registry) -----------
+
+    @property
+    def slots(self) -> tuple[AppletSlot, ...]:
+        return tuple(self._slots)
+
+    def is_locked(self, aid: bytes) -> bool:
+        return aid in self._locked
+
+    def set_locked(self, aid: bytes, locked: bool) -> None:
+        (self._locked.add if locked else self._locked.discard)(aid)
+
+    def add_slot(self, slot: AppletSlot) -> None:
+        self._slots.append(slot)
+
+    def remove_slot(self, aid: bytes) -> None:
+        self._slots = [s for s in self._slots if s.aid != aid]
+        self._locked.discard(aid)
+
+    def is_current(self, aid: bytes) -> bool:
+        """Whether the applet installed under ``aid`` is current on any open channel."""
+        applet = self.applet(aid)
+        return applet is not None and any(ch.ctx.applet is applet for ch in self._channels.values())
+
     def export_states(self) -> dict[bytes, dict[str, Any]]:
         """Each applet's card-wide state, by AID."""
         return {slot.aid: slot.applet.export_state() for slot in self._slots}
@@ -147,7 +174,9 @@ class CardOS:
             return _status(SW.LOGICAL_CHANNEL_NOT_SUPPORTED).encode()
         if self._services.terminated:
             return self._terminated_answer(command).encode()
-        if command.ins == Ins.GET_RESPONSE and channel.pending is not None:
+        # GET RESPONSE is an interindustry command (ISO 7816-4:2020 5.4.1: with CLA b8 = 1 the
+        # INS codes are the application's, e.g. Keycard SIGN is 80 C0).
+        if command.ins == Ins.GET_RESPONSE and cla.interindustry and channel.pending is not None:
             return self._get_response(channel, command).encode()
         channel.pending = None  # ISO 7816-4:2020 5.3.4: any other command drops pending data
         return self._process_on_channel(channel, command, cla).encode()
@@ -212,7 +241,7 @@ class CardOS:
             return self._select_by_aid(channel, command)
         if ins == Ins.TERMINATE_CARD_USAGE and cla.interindustry:
             return self._terminate(command)
-        if ins == Ins.GET_RESPONSE:
+        if ins == Ins.GET_RESPONSE and cla.interindustry:
             # Nothing pending on this channel (step 2 served it otherwise).
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
         applet = channel.ctx.applet
@@ -229,7 +258,13 @@ class CardOS:
         # Only normal and warning completions carry data (ISO 7816-4:2020 5.6).
         if not data or not (sw == SW.SUCCESS or sw >> 8 in (0x62, 0x63)):
             return response
-        limit = wire.ne if wire.is_extended else min(wire.ne, MAX_SHORT_NE)
+        ne = wire.ne
+        applet = channel.ctx.applet
+        if ne == 0 and applet is not None and applet.answers_without_le:
+            # The applet answers a command without Le as if Le were 00, as Java Card applets
+            # do over T=1 (clients such as the Keycard SDK send case 3 and read the data).
+            ne = MAX_SHORT_NE
+        limit = ne if wire.is_extended else min(ne, MAX_SHORT_NE)
         if len(data) <= limit:
             return response
         if limit and len(data) <= MAX_SHORT_NE and not secured:
@@ -321,6 +356,8 @@ class CardOS:
 
     def _new_channel(self, number: int, slot: AppletSlot | None) -> _Channel:
         ctx = ChannelContext(number, self._services)
+        if slot is not None and slot.aid in self._locked:
+            slot = None  # GP Card Spec v2.3 5.3.1: a LOCKED application is not selected
         if slot is not None:  # implicit selection: fresh per-channel state, no SELECT answer
             ctx.applet = slot.applet
             ctx.state = slot.applet.new_channel_state()
@@ -337,6 +374,11 @@ class CardOS:
         # Full or right-truncated AID match (ISO 7816-4:2020 8.2.1.2, 11.2.2); an AID has
         # 5-16 bytes (ISO 7816-5), shorter data can only name a DF.
         candidates = [s for s in self._slots if 5 <= len(aid) <= 16 and s.aid.startswith(aid)]
+        if candidates and all(s.aid in self._locked for s in candidates):
+            # GP Card Spec v2.3 5.3.1 / 11.9.3: a LOCKED application is not selectable; the
+            # selection fails as for an unknown application (6A82).
+            raise CardStatus(SW.FILE_NOT_FOUND)
+        candidates = [s for s in candidates if s.aid not in self._locked]
         if not candidates:
             # Not an applet: the current applet may know it as a DF name.
             if ctx.applet is None:

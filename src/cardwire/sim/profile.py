@@ -44,6 +44,8 @@ PROTOCOLS = (0, 1)
 FILESYSTEM_AID = bytes.fromhex("F0636172647769726500")  # F0 "cardwire" 00
 ECHO_AID = bytes.fromhex("F0636172647769726503")  # F0 "cardwire" 03
 KEYCARD_AID = bytes.fromhex("A000000804000101")  # Keycard: package A0000008040001, instance 01
+EPASSPORT_AID = bytes.fromhex("A0000002471001")  # ICAO 9303-10: LDS1 eMRTD application
+SECURITY_DOMAIN_AID = bytes.fromhex("A000000151000000")  # GlobalPlatform ISD (GPC v2.3 F.1)
 
 # libyaml's C emitter and parser when PyYAML was built with it (the card writes on every commit).
 _YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -53,6 +55,8 @@ _DEFAULT_APPLETS: tuple[tuple[str, bytes], ...] = (
     ("filesystem", FILESYSTEM_AID),
     ("echo", ECHO_AID),
     ("keycard", KEYCARD_AID),
+    ("epassport", EPASSPORT_AID),
+    ("security-domain", SECURITY_DOMAIN_AID),
 )
 
 

@@ -26,11 +26,12 @@ from __future__ import annotations
 import hmac
 from abc import ABC, abstractmethod
 from enum import StrEnum
+from functools import lru_cache
 from typing import NoReturn
 
 from cardwire import tlv
 from cardwire.apdu import MAX_EXTENDED_NE, MAX_SHORT_NC, MAX_SHORT_NE, Command, Response
-from cardwire.cla import SmIndication, channel_of, parse_cla, with_secure_messaging
+from cardwire.cla import SmIndication, parse_cla, with_secure_messaging
 from cardwire.crypto import Aes, AesCmacKey, RetailMacKey, TripleDes, pad, unpad
 from cardwire.errors import (
     DecodeError,
@@ -177,11 +178,13 @@ def _counter_bytes(value: bytes, width: int) -> int:
     return int.from_bytes(value, "big")
 
 
+@lru_cache(maxsize=64)
 def max_plain_payload(block_size: int, mac_length: int = MAC_LENGTH, extra: int = 0) -> int:
     """The largest plain data that fits one protected short command APDU (Nc <= 255).
 
     Counts the DO87 (tag, length, padding indicator, data padded to whole blocks), a one-byte
     DO97 and the DO8E; ``extra`` bytes of further objects (a counter DO) are reserved too.
+    Cached: the chaining layer asks for it on every command.
     """
     fixed = 3 + (2 + mac_length) + extra  # DO97 '97 01 xx', DO8E '8E 08 mac'
     best = 0
@@ -325,15 +328,17 @@ class _Engine:
                 "MAC verification failed (altered, replayed or out-of-order message)", mac=True
             )
         values: dict[int, bytes] = {}
-        position = 0
+        slot, last = 0, len(slots)
         for node in nodes[:-1]:
-            slot = next((i for i in range(position, len(slots)) if node.tag in slots[i]), None)
-            if slot is None:
-                known = any(node.tag in tags for tags in slots)
+            tag = node.tag
+            while slot < last and tag not in slots[slot]:
+                slot += 1
+            if slot == last:
+                known = any(tag in tags for tags in slots)
                 problem = "duplicate or misplaced" if known else "unexpected"
-                self._fail(f"{problem} secure messaging object {node.tag:02X}")
-            values[node.tag] = node.value
-            position = slot + 1
+                self._fail(f"{problem} secure messaging object {tag:02X}")
+            values[tag] = node.value
+            slot += 1
         if self._placement is CounterPlacement.DATA_OBJECT:
             carried = values.get(TAG_COUNTER)
             if carried is None:
@@ -387,7 +392,7 @@ class IsoSmHost(_Engine):
         cla = parse_cla(command.cla)
         if cla.sm is not SmIndication.NONE:
             raise UsageError(f"CLA {command.cla:02X} already carries a secure messaging indication")
-        channel = channel_of(command.cla)
+        channel = cla.channel
         if channel is None or channel > 3:
             # ISO/IEC 7816-4:2020 5.4.1: only the first-range classes (channels 0-3) can say
             # "SM, command header authenticated".

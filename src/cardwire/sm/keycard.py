@@ -135,7 +135,8 @@ class Pairing:
     def parse(cls, text: str) -> Pairing:
         """Read ``INDEX:KEY`` (decimal index, hex key in any case, spaces allowed)."""
         index_text, sep, key_text = text.partition(":")
-        if not sep or not index_text.strip().isdigit():
+        index_text = index_text.strip(" ")
+        if not sep or not index_text.isascii() or not index_text.isdigit():
             raise UsageError("a pairing is INDEX:KEY, e.g. 0:1A2B... (64 hex digits)")
         from cardwire.hexutil import parse_hex
 
@@ -247,16 +248,32 @@ def _length_byte(ciphertext: bytes) -> int:
 
 
 class KeycardCodec:
-    """The v1 channel codec shared by host and card: keys and the running IV (the last MAC)."""
+    """The v1 channel codec shared by host and card: keys and the running IV (the last MAC).
 
-    __slots__ = ("_enc", "_mac", "iv")
+    The MACs do not cover the IV, so a replayed message passes its MAC check and only its first
+    plaintext block comes out garbled (CBC with a stale IV). The codec therefore also refuses a
+    MAC it has already received in this session: replays and reordered messages fail for
+    certain, not only when the garbled block breaks the padding. Honest peers never repeat a
+    MAC (a 2^-128 event), so this stays compatible with every Keycard client and card.
+    """
+
+    __slots__ = ("_enc", "_mac", "_seen", "iv")
 
     def __init__(self, keys: SessionKeys, iv: bytes) -> None:
         if len(iv) != IV_LENGTH:
             raise UsageError(f"the Keycard IV is {IV_LENGTH} bytes, got {len(iv)}")
         self._enc = Aes(keys.enc)
         self._mac = Aes(keys.mac)
+        self._seen: set[bytes] = set()
         self.iv = bytes(iv)
+
+    def _fresh(self, mac: bytes) -> None:
+        if mac in self._seen:
+            raise MacError(
+                "replayed message: this MAC was already received in the session",
+                card_sw=SW_CHANNEL_CLOSED,
+            )
+        self._seen.add(mac)
 
     def command_mac(self, header: bytes, ciphertext: bytes) -> bytes:
         return _cbc_mac(
@@ -280,6 +297,7 @@ class KeycardCodec:
         mac, ciphertext = self._split(data)
         if not hmac.compare_digest(mac, self.command_mac(header, ciphertext)):
             raise MacError("command MAC does not verify", card_sw=SW_CHANNEL_CLOSED)
+        self._fresh(mac)
         plain = self._decrypt(ciphertext)
         self.iv = mac
         return plain
@@ -296,6 +314,7 @@ class KeycardCodec:
         mac, ciphertext = self._split(data)
         if not hmac.compare_digest(mac, self.response_mac(ciphertext)):
             raise MacError("response MAC does not verify")
+        self._fresh(mac)
         plain = self._decrypt(ciphertext)
         self.iv = mac
         return plain
@@ -335,6 +354,7 @@ class KeycardSession:
         self._keys: SessionKeys | None = keys
         self._codec: KeycardCodec | None = KeycardCodec(keys, iv)
         self._ending = False
+        self._awaiting = False  # a protected command is out and its answer not yet unprotected
         self._reason = "the Keycard secure channel was closed"
 
     @property
@@ -382,7 +402,13 @@ class KeycardSession:
                 f"{len(command.data)} bytes of command data do not fit one Keycard secure channel"
                 f" APDU (at most {MAX_PAYLOAD}: 255 - 16 MAC bytes, whole AES blocks, 1+ padding)"
             )
+        if self._awaiting:
+            # The IV chain needs every answer: after a lost one host and card are out of step.
+            raise self._fail(
+                SessionClosedError("the previous protected command got no answer; channel ended")
+            )
         body = codec.seal_command(command.header, command.data)
+        self._awaiting = True
         return Command(command.cla, command.ins, command.p1, command.p2, body, MAX_SHORT_NE)
 
     def unprotect(self, response: Response) -> Response:
@@ -390,6 +416,9 @@ class KeycardSession:
             self.close()
             return response
         codec = self._require()
+        if not self._awaiting:
+            raise self._fail(SecureChannelError("an answer arrived without a protected command"))
+        self._awaiting = False
         if response.sw == SW_CHANNEL_CLOSED and not response.data:
             raise self._fail(SessionClosedError("the card closed the secure channel (6982)"))
         if response.sw != SW_SUCCESS:

@@ -16,6 +16,7 @@ import hmac
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
 from cardwire.cla import (
@@ -218,12 +219,14 @@ class InitializeUpdateResponse:
 
 
 # --- class byte handling (GP Amendment D 6.2.4; GP Card Spec v2.3 11.1.4) -----------------------
+# Pure functions of one byte, cached: they run for every protected APDU.
 
 
 def _first_range(kind: ClassKind) -> bool:
     return kind in (ClassKind.FIRST_INTERINDUSTRY, ClassKind.GP_FIRST)
 
 
+@lru_cache(maxsize=256)
 def _wire_cla(cla: int) -> int:
     """CLA with the secure-messaging indication set; the logical channel is kept."""
     kind = parse_cla(cla).kind
@@ -235,6 +238,7 @@ def _wire_cla(cla: int) -> int:
     raise UsageError(f"CLA {cla:02X} ({kind}) cannot carry SCP03 secure messaging")
 
 
+@lru_cache(maxsize=256)
 def _mac_cla(wire_cla: int) -> int:
     """GP Amendment D 6.2.4: for the C-MAC only, the logical channel number is set to zero and
     the SM indication set (first ranges: b4=0 b3=1; further ranges: b6=1)."""
@@ -242,6 +246,7 @@ def _mac_cla(wire_cla: int) -> int:
     return (wire_cla & 0xF0) | (0x04 if _first_range(kind) else 0x20)
 
 
+@lru_cache(maxsize=256)
 def _plain_cla(wire_cla: int) -> int:
     kind = parse_cla(wire_cla).kind
     if kind is ClassKind.FIRST_INTERINDUSTRY:
@@ -249,6 +254,7 @@ def _plain_cla(wire_cla: int) -> int:
     return with_secure_messaging(wire_cla, False)
 
 
+@lru_cache(maxsize=256)
 def _carries_sm(cla: int) -> bool:
     """True when CLA indicates GlobalPlatform secure messaging."""
     info = parse_cla(cla)
@@ -272,10 +278,14 @@ class _Channel:
 
     __slots__ = (
         "_active",
+        "_has_c_decryption",
+        "_has_c_mac",
         "_chaining",
         "_counter",
         "_enc",
         "_mac",
+        "_has_r_encryption",
+        "_has_r_mac",
         "_rmac",
         "level",
         "mac_length",
@@ -289,6 +299,11 @@ class _Channel:
         self._mac = AesCmacKey(keys.mac)
         self._rmac = AesCmacKey(keys.rmac)
         self.level = level
+        # The level's bits as plain bools: IntFlag arithmetic is slow on the per-APDU path.
+        self._has_c_mac = bool(level & SecurityLevel.C_MAC)
+        self._has_c_decryption = bool(level & SecurityLevel.C_DECRYPTION)
+        self._has_r_mac = bool(level & SecurityLevel.R_MAC)
+        self._has_r_encryption = bool(level & SecurityLevel.R_ENCRYPTION)
         self.mode = mode
         self.mac_length = int(mode)  # GP Amendment D 6.2.4: 8 bytes in S8, 16 in S16
         # GP Amendment D 6.2.4: the chaining value after EXTERNAL AUTHENTICATE is its C-MAC.
@@ -339,12 +354,12 @@ class _Channel:
 
     def protect(self, command: Command) -> Command:
         self.ensure_active()
-        if not self.level & SecurityLevel.C_MAC:
+        if not self._has_c_mac:
             return command  # level 00: authenticated, no secure messaging
         wire_cla = _wire_cla(command.cla)
         self._counter += 1
         data = command.data
-        if self.level & SecurityLevel.C_DECRYPTION and data:
+        if self._has_c_decryption and data:
             # GP Amendment D 6.2.6: pad (GP Card Spec B.2.3, ISO 9797-1 method 2), AES-CBC.
             data = self._enc.encrypt_cbc(self._command_icv(), pad(data, AES_BLOCK))
         nc = len(data) + self.mac_length
@@ -369,7 +384,7 @@ class _Channel:
 
     def unwrap(self, command: Command) -> Command:
         self.ensure_active()
-        if not self.level & SecurityLevel.C_MAC:
+        if not self._has_c_mac:
             raise self.fail(
                 SecureChannelError(
                     "secure messaging received but the session level is 00",
@@ -395,7 +410,7 @@ class _Channel:
         expected = self._c_mac(header, _lc_field(command.nc, command.is_extended), data)
         if not hmac.compare_digest(expected, received):
             raise self.fail(MacError("C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED))
-        if self.level & SecurityLevel.C_DECRYPTION and data:
+        if self._has_c_decryption and data:
             data = self._decrypt(data, self._command_icv(), "command")
         return Command(
             _plain_cla(command.cla),
@@ -411,17 +426,17 @@ class _Channel:
 
     def wrap(self, response: Response) -> Response:
         self.ensure_active()
-        if not self.level & SecurityLevel.R_MAC or not _is_success(response.sw):
+        if not self._has_r_mac or not _is_success(response.sw):
             # GP Amendment D 6.2.5: no R-MAC (nor encryption) on error status words.
             return response
         data = response.data
-        if self.level & SecurityLevel.R_ENCRYPTION and data:
+        if self._has_r_encryption and data:
             data = self._enc.encrypt_cbc(self._response_icv(), pad(data, AES_BLOCK))
         return Response(data + self._r_mac(data, response.sw), response.sw)
 
     def unprotect(self, response: Response) -> Response:
         self.ensure_active()
-        if not self.level & SecurityLevel.R_MAC:
+        if not self._has_r_mac:
             return response
         if not _is_success(response.sw):
             if response.data:
@@ -438,7 +453,7 @@ class _Channel:
         received = response.data[-self.mac_length :]
         if not hmac.compare_digest(self._r_mac(data, response.sw), received):
             raise self.fail(MacError("R-MAC does not verify"))
-        if self.level & SecurityLevel.R_ENCRYPTION and data:
+        if self._has_r_encryption and data:
             data = self._decrypt(data, self._response_icv(), "response")
         return Response(data, response.sw)
 

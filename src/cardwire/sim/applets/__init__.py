@@ -50,16 +50,44 @@ def _keycard_default() -> dict[str, Any]:
     return default_config()
 
 
+def _epassport(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.epassport import EpassportApplet
+
+    return EpassportApplet.from_config(section)
+
+
+def _epassport_default() -> dict[str, Any]:
+    from cardwire.sim.applets.epassport import default_config
+
+    return default_config()
+
+
+def _security_domain(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.security_domain import SecurityDomainApplet
+
+    return SecurityDomainApplet.from_config(section)
+
+
+def _security_domain_default() -> dict[str, Any]:
+    from cardwire.sim.applets.security_domain import default_config
+
+    return default_config()
+
+
 APPLET_TYPES: dict[str, AppletFactory] = {
     "filesystem": _filesystem,
     "echo": _echo,
     "keycard": _keycard,
+    "epassport": _epassport,
+    "security-domain": _security_domain,
 }
 
 DEFAULT_CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
     "filesystem": _filesystem_default,
     "echo": _echo_default,
     "keycard": _keycard_default,
+    "epassport": _epassport_default,
+    "security-domain": _security_domain_default,
 }
 
 __all__ = ["APPLET_TYPES", "DEFAULT_CONFIGS"]

@@ -1,0 +1,136 @@
+"""Keycard secure channel v1 round: the host protects a command and unprotects the answer.
+
+Both hosts (cardwire's :class:`KeycardSession` and the ``keycard`` SDK's ``SecureChannelV1``)
+start from the same session keys and IV; the card's answers are computed once with cardwire's
+card session. Each timed batch starts a fresh host, so the same answers verify again (the SDK
+raises "Invalid MAC" otherwise).
+
+Per round (Keycard docs, "Secure Channel"): AES-CBC of the padded command data (IV = last
+MAC), AES CBC-MAC over [CLA INS P1 P2 Lc] || 11 zero bytes || ciphertext; for the answer the
+CBC-MAC over [Lr] || 15 zero bytes || ciphertext and the CBC decryption of data || SW. The floor
+is those four CBC operations, each on a new context.
+"""
+
+from __future__ import annotations
+
+from benchmarks import floor_crypto as fc
+from benchmarks.harness import Batch, Contender, Role, Row
+from cardwire.apdu import Command, Response
+from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
+
+FAMILY = "Keycard round"
+KEYS = SessionKeys(bytes(range(32)), bytes(range(32, 64)))
+IV = bytes.fromhex("8899AABBCCDDEEFF0011223344556677")
+CLA, INS, P1, P2 = 0x80, 0xC0, 0x00, 0x00  # GET STATUS-like command with the payload
+TARGETS = {16: 0.75, 200: 0.8}  # issue 10: Keycard >= 0.75 of floor at 16 B, 0.8 at 200 B
+
+
+class Script:
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+        self.command = Command(CLA, INS, P1, P2, payload, ne=256)
+        self._host = KeycardSession(KEYS, IV)
+        self._card = KeycardCardSession(KEYS, IV)
+        self.responses: list[Response] = []
+
+    def upto(self, count: int) -> list[Response]:
+        while len(self.responses) < count:
+            self._card.unwrap(self._host.protect(self.command))
+            response = self._card.wrap(Response(self.payload, 0x9000))
+            self._host.unprotect(response)
+            self.responses.append(response)
+        return self.responses[:count]
+
+
+def cardwire_round(script: Script) -> Contender:
+    def prepare(items: int) -> Batch:
+        responses = script.upto(items)
+        host = KeycardSession(KEYS, IV)
+        command = script.command
+        protect, unprotect = host.protect, host.unprotect
+
+        def batch() -> None:
+            for response in responses:
+                protect(command)
+                unprotect(response)
+
+        return batch
+
+    return Contender(Role.CARDWIRE, "cardwire", prepare)
+
+
+def sdk_round(script: Script) -> Contender | None:
+    """The keycard SDK's SecureChannelV1: wrap_apdu (data field) and unwrap_response."""
+    try:
+        from keycard.apdu import APDUResponse
+        from keycard.secure_channel import SecureChannelV1
+    except ImportError:
+        return None
+    first = SecureChannelV1(KEYS.enc, KEYS.mac, IV, authenticated=True)
+    if first.wrap_apdu(CLA, INS, P1, P2, script.payload) != KeycardSession(KEYS, IV).protect(
+        script.command
+    ).data:
+        raise RuntimeError("the keycard SDK's channel does not match cardwire's first command")
+
+    def prepare(items: int) -> Batch:
+        responses = [APDUResponse(r.data, r.sw) for r in script.upto(items)]
+        channel = SecureChannelV1(KEYS.enc, KEYS.mac, IV, authenticated=True)
+        wrap, unwrap = channel.wrap_apdu, channel.unwrap_response
+        payload = script.payload
+
+        def batch() -> None:
+            for response in responses:
+                wrap(CLA, INS, P1, P2, payload)
+                unwrap(response)
+
+        return batch
+
+    return Contender(Role.PEER, "keycard SDK 0.4", prepare)
+
+
+def floor_round(payload_size: int) -> Contender:
+    encryption, mac = fc.aes(KEYS.enc), fc.aes(KEYS.mac)
+    command_ciphertext = fc.padded_size(payload_size, 16)
+    response_ciphertext = fc.padded_size(payload_size + 2, 16)  # data || SW, padded
+    plain = bytes(command_ciphertext)
+    command_mac_input = bytes(16 + command_ciphertext)  # [header Lc] || 11 zeros || ciphertext
+    response_mac_input = bytes(16 + response_ciphertext)  # [Lr] || 15 zeros || ciphertext
+    response = bytes(response_ciphertext)
+    zero_iv = bytes(16)
+
+    def prepare(items: int) -> Batch:
+        encrypt, decrypt, mac_cbc = encryption.cbc_encrypt, encryption.cbc_decrypt, mac.cbc_encrypt
+
+        def batch() -> None:
+            iv = IV
+            for _ in range(items):
+                encrypt(iv, plain)
+                iv = mac_cbc(zero_iv, command_mac_input)[-16:]
+                response_mac = mac_cbc(zero_iv, response_mac_input)[-16:]
+                decrypt(iv, response)
+                iv = response_mac
+
+        return batch
+
+    return Contender(Role.FLOOR, "floor", prepare)
+
+
+def rows(payloads: tuple[int, ...]) -> list[Row]:
+    out = []
+    for size in payloads:
+        script = Script(bytes(i & 0xFF for i in range(size)))
+        contenders = [cardwire_round(script), floor_round(size)]
+        peer = sdk_round(script)
+        if peer is not None:
+            contenders.append(peer)
+        out.append(
+            Row(
+                family=FAMILY,
+                name="Keycard channel v1",
+                variant=f"{size} B",
+                unit="rounds/s",
+                contenders=tuple(contenders),
+                target_floor=TARGETS.get(size),
+            )
+        )
+    return out

@@ -1,0 +1,90 @@
+"""``cardwire bac --mrz DOC,BIRTH,EXPIRY send APDU...`` and ``open bac --mrz ...`` in the shell.
+
+Basic Access Control (ICAO Doc 9303-11 4.3): the ePassport application is selected (``--aid``,
+the LDS1 AID by default), GET CHALLENGE and EXTERNAL AUTHENTICATE run with keys derived from
+the MRZ, and the APDUs then travel under 3DES secure messaging. The MRZ is the document's
+access key: it may be given literally, as ``@FILE`` or as ``env:NAME``, and is never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cardwire import commands
+from cardwire.card import CardCommands
+from cardwire.cli.app import cli
+from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
+from cardwire.commands import SelectReturn
+from cardwire.errors import DecodeError, UsageError
+from cardwire.handshakes.bac import MrzInformation, establish_bac
+from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.profile import EPASSPORT_AID
+from cardwire.sm.base import HostSecureSession
+
+
+def resolve_secret(text: str, what: str) -> str:
+    """A secret given literally, as ``@FILE`` (first line of the file) or ``env:NAME``."""
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UsageError(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
+        return lines[0].strip() if lines else ""
+    if text.startswith("env:"):
+        value = os.environ.get(text[4:])
+        if value is None:
+            raise UsageError(f"{what}: the environment variable {text[4:]} is not set")
+        return value.strip()
+    return text
+
+
+def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
+    """Select the application and run BAC with the MRZ from ``values``."""
+    mrz_text = values.get("mrz")
+    if not mrz_text:
+        raise UsageError("bac needs --mrz DOC,BIRTH,EXPIRY (document number, YYMMDD, YYMMDD)")
+    mrz = MrzInformation.parse(resolve_secret(str(mrz_text), "--mrz"))
+    try:
+        aid = parse_hex(str(values.get("aid") or to_hex(EPASSPORT_AID)))
+    except DecodeError as exc:
+        raise UsageError(f"--aid: {exc}") from exc
+    # ICAO 9303-10: the LDS1 application is selected by AID, P2 0C (no answer data).
+    card.send(commands.select_by_aid(aid, fci=SelectReturn.NONE))
+    return establish_bac(card, mrz)
+
+
+MRZ_OPTION = click.option(
+    "--mrz",
+    metavar="DOC,BIRTH,EXPIRY",
+    help="Document number, date of birth and date of expiry (YYMMDD) from the MRZ; "
+    "literal, @FILE or env:NAME.",
+)
+AID_OPTION = click.option(
+    "--aid",
+    metavar="HEX",
+    default=to_hex(EPASSPORT_AID),
+    show_default=True,
+    help="The application selected before BAC.",
+)
+
+EXAMPLE = "cardwire bac --mrz 'L898902C<,690806,940623' send --sim 00A4020C020101 00B0000000"
+
+BAC = register(
+    SecureProtocol(
+        name="bac",
+        summary="Basic Access Control (ICAO 9303-11): secure messaging keyed by the MRZ.",
+        options=(MRZ_OPTION, AID_OPTION),
+        establish=establish,
+        example=EXAMPLE,
+    )
+)
+
+cli.add_command(protocol_command(BAC))
+
+# The demo's BAC section registers itself on import (cardwire.cli.demo_cmd.demo_section).
+from cardwire.cli import demo_bac  # noqa: E402, F401

@@ -1,0 +1,215 @@
+"""``cardwire run SCRIPT``: run an APDU script (a superset of scriptor's format) on a card.
+
+The whole script is parsed first (a syntax error exits 2 before anything is sent), then run
+statement by statement; each exchange is printed as ``cardwire send`` prints it. A failed
+``expect`` prints the line number, the line, the expected and the received values on stderr and
+exits 1 (``--keep-going`` runs the rest first). A summary ends the output; ``--json`` prints it
+as one document instead. Grammar: :mod:`cardwire.scripting.grammar` and docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cardwire.card import Card
+from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
+from cardwire.cli.output import console as make_console
+from cardwire.cli.output import emit_json
+from cardwire.cli.secure_protocols import close_statement, open_statement
+from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
+from cardwire.errors import CardwireError, UsageError
+from cardwire.hexutil import to_hex
+from cardwire.scripting.grammar import OpenSecure, Script, SendApdu, Statement, parse_script
+from cardwire.scripting.runner import Outcome, ScriptRunner
+
+PROGRESS_MIN_APDUS = 50
+"""Scripts with at least this many APDUs get a progress bar (on a terminal only)."""
+
+Echo = Callable[[str], None]
+
+
+def wants_progress_bar(stdout_is_terminal: bool, as_json: bool, apdus: int) -> bool:
+    """A progress bar only for long scripts, only on a terminal, never with --json."""
+    return stdout_is_terminal and not as_json and apdus >= PROGRESS_MIN_APDUS
+
+
+@dataclass
+class Tally:
+    """What the run did so far: the summary and the --json document."""
+
+    commands: int = 0
+    met: int = 0
+    failed: int = 0
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    def count(self, outcome: Outcome) -> None:
+        statement = outcome.statement
+        if not isinstance(statement, SendApdu) or outcome.response is None:
+            return
+        assert outcome.command is not None
+        self.commands += 1
+        met = outcome.expectation_met
+        self.met += met is True
+        self.failed += met is False
+        response = outcome.response
+        self.exchanges.append(
+            {
+                "line": statement.source.line,
+                "command": to_hex(outcome.command),
+                "response": to_hex(response.encode()),
+                "data": to_hex(response.data),
+                "sw": f"{response.sw:04X}",
+                "expect": statement.expect.describe() if statement.expect else None,
+                "met": met,
+            }
+        )
+        if met is False:
+            self.failures.append(
+                {
+                    "line": statement.source.line,
+                    "text": statement.source.text,
+                    "problem": outcome.mismatch,
+                }
+            )
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.error is None
+
+    def summary(self) -> str:
+        noun = "command" if self.commands == 1 else "commands"
+        return f"{self.commands} {noun} sent; expectations: {self.met} met, {self.failed} failed"
+
+    def document(self, script_name: str) -> dict[str, Any]:
+        return {
+            "script": script_name,
+            "ok": self.ok,
+            "commands": self.commands,
+            "expectations": {"met": self.met, "failed": self.failed},
+            "exchanges": self.exchanges,
+            "failures": self.failures,
+            "error": self.error,
+        }
+
+
+@contextmanager
+def _display(progress_bar: bool, total: int) -> Iterator[tuple[Echo, Callable[[], None]]]:
+    """(echo for the output lines, advance the bar by one APDU)."""
+    if not progress_bar:
+        yield click.echo, lambda: None
+        return
+    from rich.progress import Progress
+
+    out = make_console()
+    with Progress(console=out, transient=True) as progress:
+        task = progress.add_task("APDUs", total=total)
+
+        def echo(line: str) -> None:
+            out.print(line, markup=False, highlight=False)
+
+        yield echo, lambda: progress.advance(task)
+
+
+def _where(statement: Statement, show_keys: bool) -> str:
+    """``line N: TEXT``; an ``open`` line's options may hold secrets: hidden unless asked."""
+    text = statement.source.text
+    if isinstance(statement, OpenSecure) and not show_keys:
+        text = f"open {statement.protocol} (options hidden)"
+    return f"line {statement.source.line}: {text}"
+
+
+def _read_script(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the script {path}: {exc}") from exc
+
+
+def _parse(path: str, raw: bool) -> Script:
+    try:
+        return parse_script(_read_script(path), raw=raw)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+
+
+@cli.command("run")
+@click.argument("script_path", metavar="SCRIPT", type=click.Path(dir_okay=False, allow_dash=True))
+@target_options
+@click.option("--raw", is_flag=True, help="No layers: APDUs go on the wire as written, once.")
+@click.option("--keep-going", is_flag=True, help="Run the rest after a failed expectation.")
+@click.option("--show-keys", is_flag=True, help="Show the options of 'open' lines (secrets).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary document.")
+@verbose_option
+def run(
+    script_path: str,
+    target: CardTarget,
+    raw: bool,
+    keep_going: bool,
+    show_keys: bool,
+    as_json: bool,
+    verbose: bool,
+) -> None:
+    """Run an APDU script (scriptor files run unchanged; '-' reads stdin).
+
+    One statement per line: HEX [expect SW [REGEX]], reset, exit, set NAME HEX (then
+    ${NAME}), open-channel, channel N, close-channel N, open PROTOCOL [OPTIONS], close;
+    '#' starts a comment. The card refusing a command does not stop the script; a failed
+    expect does (exit 1). A syntax error exits 2 before anything is sent.
+
+    \b
+    Example:
+      cardwire run --sim --trace hello.trace hello.apdu
+      (hello.apdu: "00A4040C0AF0636172647769726501 expect 9000", then
+       "00A4020C025001", then "00B0000005 expect 9000 48656C6C6F")
+    """
+    script = _parse(script_path, raw)
+    tally = Tally()
+    show_bar = wants_progress_bar(sys.stdout.isatty(), as_json, script.apdu_count)
+    wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
+    exit_code = EXIT_OK
+    with (
+        _display(show_bar, script.apdu_count) as (echo, advance),
+        Card(target.open(wire)) as card,
+    ):
+        runner = ScriptRunner(
+            card,
+            raw=raw,
+            open_secure=open_statement,
+            close_secure=close_statement,
+            show_keys=show_keys,
+        )
+        for statement in script.statements:
+            try:
+                outcome = runner.run(statement)
+            except CardwireError as exc:
+                tally.error = f"{_where(statement, show_keys)}: {exc}"
+                click.echo(f"error: {tally.error}", err=True)
+                exit_code = exc.exit_code
+                break
+            tally.count(outcome)
+            if isinstance(statement, SendApdu):
+                advance()
+            if not as_json:
+                for line in outcome.lines:
+                    echo(line)
+            if outcome.mismatch is not None:
+                click.echo(f"error: {_where(statement, show_keys)}: {outcome.mismatch}", err=True)
+                exit_code = EXIT_FAILED
+                if not keep_going:
+                    break
+    if as_json:
+        emit_json(tally.document(script_path))
+    else:
+        click.echo(tally.summary())
+    sys.exit(exit_code)

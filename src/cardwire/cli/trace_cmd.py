@@ -1,0 +1,231 @@
+"""``cardwire trace decode|replay``: read traces, show protected sessions in plain, replay them.
+
+The trace format and the decoding options are described in docs/traces.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
+from cardwire.cli.bac_cmd import resolve_secret
+from cardwire.cli.output import console, emit_json
+from cardwire.cli.target import CardTarget, target_options
+from cardwire.errors import UsageError
+from cardwire.handshakes.bac import MrzInformation
+from cardwire.hexutil import parse_hex, to_hex
+from cardwire.trace.decode import DecodedExchange, decode_trace
+from cardwire.trace.iso_sm import IsoSmObserver
+from cardwire.trace.observers import Observer
+from cardwire.trace.parse import read
+from cardwire.trace.replay import replay as replay_trace
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@cli.group("trace", cls=CardwireGroup)
+def trace() -> None:
+    """Traces: decode protected sessions with their keys, replay them against a card.
+
+    Reads cardwire's trace format (`--trace FILE` of any command), scriptor output and the
+    APDU log of `pcscd -a`.
+
+    \b
+    Example:
+      cardwire trace decode --mrz L898902C,690806,940623 session.trace
+    """
+
+
+def _hex_list(option: str, value: str, count: int) -> list[bytes]:
+    parts = resolve_secret(value, option).split(",")
+    if len(parts) != count:
+        raise UsageError(f"{option} takes {count} comma-separated hex values, got {len(parts)}")
+    return [parse_hex(part) for part in parts]
+
+
+def build_observer(
+    *,
+    suite: str | None = None,
+    kenc: str | None = None,
+    kmac: str | None = None,
+    ssc: str | None = None,
+    mrz: str | None = None,
+    scp03: str | None = None,
+    keycard: str | None = None,
+    keycard_iv: str | None = None,
+) -> Observer | None:
+    """The observer the decoding options ask for (at most one protocol), or None."""
+    iso_keys = (suite, kenc, kmac, ssc)
+    chosen = [
+        name
+        for name, given in (
+            ("--suite/--kenc/--kmac/--ssc", any(v is not None for v in iso_keys)),
+            ("--mrz", mrz is not None),
+            ("--scp03", scp03 is not None),
+            ("--keycard", keycard is not None),
+        )
+        if given
+    ]
+    if len(chosen) > 1:
+        raise UsageError(f"choose one way to decode, not {' and '.join(chosen)}")
+    if keycard_iv is not None and keycard is None:
+        raise UsageError("--keycard-iv goes with --keycard")
+    if suite is not None or kenc is not None or kmac is not None or ssc is not None:
+        if suite is None or kenc is None or kmac is None or ssc is None:
+            raise UsageError("--suite, --kenc, --kmac and --ssc go together")
+        return IsoSmObserver.from_keys(
+            suite,
+            parse_hex(resolve_secret(kenc, "--kenc")),
+            parse_hex(resolve_secret(kmac, "--kmac")),
+            parse_hex(ssc),
+        )
+    if mrz is not None:
+        # The same MRZ syntax as `cardwire bac --mrz` (document number, YYMMDD, YYMMDD).
+        mrz_info = MrzInformation.parse(resolve_secret(mrz, "--mrz"))
+        return IsoSmObserver(bac=mrz_info.keys())
+    if scp03 is not None:
+        from cardwire.trace.scp03 import Scp03TraceObserver
+
+        enc, mac, dek = _hex_list("--scp03", scp03, 3)
+        return Scp03TraceObserver.from_keys(enc, mac, dek)
+    if keycard is not None:
+        from cardwire.trace.keycard import KeycardObserver
+
+        enc, mac = _hex_list("--keycard", keycard, 2)
+        iv = parse_hex(keycard_iv) if keycard_iv is not None else None
+        return KeycardObserver.from_keys(enc, mac, iv)
+    return None
+
+
+def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("line", justify="right")
+    table.add_column("command", overflow="fold")
+    table.add_column("response", overflow="fold")
+    if decoding:
+        table.add_column("plain command", overflow="fold")
+        table.add_column("plain response", overflow="fold")
+        table.add_column("MAC")
+    for entry in entries:
+        row = [str(entry.line), to_hex(entry.command), to_hex(entry.response)]
+        if decoding:
+            decoded = entry.decoded
+            if decoded is None:
+                note = "(GET RESPONSE: joined above)" if entry.continuation else ""
+                row += [note, "", ""]
+            elif not decoded.mac_ok:
+                row += ["-", "-", "[red]FAILED[/red]"]
+            else:
+                row += [
+                    to_hex(decoded.plain_command or b""),
+                    to_hex(decoded.plain_response or b""),
+                    "ok",
+                ]
+        table.add_row(*row)
+    return table
+
+
+@trace.command("decode")
+@click.argument("file", type=_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object each.")
+@click.option("--suite", type=click.Choice(["3des", "aes"]), help="ISO SM suite.")
+@click.option("--kenc", help="ISO SM session encryption key, hex (or @FILE, env:NAME).")
+@click.option("--kmac", help="ISO SM session MAC key, hex (or @FILE, env:NAME).")
+@click.option("--ssc", help="ISO SM send sequence counter before the first protected command.")
+@click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: keys from the MRZ and the trace.")
+@click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
+@click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex.")
+@click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace).")
+@click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
+def decode(
+    file: Path,
+    as_json: bool,
+    suite: str | None,
+    kenc: str | None,
+    kmac: str | None,
+    ssc: str | None,
+    mrz: str | None,
+    scp03: str | None,
+    keycard: str | None,
+    keycard_iv: str | None,
+    show_keys: bool,
+) -> None:
+    """Show a trace, with protected exchanges in plain beside the wire when keys are given.
+
+    \b
+    Example (a BAC session, keys derived from the MRZ and the BAC exchange in the trace):
+      cardwire trace decode --mrz L898902C,690806,940623 session.trace
+    Example (SCP03 with the static keys of the card):
+      cardwire trace decode --json --scp03 404142434445464748494A4B4C4D4E4F,\\
+    404142434445464748494A4B4C4D4E4F,404142434445464748494A4B4C4D4E4F gp.trace
+    """
+    observer = build_observer(
+        suite=suite,
+        kenc=kenc,
+        kmac=kmac,
+        ssc=ssc,
+        mrz=mrz,
+        scp03=scp03,
+        keycard=keycard,
+        keycard_iv=keycard_iv,
+    )
+    entries = decode_trace(read(file), observer)
+    if observer is not None and not any(entry.decoded for entry in entries):
+        click.echo(
+            f"note: no {observer.name} session found in this trace for the keys given "
+            "(--mrz needs the BAC exchange, --scp03 INITIALIZE UPDATE, --keycard OPEN SECURE "
+            "CHANNEL or --keycard-iv)",
+            err=True,
+        )
+    if as_json:
+        emit_json([entry.to_json() for entry in entries])
+        return
+    out = console()
+    if show_keys and observer is not None:
+        for label, value in observer.session_keys():
+            out.print(f"{label}: {to_hex(value)}")
+    out.print(_table(entries, observer is not None))
+
+
+@trace.command("replay")
+@click.argument("file", type=_FILE)
+@target_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def replay(file: Path, target: CardTarget, as_json: bool) -> None:
+    """Send a trace's commands to a card again and report where the responses differ.
+
+    Exit 0 when every response is identical, 1 when some differ.
+
+    \b
+    Example:
+      cardwire trace replay --sim session.trace
+    """
+    parsed = read(file)
+    transport = target.open()
+    try:
+        report = replay_trace(parsed, transport)
+    finally:
+        transport.close()
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        out = console()
+        for difference in report.differences:
+            out.print(
+                f"line {difference.line}: {to_hex(difference.command)}\n"
+                f"  recorded {to_hex(difference.expected)}\n"
+                f"  replayed {to_hex(difference.actual)}"
+            )
+        same = report.exchanges - len(report.differences)
+        out.print(
+            f"{report.exchanges} exchanges replayed, {same} identical, "
+            f"{len(report.differences)} different"
+        )
+    if not report.identical:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+__all__ = ["build_observer", "trace"]

@@ -1,0 +1,91 @@
+"""Basic Access Control over a card or logical channel (ICAO Doc 9303-11 4.3, Appendix D.3).
+
+:func:`establish_bac` sends GET CHALLENGE, then EXTERNAL AUTHENTICATE with the terminal's
+cryptogram from :class:`cardwire.sm.bac.BacHost`, checks the chip's answer and returns the 3DES
+secure-messaging session (SSC = last 4 bytes of RND.IC || last 4 bytes of RND.IFD). BAC runs in
+plain: call it on a channel without a secure session (a plain command ends the chip's session,
+ICAO 9303-11 9.8).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cardwire.card import CardCommands
+from cardwire.errors import CryptogramError, UsageError
+from cardwire.sm.bac import (
+    CRYPTOGRAM_LENGTH,
+    BacHost,
+    BacKeys,
+    external_authenticate_command,
+    get_challenge_command,
+    mrz_information,
+)
+from cardwire.sm.base import Rng
+from cardwire.sm.iso7816 import IsoSmHost, SmMode
+
+
+@dataclass(frozen=True, slots=True)
+class MrzInformation:
+    """The three MRZ fields BAC keys come from (ICAO 9303-11 9.7.2). ``repr`` hides them: they
+    are the document's access key."""
+
+    document_number: str
+    date_of_birth: str
+    date_of_expiry: str
+
+    def __post_init__(self) -> None:
+        # Checked here so that no error message repeats the (secret) values.
+        for name, value in (("birth", self.date_of_birth), ("expiry", self.date_of_expiry)):
+            if len(value) != 6 or not value.isdigit():
+                raise UsageError(f"MRZ: the date of {name} must be YYMMDD (six digits)")
+        number = self.document_number.strip().upper()
+        if not number or any(not (c.isdigit() or "A" <= c <= "Z" or c == "<") for c in number):
+            raise UsageError("MRZ: the document number must be letters A-Z, digits or '<'")
+        mrz_information(self.document_number, self.date_of_birth, self.date_of_expiry)
+
+    @classmethod
+    def parse(cls, text: str) -> MrzInformation:
+        """``DOC,BIRTH,EXPIRY``: the document number (without its check digit; '<' fillers
+        optional, longer numbers in full) and two YYMMDD dates."""
+        parts = [part.strip() for part in text.split(",")]
+        if len(parts) != 3 or not all(parts):
+            raise UsageError(
+                "the MRZ must be DOC,BIRTH,EXPIRY: document number, then the dates of birth "
+                "and expiry as YYMMDD"
+            )
+        return cls(parts[0], parts[1], parts[2])
+
+    def keys(self) -> BacKeys:
+        """K_enc and K_mac (ICAO 9303-11 9.7.1)."""
+        return BacKeys.from_mrz(self.document_number, self.date_of_birth, self.date_of_expiry)
+
+    def __repr__(self) -> str:
+        return "MrzInformation(<hidden>)"
+
+
+def establish_bac(
+    card: CardCommands,
+    mrz: MrzInformation | str,
+    *,
+    rng: Rng = os.urandom,
+    mode: SmMode = SmMode.COMBINED,
+) -> IsoSmHost:
+    """Run BAC on ``card`` (a Card or a Channel) and return the secure session.
+
+    Raises :class:`cardwire.errors.StatusError` when the chip refuses a command (6300: wrong
+    MRZ) and :class:`cardwire.errors.CryptogramError` when its cryptogram does not verify.
+    """
+    info = mrz if isinstance(mrz, MrzInformation) else MrzInformation.parse(mrz)
+    host = BacHost(info.keys(), rng)
+    rnd_ic = card.send(get_challenge_command()).data  # ICAO 9303-11 D.3: RND.IC
+    answer = card.send(external_authenticate_command(host.authenticate(rnd_ic)))
+    if len(answer.data) != CRYPTOGRAM_LENGTH:
+        raise CryptogramError(
+            f"EXTERNAL AUTHENTICATE answered {len(answer.data)} bytes, expected 40"
+        )
+    return host.finish(answer.data).host_session(mode)
+
+
+__all__ = ["MrzInformation", "establish_bac"]

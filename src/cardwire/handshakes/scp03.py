@@ -1,0 +1,51 @@
+"""GlobalPlatform SCP03 over a card or logical channel (GP Card Spec v2.3 Amendment D 7.1).
+
+:func:`establish_scp03` sends INITIALIZE UPDATE and EXTERNAL AUTHENTICATE through
+:class:`cardwire.sm.scp03.Scp03Handshake` on the card or channel it is given and returns the host
+session, not yet installed (``card.secure(session)`` installs it). Selecting the Security Domain
+is the caller's job; the handshake runs in plain, so a session already installed on that channel
+is removed first (INITIALIZE UPDATE ends it on the card too, GP Card Spec v2.3 10.2.3).
+"""
+
+from __future__ import annotations
+
+import os
+
+from cardwire.card import CardCommands
+from cardwire.errors import UsageError
+from cardwire.sm.base import Rng
+from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
+from cardwire.sm.scp03_levels import FULL_SECURITY, Mode
+
+
+def establish_scp03(
+    card: CardCommands,
+    keys: StaticKeys,
+    *,
+    level: int = FULL_SECURITY,
+    s16: bool = False,
+    host_challenge: bytes | None = None,
+    aid: bytes | None = None,
+    rng: Rng = os.urandom,
+) -> Scp03HostSession:
+    """Run the SCP03 handshake on ``card`` (a Card or a Channel) and return the session.
+
+    ``host_challenge`` fixes the challenge (8 bytes, or 16 with ``s16``) instead of ``rng``;
+    ``aid`` (the Security Domain's AID) is needed when the card uses a pseudo-random card
+    challenge. Raises CryptogramError when the keys or key version are wrong, StatusError when
+    the card refuses a command.
+    """
+    mode = Mode.S16 if s16 else Mode.S8
+    if host_challenge is not None:
+        if len(host_challenge) != mode:
+            raise UsageError(f"the host challenge is {int(mode)} bytes in {mode.name} mode")
+        fixed = host_challenge
+        rng = lambda _n: fixed  # noqa: E731 - the injected challenge
+    handshake = Scp03Handshake(keys, level=level, mode=mode, channel=card.number, aid=aid, rng=rng)
+    card.secure(None)
+    answer = card.send(handshake.initialize_update(), check=False)
+    done = card.send(handshake.external_authenticate(answer), check=False)
+    return handshake.complete(done)
+
+
+__all__ = ["establish_scp03"]

@@ -1,0 +1,150 @@
+"""Running parsed script statements on a card session, one at a time.
+
+The runner keeps the script's state (the channels it opened, the channel in use) and returns
+what each statement did as an :class:`Outcome`; the caller prints, counts and decides whether
+to go on after a failed expectation. Secure sessions are opened through the ``open_secure`` /
+``close_secure`` functions it is given (the CLI gives the protocol registry's), so this module
+knows no protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cardwire.apdu import Command, Response
+from cardwire.card import Card, CardCommands
+from cardwire.channels import Channel
+from cardwire.errors import UsageError
+from cardwire.hexutil import to_hex
+from cardwire.scripting.grammar import (
+    CloseChannel,
+    CloseSecure,
+    OpenChannel,
+    OpenSecure,
+    Reset,
+    SendApdu,
+    Statement,
+    UseChannel,
+)
+from cardwire.sw import meaning
+
+OpenSecureFunction = Callable[[CardCommands, Sequence[str]], object]
+CloseSecureFunction = Callable[[CardCommands], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one statement did: lines to show and, for an APDU, the exchange and the verdict."""
+
+    statement: Statement
+    lines: tuple[str, ...] = ()
+    command: bytes | None = None
+    response: Response | None = None
+    mismatch: str | None = None
+
+    @property
+    def expectation_met(self) -> bool | None:
+        """True/False for an APDU with ``expect``, None otherwise."""
+        if not isinstance(self.statement, SendApdu) or self.statement.expect is None:
+            return None
+        return self.mismatch is None
+
+
+def exchange_lines(command: bytes, response: Response) -> tuple[str, ...]:
+    """The exchange as ``cardwire send`` prints it."""
+    return (
+        f"> {to_hex(command)}",
+        f"< {to_hex(response.encode())}",
+        f"  {response.sw:04X} {meaning(response.sw)}",
+    )
+
+
+def _no_protocols(card: CardCommands, words: Sequence[str]) -> object:
+    raise UsageError("secure sessions are not available here")
+
+
+def _end_session(card: CardCommands) -> None:
+    card.secure(None)
+
+
+class ScriptRunner:
+    """Runs statements on ``card``; ``raw`` sends APDUs as they are, bypassing the layers."""
+
+    def __init__(
+        self,
+        card: Card,
+        *,
+        raw: bool = False,
+        open_secure: OpenSecureFunction = _no_protocols,
+        close_secure: CloseSecureFunction = _end_session,
+        show_keys: bool = False,
+    ) -> None:
+        self.card = card
+        self.raw = raw
+        self.open_secure = open_secure
+        self.close_secure = close_secure
+        self.show_keys = show_keys
+        self.channels: dict[int, Channel] = {}
+        self.current = 0
+
+    @property
+    def target(self) -> CardCommands:
+        """The card or channel the next APDU goes to."""
+        return self.card if self.current == 0 else self.channels[self.current]
+
+    def run(self, statement: Statement) -> Outcome:
+        """Run one statement. Runtime problems (a channel not open, an unknown protocol, a
+        handshake refused, the card gone) raise the cardwire error."""
+        match statement:
+            case SendApdu():
+                return self._send(statement)
+            case Reset():
+                atr = self.card.reset()
+                self.channels.clear()
+                self.current = 0
+                return Outcome(statement, ("> reset", f"< ATR {to_hex(atr)}"))
+            case OpenChannel():
+                channel = self.target.open_channel()
+                self.channels[channel.number] = channel
+                return Outcome(statement, ("> open-channel", f"< channel {channel.number} open"))
+            case UseChannel(number=number):
+                self._check_open(number)
+                self.current = number
+                return Outcome(statement, (f"> channel {number}",))
+            case CloseChannel(number=number):
+                self._check_open(number)
+                self.channels.pop(number).close()
+                if self.current == number:
+                    self.current = 0
+                return Outcome(
+                    statement, (f"> close-channel {number}", f"< channel {number} closed")
+                )
+            case OpenSecure():
+                self.open_secure(self.target, statement.words)
+                shown = " ".join(statement.words) if self.show_keys else statement.protocol
+                hidden = "" if self.show_keys else " (options hidden; --show-keys shows them)"
+                return Outcome(statement, (f"> open {shown}{hidden}", "< secure session open"))
+            case CloseSecure():
+                self.close_secure(self.target)
+                return Outcome(statement, ("> close",))
+        raise UsageError(f"not a script statement: {statement!r}")  # pragma: no cover
+
+    def _check_open(self, number: int) -> None:
+        if number and number not in self.channels:
+            open_ones = ", ".join(str(n) for n in [0, *sorted(self.channels)])
+            raise UsageError(f"channel {number} is not open here (open: {open_ones})")
+
+    def _send(self, statement: SendApdu) -> Outcome:
+        if self.raw:
+            command = statement.apdu
+            response = Response.decode(self.target.transmit(command))
+        else:
+            plain = Command.decode(statement.apdu)
+            target = self.target
+            if isinstance(target, Channel):
+                plain = target.on_channel(plain)
+            command = plain.encode()
+            response = target.send(plain, check=False)
+        mismatch = None if statement.expect is None else statement.expect.mismatch(response)
+        return Outcome(statement, exchange_lines(command, response), command, response, mismatch)

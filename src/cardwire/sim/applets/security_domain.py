@@ -1,0 +1,561 @@
+"""The GlobalPlatform Security Domain applet: SCP03 and card management on the simulated card.
+
+Commands (GlobalPlatform Card Specification v2.3, "GPC", and Amendment D v1.2 for SCP03):
+
+- INITIALIZE UPDATE (50) and EXTERNAL AUTHENTICATE (82) through ``cardwire.sm.scp03.Scp03Card``;
+  the session becomes ``ctx.secure_session`` of the channel (it belongs to that logical
+  channel) and the card OS unwraps and wraps every later command with it, which enforces the
+  security level: a command below the level answers 6982 and ends the session.
+- GET DATA (CA): key information template 00E0, CPLC 9F7F, card data 0066 (also outside a
+  session: host tools read them before authenticating).
+- Under an authenticated session only: GET STATUS (F2), PUT KEY (D8), SET STATUS (F0), DELETE
+  (E4), INSTALL [for install and make selectable] (E6 P1 0C). They change the card's applet list
+  through ``ctx.card.registry`` (``cardwire.sim.applet.AppletRegistry``).
+
+After a session ends on an error, every command but INITIALIZE UPDATE answers 6985 until a new
+session is open; a management command with no session answers 6982. Deselect and reset end the
+session (the OS does it). Every change (keys, sequence counter, applets) is committed before the
+answer is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+from cardwire.apdu import Command, Response
+from cardwire.cla import parse_cla
+from cardwire.errors import DecodeError, SecureChannelError, UsageError
+from cardwire.gp import (
+    INS_DELETE,
+    INS_GET_DATA,
+    INS_GET_STATUS,
+    INS_INSTALL,
+    INS_PUT_KEY,
+    INS_SET_STATUS,
+    INSTALL_AND_MAKE_SELECTABLE,
+    KEY_IDS,
+    KEY_TYPE_AES,
+    MAX_KVN,
+    SET_STATUS_APPLICATION,
+    STATUS_NEXT,
+    STATUS_TLV,
+    SW_MORE_STATUS,
+    TAG_AID,
+    TAG_CARD_DATA,
+    TAG_CPLC,
+    TAG_KEY_INFORMATION_TEMPLATE,
+    InstallData,
+    KeyInformation,
+    LifeCycle,
+    PutKeyData,
+    RegistryData,
+    StatusScope,
+    delete_target,
+    key_check_value,
+)
+from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.applet import (
+    Applet,
+    AppletRegistry,
+    CardStatus,
+    ChannelContext,
+    RegistryEntry,
+)
+from cardwire.sm.scp03 import (
+    DEFAULT_KVN,
+    DIVERSIFICATION_DATA_LENGTH,
+    MAX_SEQUENCE_COUNTER,
+    Scp03Card,
+    Scp03CardSession,
+    StaticKeys,
+)
+from cardwire.sm.scp03_levels import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, Mode
+from cardwire.sw import SW
+from cardwire.tlv import parse, tlv
+
+TYPE_NAME = "security-domain"
+DEFAULT_AID = bytes.fromhex("A000000151000000")  # the GlobalPlatform ISD AID (RID A000000151)
+CPLC_LENGTH = 42  # GPC H.6 (card production life cycle data): 42 bytes
+MAX_KEY_SETS = 8
+MAX_STATUS_CHUNK = 200  # plain GET STATUS bytes per answer (room for padding and R-MAC)
+# GPC 11.1.2 tables 11-7..11-9: Security Domain, Card Lock, Card Terminate, Card Reset, CVM
+# Management; Trusted Path .. Final Application; Receipt Generation (what an ISD usually holds).
+ISD_PRIVILEGES = bytes.fromhex("9EFE80")
+APPLICATION_PRIVILEGES = bytes(3)
+SECURITY_DOMAIN_PRIVILEGE = 0x80  # GPC table 11-7, first byte b8
+# GPC 11.8.3.2 table 11-76: PUT KEY status words beyond ISO 7816-4.
+SW_ALGORITHM_NOT_SUPPORTED = 0x9484
+SW_INVALID_KEY_CHECK_VALUE = 0x9485
+# GPC H.2: card recognition data OIDs (1.2.840.114283 = 2A864886FC6B).
+_GP_OID = bytes.fromhex("2A864886FC6B")
+_SELECT_FCI = 0x6F  # ISO 7816-4:2020 7.4.1 / GPC 11.9.3.1: FCI template, 84 AID, A5 proprietary
+_SETTINGS = (
+    "key_sets",
+    "sequence_counter",
+    "pseudo_random",
+    "diversification_data",
+    "cplc",
+)
+
+
+def load_file_aid(applet_type: str) -> bytes:
+    """The executable load file (and module) AID a built-in applet type is installed from:
+    F0 followed by the type name in ASCII (a proprietary AID, ISO 7816-5)."""
+    return b"\xf0" + applet_type.encode("ascii")
+
+
+def default_config() -> dict[str, Any]:
+    """The Security Domain's section in the default profile (docs/simulator.md)."""
+    return {
+        "aid": to_hex(DEFAULT_AID),
+        "key_sets": [_key_set_config(StaticKeys.default(DEFAULT_KVN))],
+        "sequence_counter": 0,
+        "pseudo_random": False,
+        "diversification_data": to_hex(bytes(DIVERSIFICATION_DATA_LENGTH)),
+        "cplc": to_hex(bytes(CPLC_LENGTH)),
+    }
+
+
+def _key_set_config(keys: StaticKeys) -> dict[str, str]:
+    return {
+        "kvn": f"{keys.kvn:02X}",
+        "enc": to_hex(keys.enc),
+        "mac": to_hex(keys.mac),
+        "dek": to_hex(keys.dek),
+    }
+
+
+def _hex_setting(section: dict[str, Any], key: str, default: bytes, length: int | None) -> bytes:
+    value = section.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise UsageError(f"{key}: expected hex text")
+    data = parse_hex(value)
+    if length is not None and len(data) != length:
+        raise UsageError(f"{key}: expected {length} bytes, got {len(data)}")
+    return data
+
+
+def _key_sets(value: object) -> list[StaticKeys]:
+    if not isinstance(value, list) or not value or len(value) > MAX_KEY_SETS:
+        raise UsageError(f"key_sets: expected a list of 1 to {MAX_KEY_SETS} key sets")
+    sets = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"kvn", "enc", "mac", "dek"}:
+            raise UsageError(f"key_sets[{index}]: expected kvn, enc, mac and dek (hex)")
+        try:
+            kvn = parse_hex(str(item["kvn"]))
+            keys = [parse_hex(str(item[name])) for name in ("enc", "mac", "dek")]
+        except DecodeError as exc:
+            raise UsageError(f"key_sets[{index}]: {exc}") from exc
+        if len(kvn) != 1:
+            raise UsageError(f"key_sets[{index}].kvn: expected one byte in hex")
+        sets.append(StaticKeys(keys[0], keys[1], keys[2], kvn[0]))
+    if len({keys.kvn for keys in sets}) != len(sets):
+        raise UsageError("key_sets: a key version number is used twice")
+    return sets
+
+
+@dataclass(eq=False)
+class SdChannelState:
+    """What the Security Domain remembers for one logical channel."""
+
+    handshake: Scp03Card | None = None
+    handshake_keys: StaticKeys | None = None
+    session: Scp03CardSession | None = None
+    session_keys: StaticKeys | None = None  # the key set that opened the session (its DEK)
+    status_pending: tuple[int, bytes] | None = None  # GET STATUS continuation: P1, rest
+
+
+class SecurityDomainApplet(Applet):
+    """A GlobalPlatform Issuer Security Domain with SCP03 (see the module docstring)."""
+
+    def __init__(
+        self,
+        aid: bytes,
+        key_sets: list[StaticKeys],
+        *,
+        sequence_counter: int = 0,
+        pseudo_random: bool = False,
+        diversification_data: bytes = bytes(DIVERSIFICATION_DATA_LENGTH),
+        cplc: bytes = bytes(CPLC_LENGTH),
+    ) -> None:
+        self.aid = aid
+        self.key_sets = list(key_sets)
+        self.sequence_counter = sequence_counter
+        self.pseudo_random = pseudo_random
+        self.diversification_data = diversification_data
+        self.cplc = cplc
+
+    # --- configuration ----------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, section: dict[str, Any]) -> Self:
+        unknown = sorted(set(section) - {"type", "aid", *_SETTINGS})
+        if unknown:
+            raise UsageError(f"{unknown[0]}: unknown key for a security-domain applet")
+        counter = section.get("sequence_counter", 0)
+        if not isinstance(counter, int) or not 0 <= counter <= MAX_SEQUENCE_COUNTER + 1:
+            raise UsageError("sequence_counter: expected an integer 0..16777216")
+        pseudo_random = section.get("pseudo_random", False)
+        if not isinstance(pseudo_random, bool):
+            raise UsageError("pseudo_random: expected true or false")
+        default_keys = [_key_set_config(StaticKeys.default())]
+        return cls(
+            _hex_setting(section, "aid", DEFAULT_AID, None),
+            _key_sets(section.get("key_sets", default_keys)),
+            sequence_counter=counter,
+            pseudo_random=pseudo_random,
+            diversification_data=_hex_setting(
+                section, "diversification_data", bytes(10), DIVERSIFICATION_DATA_LENGTH
+            ),
+            cplc=_hex_setting(section, "cplc", bytes(CPLC_LENGTH), CPLC_LENGTH),
+        )
+
+    def export_state(self) -> dict[str, Any]:
+        return {
+            "type": TYPE_NAME,
+            "aid": to_hex(self.aid),
+            "key_sets": [_key_set_config(keys) for keys in self.key_sets],
+            "sequence_counter": self.sequence_counter,
+            "pseudo_random": self.pseudo_random,
+            "diversification_data": to_hex(self.diversification_data),
+            "cplc": to_hex(self.cplc),
+        }
+
+    # --- the Applet contract ----------------------------------------------------------------
+
+    def new_channel_state(self) -> SdChannelState:
+        return SdChannelState()
+
+    def select(self, ctx: ChannelContext, command: Command) -> Response:
+        # ISO 7816-4:2020 11.2.2 table 63: P2 b4-b3 = 11 asks for no response data.
+        if command.p2 & 0x0C == 0x0C:
+            return Response()
+        # GPC 11.9.3.1 table 11-92: FCI = 84 AID, A5 {73 card recognition data, 9F65 max
+        # length of the command data field}.
+        proprietary = tlv(0x73, self._recognition_data()) + tlv(0x9F65, b"\xff")
+        fci = tlv(0x84, self.aid) + tlv(0xA5, proprietary)
+        return Response(tlv(_SELECT_FCI, fci))
+
+    def process(self, ctx: ChannelContext, command: Command) -> Response:
+        state = self._state(ctx)
+        cla = parse_cla(command.cla)
+        if command.ins == INS_INITIALIZE_UPDATE and cla.gp:
+            return self._initialize_update(ctx, state, command)
+        if self._session_ended(ctx, state):
+            # Issue 7 / GPC 10.2.3: after the card aborted the secure channel, commands are
+            # refused (6985, conditions of use not satisfied) until a new session is opened.
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+        if command.ins == INS_EXTERNAL_AUTHENTICATE and cla.gp:
+            return self._external_authenticate(ctx, state, command)
+        if command.ins == INS_GET_DATA and (cla.gp or cla.interindustry):
+            return self._get_data(command)
+        handler = {
+            INS_GET_STATUS: self._get_status,
+            INS_PUT_KEY: self._put_key,
+            INS_SET_STATUS: self._set_status,
+            INS_DELETE: self._delete,
+            INS_INSTALL: self._install,
+        }.get(command.ins)
+        if handler is None:
+            raise CardStatus(SW.INS_NOT_SUPPORTED)
+        if not cla.gp:
+            raise CardStatus(SW.CLA_NOT_SUPPORTED)  # GPC 11.1.4: card management is class 80
+        if state.session is None or not state.session.active:
+            # GPC 10.2: card content management needs an open secure channel session.
+            raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
+        if command.ins != INS_GET_STATUS:
+            state.status_pending = None
+        return handler(ctx, state, command)
+
+    def _state(self, ctx: ChannelContext) -> SdChannelState:
+        if not isinstance(ctx.state, SdChannelState):
+            ctx.state = self.new_channel_state()
+        return ctx.state
+
+    @staticmethod
+    def _session_ended(ctx: ChannelContext, state: SdChannelState) -> bool:
+        """True when the session this applet opened on the channel was ended by an error (the
+        OS dropped it from the channel or it is no longer active)."""
+        session = state.session
+        return session is not None and (ctx.secure_session is not session or not session.active)
+
+    # --- SCP03 handshake (GP Amendment D 7.1) ------------------------------------------------
+
+    def _initialize_update(
+        self, ctx: ChannelContext, state: SdChannelState, command: Command
+    ) -> Response:
+        # GP Amendment D 7.1.1: INITIALIZE UPDATE starts a new session; a session open on this
+        # channel ends here (GPC 10.2.3).
+        ctx.end_secure_session()
+        state.handshake = state.session = state.session_keys = state.handshake_keys = None
+        state.status_pending = None
+        if self.sequence_counter > MAX_SEQUENCE_COUNTER:
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)  # the counter is exhausted
+        # The simulator speaks S8 and S16: the host challenge length chooses (Amendment D 5.1).
+        mode = Mode.S16 if command.nc == Mode.S16 else Mode.S8
+        handshake = Scp03Card(
+            self.key_sets,
+            self.aid,
+            mode=mode,
+            pseudo_random=self.pseudo_random,
+            diversification_data=self.diversification_data,
+            rng=ctx.card.random,
+        )
+        try:
+            answer = handshake.initialize_update(command, self.sequence_counter)
+        except SecureChannelError as exc:
+            raise CardStatus(exc.card_sw) from None
+        # GP Amendment D 6.2.2.1: every sequence counter value is used once; the increment is
+        # durable before the answer leaves the card.
+        self.sequence_counter += 1
+        ctx.card.commit()
+        state.handshake = handshake
+        kvn = answer.data[DIVERSIFICATION_DATA_LENGTH]
+        state.handshake_keys = next(k for k in self.key_sets if k.kvn == kvn)
+        return answer
+
+    def _external_authenticate(
+        self, ctx: ChannelContext, state: SdChannelState, command: Command
+    ) -> Response:
+        handshake, state.handshake = state.handshake, None
+        if handshake is None:
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+        try:
+            answer, session = handshake.external_authenticate(command)
+        except SecureChannelError as exc:
+            raise CardStatus(exc.card_sw) from None
+        # The session belongs to this logical channel (GPC 10.2.4); the OS unwraps and wraps
+        # every later command of the channel with it.
+        ctx.secure_session = session
+        state.session = session
+        state.session_keys = state.handshake_keys
+        return answer
+
+    # --- GET DATA (GPC 11.3) -----------------------------------------------------------------
+
+    def _get_data(self, command: Command) -> Response:
+        tag = command.p1 << 8 | command.p2
+        if command.data:
+            raise CardStatus(SW.WRONG_LENGTH)
+        if tag == TAG_KEY_INFORMATION_TEMPLATE:
+            infos = (
+                KeyInformation(key_id, keys.kvn, KEY_TYPE_AES, len(keys.enc)).encode()
+                for keys in self.key_sets
+                for key_id in KEY_IDS
+            )
+            return Response(tlv(TAG_KEY_INFORMATION_TEMPLATE, b"".join(infos)))
+        if tag == TAG_CPLC:
+            return Response(tlv(TAG_CPLC, self.cplc))
+        if tag == TAG_CARD_DATA:
+            return Response(tlv(TAG_CARD_DATA, tlv(0x73, self._recognition_data())))
+        raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+
+    def _recognition_data(self) -> bytes:
+        # GPC H.2 table H-1: GlobalPlatform OID, card management type and version (GPC 2.3),
+        # card identification scheme, and the SCP with its "i" parameter (SCP03, i).
+        i = Scp03Card([StaticKeys.default()], self.aid, pseudo_random=self.pseudo_random)
+        return b"".join(
+            (
+                tlv(0x06, _GP_OID + b"\x01"),
+                tlv(0x60, tlv(0x06, _GP_OID + bytes.fromhex("02020300"))),
+                tlv(0x63, tlv(0x06, _GP_OID + b"\x03")),
+                tlv(0x64, tlv(0x06, _GP_OID + bytes((0x04, 0x03, int(i.key_parameter))))),
+            )
+        )
+
+    # --- GET STATUS (GPC 11.4) ---------------------------------------------------------------
+
+    def _registry(self, ctx: ChannelContext) -> AppletRegistry:
+        registry = getattr(ctx.card, "registry", None)
+        if not isinstance(registry, AppletRegistry):
+            raise CardStatus(SW.FUNCTION_NOT_SUPPORTED)  # a card without an applet registry
+        return registry
+
+    def _get_status(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        # GPC 11.4.2.2: only the tagged format (P2 b2 = 1) is offered; b1 = next occurrence.
+        if command.p2 & ~STATUS_NEXT != STATUS_TLV:
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        if command.p2 & STATUS_NEXT:
+            pending, state.status_pending = state.status_pending, None
+            if pending is None or pending[0] != command.p1:
+                raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+            return self._status_chunk(state, command.p1, pending[1])
+        state.status_pending = None
+        try:
+            scope = StatusScope(command.p1)
+        except ValueError:
+            raise CardStatus(SW.INCORRECT_P1_P2) from None
+        prefix = self._search_prefix(command.data)
+        entries = [e for e in self._status_entries(ctx, scope) if e.aid.startswith(prefix)]
+        if not entries:
+            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)  # GPC 11.4.3: no matching entry
+        return self._status_chunk(state, command.p1, b"".join(e.encode() for e in entries))
+
+    @staticmethod
+    def _search_prefix(data: bytes) -> bytes:
+        # GPC 11.4.2.3: search criteria; the simulator supports 4F (AID, possibly partial).
+        try:
+            nodes = parse(data)
+        except DecodeError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        if len(nodes) != 1 or nodes[0].tag != TAG_AID:
+            raise CardStatus(SW.INCORRECT_DATA)
+        return nodes[0].value
+
+    def _status_entries(self, ctx: ChannelContext, scope: StatusScope) -> list[RegistryData]:
+        registry = self._registry(ctx)
+        if scope is StatusScope.ISSUER_SECURITY_DOMAIN:
+            return [RegistryData(self.aid, LifeCycle.SECURED, ISD_PRIVILEGES)]
+        if scope is StatusScope.APPLICATIONS:
+            return [
+                self._application_data(entry)
+                for entry in registry.entries()
+                if entry.aid != self.aid
+            ]
+        with_modules = scope is StatusScope.LOAD_FILES_AND_MODULES
+        return [
+            RegistryData(
+                load_file_aid(name),
+                LifeCycle.LOADED,
+                associated_sd=self.aid,
+                modules=(load_file_aid(name),) if with_modules else (),
+            )
+            for name in registry.applet_types()
+            if name != TYPE_NAME
+        ]
+
+    def _application_data(self, entry: RegistryEntry) -> RegistryData:
+        return RegistryData(
+            entry.aid,
+            LifeCycle.LOCKED if entry.locked else LifeCycle.SELECTABLE,
+            APPLICATION_PRIVILEGES,
+            load_file=load_file_aid(entry.applet_type),
+            associated_sd=self.aid,
+        )
+
+    @staticmethod
+    def _status_chunk(state: SdChannelState, p1: int, data: bytes) -> Response:
+        # GPC 11.4.3: whole entries per answer; 6310 says more data is available.
+        cut = 0
+        for node in parse(data):
+            size = len(node.encode())
+            if cut and cut + size > MAX_STATUS_CHUNK:
+                break
+            cut += size
+        if cut < len(data):
+            state.status_pending = (p1, data[cut:])
+            return Response(data[:cut], SW_MORE_STATUS)
+        return Response(data)
+
+    # --- PUT KEY (GPC 11.8, GP Amendment D 7.2) ----------------------------------------------
+
+    def _put_key(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        # GPC 11.8.2.2: P2 = 81: several keys, starting with key identifier 01 (ENC, MAC, DEK).
+        if command.p2 != 0x80 | KEY_IDS[0]:
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        try:
+            data = PutKeyData.decode(command.data)
+        except DecodeError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        if not 1 <= data.kvn <= MAX_KVN or len(data.blocks) != len(KEY_IDS):
+            raise CardStatus(SW.INCORRECT_DATA)
+        if any(block.key_type != KEY_TYPE_AES for block in data.blocks):
+            raise CardStatus(SW_ALGORITHM_NOT_SUPPORTED)
+        assert state.session_keys is not None  # set together with the session
+        dek = state.session_keys.dek
+        try:
+            keys = [block.decrypt(dek) for block in data.blocks]
+            new = StaticKeys(keys[0], keys[1], keys[2], data.kvn)
+        except (DecodeError, UsageError):
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        # GPC 11.8.2.3: each key check value is verified against the decrypted key.
+        for block, key in zip(data.blocks, keys, strict=True):
+            if block.check_value != key_check_value(key)[: len(block.check_value)]:
+                raise CardStatus(SW_INVALID_KEY_CHECK_VALUE)
+        kvns = [k.kvn for k in self.key_sets]
+        if command.p1 == 0x00:  # GPC 11.8.2.1: P1 = 00 adds a new key set
+            if data.kvn in kvns:
+                raise CardStatus(SW.INCORRECT_DATA)
+            if len(self.key_sets) >= MAX_KEY_SETS:
+                raise CardStatus(SW.NOT_ENOUGH_MEMORY)
+            self.key_sets.append(new)
+        else:  # P1 = the version of the key set to replace
+            if command.p1 not in kvns:
+                raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+            if data.kvn != command.p1 and data.kvn in kvns:
+                raise CardStatus(SW.INCORRECT_DATA)
+            self.key_sets[kvns.index(command.p1)] = new
+        ctx.card.commit()
+        # GPC 11.8.3.1: the answer is the key version number followed by each KCV.
+        return Response(bytes((data.kvn,)) + b"".join(key_check_value(k) for k in keys))
+
+    # --- SET STATUS, DELETE, INSTALL (GPC 11.10, 11.2, 11.5) --------------------------------
+
+    def _set_status(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        # GPC 11.10.2.1: P1 40 = an application; the card life cycle (P1 80) is not offered.
+        if command.p1 != SET_STATUS_APPLICATION:
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        # GPC 11.10.2.2 / table 11-4: b8 set locks (LOCKED = 1xxxxx11); 07 (or 00, 03) unlocks.
+        if command.p2 & 0x80:
+            if command.p2 & 0x7C not in (0x00, 0x04) or command.p2 & 0x03 not in (0x00, 0x03):
+                raise CardStatus(SW.INCORRECT_P1_P2)
+            locked = True
+        elif command.p2 in (0x00, LifeCycle.INSTALLED, LifeCycle.SELECTABLE):
+            locked = False
+        else:
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        if command.data == self.aid:
+            raise CardStatus(SW.INCORRECT_P1_P2)  # the ISD is not an application (use P1 80)
+        registry = self._registry(ctx)
+        registry.set_locked(command.data, locked)
+        ctx.card.commit()
+        return Response()
+
+    def _delete(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        # GPC 11.2.2.1: P1 = 00 (last or only command); P2 b8 = delete related objects.
+        if command.p1 != 0x00 or command.p2 not in (0x00, 0x80):
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        try:
+            aid = delete_target(command.data)
+        except DecodeError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        if aid == self.aid:
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)  # the ISD stays
+        self._registry(ctx).delete(aid)
+        ctx.card.commit()
+        return Response(b"\x00")  # GPC 11.2.3.1: the response data field is one byte 00
+
+    def _install(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        # GPC 11.5.2.1: only [for install and make selectable] (P1 0C) is offered; P2 = 00.
+        if command.p1 != INSTALL_AND_MAKE_SELECTABLE or command.p2 != 0x00:
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        try:
+            data = InstallData.decode(command.data)
+        except DecodeError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        # GPC 11.5.2.3.2: privileges are one or three bytes; the simulator installs
+        # applications, not Security Domains.
+        if len(data.privileges) not in (1, 3) or data.privileges[0] & SECURITY_DOMAIN_PRIVILEGE:
+            raise CardStatus(SW.INCORRECT_DATA)
+        registry = self._registry(ctx)
+        types = {load_file_aid(name): name for name in registry.applet_types()}
+        applet_type = types.get(data.load_file)
+        if applet_type is None or applet_type == TYPE_NAME or data.module != data.load_file:
+            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)  # GPC 11.5.3: load file not found
+        registry.install(applet_type, data.aid)
+        ctx.card.commit()
+        return Response(b"\x00")  # GPC 11.5.3.1: the response data field is one byte 00
+
+
+__all__ = [
+    "DEFAULT_AID",
+    "TYPE_NAME",
+    "SdChannelState",
+    "SecurityDomainApplet",
+    "default_config",
+    "load_file_aid",
+]

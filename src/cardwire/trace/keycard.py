@@ -1,0 +1,127 @@
+"""Decoding a Keycard secure channel (v1, applet 3.x) in a trace from its session keys.
+
+The keys are the session's ENC and MAC keys (``cardwire keycard open --show-keys`` prints
+them). The first IV comes from the answer to OPEN SECURE CHANNEL (salt(32) || IV(16), Keycard
+docs "OPEN SECURE CHANNEL") unless given; with a given IV and no OPEN SECURE CHANNEL before the
+first protected command, the session starts with the trace. Session keys belong to one session:
+the first one in the trace is decoded, later ones are left as they are.
+
+Inside the session every CLA 80 command except OPEN SECURE CHANNEL and PAIR is protected
+(seed 001; the same rule as the simulated applet, :class:`cardwire.sm.keycard.KeycardCardSession`).
+The codec is :class:`cardwire.sm.keycard.KeycardCodec`; the IV is always the last MAC seen, also
+after a MAC failure (the MAC on the wire), so decoding goes on. A SELECT or a plain 6982 answer
+(the card closed the channel) ends the session, and so does a reset.
+"""
+
+from __future__ import annotations
+
+from cardwire.apdu import Command, Response
+from cardwire.errors import DecodeError, SecureChannelError, UsageError
+from cardwire.sm.keycard import (
+    CLA_KEYCARD,
+    INS_OPEN_SECURE_CHANNEL,
+    INS_PAIR,
+    MAC_LENGTH,
+    KeycardCodec,
+    SessionKeys,
+)
+from cardwire.trace.observers import Decoded, decode_command, is_select
+
+SW_OK = 0x9000
+SW_CHANNEL_CLOSED = 0x6982  # seed 001: a plain 6982 means the card closed the channel
+SALT_LENGTH = 32  # Keycard docs, OPEN SECURE CHANNEL: salt(32) || IV(16)
+IV_LENGTH = 16
+
+
+class KeycardObserver:
+    """A passive Keycard secure-channel decoder (see the module text)."""
+
+    name = "keycard"
+
+    def __init__(self, keys: SessionKeys, iv: bytes | None = None) -> None:
+        if iv is not None and len(iv) != IV_LENGTH:
+            raise UsageError(f"the Keycard IV is {IV_LENGTH} bytes, got {len(iv)}")
+        self._session_keys = keys
+        self._given_iv = iv
+        self._codec: KeycardCodec | None = None
+        self._used = False  # the keys belong to one session: once it ended, decode no other
+
+    @classmethod
+    def from_keys(cls, enc: bytes, mac: bytes, iv: bytes | None = None) -> KeycardObserver:
+        return cls(SessionKeys(enc, mac), iv)
+
+    @property
+    def active(self) -> bool:
+        return self._codec is not None
+
+    def session_keys(self) -> list[tuple[str, bytes]]:
+        return []  # the keys were given, nothing is derived
+
+    def reset(self) -> None:
+        self._end()
+
+    def _end(self) -> None:
+        if self._codec is not None:
+            self._used = True
+        self._codec = None
+
+    def _start(self, iv: bytes) -> None:
+        if not self._used:
+            self._codec = KeycardCodec(self._session_keys, iv)
+
+    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
+        wire = decode_command(command)
+        answer = Response.decode(response)
+        if wire is None:
+            return Decoded.failed() if self._codec and command[0] == CLA_KEYCARD else None
+        if is_select(wire):
+            self._end()  # Keycard docs: deselecting the applet aborts the channel
+            return None
+        if wire.cla != CLA_KEYCARD:
+            return None
+        if wire.ins == INS_OPEN_SECURE_CHANNEL:
+            self._end()
+            if answer.sw == SW_OK and len(answer.data) == SALT_LENGTH + IV_LENGTH:
+                self._start(self._given_iv or answer.data[SALT_LENGTH:])
+            return None
+        if wire.ins == INS_PAIR:
+            return None
+        if self._codec is None and self._given_iv is not None and not self._used:
+            self._start(self._given_iv)  # the trace starts inside the session
+        codec = self._codec
+        if codec is None:
+            return None
+        return self._decode(codec, wire, answer)
+
+    def _decode(self, codec: KeycardCodec, wire: Command, answer: Response) -> Decoded:
+        ok = True
+        plain_command = b""
+        try:
+            plain_command = codec.open_command(wire.header, wire.data)
+        except (SecureChannelError, DecodeError):
+            ok = False
+            codec.iv = wire.data[:MAC_LENGTH].ljust(MAC_LENGTH, b"\x00")  # the wire MAC
+        plain = Command(wire.cla, wire.ins, wire.p1, wire.p2, plain_command).encode()
+        if answer.sw == SW_CHANNEL_CLOSED and not answer.data:
+            self._end()
+            return Decoded(plain, answer.encode(), True) if ok else Decoded.failed()
+        plain_response = b""
+        try:
+            if answer.sw != SW_OK:
+                raise SecureChannelError(f"outer status {answer.sw:04X} instead of 9000")
+            plain_response = codec.open_response(answer.data)
+            if len(plain_response) < 2:
+                raise SecureChannelError("the protected answer holds no status word")
+        except (SecureChannelError, DecodeError):
+            ok = False
+            if answer.data:
+                codec.iv = answer.data[:MAC_LENGTH].ljust(MAC_LENGTH, b"\x00")
+        if not ok:
+            return Decoded.failed()
+        return Decoded(plain, plain_response, True)
+
+    def __repr__(self) -> str:
+        return f"KeycardObserver({'active' if self.active else 'idle'}, <keys hidden>)"
+
+
+__all__ = ["KeycardObserver"]

@@ -1,0 +1,169 @@
+"""Decoding GlobalPlatform SCP03 sessions in a trace from the static keys (ENC, MAC, DEK).
+
+The observer watches for INITIALIZE UPDATE (GP Amendment D 7.1.1) and the EXTERNAL
+AUTHENTICATE that follows it (7.1.2), rebuilds the session with
+:func:`cardwire.sm.scp03.observe` (which checks the card cryptogram, the host cryptogram and
+the C-MAC of EXTERNAL AUTHENTICATE) and decodes every later command carrying GP secure
+messaging with the codec of :mod:`cardwire.sm.scp03`: C-MAC checked, data decrypted, R-MAC
+checked, response decrypted, per the session's security level.
+
+- The pseudo-random card challenge (GP Amendment D 6.2.2.1) is checked when the trace shows
+  which Security Domain was selected (a SELECT by AID before INITIALIZE UPDATE); otherwise only
+  the cryptograms are checked.
+- A SELECT ends the session (GP Card Spec v2.3 10.2.3: a new selection terminates it), so does a
+  reset, and so does a command without secure messaging at a level with C-MAC other than
+  SELECT, MANAGE CHANNEL and GET RESPONSE (the card refuses it and terminates the session).
+- After a MAC failure the card ends the session (GP Amendment D 6.2.4), and the C-MAC chain
+  cannot be followed any further: later protected exchanges of that session decode as failed.
+"""
+
+from __future__ import annotations
+
+from cardwire.apdu import Command, Response
+from cardwire.cla import ClassKind, SmIndication, parse_cla
+from cardwire.errors import CryptogramError, DecodeError, SecureChannelError
+from cardwire.sm.scp03 import (
+    InitializeUpdateResponse,
+    KeyInformation,
+    Scp03Observer,
+    StaticKeys,
+    derive_session_keys,
+    observe,
+)
+from cardwire.sm.scp03_levels import (
+    INS_EXTERNAL_AUTHENTICATE,
+    INS_INITIALIZE_UPDATE,
+    KeyParameter,
+    SecurityLevel,
+)
+from cardwire.trace.observers import Decoded, decode_command, is_select
+
+SW_OK = 0x9000
+SELECT_BY_NAME = 0x04  # ISO 7816-4 11.2.2, table 63: P1 04 selects by DF name (AID)
+# ISO 7816-4 7.1.2 / 5.3.3: SELECT, MANAGE CHANNEL and GET RESPONSE stay plain in a session.
+_PLAIN_ISO_INS = frozenset({0xA4, 0x70, 0xC0})
+
+
+def carries_gp_sm(cla: int) -> bool:
+    """True when CLA indicates GlobalPlatform secure messaging (GP Card Spec v2.3 11.1.4):
+    b3 in the first ranges (0x04 / 0x84), b6 in the further ranges (0x60 / 0xE0)."""
+    info = parse_cla(cla)
+    if info.kind in (ClassKind.FIRST_INTERINDUSTRY, ClassKind.GP_FIRST, ClassKind.GP_FURTHER):
+        return info.sm is SmIndication.PROPRIETARY
+    if info.kind is ClassKind.FURTHER_INTERINDUSTRY:
+        return info.sm is SmIndication.HEADER_NOT_AUTHENTICATED
+    return False
+
+
+def _without_challenge_check(answer: Response) -> Response:
+    """The card's answer with the pseudo-random flag and sequence counter left out: what the
+    handshake checks then is the card cryptogram only (its input does not include them)."""
+    decoded = InitializeUpdateResponse.decode(answer.data)
+    info = decoded.key_information
+    plain = InitializeUpdateResponse(
+        diversification_data=decoded.diversification_data,
+        key_information=KeyInformation(
+            info.kvn, info.scp, info.i & ~KeyParameter.PSEUDO_RANDOM_CHALLENGE
+        ),
+        card_challenge=decoded.card_challenge,
+        card_cryptogram=decoded.card_cryptogram,
+    )
+    return Response(plain.encode(), answer.sw)
+
+
+class Scp03TraceObserver:
+    """A passive SCP03 decoder (see the module text)."""
+
+    name = "scp03"
+
+    def __init__(self, keys: StaticKeys) -> None:
+        self._static = keys
+        self._aid: bytes | None = None
+        self._initialize: tuple[Command, Response] | None = None
+        self._session: Scp03Observer | None = None
+        self._keys: list[tuple[str, bytes]] = []
+
+    @classmethod
+    def from_keys(cls, enc: bytes, mac: bytes, dek: bytes) -> Scp03TraceObserver:
+        return cls(StaticKeys(enc, mac, dek))
+
+    @property
+    def active(self) -> bool:
+        return self._session is not None
+
+    def session_keys(self) -> list[tuple[str, bytes]]:
+        return list(self._keys)
+
+    def reset(self) -> None:
+        self._session = None
+        self._initialize = None
+        self._aid = None
+
+    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
+        wire = decode_command(command)
+        answer = Response.decode(response)
+        if wire is None:
+            return Decoded.failed() if self._session and carries_gp_sm(command[0]) else None
+        info = parse_cla(wire.cla)
+        if is_select(wire):
+            self._session = None
+            self._initialize = None
+            if wire.p1 == SELECT_BY_NAME and answer.sw == SW_OK:
+                self._aid = wire.data
+            return None
+        if info.gp and wire.ins == INS_INITIALIZE_UPDATE and not carries_gp_sm(wire.cla):
+            # GP Amendment D 7.1.1: a new INITIALIZE UPDATE starts a new handshake.
+            self._session = None
+            self._initialize = (wire, answer) if answer.sw == SW_OK else None
+            return None
+        if wire.ins == INS_EXTERNAL_AUTHENTICATE and self._initialize is not None:
+            self._handshake(wire, answer)
+            return None
+        session = self._session
+        if session is None:
+            return None
+        if not carries_gp_sm(wire.cla):
+            if session.level & SecurityLevel.C_MAC and not (
+                info.interindustry and wire.ins in _PLAIN_ISO_INS
+            ):
+                self._session = None  # GP Card Spec 10.2.3: refused, session terminated
+            return None
+        return self._decode(session, wire, answer)
+
+    def _handshake(self, external_authenticate: Command, answer: Response) -> None:
+        assert self._initialize is not None
+        initialize, card_answer = self._initialize
+        self._initialize = None
+        if answer.sw != SW_OK:
+            return  # the card refused the host cryptogram: no session
+        decoded = InitializeUpdateResponse.decode(card_answer.data)
+        if self._aid is None and decoded.key_information.pseudo_random:
+            card_answer = _without_challenge_check(card_answer)
+        try:
+            self._session = observe(
+                self._static, initialize, card_answer, external_authenticate, aid=self._aid
+            )
+        except CryptogramError:
+            raise
+        except SecureChannelError as exc:  # a MacError on EXTERNAL AUTHENTICATE
+            raise CryptogramError(f"{exc}: the static keys do not match this session") from None
+        context = initialize.data + decoded.card_challenge  # GP Amendment D 6.2.1
+        derived = derive_session_keys(self._static, context)
+        self._keys = [("S-ENC", derived.enc), ("S-MAC", derived.mac), ("S-RMAC", derived.rmac)]
+
+    def _decode(self, session: Scp03Observer, wire: Command, answer: Response) -> Decoded:
+        try:
+            plain_command = session.command(wire)
+        except (SecureChannelError, DecodeError):
+            return Decoded.failed()
+        try:
+            plain_response = session.response(answer)
+        except (SecureChannelError, DecodeError):
+            return Decoded.failed()
+        return Decoded(plain_command.encode(), plain_response.encode(), True)
+
+    def __repr__(self) -> str:
+        return f"Scp03TraceObserver({'active' if self.active else 'idle'}, <keys hidden>)"
+
+
+__all__ = ["Scp03TraceObserver", "carries_gp_sm"]

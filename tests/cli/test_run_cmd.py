@@ -1,0 +1,241 @@
+"""``cardwire run SCRIPT`` through the click runner: output, summary, expectations, every exit
+code, --json, --raw, --keep-going, stdin, secure sessions and scriptor files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cardwire.cli import cli
+from cardwire.cli.run_cmd import PROGRESS_MIN_APDUS, wants_progress_bar
+from cardwire.errors import NoReaderError
+from cardwire.sw import meaning
+from cardwire.transport import pcsc
+from cardwire.transport.memory import MemoryTransport
+
+SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
+SELECT_ECHO = "00A4040C0AF0636172647769726503"
+HELLO = "48656C6C6F"  # "Hello", the start of EF 5001 of demo application 1
+SPECIMEN_MRZ = "L898902C<,690806,940623"  # ICAO Doc 9303-11 Appendix D (docs/simulator.md)
+
+# The example of pcsc-tools' scriptor man page (LudovicRousseau/pcsc-tools, scriptor.1), as it
+# is: GSM class A0 commands that our card refuses, which a script without expect survives.
+SCRIPTOR_MAN_PAGE_EXAMPLE = """\
+# reset the card
+reset
+
+# Select MF 3F00
+A0 A4 00 00 02 3F 00
+
+# Get Response
+# 17 is the value of second SW from the previous command
+A0 C0 00 00 17
+
+# Select DF Telecom (7F10)
+A0 A4 00 00 02 7F 10
+
+# Get Response
+A0 C0 00 00 17
+
+# Select EF_ADN (6F3A) (Abbreviated Dialing Numbers)
+A0 A4 00 00 02 6F 3A
+
+# Get Response
+A0 C0 00 00 0F
+"""
+
+
+def run(tmp_path: Path, script: str, *options: str, stdin: str | None = None) -> Result:
+    path = tmp_path / "script.apdu"
+    path.write_text(script, encoding="utf-8")
+    return CliRunner().invoke(cli, ["run", *options, str(path)], input=stdin)
+
+
+GOOD = (
+    "# read the start of EF 5001\n"
+    f"{SELECT_DEMO_1} expect 9000\n"
+    "00A4020C025001 expect 9000\n"
+    f"00B0000005 expect 9000 {HELLO}\n"
+    "00B0000000\n"
+)
+
+
+def test_a_good_script_prints_each_exchange_and_a_summary(tmp_path: Path) -> None:
+    result = run(tmp_path, GOOD, "--sim")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [f"> {SELECT_DEMO_1}", "< 9000", f"  9000 {meaning(0x9000)}"]
+    assert lines[6:8] == ["> 00B0000005", f"< {HELLO}9000"]
+    assert lines[-1] == "4 commands sent; expectations: 3 met, 0 failed"
+
+
+def test_a_mismatch_names_line_expected_and_received_and_exits_1(tmp_path: Path) -> None:
+    script = f"{SELECT_DEMO_1}\n00B0000004 expect 9000\n00B0000004 expect 9000\n"
+    result = run(tmp_path, script, "--sim")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: line 2: 00B0000004 expect 9000: expected SW 9000, received 6986 "
+        f"({meaning(0x6986)})\n"
+    )
+    assert result.stdout.count("> 00B0000004") == 1  # it stopped there
+    assert result.stdout.splitlines()[-1] == "2 commands sent; expectations: 0 met, 1 failed"
+
+
+def test_data_mismatch_and_keep_going(tmp_path: Path) -> None:
+    script = GOOD.replace(HELLO, "4A.*") + "00B0000005 expect 9000 48.*\n"
+    result = run(tmp_path, script, "--sim", "--keep-going")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: line 4: 00B0000005 expect 9000 4A.*: "
+        f"expected data matching 4A.*, received {HELLO}\n"
+    )
+    assert result.stdout.splitlines()[-1] == "5 commands sent; expectations: 3 met, 1 failed"
+
+
+def test_a_syntax_error_exits_2_before_anything_is_sent(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    wrong_pin = "002000010439393939"  # would use one of the PIN's tries
+    result = run(tmp_path, f"{wrong_pin}\nselect 5001\n", "--sim", "--state", str(state))
+    assert result.exit_code == 2
+    assert result.stderr.endswith("script.apdu: line 2: unknown statement 'select' (and not hex)\n")
+    assert result.stdout == ""
+    assert not state.exists()
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("open nosuch --x 1\n", "line 1: open nosuch (options hidden): unknown secure protocol"),
+        ("channel 3\n", "line 1: channel 3: channel 3 is not open here (open: 0)"),
+    ],
+)
+def test_runtime_usage_errors_exit_2_with_the_line(
+    tmp_path: Path, script: str, message: str
+) -> None:
+    result = run(tmp_path, f"{SELECT_DEMO_1}\n" + script.replace("line 1", "line 2"), "--sim")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: " + message.replace("line 1", "line 2"))
+    assert result.stdout.splitlines()[-1] == "1 command sent; expectations: 0 met, 0 failed"
+
+
+def test_an_unknown_protocol_names_the_known_ones(tmp_path: Path) -> None:
+    result = run(tmp_path, "open nosuch\n", "--sim")
+    assert "(known: " in result.stderr
+    assert "bac" in result.stderr.split("(known: ")[1]
+
+
+def test_a_transport_problem_exits_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_reader(reader: str | int | None = None) -> MemoryTransport:
+        raise NoReaderError("no reader is connected")
+
+    monkeypatch.setattr(pcsc, "PcscTransport", no_reader)
+    result = run(tmp_path, GOOD)
+    assert (result.exit_code, result.stderr) == (3, "error: no reader is connected\n")
+
+
+def test_json_summary_is_one_document(tmp_path: Path) -> None:
+    result = run(tmp_path, GOOD.replace(HELLO, "00"), "--sim", "--json", "--keep-going")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["commands"] == 4
+    assert document["expectations"] == {"met": 2, "failed": 1}
+    assert document["exchanges"][2] == {
+        "line": 4,
+        "command": "00B0000005",
+        "response": f"{HELLO}9000",
+        "data": HELLO,
+        "sw": "9000",
+        "expect": "SW 9000 and data matching 00",
+        "met": False,
+    }
+    assert document["exchanges"][3]["met"] is None
+    assert document["failures"] == [
+        {
+            "line": 4,
+            "text": "00B0000005 expect 9000 00",
+            "problem": f"expected data matching 00, received {HELLO}",
+        }
+    ]
+    assert document["error"] is None
+
+
+def test_script_from_stdin(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", "--sim", "-"], input=GOOD)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "4 commands sent; expectations: 3 met, 0 failed"
+
+
+def test_missing_script_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", "--sim", str(tmp_path / "nope.apdu")])
+    assert result.exit_code == 2
+    assert "cannot read the script" in result.stderr
+
+
+def test_a_scriptor_file_runs_unchanged(tmp_path: Path) -> None:
+    result = run(tmp_path, SCRIPTOR_MAN_PAGE_EXAMPLE, "--sim")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("> reset\n< ATR ")
+    assert result.stdout.count("\n> A0") == 6
+    assert result.stdout.splitlines()[-1] == "6 commands sent; expectations: 0 met, 0 failed"
+
+
+def test_raw_shows_61xx_and_refuses_open(tmp_path: Path) -> None:
+    script = f"{SELECT_ECHO}\n0000000003414243 expect 61XX\n00C0000003 expect 9000 414243\n"
+    result = run(tmp_path, script, "--sim", "--raw")
+    assert result.exit_code == 0, result.output
+    assert "< 6103" in result.stdout
+    result = run(tmp_path, "open bac --mrz X\n", "--sim", "--raw")
+    assert result.exit_code == 2
+    assert "open needs the host layers" in result.stderr
+
+
+def test_verbose_shows_the_wire_on_stderr(tmp_path: Path) -> None:
+    result = run(tmp_path, f"{SELECT_ECHO}\n0000000003414243 expect 9000 414243\n", "--sim", "-v")
+    assert result.exit_code == 0, result.output
+    assert "  wire > 00C0000003" in result.stderr.splitlines()
+    assert "wire" not in result.stdout
+
+
+def test_bac_session_in_a_script_hides_the_mrz(tmp_path: Path) -> None:
+    script = f"open bac --mrz '{SPECIMEN_MRZ}'\n00A4020C020101 expect 9000\nclose\n"
+    result = run(tmp_path, script, "--sim")
+    assert result.exit_code == 0, result.output
+    assert "> open bac (options hidden; --show-keys shows them)" in result.stdout
+    assert "L898902C" not in result.output
+    shown = run(tmp_path, script, "--sim", "--show-keys")
+    assert f"> open bac --mrz {SPECIMEN_MRZ}" in shown.stdout
+    wrong = run(tmp_path, script.replace("690806", "690807"), "--sim")
+    assert wrong.exit_code == 1  # the card refused the cryptogram of the wrong keys
+    assert wrong.stderr.startswith("error: line 1: open bac (options hidden): ")
+    assert "L898902C" not in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("terminal", "as_json", "apdus", "bar"),
+    [
+        (True, False, PROGRESS_MIN_APDUS, True),
+        (True, False, PROGRESS_MIN_APDUS - 1, False),
+        (False, False, 10 * PROGRESS_MIN_APDUS, False),
+        (True, True, 10 * PROGRESS_MIN_APDUS, False),
+    ],
+)
+def test_progress_bar_only_for_long_scripts_on_a_terminal(
+    terminal: bool, as_json: bool, apdus: int, bar: bool
+) -> None:
+    assert wants_progress_bar(terminal, as_json, apdus) is bar
+
+
+def test_long_script_output_is_plain_when_not_a_terminal(tmp_path: Path) -> None:
+    script = f"{SELECT_ECHO}\n" + "000000000141 expect 9000 41\n" * PROGRESS_MIN_APDUS
+    result = run(tmp_path, script, "--sim")
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout  # no progress bar, no colours
+
+
+def test_help_has_an_example() -> None:
+    result = CliRunner().invoke(cli, ["run", "--help"])
+    assert "Example:" in result.stdout
