@@ -116,7 +116,7 @@ class RowResult:
         return median_ratio(self.rates[mine], self.rates[other])
 
     def verdict(self) -> str:
-        """"ok", "below" or "" (no target) for the row's targets together."""
+        """The targets together: ``ok``, ``below``, or empty when the row has none."""
         checks = [
             meets(self.ratio(Role.FLOOR), self.target_floor),
             meets(self.ratio(Role.PEER), self.target_peer),

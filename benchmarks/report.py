@@ -29,7 +29,7 @@ def machine_facts() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -68,6 +68,10 @@ def ratio_text(ratio: float | None, target: float | None = None) -> str:
     return f"{text} (>= {target:g})" if target is not None else text
 
 
+def _median_text(result: RowResult, name: str | None) -> str:
+    return "-" if name is None else rate_text(result.median(name))
+
+
 def table_rows(results: Sequence[RowResult]) -> list[list[str]]:
     """The cells of the table, one list per row (shared by the console and Markdown)."""
     out = []
@@ -76,18 +80,15 @@ def table_rows(results: Sequence[RowResult]) -> list[list[str]]:
             out.append([result.name, result.variant, result.note, "", "", "", "", "", ""])
             continue
 
-        def rate_of(name: str | None) -> str:
-            return "-" if name is None else rate_text(result.median(name))
-
         out.append(
             [
                 result.name,
                 result.variant,
-                f"{rate_of(result.cardwire)} {result.unit}",
-                rate_of(result.floor),
+                f"{_median_text(result, result.cardwire)} {result.unit}",
+                _median_text(result, result.floor),
                 ratio_text(result.ratio(Role.FLOOR), result.target_floor),
                 result.peer or "-",
-                rate_of(result.peer),
+                _median_text(result, result.peer),
                 ratio_text(result.ratio(Role.PEER), result.target_peer),
                 result.verdict(),
             ]

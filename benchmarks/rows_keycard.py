@@ -67,9 +67,10 @@ def sdk_round(script: Script) -> Contender | None:
     except ImportError:
         return None
     first = SecureChannelV1(KEYS.enc, KEYS.mac, IV, authenticated=True)
-    if first.wrap_apdu(CLA, INS, P1, P2, script.payload) != KeycardSession(KEYS, IV).protect(
-        script.command
-    ).data:
+    if (
+        first.wrap_apdu(CLA, INS, P1, P2, script.payload)
+        != KeycardSession(KEYS, IV).protect(script.command).data
+    ):
         raise RuntimeError("the keycard SDK's channel does not match cardwire's first command")
 
     def prepare(items: int) -> Batch:

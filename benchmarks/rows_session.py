@@ -202,7 +202,7 @@ def floor_contender(messages: list[Message], suite: str, kenc: bytes, kmac: byte
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def _recorded_aes(work: Callable[[Card], object], fid: bytes) -> list[tuple[bytes, bytes]]:
+def recorded_aes_session(work: Callable[[Card], object], fid: bytes) -> list[tuple[bytes, bytes]]:
     sim = SimCard(bench_profile(), applet_types={"bench": _bench_applet})
     recorder = RecordingTransport(MemoryTransport(sim))
     card = Card(recorder)
@@ -218,7 +218,7 @@ def session_round_row(size: int) -> Row:
     def work(card: Card) -> object:
         return card.read_binary(0, size)
 
-    messages = message_costs(_recorded_aes(work, SMALL_FID), 16)
+    messages = message_costs(recorded_aes_session(work, SMALL_FID), 16)
 
     def prepare(items: int) -> Batch:
         card = open_aes_session(SMALL_FID)
@@ -257,7 +257,7 @@ def file_read_row(label: str, chunk: int) -> Row:
     def work(card: Card) -> object:
         return card.read_file(chunk=chunk)
 
-    pairs = _recorded_aes(work, BIG_FID)
+    pairs = recorded_aes_session(work, BIG_FID)
     messages = message_costs(pairs, 16)
     apdus = len(pairs)
 

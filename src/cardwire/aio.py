@@ -69,8 +69,8 @@ class _AsyncCommands:
     async def get_challenge(self, length: int = 8) -> bytes:
         return await self._run(lambda: self._target.get_challenge(length))
 
-    def secure(self, session: HostSecureSession | None) -> None:
-        self._target.secure(session)
+    def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
+        self._target.secure(session, close_previous=close_previous)
 
     async def open_channel(self) -> AsyncChannel:
         channel = await self._run(self._target.open_channel)

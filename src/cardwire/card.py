@@ -66,8 +66,10 @@ class CardCommands(ABC):
         """Send raw bytes on the wire, no layers (still alone on the wire)."""
 
     @abstractmethod
-    def secure(self, session: HostSecureSession | None) -> None:
-        """Install a secure session in this channel's stack (None removes it)."""
+    def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
+        """Install a secure session in this channel's stack (None removes it). The session
+        installed before ends, unless ``close_previous`` is False because the new one wraps
+        it."""
 
     @abstractmethod
     def open_channel(self) -> Channel:
@@ -207,8 +209,8 @@ class Card(CardCommands):
         with self.lock:
             return self._wire_transport.transmit(apdu)
 
-    def secure(self, session: HostSecureSession | None) -> None:
-        self.stack.secure(session)
+    def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
+        self.stack.secure(session, close_previous=close_previous)
 
     # -- channels ------------------------------------------------------------------------
 

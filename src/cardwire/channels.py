@@ -70,9 +70,9 @@ class Channel(CardCommands):
         self._check_open()
         return self.card.transmit(apdu)
 
-    def secure(self, session: HostSecureSession | None) -> None:
+    def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
         self._check_open()
-        self.stack.secure(session)
+        self.stack.secure(session, close_previous=close_previous)
 
     def open_channel(self) -> Channel:
         self._check_open()

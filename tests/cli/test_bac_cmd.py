@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
-from cardwire.cli.bac_cmd import resolve_secret
+from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import UsageError
 from cardwire.sim.applets.epassport import DEFAULT_EF_COM, Td3Mrz, dg1_content
 from cardwire.sw import meaning

@@ -8,8 +8,6 @@ access key: it may be given literally, as ``@FILE`` or as ``env:NAME``, and is n
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import click
@@ -17,6 +15,7 @@ import click
 from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.app import cli
+from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.commands import SelectReturn
 from cardwire.errors import DecodeError, UsageError
@@ -26,26 +25,9 @@ from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 
 
-def resolve_secret(text: str, what: str) -> str:
-    """A secret given literally, as ``@FILE`` (first line of the file) or ``env:NAME``."""
-    if text.startswith("@"):
-        path = Path(text[1:])
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
-        return lines[0].strip() if lines else ""
-    if text.startswith("env:"):
-        value = os.environ.get(text[4:])
-        if value is None:
-            raise UsageError(f"{what}: the environment variable {text[4:]} is not set")
-        return value.strip()
-    return text
-
-
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     """Select the application and run BAC with the MRZ from ``values``."""
-    mrz_text = values.get("mrz")
+    mrz_text = secret_or_prompt(values.get("mrz"), "--mrz", "MRZ (DOC,BIRTH,EXPIRY)")
     if not mrz_text:
         raise UsageError("bac needs --mrz DOC,BIRTH,EXPIRY (document number, YYMMDD, YYMMDD)")
     mrz = MrzInformation.parse(resolve_secret(str(mrz_text), "--mrz"))

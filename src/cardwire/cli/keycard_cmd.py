@@ -1,90 +1,112 @@
-"""``cardwire keycard pair|unpair|open|send``: the Keycard secure channel (v1) from the shell.
+"""``cardwire keycard [--pairing-password P | --pairing INDEX:KEY] [--pin PIN] send APDU...``,
+``cardwire keycard pair|unpair|open``, and ``open keycard ...`` in the shell and in scripts.
 
-Credentials: ``--pairing INDEX:KEY`` reuses a stored pairing (``keycard pair --show-keys``
-prints it); otherwise the command pairs anew with ``--pairing-password`` (default
-"KeycardDefaultPairing"), which takes one of the card's pairing slots.
+The Keycard secure channel v1 (seed 001; docs/keycard.md): the applet is selected, a pairing is
+made (``--pairing-password``, default "KeycardDefaultPairing", takes a pairing slot) or reused
+(``--pairing INDEX:KEY`` as ``keycard pair --show-keys`` prints it), OPEN SECURE CHANNEL and
+MUTUALLY AUTHENTICATE run, and with ``--pin`` the PIN is verified inside the channel. Every
+secret may be given literally, as ``@FILE`` or as ``env:NAME``; none is printed unless
+``--show-keys``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from cardwire.apdu import Command
-from cardwire.card import Card
-from cardwire.cli.app import CardwireGroup, cli
+from cardwire.card import Card, CardCommands
+from cardwire.cli.app import cli
 from cardwire.cli.output import emit_json
+from cardwire.cli.secrets import resolve_secret
+from cardwire.cli.secure_protocols import (
+    SecureProtocol,
+    group_values,
+    protocol_command,
+    register,
+)
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm import keycard
 from cardwire.sm.keycard import ApplicationInfo, KeycardSession, Pairing
 
-_PASSWORD_HELP = "Pairing password (default: KeycardDefaultPairing); pairs anew, using a slot."  # noqa: S105
-_PAIRING_HELP = "A stored pairing INDEX:KEY (as `keycard pair --show-keys` prints it)."
 _SHOW_KEYS_HELP = "Print secrets: the pairing key, the session keys."
 
 
-@cli.group("keycard", cls=CardwireGroup)
-def keycard_group() -> None:
-    """Keycard secure channel v1 (applet 3.x): pair, open a channel, send APDUs through it.
-
-    \b
-    Example (the simulated card's Keycard applet, default pairing password):
-      cardwire keycard send --sim --pin 123456 80F20000
-    """
-
-
-def _credentials(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--pairing", "pairing_text", metavar="INDEX:KEY", help=_PAIRING_HELP)(func)
-    func = click.option("--pairing-password", metavar="P", help=_PASSWORD_HELP)(func)
-    return func
-
-
-@contextmanager
-def _card(target: CardTarget) -> Iterator[tuple[Card, ApplicationInfo]]:
-    with Card(target.open()) as card:
-        yield card, keycard.select_keycard(card)
-
-
-def _pairing(
-    card: Card, info: ApplicationInfo, pairing_text: str | None, password: str | None
-) -> Pairing:
+def _pairing(card: CardCommands, values: dict[str, Any]) -> Pairing:
+    """The stored pairing given with --pairing, or a new one made with the pairing password."""
+    pairing_text, password = values.get("pairing"), values.get("pairing_password")
     if pairing_text is not None and password is not None:
         raise UsageError("use either --pairing or --pairing-password, not both")
     if pairing_text is not None:
-        return Pairing.parse(pairing_text)
-    secret = keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD)
-    return keycard.pair(card, secret)
+        return Pairing.parse(resolve_secret(str(pairing_text), "--pairing"))
+    if password is not None:
+        password = resolve_secret(str(password), "--pairing-password")
+    return keycard.pair(card, keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD))
 
 
-def _open(
-    card: Card, info: ApplicationInfo, pairing_text: str | None, password: str | None
-) -> tuple[Pairing, KeycardSession]:
+def _open_channel(
+    card: CardCommands, values: dict[str, Any]
+) -> tuple[ApplicationInfo, Pairing, KeycardSession]:
+    info = keycard.select_keycard(card)
     if not info.public_key:
         raise UsageError("this Keycard applet has no secure channel (no public key in SELECT)")
-    pairing = _pairing(card, info, pairing_text, password)
-    return pairing, keycard.open_secure_channel(card, pairing, info.public_key)
+    pairing = _pairing(card, values)
+    session = keycard.open_secure_channel(card, pairing, info.public_key)
+    return info, pairing, session
 
 
-def _verify(card: Card, pin: str | None) -> None:
+def _verify_pin(card: CardCommands, values: dict[str, Any]) -> None:
+    pin = values.get("pin")
     if pin is not None:  # Keycard docs, VERIFY PIN: CLA 80 INS 20, the PIN in ASCII
-        card.send(Command(keycard.CLA_KEYCARD, 0x20, 0, 0, pin.encode("ascii")))
+        secret = resolve_secret(str(pin), "--pin").encode("ascii")
+        card.send(Command(keycard.CLA_KEYCARD, 0x20, 0, 0, secret))
+
+
+def establish(card: CardCommands, values: dict[str, Any]) -> KeycardSession:
+    """Select the applet, pair (or reuse a pairing), open the channel (``after_open`` then
+    verifies the PIN inside it)."""
+    return _open_channel(card, values)[2]
+
+
+KEYCARD = register(
+    SecureProtocol(
+        name="keycard",
+        summary="Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",
+        options=(
+            click.option(
+                "--pairing-password",
+                metavar="P",
+                help="Pairing password (default: KeycardDefaultPairing); pairs anew, taking a "
+                "slot. Literal, @FILE or env:NAME.",
+            ),
+            click.option(
+                "--pairing",
+                metavar="INDEX:KEY",
+                help="A stored pairing, as `keycard pair --show-keys` prints it.",
+            ),
+            click.option("--pin", metavar="PIN", help="VERIFY PIN first, inside the channel."),
+        ),
+        establish=establish,
+        example="cardwire keycard --pin 123456 send --sim 80F20000",
+        after_open=_verify_pin,
+    )
+)
+
+keycard_group = protocol_command(KEYCARD)
+cli.add_command(keycard_group)
 
 
 @keycard_group.command("pair")
 @target_options
-@click.option("--pairing-password", metavar="P", help="Pairing password (default: the default).")
 @click.option("--pairing-secret", metavar="HEX", help="The raw 32-byte pairing secret instead.")
 @click.option("--mode", type=click.IntRange(0, 2), default=0, help="PAIR P2: 0 any, 1, 2.")
 @click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def pair_command(
     target: CardTarget,
-    pairing_password: str | None,
     pairing_secret: str | None,
     mode: int,
     show_keys: bool,
@@ -95,15 +117,18 @@ def pair_command(
     \b
     Example:
       cardwire keycard pair --sim --state card.json --show-keys
-      0:5F0E...   (store it; pass it back with --pairing)
     """
-    if pairing_password is not None and pairing_secret is not None:
+    values = group_values(click.get_current_context())
+    password = values.get("pairing_password")
+    if password is not None and pairing_secret is not None:
         raise UsageError("use either --pairing-password or --pairing-secret, not both")
     if pairing_secret is not None:
-        secret = parse_hex(pairing_secret)
+        secret = parse_hex(resolve_secret(pairing_secret, "--pairing-secret"))
     else:
-        secret = keycard.pairing_secret(pairing_password or keycard.DEFAULT_PAIRING_PASSWORD)
-    with _card(target) as (card, _info):
+        password = resolve_secret(str(password), "--pairing-password") if password else None
+        secret = keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD)
+    with Card(target.open()) as card:
+        keycard.select_keycard(card)
         pairing = keycard.pair(card, secret, mode=mode)
     if as_json:
         document: dict[str, Any] = {"index": pairing.index}
@@ -116,42 +141,31 @@ def pair_command(
 
 @keycard_group.command("unpair")
 @target_options
-@_credentials
-@click.option("--pin", required=True, help="The user PIN (UNPAIR needs it verified).")
 @click.argument("index", type=click.IntRange(0, 255), required=False)
-def unpair_command(
-    target: CardTarget,
-    pairing_text: str | None,
-    pairing_password: str | None,
-    pin: str,
-    index: int | None,
-) -> None:
-    """UNPAIR a pairing slot (default: the pairing used to open the channel).
+def unpair_command(target: CardTarget, index: int | None) -> None:
+    """UNPAIR a pairing slot (default: the pairing used to open the channel); needs --pin.
 
     \b
     Example:
-      cardwire keycard unpair --sim --state card.json --pairing 0:5F0E... --pin 123456
+      cardwire keycard --pairing 0:5F0E... --pin 123456 unpair --sim --state card.json
     """
-    with _card(target) as (card, info):
-        pairing, _session = _open(card, info, pairing_text, pairing_password)
-        _verify(card, pin)
-        target_index = pairing.index if index is None else index
-        keycard.unpair(card, target_index)
-    click.echo(f"unpaired slot {target_index}")
+    values = group_values(click.get_current_context())
+    if values.get("pin") is None:
+        raise UsageError("unpair needs the user PIN: cardwire keycard --pin PIN unpair ...")
+    with Card(target.open()) as card:
+        _info, pairing, session = _open_channel(card, values)
+        card.secure(session)
+        _verify_pin(card, values)
+        slot = pairing.index if index is None else index
+        keycard.unpair(card, slot)
+    click.echo(f"unpaired slot {slot}")
 
 
 @keycard_group.command("open")
 @target_options
-@_credentials
 @click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def open_command(
-    target: CardTarget,
-    pairing_text: str | None,
-    pairing_password: str | None,
-    show_keys: bool,
-    as_json: bool,
-) -> None:
+def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
     """OPEN SECURE CHANNEL and MUTUALLY AUTHENTICATE; print what the channel runs with.
 
     With --show-keys the session keys are printed as ENC,MAC (what `trace decode --keycard`
@@ -161,9 +175,9 @@ def open_command(
     Example:
       cardwire keycard open --sim --show-keys
     """
-    with _card(target) as (card, info):
-        pairing, session = _open(card, info, pairing_text, pairing_password)
-        keys = session.keys
+    values = group_values(click.get_current_context())
+    with Card(target.open()) as card:
+        info, pairing, session = _open_channel(card, values)
         document: dict[str, Any] = {
             "version": info.version_text,
             "instance_uid": to_hex(info.instance_uid),
@@ -171,8 +185,8 @@ def open_command(
             "free_slots": info.free_slots,
         }
         if show_keys:
-            document["enc"] = to_hex(keys.enc)
-            document["mac"] = to_hex(keys.mac)
+            document["enc"] = to_hex(session.keys.enc)
+            document["mac"] = to_hex(session.keys.mac)
             document["pairing_key"] = to_hex(pairing.key)
     if as_json:
         emit_json(document)
@@ -182,41 +196,4 @@ def open_command(
         click.echo(f"keys: {document['enc']},{document['mac']}")
 
 
-@keycard_group.command("send")
-@target_options
-@_credentials
-@click.option("--pin", help="VERIFY PIN first, inside the channel.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.argument("apdus", metavar="APDU...", nargs=-1, required=True)
-def send_command(
-    target: CardTarget,
-    pairing_text: str | None,
-    pairing_password: str | None,
-    pin: str | None,
-    as_json: bool,
-    apdus: tuple[str, ...],
-) -> None:
-    """Open a channel and send each APDU through it; print each plain answer (data || SW).
-
-    Each APDU is one argument (hex, any case, spaces or colons inside quotes). Error status
-    words are printed, not raised.
-
-    \b
-    Example (GET STATUS, then SIGN is refused without a key):
-      cardwire keycard send --sim --pin 123456 80F20000 "80C00000 20 $(printf '00%.0s' {1..32})"
-    """
-    commands = [Command.decode(parse_hex(text)) for text in apdus]
-    answers = []
-    with _card(target) as (card, info):
-        _open(card, info, pairing_text, pairing_password)
-        _verify(card, pin)
-        for command in commands:
-            answers.append(card.send(command, check=False))
-    if as_json:
-        emit_json([{"data": to_hex(a.data), "sw": f"{a.sw:04X}"} for a in answers])
-        return
-    for answer in answers:
-        click.echo(to_hex(answer.encode()))
-
-
-__all__ = ["keycard_group"]
+__all__ = ["KEYCARD", "keycard_group"]

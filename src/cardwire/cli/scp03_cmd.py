@@ -17,7 +17,7 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli import demo_scp03  # noqa: F401  (registers the demo section)
 from cardwire.cli.app import cli
-from cardwire.cli.bac_cmd import resolve_secret
+from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import DecodeError, UsageError
 from cardwire.handshakes.scp03 import establish_scp03
@@ -61,7 +61,7 @@ def _byte_option(values: dict[str, Any], name: str, default: int) -> int:
 
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     """Select the Security Domain and run the SCP03 handshake with the options in ``values``."""
-    keys_text = values.get("keys")
+    keys_text = secret_or_prompt(values.get("keys"), "--keys", "SCP03 keys (ENC,MAC,DEK)")
     if not keys_text:
         raise UsageError("scp03 needs --keys ENC,MAC,DEK (or one key for all three)")
     kvn = _byte_option(values, "kvn", DEFAULT_KVN)

@@ -39,6 +39,9 @@ Establish = Callable[[CardCommands, dict[str, Any]], HostSecureSession]
 """Runs the protocol's handshake on ``card`` with the parsed option values and returns the
 session, not yet installed (the caller installs it with ``card.secure(session)``)."""
 
+AfterOpen = Callable[[CardCommands, dict[str, Any]], None]
+"""Runs with the new session installed on ``card`` (commands it sends travel protected)."""
+
 OptionDecorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 """A click option decorator, e.g. ``click.option("--mrz", metavar="DOC,BIRTH,EXPIRY")``."""
 
@@ -53,6 +56,16 @@ class SecureProtocol:
     establish: Establish
     example: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)  # the protocol's own use
+    # Runs once the session is installed, inside it (e.g. Keycard's VERIFY PIN).
+    after_open: AfterOpen | None = None
+
+    def start(self, card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
+        """Run the handshake on ``card``, install the session there, then ``after_open``."""
+        session = self.establish(card, values)
+        card.secure(session)
+        if self.after_open is not None:
+            self.after_open(card, values)
+        return session
 
 
 PROTOCOLS: dict[str, SecureProtocol] = {}
@@ -120,9 +133,7 @@ def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSe
     protocol = _lookup(name)
     values = parse_options(protocol, args)
     card.secure(None)
-    session = protocol.establish(card, values)
-    card.secure(session)
-    return session
+    return protocol.start(card, values)
 
 
 def close_statement(card: CardCommands) -> None:
@@ -155,7 +166,7 @@ def protocol_command(protocol: SecureProtocol) -> click.Group:
 
 def establish_on(card: CardCommands, protocol: SecureProtocol, values: dict[str, Any]) -> None:
     """Run the handshake on ``card`` and install the session there."""
-    card.secure(protocol.establish(card, values))
+    protocol.start(card, values)
 
 
 def group_values(context: click.Context) -> dict[str, Any]:

@@ -119,10 +119,12 @@ def run_secure_send(
     assert card.trace is not None
     recorder = card.trace
     session = RecordingSession(protocol.establish(card, values))
+    card.secure(session, close_previous=False)  # the recorder wraps what establish installed
+    if protocol.after_open is not None:
+        protocol.after_open(card, values)
     echo(f"# {protocol.name} session established")
     for line in _wire_lines([(e.command, e.response) for e in recorder.entries]):
         echo(line)
-    card.secure(session)
     exchanges = []
     for command in commands:
         start = len(recorder.entries)

@@ -299,7 +299,7 @@ def run_interactive(session: ShellSession, banner: str) -> None:
 def shell(target: CardTarget) -> None:
     """Interactive prompt: send hex APDUs or named commands, see decoded answers.
 
-    On a terminal it shows a prompt with the channel in use and keeps a history. With stdin
+    Without --sim or --reader it uses the only PC/SC reader present. On a terminal it shows a prompt with the channel in use and keeps a history. With stdin
     not a terminal it reads one command per line (blank and '#' lines skipped) and exits 1 if
     any command failed. Type 'help' for the commands.
 
@@ -308,8 +308,6 @@ def shell(target: CardTarget) -> None:
       cardwire shell --sim
       printf 'select F0636172647769726501\\nverify 1 1234\\n' | cardwire shell --sim
     """
-    if not target.sim and target.reader is None:
-        raise UsageError("choose a card: --sim (the built-in simulated card) or --reader")
     with Card(target.open()) as card:
         session = ShellSession(card)
         if sys.stdin.isatty():

@@ -11,8 +11,8 @@ import click
 from rich.table import Table
 
 from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
-from cardwire.cli.bac_cmd import resolve_secret
 from cardwire.cli.output import console, emit_json
+from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
 from cardwire.handshakes.bac import MrzInformation

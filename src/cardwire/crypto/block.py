@@ -16,9 +16,12 @@ from cardwire.errors import UsageError
 
 AES_BLOCK = 16
 DES_BLOCK = 8
-# Up to this many blocks, CBC encryption chains on the live ECB context (measured on
-# cryptography 44-50: one CBC context costs about as much as four to eight block calls).
+# Up to this many blocks, CBC encryption chains on the live ECB context (measured with
+# cryptography 50, benchmarks/: one CBC context costs about as much as four to eight block calls).
 _CHAINED_BLOCKS = 4
+# Up to this many bytes, CBC decryption is one ECB call plus one big-integer XOR (same
+# measurement: the XOR overtakes a fresh CBC context at about 1.5 KiB).
+_XOR_DECRYPT_BYTES = 1024
 
 
 def expand_des_key(key: bytes) -> bytes:
@@ -100,13 +103,17 @@ class _Prepared:
 
     def decrypt_cbc(self, iv: bytes, data: bytes) -> bytes:
         """CBC decryption as NIST SP 800-38A 6.2 writes it: P_j = CIPH^-1(C_j) XOR C_(j-1),
-        with C_0 = IV. The block inversions do not chain, so the session's live ECB
-        decryptor does them all at once; one XOR with IV || C_1 .. C_(n-1) finishes."""
+        with C_0 = IV. The block inversions do not chain, so for APDU-sized data the session's
+        live ECB decryptor does them all at once and one XOR with IV || C_1 .. C_(n-1)
+        finishes; past about 1 KiB the XOR costs more than a fresh CBC context."""
         size = len(data)
         if size % self.block_size or len(iv) != self.block_size:
             raise self._size_error(data if size % self.block_size else iv)
         if not size:
             return b""
+        if size > _XOR_DECRYPT_BYTES:
+            ctx = Cipher(self._algorithm, modes.CBC(iv)).decryptor()
+            return ctx.update(data) + ctx.finalize()
         inverted = int.from_bytes(self._ecb_inverse.update(data), "big")
         previous = int.from_bytes(iv + data[: -self.block_size], "big")
         return (inverted ^ previous).to_bytes(size, "big")

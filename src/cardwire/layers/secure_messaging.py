@@ -23,9 +23,10 @@ class SecureMessagingLayer:
         self.wrong_le = wrong_le
         self.session: HostSecureSession | None = None
 
-    def install(self, session: HostSecureSession | None) -> None:
-        """Use ``session`` from now on (``None`` empties the slot); ends the previous one."""
-        if self.session is not None and self.session is not session:
+    def install(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
+        """Use ``session`` from now on (``None`` empties the slot); ends the previous one unless
+        ``close_previous`` is False (the new session wraps and owns it)."""
+        if close_previous and self.session is not None and self.session is not session:
             self.session.close()
         self.session = session
 

@@ -36,9 +36,9 @@ class LayerStack:
     def session(self) -> HostSecureSession | None:
         return self.secure_messaging.session
 
-    def secure(self, session: HostSecureSession | None) -> None:
+    def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
         """Install ``session`` in this stack's secure-messaging slot (None empties it)."""
-        self.secure_messaging.install(session)
+        self.secure_messaging.install(session, close_previous=close_previous)
 
     def end_secure_session(self) -> None:
         self.secure_messaging.end()

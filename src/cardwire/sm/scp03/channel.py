@@ -1,0 +1,253 @@
+"""The SCP03 secure-channel codec shared by host, card and observer (GP Amendment D 6.2.4-6.2.7):
+keys, MAC chaining value and encryption counter after EXTERNAL AUTHENTICATE.
+
+Every verification failure raises a :class:`cardwire.errors.SecureChannelError` and ends the
+session; later calls raise :class:`cardwire.errors.SessionClosedError`.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
+from cardwire.crypto.block import AES_BLOCK, Aes
+from cardwire.crypto.cmac import AesCmacKey
+from cardwire.crypto.padding import pad, unpad
+from cardwire.errors import (
+    DecodeError,
+    MacError,
+    SecureChannelError,
+    SessionClosedError,
+    UsageError,
+)
+from cardwire.sm.scp03.class_byte import (
+    carries_gp_sm,
+    cla_in_mac,
+    encoded_lc,
+    plain_cla,
+    secure_cla,
+)
+from cardwire.sm.scp03.constants import (
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_SECURITY_NOT_SATISFIED,
+    ZERO_BLOCK,
+)
+from cardwire.sm.scp03.keys import SessionKeys
+from cardwire.sm.scp03_levels import Mode, SecurityLevel
+
+# GP Amendment D 6.2.5 / 6.2.7: SW1SW2 that are not errors (9000 and warnings 62xx, 63xx).
+_WARNING_SW1 = (0x62, 0x63)
+
+
+def _is_success(sw: int) -> bool:
+    return sw == 0x9000 or sw >> 8 in _WARNING_SW1
+
+
+class Scp03Channel:
+    """Secure-channel state after EXTERNAL AUTHENTICATE: keys, MAC chaining value, counter."""
+
+    __slots__ = (
+        "_active",
+        "_chaining",
+        "_counter",
+        "_enc",
+        "_has_c_decryption",
+        "_has_c_mac",
+        "_has_r_encryption",
+        "_has_r_mac",
+        "_mac",
+        "_rmac",
+        "level",
+        "mac_length",
+        "mode",
+    )
+
+    def __init__(
+        self, keys: SessionKeys, level: SecurityLevel, mode: Mode, chaining: bytes
+    ) -> None:
+        self._enc = Aes(keys.enc)
+        self._mac = AesCmacKey(keys.mac)
+        self._rmac = AesCmacKey(keys.rmac)
+        self.level = level
+        # The level's bits as plain bools: IntFlag arithmetic is slow on the per-APDU path.
+        self._has_c_mac = bool(level & SecurityLevel.C_MAC)
+        self._has_c_decryption = bool(level & SecurityLevel.C_DECRYPTION)
+        self._has_r_mac = bool(level & SecurityLevel.R_MAC)
+        self._has_r_encryption = bool(level & SecurityLevel.R_ENCRYPTION)
+        self.mode = mode
+        self.mac_length = int(mode)  # GP Amendment D 6.2.4: 8 bytes in S8, 16 in S16
+        # GP Amendment D 6.2.4: the chaining value after EXTERNAL AUTHENTICATE is its C-MAC.
+        self._chaining = chaining
+        # GP Amendment D 6.2.6: the counter starts at zero and is incremented for every command
+        # after EXTERNAL AUTHENTICATE (even one without data), so the first command uses 1.
+        self._counter = 0
+        self._active = True
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def close(self) -> None:
+        self._active = False
+        self._chaining = ZERO_BLOCK
+
+    def ensure_active(self) -> None:
+        if not self._active:
+            raise SessionClosedError(
+                "the SCP03 session has ended", card_sw=SW_CONDITIONS_NOT_SATISFIED
+            )
+
+    def fail(self, error: SecureChannelError) -> SecureChannelError:
+        self.close()
+        return error
+
+    # GP Amendment D 6.2.6: ICV = E(S-ENC, counter as a 16-byte block); 6.2.7: for responses
+    # the most significant byte of that block is set to 80.
+    def _command_icv(self) -> bytes:
+        return self._enc.encrypt_block(self._counter.to_bytes(AES_BLOCK, "big"))
+
+    def _response_icv(self) -> bytes:
+        block = b"\x80" + self._counter.to_bytes(AES_BLOCK, "big")[1:]
+        return self._enc.encrypt_block(block)
+
+    def _c_mac(self, header: bytes, lc_field: bytes, data: bytes) -> bytes:
+        full = self._mac.mac(b"".join((self._chaining, header, lc_field, data)))
+        self._chaining = full  # GP Amendment D 6.2.4: chaining value = full 16-byte C-MAC
+        return full[: self.mac_length]
+
+    def _r_mac(self, data: bytes, sw: int) -> bytes:
+        # GP Amendment D 6.2.5: R-MAC over chaining value || response data || SW1 SW2.
+        message = b"".join((self._chaining, data, sw.to_bytes(2, "big")))
+        return self._rmac.mac(message)[: self.mac_length]
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def protect(self, command: Command) -> Command:
+        self.ensure_active()
+        if not self._has_c_mac:
+            return command  # level 00: authenticated, no secure messaging
+        wire_cla = secure_cla(command.cla)
+        self._counter += 1
+        data = command.data
+        if self._has_c_decryption and data:
+            # GP Amendment D 6.2.6: pad (GP Card Spec B.2.3, ISO 9797-1 method 2), AES-CBC.
+            data = self._enc.encrypt_cbc(self._command_icv(), pad(data, AES_BLOCK))
+        nc = len(data) + self.mac_length
+        extended = bool(command.is_extended or nc > MAX_SHORT_NC)
+        if nc > MAX_EXTENDED_NC or (command.extended is False and nc > MAX_SHORT_NC):
+            self._counter -= 1
+            raise UsageError(
+                f"{command.nc} data bytes grow to {nc} under SCP03 level {self.level:02X}: "
+                "too long for this APDU form; split the data (command chaining)"
+            )
+        header = bytes((cla_in_mac(wire_cla), command.ins, command.p1, command.p2))
+        mac = self._c_mac(header, encoded_lc(nc, extended), data)
+        return Command(
+            wire_cla,
+            command.ins,
+            command.p1,
+            command.p2,
+            data + mac,
+            command.ne,
+            extended=True if extended and nc <= MAX_SHORT_NC else None,
+        )
+
+    def unwrap(self, command: Command) -> Command:
+        self.ensure_active()
+        if not self._has_c_mac:
+            raise self.fail(
+                SecureChannelError(
+                    "secure messaging received but the session level is 00",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        if not carries_gp_sm(command.cla):
+            # GP Card Spec 10.2.3 / Amendment D 6.2.4: a command below the session's security
+            # level is refused and the session is terminated.
+            raise self.fail(
+                SecureChannelError(
+                    f"command without secure messaging below security level {self.level:02X}",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        if command.nc < self.mac_length:
+            raise self.fail(
+                MacError("C-MAC missing: command data too short", card_sw=SW_SECURITY_NOT_SATISFIED)
+            )
+        self._counter += 1
+        data, received = command.data[: -self.mac_length], command.data[-self.mac_length :]
+        header = bytes((cla_in_mac(command.cla), command.ins, command.p1, command.p2))
+        expected = self._c_mac(header, encoded_lc(command.nc, command.is_extended), data)
+        if not hmac.compare_digest(expected, received):
+            raise self.fail(MacError("C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED))
+        if self._has_c_decryption and data:
+            data = self._decrypt(data, self._command_icv(), "command")
+        return Command(
+            plain_cla(command.cla),
+            command.ins,
+            command.p1,
+            command.p2,
+            data,
+            command.ne,
+            extended=command.extended if command.extended else None,
+        )
+
+    # -- responses -----------------------------------------------------------------------------
+
+    def wrap(self, response: Response) -> Response:
+        self.ensure_active()
+        if not self._has_r_mac or not _is_success(response.sw):
+            # GP Amendment D 6.2.5: no R-MAC (nor encryption) on error status words.
+            return response
+        data = response.data
+        if self._has_r_encryption and data:
+            data = self._enc.encrypt_cbc(self._response_icv(), pad(data, AES_BLOCK))
+        return Response(data + self._r_mac(data, response.sw), response.sw)
+
+    def unprotect(self, response: Response) -> Response:
+        self.ensure_active()
+        if not self._has_r_mac:
+            return response
+        if not _is_success(response.sw):
+            if response.data:
+                raise self.fail(
+                    SecureChannelError(
+                        f"response data with error status {response.sw:04X} "
+                        "(GP Amendment D 6.2.5: only the status word is returned)"
+                    )
+                )
+            return response  # GP Amendment D 6.2.5: error status words carry no R-MAC
+        if len(response.data) < self.mac_length:
+            raise self.fail(MacError("R-MAC missing: response data too short"))
+        data = response.data[: -self.mac_length]
+        received = response.data[-self.mac_length :]
+        if not hmac.compare_digest(self._r_mac(data, response.sw), received):
+            raise self.fail(MacError("R-MAC does not verify"))
+        if self._has_r_encryption and data:
+            data = self._decrypt(data, self._response_icv(), "response")
+        return Response(data, response.sw)
+
+    def _decrypt(self, data: bytes, icv: bytes, what: str) -> bytes:
+        if len(data) % AES_BLOCK:
+            raise self.fail(
+                SecureChannelError(
+                    f"encrypted {what} data is not whole AES blocks",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        try:
+            return unpad(self._enc.decrypt_cbc(icv, data), AES_BLOCK)
+        except DecodeError as exc:
+            raise self.fail(
+                SecureChannelError(
+                    f"{what} padding is wrong after decryption", card_sw=SW_SECURITY_NOT_SATISFIED
+                )
+            ) from exc
+
+    def max_payload(self) -> int:
+        room = MAX_SHORT_NC
+        if self.level & SecurityLevel.C_MAC:
+            room -= self.mac_length
+        if self.level & SecurityLevel.C_DECRYPTION:
+            room = room // AES_BLOCK * AES_BLOCK - 1  # ISO 9797-1 method 2 adds at least 1 byte
+        return room

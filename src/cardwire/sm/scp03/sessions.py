@@ -1,0 +1,105 @@
+"""The views of an open SCP03 channel: host session, card session and the passive trace observer.
+
+All three share one :class:`~cardwire.sm.scp03.channel.Scp03Channel`, so host and card cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+from cardwire.apdu import Command, Response
+from cardwire.cla import parse_cla
+from cardwire.sm.scp03.channel import Scp03Channel
+from cardwire.sm.scp03.class_byte import carries_gp_sm
+from cardwire.sm.scp03_levels import INS_INITIALIZE_UPDATE, Mode, SecurityLevel
+
+# Commands the card OS itself serves without secure messaging during a session: SELECT ends the
+# session (GP Card Spec 10.2.3: a new selection terminates it), MANAGE CHANNEL and GET RESPONSE
+# are channel plumbing (ISO 7816-4 5.3.3, 7.1.3), and INITIALIZE UPDATE starts a new session.
+_PLAIN_ISO_INS = frozenset({0xA4, 0x70, 0xC0})
+
+
+class _ChannelView:
+    """What every view of the channel shows: whether it is open, its level and mode."""
+
+    __slots__ = ("_channel",)
+
+    def __init__(self, channel: Scp03Channel) -> None:
+        self._channel = channel
+
+    @property
+    def active(self) -> bool:
+        return self._channel.active
+
+    @property
+    def level(self) -> SecurityLevel:
+        return self._channel.level
+
+    @property
+    def mode(self) -> Mode:
+        return self._channel.mode
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "closed"
+        return f"{type(self).__name__}(level={self.level:02X}, {self.mode.name}, {state})"
+
+
+class Scp03HostSession(_ChannelView):
+    """Host side of an open SCP03 channel (implements ``cardwire.sm.base.HostSecureSession``)."""
+
+    __slots__ = ()
+
+    @property
+    def max_payload(self) -> int:
+        return self._channel.max_payload()
+
+    def protect(self, command: Command) -> Command:
+        return self._channel.protect(command)
+
+    def unprotect(self, response: Response) -> Response:
+        return self._channel.unprotect(response)
+
+
+class Scp03CardSession(_ChannelView):
+    """Card side of an open SCP03 channel (the ``CardSession`` of ``cardwire.sim.applet``)."""
+
+    __slots__ = ()
+
+    def handles(self, command: Command) -> bool:
+        """Whether the OS must pass ``command`` through :meth:`unwrap`: every command that
+        carries GP secure messaging, and, at a level with C-MAC, every other command except
+        the ones the OS serves itself (SELECT, MANAGE CHANNEL, GET RESPONSE, INITIALIZE UPDATE)
+        so that a command below the level is refused."""
+        if not self._channel.active:
+            return False
+        if carries_gp_sm(command.cla):
+            return True
+        if not self._channel.level & SecurityLevel.C_MAC:
+            return False
+        info = parse_cla(command.cla)
+        if info.interindustry and command.ins in _PLAIN_ISO_INS:
+            return False
+        return not (info.gp and command.ins == INS_INITIALIZE_UPDATE)
+
+    def unwrap(self, command: Command) -> Command:
+        return self._channel.unwrap(command)
+
+    def wrap(self, response: Response) -> Response:
+        return self._channel.wrap(response)
+
+
+class Scp03Observer(_ChannelView):
+    """A passive view of a recorded session (trace decoding): unwraps each protected command as
+    the card would and checks each response as the host would, on one shared state."""
+
+    __slots__ = ()
+
+    def command(self, command: Command) -> Command:
+        """The plain command of a protected one (raises if its C-MAC does not verify)."""
+        return self._channel.unwrap(command)
+
+    def response(self, response: Response) -> Response:
+        """The plain response (raises if its R-MAC does not verify)."""
+        return self._channel.unprotect(response)
