@@ -299,9 +299,10 @@ def run_interactive(session: ShellSession, banner: str) -> None:
 def shell(target: CardTarget) -> None:
     """Interactive prompt: send hex APDUs or named commands, see decoded answers.
 
-    Without --sim or --reader it uses the only PC/SC reader present. On a terminal it shows a prompt with the channel in use and keeps a history. With stdin
-    not a terminal it reads one command per line (blank and '#' lines skipped) and exits 1 if
-    any command failed. Type 'help' for the commands.
+    Without --sim or --reader it uses the only PC/SC reader present. On a terminal it shows
+    a prompt with the channel in use and keeps a history. With stdin not a terminal it reads
+    one command per line (blank and '#' lines skipped) and exits 1 if any command failed.
+    Type 'help' for the commands.
 
     \b
     Example:
