@@ -10,6 +10,9 @@ from cardwire.card import Card
 from cardwire.cli import cli
 from cardwire.cli.shell_cmd import ShellSession
 from cardwire.errors import TransportError
+from cardwire.sim.card import SimCard
+from cardwire.transport import pcsc
+from cardwire.transport.memory import MemoryTransport
 
 
 def run(script: str, *args: str) -> tuple[int, str, str]:
@@ -75,10 +78,16 @@ def test_exit_stops_the_script() -> None:
     assert (code, out) == (0, "")
 
 
-def test_a_target_is_required() -> None:
-    result = CliRunner().invoke(cli, ["shell"], input="")
-    assert result.exit_code == 2
-    assert "--sim" in result.stderr
+def test_without_options_the_only_pcsc_reader_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str | int | None] = []
+
+    def only_reader(reader: str | int | None = None) -> MemoryTransport:
+        opened.append(reader)
+        return MemoryTransport(SimCard(), name="Only Reader 00 00")
+
+    monkeypatch.setattr(pcsc, "PcscTransport", only_reader)
+    result = CliRunner().invoke(cli, ["shell"], input="select F0636172647769726501\n")
+    assert (result.exit_code, opened) == (0, [None])
 
 
 def test_prompt_follows_the_channel_and_reset() -> None:
