@@ -8,7 +8,8 @@ returns a batch that performs ``n`` units of work; only the batch is timed.
 For every repetition all contenders of a row run one batch of the same size, in an order that
 rotates from repetition to repetition, so that a slow moment of the machine hits them alike.
 The figure reported per contender is the median rate; a ratio is the median of the ratios of
-each repetition (the two batches of one repetition ran side by side).
+each repetition (the two batches of one repetition ran side by side). Time is the process's CPU
+time (single-threaded work), so other processes on the machine inflate the figures little.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from enum import StrEnum
 from typing import Any
 
 Batch = Callable[[], object]
+# The process's CPU time: on a loaded machine (two cores, test runs beside) a batch that waits
+# for a core is not charged for the wait, so the figures measure the work, not the neighbours.
+CPU_CLOCK = time.process_time
 Prepare = Callable[[int], Batch]
 Clock = Callable[[], float]
 
@@ -175,7 +179,7 @@ def rotation(count: int, repetition: int) -> list[int]:
     return [(start + i) % count for i in range(count)]
 
 
-def time_batch(batch: Batch, clock: Clock = time.perf_counter) -> float:
+def time_batch(batch: Batch, clock: Clock = CPU_CLOCK) -> float:
     """Seconds one batch takes, with the garbage collector paused (as timeit does)."""
     enabled = gc.isenabled()
     gc.disable()
@@ -191,7 +195,7 @@ def time_batch(batch: Batch, clock: Clock = time.perf_counter) -> float:
 def calibrate(
     prepare: Prepare,
     settings: Settings,
-    clock: Clock = time.perf_counter,
+    clock: Clock = CPU_CLOCK,
 ) -> int:
     """The batch size for which ``prepare``'s work takes about ``settings.sample_seconds``."""
     items = 1
@@ -204,7 +208,7 @@ def calibrate(
     return max(1, min(settings.max_items, math.ceil(wanted)))
 
 
-def measure(row: Row, settings: Settings, clock: Clock = time.perf_counter) -> RowResult:
+def measure(row: Row, settings: Settings, clock: Clock = CPU_CLOCK) -> RowResult:
     """Run every contender of ``row`` ``settings.repetitions`` times, alternating the order.
 
     The batch size is calibrated on the slowest contender so that no sample is too short.

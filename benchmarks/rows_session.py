@@ -1,94 +1,52 @@
 """Whole sessions in memory: host Card -> layers -> MemoryTransport -> SimCard -> card OS -> applet.
 
-- Session round: READ BINARY of 16 / 200 bytes under AES-128 secure messaging (ICAO Doc 9303-11
-  9.8 profile): the host protects, the card unwraps, reads, wraps, the host unprotects.
-- File read: a 60 KiB transparent EF read whole over AES-128 SM, in short APDUs (the largest
-  chunk whose protected answer fits one short response) and in extended-length APDUs (MB/s).
-- ePassport DG2: the simulated passport's 60 KiB EF.DG2 read over BAC (3DES SM), when the
-  ePassport applet is present.
+The card is the built-in simulated card; its ePassport applet holds a 60 KiB EF.DG2. The host
+selects the application, runs PACE with the CAN (ICAO Doc 9303-11 4.4, ECDH generic mapping,
+AES-128) and installs the secure session with ``card.secure()``; the card holds its side on the
+channel. One session serves a whole row: the send sequence counters simply go on.
 
-The AES session is set up in memory: a benchmark applet (the file-system applet plus one
-proprietary command) installs :class:`IsoSmCard` on its channel, the host installs the matching
-:class:`IsoSmHost` with ``card.secure()``; keys and SSC are fixed, as after a key agreement.
+- Session round: READ BINARY of 16 / 200 bytes of EF.DG2 under AES-128 secure messaging: the
+  host protects, the card unwraps, reads, wraps, the host unprotects.
+- File read: the whole 60 KiB EF.DG2, in short APDUs (the largest chunk whose protected answer
+  fits one short response, READ BINARY B1 past offset 32767) and in extended-length APDUs.
 
-The floor of a session is the crypto of both sides for the APDUs the session really exchanged
-(recorded once, then replayed): per protected object, the IV (AES) and a CBC operation on each
-side; per message, the MAC computed by the sender and again by the receiver.
+The floor of a session is the crypto of both sides for the APDUs the session really exchanges
+(recorded once on a separate card, then replayed by size): per message the MAC computed by the
+sender and again by the receiver; per data object an IV and a CBC operation on each side.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from benchmarks import floor_crypto as fc
 from benchmarks.harness import Batch, Contender, Role, Row
 from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.sim.applet import Applet, ChannelContext
-from cardwire.sim.applets.filesystem import FileSystemApplet
+from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.sim.applets.epassport import DG2_SIZE, EF_DG2, EPASSPORT_AID
 from cardwire.sim.card import SimCard
-from cardwire.sim.profile import AppletSpec, CardOptions, Profile
-from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost
 from cardwire.transport.memory import MemoryTransport
 
 FAMILY_ROUND = "Session round"
 FAMILY_FILE = "File read"
-KENC = bytes.fromhex("2B7E151628AED2A6ABF7158809CF4F3C")
-KMAC = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
-START_SSC = bytes(16)
-BENCH_AID = bytes.fromhex("F0636172647769726542")
-CLA_PROPRIETARY, INS_OPEN_SM = 0x80, 0x5E  # the benchmark applet's "start SM" command
-BIG_FID, SMALL_FID = b"\x01\x02", b"\x01\x01"
-FILE_SIZE = 60 * 1024
+CAN = "123456"  # the simulated passport's default CAN (docs/simulator.md)
 SHORT_RESPONSE = 256  # ISO 7816-4 5.1: a short answer carries at most 256 data bytes
 ROUND_TARGET = 0.35  # issue 10: session round >= 0.35 of both sides' crypto floor
 
 
-class BenchFileSystem(FileSystemApplet):
-    """The file-system applet plus CLA 80 INS 5E: install the fixed AES session on the channel."""
-
-    def process(self, ctx: ChannelContext, command: Command) -> Response:
-        if command.cla == CLA_PROPRIETARY and command.ins == INS_OPEN_SM:
-            ctx.secure_session = IsoSmCard(AesSuite(KENC, KMAC), START_SSC)
-            return Response()
-        return super().process(ctx, command)
-
-
-def _bench_applet(section: dict[str, Any]) -> Applet:
-    return BenchFileSystem.from_config(section)
-
-
-def bench_profile() -> Profile:
-    files = [
-        {
-            "fid": "0102",
-            "type": "transparent",
-            "size": FILE_SIZE,
-            "content": {"pattern": {"modulus": 251}},
-            "access": {"read": "always", "update": "never"},
-        },
-        {
-            "fid": "0101",
-            "type": "transparent",
-            "size": 256,
-            "content": {"pattern": {"modulus": 251}},
-            "access": {"read": "always", "update": "never"},
-        },
-    ]
-    settings = {"mf": {"fid": "3F00", "files": files}}
-    return Profile(CardOptions(extended_length=True), (AppletSpec("bench", BENCH_AID, settings),))
-
-
-def open_aes_session(fid: bytes) -> Card:
-    """A Card on a fresh bench card, AES SM on both sides, ``fid`` selected under SM."""
-    sim = SimCard(bench_profile(), applet_types={"bench": _bench_applet})
-    card = Card(MemoryTransport(sim))
-    card.send(Command(CLA_PROPRIETARY, INS_OPEN_SM, 0, 0))
-    card.secure(IsoSmHost(AesSuite(KENC, KMAC), START_SSC))
-    card.select(fid)
+def open_passport(transport: Callable[[MemoryTransport], object] | None = None) -> Card:
+    """A Card on a fresh simulated card: ePassport selected, PACE done, EF.DG2 selected."""
+    wire = MemoryTransport(SimCard())
+    card = Card(wire if transport is None else transport(wire))  # type: ignore[arg-type]
+    select_application(card, EPASSPORT_AID)
+    session = establish_pace(card, CAN)
+    if not repr(session).startswith("IsoSmHost(aes128,"):  # the repr names the suite
+        raise RuntimeError(f"PACE gave {session!r}, expected AES-128 secure messaging")
+    card.secure(session)
+    card.select(EF_DG2.to_bytes(2, "big"))
     return card
 
 
@@ -158,36 +116,28 @@ def _cost(body: bytes, block: int, *, header: bool) -> Message:
 
 
 def both_sides_floor(
-    messages: list[Message], cipher: fc.FloorCipher, mac: Callable[[bytes], bytes], aes_iv: bool
+    messages: list[Message], cipher: fc.FloorCipher, mac: Callable[[bytes], bytes]
 ) -> Callable[[], None]:
     """One pass of both sides' crypto for ``messages``: per message the sender's and the
-    receiver's MAC, and (with data) IV + encryption on one side, IV + decryption on the other."""
+    receiver's MAC, and (with data) IV = E(SSC) + encryption on one side, IV + decryption on
+    the other."""
     steps = [(bytes(m.cryptogram), bytes(m.mac_input)) for m in messages]
     ecb, encrypt, decrypt = cipher.ecb, cipher.cbc_encrypt, cipher.cbc_decrypt
     counter = bytes(16)
-    zero_iv = bytes(cipher.block)
 
     def one_pass() -> None:
         for plain, mac_input in steps:
             mac(mac_input)
             mac(mac_input)
             if plain:
-                if aes_iv:
-                    decrypt(ecb(counter), encrypt(ecb(counter), plain))
-                else:
-                    decrypt(zero_iv, encrypt(zero_iv, plain))
+                decrypt(ecb(counter), encrypt(ecb(counter), plain))
 
     return one_pass
 
 
-def floor_contender(messages: list[Message], suite: str, kenc: bytes, kmac: bytes) -> Contender:
-    if suite == "aes":
-        cipher = fc.aes(kenc)
-        mac: Callable[[bytes], bytes] = fc.FloorCmac(kmac).mac
-    else:
-        cipher = fc.tdes(kenc)
-        mac = fc.FloorRetailMac(kmac).mac
-    one_pass = both_sides_floor(messages, cipher, mac, suite == "aes")
+def floor_contender(messages: list[Message], kenc: bytes, kmac: bytes) -> Contender:
+    """The AES suite's floor (ICAO 9303-11 9.8.6.2): CMAC, IV = E(SSC), CBC."""
+    one_pass = both_sides_floor(messages, fc.aes(kenc), fc.FloorCmac(kmac).mac)
 
     def prepare(items: int) -> Batch:
         def batch() -> None:
@@ -202,26 +152,32 @@ def floor_contender(messages: list[Message], suite: str, kenc: bytes, kmac: byte
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def recorded_aes_session(work: Callable[[Card], object], fid: bytes) -> list[tuple[bytes, bytes]]:
-    sim = SimCard(bench_profile(), applet_types={"bench": _bench_applet})
-    recorder = RecordingTransport(MemoryTransport(sim))
-    card = Card(recorder)
-    card.send(Command(CLA_PROPRIETARY, INS_OPEN_SM, 0, 0))
-    card.secure(IsoSmHost(AesSuite(KENC, KMAC), START_SSC))
-    card.select(fid)
-    recorder.pairs.clear()
+def recorded(work: Callable[[Card], object]) -> list[tuple[bytes, bytes]]:
+    """The APDU pairs ``work`` exchanges on a fresh passport session (after the set-up)."""
+    recorders: list[RecordingTransport] = []
+
+    def recording(wire: MemoryTransport) -> RecordingTransport:
+        recorders.append(RecordingTransport(wire))
+        return recorders[0]
+
+    card = open_passport(recording)
+    recorders[0].pairs.clear()
     work(card)
-    return list(recorder.pairs)
+    return list(recorders[0].pairs)
+
+
+def floor_of(pairs: list[tuple[bytes, bytes]]) -> Contender:
+    """Both sides' AES-128 crypto for ``pairs`` (the keys do not change the cost)."""
+    return floor_contender(message_costs(pairs, 16), bytes(16), bytes(range(16)))
 
 
 def session_round_row(size: int) -> Row:
     def work(card: Card) -> object:
         return card.read_binary(0, size)
 
-    messages = message_costs(recorded_aes_session(work, SMALL_FID), 16)
+    card = open_passport()  # one session for the whole row: the counters go on
 
     def prepare(items: int) -> Batch:
-        card = open_aes_session(SMALL_FID)
         read = card.read_binary
 
         def batch() -> None:
@@ -232,13 +188,10 @@ def session_round_row(size: int) -> Row:
 
     return Row(
         family=FAMILY_ROUND,
-        name="Session READ BINARY, AES-128 SM",
+        name="Session READ BINARY, PACE AES-128 SM",
         variant=f"{size} B",
         unit="rounds/s",
-        contenders=(
-            Contender(Role.CARDWIRE, "cardwire", prepare),
-            floor_contender(messages, "aes", KENC, KMAC),
-        ),
+        contenders=(Contender(Role.CARDWIRE, "cardwire", prepare), floor_of(recorded(work))),
         target_floor=ROUND_TARGET,
     )
 
@@ -257,30 +210,26 @@ def file_read_row(label: str, chunk: int) -> Row:
     def work(card: Card) -> object:
         return card.read_file(chunk=chunk)
 
-    pairs = recorded_aes_session(work, BIG_FID)
-    messages = message_costs(pairs, 16)
-    apdus = len(pairs)
+    pairs = recorded(work)
+    card = open_passport()
 
     def prepare(items: int) -> Batch:
-        cards = [open_aes_session(BIG_FID) for _ in range(items)]
+        read_file = card.read_file
 
         def batch() -> None:
-            for card in cards:
-                if len(card.read_file(chunk=chunk)) != FILE_SIZE:
-                    raise RuntimeError("the file read came back short")
+            for _ in range(items):
+                if len(read_file(chunk=chunk)) != DG2_SIZE:
+                    raise RuntimeError("EF.DG2 came back short")
 
         return batch
 
     return Row(
         family=FAMILY_FILE,
-        name=f"60 KiB EF, AES-128 SM, {label}",
-        variant=f"{apdus} APDUs",
+        name=f"EF.DG2 60 KiB, PACE AES-128 SM, {label}",
+        variant=f"{len(pairs)} APDUs",
         unit="MB/s",
-        contenders=(
-            Contender(Role.CARDWIRE, "cardwire", prepare),
-            floor_contender(messages, "aes", KENC, KMAC),
-        ),
-        units_per_item=FILE_SIZE / 1e6,
+        contenders=(Contender(Role.CARDWIRE, "cardwire", prepare), floor_of(pairs)),
+        units_per_item=DG2_SIZE / 1e6,
     )
 
 

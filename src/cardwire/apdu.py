@@ -54,6 +54,22 @@ class Command:
     extended: bool | None = None
 
     def __post_init__(self) -> None:
+        # Fast path for the usual command (ints in range, bytes, no forced form): every
+        # layer builds one per APDU. Anything else gets the detailed checks and messages below.
+        cla, ins, p1, p2, ne = self.cla, self.ins, self.p1, self.p2, self.ne
+        if (
+            isinstance(cla, int)
+            and isinstance(ins, int)  # an Ins member is an int too
+            and isinstance(p1, int)
+            and isinstance(p2, int)
+            and isinstance(ne, int)
+            and type(self.data) is bytes
+            and self.extended is None
+            and 0 <= cla | ins | p1 | p2 <= 0xFF
+            and 0 <= ne <= MAX_EXTENDED_NE
+            and len(self.data) <= MAX_EXTENDED_NC
+        ):
+            return
         for name in ("cla", "ins", "p1", "p2"):
             _byte(name, getattr(self, name))
         if not isinstance(self.data, bytes):
@@ -197,6 +213,8 @@ class Response:
     sw: int = 0x9000
 
     def __post_init__(self) -> None:
+        if type(self.data) is bytes and type(self.sw) is int and 0 <= self.sw <= 0xFFFF:
+            return  # the usual response: nothing to convert or refuse
         if not isinstance(self.data, bytes):
             if isinstance(self.data, bytearray | memoryview):
                 object.__setattr__(self, "data", bytes(self.data))

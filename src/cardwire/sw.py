@@ -87,6 +87,7 @@ _MEANINGS: dict[int, str] = {
     0x6287: "warning: at least one of the referenced records is deactivated",
     0x6300: "warning: no information given (non-volatile memory changed; after VERIFY: failed)",
     0x6340: "warning: unsuccessful comparison",
+    0x6310: "warning: more data available (GlobalPlatform GET STATUS, GPC 11.4.3)",
     0x6381: "warning: file filled up by the last write",
     0x6400: "execution error: no information given (non-volatile memory unchanged)",
     0x6401: "execution error: immediate response required by the card",

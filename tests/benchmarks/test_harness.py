@@ -287,8 +287,7 @@ def test_message_costs_of_a_recorded_read() -> None:
     def read(card: Card) -> object:
         return card.read_binary(0, 16)
 
-    pairs = rows_session.recorded_aes_session(read, rows_session.SMALL_FID)
-    costs = rows_session.message_costs(pairs, 16)
+    costs = rows_session.message_costs(rows_session.recorded(read), 16)
     # One protected READ BINARY: the command has no data (MAC over SSC, header, DO97 padded
     # to 48 bytes); the answer has 16 bytes padded to 32 in DO87, MAC over SSC || DO87 || DO99.
     assert costs == [

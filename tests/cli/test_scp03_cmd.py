@@ -18,6 +18,7 @@ from cardwire.sm.scp03 import Scp03HostSession
 KEY = "404142434445464748494A4B4C4D4E4F"  # the simulated card's default SCP03 keys
 WRONG = "000102030405060708090A0B0C0D0E0F"
 GET_STATUS = "80F24002024F0000"
+GET_STATUS_NEXT = "80F24003024F0000"  # GPC 11.4.2.2: P2 b1 = 1, next occurrence after 6310
 ECHO_AID = "F0636172647769726503"
 
 
@@ -35,16 +36,18 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     ],
 )
 def test_send_through_scp03_on_the_simulated_card(options: list[str]) -> None:
-    code, out, err = run("scp03", *options, "send", "--sim", GET_STATUS)
+    code, out, err = run("scp03", *options, "send", "--sim", GET_STATUS, GET_STATUS_NEXT)
     assert code == 0, err
-    assert ECHO_AID in out and "9000" in out
+    assert ECHO_AID in out and "6310" in out and "9000" in out
 
 
 def test_json_output_is_one_document() -> None:
-    code, out, _ = run("scp03", "--keys", KEY, "send", "--sim", "--json", GET_STATUS)
+    code, out, _ = run(
+        "scp03", "--keys", KEY, "send", "--sim", "--json", GET_STATUS, GET_STATUS_NEXT
+    )
     assert code == 0
-    (item,) = json.loads(out)
-    assert item["sw"] == "9000" and ECHO_AID in item["data"]
+    first, rest = json.loads(out)
+    assert (first["sw"], rest["sw"]) == ("6310", "9000") and ECHO_AID in first["data"]
 
 
 def test_keys_from_a_file_and_the_environment(tmp_path: Path) -> None:

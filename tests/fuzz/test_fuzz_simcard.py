@@ -2,7 +2,8 @@
 
 tests/sim/test_process_fuzz.py checks that any bytes get a well-formed answer in four card
 states. This file adds the states that need a handshake or a PIN (PIN verified, the Keycard
-applet selected, its secure channel open, its PIN verified inside the channel), genuine protected
+applet selected, its secure channel open, its PIN verified inside the channel; a BAC session
+with the ePassport applet; an SCP03 session with the Security Domain), genuine protected
 commands (damaged or not) so that fuzzing gets past the MAC, and the property the standards set
 for refused commands:
 
@@ -31,8 +32,14 @@ from hypothesis import strategies as st
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import CardwireError
+from cardwire.handshakes import establish_bac
+from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.sim.applets.epassport import EPASSPORT_AID
+from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm import keycard
+from cardwire.sm.base import HostSecureSession
+from cardwire.sm.scp03 import StaticKeys
 from cardwire.sw import SW, is_valid
 from cardwire.transport.memory import MemoryTransport
 
@@ -41,16 +48,19 @@ ECHO = bytes.fromhex("F0636172647769726503")
 DF_APP1 = bytes.fromhex("5000")
 KEYCARD_PIN = b"123456"  # sim/applets/keycard.py DEFAULT_PIN (docs/simulator.md defaults)
 ISO_PIN = b"1234"  # README "Default secrets of the simulated card"
+MRZ = "L898902C<,690806,940623"  # the default ePassport's MRZ (ICAO 9303-11 Appendix D specimen)
 
 COUNTER_KEYS = frozenset({"tries_left", "pin_tries_left", "puk_tries_left"})
 
 
 @dataclass
 class Scene:
-    """A card in some state, plus the host session when a secure channel is open."""
+    """A card in some state, plus the host session when a secure channel is open (and the
+    class byte of the plain commands that session protects)."""
 
     card: SimCard
-    session: keycard.KeycardSession | None = None
+    session: HostSecureSession | None = None
+    plain_cla: int = 0x00
 
 
 def _send(card: SimCard, apdu: str) -> bytes:
@@ -111,6 +121,7 @@ def keycard_channel_open() -> Scene:
     pairing = keycard.pair(host, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD), rng=rng)
     # The session stays installed on ``host``, which is not used again: the fuzz drives it.
     scene.session = keycard.open_secure_channel(host, pairing, info.public_key, rng=rng)
+    scene.plain_cla = keycard.CLA_KEYCARD
     assert scene.session.active
     return scene
 
@@ -123,6 +134,24 @@ def keycard_pin_verified() -> Scene:
     return scene
 
 
+def bac_session_open() -> Scene:
+    scene = fresh()
+    host = Card(MemoryTransport(scene.card))
+    host.select(EPASSPORT_AID)
+    scene.session = establish_bac(host, MRZ, rng=random.Random(3).randbytes)
+    return scene
+
+
+def scp03_session_open() -> Scene:
+    scene = fresh()
+    host = Card(MemoryTransport(scene.card))
+    host.select(SECURITY_DOMAIN_AID)
+    rng = random.Random(4).randbytes
+    scene.session = establish_scp03(host, StaticKeys.default(), level=0x33, rng=rng)
+    scene.plain_cla = 0x80  # GlobalPlatform commands (GPC 11.1.4)
+    return scene
+
+
 SCENES: dict[str, Callable[[], Scene]] = {
     "fresh": fresh,
     "PIN verified": pin_verified,
@@ -132,6 +161,8 @@ SCENES: dict[str, Callable[[], Scene]] = {
     "keycard selected": keycard_selected,
     "keycard channel open": keycard_channel_open,
     "keycard PIN verified": keycard_pin_verified,
+    "ePassport BAC session open": bac_session_open,
+    "security domain SCP03 session open": scp03_session_open,
 }
 
 
@@ -151,7 +182,8 @@ def _exchange(scene: Scene, plain: Command) -> Response | None:
 INTERESTING_CLA = [0x00, 0x01, 0x03, 0x0C, 0x10, 0x13, 0x80, 0x84, 0x90, 0xFF]
 INTERESTING_INS = [
     0x0E, 0x10, 0x11, 0x12, 0x13, 0x20, 0x21, 0x22, 0x24, 0x2C, 0x70, 0x82, 0x84, 0x88, 0xA4,
-    0xB0, 0xB1, 0xB2, 0xC0, 0xD4, 0xD6, 0xDC, 0xE2, 0xF2, 0xFE,
+    0xB0, 0xB1, 0xB2, 0xC0, 0xCA, 0xD4, 0xD6, 0xD8, 0xDC, 0xE2, 0xE4, 0xE6, 0xF0, 0xF2, 0xFE,
+    0x50,
 ]  # fmt: skip
 
 commands = st.builds(
@@ -245,7 +277,7 @@ def _wire(scene: Scene, step: Step) -> tuple[bytes, bool]:
     assert step.command is not None
     if not step.protected or scene.session is None or not scene.session.active:
         return step.command.encode(), False
-    plain = step.command.replace(cla=keycard.CLA_KEYCARD)
+    plain = step.command.replace(cla=scene.plain_cla)
     try:
         wire = bytearray(scene.session.protect(plain).encode())
     except CardwireError:

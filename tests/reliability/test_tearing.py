@@ -2,7 +2,7 @@
 
 A child process (forked from this one, so that it starts in a millisecond) loads the simulated
 card from its state file, as ``cardwire sim serve --state`` does, and runs one command: UPDATE
-BINARY, UPDATE RECORD, or a PIN try. The test kills it with SIGKILL after a random delay
+BINARY, UPDATE RECORD, a PIN try (wrong or right), or PUT KEY in an SCP03 session. The test kills it with SIGKILL after a random delay
 (anywhere from before the command to after its answer) and then checks the state file:
 
 - it loads, and holds exactly the old or the new value (sim/state_store.py writes atomically);
@@ -28,10 +28,18 @@ from pathlib import Path
 
 import pytest
 
+from cardwire import gp
+from cardwire.card import Card
+from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.hexutil import to_hex
 from cardwire.sim import profile as profiles
+from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
+from cardwire.sim.profile import Profile
+from cardwire.sm.scp03 import StaticKeys
+from cardwire.transport.memory import MemoryTransport
 
-KILLS_PER_OPERATION = 80  # 4 operations: 320 kills
+KILLS_PER_OPERATION = 64  # 5 operations: 320 kills
 READ_DEADLINE = 10.0  # seconds to wait for the child's next report
 
 SELECT_DF_APP1 = bytes.fromhex("00A4000C025000")
@@ -42,6 +50,8 @@ OLD_RECORD, NEW_RECORD = b"two", b"record two, rewritten"
 PIN_REFERENCE = 1
 RIGHT_PIN, WRONG_PIN = b"1234", b"9999"  # README: the simulated card's ISO PIN is 1234
 MAX_TRIES = 3
+OLD_KEYS = StaticKeys.default()  # the default Security Domain key set (GP test keys 40..4F)
+NEW_KEYS = StaticKeys(bytes(range(16)), bytes(range(16, 32)), bytes(range(32, 48)), OLD_KEYS.kvn)
 
 
 def _update_binary(data: bytes) -> bytes:
@@ -59,21 +69,45 @@ def _verify(pin: bytes) -> bytes:
     return bytes((0x00, 0x20, 0x00, PIN_REFERENCE, len(pin))) + pin
 
 
+Torn = Callable[[], bytes]
+"""The interrupted step: sends one command to the card, returns the response APDU."""
+
+
 @dataclass(frozen=True)
 class Operation:
-    """Setup commands (already committed in the template), the torn command, and a probe
-    that reads the relevant value back from a card."""
+    """How to bring a freshly loaded card to the point before the torn command (nothing here
+    changes the state file), and the torn command itself."""
 
     name: str
-    prepare: tuple[bytes, ...]
-    torn: bytes
+    prepare: Callable[[SimCard], Torn]
+
+
+def _plain(setup: tuple[bytes, ...], torn: bytes) -> Callable[[SimCard], Torn]:
+    def prepare(card: SimCard) -> Torn:
+        for apdu in setup:
+            _ok(card.process(apdu))
+        return lambda: card.process(torn)
+
+    return prepare
+
+
+def _put_key(card: SimCard) -> Torn:
+    # PUT KEY needs an SCP03 session with the Security Domain (GPC 11.8, Amendment D 7).
+    host = Card(MemoryTransport(card))
+    host.select(SECURITY_DOMAIN_AID)
+    host.secure(establish_scp03(host, OLD_KEYS, level=0x33, rng=random.Random(1).randbytes))
+    command = gp.put_key(NEW_KEYS, OLD_KEYS.dek, replace_kvn=OLD_KEYS.kvn)
+    return lambda: host.send(command, check=False).encode()
 
 
 OPERATIONS = [
-    Operation("update binary", (SELECT_DF_APP1, SELECT_SCRATCH), _update_binary(NEW_BYTES)),
-    Operation("update record", (SELECT_DF_APP1, SELECT_RECORDS), _update_record(2, NEW_RECORD)),
-    Operation("wrong PIN try", (SELECT_DF_APP1,), _verify(WRONG_PIN)),
-    Operation("right PIN try", (SELECT_DF_APP1,), _verify(RIGHT_PIN)),
+    Operation("update binary", _plain((SELECT_DF_APP1, SELECT_SCRATCH), _update_binary(NEW_BYTES))),
+    Operation(
+        "update record", _plain((SELECT_DF_APP1, SELECT_RECORDS), _update_record(2, NEW_RECORD))
+    ),
+    Operation("wrong PIN try", _plain((SELECT_DF_APP1,), _verify(WRONG_PIN))),
+    Operation("right PIN try", _plain((SELECT_DF_APP1,), _verify(RIGHT_PIN))),
+    Operation("put key", _put_key),
 ]
 
 
@@ -105,7 +139,10 @@ def _tries_left(card: SimCard) -> int:
 def _template(directory: Path) -> Path:
     """A state file with the scratch file holding the old bytes and every counter full."""
     path = directory / "template.yaml"
-    card = SimCard(state_path=path)
+    # Only the applets under test: every load and commit then stays small and quick.
+    default = profiles.default_profile()
+    wanted = [spec for spec in default.applets if spec.type in ("filesystem", "security-domain")]
+    card = SimCard(Profile(default.card, tuple(wanted)), state_path=path)
     _ok(card.process(SELECT_DF_APP1))
     _ok(card.process(SELECT_SCRATCH))
     _ok(card.process(_update_binary(OLD_BYTES)))
@@ -127,10 +164,9 @@ def _child(state: Path, operation: Operation, report: int) -> None:
 
     hmac.compare_digest = announcing_compare  # type: ignore[assignment]  # child process only
     card = SimCard.from_files(None, state)
-    for apdu in operation.prepare:
-        card.process(apdu)
+    torn = operation.prepare(card)
     os.write(report, b"L")
-    answer = card.process(operation.torn)
+    answer = torn()
     os.write(report, b"D" + answer[-2:])
     while True:  # wait for the SIGKILL
         time.sleep(1)
@@ -248,11 +284,28 @@ def _check_right_pin(card: SimCard, reports: bytes, outcomes: Outcomes) -> None:
     outcomes.old += tries == MAX_TRIES
 
 
+def _as_config(keys: StaticKeys) -> dict[str, str]:
+    return {"kvn": f"{keys.kvn:02X}", "enc": to_hex(keys.enc), "mac": to_hex(keys.mac),
+            "dek": to_hex(keys.dek)}  # fmt: skip
+
+
+def _check_put_key(card: SimCard, reports: bytes, outcomes: Outcomes) -> None:
+    current = card.current_profile().to_dict()["applets"]
+    domain = next(s for s in current if s["type"] == "security-domain")
+    key_sets = domain["key_sets"]
+    assert key_sets in ([_as_config(OLD_KEYS)], [_as_config(NEW_KEYS)]), key_sets
+    if b"D" + b"\x90\x00" in reports:  # answered 9000: the new keys were durable before
+        assert key_sets == [_as_config(NEW_KEYS)]
+    outcomes.new += key_sets == [_as_config(NEW_KEYS)]
+    outcomes.old += key_sets == [_as_config(OLD_KEYS)]
+
+
 CHECKS: dict[str, Check] = {
     "update binary": _check_binary,
     "update record": _check_record,
     "wrong PIN try": _check_wrong_pin,
     "right PIN try": _check_right_pin,
+    "put key": _check_put_key,
 }
 
 

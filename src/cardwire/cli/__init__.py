@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import cardwire.cli.bac_cmd
 import cardwire.cli.keycard_cmd
+import cardwire.cli.pace_cmd
 import cardwire.cli.readers_cmd
 import cardwire.cli.run_cmd
 import cardwire.cli.scp03_cmd

@@ -14,13 +14,13 @@ import click
 
 from cardwire import commands
 from cardwire.card import CardCommands
+from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.commands import SelectReturn
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import UsageError
 from cardwire.handshakes.bac import MrzInformation, establish_bac
-from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 
@@ -31,10 +31,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     if not mrz_text:
         raise UsageError("bac needs --mrz DOC,BIRTH,EXPIRY (document number, YYMMDD, YYMMDD)")
     mrz = MrzInformation.parse(resolve_secret(str(mrz_text), "--mrz"))
-    try:
-        aid = parse_hex(str(values.get("aid") or to_hex(EPASSPORT_AID)))
-    except DecodeError as exc:
-        raise UsageError(f"--aid: {exc}") from exc
+    aid = aid_value(values, EPASSPORT_AID)
     # ICAO 9303-10: the LDS1 application is selected by AID, P2 0C (no answer data).
     card.send(commands.select_by_aid(aid, fci=SelectReturn.NONE))
     return establish_bac(card, mrz)
@@ -46,13 +43,7 @@ MRZ_OPTION = click.option(
     help="Document number, date of birth and date of expiry (YYMMDD) from the MRZ; "
     "literal, @FILE or env:NAME.",
 )
-AID_OPTION = click.option(
-    "--aid",
-    metavar="HEX",
-    default=to_hex(EPASSPORT_AID),
-    show_default=True,
-    help="The application selected before BAC.",
-)
+AID_OPTION = aid_option(EPASSPORT_AID, "The application selected before BAC.")
 
 EXAMPLE = "cardwire bac --mrz 'L898902C<,690806,940623' send --sim 00A4020C020101 00B0000000"
 

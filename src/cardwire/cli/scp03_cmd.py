@@ -16,12 +16,13 @@ import click
 from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli import demo_scp03  # noqa: F401  (registers the demo section)
+from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import DecodeError, UsageError
 from cardwire.handshakes.scp03 import establish_scp03
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp03 import DEFAULT_KVN, StaticKeys
@@ -67,10 +68,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     kvn = _byte_option(values, "kvn", DEFAULT_KVN)
     keys = parse_keys(resolve_secret(str(keys_text), "--keys"), kvn)
     level = security_level(_byte_option(values, "level", 0x33))
-    try:
-        aid = parse_hex(str(values.get("aid") or to_hex(DEFAULT_AID)))
-    except DecodeError as exc:
-        raise UsageError(f"--aid: {exc}") from exc
+    aid = aid_value(values, DEFAULT_AID)
     # GP Card Spec v2.3 11.9: the Security Domain is selected by AID before INITIALIZE UPDATE.
     card.send(commands.select_by_aid(aid))
     return establish_scp03(card, keys, level=level, s16=bool(values.get("s16")), aid=aid)
@@ -98,13 +96,7 @@ OPTIONS = (
         help=f"Security level: {_LEVELS} (01 C-MAC, 02 C-DECRYPTION, 10 R-MAC, 20 R-ENC).",
     ),
     click.option("--s16", is_flag=True, help="S16 mode: 16-byte challenges, cryptograms, MACs."),
-    click.option(
-        "--aid",
-        metavar="HEX",
-        default=to_hex(DEFAULT_AID),
-        show_default=True,
-        help="The Security Domain selected before the handshake.",
-    ),
+    aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),
 )
 
 EXAMPLE = "cardwire scp03 --keys 404142434445464748494A4B4C4D4E4F send --sim 80F24002024F0000"

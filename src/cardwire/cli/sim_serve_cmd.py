@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cardwire.cli.sim_cmd import sim
+from cardwire.cli.target import profile_option, state_option
 from cardwire.errors import UsageError
 from cardwire.sim.vpcd import DEFAULT_HOST, DEFAULT_PORT
 from cardwire.sim.vpcd_client import VpcdClient
@@ -46,16 +47,8 @@ def _load_card(profile: Path | None, state: Path | None) -> SimCard:
 
 
 @sim.command("serve")
-@click.option(
-    "--profile",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Card profile (YAML); default: the built-in card.",
-)
-@click.option(
-    "--state",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Card state file, loaded at start and saved after every change and at exit.",
-)
+@profile_option("Card profile (YAML); default: the built-in card.")
+@state_option("Card state file, loaded at start and saved after every change and at exit.")
 @click.option(
     "--vpcd",
     "address",

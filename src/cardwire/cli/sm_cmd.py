@@ -14,7 +14,7 @@ from cardwire.cli.app import CardwireGroup, cli
 from cardwire.cli.output import emit_json
 from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex, to_hex
-from cardwire.sm.iso7816 import IsoSmHost, SmSuite, make_suite
+from cardwire.sm.iso7816 import IsoSmHost, make_suite
 
 _SUITE_HELP = "Cipher suite: 3des (16-byte keys) or aes (key size follows --kenc)."
 _SSC_HELP = "Send sequence counter before this message, hex (left-padded with zeros)."
@@ -31,13 +31,22 @@ def sm() -> None:
     """
 
 
-def _suite_and_ssc(suite_name: str, kenc: str, kmac: str, ssc: str) -> tuple[SmSuite, bytes]:
+def _host_session(suite_name: str, kenc: str, kmac: str, ssc: str) -> IsoSmHost:
+    """The host side of ISO SM with these keys, the counter left-padded to the suite's width."""
     suite = make_suite(suite_name, parse_hex(kenc), parse_hex(kmac))
     counter = parse_hex(ssc)
     width = suite.ssc_width
     if len(counter) > width:
         raise UsageError(f"--ssc is {len(counter)} bytes; the {suite_name} suite uses {width}")
-    return suite, counter.rjust(width, b"\x00")
+    return IsoSmHost(suite, counter.rjust(width, b"\x00"))
+
+
+def _print_result(key: str, message: bytes, session: IsoSmHost, as_json: bool) -> None:
+    """The message as hex, or one JSON document with it and the counter after it."""
+    if as_json:
+        emit_json({key: to_hex(message), "ssc": to_hex(session.ssc)})
+    else:
+        click.echo(to_hex(message))
 
 
 def _options(func: click.decorators.FC) -> click.decorators.FC:
@@ -65,14 +74,9 @@ def protect(
         --kmac F1CB1F1FB5ADF208806B89DC579DC1F8 --ssc 887022120C06C228 00B0000004
       0CB000000D9701048E08ED6705417E96BA5500
     """
-    suite, counter = _suite_and_ssc(suite_name, kenc, kmac, ssc)
-    command = Command.decode(parse_hex(*hex_parts))
-    session = IsoSmHost(suite, counter)
-    protected = session.protect(command)
-    if as_json:
-        emit_json({"apdu": to_hex(protected.encode()), "ssc": to_hex(session.ssc)})
-    else:
-        click.echo(to_hex(protected.encode()))
+    session = _host_session(suite_name, kenc, kmac, ssc)
+    protected = session.protect(Command.decode(parse_hex(*hex_parts)))
+    _print_result("apdu", protected.encode(), session, as_json)
 
 
 @sm.command("unprotect")
@@ -93,14 +97,9 @@ def unprotect(
         8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000
       60145F019000
     """
-    suite, counter = _suite_and_ssc(suite_name, kenc, kmac, ssc)
-    response = Response.decode(parse_hex(*hex_parts))
-    session = IsoSmHost(suite, counter)
-    plain = session.unprotect(response)
-    if as_json:
-        emit_json({"response": to_hex(plain.encode()), "ssc": to_hex(session.ssc)})
-    else:
-        click.echo(to_hex(plain.encode()))
+    session = _host_session(suite_name, kenc, kmac, ssc)
+    plain = session.unprotect(Response.decode(parse_hex(*hex_parts)))
+    _print_result("response", plain.encode(), session, as_json)
 
 
 __all__ = ["sm"]

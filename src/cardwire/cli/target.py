@@ -172,6 +172,20 @@ def verbose_option(command: F) -> F:
     return click.option("--verbose", "-v", is_flag=True, help=VERBOSE_HELP)(command)
 
 
+def profile_option(help_text: str) -> Callable[[F], F]:
+    """``--profile FILE``: a simulated card's profile (must exist); the command receives
+    ``profile: Path | None``."""
+    return click.option(
+        "--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=help_text
+    )
+
+
+def state_option(help_text: str) -> Callable[[F], F]:
+    """``--state FILE``: a simulated card's state file; the command receives
+    ``state: Path | None``."""
+    return click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help=help_text)
+
+
 def target_options(command: F) -> F:
     """Add --reader / --sim / --profile / --state / --trace; the command receives
     ``target: CardTarget``."""
@@ -183,16 +197,8 @@ def target_options(command: F) -> F:
         help="PC/SC reader: index or (part of) the name shown by `cardwire readers`.",
     )
     @click.option("--sim", is_flag=True, help="Use the simulated card in this process.")
-    @click.option(
-        "--profile",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="With --sim: card profile file (default: the built-in card).",
-    )
-    @click.option(
-        "--state",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="With --sim: card state file (kept between runs).",
-    )
+    @profile_option("With --sim: card profile file (default: the built-in card).")
+    @state_option("With --sim: card state file (kept between runs).")
     @trace_option()
     @functools.wraps(command)
     def wrapper(

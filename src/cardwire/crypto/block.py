@@ -16,12 +16,6 @@ from cardwire.errors import UsageError
 
 AES_BLOCK = 16
 DES_BLOCK = 8
-# Up to this many blocks, CBC encryption chains on the live ECB context (measured with
-# cryptography 50, benchmarks/: one CBC context costs about as much as four to eight block calls).
-_CHAINED_BLOCKS = 4
-# Up to this many bytes, CBC decryption is one ECB call plus one big-integer XOR (same
-# measurement: the XOR overtakes a fresh CBC context at about 1.5 KiB).
-_XOR_DECRYPT_BYTES = 1024
 
 
 def expand_des_key(key: bytes) -> bytes:
@@ -48,14 +42,37 @@ class BlockCipher(Protocol):
     def decrypt_cbc(self, iv: bytes, data: bytes) -> bytes: ...
 
 
-class _Prepared:
-    """Shared machinery: the algorithm object is built once; ECB reuses one live context.
+def _xor3(a: bytes, b: bytes, c: bytes) -> bytes:
+    size = len(a)
+    mixed = int.from_bytes(a, "big") ^ int.from_bytes(b, "big") ^ int.from_bytes(c, "big")
+    return mixed.to_bytes(size, "big")
 
-    ECB has no chaining state, so a single encryptor context serves every block for the
-    lifetime of the key (no per-call context set-up on the hot path).
+
+class _Prepared:
+    """Shared machinery: the algorithm object is built once, and three cipher contexts live as
+    long as the key (no context set-up, key schedule included, on the per-message path).
+
+    - ECB has no chaining state: one encryptor serves every single block.
+    - CBC (NIST SP 800-38A 6.2): C_j = CIPH(P_j XOR C_(j-1)), C_0 = IV, and P_j =
+      CIPH^-1(C_j) XOR C_(j-1). A live CBC context keeps as its only state the last
+      ciphertext block it handled, and uses it where a new message needs its IV. So each
+      message goes through the one live encryptor (decryptor) after a one-block correction:
+      the first plaintext block is XORed with IV and the context's last block before
+      encryption; the first decrypted block is XORed with both after decryption. The result
+      is exactly CBC with the message's own IV.
+
+    Not thread-safe (the contexts have state): one object per session, as the SM codecs hold.
     """
 
-    __slots__ = ("_algorithm", "_ecb", "_ecb_inverse", "block_size")
+    __slots__ = (
+        "_algorithm",
+        "_cbc_decryptor",
+        "_cbc_encryptor",
+        "_decryptor_last",
+        "_ecb",
+        "_encryptor_last",
+        "block_size",
+    )
 
     def __init__(self, algorithm: CipherAlgorithm, block_size: int) -> None:
         self._algorithm = algorithm
@@ -63,8 +80,11 @@ class _Prepared:
         # Single-block ECB is the raw block function (used for AES SM IVs and the last retail
         # MAC step), never to encrypt messages.
         self._ecb = Cipher(algorithm, modes.ECB()).encryptor()  # noqa: S305
-        # The inverse block function, for CBC decryption without a context per message.
-        self._ecb_inverse = Cipher(algorithm, modes.ECB()).decryptor()  # noqa: S305
+        start = bytes(block_size)
+        self._cbc_encryptor = Cipher(algorithm, modes.CBC(start)).encryptor()
+        self._cbc_decryptor = Cipher(algorithm, modes.CBC(start)).decryptor()
+        self._encryptor_last = start  # the chaining block each context holds now
+        self._decryptor_last = start
 
     def _size_error(self, data: bytes) -> UsageError:
         return UsageError(
@@ -79,44 +99,31 @@ class _Prepared:
         return self._ecb.update(block)
 
     def encrypt_cbc(self, iv: bytes, data: bytes) -> bytes:
-        """CBC encryption (NIST SP 800-38A 6.2): C_j = CIPH(P_j XOR C_(j-1)), C_0 = IV.
-
-        Short messages (the usual APDU) chain block by block on the session's live ECB
-        context: setting up a CBC context (key schedule included) costs more than a few
-        block calls. Longer ones get a fresh CBC context, since a context cannot change its IV.
-        """
+        """CBC encryption of whole blocks with ``iv`` (NIST SP 800-38A 6.2)."""
         n = self.block_size
-        size = len(data)
-        if size % n or len(iv) != n:
-            raise self._size_error(data if size % n else iv)
-        if size > _CHAINED_BLOCKS * n:
-            ctx = Cipher(self._algorithm, modes.CBC(iv)).encryptor()
-            return ctx.update(data) + ctx.finalize()
-        update = self._ecb.update
-        blocks = []
-        block = iv
-        for start in range(0, size, n):
-            mixed = int.from_bytes(block, "big") ^ int.from_bytes(data[start : start + n], "big")
-            block = update(mixed.to_bytes(n, "big"))
-            blocks.append(block)
-        return b"".join(blocks)
+        if len(data) % n or len(iv) != n:
+            raise self._size_error(data if len(data) % n else iv)
+        if not data:
+            return b""
+        # The context computes CIPH(X XOR last); X = P_1 XOR IV XOR last gives C_1.
+        first = _xor3(data[:n], iv, self._encryptor_last)
+        out = self._cbc_encryptor.update(first + data[n:])
+        self._encryptor_last = out[-n:]
+        return out
 
     def decrypt_cbc(self, iv: bytes, data: bytes) -> bytes:
-        """CBC decryption as NIST SP 800-38A 6.2 writes it: P_j = CIPH^-1(C_j) XOR C_(j-1),
-        with C_0 = IV. The block inversions do not chain, so for APDU-sized data the session's
-        live ECB decryptor does them all at once and one XOR with IV || C_1 .. C_(n-1)
-        finishes; past about 1 KiB the XOR costs more than a fresh CBC context."""
-        size = len(data)
-        if size % self.block_size or len(iv) != self.block_size:
-            raise self._size_error(data if size % self.block_size else iv)
-        if not size:
+        """CBC decryption of whole blocks with ``iv`` (NIST SP 800-38A 6.2)."""
+        n = self.block_size
+        if len(data) % n or len(iv) != n:
+            raise self._size_error(data if len(data) % n else iv)
+        if not data:
             return b""
-        if size > _XOR_DECRYPT_BYTES:
-            ctx = Cipher(self._algorithm, modes.CBC(iv)).decryptor()
-            return ctx.update(data) + ctx.finalize()
-        inverted = int.from_bytes(self._ecb_inverse.update(data), "big")
-        previous = int.from_bytes(iv + data[: -self.block_size], "big")
-        return (inverted ^ previous).to_bytes(size, "big")
+        # The context gives CIPH^-1(C_1) XOR last for the first block; XOR again with last
+        # and IV to get P_1. The later blocks chain on the message's own ciphertext.
+        out = self._cbc_decryptor.update(data)
+        first = _xor3(out[:n], self._decryptor_last, iv)
+        self._decryptor_last = data[-n:]
+        return first + out[n:]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(<hidden>)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 
 def _odd_parity(byte: int) -> int:
     # The low bit is the parity bit: set it so the byte has an odd number of ones.
@@ -19,4 +21,4 @@ def adjust_parity(key: bytes) -> bytes:
 
 def has_odd_parity(key: bytes) -> bool:
     """Whether every byte of ``key`` already has odd parity."""
-    return key.translate(_TABLE) == key
+    return hmac.compare_digest(key.translate(_TABLE), key)  # key bytes: constant time

@@ -10,9 +10,12 @@ Processing order on the card for one command APDU (mirror of the host's layer st
 2. If the channel holds a secure session that handles this command
    (``ctx.secure_session.handles(command)``), the OS unwraps it; a ``SecureChannelError`` ends
    the session and is answered with its ``card_sw``, unprotected.
-3. Command chaining (CLA b5) is reassembled by the OS; the applet sees the whole command.
+3. Command chaining (CLA b5) is reassembled by the OS; the applet sees the whole command,
+   except for the INS codes in ``Applet.chained_steps``, whose pieces it answers one by one.
 4. The applet's ``process`` runs. It raises :class:`CardStatus` to answer an error status word.
-5. If step 2 unwrapped the command and the session is still active, the response is wrapped.
+5. If step 2 unwrapped the command and that session is still active, the response is wrapped
+   by it, even when the applet installed a new session meanwhile (PACE run under secure
+   messaging: its last answer travels under the old keys, the next command under the new ones).
 6. Response data longer than Ne (or than 256 for a short command) is served with 61xx.
 
 Applets keep per-channel state in the object ``new_channel_state()`` returns (current DF/EF,
@@ -143,6 +146,10 @@ class Applet(ABC):
     #: Whether response data is delivered for a command without Le (case 3) as if Le were 00,
     #: as Java Card applets do over T=1; otherwise the OS announces it with 61xx.
     answers_without_le: bool = False
+    #: INS codes whose chained commands (CLA b5 set) the applet answers one by one itself: the OS
+    #: does not collect them into one command. PACE's GENERAL AUTHENTICATE (86) marks its
+    #: protocol steps with CLA 10 and each step is answered with data (ICAO 9303-11 4.4.4.2).
+    chained_steps: frozenset[int] = frozenset()
 
     @abstractmethod
     def new_channel_state(self) -> Any:

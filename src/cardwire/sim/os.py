@@ -9,10 +9,12 @@ One command APDU goes through these steps (the order of cardwire.sim.applet):
    discards the pending data (ISO 7816-4:2020 5.3.4);
 3. the channel's secure session unwraps the command when it ``handles`` it; a
    ``SecureChannelError`` ends the session and answers its ``card_sw``, unprotected;
-4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3);
+4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), except for the INS codes
+   the current applet lists in ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
 5. the OS handles MANAGE CHANNEL, SELECT by AID and TERMINATE CARD USAGE; everything else goes
    to the channel's current applet; ``CardStatus`` becomes the status word;
-6. a response to an unwrapped command is wrapped while the session is still active;
+6. a response to an unwrapped command is wrapped by the session that unwrapped it while that
+   session is still active (a session the applet replaced meanwhile is closed afterwards);
 7. response data longer than Ne (or 256 for a short command) is served in pieces with 61xx; a
    fixed-length response with a too-small Le answers 6Cxx (or 61xx, profile ``wrong_le``).
 
@@ -199,8 +201,13 @@ class CardOS:
             ctx.secured = True
             cla = parse_cla(command.cla)
         response = self._chain_and_dispatch(channel, command, cla)
-        if ctx.secured and ctx.secure_session is not None and ctx.secure_session.active:
-            response = ctx.secure_session.wrap(response)
+        if ctx.secured and session is not None and session.active:
+            # The answer travels under the keys that protected the command, also when the
+            # applet installed a new session with it (ICAO 9303-11 4.4.4.2 / 9.8: PACE run
+            # under secure messaging switches keys after its last response).
+            response = session.wrap(response)
+            if ctx.secure_session is not session:
+                session.close()
         return self._deliver(channel, wire, response, secured=ctx.secured)
 
     def _chain_and_dispatch(self, channel: _Channel, command: Command, cla: Cla) -> Response:
@@ -210,7 +217,13 @@ class CardOS:
         if chain is not None and not chain.continues_with(command):
             channel.chain = None
             return _status(SW.LAST_COMMAND_OF_CHAIN_EXPECTED)
-        if cla.chaining:
+        applet = channel.ctx.applet
+        # The applet answers the pieces of its ``chained_steps`` itself (ICAO 9303-11 4.4.4.2:
+        # PACE's GENERAL AUTHENTICATE marks protocol steps with CLA 10, each answered with data).
+        collect = chain is not None or not (
+            applet is not None and command.ins in applet.chained_steps
+        )
+        if cla.chaining and collect:
             if not self._options.chaining:
                 return _status(SW.COMMAND_CHAINING_NOT_SUPPORTED)
             if chain is None:

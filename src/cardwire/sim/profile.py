@@ -45,6 +45,7 @@ FILESYSTEM_AID = bytes.fromhex("F0636172647769726500")  # F0 "cardwire" 00
 ECHO_AID = bytes.fromhex("F0636172647769726503")  # F0 "cardwire" 03
 KEYCARD_AID = bytes.fromhex("A000000804000101")  # Keycard: package A0000008040001, instance 01
 EPASSPORT_AID = bytes.fromhex("A0000002471001")  # ICAO 9303-10: LDS1 eMRTD application
+EID_AID = bytes.fromhex("E80704007F00070302")  # BSI TR-03110-4 2.2.1: eID application
 SECURITY_DOMAIN_AID = bytes.fromhex("A000000151000000")  # GlobalPlatform ISD (GPC v2.3 F.1)
 
 # libyaml's C emitter and parser when PyYAML was built with it (the card writes on every commit).
@@ -56,6 +57,7 @@ _DEFAULT_APPLETS: tuple[tuple[str, bytes], ...] = (
     ("echo", ECHO_AID),
     ("keycard", KEYCARD_AID),
     ("epassport", EPASSPORT_AID),
+    ("eid", EID_AID),
     ("security-domain", SECURITY_DOMAIN_AID),
 )
 
@@ -94,7 +96,8 @@ class AppletSpec:
 
     type: str
     aid: bytes
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    # Not in the repr: settings hold PINs and keys (tests/reliability/test_secrets.py).
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def section(self) -> dict[str, Any]:
         """The whole profile section: what the applet factory receives."""

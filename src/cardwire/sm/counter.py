@@ -22,7 +22,7 @@ from __future__ import annotations
 from cardwire.apdu import Command
 from cardwire.errors import SecureChannelError, UsageError
 from cardwire.sm.base import Rng
-from cardwire.sm.iso7816 import CounterPlacement, IsoSmCard, IsoSmHost, SmMode, SmSuite
+from cardwire.sm.iso7816 import CounterPlacement, IsoSmCard, IsoSmEngine, IsoSmHost, SmMode, SmSuite
 
 DEFAULT_WIDTH = 2  # seed 003: "the commonly used value of two bytes"
 PLACEMENTS = (CounterPlacement.DATA_OBJECT, CounterPlacement.XOR)
@@ -52,8 +52,9 @@ def card_initial_value(rng: Rng, width: int = DEFAULT_WIDTH) -> bytes:
     return value
 
 
-class CounterHost(IsoSmHost):
-    """Host side of the generic counter mode (a :class:`HostSecureSession`)."""
+class _CounterSession(IsoSmEngine):
+    """The counter mode's checks (width 1..8, a counter placement) in front of either side of
+    the ISO codec; the sides below add the direction."""
 
     def __init__(
         self,
@@ -65,6 +66,10 @@ class CounterHost(IsoSmHost):
     ) -> None:
         placement = _check(len(initial), placement)
         super().__init__(suite, initial, mode=mode, placement=placement)
+
+
+class CounterHost(_CounterSession, IsoSmHost):
+    """Host side of the generic counter mode (a :class:`HostSecureSession`)."""
 
     @classmethod
     def from_challenge(
@@ -84,16 +89,5 @@ class CounterHost(IsoSmHost):
         return cls(suite, challenge, placement=placement, mode=mode)
 
 
-class CounterCard(IsoSmCard):
+class CounterCard(_CounterSession, IsoSmCard):
     """Card side of the generic counter mode (used by the simulated card)."""
-
-    def __init__(
-        self,
-        suite: SmSuite,
-        initial: bytes,
-        *,
-        placement: CounterPlacement = CounterPlacement.DATA_OBJECT,
-        mode: SmMode = SmMode.COMBINED,
-    ) -> None:
-        placement = _check(len(initial), placement)
-        super().__init__(suite, initial, mode=mode, placement=placement)

@@ -24,7 +24,6 @@ XOR-ed into the MAC input instead (see :class:`CounterPlacement`).
 from __future__ import annotations
 
 import hmac
-from abc import ABC, abstractmethod
 from enum import StrEnum
 from functools import lru_cache
 from typing import NoReturn
@@ -32,7 +31,7 @@ from typing import NoReturn
 from cardwire import tlv
 from cardwire.apdu import MAX_EXTENDED_NE, MAX_SHORT_NC, MAX_SHORT_NE, Command, Response
 from cardwire.cla import SmIndication, parse_cla, with_secure_messaging
-from cardwire.crypto import Aes, AesCmacKey, RetailMacKey, TripleDes, pad, unpad
+from cardwire.crypto import pad, unpad
 from cardwire.errors import (
     DecodeError,
     MacError,
@@ -40,6 +39,7 @@ from cardwire.errors import (
     SessionClosedError,
     UsageError,
 )
+from cardwire.sm.iso7816_suites import MAC_LENGTH, AesSuite, SmSuite, TdesSuite, make_suite
 
 # ISO/IEC 7816-4:2020 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
 TAG_PLAIN = 0x81  # plain value, not BER-TLV (authentic mode, even INS)
@@ -54,7 +54,6 @@ TAG_MAC = 0x8E  # cryptographic checksum
 TAG_COUNTER = 0xC1
 
 PADDING_INDICATOR = 0x01  # ISO/IEC 7816-4:2020 10.4, table 56: "padding as ISO 9797-1 m2"
-MAC_LENGTH = 8  # ICAO Doc 9303-11 9.8.3: 8-byte MACs (AES-CMAC truncated)
 SW_MISSING_OBJECTS = 0x6987  # ISO/IEC 7816-4:2020 5.6, table 6
 SW_INCORRECT_OBJECTS = 0x6988
 
@@ -74,98 +73,6 @@ class CounterPlacement(StrEnum):
     PREFIX = "prefix"  # ICAO Doc 9303-11 9.8.6.1: SSC is the first block of the MAC input
     DATA_OBJECT = "data-object"  # carried in a DO (TAG_COUNTER), first in the message
     XOR = "xor"  # XOR-ed into the first bytes of the padded MAC input, not transmitted
-
-
-# ---------------------------------------------------------------------------------------------
-# Cipher suites
-
-
-class SmSuite(ABC):
-    """Encryption and MAC of one suite, with prepared keys. ``repr`` never shows keys."""
-
-    name: str
-    block_size: int
-    ssc_width: int  # ICAO width of the SSC for this suite
-
-    @abstractmethod
-    def encrypt(self, counter: bytes, padded: bytes) -> bytes:
-        """Encrypt padded data for the message numbered ``counter``."""
-
-    @abstractmethod
-    def decrypt(self, counter: bytes, cryptogram: bytes) -> bytes:
-        """Decrypt a cryptogram of the message numbered ``counter`` (padding kept)."""
-
-    @abstractmethod
-    def mac(self, padded: bytes) -> bytes:
-        """The 8-byte MAC of already padded input."""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(<keys hidden>)"
-
-
-class TdesSuite(SmSuite):
-    """Two-key 3DES: CBC with a zero IV and the ISO 9797-1 MAC algorithm 3 (ICAO 9303-11
-    9.8.6.1 and 9.8.3.1), 8-byte SSC."""
-
-    name = "3des"
-    block_size = 8
-    ssc_width = 8
-    _ZERO_IV = bytes(8)
-
-    def __init__(self, kenc: bytes, kmac: bytes) -> None:
-        if len(kenc) != 16 or len(kmac) != 16:
-            raise UsageError("3DES secure messaging needs 16-byte K_enc and K_mac")
-        self._cipher = TripleDes(kenc)
-        self._mac = RetailMacKey(kmac)
-
-    def encrypt(self, counter: bytes, padded: bytes) -> bytes:
-        return self._cipher.encrypt_cbc(self._ZERO_IV, padded)
-
-    def decrypt(self, counter: bytes, cryptogram: bytes) -> bytes:
-        return self._cipher.decrypt_cbc(self._ZERO_IV, cryptogram)
-
-    def mac(self, padded: bytes) -> bytes:
-        return self._mac.mac(padded)
-
-
-class AesSuite(SmSuite):
-    """AES-128/192/256: CBC with IV = E(KS_enc, SSC) and AES-CMAC truncated to 8 bytes
-    (ICAO Doc 9303-11 9.8.6.2 and 9.8.3.2), 16-byte SSC."""
-
-    block_size = 16
-    ssc_width = 16
-
-    def __init__(self, kenc: bytes, kmac: bytes) -> None:
-        if len(kenc) not in (16, 24, 32) or len(kmac) != len(kenc):
-            raise UsageError("AES secure messaging needs K_enc and K_mac of 16, 24 or 32 bytes")
-        self.name = f"aes{len(kenc) * 8}"
-        self._cipher = Aes(kenc)
-        self._mac = AesCmacKey(kmac)
-
-    def _iv(self, counter: bytes) -> bytes:
-        # ICAO 9303-11 9.8.6.2: IV = E(KS_enc, SSC); shorter counters are left-padded.
-        return self._cipher.encrypt_block(counter.rjust(16, b"\x00"))
-
-    def encrypt(self, counter: bytes, padded: bytes) -> bytes:
-        return self._cipher.encrypt_cbc(self._iv(counter), padded)
-
-    def decrypt(self, counter: bytes, cryptogram: bytes) -> bytes:
-        return self._cipher.decrypt_cbc(self._iv(counter), cryptogram)
-
-    def mac(self, padded: bytes) -> bytes:
-        return self._mac.mac(padded)[:MAC_LENGTH]
-
-
-def make_suite(name: str, kenc: bytes, kmac: bytes) -> SmSuite:
-    """A suite by name: ``3des``, or ``aes`` (key size from ``kenc``)."""
-    if name == "3des":
-        return TdesSuite(kenc, kmac)
-    if name in ("aes", "aes128", "aes192", "aes256"):
-        suite = AesSuite(kenc, kmac)
-        if name not in ("aes", suite.name):
-            raise UsageError(f"suite {name} does not match a {len(kenc)}-byte key")
-        return suite
-    raise UsageError(f"unknown secure-messaging suite {name!r} (3des or aes)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +103,46 @@ def max_plain_payload(block_size: int, mac_length: int = MAC_LENGTH, extra: int 
     return best
 
 
-class _Engine:
+# CLA with the SM indication set or cleared: a pure function of one byte, asked per APDU.
+_secured_class = lru_cache(maxsize=512)(with_secure_messaging)
+_PADDING_INDICATOR_BYTE = bytes((PADDING_INDICATOR,))
+_MAC_OBJECT_HEADER = bytes((TAG_MAC, MAC_LENGTH))
+
+
+def _data_object(tag: int, value: bytes) -> bytes:
+    """One SM data object: its one-byte tag (ISO/IEC 7816-4:2020 table 53), length, value."""
+    return bytes((tag,)) + tlv.encode_length(len(value)) + value
+
+
+def _split_objects(body: bytes) -> list[tuple[int, bytes]] | None:
+    """(tag, value) of each object when every tag is one byte and every length is in its
+    shortest form of at most three bytes (ISO/IEC 7816-4:2020 6.3), the shape of all SM data
+    objects; None for anything else, which the general BER-TLV parser then judges."""
+    objects = []
+    position, end = 0, len(body)
+    while position < end:
+        if end - position < 2:
+            return None
+        tag, length = body[position], body[position + 1]
+        if tag & 0x1F == 0x1F or tag in (0x00, 0xFF):
+            return None  # a multi-byte tag, or padding
+        position += 2
+        if length == 0x81 and position < end and body[position] >= 0x80:
+            length = body[position]
+            position += 1
+        elif length == 0x82 and position + 1 < end and body[position]:
+            length = body[position] << 8 | body[position + 1]
+            position += 2
+        elif length >= 0x80:
+            return None
+        if position + length > end:
+            return None
+        objects.append((tag, body[position : position + length]))
+        position += length
+    return objects
+
+
+class IsoSmEngine:
     """Suite, counter and state shared by the host and the card side."""
 
     def __init__(
@@ -276,11 +222,11 @@ class _Engine:
         if not data:
             return b""
         if self._mode is SmMode.AUTHENTIC:
-            return tlv.tlv(TAG_PLAIN_TLV if odd_ins else TAG_PLAIN, data)
+            return _data_object(TAG_PLAIN_TLV if odd_ins else TAG_PLAIN, data)
         cryptogram = suite.encrypt(counter, pad(data, self._block))
         if odd_ins:
-            return tlv.tlv(TAG_CRYPTOGRAM_TLV, cryptogram)
-        return tlv.tlv(TAG_CRYPTOGRAM, b"\x01" + cryptogram)
+            return _data_object(TAG_CRYPTOGRAM_TLV, cryptogram)
+        return _data_object(TAG_CRYPTOGRAM, _PADDING_INDICATOR_BYTE + cryptogram)
 
     def _mac(self, suite: SmSuite, counter: bytes, header: bytes, objects: bytes) -> bytes:
         block = self._block
@@ -297,7 +243,7 @@ class _Engine:
 
     def _seal(self, suite: SmSuite, counter: bytes, header: bytes, objects: bytes) -> bytes:
         mac = self._mac(suite, counter, header, objects)
-        return objects + bytes((TAG_MAC, MAC_LENGTH)) + mac
+        return objects + _MAC_OBJECT_HEADER + mac
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -313,13 +259,15 @@ class _Engine:
         slots: tuple[frozenset[int], ...],
     ) -> dict[int, bytes]:
         """Verify the MAC first (constant time), then the structure; return values by tag."""
-        try:
-            nodes = tlv.parse(body)
-        except DecodeError as exc:
-            self._fail(f"secure messaging objects are not valid BER-TLV: {exc}")
-        if not nodes or nodes[-1].tag != TAG_MAC:
+        nodes = _split_objects(body)
+        if nodes is None:  # not the plain shape: the general BER-TLV parser decides
+            try:
+                nodes = [(node.tag, node.value) for node in tlv.parse(body)]
+            except DecodeError as exc:
+                self._fail(f"secure messaging objects are not valid BER-TLV: {exc}")
+        if not nodes or nodes[-1][0] != TAG_MAC:
             self._fail("the MAC object DO8E is missing or not last", SW_MISSING_OBJECTS)
-        received = nodes[-1].value
+        received = nodes[-1][1]
         if len(received) != MAC_LENGTH:
             self._fail(f"DO8E must hold {MAC_LENGTH} bytes, got {len(received)}")
         expected = self._mac(suite, counter, header, body[: -(2 + MAC_LENGTH)])
@@ -329,15 +277,14 @@ class _Engine:
             )
         values: dict[int, bytes] = {}
         slot, last = 0, len(slots)
-        for node in nodes[:-1]:
-            tag = node.tag
+        for tag, value in nodes[:-1]:
             while slot < last and tag not in slots[slot]:
                 slot += 1
             if slot == last:
                 known = any(tag in tags for tags in slots)
                 problem = "duplicate or misplaced" if known else "unexpected"
                 self._fail(f"{problem} secure messaging object {tag:02X}")
-            values[tag] = node.value
+            values[tag] = value
             slot += 1
         if self._placement is CounterPlacement.DATA_OBJECT:
             carried = values.get(TAG_COUNTER)
@@ -378,7 +325,7 @@ _COMMAND_SLOTS = (frozenset({TAG_COUNTER}), _DATA_TAGS, frozenset({TAG_LE}))
 _RESPONSE_SLOTS = (frozenset({TAG_COUNTER}), _DATA_TAGS, frozenset({TAG_STATUS}))
 
 
-class IsoSmHost(_Engine):
+class IsoSmHost(IsoSmEngine):
     """Host side: :class:`cardwire.sm.base.HostSecureSession` for ISO/ICAO secure messaging."""
 
     @property
@@ -399,7 +346,7 @@ class IsoSmHost(_Engine):
             raise UsageError(
                 "ISO secure messaging with an authenticated header runs on channels 0-3 only"
             )
-        sm_cla = with_secure_messaging(command.cla)
+        sm_cla = _secured_class(command.cla)
         counter = self._next_counter()
         header = bytes((sm_cla, command.ins, command.p1, command.p2))
         objects = self._counter_do(counter) + self._data_do(
@@ -447,19 +394,10 @@ class IsoSmHost(_Engine):
         return Response(self._plain_data(suite, counter, values), sw)
 
 
-class IsoSmCard(_Engine):
+class IsoSmCard(IsoSmEngine):
     """Card side: unwraps protected commands and wraps responses (simulated card)."""
 
-    def __init__(
-        self,
-        suite: SmSuite,
-        ssc: bytes,
-        *,
-        mode: SmMode = SmMode.COMBINED,
-        placement: CounterPlacement = CounterPlacement.PREFIX,
-    ) -> None:
-        super().__init__(suite, ssc, mode=mode, placement=placement)
-        self._odd_ins = False
+    _odd_ins = False  # whether the last unwrapped command had an odd INS (set per command)
 
     def handles(self, command: Command) -> bool:
         """True when the CLA carries a secure-messaging indication (ISO 7816-4:2020 5.4.1)."""
@@ -497,7 +435,7 @@ class IsoSmCard(_Engine):
         data = self._plain_data(suite, counter, values)
         self._odd_ins = bool(command.ins & 1)
         return Command(
-            with_secure_messaging(command.cla, on=False),
+            _secured_class(command.cla, on=False),
             command.ins,
             command.p1,
             command.p2,
@@ -528,6 +466,7 @@ __all__ = [
     "AesSuite",
     "CounterPlacement",
     "IsoSmCard",
+    "IsoSmEngine",
     "IsoSmHost",
     "SmMode",
     "SmSuite",

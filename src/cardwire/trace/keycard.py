@@ -21,16 +21,18 @@ from cardwire.sm.keycard import (
     CLA_KEYCARD,
     INS_OPEN_SECURE_CHANNEL,
     INS_PAIR,
+    IV_LENGTH,
     MAC_LENGTH,
+    SALT_LENGTH,
+    SW_CHANNEL_CLOSED,
     KeycardCodec,
     SessionKeys,
 )
 from cardwire.trace.observers import Decoded, decode_command, is_select
 
+# The Keycard codec's own sizes and status words: OPEN SECURE CHANNEL answers salt(32) ||
+# IV(16) (Keycard docs); a plain 6982 means the card closed the channel (seed 001).
 SW_OK = 0x9000
-SW_CHANNEL_CLOSED = 0x6982  # seed 001: a plain 6982 means the card closed the channel
-SALT_LENGTH = 32  # Keycard docs, OPEN SECURE CHANNEL: salt(32) || IV(16)
-IV_LENGTH = 16
 
 
 class KeycardObserver:

@@ -20,7 +20,7 @@ checked, response decrypted, per the session's security level.
 from __future__ import annotations
 
 from cardwire.apdu import Command, Response
-from cardwire.cla import ClassKind, SmIndication, parse_cla
+from cardwire.cla import parse_cla
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError
 from cardwire.sm.scp03 import (
     InitializeUpdateResponse,
@@ -30,6 +30,8 @@ from cardwire.sm.scp03 import (
     derive_session_keys,
     observe,
 )
+from cardwire.sm.scp03.class_byte import carries_gp_sm
+from cardwire.sm.scp03.constants import PLAIN_ISO_INS
 from cardwire.sm.scp03_levels import (
     INS_EXTERNAL_AUTHENTICATE,
     INS_INITIALIZE_UPDATE,
@@ -40,19 +42,8 @@ from cardwire.trace.observers import Decoded, decode_command, is_select
 
 SW_OK = 0x9000
 SELECT_BY_NAME = 0x04  # ISO 7816-4 11.2.2, table 63: P1 04 selects by DF name (AID)
-# ISO 7816-4 7.1.2 / 5.3.3: SELECT, MANAGE CHANNEL and GET RESPONSE stay plain in a session.
-_PLAIN_ISO_INS = frozenset({0xA4, 0x70, 0xC0})
-
-
-def carries_gp_sm(cla: int) -> bool:
-    """True when CLA indicates GlobalPlatform secure messaging (GP Card Spec v2.3 11.1.4):
-    b3 in the first ranges (0x04 / 0x84), b6 in the further ranges (0x60 / 0xE0)."""
-    info = parse_cla(cla)
-    if info.kind in (ClassKind.FIRST_INTERINDUSTRY, ClassKind.GP_FIRST, ClassKind.GP_FURTHER):
-        return info.sm is SmIndication.PROPRIETARY
-    if info.kind is ClassKind.FURTHER_INTERINDUSTRY:
-        return info.sm is SmIndication.HEADER_NOT_AUTHENTICATED
-    return False
+# carries_gp_sm (GP Card Spec v2.3 11.1.4) and PLAIN_ISO_INS (ISO 7816-4 7.1.2 / 5.3.3: SELECT,
+# MANAGE CHANNEL and GET RESPONSE stay plain in a session) are the SCP03 codec's own.
 
 
 def _without_challenge_check(answer: Response) -> Response:
@@ -124,7 +115,7 @@ class Scp03TraceObserver:
             return None
         if not carries_gp_sm(wire.cla):
             if session.level & SecurityLevel.C_MAC and not (
-                info.interindustry and wire.ins in _PLAIN_ISO_INS
+                info.interindustry and wire.ins in PLAIN_ISO_INS
             ):
                 self._session = None  # GP Card Spec 10.2.3: refused, session terminated
             return None

@@ -62,6 +62,18 @@ def _epassport_default() -> dict[str, Any]:
     return default_config()
 
 
+def _eid(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.eid import EidApplet
+
+    return EidApplet.from_config(section)
+
+
+def _eid_default() -> dict[str, Any]:
+    from cardwire.sim.applets.eid import default_config
+
+    return default_config()
+
+
 def _security_domain(section: dict[str, Any]) -> Applet:
     from cardwire.sim.applets.security_domain import SecurityDomainApplet
 
@@ -79,6 +91,7 @@ APPLET_TYPES: dict[str, AppletFactory] = {
     "echo": _echo,
     "keycard": _keycard,
     "epassport": _epassport,
+    "eid": _eid,
     "security-domain": _security_domain,
 }
 
@@ -87,6 +100,7 @@ DEFAULT_CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
     "echo": _echo_default,
     "keycard": _keycard_default,
     "epassport": _epassport_default,
+    "eid": _eid_default,
     "security-domain": _security_domain_default,
 }
 

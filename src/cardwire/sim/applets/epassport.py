@@ -1,4 +1,4 @@
-"""The ePassport applet: an ICAO LDS1 application protected by Basic Access Control.
+"""The ePassport applet: an ICAO LDS1 application protected by Basic Access Control and PACE.
 
 Sources: ICAO Doc 9303-10 (LDS: EF.COM, EF.DG1, EF.DG2, EF.SOD), 9303-11 section 4.3 and
 Appendix D (BAC), 9303-11 section 9.8 (secure messaging), ISO/IEC 7816-4:2020 clause 11
@@ -13,6 +13,16 @@ Appendix D (BAC), 9303-11 section 9.8 (secure messaging), ISO/IEC 7816-4:2020 cl
 - BAC: GET CHALLENGE (Le 08) and EXTERNAL AUTHENTICATE with the keys derived from the MRZ
   (:class:`cardwire.sm.bac.BacCard`); success installs the 3DES session on the channel. The
   files' default rule is ``read: sm``: a plain READ BINARY answers 6982.
+- PACE (ICAO 9303-11 4.4): MSE:Set AT (00 22 C1 A4) and the four GENERAL AUTHENTICATE steps
+  (10 86 .. / 00 86 ..) run through :class:`cardwire.sm.pace.PaceCard` with the passwords of
+  the profile's ``pace`` section (CAN, default ``123456``) and the MRZ; success installs the
+  ISO secure-messaging session with SSC 0 on the channel (9303-11 9.8.2). EF.CardAccess (FID
+  011C, SFI 1C, readable in plain) is generated from the same section with
+  :mod:`cardwire.sm.card_access`; ICAO keeps it in the MF, the simulator in the application
+  (reachable by its SFI, so a terminal needs no MF). BAC stays available beside PACE.
+- Subclasses (the eID-style applet) adjust PACE through small hooks: which passwords exist,
+  whether a password may run now (retry counters), what happens before the token check and
+  after the outcome, and extra instructions.
 - A plain command while a session is active ends it (ICAO 9303-11 9.8, session termination:
   the chip aborts secure messaging on a plain APDU, deletes the session keys and resets the
   access rights); the command is then processed as plain.
@@ -21,7 +31,7 @@ Appendix D (BAC), 9303-11 section 9.8 (secure messaging), ISO/IEC 7816-4:2020 cl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Self
@@ -48,16 +58,34 @@ from cardwire.sm.bac import (
     BacKeys,
     check_digit,
 )
+from cardwire.sm.card_access import PaceInfo, build_card_access
+from cardwire.sm.iso7816 import IsoSmCard
+from cardwire.sm.pace import (
+    ID_PACE_ECDH_GM_AES_CBC_CMAC_128,
+    INS_GENERAL_AUTHENTICATE,
+    INS_MSE,
+    PaceCard,
+    PaceOutcome,
+    PacePassword,
+    PasswordType,
+)
 from cardwire.sw import SW
 from cardwire.tlv import encode_length, parse, tlv
 
 EPASSPORT_AID = bytes.fromhex("A0000002471001")  # ICAO 9303-10: LDS1 eMRTD application
 EF_COM, EF_DG1, EF_DG2, EF_SOD = 0x011E, 0x0101, 0x0102, 0x011D
+EF_CARD_ACCESS = 0x011C  # ICAO 9303-10 3.11.3 / BSI TR-03110-3 A.1.2: FID 011C, SFI 1C
+SFI_CARD_ACCESS = 0x1C
+DEFAULT_CAN = "123456"  # docs/simulator.md, defaults table
+# brainpoolP256r1 (9303-11 9.5.1 table: standardized domain parameter id 13) with the Generic
+# Mapping over ECDH and AES-128: what ePassports and German eID cards announce most.
+DEFAULT_PACE_INFOS = (PaceInfo(ID_PACE_ECDH_GM_AES_CBC_CMAC_128, parameter_id=13),)
+PACE_TOKEN_STEP = 4  # 9303-11 4.4.4.2: the fourth GENERAL AUTHENTICATE carries the tokens
 TAG_OFFSET = 0x54  # ISO/IEC 7816-4:2020 table 9: offset data object (READ BINARY B1)
 TAG_DISCRETIONARY = 0x53  # discretionary data: the bytes a READ BINARY B1 answers
 DG2_SIZE = 61440  # "60 KB": larger than 32767, so its end needs READ BINARY B1 / DO54
 PATTERN_MODULUS = 251  # image bytes of the synthetic DG2: byte i = i mod 251
-_SETTINGS = ("multiselectable", "mrz", "files")
+_SETTINGS = ("multiselectable", "mrz", "pace", "files")
 
 # ICAO 9303-10 (LDS): EF.COM = 60 { 5F01 LDS version, 5F36 Unicode version, 5C tag list }.
 # These exact bytes are the EF.COM read in 9303-11 Appendix D.4 (LDS 1.6, Unicode 4.0.0,
@@ -191,10 +219,71 @@ def dg2_content(size: int = DG2_SIZE) -> bytes:
 
 # --- configuration ----------------------------------------------------------------------------
 
-_GENERATED = ("dg1", "dg2")  # content forms this applet fills in itself
+
+@dataclass(frozen=True, slots=True)
+class PaceSettings:
+    """The profile's ``pace`` section: the CAN and the PACEInfos announced in EF.CardAccess."""
+
+    can: str = field(default=DEFAULT_CAN, repr=False)
+    infos: tuple[PaceInfo, ...] = DEFAULT_PACE_INFOS
+
+    @classmethod
+    def from_config(cls, config: object) -> PaceSettings:
+        if config is None:
+            return cls()
+        if not isinstance(config, Mapping):
+            raise UsageError("pace: expected a mapping with can and infos")
+        unknown = sorted(set(config) - {"can", "infos"})
+        if unknown:
+            raise UsageError(f"pace.{unknown[0]}: unknown key")
+        can = config.get("can", DEFAULT_CAN)
+        if not isinstance(can, str) or not can:
+            raise UsageError("pace.can: expected the CAN as text (e.g. '123456')")
+        raw_infos = config.get("infos")
+        infos = DEFAULT_PACE_INFOS if raw_infos is None else _pace_infos(raw_infos)
+        PaceCard(infos, {}, _no_randomness)  # validates every PACEInfo (UsageError)
+        return cls(can, infos)
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "can": self.can,
+            "infos": [{"protocol": i.protocol, "parameter_id": i.parameter_id} for i in self.infos],
+        }
+
+    @property
+    def card_access(self) -> bytes:
+        """EF.CardAccess: DER SecurityInfos with these PACEInfos (ICAO 9303-11 9.2)."""
+        return build_card_access(self.infos)
 
 
-def _file_content(entry: Mapping[str, Any], mrz: Td3Mrz, where: str) -> tuple[bytes, str | None]:
+def _pace_infos(raw: object) -> tuple[PaceInfo, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise UsageError("pace.infos: expected a non-empty list of {protocol, parameter_id}")
+    infos = []
+    for index, entry in enumerate(raw):
+        where = f"pace.infos[{index}]"
+        if not isinstance(entry, Mapping) or set(entry) - {"protocol", "parameter_id"}:
+            raise UsageError(f"{where}: expected a mapping with protocol and parameter_id")
+        parameter_id = entry.get("parameter_id")
+        if not isinstance(parameter_id, int) or isinstance(parameter_id, bool):
+            raise UsageError(f"{where}.parameter_id: expected a number (ICAO 9303-11 9.5.1)")
+        try:
+            infos.append(PaceInfo(str(entry.get("protocol")), parameter_id=parameter_id))
+        except UsageError as exc:
+            raise UsageError(f"{where}.protocol: {exc}") from exc
+    return tuple(infos)
+
+
+def _no_randomness(n: int) -> bytes:
+    raise UsageError("no randomness is drawn while a configuration is checked")
+
+
+_GENERATED = ("dg1", "dg2", "card_access")  # content forms this applet fills in itself
+
+
+def _file_content(
+    entry: Mapping[str, Any], mrz: Td3Mrz, card_access: bytes, where: str
+) -> tuple[bytes, str | None]:
     """The EF's bytes and, when generated, the name of its generator."""
     content = entry.get("content")
     size = entry.get("size")
@@ -202,6 +291,8 @@ def _file_content(entry: Mapping[str, Any], mrz: Td3Mrz, where: str) -> tuple[by
         kind = next(iter(content))
         if kind == "dg1":
             return dg1_content(mrz), kind
+        if kind == "card_access":
+            return card_access, kind
         if not isinstance(size, int) or isinstance(size, bool):
             raise UsageError(f"{where}: a generated dg2 needs its size")
         return dg2_content(size), kind
@@ -210,14 +301,19 @@ def _file_content(entry: Mapping[str, Any], mrz: Td3Mrz, where: str) -> tuple[by
     return decode_content(content, size, where), None
 
 
-def _build_files(
-    config: object, mrz: Td3Mrz
+def build_files(
+    config: object,
+    mrz: Td3Mrz,
+    card_access: bytes,
+    *,
+    name: bytes = EPASSPORT_AID,
+    label: str = "ICAO LDS1 eMRTD application",
 ) -> tuple[DedicatedFile, dict[int, str], dict[int, int | None]]:
     """The application DF with its transparent EFs, the generated contents by FID, and the
-    declared sizes (kept for export)."""
+    declared sizes (kept for export). EF.CardAccess is added when the list lacks it."""
     if not isinstance(config, list):
         raise UsageError("files: expected a list")
-    df = DedicatedFile(None, EPASSPORT_AID, "ICAO LDS1 eMRTD application")
+    df = DedicatedFile(None, name, label)
     generated: dict[int, str] = {}
     sizes: dict[int, int | None] = {}
     for index, entry in enumerate(config):
@@ -239,7 +335,7 @@ def _build_files(
             raise UsageError(f"{where}.sfi: expected a number 1-30")
         if df.child(fid) is not None or (sfi is not None and df.ef_by_sfi(sfi) is not None):
             raise UsageError(f"{where}: duplicate file identifier or SFI")
-        data, kind = _file_content(entry, mrz, where)
+        data, kind = _file_content(entry, mrz, card_access, where)
         if kind is not None:
             generated[fid] = kind
         sizes[fid] = entry.get("size")
@@ -254,7 +350,38 @@ def _build_files(
                 label=str(entry.get("label", "")),
             )
         )
+    if df.child(EF_CARD_ACCESS) is None and df.ef_by_sfi(SFI_CARD_ACCESS) is None:
+        df.children.append(card_access_file(df, card_access))
+        generated[EF_CARD_ACCESS] = "card_access"
+        sizes[EF_CARD_ACCESS] = None
     return df, generated, sizes
+
+
+def card_access_file(df: DedicatedFile, card_access: bytes) -> ElementaryFile:
+    """EF.CardAccess, readable by anyone (ICAO 9303-10 3.11.3: "read: always")."""
+    return ElementaryFile(
+        EF_CARD_ACCESS,
+        Structure.TRANSPARENT,
+        df,
+        access=FileAccess.from_config(CARD_ACCESS_RULES),
+        sfi=SFI_CARD_ACCESS,
+        data=card_access,
+        label="EF.CardAccess",
+    )
+
+
+CARD_ACCESS_RULES = {"read": "always", "update": "never"}
+
+
+def card_access_entry() -> dict[str, Any]:
+    """EF.CardAccess in a profile's ``files`` list (content generated from ``pace``)."""
+    return {
+        "fid": "011C",
+        "sfi": SFI_CARD_ACCESS,
+        "label": "EF.CardAccess",
+        "content": {"card_access": "pace"},
+        "access": dict(CARD_ACCESS_RULES),
+    }
 
 
 def default_config() -> dict[str, Any]:
@@ -265,7 +392,9 @@ def default_config() -> dict[str, Any]:
         "aid": to_hex(EPASSPORT_AID),
         "multiselectable": True,
         "mrz": Td3Mrz().to_config(),
+        "pace": PaceSettings().to_config(),
         "files": [
+            card_access_entry(),
             {
                 "fid": "011E",
                 "sfi": 0x1E,
@@ -304,15 +433,26 @@ def default_config() -> dict[str, Any]:
 
 @dataclass(eq=False)
 class PassportChannel:
-    """What the applet keeps per logical channel: the current EF and the BAC exchange."""
+    """What the applet keeps per logical channel: the current EF, the BAC exchange, the PACE
+    exchange and which password established the channel's PACE session."""
 
     current_ef: ElementaryFile | None = None
     bac: BacCard | None = field(default=None, repr=False)
     challenged: bool = False  # a GET CHALLENGE answer awaits its EXTERNAL AUTHENTICATE
+    pace: PaceCard | None = field(default=None, repr=False)
+    pace_step: int = 0  # the GENERAL AUTHENTICATE step expected next (1-4; 0: no PACE running)
+    pace_session: IsoSmCard | None = field(default=None, repr=False)
+    pace_password: PasswordType | None = None  # the password of ``pace_session``
 
 
 class EpassportApplet(Applet):
-    """ICAO LDS1 application: four EFs, BAC, secure messaging per channel."""
+    """ICAO LDS1 application: the LDS EFs and EF.CardAccess, BAC and PACE, secure messaging per
+    channel."""
+
+    # ICAO 9303-11 4.4.4.2: GENERAL AUTHENTICATE steps 1-3 come with CLA 10, each answered.
+    chained_steps = frozenset({INS_GENERAL_AUTHENTICATE})
+    #: Whether BAC (GET CHALLENGE, EXTERNAL AUTHENTICATE) is offered beside PACE.
+    supports_bac = True
 
     def __init__(
         self,
@@ -320,6 +460,7 @@ class EpassportApplet(Applet):
         mrz: Td3Mrz,
         files: DedicatedFile,
         *,
+        pace: PaceSettings | None = None,
         generated: Mapping[int, str] | None = None,
         sizes: Mapping[int, int | None] | None = None,
         multiselectable: bool = True,
@@ -327,6 +468,7 @@ class EpassportApplet(Applet):
         self.aid = aid
         self.mrz = mrz
         self.files = files
+        self.pace = pace or PaceSettings()
         self.multiselectable = multiselectable
         self._keys = mrz.bac_keys()
         self._generated = dict(generated or {})
@@ -344,12 +486,16 @@ class EpassportApplet(Applet):
         if not isinstance(multiselectable, bool):
             raise UsageError("multiselectable: expected true or false")
         mrz = Td3Mrz.from_config(config.get("mrz"))
+        pace = PaceSettings.from_config(config.get("pace"))
         default_files = default_config()["files"]
-        files, generated, sizes = _build_files(config.get("files", default_files), mrz)
+        files, generated, sizes = build_files(
+            config.get("files", default_files), mrz, pace.card_access
+        )
         return cls(
             aid,
             mrz,
             files,
+            pace=pace,
             generated=generated,
             sizes=sizes,
             multiselectable=multiselectable,
@@ -358,6 +504,17 @@ class EpassportApplet(Applet):
     def export_state(self) -> dict[str, Any]:
         """The profile section with the current file contents (generated ones stay generated
         while unchanged, so a state file stays small)."""
+        return {
+            "type": "epassport",
+            "aid": to_hex(self.aid),
+            "multiselectable": self.multiselectable,
+            "mrz": self.mrz.to_config(),
+            "pace": self.pace.to_config(),
+            "files": self.export_files(),
+        }
+
+    def export_files(self) -> list[dict[str, Any]]:
+        """The ``files`` list with the current contents."""
         files = []
         for ef in self.files.children:
             assert isinstance(ef, ElementaryFile)
@@ -370,6 +527,8 @@ class EpassportApplet(Applet):
             kind = self._generated.get(ef.fid)
             if kind == "dg1" and data == dg1_content(self.mrz):
                 entry["content"] = {"dg1": "mrz"}
+            elif kind == "card_access" and data == self.pace.card_access:
+                entry["content"] = {"card_access": "pace"}
             elif kind == "dg2" and data == dg2_content(len(data)):
                 entry["size"] = len(data)
                 entry["content"] = {"dg2": "synthetic"}
@@ -379,13 +538,7 @@ class EpassportApplet(Applet):
                 entry["content"] = encode_content(data)
             entry["access"] = ef.access.to_config()
             files.append(entry)
-        return {
-            "type": "epassport",
-            "aid": to_hex(self.aid),
-            "multiselectable": self.multiselectable,
-            "mrz": self.mrz.to_config(),
-            "files": files,
-        }
+        return files
 
     # --- the Applet contract ----------------------------------------------------------------
 
@@ -420,10 +573,20 @@ class EpassportApplet(Applet):
             return self._read_binary(ctx, state, command)
         if ins == 0xD6:
             return self._update_binary(ctx, state, command)
-        if ins == 0x84:
+        if ins == INS_MSE:
+            return self._set_at(ctx, state, command)
+        if ins == INS_GENERAL_AUTHENTICATE:
+            return self._general_authenticate(ctx, state, command)
+        if ins == 0x84 and self.supports_bac:
             return self._get_challenge(ctx, state, command)
-        if ins == 0x82:
+        if ins == 0x82 and self.supports_bac:
             return self._external_authenticate(ctx, state, command)
+        return self.other_instruction(ctx, state, command)
+
+    def other_instruction(
+        self, ctx: ChannelContext, state: PassportChannel, command: Command
+    ) -> Response:
+        """Hook: instructions a subclass adds (the ePassport has none: 6D00)."""
         raise CardStatus(SW.INS_NOT_SUPPORTED)
 
     def _state(self, ctx: ChannelContext) -> PassportChannel:
@@ -545,7 +708,97 @@ class EpassportApplet(Applet):
             # The challenge is spent; "verification failed" (ISO/IEC 7816-4:2020 table 6).
             raise CardStatus(SW.VERIFICATION_FAILED) from None
         ctx.secure_session = keys.card_session()
+        state.pace_session, state.pace_password = None, None
         return Response(answer)
+
+    # --- PACE (ICAO 9303-11 4.4.4) -------------------------------------------------------------
+
+    def pace_passwords(self) -> dict[PasswordType, PacePassword]:
+        """Hook: the passwords PACE accepts (ePassport: the MRZ and the CAN, 9303-11 4.4.1)."""
+        mrz = self.mrz
+        return {
+            PasswordType.MRZ: PacePassword.from_mrz(
+                mrz.document_number, mrz.date_of_birth, mrz.date_of_expiry
+            ),
+            PasswordType.CAN: PacePassword.from_text(PasswordType.CAN, self.pace.can),
+        }
+
+    def password_status(
+        self, ctx: ChannelContext, state: PassportChannel, kind: PasswordType
+    ) -> tuple[int, bool]:
+        """Hook: the answer to MSE:Set AT for ``kind`` and whether PACE may run with it (retry
+        counters: BSI TR-03110-3 B.1 answers 63Cx as a warning)."""
+        return SW.SUCCESS, True
+
+    def before_token_check(self, ctx: ChannelContext, kind: PasswordType) -> None:
+        """Hook: runs before the terminal's token is compared (step 4): the place to commit a
+        decremented retry counter before the comparison."""
+
+    def after_pace(
+        self, ctx: ChannelContext, kind: PasswordType, outcome: PaceOutcome, sw: int
+    ) -> int:
+        """Hook: PACE ended at step 4 with ``outcome``; returns the status word to answer."""
+        return sw
+
+    def established_with(
+        self, ctx: ChannelContext, state: PassportChannel, kinds: Sequence[PasswordType]
+    ) -> bool:
+        """Whether this command arrived under a PACE session of this channel established with
+        one of ``kinds``."""
+        session = state.pace_session
+        return (
+            ctx.secured
+            and session is not None
+            and ctx.secure_session is session
+            and session.active
+            and state.pace_password in kinds
+        )
+
+    def _set_at(self, ctx: ChannelContext, state: PassportChannel, command: Command) -> Response:
+        # 9303-11 4.4.4.1: MSE:Set AT 00 22 C1 A4 selects protocol, password and parameters;
+        # every MSE:Set AT starts a new PACE exchange on this channel.
+        state.pace, state.pace_step = None, 0
+        pace = PaceCard(self.pace.infos, self.pace_passwords(), ctx.card.random)
+        answer = pace.process(command)
+        if answer.sw != SW.SUCCESS:
+            raise CardStatus(answer.sw)
+        kind = pace.password_type
+        assert kind is not None
+        sw, allowed = self.password_status(ctx, state, kind)
+        if allowed:
+            state.pace, state.pace_step = pace, 1
+        return Response(b"", sw)
+
+    def _general_authenticate(
+        self, ctx: ChannelContext, state: PassportChannel, command: Command
+    ) -> Response:
+        pace, step = state.pace, state.pace_step
+        if pace is None or pace.password_type is None:
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)  # no MSE:Set AT before
+        kind = pace.password_type
+        # 9303-11 4.4.4.2: steps 1-3 are chained (CLA b5 set), the last one is not.
+        if parse_cla(command.cla).chaining != (step < PACE_TOKEN_STEP):
+            state.pace, state.pace_step = None, 0
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+        if step == PACE_TOKEN_STEP:
+            self.before_token_check(ctx, kind)
+        answer = pace.process(command)
+        if pace.outcome is PaceOutcome.RUNNING:
+            state.pace_step = step + 1
+            return answer
+        state.pace, state.pace_step = None, 0
+        if step != PACE_TOKEN_STEP:
+            raise CardStatus(answer.sw)  # malformed or out of order: the exchange is over
+        sw = self.after_pace(ctx, kind, pace.outcome, answer.sw)
+        if pace.outcome is not PaceOutcome.ESTABLISHED or sw != SW.SUCCESS:
+            raise CardStatus(sw)
+        assert pace.session is not None
+        # 9303-11 4.4.3.5 / 9.8.2: secure messaging with the new keys and SSC 0 starts with the
+        # next command; a session held before answers this one (the card OS wraps with it).
+        state.bac, state.challenged = None, False
+        state.pace_session, state.pace_password = pace.session, kind
+        ctx.secure_session = pace.session
+        return answer
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -606,16 +859,24 @@ def _read_wrapped(ef: ElementaryFile, offset: int, ne: int) -> tuple[bytes, bool
 
 
 __all__ = [
+    "DEFAULT_CAN",
     "DEFAULT_EF_COM",
+    "DEFAULT_PACE_INFOS",
     "DG2_SIZE",
+    "EF_CARD_ACCESS",
     "EF_COM",
     "EF_DG1",
     "EF_DG2",
     "EF_SOD",
     "EPASSPORT_AID",
+    "SFI_CARD_ACCESS",
     "EpassportApplet",
+    "PaceSettings",
     "PassportChannel",
     "Td3Mrz",
+    "build_files",
+    "card_access_entry",
+    "card_access_file",
     "default_config",
     "dg1_content",
     "dg2_content",

@@ -20,6 +20,7 @@ answer is returned.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -474,7 +475,8 @@ class SecurityDomainApplet(Applet):
             raise CardStatus(SW.INCORRECT_DATA) from None
         # GPC 11.8.2.3: each key check value is verified against the decrypted key.
         for block, key in zip(data.blocks, keys, strict=True):
-            if block.check_value != key_check_value(key)[: len(block.check_value)]:
+            expected = key_check_value(key)[: len(block.check_value)]
+            if not hmac.compare_digest(block.check_value, expected):
                 raise CardStatus(SW_INVALID_KEY_CHECK_VALUE)
         kvns = [k.kvn for k in self.key_sets]
         if command.p1 == 0x00:  # GPC 11.8.2.1: P1 = 00 adds a new key set

@@ -21,3 +21,8 @@ SW_CONDITIONS_NOT_SATISFIED = 0x6985
 SW_WRONG_LENGTH = 0x6700
 SW_WRONG_P1P2 = 0x6A86
 SW_KEY_NOT_FOUND = 0x6A88
+
+# Commands the card OS itself serves without secure messaging during a session: SELECT ends the
+# session (GP Card Spec 10.2.3: a new selection terminates it), MANAGE CHANNEL and GET RESPONSE
+# are channel plumbing (ISO 7816-4 5.3.3, 7.1.3), and INITIALIZE UPDATE starts a new session.
+PLAIN_ISO_INS = frozenset({0xA4, 0x70, 0xC0})

@@ -10,12 +10,8 @@ from cardwire.apdu import Command, Response
 from cardwire.cla import parse_cla
 from cardwire.sm.scp03.channel import Scp03Channel
 from cardwire.sm.scp03.class_byte import carries_gp_sm
+from cardwire.sm.scp03.constants import PLAIN_ISO_INS
 from cardwire.sm.scp03_levels import INS_INITIALIZE_UPDATE, Mode, SecurityLevel
-
-# Commands the card OS itself serves without secure messaging during a session: SELECT ends the
-# session (GP Card Spec 10.2.3: a new selection terminates it), MANAGE CHANNEL and GET RESPONSE
-# are channel plumbing (ISO 7816-4 5.3.3, 7.1.3), and INITIALIZE UPDATE starts a new session.
-_PLAIN_ISO_INS = frozenset({0xA4, 0x70, 0xC0})
 
 
 class _ChannelView:
@@ -79,7 +75,7 @@ class Scp03CardSession(_ChannelView):
         if not self._channel.level & SecurityLevel.C_MAC:
             return False
         info = parse_cla(command.cla)
-        if info.interindustry and command.ins in _PLAIN_ISO_INS:
+        if info.interindustry and command.ins in PLAIN_ISO_INS:
             return False
         return not (info.gp and command.ins == INS_INITIALIZE_UPDATE)
 

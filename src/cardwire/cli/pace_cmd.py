@@ -1,0 +1,95 @@
+"""``cardwire pace --can|--mrz|--pin|--puk ... send APDU...`` and ``open pace ...`` in the shell.
+
+PACE (ICAO Doc 9303-11 4.4): the application is selected (``--aid``, the ePassport's LDS1 AID by
+default; the eID application is E80704007F00070302), the parameters come from EF.CardAccess
+unless ``--param`` names a standardized domain parameter id (9303-11 9.5.1), MSE:Set AT and the
+GENERAL AUTHENTICATE chain run with the password, and the APDUs then travel under ISO secure
+messaging with SSC 0. Passwords are given literally, as ``@FILE`` or as ``env:NAME``, and are
+never printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cardwire.card import CardCommands
+from cardwire.cli.app import cli
+from cardwire.cli.secrets import resolve_secret
+from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
+from cardwire.errors import DecodeError, UsageError
+from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.profile import EPASSPORT_AID
+from cardwire.sm.base import HostSecureSession
+
+PASSWORD_OPTIONS = ("can", "mrz", "pin", "puk")
+
+
+def chosen_password(values: dict[str, Any]) -> tuple[str, str]:
+    """(kind, secret) from exactly one of --can, --mrz, --pin, --puk."""
+    given = [(kind, values.get(kind)) for kind in PASSWORD_OPTIONS if values.get(kind)]
+    if len(given) != 1:
+        raise UsageError("pace needs exactly one password: --can, --mrz, --pin or --puk")
+    kind, text = given[0]
+    return kind, resolve_secret(str(text), f"--{kind}")
+
+
+def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
+    """Select the application and run PACE with the password from ``values``."""
+    kind, secret = chosen_password(values)
+    try:
+        aid = parse_hex(str(values.get("aid") or to_hex(EPASSPORT_AID)))
+    except DecodeError as exc:
+        raise UsageError(f"--aid: {exc}") from exc
+    parameter_id = values.get("param")
+    select_application(card, aid)
+    return establish_pace(card, secret, kind=kind, parameter_id=parameter_id)
+
+
+def _password_option(kind: str, metavar: str, what: str) -> Any:
+    return click.option(
+        f"--{kind}", metavar=metavar, help=f"PACE with {what}; literal, @FILE or env:NAME."
+    )
+
+
+OPTIONS = (
+    _password_option("can", "CAN", "the card access number (simulated card: 123456)"),
+    _password_option(
+        "mrz", "DOC,BIRTH,EXPIRY", "the MRZ: document number, birth and expiry (YYMMDD)"
+    ),
+    _password_option("pin", "PIN", "the eID PIN"),
+    _password_option("puk", "PUK", "the eID PUK"),
+    click.option(
+        "--param",
+        type=int,
+        metavar="ID",
+        help="Standardized domain parameter id (ICAO 9303-11 9.5.1, e.g. 13 brainpoolP256r1) "
+        "instead of reading EF.CardAccess.",
+    ),
+    click.option(
+        "--aid",
+        metavar="HEX",
+        default=to_hex(EPASSPORT_AID),
+        show_default=True,
+        help="The application selected before PACE.",
+    ),
+)
+
+EXAMPLE = "cardwire pace --can 123456 send --sim 00A4020C020101 00B0000000"
+
+PACE = register(
+    SecureProtocol(
+        name="pace",
+        summary="PACE (ICAO 9303-11): secure messaging keyed by a CAN, MRZ, PIN or PUK.",
+        options=OPTIONS,
+        establish=establish,
+        example=EXAMPLE,
+    )
+)
+
+cli.add_command(protocol_command(PACE))
+
+# The demo's PACE section registers itself on import (cardwire.cli.demo_cmd.demo_section).
+from cardwire.cli import demo_pace  # noqa: E402, F401

@@ -1,0 +1,157 @@
+"""PACE over a card or logical channel (ICAO Doc 9303-11 4.4, BSI TR-03110-2/-3 for eID cards).
+
+:func:`establish_pace` picks the PACE parameters (from EF.CardAccess, ICAO 9303-11 9.2, unless
+a domain parameter id is given), sends MSE:Set AT and the four GENERAL AUTHENTICATE steps built
+by :class:`cardwire.sm.pace.PaceHost`, and returns the ISO secure-messaging session with SSC 0
+(9303-11 9.8.2), not yet installed.
+
+PACE runs through whatever the card or channel holds: in plain, or inside the secure session
+of an earlier PACE (BSI TR-03110-2: a suspended PIN is resumed by PACE with the CAN, then PACE
+with the PIN under the CAN's secure messaging). MSE:Set AT may answer 63Cx, a warning with the
+password's retry counter (TR-03110-3 B.1, as OpenSC/vsmartcard's npa module reads it): PACE
+goes on while x > 0; 63C0 (blocked) raises :class:`cardwire.errors.StatusError`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from cardwire import commands
+from cardwire.apdu import Response
+from cardwire.card import CardCommands
+from cardwire.errors import StatusError, UsageError
+from cardwire.handshakes.bac import MrzInformation
+from cardwire.sm.base import Rng
+from cardwire.sm.card_access import PaceInfo, parse_card_access
+from cardwire.sm.iso7816 import IsoSmHost, SmMode
+from cardwire.sm.pace import (
+    ID_PACE_DH_GM_AES_CBC_CMAC_128,
+    ID_PACE_ECDH_GM_AES_CBC_CMAC_128,
+    SUPPORTED_PARAMETER_IDS,
+    KeyAgreement,
+    MappingKind,
+    PaceHost,
+    PacePassword,
+    PasswordType,
+    algorithm_for,
+    domain_parameters,
+)
+from cardwire.sw import SW
+
+PasswordKind = Literal["can", "mrz", "pin", "puk"]
+KINDS: dict[str, PasswordType] = {
+    "mrz": PasswordType.MRZ,
+    "can": PasswordType.CAN,
+    "pin": PasswordType.PIN,
+    "puk": PasswordType.PUK,
+}
+SFI_CARD_ACCESS = 0x1C  # ICAO 9303-10 3.11.3 / BSI TR-03110-3 A.1.2
+RETRY_WARNING = 0x63C0  # TR-03110-3 B.1: MSE:Set AT 63Cx, x = tries left (a warning)
+
+
+def pace_password(password: str | MrzInformation, kind: str) -> PacePassword:
+    """f(password) for ``kind`` (ICAO 9303-11 9.7.3): the MRZ as ``DOC,BIRTH,EXPIRY`` (or an
+    :class:`MrzInformation`), the CAN, PIN or PUK as text."""
+    password_type = KINDS.get(kind)
+    if password_type is None:
+        raise UsageError(f"unknown PACE password kind {kind!r} (can, mrz, pin or puk)")
+    if password_type is PasswordType.MRZ:
+        info = password if isinstance(password, MrzInformation) else MrzInformation.parse(password)
+        return PacePassword.from_mrz(info.document_number, info.date_of_birth, info.date_of_expiry)
+    if isinstance(password, MrzInformation):
+        raise UsageError(f"a {kind.upper()} is text, not MRZ fields")
+    return PacePassword.from_text(password_type, password)
+
+
+def read_card_access(card: CardCommands) -> tuple[PaceInfo, ...]:
+    """The PACEInfos of EF.CardAccess, read by its short EF identifier 1C."""
+    return parse_card_access(card.read_file(sfi=SFI_CARD_ACCESS)).pace
+
+
+def choose_info(infos: tuple[PaceInfo, ...]) -> PaceInfo:
+    """The first PACEInfo cardwire can run: Generic Mapping with standardized parameters."""
+    for info in infos:
+        try:
+            algorithm = algorithm_for(info.protocol)
+        except UsageError:
+            continue
+        if (
+            algorithm.mapping is MappingKind.GENERIC
+            and info.parameter_id in SUPPORTED_PARAMETER_IDS
+        ):
+            return info
+    offered = ", ".join(f"{i.protocol} (parameters {i.parameter_id})" for i in infos) or "none"
+    raise UsageError(
+        f"EF.CardAccess offers no PACE with the Generic Mapping cardwire supports: {offered}"
+    )
+
+
+def info_for_parameter(parameter_id: int, protocol: str | None = None) -> PaceInfo:
+    """A PACEInfo for a given domain parameter id; the protocol defaults to the Generic Mapping
+    with AES-128 over the group's key agreement (ICAO 9303-11 9.2.1)."""
+    if protocol is None:
+        group = domain_parameters(parameter_id)
+        protocol = (
+            ID_PACE_ECDH_GM_AES_CBC_CMAC_128
+            if group.agreement is KeyAgreement.ECDH
+            else ID_PACE_DH_GM_AES_CBC_CMAC_128
+        )
+    return PaceInfo(protocol, parameter_id=parameter_id)
+
+
+def establish_pace(
+    card: CardCommands,
+    password: str | MrzInformation,
+    *,
+    kind: PasswordKind | str = "can",
+    parameter_id: int | None = None,
+    protocol: str | None = None,
+    rng: Rng = os.urandom,
+    mode: SmMode = SmMode.COMBINED,
+) -> IsoSmHost:
+    """Run PACE on ``card`` (a Card or a Channel, the application already selected) and return
+    the secure session with SSC 0.
+
+    Raises :class:`StatusError` when the chip refuses a step (6300 or 63Cx at the last step: a
+    wrong password), :class:`cardwire.errors.CryptogramError` when the chip's token does not
+    verify, :class:`cardwire.errors.DecodeError` for a malformed answer.
+    """
+    secret = pace_password(password, kind)
+    if parameter_id is None:
+        infos = read_card_access(card)
+        if protocol is not None:
+            infos = tuple(i for i in infos if i.protocol == protocol)
+        info = choose_info(infos)
+        # 9303-11 4.4.4.1: the parameter id goes into MSE:Set AT when the chip offers several.
+        announce = len(infos) > 1
+    else:
+        info, announce = info_for_parameter(parameter_id, protocol), True
+    host = PaceHost(secret, info, rng, announce_parameter_id=announce, mode=mode)
+    command = host.start()
+    answer = card.send(command, check=False)
+    if answer.sw & 0xFFF0 == RETRY_WARNING:
+        if answer.sw == RETRY_WARNING:
+            raise StatusError(answer.sw, f"the {kind.upper()} is blocked", command)
+        answer = Response(answer.data, SW.SUCCESS)  # a warning: PACE goes on
+    next_command = host.receive(answer)
+    while next_command is not None:
+        next_command = host.receive(card.send(next_command, check=False))
+    return host.result.session
+
+
+def select_application(card: CardCommands, aid: bytes) -> None:
+    """SELECT the application by AID with no answer data (ICAO 9303-10: P2 0C)."""
+    card.send(commands.select_by_aid(aid, fci=commands.SelectReturn.NONE))
+
+
+__all__ = [
+    "KINDS",
+    "PasswordKind",
+    "choose_info",
+    "establish_pace",
+    "info_for_parameter",
+    "pace_password",
+    "read_card_access",
+    "select_application",
+]

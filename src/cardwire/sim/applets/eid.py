@@ -1,0 +1,280 @@
+"""An eID-style applet: PACE with CAN, PIN and PUK, the PIN's retry counter, RESET RETRY COUNTER.
+
+Sources: BSI TR-03110-4 2.2.1 (the eID application AID E80704007F00070302, from id-eID
+0.4.0.127.0.7.3.2), BSI TR-03110-2 (PIN management: suspending, resuming, blocking and
+unblocking the PIN), TR-03110-3 B.1 (MSE:Set AT answering 63Cx with the password's retry
+counter) and ICAO 9303-11 4.4 (PACE). How public implementations read these rules:
+PersoSim (PersoSim/de.persosim.simulator, protocols/pace/AbstractPaceProtocol.java and
+protocols/pin/AbstractPinProtocol.java) and OpenSC/vsmartcard's npa-tool
+(frankmorgner/vsmartcard, npa/src/npa-tool.c: "resume PIN" = PACE with CAN, then PACE with PIN
+in that channel; "unblock PIN" = PACE with PUK, then RESET RETRY COUNTER 00 2C 03 03).
+
+The rules this applet follows:
+
+- Passwords (TR-03110-2, 9303-11 4.4.1): CAN (no counter), PIN with a retry counter of 3, PUK.
+  MRZ and BAC are not offered (an eID application, not an ePassport).
+- MSE:Set AT with the PIN answers 9000 at 3 tries, 63C2 at 2 (a warning, PACE goes on); at 1
+  the PIN is *suspended*: 63C1, and PACE runs only inside the secure messaging of a PACE with
+  the CAN on the same channel (the PIN is *resumed*); at 0 the PIN is *blocked*: 63C0 and no
+  PACE. Without a running PACE, GENERAL AUTHENTICATE answers 6985.
+- The counter is decremented and committed *before* the terminal's token is compared (step 4:
+  the comparison of the password), restored to 3 on success, and answered as 63Cx (x tries
+  left) on a mismatch; a malformed step 4 (no comparison made) gives the try back.
+- RESET RETRY COUNTER (ISO 7816-4 11.5.10, TR-03110 usage), P2 03 (the PIN): P1 03 (no data)
+  sets the counter to 3 under a PACE-PUK session (unblock / resume); P1 02 with a new PIN sets
+  PIN and counter under a PACE-PIN or PACE-PUK session. Anything else answers 6982.
+- Data files (synthetic DG1/DG4/DG5-style EFs) are readable only under secure messaging, i.e.
+  after PACE (a real eID also requires Terminal and Chip Authentication: out of scope here).
+  EF.CardAccess (011C) is readable in plain.
+- The PUK has no retry or use counter here (a real card may limit PUK uses).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from cardwire.apdu import Command, Response
+from cardwire.errors import UsageError
+from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applets.epassport import (
+    EpassportApplet,
+    PaceSettings,
+    PassportChannel,
+    Td3Mrz,
+    build_files,
+    card_access_entry,
+)
+from cardwire.sim.fs import DedicatedFile
+from cardwire.sim.pin import tries_left_sw
+from cardwire.sm.pace import PaceOutcome, PacePassword, PasswordType
+from cardwire.sw import SW
+from cardwire.tlv import tlv
+
+EID_AID = bytes.fromhex("E80704007F00070302")  # BSI TR-03110-4 2.2.1
+DEFAULT_PIN = "654321"  # docs/simulator.md, defaults table (a 6-digit eID PIN)
+DEFAULT_PUK = "1234567890"  # docs/simulator.md, defaults table (a 10-digit eID PUK)
+PIN_MAX_TRIES = 3  # BSI TR-03110-2: the PIN's retry counter starts at 3
+PIN_SUSPENDED = 1  # ... is suspended at 1 (after two wrong tries)
+INS_RESET_RETRY_COUNTER = 0x2C  # ISO/IEC 7816-4:2020 11.5.10
+RRC_NEW_PIN = 0x02  # P1 02: new reference data in the data field, counter reset
+RRC_RESET_ONLY = 0x03  # P1 03: no data, counter reset
+PIN_REFERENCE = 0x03  # P2: the PIN, by its PACE password reference (9303-11 4.4.4.1)
+_SETTINGS = ("multiselectable", "pace", "pin", "pin_tries_left", "puk", "files")
+
+
+def _utf8_string(value: str) -> bytes:
+    return tlv(0x0C, value.encode("utf-8"))  # ASN.1 UTF8String, as TR-03110-4 data groups
+
+
+def default_config() -> dict[str, Any]:
+    """The eID applet's section of the default profile (docs/simulator.md)."""
+    under_pace = {"read": "sm", "update": "never"}
+    return {
+        "type": "eid",
+        "aid": to_hex(EID_AID),
+        "multiselectable": True,
+        "pace": PaceSettings().to_config(),
+        "pin": DEFAULT_PIN,
+        "pin_tries_left": PIN_MAX_TRIES,
+        "puk": DEFAULT_PUK,
+        "files": [
+            card_access_entry(),
+            {
+                "fid": "0101",
+                "sfi": 0x01,
+                "label": "DG1 document type (synthetic)",
+                "content": {"hex": to_hex(tlv(0x61, tlv(0x13, b"ID")))},
+                "access": under_pace,
+            },
+            {
+                "fid": "0104",
+                "sfi": 0x04,
+                "label": "DG4 given names (synthetic)",
+                "content": {"hex": to_hex(tlv(0x64, _utf8_string("ERIKA")))},
+                "access": under_pace,
+            },
+            {
+                "fid": "0105",
+                "sfi": 0x05,
+                "label": "DG5 family names (synthetic)",
+                "content": {"hex": to_hex(tlv(0x65, _utf8_string("MUSTERMANN")))},
+                "access": under_pace,
+            },
+        ],
+    }
+
+
+def _secret(config: dict[str, Any], key: str, default: str) -> str:
+    value = config.get(key, default)
+    if not isinstance(value, str) or not value.isdigit():
+        raise UsageError(f"{key}: expected digits as text (e.g. {default!r})")
+    return value
+
+
+class EidApplet(EpassportApplet):
+    """The eID-style application (see the module docstring for its rules)."""
+
+    supports_bac = False
+
+    def __init__(
+        self,
+        aid: bytes,
+        files: DedicatedFile,
+        *,
+        pace: PaceSettings,
+        pin: str,
+        puk: str,
+        pin_tries_left: int = PIN_MAX_TRIES,
+        generated: dict[int, str] | None = None,
+        sizes: dict[int, int | None] | None = None,
+        multiselectable: bool = True,
+    ) -> None:
+        super().__init__(
+            aid,
+            Td3Mrz(),
+            files,
+            pace=pace,
+            generated=generated,
+            sizes=sizes,
+            multiselectable=multiselectable,
+        )
+        if not 0 <= pin_tries_left <= PIN_MAX_TRIES:
+            raise UsageError(f"pin_tries_left: expected 0-{PIN_MAX_TRIES}")
+        self._pin = pin
+        self._puk = puk
+        self.pin_tries_left = pin_tries_left
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        unknown = sorted(set(config) - {"type", "aid", *_SETTINGS})
+        if unknown:
+            raise UsageError(f"{unknown[0]}: unknown key for an eid applet")
+        aid_text = config.get("aid")
+        aid = EID_AID if aid_text is None else parse_hex(str(aid_text))
+        multiselectable = config.get("multiselectable", True)
+        if not isinstance(multiselectable, bool):
+            raise UsageError("multiselectable: expected true or false")
+        tries = config.get("pin_tries_left", PIN_MAX_TRIES)
+        if not isinstance(tries, int) or isinstance(tries, bool):
+            raise UsageError("pin_tries_left: expected a number")
+        pace = PaceSettings.from_config(config.get("pace"))
+        files, generated, sizes = build_files(
+            config.get("files", default_config()["files"]),
+            Td3Mrz(),
+            pace.card_access,
+            name=aid,
+            label="eID application",
+        )
+        return cls(
+            aid,
+            files,
+            pace=pace,
+            pin=_secret(config, "pin", DEFAULT_PIN),
+            puk=_secret(config, "puk", DEFAULT_PUK),
+            pin_tries_left=tries,
+            generated=generated,
+            sizes=sizes,
+            multiselectable=multiselectable,
+        )
+
+    def export_state(self) -> dict[str, Any]:
+        return {
+            "type": "eid",
+            "aid": to_hex(self.aid),
+            "multiselectable": self.multiselectable,
+            "pace": self.pace.to_config(),
+            "pin": self._pin,
+            "pin_tries_left": self.pin_tries_left,
+            "puk": self._puk,
+            "files": self.export_files(),
+        }
+
+    # --- PACE hooks -------------------------------------------------------------------------
+
+    def pace_passwords(self) -> dict[PasswordType, PacePassword]:
+        return {
+            PasswordType.CAN: PacePassword.from_text(PasswordType.CAN, self.pace.can),
+            PasswordType.PIN: PacePassword.from_text(PasswordType.PIN, self._pin),
+            PasswordType.PUK: PacePassword.from_text(PasswordType.PUK, self._puk),
+        }
+
+    def password_status(
+        self, ctx: ChannelContext, state: PassportChannel, kind: PasswordType
+    ) -> tuple[int, bool]:
+        if kind is not PasswordType.PIN:
+            return SW.SUCCESS, True
+        tries = self.pin_tries_left
+        if tries == PIN_MAX_TRIES:
+            return SW.SUCCESS, True
+        # TR-03110-3 B.1: 63Cx warns with the counter; TR-03110-2: suspended at 1 unless a
+        # PACE with the CAN protects this very command (resumed), blocked at 0.
+        if tries > PIN_SUSPENDED:
+            return tries_left_sw(tries), True
+        if tries == PIN_SUSPENDED:
+            resumed = self.established_with(ctx, state, (PasswordType.CAN,))
+            return tries_left_sw(tries), resumed
+        return tries_left_sw(0), False
+
+    def before_token_check(self, ctx: ChannelContext, kind: PasswordType) -> None:
+        if kind is PasswordType.PIN:
+            # Decrement and make durable before the comparison (tearing defence, sim/pin.py).
+            self.pin_tries_left -= 1
+            ctx.card.commit()
+
+    def after_pace(
+        self, ctx: ChannelContext, kind: PasswordType, outcome: PaceOutcome, sw: int
+    ) -> int:
+        if kind is not PasswordType.PIN:
+            return sw
+        if outcome is PaceOutcome.ESTABLISHED:
+            self.pin_tries_left = PIN_MAX_TRIES  # TR-03110-2: a right PIN resets the counter
+        elif outcome is PaceOutcome.AUTHENTICATION_FAILED:
+            return tries_left_sw(self.pin_tries_left)  # 63Cx: x tries left
+        else:
+            self.pin_tries_left += 1  # malformed step 4: nothing was compared
+        ctx.card.commit()
+        return sw
+
+    # --- RESET RETRY COUNTER ----------------------------------------------------------------
+
+    def other_instruction(
+        self, ctx: ChannelContext, state: PassportChannel, command: Command
+    ) -> Response:
+        if command.ins != INS_RESET_RETRY_COUNTER:
+            raise CardStatus(SW.INS_NOT_SUPPORTED)
+        if command.p1 not in (RRC_NEW_PIN, RRC_RESET_ONLY):
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        if command.p2 != PIN_REFERENCE:
+            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
+        allowed = (
+            (PasswordType.PUK,)
+            if command.p1 == RRC_RESET_ONLY
+            else (
+                PasswordType.PIN,
+                PasswordType.PUK,
+            )
+        )
+        if not self.established_with(ctx, state, allowed):
+            raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
+        if command.p1 == RRC_RESET_ONLY:
+            if command.data:
+                raise CardStatus(SW.WRONG_LENGTH)
+        else:
+            new_pin = command.data
+            if not 5 <= len(new_pin) <= 6 or not new_pin.isdigit():
+                raise CardStatus(SW.INCORRECT_DATA)  # TR-03110-2: a 6-digit (5: transport) PIN
+            self._pin = new_pin.decode("ascii")
+        self.pin_tries_left = PIN_MAX_TRIES
+        ctx.card.commit()
+        return Response()
+
+
+__all__ = [
+    "DEFAULT_PIN",
+    "DEFAULT_PUK",
+    "EID_AID",
+    "PIN_MAX_TRIES",
+    "EidApplet",
+    "default_config",
+]

@@ -1,0 +1,163 @@
+"""The file-system applet itself: configuration, the card OS contract and the instruction table.
+
+Card-wide state (the file tree, PIN values and counters, keys) lives in the applet and is
+exported with :meth:`FileSystemApplet.export_state`; per-channel state lives in
+:class:`~cardwire.sim.applets.filesystem.state.ChannelState`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Self
+
+from cardwire.apdu import Command, Response
+from cardwire.errors import UsageError
+from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.filesystem import authentication, reference_data
+from cardwire.sim.applets.filesystem.binary import erase_binary, read_binary, update_binary
+from cardwire.sim.applets.filesystem.records import (
+    append_record,
+    erase_record,
+    read_record,
+    update_record,
+)
+from cardwire.sim.applets.filesystem.selection import select
+from cardwire.sim.applets.filesystem.state import ChannelState
+from cardwire.sim.applets.filesystem.symmetric_keys import (
+    SymmetricKey,
+    keys_from_config,
+    keys_to_config,
+)
+from cardwire.sim.file_commands import select_answer
+from cardwire.sim.fs import DedicatedFile, build_tree, tree_to_config
+from cardwire.sim.pin import ReferenceData, pins_from_config, pins_to_config
+from cardwire.sw import SW
+
+DEFAULT_AID = bytes.fromhex("F0636172647769726500")  # F0 "cardwire" 00
+_SETTINGS = ("multiselectable", "mf", "pins", "keys")
+
+Handler = Callable[[ChannelContext, ChannelState, Command], Response]
+
+
+class FileSystemApplet(Applet):
+    """An ISO/IEC 7816-4 card application with an MF/DF/EF tree, PINs and a key."""
+
+    def __init__(
+        self,
+        aid: bytes,
+        mf: DedicatedFile,
+        pins: Mapping[int, ReferenceData],
+        keys: Mapping[int, SymmetricKey],
+        *,
+        multiselectable: bool = True,
+    ) -> None:
+        self.aid = aid
+        self.mf = mf
+        self.pins = dict(pins)
+        self.keys = dict(keys)
+        self.multiselectable = multiselectable
+        self._handlers: dict[int, Handler] = {
+            0xA4: self._select,
+            0xB0: read_binary,
+            0xB1: read_binary,
+            0xD6: update_binary,
+            0xD7: update_binary,
+            0x0E: erase_binary,
+            0x0F: erase_binary,
+            0xB2: read_record,
+            0xDC: update_record,
+            0xE2: append_record,
+            0x0C: erase_record,
+            0x20: self._verify,
+            0x24: self._change_reference_data,
+            0x2C: self._reset_retry_counter,
+            0x84: authentication.get_challenge,
+            0x88: self._internal_authenticate,
+            0x82: self._external_authenticate,
+        }
+
+    # --- configuration ----------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        """Build the applet from its profile section (configuration merged with saved state)."""
+        unknown = sorted(set(config) - {"type", "aid", *_SETTINGS})
+        if unknown:
+            raise UsageError(f"{unknown[0]}: unknown key for a filesystem applet")
+        aid_text = config.get("aid")
+        aid = DEFAULT_AID if aid_text is None else parse_hex(str(aid_text))
+        multiselectable = config.get("multiselectable", True)
+        if not isinstance(multiselectable, bool):
+            raise UsageError("multiselectable: expected true or false")
+        mf = build_tree(config.get("mf", {"fid": "3F00", "files": []}))
+        pins = pins_from_config(config.get("pins", []))
+        keys = keys_from_config(config.get("keys", []))
+        return cls(aid, mf, pins, keys, multiselectable=multiselectable)
+
+    def export_state(self) -> dict[str, Any]:
+        """The profile section with current file contents, PIN values and counters."""
+        return {
+            "type": "filesystem",
+            "aid": to_hex(self.aid),
+            "multiselectable": self.multiselectable,
+            "mf": tree_to_config(self.mf),
+            "pins": pins_to_config(self.pins),
+            "keys": keys_to_config(self.keys),
+        }
+
+    # --- the Applet contract ----------------------------------------------------------------
+
+    def new_channel_state(self) -> ChannelState:
+        return ChannelState(current_df=self.mf)
+
+    def select(self, ctx: ChannelContext, command: Command) -> Response:
+        """Selected by AID: the MF becomes the current DF; answer as SELECT P2 asks."""
+        state = self._state(ctx)
+        state.current_df, state.current_ef = self.mf, None
+        return Response(select_answer(command.p2 & 0x0C, self.mf, self.aid, fmd_allowed=True))
+
+    def deselect(self, ctx: ChannelContext) -> None:
+        if isinstance(ctx.state, ChannelState):
+            ctx.state.clear_security()
+
+    def process(self, ctx: ChannelContext, command: Command) -> Response:
+        if command.cla & 0x80:
+            raise CardStatus(SW.CLA_NOT_SUPPORTED)  # interindustry commands only
+        handler = self._handlers.get(command.ins)
+        if handler is None:
+            raise CardStatus(SW.INS_NOT_SUPPORTED)
+        return handler(ctx, self._state(ctx), command)
+
+    def _state(self, ctx: ChannelContext) -> ChannelState:
+        if not isinstance(ctx.state, ChannelState):
+            ctx.state = self.new_channel_state()
+        return ctx.state
+
+    # --- the handlers that need the applet's MF, PINs or keys -------------------------------
+
+    def _select(self, ctx: ChannelContext, state: ChannelState, command: Command) -> Response:
+        return select(self.mf, state, command)
+
+    def _verify(self, ctx: ChannelContext, state: ChannelState, command: Command) -> Response:
+        return reference_data.verify(self.pins, ctx, state, command)
+
+    def _change_reference_data(
+        self, ctx: ChannelContext, state: ChannelState, command: Command
+    ) -> Response:
+        return reference_data.change_reference_data(self.pins, ctx, state, command)
+
+    def _reset_retry_counter(
+        self, ctx: ChannelContext, state: ChannelState, command: Command
+    ) -> Response:
+        return reference_data.reset_retry_counter(self.pins, ctx, command)
+
+    def _internal_authenticate(
+        self, ctx: ChannelContext, state: ChannelState, command: Command
+    ) -> Response:
+        return authentication.internal_authenticate(self.keys, command)
+
+    def _external_authenticate(
+        self, ctx: ChannelContext, state: ChannelState, command: Command
+    ) -> Response:
+        return authentication.external_authenticate(self.keys, state, command)

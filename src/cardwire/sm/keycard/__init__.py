@@ -1,0 +1,133 @@
+"""The Keycard secure channel, version 1 (applet 3.x), host and card side, sans-IO.
+
+Sources: Keycard docs (keycard.tech/docs/apdu: PAIR, OPEN SECURE CHANNEL, MUTUALLY AUTHENTICATE,
+"Secure Channel"), shared/seeds/001 and shared/protocols.md ("Keycard secure channel v1").
+
+- Pairing (PAIR, INS 12): P1=0 sends a 32-byte client challenge and gets SHA-256(secret ||
+  client challenge) || card challenge; P1=1 sends SHA-256(secret || card challenge) and gets the
+  pairing index || salt; the pairing key is SHA-256(secret || salt). The secret comes from a
+  pairing password by PBKDF2-HMAC-SHA256(NFKD(password), "Keycard Pairing Password Salt",
+  50000 iterations, 32 bytes), or is given raw.
+- OPEN SECURE CHANNEL (INS 10, P1 = pairing index) sends an ephemeral secp256k1 public key and
+  gets salt(32) || IV(16); keys = SHA-512(ECDH x || pairing key || salt): the first 32 bytes
+  encrypt, the last 32 MAC (AES-256). MUTUALLY AUTHENTICATE (INS 11) then runs inside the
+  channel: 32 random bytes in, 32 bytes out.
+- Inside the channel only the data field is protected: data = MAC(16) || AES-CBC(pad(data)),
+  the MAC is an AES CBC-MAC with a zero IV over [CLA INS P1 P2 Lc] || 11x00 || ciphertext
+  (Lc counts MAC + ciphertext); the response data is MAC || AES-CBC(pad(data || SW)), its MAC
+  over [Lr] || 15x00 || ciphertext with Lr = (16 + ciphertext length) mod 256. The encryption
+  IV is always the last MAC seen; the outer SW is 9000; a plain 6982 means the card closed the
+  channel.
+
+Both sides share one codec (:class:`KeycardCodec`), so host and card cannot drift apart.
+
+Modules: ``constants``, ``pairing`` (PAIR, the pairing secret), ``codec`` (session keys and
+the shared codec), ``host`` and ``card`` (the two sides of an open channel), ``application_info``
+(the SELECT answer), ``exchanges`` (select, pair, open, unpair over a card session).
+"""
+
+from __future__ import annotations
+
+from cardwire.sm.keycard.application_info import (
+    TAG_APPLICATION_INFO,
+    TAG_CAPABILITIES,
+    TAG_INSTANCE_UID,
+    TAG_INTEGER,
+    TAG_KEY_UID,
+    TAG_PUBLIC_KEY,
+    ApplicationInfo,
+)
+from cardwire.sm.keycard.card import (
+    KeycardCardSession,
+)
+from cardwire.sm.keycard.codec import (
+    MAX_PAYLOAD,
+    KeycardCodec,
+    SessionKeys,
+    derive_session_keys,
+    max_plain_payload,
+)
+from cardwire.sm.keycard.constants import (
+    CHALLENGE_LENGTH,
+    CLA_KEYCARD,
+    DEFAULT_PAIRING_PASSWORD,
+    INS_MUTUALLY_AUTHENTICATE,
+    INS_OPEN_SECURE_CHANNEL,
+    INS_PAIR,
+    INS_SELECT,
+    INS_UNPAIR,
+    IV_LENGTH,
+    KEY_LENGTH,
+    KEYCARD_AID,
+    MAC_LENGTH,
+    PAIR_FINAL_STEP,
+    PAIR_FIRST_STEP,
+    PAIRING_ITERATIONS,
+    PAIRING_SALT,
+    SALT_LENGTH,
+    SECRET_LENGTH,
+    SW_CHANNEL_CLOSED,
+    SW_SUCCESS,
+)
+from cardwire.sm.keycard.exchanges import (
+    open_secure_channel,
+    pair,
+    select_keycard,
+    unpair,
+)
+from cardwire.sm.keycard.host import (
+    KeycardSession,
+    OpenSecureChannel,
+)
+from cardwire.sm.keycard.pairing import (
+    Pairing,
+    PairingHandshake,
+    pairing_secret,
+    unpair_command,
+)
+
+__all__ = [
+    "CHALLENGE_LENGTH",
+    "CLA_KEYCARD",
+    "DEFAULT_PAIRING_PASSWORD",
+    "INS_MUTUALLY_AUTHENTICATE",
+    "INS_OPEN_SECURE_CHANNEL",
+    "INS_PAIR",
+    "INS_SELECT",
+    "INS_UNPAIR",
+    "IV_LENGTH",
+    "KEYCARD_AID",
+    "KEY_LENGTH",
+    "MAC_LENGTH",
+    "MAX_PAYLOAD",
+    "PAIRING_ITERATIONS",
+    "PAIRING_SALT",
+    "PAIR_FINAL_STEP",
+    "PAIR_FIRST_STEP",
+    "SALT_LENGTH",
+    "SECRET_LENGTH",
+    "SW_CHANNEL_CLOSED",
+    "SW_SUCCESS",
+    "TAG_APPLICATION_INFO",
+    "TAG_CAPABILITIES",
+    "TAG_INSTANCE_UID",
+    "TAG_INTEGER",
+    "TAG_KEY_UID",
+    "TAG_PUBLIC_KEY",
+    "ApplicationInfo",
+    "KeycardCardSession",
+    "KeycardCodec",
+    "KeycardSession",
+    "OpenSecureChannel",
+    "Pairing",
+    "PairingHandshake",
+    "SessionKeys",
+    "derive_session_keys",
+    "max_plain_payload",
+    "open_secure_channel",
+    "pair",
+    "pairing_secret",
+    "select_keycard",
+    "unpair",
+    "unpair_command",
+]

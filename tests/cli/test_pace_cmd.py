@@ -1,0 +1,99 @@
+"""``cardwire pace --can|--mrz|--pin|--puk ... send`` on the simulated card, ``open pace`` in the
+shell, and the demo's PACE section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cardwire.cli import cli
+from cardwire.sim.applets.eid import DEFAULT_PIN, DEFAULT_PUK
+from cardwire.sim.applets.epassport import DEFAULT_CAN, Td3Mrz, dg1_content
+from cardwire.sw import meaning
+
+SELECT_DG1, READ = "00 a4 02 0c 02 01 01", "00B0000000"
+EID = "E80704007F00070302"
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        ("--can", DEFAULT_CAN),
+        ("--mrz", "L898902C<,690806,940623"),
+        ("--can", DEFAULT_CAN, "--param", "13"),
+        ("--pin", DEFAULT_PIN, "--aid", EID),
+        ("--puk", DEFAULT_PUK, "--aid", EID),
+    ],
+)
+def test_send_reads_dg1_under_pace(password: tuple[str, ...]) -> None:
+    result = invoke("pace", *password, "send", "--sim", "--json", SELECT_DG1, READ)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [item["sw"] for item in document] == ["9000", "6282"]
+    if "--aid" not in password:
+        assert document[1]["data"] == dg1_content(Td3Mrz()).hex().upper()
+    assert document[1]["protected_command"].startswith("0CB00000")
+
+
+def test_text_output_and_the_secret_never_printed() -> None:
+    result = invoke("pace", "--can", DEFAULT_CAN, "send", "--sim", "--verbose", SELECT_DG1)
+    assert result.exit_code == 0, result.output
+    assert f"  9000 {meaning(0x9000)}" in result.stdout
+    wire = [line[9:13] for line in result.stdout.splitlines() if line.startswith("  wire > ")]
+    assert wire[:3] == ["00A4", "00B0", "0022"]  # SELECT, EF.CardAccess, MSE:Set AT
+    assert wire.count("1086") == 3 and wire.count("0086") == 1
+    assert DEFAULT_CAN not in result.output
+
+
+def test_secret_from_a_file_and_from_the_environment(tmp_path: Path) -> None:
+    secret = tmp_path / "can.txt"
+    secret.write_text(f"{DEFAULT_CAN}\n", encoding="utf-8")
+    for value, env in ((f"@{secret}", None), ("env:CW_CAN", {"CW_CAN": DEFAULT_CAN})):
+        result = invoke("pace", "--can", value, "send", "--sim", SELECT_DG1, env=env)
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("pace", "send", "--sim", SELECT_DG1), 2),  # no password
+        (("pace", "--can", "1", "--pin", "2", "send", "--sim", SELECT_DG1), 2),  # two
+        (("pace", "--can", "999999", "send", "--sim", SELECT_DG1), 1),  # wrong: 6300
+        (("pace", "--can", DEFAULT_CAN, "--aid", "zz", "send", "--sim", SELECT_DG1), 2),
+        (("pace", "--can", DEFAULT_CAN, "--param", "7", "send", "--sim", SELECT_DG1), 2),
+        (("pace", "--mrz", "L898902C<", "send", "--sim", SELECT_DG1), 2),
+    ],
+)
+def test_errors_are_one_line_with_the_exit_code(args: tuple[str, ...], code: int) -> None:
+    result = invoke(*args)
+    assert result.exit_code == code, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "999999" not in result.stderr
+
+
+def test_open_pace_in_a_shell_script(tmp_path: Path) -> None:
+    script = tmp_path / "pace.cws"
+    script.write_text(
+        f"open pace --can {DEFAULT_CAN}\n{SELECT_DG1} expect 9000\n{READ}\nclose\n",
+        encoding="utf-8",
+    )
+    result = invoke("run", "--sim", str(script))
+    assert result.exit_code == 0, result.output
+    assert "> open pace (options hidden; --show-keys shows them)" in result.stdout
+    assert dg1_content(Td3Mrz()).hex().upper() in result.stdout
+    assert DEFAULT_CAN not in result.stdout
+
+
+def test_demo_runs_the_pace_section() -> None:
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    assert "PACE" in result.stdout
+    assert "63C2" in result.stdout  # the wrong eID PIN and its retry counter
+    assert "ERIKSSON, ANNA MARIA" in result.stdout

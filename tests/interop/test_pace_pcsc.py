@@ -1,0 +1,51 @@
+"""PACE over the real PC/SC stack: cardwire's host (Card over PcscTransport) runs PACE with the
+CAN against the simulated card's ePassport applet behind pcscd + vpcd, with the GENERAL
+AUTHENTICATE steps (CLA 10) going through pcscd untouched, then reads DG1 under the new secure
+messaging; and PACE with the PIN on the eID applet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from cardwire.apdu import Command
+from cardwire.card import Card
+from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.sim.applets.eid import DEFAULT_PIN, EID_AID
+from cardwire.sim.applets.epassport import (
+    DEFAULT_CAN,
+    EPASSPORT_AID,
+    Td3Mrz,
+    dg1_content,
+)
+from cardwire.transport.pcsc import PcscTransport
+
+if TYPE_CHECKING:
+    from pcsc_stack import PcscStack
+
+pytestmark = pytest.mark.interop
+
+
+@pytest.fixture
+def card(pcsc_stack: PcscStack) -> Iterator[Card]:
+    with Card(PcscTransport(pcsc_stack.reader)) as session:
+        session.reset()  # a fresh card: no session left over from another test
+        yield session
+
+
+def test_pace_with_the_can_then_dg1(card: Card) -> None:
+    select_application(card, EPASSPORT_AID)
+    card.select(bytes.fromhex("0101"))
+    assert card.send(Command(0, 0xB0, 0, 0, ne=4), check=False).sw == 0x6982  # before PACE
+    card.secure(establish_pace(card, DEFAULT_CAN))
+    card.select(bytes.fromhex("0101"))
+    assert card.read_file() == dg1_content(Td3Mrz())
+
+
+def test_pace_with_the_pin_on_the_eid_application(card: Card) -> None:
+    select_application(card, EID_AID)
+    card.secure(establish_pace(card, DEFAULT_PIN, kind="pin"))
+    card.select(bytes.fromhex("0104"))
+    assert card.read_file() == bytes.fromhex("64070C054552494B41")  # DG4: UTF8String "ERIKA"
