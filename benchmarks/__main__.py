@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings(repetitions=3, sample_seconds=0.01)
     else:
         settings = Settings(repetitions=args.repetitions, sample_seconds=args.sample_ms / 1000)
-    console = Console(width=None if Console().is_terminal else 150)
+    console = Console(width=None if Console().is_terminal else 170)
     machine = report.machine_facts()
     results: list[RowResult] = []
     for family in FAMILIES:

@@ -28,6 +28,7 @@ from cardwire.card import Card
 from cardwire.handshakes.pace import establish_pace, select_application
 from cardwire.sim.applets.epassport import DG2_SIZE, EF_DG2, EPASSPORT_AID
 from cardwire.sim.card import SimCard
+from cardwire.transport.base import Transport
 from cardwire.transport.memory import MemoryTransport
 
 FAMILY_ROUND = "Session round"
@@ -37,10 +38,11 @@ SHORT_RESPONSE = 256  # ISO 7816-4 5.1: a short answer carries at most 256 data 
 ROUND_TARGET = 0.35  # issue 10: session round >= 0.35 of both sides' crypto floor
 
 
-def open_passport(transport: Callable[[MemoryTransport], object] | None = None) -> Card:
-    """A Card on a fresh simulated card: ePassport selected, PACE done, EF.DG2 selected."""
+def open_passport(wrap: Callable[[MemoryTransport], Transport] | None = None) -> Card:
+    """A Card on a fresh simulated card (its transport wrapped by ``wrap``, if given):
+    ePassport selected, PACE done, EF.DG2 selected."""
     wire = MemoryTransport(SimCard())
-    card = Card(wire if transport is None else transport(wire))  # type: ignore[arg-type]
+    card = Card(wire if wrap is None else wrap(wire))
     select_application(card, EPASSPORT_AID)
     session = establish_pace(card, CAN)
     if not repr(session).startswith("IsoSmHost(aes128,"):  # the repr names the suite
@@ -226,7 +228,7 @@ def file_read_row(label: str, chunk: int) -> Row:
     return Row(
         family=FAMILY_FILE,
         name=f"EF.DG2 60 KiB, PACE AES-128 SM, {label}",
-        variant=f"{len(pairs)} APDUs",
+        variant=f"{len(pairs)} APDU{'s' if len(pairs) > 1 else ''}",
         unit="MB/s",
         contenders=(Contender(Role.CARDWIRE, "cardwire", prepare), floor_of(pairs)),
         units_per_item=DG2_SIZE / 1e6,

@@ -48,6 +48,8 @@ TABLE = [
     (0x83, ClassKind.GP_FIRST, 3, NONE, False),
     (0x84, ClassKind.GP_FIRST, 0, PROP, False),
     (0x87, ClassKind.GP_FIRST, 3, PROP, False),
+    # GP Card Spec 11.1.4 codes b5 = 0; Java Card 3 Programming Notes ("Proprietary Java Card
+    # Technology Space"): 0x9X is "not last command in chain" (DESFire's 0x90 decodes so too).
     (0x90, ClassKind.GP_FIRST, 0, NONE, True),
     (0x88, ClassKind.PROPRIETARY, None, NONE, False),
     (0xA0, ClassKind.PROPRIETARY, None, NONE, False),

@@ -128,3 +128,48 @@ def test_read_status_follows_6310() -> None:
     assert [e.locked for e in entries] == [False, True]
     assert [c.p2 for c in sent] == [0x02, 0x03]
     assert gp.read_status(lambda c: Response(b"", 0x6A88), gp.StatusScope.LOAD_FILES) == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "kcv"),
+    [
+        # GlobalPlatformPro, library/src/test/java/pro/javacard/gp/test/TestPlaintextKeys.java
+        # (testSessionKeys_SCP03): the static key 4041..4F has the AES KCV 504A77.
+        ("404142434445464748494A4B4C4D4E4F", "504A77"),
+        # osmocom/pysim, tests/unittests/test_globalplatform.py (SCP03_KCV_Test): the
+        # KEYSET_AES128 ENC, MAC and DEK keys.
+        ("000102030405060708090A0B0C0D0E0F", "C35280"),
+        ("101112131415161718191A1B1C1D1E1F", "013808"),
+        ("202122232425262728292A2B2C2D2E2F", "840DE5"),
+    ],
+)
+def test_aes_key_check_value_known_answers(key: str, kcv: str) -> None:
+    # Amendment D: KCV = the 3 leftmost bytes of AES(key, 16 bytes 01).
+    assert gp.key_check_value(bytes.fromhex(key)).hex().upper() == kcv
+
+
+@pytest.mark.parametrize(
+    ("size", "length_byte", "header"),
+    [
+        # GPC v2.3 table 11-71 (no padding): 88, block length 10, the encrypted key alone
+        # (what yubikit securitydomain.put_key sends for AES-128).
+        (16, False, "8810"),
+        (32, False, "8820"),
+        # Table 11-70 (padding): 88, block length 21, clear key length 18, 32 encrypted bytes.
+        (24, False, "882118"),
+        # GlobalPlatformPro GPSession.encodeKey: the clear key length always comes first.
+        (16, True, "881110"),
+        (32, True, "882120"),
+    ],
+)
+def test_put_key_block_layout(size: int, length_byte: bool, header: str) -> None:
+    dek = bytes(range(0x40, 0x50))
+    key = bytes(range(size))
+    command = gp.put_key(StaticKeys(key, key, key, 0x31), dek, length_byte=length_byte)
+    block = command.data[1 : 1 + len(command.data[1:]) // 3]
+    encrypted = gp.encrypt_key(dek, key)
+    kcv = gp.key_check_value(key)
+    assert block.hex().upper() == header + (encrypted + b"\x03" + kcv).hex().upper()
+    decoded = gp.PutKeyData.decode(command.data)
+    assert [b.decrypt(dek) for b in decoded.blocks] == [key] * 3
+    assert decoded.encode() == command.data

@@ -6,16 +6,22 @@ Amendment D 6.2: any C-MAC failure ends the session; issue 7: later commands ans
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cardwire import gp
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
+from cardwire.cli import cli
+from cardwire.cli.secure_protocols import open_statement
 from cardwire.errors import SecureChannelError, StatusError
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sim.card import SimCard
+from cardwire.sim.profile import default_profile
 from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
 from cardwire.sm.scp03_levels import VALID_LEVELS, Mode
 from cardwire.transport.memory import MemoryTransport
@@ -108,7 +114,11 @@ def open_session(sim: SimCard, level: int = 0x33) -> Scp03HostSession:
     return handshake.complete(exchange(sim, handshake.external_authenticate(answer)))
 
 
-STATUS = gp.get_status(gp.StatusScope.APPLICATIONS)
+# The applications whose AID starts with F0 "cardwire" (the file system and echo applets): an
+# answer that fits one response. The whole list of the default card's applets no longer does
+# and answers 6310 (more data, GPC 11.4.3), which tests/sim/applets/test_security_domain.py
+# covers.
+STATUS = gp.get_status(gp.StatusScope.APPLICATIONS, b"\xf0cardwire")
 KEY_INFO = gp.get_data(0xE0)
 
 
@@ -199,3 +209,53 @@ def test_a_new_session_after_the_card_ended_one() -> None:
     assert exchange(sim, b"\x84\xca\x00\xe0\x00").sw == 0x6985
     fresh = open_session(sim)
     assert fresh.unprotect(exchange(sim, fresh.protect(STATUS))).sw == 0x9000
+
+
+# --- key diversification end to end: a card personalised from a master key ---------------------
+
+MASTER = "000102030405060708090A0B0C0D0E0F"
+KDD = "D9B1DE5D0362DEDCE4FB"
+
+
+def diversified_profile(tmp_path: Path) -> Path:
+    """A profile whose Security Domain holds the KDF3 keys of MASTER for its diversification
+    data (the simulator's ``diversify`` option)."""
+    document = default_profile().to_dict()
+    (section,) = (a for a in document["applets"] if a["type"] == "security-domain")
+    keys = {"kvn": "30", "enc": MASTER, "mac": MASTER, "dek": MASTER}
+    section.update(diversify="kdf3", diversification_data=KDD, key_sets=[keys])
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_establish_with_diversified_keys_then_put_key(tmp_path: Path) -> None:
+    master = StaticKeys(*(bytes.fromhex(MASTER),) * 3, 0x30)
+    with Card(MemoryTransport(SimCard.from_files(diversified_profile(tmp_path)))) as card:
+        card.select(DEFAULT_AID)
+        card.secure(establish_scp03(card, master, diversify="kdf3"))
+        # PUT KEY encrypts under the card's (diversified) DEK.
+        new = keys_of(16, 0x31, 7)
+        dek = master.diversified(bytes.fromhex(KDD)).dek
+        gp.check_put_key_answer(card.send(gp.put_key(new, dek)).data, new)
+        card.secure(establish_scp03(card, new))  # the added key set is not diversified
+        assert ECHO_AID in applet_aids(card)
+
+
+def test_cli_diversify_option(tmp_path: Path) -> None:
+    profile = str(diversified_profile(tmp_path))
+    runner = CliRunner()
+    args = ["scp03", "--keys", MASTER, "--diversify", "KDF3"]
+    result = runner.invoke(cli, [*args, "send", "--sim", "--profile", profile, "80CA00E000"])
+    assert result.exit_code == 0, result.stderr
+    assert "9000" in result.stdout and MASTER not in result.stdout
+    # Without --diversify the master key is the wrong key: exit 1 (card cryptogram).
+    plain = ["scp03", "--keys", MASTER, "send", "--sim", "--profile", profile, "80CA00E000"]
+    result = runner.invoke(cli, plain)
+    assert result.exit_code == 1 and "card cryptogram" in result.stderr
+    assert MASTER not in result.stderr
+    result = runner.invoke(cli, [*args[:3], "--diversify", "emv", "send", "--sim", "80CA00E000"])
+    assert result.exit_code == 2
+    with Card(MemoryTransport(SimCard.from_files(Path(profile)))) as card:
+        session = open_statement(card, f"scp03 --keys {MASTER} --diversify kdf3")
+        assert session.active

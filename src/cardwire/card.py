@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Self
 
 from cardwire import commands
 from cardwire.apdu import Command, Response
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import CardRemovedError, DecodeError, UsageError
 from cardwire.ins import Ins
 from cardwire.layers.base import WireExchanger
 from cardwire.layers.chaining import LengthLimits
@@ -197,7 +197,13 @@ class Card(CardCommands):
     def send_on(self, stack: LayerStack, command: Command, check_sw: bool) -> Response:
         """Run one whole command-response sequence on ``stack`` while holding the lock."""
         with self.lock:
-            response = stack.exchange(command)
+            try:
+                response = stack.exchange(command)
+            except CardRemovedError:
+                # The card was removed or reset under us (PC/SC part 5): like reset(), every
+                # secure session and channel is gone on the card, so end them here too.
+                self._forget_everything()
+                raise
         if check_sw:
             check(response.sw, command)
         return response

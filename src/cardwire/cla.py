@@ -8,12 +8,17 @@ Interindustry classes (ISO/IEC 7816-4:2020 5.4.1, tables 2 and 3):
   only "header not authenticated" exists there), chaining ``x`` (b5);
 - 0x20-0x3F are reserved, 0xFF is invalid.
 
-GlobalPlatform proprietary classes (GlobalPlatform Card Specification v2.3.1, 11.1.4):
-0x80-0x83 are channels 0-3 with b3 as the secure-messaging indication (0x84-0x87); 0xC0-0xCF are
-channels 4-19 with b6 as the indication (0xE0-0xEF). Both keep the ISO chaining bit b5 (0x90-0x97,
-0xD0-0xDF, 0xF0-0xFE), as the Java Card runtime that routes GlobalPlatform commands reads them
-(Java Card 3 Platform Programming Notes, "Proprietary Java Card Technology Space"). Every other
-class with b8 = 1 is proprietary and preserved as it is.
+GlobalPlatform classes (GlobalPlatform Card Specification v2.3.1, 11.1.4, class byte coding
+tables): ``1000 yyzz`` (0x80-0x83) are channels 0-3 with b4-b3 the SM indication (01 is GP
+secure messaging: 0x84-0x87); ``11y0 zzzz`` (0xC0-0xCF) are channels 4-19 with b6 the indication
+(0xE0-0xEF). GlobalPlatform itself codes b5 = 0 in both tables: it defines no chaining by CLA.
+cardwire also decodes the b5 = 1 values (0x90-0x97, 0xD0-0xDF, 0xF0-0xFE) as channel + SM +
+chaining, because the Java Card runtime that routes GlobalPlatform and applet commands reads the
+whole proprietary space that way (Java Card 3 Platform Programming Notes, "Proprietary Java Card
+Technology Space": 0x9X / 0xDX / 0xFX are "not last command in chain"). So a class that is not
+Java Card's, e.g. MIFARE DESFire's native wrapping class 0x90, decodes as channel 0 with
+chaining; such a card's own class semantics are outside this module. Every other class with
+b8 = 1 is proprietary and preserved as it is.
 """
 
 from __future__ import annotations
@@ -102,6 +107,7 @@ def _kind(value: int) -> ClassKind:
         return ClassKind.RESERVED  # ISO 7816-4 table 2: 001x xxxx is reserved
     if value < 0x80:
         return ClassKind.FURTHER_INTERINDUSTRY
+    # GP Card Spec 11.1.4 codes x (b5) = 0; x = 1 is Java Card's chaining (see the docstring).
     if value & 0xE8 == 0x80:  # 100x 0yzz: GP channels 0-3 (b4 = 0)
         return ClassKind.GP_FIRST
     if value & 0xC0 == 0xC0:  # 11yx zzzz: GP channels 4-19

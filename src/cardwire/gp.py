@@ -49,13 +49,18 @@ TAG_CARD_DATA = 0x66
 KEY_TYPE_AES = 0x88
 KEY_IDS = (0x01, 0x02, 0x03)  # ENC, MAC, DEK in one PUT KEY (GPC 11.8.2.2, P2 = 81)
 KCV_LENGTH = 3  # GPC 11.8.2.3: the key check value is the 3 leftmost bytes
-_KCV_PLAINTEXT = b"\x01" * AES_BLOCK  # GPC 11.8.2.3 / Amendment D: AES KCV over 16 bytes 01
+# Amendment D (PUT KEY for AES keys): KCV = AES(key, 16 bytes 01); the same in
+# GlobalPlatformPro GPCrypto.kcv_aes, yubikit securitydomain.put_key (_DEFAULT_KCV_IV) and
+# osmocom/pysim compute_kcv('aes', ...), whose published values tests/test_gp.py checks.
+_KCV_PLAINTEXT = b"\x01" * AES_BLOCK
 MAX_KVN = 0x7F  # GPC 11.1.8: key version numbers 01-7F (FF is reserved)
 
 # GPC 11.4.2.2: GET STATUS P2 b2 = 1 asks for the tagged (TLV) format, b1 = 1 the next occurrence.
 STATUS_TLV = 0x02
 STATUS_NEXT = 0x01
-SW_MORE_STATUS = 0x6310  # GPC 11.4.3: more data available (send GET STATUS again with P2 b1 = 1)
+# GPC 11.4.3: 6310 = more data available; the host repeats GET STATUS with P2 b1 = 1 and the
+# same search criteria, as GlobalPlatformPro GPSession.getConcatenatedStatus does.
+SW_MORE_STATUS = 0x6310
 
 
 class StatusScope(IntEnum):
@@ -73,7 +78,10 @@ class LifeCycle(IntEnum):
     LOADED = 0x01  # executable load file
     INSTALLED = 0x03  # application
     SELECTABLE = 0x07
-    LOCKED = 0x83  # b8 set: LOCKED ("1xxxxx11")
+    # LOCKED is b8 set over the state the application had ("1xxxxx11"): SELECTABLE 07 -> 87.
+    # GlobalPlatformPro (GPRegistryEntry.getLifeCycleString) shows application states above 83
+    # as LOCKED and 80-83 as errors, so the simulator reports 87 for a locked application.
+    LOCKED = 0x87
     SECURED = 0x0F  # card (ISD) life cycle: SECURED
 
 
@@ -91,8 +99,8 @@ def key_check_value(key: bytes) -> bytes:
 
 
 def _zero_pad(data: bytes) -> bytes:
-    # GPC 11.8.2.3.2 table 11-70 (key component block, padding present): the key length comes
-    # first, so the encrypted block is padded with zeros to whole AES blocks.
+    # GPC v2.3 11.8.2.3.2 table 11-70 (key component block with padding): the clear key length
+    # comes first, so the padding (zeros here) is not part of the key.
     return data + bytes(-len(data) % AES_BLOCK)
 
 
@@ -103,16 +111,26 @@ def encrypt_key(dek: bytes, key: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class KeyBlock:
-    """One key of a PUT KEY data field (GPC 11.8.2.3 table 11-68): type, encrypted value and
-    its length in clear, and the key check value sent with it."""
+    """One key of a PUT KEY data field (GPC 11.8.2.3 table 11-68): key type, key component
+    block, and the key check value sent with it.
+
+    The key component block (GPC v2.3 tables 11-70 and 11-71, as osmocom/pysim
+    ``tests/unittests/test_globalplatform.py`` KeyComponentBlock_Test quotes them) is the
+    clear key length (one byte) and the encrypted padded key when the key needed padding
+    (AES-192), and the encrypted key alone when it is whole AES blocks (AES-128, AES-256);
+    yubikit (``securitydomain.py``, ``put_key``) sends AES-128 keys that way. GlobalPlatformPro
+    (``GPSession.encodeKey``) always sends the length byte. ``key_length`` is None when the
+    block has no length byte; the card side accepts both forms (1 + 16n and 16n bytes cannot
+    be confused)."""
 
     key_type: int
-    key_length: int
+    key_length: int | None
     encrypted: bytes
     check_value: bytes
 
     def encode(self) -> bytes:
-        body = bytes((self.key_length,)) + self.encrypted
+        length = b"" if self.key_length is None else bytes((self.key_length,))
+        body = length + self.encrypted
         return (
             bytes((self.key_type, len(body)))
             + body
@@ -124,9 +142,10 @@ class KeyBlock:
         """The key in clear; DecodeError when the cryptogram does not fit its stated length."""
         if not self.encrypted or len(self.encrypted) % AES_BLOCK:
             raise DecodeError("encrypted key is not whole AES blocks")
-        if self.key_length > len(self.encrypted):
+        length = len(self.encrypted) if self.key_length is None else self.key_length
+        if length > len(self.encrypted):
             raise DecodeError("key length exceeds the encrypted block")
-        return Aes(dek).decrypt_cbc(bytes(AES_BLOCK), self.encrypted)[: self.key_length]
+        return Aes(dek).decrypt_cbc(bytes(AES_BLOCK), self.encrypted)[:length]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +171,12 @@ class PutKeyData:
             body = data[pos + 2 : pos + 2 + length]
             if len(body) != length or length < 1:
                 raise DecodeError("key block truncated", pos)
-            # GPC table 11-70: AES key data = key length (1 byte) || encrypted key.
-            key_length, encrypted = body[0], body[1:]
+            # GPC v2.3 table 11-70: clear key length || encrypted padded key (1 + 16n bytes);
+            # table 11-71: the encrypted key alone (16n bytes; see KeyBlock).
+            key_length: int | None = None
+            encrypted = body
+            if length % AES_BLOCK == 1:
+                key_length, encrypted = body[0], body[1:]
             at = pos + 2 + length
             if at >= len(data):
                 raise DecodeError("key check value length missing", at)
@@ -165,24 +188,39 @@ class PutKeyData:
         return cls(data[0], tuple(blocks))
 
 
-def put_key_data(new_keys: StaticKeys, dek: bytes) -> PutKeyData:
-    """ENC, MAC and DEK of ``new_keys`` encrypted under ``dek`` (the current static DEK)."""
+def put_key_data(new_keys: StaticKeys, dek: bytes, *, length_byte: bool = False) -> PutKeyData:
+    """ENC, MAC and DEK of ``new_keys`` encrypted under ``dek`` (the current static DEK). The
+    clear key length is sent when the key is padded (GPC v2.3 table 11-70), or always with
+    ``length_byte=True`` (GlobalPlatformPro's form, for cards that expect it)."""
     blocks = tuple(
-        KeyBlock(KEY_TYPE_AES, len(key), encrypt_key(dek, key), key_check_value(key))
+        KeyBlock(
+            KEY_TYPE_AES,
+            len(key) if length_byte or len(key) % AES_BLOCK else None,
+            encrypt_key(dek, key),
+            key_check_value(key),
+        )
         for key in (new_keys.enc, new_keys.mac, new_keys.dek)
     )
     return PutKeyData(new_keys.kvn, blocks)
 
 
-def put_key(new_keys: StaticKeys, dek: bytes, *, replace_kvn: int | None = None) -> Command:
+def put_key(
+    new_keys: StaticKeys,
+    dek: bytes,
+    *,
+    replace_kvn: int | None = None,
+    length_byte: bool = False,
+) -> Command:
     """PUT KEY (GPC 11.8.2): P1 = key version to replace (00 adds a new key set), P2 = 81
-    (several keys, the first with key identifier 01)."""
+    (several keys, the first with key identifier 01); the key blocks as :func:`put_key_data`
+    builds them. yubikit (``securitydomain.put_key``) and GlobalPlatformPro
+    (``GPSession.putKeys``) use the same P1/P2."""
     if not 1 <= new_keys.kvn <= MAX_KVN:
         raise UsageError(f"new key version must be 01..{MAX_KVN:02X}, got {new_keys.kvn:02X}")
     p1 = 0x00 if replace_kvn is None else replace_kvn
     if not 0 <= p1 <= 0xFF:
         raise UsageError(f"key version to replace must be a byte, got {replace_kvn}")
-    data = put_key_data(new_keys, dek).encode()
+    data = put_key_data(new_keys, dek, length_byte=length_byte).encode()
     return Command(CLA_GP, INS_PUT_KEY, p1, 0x80 | KEY_IDS[0], data, ne=256)
 
 
@@ -333,8 +371,12 @@ def read_status(
 # --- SET STATUS, DELETE, INSTALL --------------------------------------------------------------
 
 SET_STATUS_APPLICATION = 0x40  # GPC 11.10.2.1 table 11-84: P1 = application or SSD
-LOCK = 0x83  # GPC 11.10.2.2: P2 = the new state; b8 set locks (LOCKED, 1xxxxx11)
-UNLOCK = 0x07  # back to SELECTABLE
+# GPC 11.10.2.2: P2 = the state to go to; b8 set locks (LOCKED is "1xxxxx11", table 11-4), b8
+# clear unlocks (back to SELECTABLE 07). GlobalPlatformPro (GPSession.lockUnlockApplet) sends
+# 80 and 00 instead; the simulated Security Domain accepts both pairs. We could not read the
+# specification text itself, so 83/07 is our reading of table 11-4, not a quotation.
+LOCK = 0x83
+UNLOCK = 0x07
 
 
 def set_status(aid: bytes, *, locked: bool) -> Command:

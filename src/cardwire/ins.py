@@ -125,12 +125,12 @@ _ISO_NAMES: dict[int, str] = {
     Ins.TERMINATE_CARD_USAGE: "TERMINATE CARD USAGE",
 }
 
-# GlobalPlatform Card Specification v2.3.1, table 11-1 (commands in the proprietary class).
+# GlobalPlatform Card Specification v2.3.1, table 11-1: the commands GP codes in its proprietary
+# classes. SELECT, MANAGE CHANNEL and GET RESPONSE use the interindustry class 00 there, so with
+# CLA b8 = 1 their INS codes belong to the application (Keycard SIGN is 80 C0).
 _GP_NAMES: dict[int, str] = {
     0x50: "INITIALIZE UPDATE",
     0x82: "EXTERNAL AUTHENTICATE",
-    0xA4: "SELECT",
-    0xC0: "GET RESPONSE",
     0xCA: "GET DATA",
     0xCB: "GET DATA",
     0xD8: "PUT KEY",
@@ -141,7 +141,6 @@ _GP_NAMES: dict[int, str] = {
     0xF0: "SET STATUS",
     0xF2: "GET STATUS",
     0x2A: "MANAGE ELEVATION",
-    0x70: "MANAGE CHANNEL",
 }
 
 

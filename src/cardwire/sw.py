@@ -87,7 +87,9 @@ _MEANINGS: dict[int, str] = {
     0x6287: "warning: at least one of the referenced records is deactivated",
     0x6300: "warning: no information given (non-volatile memory changed; after VERIFY: failed)",
     0x6340: "warning: unsuccessful comparison",
-    0x6310: "warning: more data available (GlobalPlatform GET STATUS, GPC 11.4.3)",
+    # Not in ISO 7816-4 table 6 (there 63xx with SW2 10 is undefined): GlobalPlatform's GET
+    # STATUS answers 6310 when more entries follow (GPC 11.4.3, cardwire.gp.SW_MORE_STATUS).
+    0x6310: "warning: more data available (GlobalPlatform GET STATUS)",
     0x6381: "warning: file filled up by the last write",
     0x6400: "execution error: no information given (non-volatile memory unchanged)",
     0x6401: "execution error: immediate response required by the card",

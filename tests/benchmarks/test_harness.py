@@ -8,9 +8,10 @@ protocol needs.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from benchmarks.__main__ import wanted
+from benchmarks.__main__ import main, wanted
 from benchmarks.harness import (
     Batch,
     Contender,
@@ -232,24 +233,36 @@ def test_only_filter(text: str, only: list[str], expected: bool) -> None:
 # --- the floors do the protocol's whole crypto, byte for byte -----------------------------
 
 
-@given(st.integers(1, 12), st.binary(min_size=16, max_size=16), st.data())
-def test_floor_cbc_equals_the_library(blocks: int, iv: bytes, data: st.DataObject) -> None:
+MESSAGES = st.lists(
+    st.tuples(st.binary(min_size=16, max_size=16), st.integers(1, 12)), min_size=1, max_size=4
+)
+
+
+@given(MESSAGES, st.data())
+def test_floor_cbc_equals_the_library(
+    messages: list[tuple[bytes, int]], data: st.DataObject
+) -> None:
+    # One library object serves several messages with their own IVs, as in a session: each
+    # must equal CBC on a fresh context (the floor's form).
     key = bytes(range(16))
-    plain = data.draw(st.binary(min_size=16 * blocks, max_size=16 * blocks))
     floor, library = fc.aes(key), Aes(key)
-    cryptogram = floor.cbc_encrypt(iv, plain)
-    assert library.encrypt_cbc(iv, plain) == cryptogram
-    assert library.decrypt_cbc(iv, cryptogram) == floor.cbc_decrypt(iv, cryptogram) == plain
-    assert floor.ecb(iv) == library.encrypt_block(iv)
+    for iv, blocks in messages:
+        plain = data.draw(st.binary(min_size=16 * blocks, max_size=16 * blocks))
+        cryptogram = floor.cbc_encrypt(iv, plain)
+        assert library.encrypt_cbc(iv, plain) == cryptogram
+        assert library.decrypt_cbc(iv, cryptogram) == floor.cbc_decrypt(iv, cryptogram) == plain
+        assert floor.ecb(iv) == library.encrypt_block(iv)
 
 
-@given(st.integers(1, 8), st.data())
-def test_floor_3des_and_retail_mac_equal_the_library(blocks: int, data: st.DataObject) -> None:
+@given(st.lists(st.integers(1, 8), min_size=1, max_size=4), st.data())
+def test_floor_3des_and_retail_mac_equal_the_library(sizes: list[int], data: st.DataObject) -> None:
     key = bytes.fromhex("AB94FDECF2674FDFB9B391F85D7F76F2")  # any 16-byte two-key 3DES key
-    plain = data.draw(st.binary(min_size=8 * blocks, max_size=8 * blocks))
     floor, library = fc.tdes(key), TripleDes(key)
-    assert floor.cbc_encrypt(bytes(8), plain) == library.encrypt_cbc(bytes(8), plain)
-    assert fc.FloorRetailMac(key).mac(plain) == RetailMacKey(key).mac(plain)
+    floor_mac, library_mac = fc.FloorRetailMac(key), RetailMacKey(key)
+    for blocks in sizes:  # one library object, several messages
+        plain = data.draw(st.binary(min_size=8 * blocks, max_size=8 * blocks))
+        assert floor.cbc_encrypt(bytes(8), plain) == library.encrypt_cbc(bytes(8), plain)
+        assert floor_mac.mac(plain) == library_mac.mac(plain)
 
 
 def test_floor_cmac_equals_the_library() -> None:
@@ -294,3 +307,18 @@ def test_message_costs_of_a_recorded_read() -> None:
         rows_session.Message(cryptogram=0, mac_input=48),
         rows_session.Message(cryptogram=32, mac_input=fc.padded_size(16 + 35 + 4, 16)),
     ]
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def test_the_command_writes_json_and_markdown(tmp_path: Path) -> None:
+    out, table = tmp_path / "latest.json", tmp_path / "table.md"
+    argv = ["--quick", "--no-pcsc", "--only", "BER-TLV", "--json", str(out)]
+    assert main([*argv, "--markdown", str(table)]) == 0
+    document = json.loads(out.read_text())
+    assert [row["name"] for row in document["rows"]] == ["BER-TLV deep parse (4 levels)"]
+    assert document["settings"]["repetitions"] == 3
+    assert document["machine"]["cores"] and document["machine"]["python"]
+    assert len(document["rows"][0]["contenders"]["cardwire"]["rates"]) == 3
+    assert "| BER-TLV deep parse (4 levels) |" in table.read_text()

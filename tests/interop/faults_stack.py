@@ -127,7 +127,9 @@ class CutProxy:
             with self._lock:
                 self._pairs.append((card_side, vpcd_side))
             threading.Thread(target=self._pump, args=(vpcd_side, card_side), daemon=True).start()
-            threading.Thread(target=self._card_to_vpcd, args=(card_side, vpcd_side), daemon=True).start()
+            threading.Thread(
+                target=self._card_to_vpcd, args=(card_side, vpcd_side), daemon=True
+            ).start()
 
     @staticmethod
     def _pump(source: socket.socket, target: socket.socket) -> None:
@@ -200,10 +202,8 @@ class FaultCard:
     def start(self) -> None:
         """Start ``cardwire sim serve`` on the state file; return once pcscd sees the card."""
         with self.log.open("ab") as out:
-            self.process = start(
-                [*CARD_SERVER, "--state", str(self.state), "--vpcd", f"127.0.0.1:{self.proxy.port}"],
-                out,
-            )
+            vpcd = f"127.0.0.1:{self.proxy.port}"
+            self.process = start([*CARD_SERVER, "--state", str(self.state), "--vpcd", vpcd], out)
         process = self.process
         wait_until(
             f"card in {self.reader!r} ({tail(self.log)})",
@@ -229,9 +229,9 @@ class FaultCard:
         return status
 
 
-@pytest.fixture(scope="module")
-def fault_card(pcsc_stack: PcscStack) -> Iterator[FaultCard]:
-    """A killable card in slot 1 (the shared stack's pcscd and lock are held meanwhile)."""
+def fault_card_on(pcsc_stack: PcscStack) -> Iterator[FaultCard]:
+    """A killable card in slot 1 (the shared stack's pcscd and lock are held meanwhile); the
+    body of a module-scoped fixture."""
     if SLOT1_READER not in (reader_names() or []):
         pytest.skip(f"vpcd lists no second reader {SLOT1_READER!r}")
     logs = pcsc_stack.logs
@@ -290,10 +290,10 @@ class PcscdRestarts:
             stop(process)
 
 
-@pytest.fixture(scope="session")
-def pcscd_restarts(pcsc_stack: PcscStack) -> Iterator[PcscdRestarts]:
-    """Set up after ``pcsc_stack``, so torn down before it: our replacement pcscd stops first,
-    then the session fixture stops the card (and finds its own pcscd already gone)."""
+def pcscd_restarts_on(pcsc_stack: PcscStack) -> Iterator[PcscdRestarts]:
+    """The body of a session-scoped fixture set up after ``pcsc_stack``, so torn down before
+    it: our replacement pcscd stops first, then the session fixture stops the card (and finds
+    its own pcscd already gone)."""
     restarts = PcscdRestarts(pcsc_stack.logs / "pcscd-restarted.log")
     try:
         yield restarts

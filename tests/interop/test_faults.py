@@ -18,20 +18,21 @@ Every host operation runs under a deadline (``within``): a hang fails the test. 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
-from faults_stack import (  # noqa: F401 - fixtures
+from faults_stack import (
     DEADLINE,
     OPERATION_DEADLINE,
     FaultCard,
     PcscdRestarts,
     card_present,
-    fault_card,
-    pcscd_restarts,
+    fault_card_on,
+    pcscd_restarts_on,
     wait_until,
     within,
 )
@@ -71,7 +72,7 @@ def connect(reader: str) -> Card:
             card = None
         if card is not None:
             try:
-                within(OPERATION_DEADLINE, lambda: card.select(FILESYSTEM))
+                within(OPERATION_DEADLINE, lambda c=card: c.select(FILESYSTEM))  # type: ignore[misc]
                 return card
             except TransportError:
                 close_quietly(card)
@@ -120,10 +121,18 @@ def never_reused(card: Card, session: HostSecureSession, command: Command) -> No
 
 
 def close_quietly(card: Card) -> None:
-    try:
+    with contextlib.suppress(CardwireError):  # the connection may be gone already
         within(OPERATION_DEADLINE, card.close)
-    except CardwireError:
-        pass  # the connection is gone already
+
+
+@pytest.fixture(scope="module")
+def fault_card(pcsc_stack: PcscStack) -> Iterator[FaultCard]:
+    yield from fault_card_on(pcsc_stack)
+
+
+@pytest.fixture(scope="session")
+def pcscd_restarts(pcsc_stack: PcscStack) -> Iterator[PcscdRestarts]:
+    yield from pcscd_restarts_on(pcsc_stack)
 
 
 @pytest.fixture
@@ -186,7 +195,7 @@ def test_card_reset_by_another_program_during_a_secure_session(fresh: FaultCard)
     card.secure(session)
     key_info = card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)).data  # GET DATA E0 (GPC 11.3)
     other = connect(fresh.reader)
-    within(OPERATION_DEADLINE, lambda: other.reset())
+    within(OPERATION_DEADLINE, other.reset)
     close_quietly(other)
     # PC/SC part 5: the next call on our handle reports the reset (then reconnects).
     error = typed_failure(lambda: card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)))
@@ -257,7 +266,7 @@ class Ledger:
 def _append_until_fault(card: Card, ledger: Ledger, first: int, count: int) -> int:
     """Append ``count`` records; stop at the first transport error. The next number."""
     number = first
-    for number in range(first, first + count):  # noqa: B007 - returned below
+    for number in range(first, first + count):
         payload = f"entry {number:04d}".encode()
         try:
             within(OPERATION_DEADLINE, lambda p=payload: append_record(card, p))  # type: ignore[misc]

@@ -2,8 +2,9 @@
 
 A child process (forked from this one, so that it starts in a millisecond) loads the simulated
 card from its state file, as ``cardwire sim serve --state`` does, and runs one command: UPDATE
-BINARY, UPDATE RECORD, a PIN try (wrong or right), or PUT KEY in an SCP03 session. The test kills it with SIGKILL after a random delay
-(anywhere from before the command to after its answer) and then checks the state file:
+BINARY, UPDATE RECORD, a PIN try (wrong or right), or PUT KEY in an SCP03 session. The test
+kills it with SIGKILL after a random delay (anywhere from before the command to after its
+answer) and then checks the state file:
 
 - it loads, and holds exactly the old or the new value (sim/state_store.py writes atomically);
 - a PIN try is never lost: once the comparison has started the decremented retry counter is

@@ -93,12 +93,16 @@ def select(aid: bytes, cla: int) -> str:
         ([], "0270000001", Response(b"", 0x6881)),
         # close
         (["0070000001"], "0070800100", Response()),
-        ([], "0070800100", Response(b"", 0x6881)),  # not open
-        ([], "0070800000", Response(b"", 0x6A86)),  # the basic channel stays open
+        # Java Card 3 Programming Notes, MANAGE CHANNEL CLOSE: a warning for a channel not open
+        ([], "0070800100", Response(b"", 0x6200)),
+        # Java Card 3 RE spec 4.6.1 step 4: the basic channel stays open
+        ([], "0070800000", Response(b"", 0x6A81)),
         (["0070000001"], "0170800100", Response()),  # a channel closes itself
         # parameters and lengths
-        ([], "0070400000", Response(b"", 0x6A86)),  # P1 neither 00 nor 80
-        ([], "0070001400", Response(b"", 0x6A86)),  # P2 above 19
+        # Java Card 3 RE spec 4.5.1 step 1: P1 neither 00 nor 80, or P2 above 19
+        ([], "0070400000", Response(b"", 0x6A81)),
+        ([], "0070001400", Response(b"", 0x6A81)),
+        ([], "0070801400", Response(b"", 0x6A81)),
         ([], "007000000101", Response(b"", 0x6700)),  # no command data
         ([], "0C70000001", Response(b"", 0x6882)),  # SM indication, no session
         # GlobalPlatform class on the same channel
@@ -118,9 +122,13 @@ def test_profile_limits_the_channels() -> None:
     assert send(card, "0070000001").data == b"\x02"
     assert send(card, "0070000001").sw == 0x6A81  # none left to assign
     assert send(card, "0070800200").ok
-    assert send(card, "0070000300").sw == 0x6881  # beyond the profile's channels
+    # Java Card 3 RE spec 4.5.1 step 5: no resources for the channel asked for -> 6A86
+    assert send(card, "0070000300").sw == 0x6A86
     assert send(card, "03500000").sw == 0x6881
-    assert send(make_card(logical_channels=1), "0070000001").sw == 0x6881
+    basic_only = make_card(logical_channels=1)
+    # Java Card 3 RE spec 4.5.1 / 4.6.1 step 3: only the basic channel -> 6881
+    assert send(basic_only, "0070000001").sw == 0x6881
+    assert send(basic_only, "0070800100").sw == 0x6881
 
 
 @pytest.mark.parametrize(

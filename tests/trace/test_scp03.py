@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import CryptogramError
-from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys
+from cardwire.errors import CryptogramError, UsageError
+from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys, observe
 from cardwire.sm.scp03_levels import Mode
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.parse import parse
@@ -162,3 +162,104 @@ def test_host_and_card_sessions_decode(level: int, mode: Mode) -> None:
         assert entry.decoded is not None and entry.decoded.mac_ok
         assert entry.decoded.plain_command == command.encode()
         assert entry.decoded.plain_response == response.encode()
+
+
+# --- decoding goes on after a MAC failure; no challenge check without the AID -------------------
+
+
+def test_decoding_goes_on_after_a_bad_r_mac() -> None:
+    session = SESSIONS[0]  # level 11: the GET EID answer carries an R-MAC
+    tampered = dict(session, get_eid_rsp=session["get_eid_rsp"][:-2] + "00")
+    entries = decode_trace(parse(pysim_trace(tampered)), observer_for(session))
+    assert entries[2].decoded is not None and not entries[2].decoded.mac_ok
+    # A bad R-MAC changes no state: the C-MACs of the four later commands still verify.
+    decoded = [entry.decoded for entry in entries[3:]]
+    assert all(d is not None and d.mac_ok for d in decoded)
+    assert [(d.plain_command, d.plain_response) for d in decoded if d] == expected_plain()[1:]
+
+
+def test_decoding_goes_on_after_a_corrupted_c_mac_s8() -> None:
+    session = SESSIONS[0]
+    wire = session["case_1"]
+    flipped = f"{int(wire[-2:], 16) ^ 0x01:02x}"
+    tampered = dict(session, case_1=wire[:-2] + flipped)  # the last C-MAC byte
+    entries = decode_trace(parse(pysim_trace(tampered)), observer_for(session))
+    assert entries[3].decoded is not None and not entries[3].decoded.mac_ok
+    # S8: the chaining value moves on with the C-MAC computed over the command as received,
+    # which is the host's when only the MAC bytes were damaged.
+    assert all(entry.decoded and entry.decoded.mac_ok for entry in entries[4:])
+
+
+def test_pseudo_random_challenge_not_checked_without_the_aid() -> None:
+    session = SESSIONS[0]  # i = 70: pseudo-random card challenge
+    enc, mac, dek = (bytes.fromhex(PYSIM["keysets"][session["keyset"]][k]) for k in KEYS)
+    keys = StaticKeys(enc, mac, dek)
+    initialize = Command.decode(bytes.fromhex(session["init_upd_cmd"]))
+    answer = Response.decode(bytes.fromhex(session["init_upd_rsp"] + "9000"))
+    authenticate = Command.decode(bytes.fromhex(session["ext_auth_cmd"]))
+    with pytest.raises(UsageError, match="pseudo-random card challenge"):
+        observe(keys, initialize, answer, authenticate)
+    observer = observe(keys, initialize, answer, authenticate, check_challenge=False)
+    plain = observer.command(Command.decode(bytes.fromhex(session["get_eid_cmd"])))
+    assert plain.encode().hex().upper() == PLAIN["get_eid_cmd"].upper()
+
+
+KEYS = ("enc", "mac", "dek")
+
+
+def recorded_session(
+    keys: StaticKeys,
+    mode: Mode,
+    *,
+    card_keys: StaticKeys | None = None,
+    diversify: str | None = None,
+) -> tuple[list[str], list[tuple[Command, Response]]]:
+    """A host-against-card session at level 33 as trace lines, and its plain exchanges."""
+    kdd = bytes.fromhex("00112233445566778899")
+    challenges = iter((b"\x11" * mode, b"\x22" * mode))
+    host = Scp03Handshake(keys, mode=mode, diversify=diversify, rng=lambda n: next(challenges)[:n])
+    card = Scp03Card(
+        [card_keys or keys],
+        aid=bytes.fromhex("A000000151000000"),
+        mode=mode,
+        diversification_data=kdd,
+        rng=lambda n: next(challenges)[:n],
+    )
+    initialize = host.initialize_update()
+    answer = card.initialize_update(initialize)
+    authenticate = host.external_authenticate(answer)
+    done, card_session = card.external_authenticate(authenticate)
+    session = host.complete(done)
+    lines = [f"> {initialize.encode().hex()}", f"< {answer.encode().hex()}"]
+    lines += [f"> {authenticate.encode().hex()}", f"< {done.encode().hex()}"]
+    for command, response in COMMANDS:
+        wire = session.protect(command)
+        card_session.unwrap(wire)
+        lines += [f"> {wire.encode().hex()}", f"< {card_session.wrap(response).encode().hex()}"]
+    return lines, COMMANDS
+
+
+@pytest.mark.parametrize(("mode", "recovers"), [(Mode.S16, True), (Mode.S8, False)])
+def test_corrupted_command_data_costs_one_exchange_in_s16(mode: Mode, recovers: bool) -> None:
+    keys = StaticKeys(bytes(range(16)), bytes(range(16, 32)), bytes(range(32, 48)), 0x30)
+    lines, _ = recorded_session(keys, mode)
+    wire = bytearray(bytes.fromhex(lines[4][2:]))
+    wire[5] ^= 0x01  # the first byte of the encrypted data of the first command
+    lines[4] = f"> {wire.hex()}"
+    entries = decode_trace(parse("\n".join(lines)), Scp03TraceObserver(keys))
+    assert entries[2].decoded is not None and not entries[2].decoded.mac_ok
+    # S16: the full C-MAC on the wire is the host's chaining value; S8 carries only half of it.
+    assert all(bool(e.decoded and e.decoded.mac_ok) is recovers for e in entries[3:])
+
+
+def test_trace_with_diversified_keys() -> None:
+    master = StaticKeys(bytes(range(32)), bytes(range(1, 33)), bytes(range(2, 34)), 0x30)
+    card_keys = master.diversified(bytes.fromhex("00112233445566778899"))
+    lines, commands = recorded_session(master, Mode.S8, card_keys=card_keys, diversify="kdf3")
+    entries = decode_trace(parse("\n".join(lines)), Scp03TraceObserver(master, diversify="kdf3"))
+    decoded = [entry.decoded for entry in entries[2:]]
+    assert [(d.plain_command, d.plain_response) for d in decoded if d and d.mac_ok] == [
+        (c.encode(), r.encode()) for c, r in commands
+    ]
+    with pytest.raises(CryptogramError):
+        decode_trace(parse("\n".join(lines)), Scp03TraceObserver(master))

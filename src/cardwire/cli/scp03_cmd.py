@@ -2,7 +2,8 @@
 
 GlobalPlatform SCP03 (GP Card Spec v2.3 Amendment D): the Security Domain is selected (``--aid``,
 A000000151000000 by default), INITIALIZE UPDATE and EXTERNAL AUTHENTICATE run with the static
-keys, and the APDUs then travel at the chosen security level. The keys are secrets: literal hex,
+keys (master keys diversified per card with ``--diversify kdf3``), and the APDUs then travel at
+the chosen security level. The keys are secrets: literal hex,
 ``@FILE`` (first line) or ``env:NAME``; they are never printed, and an error about them never
 repeats them.
 """
@@ -25,7 +26,7 @@ from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
-from cardwire.sm.scp03 import DEFAULT_KVN, StaticKeys
+from cardwire.sm.scp03 import DEFAULT_KVN, DIVERSIFICATION_SCHEMES, StaticKeys
 from cardwire.sm.scp03_levels import VALID_LEVELS, security_level
 
 
@@ -71,7 +72,15 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     aid = aid_value(values, DEFAULT_AID)
     # GP Card Spec v2.3 11.9: the Security Domain is selected by AID before INITIALIZE UPDATE.
     card.send(commands.select_by_aid(aid))
-    return establish_scp03(card, keys, level=level, s16=bool(values.get("s16")), aid=aid)
+    diversify = values.get("diversify")
+    return establish_scp03(
+        card,
+        keys,
+        level=level,
+        s16=bool(values.get("s16")),
+        aid=aid,
+        diversify=None if diversify is None else str(diversify),
+    )
 
 
 _LEVELS = ", ".join(f"{level:02X}" for level in sorted(VALID_LEVELS))
@@ -96,6 +105,13 @@ OPTIONS = (
         help=f"Security level: {_LEVELS} (01 C-MAC, 02 C-DECRYPTION, 10 R-MAC, 20 R-ENC).",
     ),
     click.option("--s16", is_flag=True, help="S16 mode: 16-byte challenges, cryptograms, MACs."),
+    click.option(
+        "--diversify",
+        metavar="NAME",
+        type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
+        help="Key diversification: --keys are master keys, diversified with the card's key "
+        "diversification data (kdf3: GlobalPlatformPro KDF3; none: as given).",
+    ),
     aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),
 )
 

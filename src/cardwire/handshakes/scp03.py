@@ -27,13 +27,15 @@ def establish_scp03(
     host_challenge: bytes | None = None,
     aid: bytes | None = None,
     rng: Rng = os.urandom,
+    diversify: str | None = None,
 ) -> Scp03HostSession:
     """Run the SCP03 handshake on ``card`` (a Card or a Channel) and return the session.
 
     ``host_challenge`` fixes the challenge (8 bytes, or 16 with ``s16``) instead of ``rng``;
     ``aid`` (the Security Domain's AID) is needed when the card uses a pseudo-random card
-    challenge. Raises CryptogramError when the keys or key version are wrong, StatusError when
-    the card refuses a command.
+    challenge. ``diversify`` (``kdf3``) makes ``keys`` master keys, diversified with the card's
+    key diversification data (``cardwire.sm.scp03.diversification``). Raises CryptogramError
+    when the keys or key version are wrong, StatusError when the card refuses a command.
     """
     mode = Mode.S16 if s16 else Mode.S8
     if host_challenge is not None:
@@ -41,7 +43,15 @@ def establish_scp03(
             raise UsageError(f"the host challenge is {int(mode)} bytes in {mode.name} mode")
         fixed = host_challenge
         rng = lambda _n: fixed  # noqa: E731 - the injected challenge
-    handshake = Scp03Handshake(keys, level=level, mode=mode, channel=card.number, aid=aid, rng=rng)
+    handshake = Scp03Handshake(
+        keys,
+        level=level,
+        mode=mode,
+        channel=card.number,
+        aid=aid,
+        rng=rng,
+        diversify=diversify,
+    )
     card.secure(None)
     answer = card.send(handshake.initialize_update(), check=False)
     done = card.send(handshake.external_authenticate(answer), check=False)

@@ -320,8 +320,10 @@ class CardOS:
         if command.data:  # ISO 7816-4:2020 11.1.2: no command data field
             raise CardStatus(SW.WRONG_LENGTH)
         # ISO 7816-4:2020 11.1.2: P1 00 open, 80 close, other values RFU; P2 a channel number.
+        # Java Card 3 RE spec 4.5.1 step 1 / 4.6.1 steps 1 and 4: P1 neither 00 nor 80, or P2
+        # above 19, answers 6A81 "function not supported".
         if command.p1 not in (OPEN, CLOSE) or command.p2 > MAX_CHANNEL_NUMBER:
-            raise CardStatus(SW.INCORRECT_P1_P2)
+            raise CardStatus(SW.FUNCTION_NOT_SUPPORTED)
         if command.p1 == OPEN:
             return self._open_channel(origin, command.p2)
         return self._close_channel(command.p2)
@@ -336,9 +338,9 @@ class CardOS:
                 raise CardStatus(SW.FUNCTION_NOT_SUPPORTED)
             number = free[0]
         else:
-            if requested >= limit:
-                raise CardStatus(SW.LOGICAL_CHANNEL_NOT_SUPPORTED)
-            if requested in self._channels:  # Java Card 3 RE spec 4.5.1: already open -> 6A86
+            # Java Card 3 RE spec 4.5.1 step 5: a channel without resources (beyond the
+            # profile's channels) or already open answers 6A86.
+            if requested >= limit or requested in self._channels:
                 raise CardStatus(SW.INCORRECT_P1_P2)
             number = requested
         # ISO 7816-4 5.4.2, as the Java Card 3 RE spec 4.5.1 applies it: opened from the basic
@@ -354,11 +356,17 @@ class CardOS:
         return Response(bytes((number,))) if requested == 0 else Response()
 
     def _close_channel(self, number: int) -> Response:
-        if number == BASIC_CHANNEL:  # ISO 7816-4:2020 5.4.2: the basic channel stays open
-            raise CardStatus(SW.INCORRECT_P1_P2)
+        if self._options.logical_channels == 1:  # Java Card 3 RE spec 4.6.1 step 3
+            raise CardStatus(SW.LOGICAL_CHANNEL_NOT_SUPPORTED)
+        # ISO 7816-4:2020 5.4.2: the basic channel stays open; Java Card 3 RE spec 4.6.1
+        # step 4 answers 6A81 to closing it.
+        if number == BASIC_CHANNEL:
+            raise CardStatus(SW.FUNCTION_NOT_SUPPORTED)
         channel = self._channels.get(number)
         if channel is None:
-            raise CardStatus(SW.LOGICAL_CHANNEL_NOT_SUPPORTED)
+            # Java Card 3 Programming Notes, MANAGE CHANNEL CLOSE: a channel that is not open
+            # gives a warning, not an error; 6200 is ISO 7816-4's warning "state unchanged".
+            return _status(SW.WARNING_UNCHANGED)
         # Closing ends the channel's secure session and deselects its application.
         ctx = channel.ctx
         ctx.end_secure_session()
@@ -455,7 +463,9 @@ class CardOS:
     @staticmethod
     def _terminated_answer(command: Command) -> Response:
         # In the terminated state SELECT answers 6285 "selected file in termination state"
-        # (ISO 7816-4:2020 table 6) and every other command 6A81 "function not supported".
+        # (ISO 7816-4:2020 table 6; ETSI TS 102 221 lists it among its warnings). Every other
+        # command answers 6A81 "function not supported": cardwire's choice, no public text of
+        # ISO 7816-9 names the status word (docs/spec-notes.md).
         if command.ins == Ins.SELECT:
             return _status(SW.FILE_TERMINATED)
         return _status(SW.FUNCTION_NOT_SUPPORTED)

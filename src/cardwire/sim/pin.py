@@ -23,6 +23,7 @@ from typing import Any
 
 from cardwire.errors import UsageError
 from cardwire.sim.applet import CardStatus
+from cardwire.sim.applet_settings import mapping_entries, optional_number
 from cardwire.sim.fs import decode_content, encode_content
 from cardwire.sw import SW
 
@@ -131,13 +132,8 @@ class ReferenceData:
 
 def pins_from_config(entries: object) -> dict[int, ReferenceData]:
     """Reference data from the profile's ``pins`` list (see docs/simulator.md)."""
-    if not isinstance(entries, list):
-        raise UsageError("pins: expected a list")
     pins: dict[int, ReferenceData] = {}
-    for i, entry in enumerate(entries):
-        where = f"pins[{i}]"
-        if not isinstance(entry, Mapping):
-            raise UsageError(f"{where}: expected a mapping")
+    for where, entry in mapping_entries(entries, "pins"):
         reference = entry.get("reference")
         if not isinstance(reference, int) or reference in pins:
             raise UsageError(f"{where}.reference: expected a unique number")
@@ -148,20 +144,13 @@ def pins_from_config(entries: object) -> dict[int, ReferenceData]:
             reference,
             decode_content(entry.get("value"), None, f"{where}.value"),
             max_tries=max_tries,
-            tries_left=_optional_int(entry, "tries_left", where),
-            min_length=_optional_int(entry, "min_length", where),
-            max_length=_optional_int(entry, "max_length", where),
-            unblocked_by=_optional_int(entry, "unblocked_by", where),
+            tries_left=optional_number(entry, "tries_left", where),
+            min_length=optional_number(entry, "min_length", where),
+            max_length=optional_number(entry, "max_length", where),
+            unblocked_by=optional_number(entry, "unblocked_by", where),
             name=str(entry.get("name", "")),
         )
     return pins
-
-
-def _optional_int(entry: Mapping[str, Any], key: str, where: str) -> int | None:
-    value = entry.get(key)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise UsageError(f"{where}.{key}: expected a number")
-    return value
 
 
 def pins_to_config(pins: Mapping[int, ReferenceData]) -> list[dict[str, Any]]:

@@ -8,13 +8,19 @@ messaging with the codec of :mod:`cardwire.sm.scp03`: C-MAC checked, data decryp
 checked, response decrypted, per the session's security level.
 
 - The pseudo-random card challenge (GP Amendment D 6.2.2.1) is checked when the trace shows
-  which Security Domain was selected (a SELECT by AID before INITIALIZE UPDATE); otherwise only
-  the cryptograms are checked.
+  which Security Domain was selected (a SELECT by AID before INITIALIZE UPDATE); otherwise
+  ``observe(..., check_challenge=False)`` checks the cryptograms only.
 - A SELECT ends the session (GP Card Spec v2.3 10.2.3: a new selection terminates it), so does a
   reset, and so does a command without secure messaging at a level with C-MAC other than
   SELECT, MANAGE CHANNEL and GET RESPONSE (the card refuses it and terminates the session).
-- After a MAC failure the card ends the session (GP Amendment D 6.2.4), and the C-MAC chain
-  cannot be followed any further: later protected exchanges of that session decode as failed.
+- A failed C-MAC or R-MAC marks that exchange as failed and decoding goes on
+  (``observe(..., keep_going=True)``): a bad R-MAC changes no state; after a bad C-MAC the
+  chaining value moves on with the full C-MAC on the wire (S16) or the one computed over the
+  command as received (S8), so a corrupted MAC (S8, S16) or corrupted data (S16) costs one
+  exchange. A real card ends the session there (GP Amendment D 6.2.4) and answers the rest
+  with an error status word, which then shows in the trace.
+- With ``diversify`` (``kdf3``) the static keys given are master keys, diversified with the
+  card's diversification data (``cardwire.sm.scp03.diversification``).
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ from cardwire.cla import parse_cla
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError
 from cardwire.sm.scp03 import (
     InitializeUpdateResponse,
-    KeyInformation,
     Scp03Observer,
     StaticKeys,
     derive_session_keys,
@@ -35,7 +40,6 @@ from cardwire.sm.scp03.constants import PLAIN_ISO_INS
 from cardwire.sm.scp03_levels import (
     INS_EXTERNAL_AUTHENTICATE,
     INS_INITIALIZE_UPDATE,
-    KeyParameter,
     SecurityLevel,
 )
 from cardwire.trace.observers import Decoded, decode_command, is_select
@@ -46,29 +50,14 @@ SELECT_BY_NAME = 0x04  # ISO 7816-4 11.2.2, table 63: P1 04 selects by DF name (
 # MANAGE CHANNEL and GET RESPONSE stay plain in a session) are the SCP03 codec's own.
 
 
-def _without_challenge_check(answer: Response) -> Response:
-    """The card's answer with the pseudo-random flag and sequence counter left out: what the
-    handshake checks then is the card cryptogram only (its input does not include them)."""
-    decoded = InitializeUpdateResponse.decode(answer.data)
-    info = decoded.key_information
-    plain = InitializeUpdateResponse(
-        diversification_data=decoded.diversification_data,
-        key_information=KeyInformation(
-            info.kvn, info.scp, info.i & ~KeyParameter.PSEUDO_RANDOM_CHALLENGE
-        ),
-        card_challenge=decoded.card_challenge,
-        card_cryptogram=decoded.card_cryptogram,
-    )
-    return Response(plain.encode(), answer.sw)
-
-
 class Scp03TraceObserver:
     """A passive SCP03 decoder (see the module text)."""
 
     name = "scp03"
 
-    def __init__(self, keys: StaticKeys) -> None:
+    def __init__(self, keys: StaticKeys, *, diversify: str | None = None) -> None:
         self._static = keys
+        self._diversify = diversify
         self._aid: bytes | None = None
         self._initialize: tuple[Command, Response] | None = None
         self._session: Scp03Observer | None = None
@@ -128,18 +117,26 @@ class Scp03TraceObserver:
         if answer.sw != SW_OK:
             return  # the card refused the host cryptogram: no session
         decoded = InitializeUpdateResponse.decode(card_answer.data)
-        if self._aid is None and decoded.key_information.pseudo_random:
-            card_answer = _without_challenge_check(card_answer)
         try:
             self._session = observe(
-                self._static, initialize, card_answer, external_authenticate, aid=self._aid
+                self._static,
+                initialize,
+                card_answer,
+                external_authenticate,
+                aid=self._aid,
+                check_challenge=self._aid is not None,
+                keep_going=True,
+                diversify=self._diversify,
             )
         except CryptogramError:
             raise
         except SecureChannelError as exc:  # a MacError on EXTERNAL AUTHENTICATE
             raise CryptogramError(f"{exc}: the static keys do not match this session") from None
         context = initialize.data + decoded.card_challenge  # GP Amendment D 6.2.1
-        derived = derive_session_keys(self._static, context)
+        static = self._static
+        if self._diversify is not None:
+            static = static.diversified(decoded.diversification_data, self._diversify)
+        derived = derive_session_keys(static, context)
         self._keys = [("S-ENC", derived.enc), ("S-MAC", derived.mac), ("S-RMAC", derived.rmac)]
 
     def _decode(self, session: Scp03Observer, wire: Command, answer: Response) -> Decoded:

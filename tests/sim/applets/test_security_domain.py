@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 
 from cardwire import gp
 from cardwire.apdu import Command, Response
-from cardwire.sim.applets.security_domain import DEFAULT_AID, load_file_aid
+from cardwire.errors import CryptogramError, UsageError
+from cardwire.sim.applets.security_domain import (
+    DEFAULT_AID,
+    SecurityDomainApplet,
+    load_file_aid,
+)
 from cardwire.sim.card import SimCard
+from cardwire.sim.profile import Profile, default_profile
 from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
 from cardwire.sm.scp03_levels import Mode
 from cardwire.tlv import parse_one
@@ -281,3 +287,78 @@ def test_any_bytes_get_a_status_word_never_6f00(raw: bytes) -> None:
     open_session(sim, level=0x00)
     answer = Response.decode(sim.process(raw))
     assert answer.sw != 0x6F00
+
+
+# --- key diversification, GlobalPlatformPro's lock / unlock and PUT KEY forms ---------------
+
+KDD = bytes.fromhex("D9B1DE5D0362DEDCE4FB")
+MASTER = StaticKeys(bytes(range(16)), bytes(range(16, 32)), bytes(range(32, 48)), 0x30)
+
+
+def diversified_card(state: Path | None = None) -> SimCard:
+    """The default card whose Security Domain was personalised from MASTER with KDF3."""
+    document = default_profile().to_dict()
+    (section,) = (a for a in document["applets"] if a["type"] == "security-domain")
+    section.update(
+        diversify="kdf3",
+        diversification_data=KDD.hex(),
+        key_sets=[
+            {"kvn": "30", "enc": MASTER.enc.hex(), "mac": MASTER.mac.hex(), "dek": MASTER.dek.hex()}
+        ],
+    )
+    return SimCard(Profile.from_dict(document), state_path=state)
+
+
+def open_diversified(sim: SimCard) -> Scp03HostSession:
+    assert select(sim, DEFAULT_AID).sw == 0x9000
+    handshake = Scp03Handshake(MASTER, diversify="kdf3", rng=bytes)
+    answer = exchange(sim, handshake.initialize_update())
+    session = handshake.complete(exchange(sim, handshake.external_authenticate(answer)))
+    assert handshake.card_keys == MASTER.diversified(KDD)
+    return session
+
+
+def test_profile_diversify_holds_keys_diversified_from_master_keys(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    sim = diversified_card(state)
+    host = open_diversified(sim)
+    assert send(sim, host, gp.get_data(0xE0)).sw == 0x9000
+    # The card keys are not the master keys: a plain handshake with them fails.
+    assert select(sim, DEFAULT_AID).sw == 0x9000
+    plain = Scp03Handshake(MASTER, rng=bytes)
+    with pytest.raises(CryptogramError):
+        plain.external_authenticate(exchange(sim, plain.initialize_update()))
+    # The state file holds the diversified keys and "diversify: none": reloading keeps them.
+    sim = SimCard.from_files(None, state)
+    send(sim, open_diversified(sim), gp.get_data(0xE0)).check()
+
+
+@pytest.mark.parametrize("value", ["emv", 3])
+def test_profile_diversify_refuses_unknown_templates(value: object) -> None:
+    with pytest.raises(UsageError, match=r"^diversify: "):
+        SecurityDomainApplet.from_config({"type": "security-domain", "diversify": value})
+
+
+def test_globalplatformpro_lock_and_unlock_p2() -> None:
+    # GlobalPlatformPro GPSession.lockUnlockApplet: SET STATUS P1 40, P2 80 locks, 00 unlocks.
+    sim = SimCard()
+    host = open_session(sim)
+    lock = Command(0x80, 0xF0, 0x40, 0x80, ECHO_AID)
+    assert send(sim, host, lock).sw == 0x9000
+    entry = registry(sim, host)[ECHO_AID]
+    # Locked SELECTABLE: b8 set over 07 (GPC table 11-4 "1xxxxx11"), above 83 as
+    # GlobalPlatformPro GPRegistryEntry.getLifeCycleString expects of a locked application.
+    assert entry.locked and entry.life_cycle == 0x87
+    assert send(sim, host, lock.replace(p2=0x00)).sw == 0x9000
+    assert registry(sim, host)[ECHO_AID].life_cycle == gp.LifeCycle.SELECTABLE
+
+
+def test_put_key_with_globalplatformpro_length_bytes() -> None:
+    # GlobalPlatformPro GPSession.encodeKey sends 88 11 10 <key>: the card accepts that too.
+    sim = SimCard()
+    host = open_session(sim)
+    new = StaticKeys(bytes(range(16)), bytes(range(1, 17)), bytes(range(2, 18)), 0x31)
+    command = gp.put_key(new, DEFAULT.dek, length_byte=True)
+    assert command.data[1:4] == bytes.fromhex("881110")
+    gp.check_put_key_answer(send(sim, host, command).data, new)
+    send(sim, open_session(sim, new), gp.get_data(0xE0)).check()

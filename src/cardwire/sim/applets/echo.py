@@ -13,6 +13,7 @@ from cardwire.apdu import Command, Response
 from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet_settings import reject_unknown_keys
 from cardwire.sw import SW
 
 ECHO_INS = 0x00
@@ -35,9 +36,7 @@ class EchoApplet(Applet):
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> Self:
-        unknown = sorted(set(section) - {"type", "aid"})
-        if unknown:
-            raise UsageError(f"{unknown[0]}: unknown key for an echo applet")
+        reject_unknown_keys(section, (), "an echo applet")
         aid = section.get("aid")
         if not isinstance(aid, str):
             raise UsageError("aid: expected hex text")

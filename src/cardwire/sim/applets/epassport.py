@@ -23,10 +23,14 @@ Appendix D (BAC), 9303-11 section 9.8 (secure messaging), ISO/IEC 7816-4:2020 cl
 - Subclasses (the eID-style applet) adjust PACE through small hooks: which passwords exist,
   whether a password may run now (retry counters), what happens before the token check and
   after the outcome, and extra instructions.
-- A plain command while a session is active ends it (ICAO 9303-11 9.8, session termination:
-  the chip aborts secure messaging on a plain APDU, deletes the session keys and resets the
-  access rights); the command is then processed as plain.
-- A command with an SM class byte and no session to unwrap it answers 6988.
+- A plain command while a session is active ends it: "the ICC MUST abort Secure Messaging if
+  and only if a plain APDU is received or a Secure Messaging error occurs" (missing SM data
+  objects 6987, incorrect ones 6988), "delete the stored session keys and reset the terminal's
+  access rights" (BSI TR-03110-3 Appendix F.6; ICAO 9303-11 9.8 has the same rule, its
+  subsection number not confirmed). Neither says the plain command is refused: it is then
+  processed as plain, so protected files answer 6982.
+- A command with an SM class byte and no session to unwrap it answers 6988: its SM data
+  objects cannot be verified (F.6 "incorrect"; cardwire's reading).
 """
 
 from __future__ import annotations
@@ -558,11 +562,12 @@ class EpassportApplet(Applet):
         state = self._state(ctx)
         if not ctx.secured:
             if ctx.secure_session is not None:
-                # ICAO 9303-11 9.8 (session termination): a plain APDU aborts secure
-                # messaging; the session keys are deleted and the access rights reset.
+                # BSI TR-03110-3 F.6 / ICAO 9303-11 9.8 (SM termination): a plain APDU aborts
+                # secure messaging; the session keys are deleted and the access rights reset.
                 ctx.end_secure_session()
             if parse_cla(command.cla).sm is not SmIndication.NONE:
-                # Protected, but no session holds keys to check it (ISO 7816-4:2020 table 6).
+                # Protected, but no session holds keys to check it: 6988 "incorrect SM data
+                # objects" (ISO 7816-4:2020 table 6; BSI TR-03110-3 F.6).
                 raise CardStatus(SW.SM_DATA_OBJECTS_INCORRECT)
         if command.cla & 0x80:
             raise CardStatus(SW.CLA_NOT_SUPPORTED)  # interindustry commands only

@@ -11,8 +11,9 @@ Every verification failure raises a :class:`cardwire.errors.SecureChannelError` 
 session; later calls raise :class:`cardwire.errors.SessionClosedError`.
 
 Modules: ``constants`` (sizes, status words), ``keys`` (static and session key sets),
-``derivation`` (KDF uses), ``initialize_update`` (the card's answer codec), ``class_byte``,
-``channel`` (the per-APDU codec), ``sessions`` (host, card, observer views),
+``derivation`` (KDF uses), ``diversification`` (named key diversification templates),
+``initialize_update`` (the card's answer codec), ``class_byte``, ``channel`` (the per-APDU
+codec), ``sessions`` (host, card, observer views),
 ``external_authenticate``, ``host`` and ``card`` (the two handshakes), ``observe`` (traces).
 """
 
@@ -37,6 +38,8 @@ from cardwire.sm.scp03.constants import (
     ZERO_BLOCK,
 )
 from cardwire.sm.scp03.derivation import derive_session_keys, pseudo_random_challenge
+from cardwire.sm.scp03.diversification import SCHEMES as DIVERSIFICATION_SCHEMES
+from cardwire.sm.scp03.diversification import diversify_key
 from cardwire.sm.scp03.host import Scp03Handshake
 from cardwire.sm.scp03.initialize_update import InitializeUpdateResponse, KeyInformation
 from cardwire.sm.scp03.keys import SessionKeys, StaticKeys
@@ -48,6 +51,7 @@ __all__ = [
     "DEFAULT_KEY",
     "DEFAULT_KVN",
     "DIVERSIFICATION_DATA_LENGTH",
+    "DIVERSIFICATION_SCHEMES",
     "KEY_INFORMATION_LENGTH",
     "MAX_SEQUENCE_COUNTER",
     "PLAIN_ISO_INS",
@@ -69,6 +73,7 @@ __all__ = [
     "SessionKeys",
     "StaticKeys",
     "derive_session_keys",
+    "diversify_key",
     "observe",
     "pseudo_random_challenge",
 ]

@@ -57,6 +57,7 @@ class Scp03Channel:
         "_has_r_mac",
         "_mac",
         "_rmac",
+        "_tolerant",
         "level",
         "mac_length",
         "mode",
@@ -82,6 +83,16 @@ class Scp03Channel:
         # after EXTERNAL AUTHENTICATE (even one without data), so the first command uses 1.
         self._counter = 0
         self._active = True
+        self._tolerant = False
+
+    def keep_going_after_failures(self) -> None:
+        """Trace decoding only: a failed check raises but no longer ends the session, so that
+        the exchanges after it can still be decoded. After a bad C-MAC the chaining value moves
+        on as if the command had verified: to the full C-MAC on the wire in S16 mode (what the
+        host chains from), to the C-MAC computed over the command as received in S8 mode (the
+        wire holds only 8 of its 16 bytes; that is what a card that kept going would chain
+        from). The encryption counter has moved on too. A bad R-MAC changes no state."""
+        self._tolerant = True
 
     @property
     def active(self) -> bool:
@@ -98,7 +109,8 @@ class Scp03Channel:
             )
 
     def fail(self, error: SecureChannelError) -> SecureChannelError:
-        self.close()
+        if not self._tolerant:
+            self.close()
         return error
 
     # GP Amendment D 6.2.6: ICV = E(S-ENC, counter as a 16-byte block); 6.2.7: for responses
@@ -179,6 +191,8 @@ class Scp03Channel:
         header = bytes((cla_in_mac(command.cla), command.ins, command.p1, command.p2))
         expected = self._c_mac(header, encoded_lc(command.nc, command.is_extended), data)
         if not hmac.compare_digest(expected, received):
+            if self._tolerant and self.mac_length == len(self._chaining):
+                self._chaining = received  # S16: the full C-MAC the host chains from
             raise self.fail(MacError("C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED))
         if self._has_c_decryption and data:
             data = self._decrypt(data, self._command_icv(), "command")

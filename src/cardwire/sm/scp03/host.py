@@ -19,6 +19,7 @@ from cardwire.sm.scp03.derivation import (
     derive_session_keys,
     pseudo_random_challenge,
 )
+from cardwire.sm.scp03.diversification import scheme_name
 from cardwire.sm.scp03.external_authenticate import external_authenticate_command
 from cardwire.sm.scp03.initialize_update import InitializeUpdateResponse
 from cardwire.sm.scp03.keys import StaticKeys
@@ -40,6 +41,13 @@ class Scp03Handshake:
     2. :meth:`external_authenticate` takes the card's answer, verifies the card cryptogram (and
        the pseudo-random card challenge against ``aid``) and gives EXTERNAL AUTHENTICATE.
     3. :meth:`complete` takes the answer to EXTERNAL AUTHENTICATE and gives the session.
+
+    ``diversify`` names a key diversification template (``kdf3``; see
+    ``cardwire.sm.scp03.diversification``): ``keys`` are then master keys, and the card's keys
+    are derived from them and the diversification data of the card's answer
+    (:attr:`card_keys`). ``check_challenge=False`` skips the pseudo-random card challenge check
+    (for trace decoding when the Security Domain's AID is not known); the card cryptogram is
+    still checked.
     """
 
     keys: StaticKeys
@@ -48,6 +56,9 @@ class Scp03Handshake:
     channel: int = 0
     aid: bytes | None = None
     rng: Rng = field(default=os.urandom, repr=False)
+    diversify: str | None = None
+    check_challenge: bool = True
+    _card_keys: StaticKeys | None = field(default=None, init=False, repr=False)
     _host_challenge: bytes | None = field(default=None, init=False, repr=False)
     _answer: InitializeUpdateResponse | None = field(default=None, init=False, repr=False)
     _pending: Scp03Channel | None = field(default=None, init=False, repr=False)
@@ -55,6 +66,8 @@ class Scp03Handshake:
     def __post_init__(self) -> None:
         self.level = security_level(self.level)
         self.mode = Mode(self.mode)
+        if self.diversify is not None:
+            self.diversify = scheme_name(self.diversify)
 
     @property
     def cla(self) -> int:
@@ -65,6 +78,12 @@ class Scp03Handshake:
         """The decoded INITIALIZE UPDATE answer, once received."""
         return self._answer
 
+    @property
+    def card_keys(self) -> StaticKeys | None:
+        """The static keys the session uses (diversified when ``diversify`` is set), once the
+        card's answer is known; their DEK encrypts the keys of a PUT KEY."""
+        return self._card_keys
+
     def initialize_update(self) -> Command:
         """INITIALIZE UPDATE (GP Amendment D 7.1.1): P1 = key version, data = host challenge."""
         challenge = self.rng(self.mode)
@@ -72,6 +91,7 @@ class Scp03Handshake:
             raise UsageError(f"rng must return {int(self.mode)} bytes for the host challenge")
         self._host_challenge = challenge
         self._answer = None
+        self._card_keys = None
         self._pending = None
         return Command(self.cla, INS_INITIALIZE_UPDATE, self.keys.kvn, 0x00, challenge, ne=256)
 
@@ -90,8 +110,11 @@ class Scp03Handshake:
             raise CryptogramError(
                 f"the card used key version {info.kvn:02X}, not {self.keys.kvn:02X}"
             )
+        keys = self.keys
+        if self.diversify is not None:
+            keys = keys.diversified(answer.diversification_data, self.diversify)
         context = self._host_challenge + answer.card_challenge
-        session_keys = derive_session_keys(self.keys, context)
+        session_keys = derive_session_keys(keys, context)
         s_mac = AesCmacKey(session_keys.mac)
         expected = derive_cryptogram(s_mac, Derivation.CARD_CRYPTOGRAM, context, self.mode)
         if not hmac.compare_digest(expected, answer.card_cryptogram):
@@ -99,17 +122,18 @@ class Scp03Handshake:
                 f"card cryptogram does not verify: the static keys or the key version "
                 f"({info.kvn:02X}) are probably wrong"
             )
-        if info.pseudo_random:
-            self._check_pseudo_random(answer)
+        if info.pseudo_random and self.check_challenge:
+            self._check_pseudo_random(keys, answer)
         host_cryptogram = derive_cryptogram(s_mac, Derivation.HOST_CRYPTOGRAM, context, self.mode)
         command, chaining = external_authenticate_command(
             self.cla, SecurityLevel(self.level), host_cryptogram, s_mac, self.mode
         )
         self._answer = answer
+        self._card_keys = keys
         self._pending = Scp03Channel(session_keys, SecurityLevel(self.level), self.mode, chaining)
         return command
 
-    def _check_pseudo_random(self, answer: InitializeUpdateResponse) -> None:
+    def _check_pseudo_random(self, keys: StaticKeys, answer: InitializeUpdateResponse) -> None:
         # GP Amendment D 6.2.2.1: the host shall check a pseudo-random card challenge.
         if self.aid is None:
             raise UsageError(
@@ -117,7 +141,7 @@ class Scp03Handshake:
                 "(aid=...) so that it can be checked"
             )
         assert answer.sequence_counter is not None  # guaranteed by decode()
-        expected = pseudo_random_challenge(self.keys, answer.sequence_counter, self.aid, self.mode)
+        expected = pseudo_random_challenge(keys, answer.sequence_counter, self.aid, self.mode)
         if not hmac.compare_digest(expected, answer.card_challenge):
             raise CryptogramError(
                 "pseudo-random card challenge does not match sequence counter and AID: "

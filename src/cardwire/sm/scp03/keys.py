@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cardwire.errors import UsageError
 from cardwire.sm.scp03.constants import AES_KEY_LENGTHS, DEFAULT_KEY, DEFAULT_KVN
+from cardwire.sm.scp03.diversification import KDF3, KeyPurpose, diversify_key
 
 
 def _check_aes_key(name: str, key: bytes) -> None:
@@ -37,6 +38,20 @@ class StaticKeys:
     def default(cls, kvn: int = DEFAULT_KVN) -> StaticKeys:
         """The well-known test key set 404142...4F for ENC, MAC and DEK."""
         return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, kvn)
+
+    def diversified(self, diversification_data: bytes, scheme: str = KDF3) -> StaticKeys:
+        """The card's keys derived from these (master) keys and the card's 10-byte key
+        diversification data with the named template (``cardwire.sm.scp03.diversification``:
+        ``kdf3`` or ``none``); the key version stays."""
+        enc, mac, dek = (
+            diversify_key(master, purpose, diversification_data, scheme)
+            for master, purpose in (
+                (self.enc, KeyPurpose.ENC),
+                (self.mac, KeyPurpose.MAC),
+                (self.dek, KeyPurpose.DEK),
+            )
+        )
+        return StaticKeys(enc, mac, dek, self.kvn)
 
     def __repr__(self) -> str:
         return f"StaticKeys(kvn={self.kvn:02X}, AES-{len(self.enc) * 8}, <hidden>)"

@@ -19,10 +19,23 @@ def observe(
     card_answer: Response,
     external_authenticate: Command,
     aid: bytes | None = None,
+    *,
+    check_challenge: bool = True,
+    keep_going: bool = False,
+    diversify: str | None = None,
 ) -> Scp03Observer:
     """Rebuild a recorded session from its handshake (trace decoding): the card cryptogram, the
     pseudo-random challenge (``aid`` needed then) and the recorded EXTERNAL AUTHENTICATE (host
-    cryptogram and C-MAC) are all checked; raises CryptogramError or MacError otherwise."""
+    cryptogram and C-MAC) are all checked; raises CryptogramError or MacError otherwise.
+
+    - ``check_challenge=False``: a pseudo-random card challenge is not checked (no ``aid``
+      needed); the card cryptogram still is, and it covers the card challenge.
+    - ``keep_going=True``: a failed C-MAC or R-MAC raises for that exchange only; the session
+      stays open and decodes the exchanges after it (see
+      ``Scp03Channel.keep_going_after_failures`` for how the chaining value moves on).
+    - ``diversify``: ``keys`` are master keys diversified with the card's diversification data
+      (``cardwire.sm.scp03.diversification``).
+    """
     if initialize_update.nc not in (Mode.S8, Mode.S16):
         raise DecodeError(f"host challenge of {initialize_update.nc} bytes is neither S8 nor S16")
     try:
@@ -37,9 +50,14 @@ def observe(
         channel=channel_of(initialize_update.cla) or 0,
         aid=aid,
         rng=lambda _n: challenge,
+        diversify=diversify,
+        check_challenge=check_challenge,
     )
     handshake.initialize_update()
     expected = handshake.external_authenticate(card_answer)
     if not hmac.compare_digest(expected.encode(), external_authenticate.encode()):
         raise MacError("the recorded EXTERNAL AUTHENTICATE does not match the derived one")
-    return Scp03Observer(handshake._take_channel())
+    channel = handshake._take_channel()
+    if keep_going:
+        channel.keep_going_after_failures()
+    return Scp03Observer(channel)

@@ -88,7 +88,9 @@ class Scp03CardSession(_ChannelView):
 
 class Scp03Observer(_ChannelView):
     """A passive view of a recorded session (trace decoding): unwraps each protected command as
-    the card would and checks each response as the host would, on one shared state."""
+    the card would and checks each response as the host would, on one shared state. Built by
+    ``cardwire.sm.scp03.observe``; with ``keep_going=True`` there a MAC failure raises for its
+    exchange only and the observer stays active."""
 
     __slots__ = ()
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
 from cardwire.sim.applets.filesystem import authentication, reference_data
 from cardwire.sim.applets.filesystem.binary import erase_binary, read_binary, update_binary
 from cardwire.sim.applets.filesystem.records import (
@@ -82,14 +82,10 @@ class FileSystemApplet(Applet):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
         """Build the applet from its profile section (configuration merged with saved state)."""
-        unknown = sorted(set(config) - {"type", "aid", *_SETTINGS})
-        if unknown:
-            raise UsageError(f"{unknown[0]}: unknown key for a filesystem applet")
+        reject_unknown_keys(config, _SETTINGS, "a filesystem applet")
         aid_text = config.get("aid")
         aid = DEFAULT_AID if aid_text is None else parse_hex(str(aid_text))
-        multiselectable = config.get("multiselectable", True)
-        if not isinstance(multiselectable, bool):
-            raise UsageError("multiselectable: expected true or false")
+        multiselectable = flag_setting(config, "multiselectable", True)
         mf = build_tree(config.get("mf", {"fid": "3F00", "files": []}))
         pins = pins_from_config(config.get("pins", []))
         keys = keys_from_config(config.get("keys", []))

@@ -8,6 +8,7 @@ from typing import Any
 
 from cardwire.errors import UsageError
 from cardwire.hexutil import to_hex
+from cardwire.sim.applet_settings import mapping_entries, required_number
 from cardwire.sim.fs import decode_content
 
 AES_KEY_LENGTHS = {"aes-128": 16, "aes-192": 24, "aes-256": 32}
@@ -24,14 +25,9 @@ class SymmetricKey:
 
 def keys_from_config(entries: object) -> dict[int, SymmetricKey]:
     """The profile's ``keys`` list: unique references, AES keys of the stated length."""
-    if not isinstance(entries, list):
-        raise UsageError("keys: expected a list")
     keys: dict[int, SymmetricKey] = {}
-    for i, entry in enumerate(entries):
-        where = f"keys[{i}]"
-        if not isinstance(entry, Mapping):
-            raise UsageError(f"{where}: expected a mapping")
-        reference = _number(entry, "reference", where)
+    for where, entry in mapping_entries(entries, "keys"):
+        reference = required_number(entry, "reference", where)
         algorithm = str(entry.get("algorithm", "aes-128")).lower()
         value = decode_content(entry.get("value"), None, f"{where}.value")
         if AES_KEY_LENGTHS.get(algorithm) != len(value) or reference in keys:
@@ -46,10 +42,3 @@ def keys_to_config(keys: Mapping[int, SymmetricKey]) -> list[dict[str, Any]]:
         {"reference": k.reference, "algorithm": k.algorithm, "value": {"hex": to_hex(k.value)}}
         for k in sorted(keys.values(), key=lambda k: k.reference)
     ]
-
-
-def _number(entry: Mapping[str, Any], key: str, where: str) -> int:
-    value = entry.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise UsageError(f"{where}.{key}: expected a number")
-    return value

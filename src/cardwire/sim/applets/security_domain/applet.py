@@ -1,22 +1,5 @@
-"""The GlobalPlatform Security Domain applet: SCP03 and card management on the simulated card.
-
-Commands (GlobalPlatform Card Specification v2.3, "GPC", and Amendment D v1.2 for SCP03):
-
-- INITIALIZE UPDATE (50) and EXTERNAL AUTHENTICATE (82) through ``cardwire.sm.scp03.Scp03Card``;
-  the session becomes ``ctx.secure_session`` of the channel (it belongs to that logical
-  channel) and the card OS unwraps and wraps every later command with it, which enforces the
-  security level: a command below the level answers 6982 and ends the session.
-- GET DATA (CA): key information template 00E0, CPLC 9F7F, card data 0066 (also outside a
-  session: host tools read them before authenticating).
-- Under an authenticated session only: GET STATUS (F2), PUT KEY (D8), SET STATUS (F0), DELETE
-  (E4), INSTALL [for install and make selectable] (E6 P1 0C). They change the card's applet list
-  through ``ctx.card.registry`` (``cardwire.sim.applet.AppletRegistry``).
-
-After a session ends on an error, every command but INITIALIZE UPDATE answers 6985 until a new
-session is open; a management command with no session answers 6982. Deselect and reset end the
-session (the OS does it). Every change (keys, sequence counter, applets) is committed before the
-answer is returned.
-"""
+"""The Security Domain applet itself: SCP03 handshake commands, GET DATA and the card management
+commands under an authenticated session (GlobalPlatform Card Specification v2.3, Amendment D)."""
 
 from __future__ import annotations
 
@@ -55,7 +38,7 @@ from cardwire.gp import (
     delete_target,
     key_check_value,
 )
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.hexutil import to_hex
 from cardwire.sim.applet import (
     Applet,
     AppletRegistry,
@@ -63,100 +46,40 @@ from cardwire.sim.applet import (
     ChannelContext,
     RegistryEntry,
 )
+from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
+from cardwire.sim.applets.security_domain.settings import (
+    APPLICATION_PRIVILEGES,
+    CPLC_LENGTH,
+    DEFAULT_AID,
+    ISD_PRIVILEGES,
+    MAX_KEY_SETS,
+    MAX_STATUS_CHUNK,
+    PROFILE_KEYS,
+    SECURITY_DOMAIN_PRIVILEGE,
+    SW_ALGORITHM_NOT_SUPPORTED,
+    SW_INVALID_KEY_CHECK_VALUE,
+    TYPE_NAME,
+    diversified_key_sets,
+    hex_setting,
+    key_set_config,
+    key_sets_from_config,
+    load_file_aid,
+)
 from cardwire.sm.scp03 import (
-    DEFAULT_KVN,
     DIVERSIFICATION_DATA_LENGTH,
     MAX_SEQUENCE_COUNTER,
     Scp03Card,
     Scp03CardSession,
     StaticKeys,
 )
+from cardwire.sm.scp03.diversification import NO_DIVERSIFICATION
 from cardwire.sm.scp03_levels import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, Mode
 from cardwire.sw import SW
 from cardwire.tlv import parse, tlv
 
-TYPE_NAME = "security-domain"
-DEFAULT_AID = bytes.fromhex("A000000151000000")  # the GlobalPlatform ISD AID (RID A000000151)
-CPLC_LENGTH = 42  # GPC H.6 (card production life cycle data): 42 bytes
-MAX_KEY_SETS = 8
-MAX_STATUS_CHUNK = 200  # plain GET STATUS bytes per answer (room for padding and R-MAC)
-# GPC 11.1.2 tables 11-7..11-9: Security Domain, Card Lock, Card Terminate, Card Reset, CVM
-# Management; Trusted Path .. Final Application; Receipt Generation (what an ISD usually holds).
-ISD_PRIVILEGES = bytes.fromhex("9EFE80")
-APPLICATION_PRIVILEGES = bytes(3)
-SECURITY_DOMAIN_PRIVILEGE = 0x80  # GPC table 11-7, first byte b8
-# GPC 11.8.3.2 table 11-76: PUT KEY status words beyond ISO 7816-4.
-SW_ALGORITHM_NOT_SUPPORTED = 0x9484
-SW_INVALID_KEY_CHECK_VALUE = 0x9485
 # GPC H.2: card recognition data OIDs (1.2.840.114283 = 2A864886FC6B).
 _GP_OID = bytes.fromhex("2A864886FC6B")
 _SELECT_FCI = 0x6F  # ISO 7816-4:2020 7.4.1 / GPC 11.9.3.1: FCI template, 84 AID, A5 proprietary
-_SETTINGS = (
-    "key_sets",
-    "sequence_counter",
-    "pseudo_random",
-    "diversification_data",
-    "cplc",
-)
-
-
-def load_file_aid(applet_type: str) -> bytes:
-    """The executable load file (and module) AID a built-in applet type is installed from:
-    F0 followed by the type name in ASCII (a proprietary AID, ISO 7816-5)."""
-    return b"\xf0" + applet_type.encode("ascii")
-
-
-def default_config() -> dict[str, Any]:
-    """The Security Domain's section in the default profile (docs/simulator.md)."""
-    return {
-        "aid": to_hex(DEFAULT_AID),
-        "key_sets": [_key_set_config(StaticKeys.default(DEFAULT_KVN))],
-        "sequence_counter": 0,
-        "pseudo_random": False,
-        "diversification_data": to_hex(bytes(DIVERSIFICATION_DATA_LENGTH)),
-        "cplc": to_hex(bytes(CPLC_LENGTH)),
-    }
-
-
-def _key_set_config(keys: StaticKeys) -> dict[str, str]:
-    return {
-        "kvn": f"{keys.kvn:02X}",
-        "enc": to_hex(keys.enc),
-        "mac": to_hex(keys.mac),
-        "dek": to_hex(keys.dek),
-    }
-
-
-def _hex_setting(section: dict[str, Any], key: str, default: bytes, length: int | None) -> bytes:
-    value = section.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise UsageError(f"{key}: expected hex text")
-    data = parse_hex(value)
-    if length is not None and len(data) != length:
-        raise UsageError(f"{key}: expected {length} bytes, got {len(data)}")
-    return data
-
-
-def _key_sets(value: object) -> list[StaticKeys]:
-    if not isinstance(value, list) or not value or len(value) > MAX_KEY_SETS:
-        raise UsageError(f"key_sets: expected a list of 1 to {MAX_KEY_SETS} key sets")
-    sets = []
-    for index, item in enumerate(value):
-        if not isinstance(item, dict) or set(item) != {"kvn", "enc", "mac", "dek"}:
-            raise UsageError(f"key_sets[{index}]: expected kvn, enc, mac and dek (hex)")
-        try:
-            kvn = parse_hex(str(item["kvn"]))
-            keys = [parse_hex(str(item[name])) for name in ("enc", "mac", "dek")]
-        except DecodeError as exc:
-            raise UsageError(f"key_sets[{index}]: {exc}") from exc
-        if len(kvn) != 1:
-            raise UsageError(f"key_sets[{index}].kvn: expected one byte in hex")
-        sets.append(StaticKeys(keys[0], keys[1], keys[2], kvn[0]))
-    if len({keys.kvn for keys in sets}) != len(sets):
-        raise UsageError("key_sets: a key version number is used twice")
-    return sets
 
 
 @dataclass(eq=False)
@@ -189,41 +112,46 @@ class SecurityDomainApplet(Applet):
         self.pseudo_random = pseudo_random
         self.diversification_data = diversification_data
         self.cplc = cplc
+        # The profile asked for keys diversified from master keys (settings.diversified_key_sets):
+        # the state holds the diversified keys and says "diversify: none" so that merging it
+        # over the profile on reload does not diversify them twice.
+        self.keys_diversified = False
 
     # --- configuration ----------------------------------------------------------------------
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> Self:
-        unknown = sorted(set(section) - {"type", "aid", *_SETTINGS})
-        if unknown:
-            raise UsageError(f"{unknown[0]}: unknown key for a security-domain applet")
+        reject_unknown_keys(section, PROFILE_KEYS, "a security-domain applet")
         counter = section.get("sequence_counter", 0)
         if not isinstance(counter, int) or not 0 <= counter <= MAX_SEQUENCE_COUNTER + 1:
             raise UsageError("sequence_counter: expected an integer 0..16777216")
-        pseudo_random = section.get("pseudo_random", False)
-        if not isinstance(pseudo_random, bool):
-            raise UsageError("pseudo_random: expected true or false")
-        default_keys = [_key_set_config(StaticKeys.default())]
-        return cls(
-            _hex_setting(section, "aid", DEFAULT_AID, None),
-            _key_sets(section.get("key_sets", default_keys)),
+        pseudo_random = flag_setting(section, "pseudo_random", False)
+        default_keys = [key_set_config(StaticKeys.default())]
+        diversification_data = hex_setting(
+            section, "diversification_data", bytes(10), DIVERSIFICATION_DATA_LENGTH
+        )
+        key_sets = key_sets_from_config(section.get("key_sets", default_keys))
+        applet = cls(
+            hex_setting(section, "aid", DEFAULT_AID, None),
+            diversified_key_sets(section, key_sets, diversification_data),
             sequence_counter=counter,
             pseudo_random=pseudo_random,
-            diversification_data=_hex_setting(
-                section, "diversification_data", bytes(10), DIVERSIFICATION_DATA_LENGTH
-            ),
-            cplc=_hex_setting(section, "cplc", bytes(CPLC_LENGTH), CPLC_LENGTH),
+            diversification_data=diversification_data,
+            cplc=hex_setting(section, "cplc", bytes(CPLC_LENGTH), CPLC_LENGTH),
         )
+        applet.keys_diversified = "diversify" in section
+        return applet
 
     def export_state(self) -> dict[str, Any]:
         return {
             "type": TYPE_NAME,
             "aid": to_hex(self.aid),
-            "key_sets": [_key_set_config(keys) for keys in self.key_sets],
+            "key_sets": [key_set_config(keys) for keys in self.key_sets],
             "sequence_counter": self.sequence_counter,
             "pseudo_random": self.pseudo_random,
             "diversification_data": to_hex(self.diversification_data),
             "cplc": to_hex(self.cplc),
+            **({"diversify": NO_DIVERSIFICATION} if self.keys_diversified else {}),
         }
 
     # --- the Applet contract ----------------------------------------------------------------
@@ -247,8 +175,9 @@ class SecurityDomainApplet(Applet):
         if command.ins == INS_INITIALIZE_UPDATE and cla.gp:
             return self._initialize_update(ctx, state, command)
         if self._session_ended(ctx, state):
-            # Issue 7 / GPC 10.2.3: after the card aborted the secure channel, commands are
-            # refused (6985, conditions of use not satisfied) until a new session is opened.
+            # Issue 7: after the card aborted the secure channel, commands are refused with 6985
+            # (conditions of use not satisfied) until a new session is opened. This is the
+            # project's rule; we could not read GPC 10.2.3's text to quote a status word.
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
         if command.ins == INS_EXTERNAL_AUTHENTICATE and cla.gp:
             return self._external_authenticate(ctx, state, command)
@@ -440,7 +369,9 @@ class SecurityDomainApplet(Applet):
 
     @staticmethod
     def _status_chunk(state: SdChannelState, p1: int, data: bytes) -> Response:
-        # GPC 11.4.3: whole entries per answer; 6310 says more data is available.
+        # GPC 11.4.3: whole entries per answer; 6310 says more data is available and GET
+        # STATUS with P2 b1 = 1 (same P1 and search criteria) continues, the way
+        # GlobalPlatformPro GPSession.getConcatenatedStatus reads it.
         cut = 0
         for node in parse(data):
             size = len(node.encode())
@@ -501,7 +432,8 @@ class SecurityDomainApplet(Applet):
         # GPC 11.10.2.1: P1 40 = an application; the card life cycle (P1 80) is not offered.
         if command.p1 != SET_STATUS_APPLICATION:
             raise CardStatus(SW.INCORRECT_P1_P2)
-        # GPC 11.10.2.2 / table 11-4: b8 set locks (LOCKED = 1xxxxx11); 07 (or 00, 03) unlocks.
+        # GPC 11.10.2.2 / table 11-4: b8 set locks (LOCKED = 1xxxxx11; 83 from cardwire.gp,
+        # 80 from GlobalPlatformPro GPSession.lockUnlockApplet); 07, 03 or 00 (GPP) unlocks.
         if command.p2 & 0x80:
             if command.p2 & 0x7C not in (0x00, 0x04) or command.p2 & 0x03 not in (0x00, 0x03):
                 raise CardStatus(SW.INCORRECT_P1_P2)
@@ -551,13 +483,3 @@ class SecurityDomainApplet(Applet):
         registry.install(applet_type, data.aid)
         ctx.card.commit()
         return Response(b"\x00")  # GPC 11.5.3.1: the response data field is one byte 00
-
-
-__all__ = [
-    "DEFAULT_AID",
-    "TYPE_NAME",
-    "SdChannelState",
-    "SecurityDomainApplet",
-    "default_config",
-    "load_file_aid",
-]

@@ -1,25 +1,8 @@
-"""A Keycard-compatible applet (version 3.x, secure channel v1) for the simulated card.
-
-Sources: Keycard docs (keycard.tech/docs/apdu: SELECT, PAIR, UNPAIR, OPEN SECURE CHANNEL,
-MUTUALLY AUTHENTICATE, GET STATUS, VERIFY PIN, CHANGE PIN, UNBLOCK PIN, GENERATE KEY, SIGN),
-shared/seeds/001 and shared/protocols.md. The channel codec is cardwire.sm.keycard's, the same
-object the host uses.
-
-Implemented: SELECT answers the application info template; PAIR (P2 pairing modes 0, 1, 2;
-6A84 when every slot is taken; 6985 while a channel is open); OPEN SECURE CHANNEL; MUTUALLY
-AUTHENTICATE; UNPAIR; GET STATUS (application status, empty key path); VERIFY PIN, CHANGE PIN
-(PIN, PUK, pairing secret), UNBLOCK PIN with retry counters made durable before the comparison;
-GENERATE KEY and SIGN (ECDSA secp256k1 over a 32-byte digest with the current key). Not
-implemented (6D00): INIT, LOAD KEY, DERIVE KEY, EXPORT KEY, GENERATE MNEMONIC, REMOVE KEY, SET
-NDEF, STORE/GET DATA, FACTORY RESET.
-
-The card's secure-channel key and instance UID are created with the card's random generator at
-the first SELECT when the profile gives none, and are then kept in the state file.
-"""
+"""The simulated Keycard applet itself: SELECT answer, pairing, the secure channel, PIN handling,
+key generation and signing (Keycard docs, keycard.tech/docs/apdu)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 from collections.abc import Callable
@@ -31,6 +14,43 @@ from cardwire.crypto.ecdh_secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet_settings import reject_unknown_keys
+from cardwire.sim.applets.keycard.settings import (
+    CAPABILITIES,
+    CHANGE_PAIRING_SECRET,
+    CHANGE_PIN,
+    CHANGE_PUK,
+    DEFAULT_PAIRING_SLOTS,
+    DEFAULT_PIN,
+    DEFAULT_PUK,
+    DEFAULT_VERSION,
+    DIGEST_LENGTH,
+    GET_STATUS_APPLICATION,
+    GET_STATUS_KEY_PATH,
+    INS_CHANGE_PIN,
+    INS_GENERATE_KEY,
+    INS_GET_STATUS,
+    INS_SIGN,
+    INS_UNBLOCK_PIN,
+    INS_VERIFY_PIN,
+    INSTANCE_UID_LENGTH,
+    PAIRING_MODES,
+    PIN_LENGTH,
+    PIN_REFERENCE,
+    PIN_TRIES,
+    PUK_LENGTH,
+    PUK_REFERENCE,
+    PUK_TRIES,
+    SIGN_CURRENT_KEY,
+    SIGN_ECDSA_SECP256K1,
+    TAG_APPLICATION_STATUS,
+    TAG_BOOLEAN,
+    TAG_SIGNATURE_TEMPLATE,
+    count_setting,
+    hex_setting,
+    is_digits,
+    pairings_from_config,
+)
 from cardwire.sim.pin import ReferenceData, tries_left_sw
 from cardwire.sm.keycard import (
     CHALLENGE_LENGTH,
@@ -41,74 +61,22 @@ from cardwire.sm.keycard import (
     INS_PAIR,
     INS_UNPAIR,
     IV_LENGTH,
-    KEYCARD_AID,
     PAIR_FINAL_STEP,
     PAIR_FIRST_STEP,
     SALT_LENGTH,
     SECRET_LENGTH,
+    TAG_APPLICATION_INFO,
+    TAG_CAPABILITIES,
+    TAG_INSTANCE_UID,
+    TAG_INTEGER,
+    TAG_KEY_UID,
+    TAG_PUBLIC_KEY,
     KeycardCardSession,
     derive_session_keys,
     pairing_secret,
 )
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-DEFAULT_VERSION = 0x0301  # applet 3.1: clients pick secure channel v1 below 4.0
-DEFAULT_PIN = "123456"
-DEFAULT_PUK = "123456789012"
-DEFAULT_PAIRING_SLOTS = 5  # the Keycard applet's pairing slot count
-PIN_LENGTH = 6  # Keycard docs, CHANGE PIN: a 6-digit PIN and a 12-digit PUK
-PUK_LENGTH = 12
-PIN_TRIES = 3
-PUK_TRIES = 5
-INSTANCE_UID_LENGTH = 16
-
-# Keycard docs, APDU overview: instructions of the applet.
-INS_GET_STATUS = 0xF2
-INS_VERIFY_PIN = 0x20
-INS_CHANGE_PIN = 0x21
-INS_UNBLOCK_PIN = 0x22
-INS_GENERATE_KEY = 0xD4
-INS_SIGN = 0xC0
-PIN_REFERENCE, PUK_REFERENCE = 1, 2
-
-# Keycard docs, SELECT: application info template and its tags.
-TAG_APPLICATION_INFO = 0xA4
-TAG_INSTANCE_UID = 0x8F
-TAG_PUBLIC_KEY = 0x80
-TAG_INTEGER = 0x02  # version (2 bytes), then free pairing slots (1 byte)
-TAG_KEY_UID = 0x8E
-TAG_CAPABILITIES = 0x8D
-# Capabilities: secure channel 01, key management 02, credentials management 04 (no NDEF 08).
-CAPABILITIES = 0x01 | 0x02 | 0x04
-# Keycard docs, GET STATUS: application status template, key-initialised boolean.
-TAG_APPLICATION_STATUS = 0xA3
-TAG_BOOLEAN = 0x01
-GET_STATUS_APPLICATION, GET_STATUS_KEY_PATH = 0x00, 0x01
-# Keycard docs, CHANGE PIN P1.
-CHANGE_PIN, CHANGE_PUK, CHANGE_PAIRING_SECRET = 0x00, 0x01, 0x02
-# Keycard docs, SIGN: signature template A0 with the public key (80) and a DER signature (30).
-TAG_SIGNATURE_TEMPLATE = 0xA0
-SIGN_CURRENT_KEY = 0x00
-SIGN_ECDSA_SECP256K1 = 0x00
-DIGEST_LENGTH = 32
-PAIRING_MODES = (0x00, 0x01, 0x02)  # Keycard 3.x PAIR P2: any, ephemeral, persistent
-
-
-@functools.cache
-def _default_pairing_secret() -> bytes:
-    return pairing_secret(DEFAULT_PAIRING_PASSWORD)
-
-
-def default_config() -> dict[str, Any]:
-    """The Keycard applet's section in the default profile (defaults of docs/keycard.md)."""
-    return {
-        "aid": to_hex(KEYCARD_AID),
-        "pin": DEFAULT_PIN,
-        "puk": DEFAULT_PUK,
-        "pairing_secret": to_hex(_default_pairing_secret()),
-        "pairing_slots": DEFAULT_PAIRING_SLOTS,
-    }
 
 
 @dataclass(eq=False)
@@ -118,10 +86,6 @@ class _ChannelState:
     pin_verified: bool = False
     pair_challenge: bytes | None = None  # the card challenge of PAIR step 1
     extras: dict[str, Any] = field(default_factory=dict)
-
-
-def _digits(value: bytes, length: int) -> bool:
-    return len(value) == length and all(0x30 <= b <= 0x39 for b in value)
 
 
 class KeycardApplet(Applet):
@@ -159,22 +123,20 @@ class KeycardApplet(Applet):
 
     @classmethod
     def from_config(cls, section: dict[str, Any]) -> Self:
-        known = {
-            "type", "aid", "pin", "puk", "pin_tries_left", "puk_tries_left", "pairing_secret",
+        settings = (
+            "pin", "puk", "pin_tries_left", "puk_tries_left", "pairing_secret",
             "pairing_password", "pairing_slots", "pairings", "version", "secure_channel_key",
             "instance_uid", "key",
-        }  # fmt: skip
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise UsageError(f"{unknown[0]}: unknown key for a keycard applet")
-        aid = _hex(section, "aid", None)
+        )  # fmt: skip
+        reject_unknown_keys(section, settings, "a keycard applet")
+        aid = hex_setting(section, "aid", None)
         if aid is None:
             raise UsageError("aid: expected hex text")
         pin = str(section.get("pin", DEFAULT_PIN)).encode("ascii")
         puk = str(section.get("puk", DEFAULT_PUK)).encode("ascii")
-        if not _digits(pin, PIN_LENGTH) or not _digits(puk, PUK_LENGTH):
+        if not is_digits(pin, PIN_LENGTH) or not is_digits(puk, PUK_LENGTH):
             raise UsageError("pin must be 6 digits and puk 12 digits (Keycard docs, CHANGE PIN)")
-        secret = _hex(section, "pairing_secret", None)
+        secret = hex_setting(section, "pairing_secret", None)
         if secret is None:
             password = section.get("pairing_password", DEFAULT_PAIRING_PASSWORD)
             if not isinstance(password, str):
@@ -185,7 +147,7 @@ class KeycardApplet(Applet):
         slot_count = section.get("pairing_slots", DEFAULT_PAIRING_SLOTS)
         if not isinstance(slot_count, int) or not 1 <= slot_count <= 255:
             raise UsageError("pairing_slots: expected a number 1..255")
-        slots = _pairings(section.get("pairings"), slot_count)
+        slots = pairings_from_config(section.get("pairings"), slot_count)
         version = section.get("version", DEFAULT_VERSION)
         if isinstance(version, str):
             version = int.from_bytes(parse_hex(version), "big")
@@ -198,11 +160,11 @@ class KeycardApplet(Applet):
             secret=secret,
             slots=slots,
             version=version,
-            channel_key=_hex(section, "secure_channel_key", 32),
-            instance_uid=_hex(section, "instance_uid", INSTANCE_UID_LENGTH),
-            key=_hex(section, "key", 32),
-            pin_tries_left=_count(section, "pin_tries_left", PIN_TRIES),
-            puk_tries_left=_count(section, "puk_tries_left", PUK_TRIES),
+            channel_key=hex_setting(section, "secure_channel_key", 32),
+            instance_uid=hex_setting(section, "instance_uid", INSTANCE_UID_LENGTH),
+            key=hex_setting(section, "key", 32),
+            pin_tries_left=count_setting(section, "pin_tries_left", PIN_TRIES),
+            puk_tries_left=count_setting(section, "puk_tries_left", PUK_TRIES),
         )
 
     def export_state(self) -> dict[str, Any]:
@@ -405,12 +367,12 @@ class KeycardApplet(Applet):
         self._require_pin(ctx, state)
         data = command.data
         if command.p1 == CHANGE_PIN:
-            if not _digits(data, PIN_LENGTH):
+            if not is_digits(data, PIN_LENGTH):
                 raise CardStatus(SW.INCORRECT_DATA)
             self.pin.set_value(data)
             self.pin.reset_counter()
         elif command.p1 == CHANGE_PUK:
-            if not _digits(data, PUK_LENGTH):
+            if not is_digits(data, PUK_LENGTH):
                 raise CardStatus(SW.INCORRECT_DATA)
             self.puk.set_value(data)
             self.puk.reset_counter()
@@ -428,7 +390,7 @@ class KeycardApplet(Applet):
         if not self.pin.blocked:  # Keycard docs, UNBLOCK PIN: 6985 if the PIN is not blocked
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
         data = command.data
-        if len(data) != PUK_LENGTH + PIN_LENGTH or not _digits(data[PUK_LENGTH:], PIN_LENGTH):
+        if len(data) != PUK_LENGTH + PIN_LENGTH or not is_digits(data[PUK_LENGTH:], PIN_LENGTH):
             raise CardStatus(SW.INCORRECT_DATA)
         self._check(self.puk, data[:PUK_LENGTH], ctx)
         self.pin.set_value(data[PUK_LENGTH:])
@@ -472,47 +434,3 @@ class KeycardApplet(Applet):
         INS_GENERATE_KEY: _generate_key,
         INS_SIGN: _sign,
     }
-
-
-def _hex(section: dict[str, Any], key: str, length: int | None) -> bytes | None:
-    value = section.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise UsageError(f"{key}: expected hex text")
-    try:
-        raw = parse_hex(value)
-    except DecodeError as exc:
-        raise UsageError(f"{key}: {exc}") from exc
-    if length is not None and len(raw) != length:
-        raise UsageError(f"{key}: expected {length} bytes, got {len(raw)}")
-    return raw
-
-
-def _count(section: dict[str, Any], key: str, maximum: int) -> int | None:
-    value = section.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
-        raise UsageError(f"{key}: expected a number 0..{maximum}")
-    return value
-
-
-def _pairings(value: object, slot_count: int) -> list[bytes | None]:
-    if value is None:
-        return [None] * slot_count
-    if not isinstance(value, list) or len(value) != slot_count:
-        raise UsageError(f"pairings: expected a list of {slot_count} entries (hex key or null)")
-    slots: list[bytes | None] = []
-    for i, entry in enumerate(value):
-        if entry is None:
-            slots.append(None)
-            continue
-        key = _hex({"k": entry}, "k", SECRET_LENGTH)
-        if key is None:
-            raise UsageError(f"pairings[{i}]: expected a 32-byte key in hex or null")
-        slots.append(key)
-    return slots
-
-
-__all__ = ["KEYCARD_AID", "KeycardApplet", "default_config"]

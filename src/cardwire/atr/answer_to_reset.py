@@ -1,0 +1,261 @@
+"""The :class:`Atr` value: strict parsing of ``TS T0 {TAi TBi TCi TDi} T1..TK [TCK]``
+(ISO/IEC 7816-3:2006 8.2) and what the interface bytes mean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cardwire.atr.historical import HistoricalBytes, decode_historical, hex_or_none
+from cardwire.atr.interface import (
+    DEFAULT_TA1,
+    DI_TABLE,
+    FI_TABLE,
+    MAX_ATR_LENGTH,
+    TS_DIRECT,
+    TS_INVERSE,
+    InterfaceBytes,
+    SpecificMode,
+)
+from cardwire.errors import DecodeError
+from cardwire.hexutil import to_hex
+
+
+@dataclass(frozen=True, slots=True)
+class Atr:
+    """An Answer-to-Reset. Build one with :meth:`parse` or :func:`build_atr`."""
+
+    raw: bytes
+    ts: int
+    t0: int
+    interface: tuple[InterfaceBytes, ...]
+    historical: bytes
+    tck: int | None
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Atr:
+        """Strict decoding: every structural problem is a DecodeError with its offset."""
+        raw = bytes(raw)
+        if not raw:
+            raise DecodeError("empty ATR", 0)
+        if len(raw) > MAX_ATR_LENGTH:
+            raise DecodeError(f"ATR of {len(raw)} bytes: at most {MAX_ATR_LENGTH}", MAX_ATR_LENGTH)
+        ts = raw[0]
+        if ts not in (TS_DIRECT, TS_INVERSE):
+            raise DecodeError(f"TS must be 3B (direct) or 3F (inverse), not {ts:02X}", 0)
+        if len(raw) < 2:
+            raise DecodeError("ATR ends after TS: T0 is missing", 1)
+        t0 = raw[1]
+        pos = 2
+        groups: list[InterfaceBytes] = []
+        indicator = t0  # the byte whose b8-b5 say which interface bytes follow
+        protocol: int | None = None
+        index = 1
+        while True:
+            present: list[int | None] = []
+            for bit, name in ((0x10, "TA"), (0x20, "TB"), (0x40, "TC"), (0x80, "TD")):
+                if not indicator & bit:
+                    present.append(None)
+                    continue
+                if pos >= len(raw):
+                    source = "T0" if index == 1 else f"TD{index - 1}"
+                    raise DecodeError(f"{source} announces {name}{index} but the ATR ends", pos)
+                present.append(raw[pos])
+                pos += 1
+            group = InterfaceBytes(index, protocol, *present)
+            if indicator & 0xF0:
+                groups.append(group)
+            if group.td is None:
+                break
+            indicator = group.td
+            protocol = group.td & 0x0F
+            index += 1
+        count = t0 & 0x0F
+        if pos + count > len(raw):
+            raise DecodeError(
+                f"T0 announces {count} historical bytes, only {len(raw) - pos} remain", pos
+            )
+        historical = raw[pos : pos + count]
+        pos += count
+        atr = cls(raw, ts, t0, tuple(groups), historical, None)
+        if atr.tck_required:
+            if pos >= len(raw):
+                raise DecodeError(
+                    "TCK missing (required when a protocol other than T=0 is offered)", pos
+                )
+            tck = raw[pos]
+            pos += 1
+            atr = cls(raw, ts, t0, tuple(groups), historical, tck)
+        if pos < len(raw):
+            what = "TCK" if atr.tck is not None else "historical bytes (no TCK: only T=0 offered)"
+            raise DecodeError(f"{len(raw) - pos} trailing bytes after the {what}", pos)
+        return atr
+
+    # --- structure -----------------------------------------------------------------------
+
+    @property
+    def convention(self) -> str:
+        """``direct`` (TS 3B) or ``inverse`` (TS 3F)."""
+        return "direct" if self.ts == TS_DIRECT else "inverse"
+
+    @property
+    def protocols(self) -> tuple[int, ...]:
+        """The T values of the TD bytes, in order, without repeats; ``(0,)`` without TD1."""
+        seen: list[int] = []
+        for group in self.interface:
+            if group.td is not None and group.td & 0x0F not in seen:
+                seen.append(group.td & 0x0F)
+        return tuple(seen) if seen else (0,)
+
+    @property
+    def tck_required(self) -> bool:
+        """ISO/IEC 7816-3:2006 8.2.5: TCK is absent only when T=0 alone is indicated."""
+        return any(t != 0 for t in self.protocols)
+
+    @property
+    def tck_valid(self) -> bool | None:
+        """XOR of T0 .. TCK is 00; ``None`` when there is no TCK."""
+        if self.tck is None:
+            return None
+        check = 0
+        for b in self.raw[1:]:
+            check ^= b
+        return check == 0
+
+    def group(self, index: int) -> InterfaceBytes | None:
+        """Interface bytes group ``index`` (1-based), ``None`` when it has no bytes."""
+        return next((g for g in self.interface if g.index == index), None)
+
+    def _specific(self, protocol: int) -> InterfaceBytes | None:
+        # ISO/IEC 7816-3:2006 8.2.3: the first group (i > 2) after a TD with T = protocol
+        return next((g for g in self.interface if g.index > 2 and g.protocol == protocol), None)
+
+    # --- global interface bytes ------------------------------------------------------------
+
+    @property
+    def ta1(self) -> int | None:
+        """TA1: Fi (high nibble) and Di (low nibble)."""
+        group = self.group(1)
+        return None if group is None else group.ta
+
+    @property
+    def _ta1_or_default(self) -> int:
+        return DEFAULT_TA1 if self.ta1 is None else self.ta1
+
+    @property
+    def fi(self) -> int | None:
+        """Clock rate conversion integer (372 when TA1 is absent; ``None`` for RFU codes)."""
+        entry = FI_TABLE.get(self._ta1_or_default >> 4)
+        return None if entry is None else entry[0]
+
+    @property
+    def f_max(self) -> float | None:
+        """Maximum clock frequency in MHz for that Fi (5 MHz when TA1 is absent)."""
+        entry = FI_TABLE.get(self._ta1_or_default >> 4)
+        return None if entry is None else entry[1]
+
+    @property
+    def di(self) -> int | None:
+        """Baud rate adjustment integer (1 when TA1 is absent; ``None`` for RFU codes)."""
+        return DI_TABLE.get(self._ta1_or_default & 0x0F)
+
+    @property
+    def extra_guard_time(self) -> int:
+        """TC1 = N, extra guard time in ETUs (0 when absent; ISO/IEC 7816-3:2006 8.3)."""
+        group = self.group(1)
+        return 0 if group is None or group.tc is None else group.tc
+
+    @property
+    def specific_mode(self) -> SpecificMode | None:
+        """TA2: present means the card is in specific mode (ISO/IEC 7816-3:2006 6.3.1)."""
+        group = self.group(2)
+        return None if group is None or group.ta is None else SpecificMode.from_byte(group.ta)
+
+    @property
+    def t0_wi(self) -> int:
+        """TC2 = WI, the T=0 waiting time integer (10 when absent; ISO/IEC 7816-3:2006 10.2)."""
+        group = self.group(2)
+        return 10 if group is None or group.tc is None else group.tc
+
+    # --- T=1 (ISO/IEC 7816-3:2006 11.4) ------------------------------------------------------
+
+    @property
+    def t1_ifsc(self) -> int | None:
+        """First TA for T=1: IFSC (32 when absent); ``None`` when T=1 is not offered."""
+        if 1 not in self.protocols:
+            return None
+        group = self._specific(1)
+        return 32 if group is None or group.ta is None else group.ta
+
+    @property
+    def t1_bwi_cwi(self) -> tuple[int, int] | None:
+        """First TB for T=1: (BWI, CWI), default (4, 13); ``None`` when T=1 is not offered."""
+        if 1 not in self.protocols:
+            return None
+        group = self._specific(1)
+        tb = 0x4D if group is None or group.tb is None else group.tb
+        return tb >> 4, tb & 0x0F
+
+    @property
+    def t1_error_detection(self) -> str | None:
+        """First TC for T=1, b1: ``crc`` or ``lrc`` (default); ``None`` without T=1."""
+        if 1 not in self.protocols:
+            return None
+        group = self._specific(1)
+        return "crc" if group is not None and group.tc is not None and group.tc & 1 else "lrc"
+
+    # --- historical bytes ----------------------------------------------------------------------
+
+    @property
+    def historical_info(self) -> HistoricalBytes:
+        """The historical bytes decoded (category, COMPACT-TLV objects, status)."""
+        return decode_historical(self.historical)
+
+    @property
+    def supports_extended_length(self) -> bool:
+        """Card capabilities third byte b7 says extended Lc/Le are supported."""
+        caps = self.historical_info.card_capabilities
+        return caps is not None and caps.extended_length
+
+    @property
+    def logical_channels(self) -> int | None:
+        """Maximum number of logical channels (8: eight or more); ``None`` when not said."""
+        caps = self.historical_info.card_capabilities
+        return None if caps is None else caps.max_logical_channels
+
+    def to_json(self) -> dict[str, object]:
+        """Every field, hex in uppercase."""
+        mode = self.specific_mode
+        bwi_cwi = self.t1_bwi_cwi
+        return {
+            "atr": to_hex(self.raw),
+            "ts": f"{self.ts:02X}",
+            "convention": self.convention,
+            "t0": f"{self.t0:02X}",
+            "interface": [group.to_json() for group in self.interface],
+            "protocols": list(self.protocols),
+            "fi": self.fi,
+            "di": self.di,
+            "f_max_mhz": self.f_max,
+            "extra_guard_time": self.extra_guard_time,
+            "specific_mode": None
+            if mode is None
+            else {
+                "protocol": mode.protocol,
+                "can_change": mode.can_change,
+                "implicit_parameters": mode.implicit_parameters,
+            },
+            "t0_wi": self.t0_wi if 0 in self.protocols else None,
+            "t1": None
+            if bwi_cwi is None
+            else {
+                "ifsc": self.t1_ifsc,
+                "bwi": bwi_cwi[0],
+                "cwi": bwi_cwi[1],
+                "error_detection": self.t1_error_detection,
+            },
+            "historical": self.historical_info.to_json(),
+            "supports_extended_length": self.supports_extended_length,
+            "logical_channels": self.logical_channels,
+            "tck": hex_or_none(self.tck),
+            "tck_valid": self.tck_valid,
+        }

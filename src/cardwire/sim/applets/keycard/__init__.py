@@ -1,0 +1,96 @@
+"""A Keycard-compatible applet (version 3.x, secure channel v1) for the simulated card.
+
+Sources: Keycard docs (keycard.tech/docs/apdu: SELECT, PAIR, UNPAIR, OPEN SECURE CHANNEL,
+MUTUALLY AUTHENTICATE, GET STATUS, VERIFY PIN, CHANGE PIN, UNBLOCK PIN, GENERATE KEY, SIGN),
+shared/seeds/001 and shared/protocols.md. The channel codec is cardwire.sm.keycard's, the same
+object the host uses.
+
+Implemented: SELECT answers the application info template; PAIR (P2 pairing modes 0, 1, 2;
+6A84 when every slot is taken; 6985 while a channel is open); OPEN SECURE CHANNEL; MUTUALLY
+AUTHENTICATE; UNPAIR; GET STATUS (application status, empty key path); VERIFY PIN, CHANGE PIN
+(PIN, PUK, pairing secret), UNBLOCK PIN with retry counters made durable before the comparison;
+GENERATE KEY and SIGN (ECDSA secp256k1 over a 32-byte digest with the current key). Not
+implemented (6D00): INIT, LOAD KEY, DERIVE KEY, EXPORT KEY, GENERATE MNEMONIC, REMOVE KEY, SET
+NDEF, STORE/GET DATA, FACTORY RESET.
+
+The card's secure-channel key and instance UID are created with the card's random generator at
+the first SELECT when the profile gives none, and are then kept in the state file.
+
+Modules: ``settings`` (constants, defaults, profile parsing), ``applet`` (:class:`KeycardApplet`).
+"""
+
+from __future__ import annotations
+
+from cardwire.sim.applets.keycard.applet import (
+    KeycardApplet,
+)
+from cardwire.sim.applets.keycard.settings import (
+    CAPABILITIES,
+    CHANGE_PAIRING_SECRET,
+    CHANGE_PIN,
+    CHANGE_PUK,
+    DEFAULT_PAIRING_SLOTS,
+    DEFAULT_PIN,
+    DEFAULT_PUK,
+    DEFAULT_VERSION,
+    DIGEST_LENGTH,
+    GET_STATUS_APPLICATION,
+    GET_STATUS_KEY_PATH,
+    INS_CHANGE_PIN,
+    INS_GENERATE_KEY,
+    INS_GET_STATUS,
+    INS_SIGN,
+    INS_UNBLOCK_PIN,
+    INS_VERIFY_PIN,
+    INSTANCE_UID_LENGTH,
+    PAIRING_MODES,
+    PIN_LENGTH,
+    PIN_REFERENCE,
+    PIN_TRIES,
+    PUK_LENGTH,
+    PUK_REFERENCE,
+    PUK_TRIES,
+    SIGN_CURRENT_KEY,
+    SIGN_ECDSA_SECP256K1,
+    TAG_APPLICATION_STATUS,
+    TAG_BOOLEAN,
+    TAG_SIGNATURE_TEMPLATE,
+    default_config,
+)
+from cardwire.sm.keycard import KEYCARD_AID
+
+__all__ = [
+    "CAPABILITIES",
+    "CHANGE_PAIRING_SECRET",
+    "CHANGE_PIN",
+    "CHANGE_PUK",
+    "DEFAULT_PAIRING_SLOTS",
+    "DEFAULT_PIN",
+    "DEFAULT_PUK",
+    "DEFAULT_VERSION",
+    "DIGEST_LENGTH",
+    "GET_STATUS_APPLICATION",
+    "GET_STATUS_KEY_PATH",
+    "INSTANCE_UID_LENGTH",
+    "INS_CHANGE_PIN",
+    "INS_GENERATE_KEY",
+    "INS_GET_STATUS",
+    "INS_SIGN",
+    "INS_UNBLOCK_PIN",
+    "INS_VERIFY_PIN",
+    "KEYCARD_AID",
+    "PAIRING_MODES",
+    "PIN_LENGTH",
+    "PIN_REFERENCE",
+    "PIN_TRIES",
+    "PUK_LENGTH",
+    "PUK_REFERENCE",
+    "PUK_TRIES",
+    "SIGN_CURRENT_KEY",
+    "SIGN_ECDSA_SECP256K1",
+    "TAG_APPLICATION_STATUS",
+    "TAG_BOOLEAN",
+    "TAG_SIGNATURE_TEMPLATE",
+    "KeycardApplet",
+    "default_config",
+]
