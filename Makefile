@@ -30,8 +30,8 @@ system-deps:
 	bash scripts/system-deps.sh
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
+	$(BIN)/ruff format --check src tests benchmarks fuzz
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
@@ -44,6 +44,9 @@ test: lint typecheck pytest
 bench: $(STAMP_DEV)
 	$(BIN)/python -m pip install --quiet -e '.[dev,pcsc,bench]'
 	$(BIN)/python -m benchmarks
+
+fuzz: $(STAMP_DEV)
+	$(BIN)/python fuzz/campaign.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

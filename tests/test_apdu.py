@@ -1,6 +1,10 @@
-"""Command and Response: every ISO 7816-4 case both ways, strict decoding, round trips."""
+"""Command and Response: every ISO 7816-4 case both ways, strict decoding, round trips, and the
+fast validity check of the constructors against the detailed one."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
 
 import pytest
 from hypothesis import given
@@ -8,6 +12,7 @@ from hypothesis import strategies as st
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError, UsageError
+from cardwire.ins import Ins
 
 # (hex on the wire, cla, ins, p1, p2, data hex, ne, case)
 CASES = [
@@ -114,3 +119,108 @@ def test_any_bytes_decode_or_decode_error(raw: bytes) -> None:
     except DecodeError:
         return
     assert cmd.encode() == raw
+
+
+# --- the fast validity check accepts and refuses exactly what the detailed one does ---------------
+# Command and Response skip their detailed checks when every field has the usual type and range.
+# Data of a bytes subclass never takes that shortcut (the fast check wants exactly ``bytes``), so
+# building the same APDU with such data runs the detailed checks on the same other fields.
+
+
+class MarkedBytes(bytes):
+    """bytes under another type: the constructors' detailed path."""
+
+
+class Level(IntEnum):
+    HIGH = 0xFF
+    LOW = 0x00
+
+
+def outcome(build: Callable[[], object]) -> object:
+    """The built object, or the UsageError class when the constructor refuses."""
+    try:
+        return build()
+    except UsageError:
+        return UsageError
+
+
+# ints in and around every range, bools, IntEnum members, floats and other types
+fields = st.one_of(
+    st.integers(-2, 0x101),
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.sampled_from([Ins.SELECT, Ins.READ_BINARY, Level.HIGH, Level.LOW]),
+    st.floats(allow_nan=False, min_value=-1, max_value=256),
+    st.sampled_from([None, "00", b"\x00"]),
+)
+lengths = st.one_of(
+    st.integers(-2, 65538), st.booleans(), st.sampled_from([256.0, None, Level.HIGH])
+)
+
+
+@given(
+    cla=fields,
+    ins=fields,
+    p1=fields,
+    p2=fields,
+    data=st.one_of(st.binary(max_size=8), st.integers(65534, 65537).map(bytes)),
+    ne=lengths,
+)
+def test_command_fast_check_agrees_with_the_detailed_one(
+    cla: int, ins: int, p1: int, p2: int, data: bytes, ne: int
+) -> None:
+    fast = outcome(lambda: Command(cla, ins, p1, p2, data, ne))
+    detailed = outcome(lambda: Command(cla, ins, p1, p2, MarkedBytes(data), ne))
+    assert fast == detailed
+    if isinstance(fast, Command):
+        assert type(fast.data) is bytes and fast.data == data
+
+
+@given(
+    data=st.binary(max_size=8),
+    sw=st.one_of(
+        st.integers(-2, 0x10001),
+        st.booleans(),
+        st.sampled_from([Level.HIGH, 0x9000, 0.0, 36864.0, None, "9000"]),
+    ),
+)
+def test_response_fast_check_agrees_with_the_detailed_one(data: bytes, sw: int) -> None:
+    fast = outcome(lambda: Response(data, sw))
+    detailed = outcome(lambda: Response(MarkedBytes(data), sw))
+    assert fast == detailed
+    if isinstance(fast, Response):
+        assert type(fast.data) is bytes and fast.data == data
+
+
+@pytest.mark.parametrize(
+    ("fields", "accepted"),
+    [
+        ({"cla": 0, "ins": Ins.SELECT}, True),  # an IntEnum member is an int
+        ({"cla": 0, "ins": 0xA4, "p1": Level.HIGH}, True),
+        ({"cla": True, "ins": 0xB0, "ne": True}, True),  # bool is an int, as it always was
+        ({"cla": 0, "ins": 0xA4, "p1": 4.0}, False),
+        ({"cla": -1, "ins": 0xA4}, False),
+        ({"cla": 0, "ins": 0x100}, False),
+        ({"cla": 0, "ins": 0xB0, "ne": -1}, False),
+        ({"cla": 0, "ins": 0xB0, "ne": 65537}, False),
+        ({"cla": 0, "ins": 0xB0, "ne": 256.0}, False),
+        ({"cla": 0, "ins": 0xD6, "data": "0102"}, False),
+        ({"cla": 0, "ins": 0xD6, "data": [1, 2]}, False),
+    ],
+)
+def test_command_field_types(fields: dict[str, object], accepted: bool) -> None:
+    built = outcome(lambda: Command(**fields))  # type: ignore[arg-type]
+    assert (built is not UsageError) == accepted
+
+
+@pytest.mark.parametrize(
+    "data", [bytearray(b"\x01\x02"), memoryview(b"\x01\x02"), MarkedBytes(b"\x01\x02")]
+)
+def test_data_of_other_byte_types(data: bytes) -> None:
+    command, response = Command(0, 0xD6, data=data), Response(data)
+    assert command.data == response.data == b"\x01\x02"
+    # bytearray and memoryview are copied into bytes (frozen, hashable); a bytes subclass is
+    # bytes already and kept as given.
+    expected_type = type(data) if isinstance(data, bytes) else bytes
+    assert type(command.data) is type(response.data) is expected_type
+    assert hash(command) == hash(Command(0, 0xD6, data=b"\x01\x02"))

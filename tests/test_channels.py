@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cardwire import commands
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.channels import assigned_channel
@@ -152,3 +153,19 @@ def test_each_channel_has_its_own_secure_slot() -> None:
     assert [c.cla for c in session.protected] == [0x01]
     other.close()  # closing ends the channel's session
     assert not session.active
+
+
+def test_close_ends_the_channels_secure_session_first() -> None:
+    # The card OS answers MANAGE CHANNEL in plain and drops the channel's security status
+    # (ISO/IEC 7816-4:2020 5.4.2): the host must not expect a protected answer.
+    from cardwire.handshakes.bac import MrzInformation, establish_bac
+    from cardwire.sim.applets.epassport import EPASSPORT_AID
+
+    card = Card.open_sim()
+    channel = card.open_channel()
+    channel.send(commands.select_by_aid(EPASSPORT_AID, fci=commands.SelectReturn.NONE))
+    session = establish_bac(channel, MrzInformation("L898902C<", "690806", "940623"))
+    channel.secure(session)
+    channel.close()
+    assert channel.closed and not session.active
+    assert card.open_channel().number == channel.number  # the card freed the number

@@ -10,13 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from cardwire import gp
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
-from cardwire.cli import cli
-from cardwire.cli.secure_protocols import open_statement
 from cardwire.errors import SecureChannelError, StatusError
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
@@ -240,22 +237,3 @@ def test_establish_with_diversified_keys_then_put_key(tmp_path: Path) -> None:
         gp.check_put_key_answer(card.send(gp.put_key(new, dek)).data, new)
         card.secure(establish_scp03(card, new))  # the added key set is not diversified
         assert ECHO_AID in applet_aids(card)
-
-
-def test_cli_diversify_option(tmp_path: Path) -> None:
-    profile = str(diversified_profile(tmp_path))
-    runner = CliRunner()
-    args = ["scp03", "--keys", MASTER, "--diversify", "KDF3"]
-    result = runner.invoke(cli, [*args, "send", "--sim", "--profile", profile, "80CA00E000"])
-    assert result.exit_code == 0, result.stderr
-    assert "9000" in result.stdout and MASTER not in result.stdout
-    # Without --diversify the master key is the wrong key: exit 1 (card cryptogram).
-    plain = ["scp03", "--keys", MASTER, "send", "--sim", "--profile", profile, "80CA00E000"]
-    result = runner.invoke(cli, plain)
-    assert result.exit_code == 1 and "card cryptogram" in result.stderr
-    assert MASTER not in result.stderr
-    result = runner.invoke(cli, [*args[:3], "--diversify", "emv", "send", "--sim", "80CA00E000"])
-    assert result.exit_code == 2
-    with Card(MemoryTransport(SimCard.from_files(Path(profile)))) as card:
-        session = open_statement(card, f"scp03 --keys {MASTER} --diversify kdf3")
-        assert session.active

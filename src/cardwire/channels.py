@@ -79,9 +79,14 @@ class Channel(CardCommands):
         return self.card.open_channel_from(self)
 
     def close(self) -> None:
-        """Send MANAGE CHANNEL close on this channel and forget it. Idempotent."""
+        """Send MANAGE CHANNEL close on this channel and forget it. Idempotent.
+
+        The channel's secure session ends first: closing a channel ends its security status on
+        the card (ISO/IEC 7816-4:2020 5.4.2), and the card OS answers MANAGE CHANNEL in plain.
+        """
         if self._closed:
             return
+        self.stack.end_secure_session()
         self.send(commands.manage_channel_close(self.number, origin=self.number))
         self.forget()
 

@@ -13,7 +13,10 @@ from cardwire.cli import cli
 from cardwire.cli.scp03_cmd import parse_keys
 from cardwire.cli.secure_protocols import open_statement
 from cardwire.errors import UsageError
+from cardwire.sim.card import SimCard
+from cardwire.sim.profile import default_profile
 from cardwire.sm.scp03 import Scp03HostSession
+from cardwire.transport.memory import MemoryTransport
 
 KEY = "404142434445464748494A4B4C4D4E4F"  # the simulated card's default SCP03 keys
 WRONG = "000102030405060708090A0B0C0D0E0F"
@@ -103,3 +106,40 @@ def test_parse_keys_forms() -> None:
     assert three.mac == bytes.fromhex(WRONG) and three.kvn == 0x31
     with pytest.raises(UsageError, match="MAC key"):
         parse_keys(f"{KEY},{KEY[:-2]},{KEY}", 0x30)
+
+
+# --- --diversify: master keys, diversified with the card's key diversification data -----------
+
+MASTER = "000102030405060708090A0B0C0D0E0F"
+KDD = "D9B1DE5D0362DEDCE4FB"
+
+
+def diversified_profile(tmp_path: Path) -> Path:
+    """A profile whose Security Domain holds the KDF3 keys of MASTER for its diversification
+    data (the simulator's ``diversify`` setting, docs/simulator.md)."""
+    document = default_profile().to_dict()
+    (section,) = (a for a in document["applets"] if a["type"] == "security-domain")
+    keys = {"kvn": "30", "enc": MASTER, "mac": MASTER, "dek": MASTER}
+    section.update(diversify="kdf3", diversification_data=KDD, key_sets=[keys])
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_diversify_option(tmp_path: Path) -> None:
+    profile = str(diversified_profile(tmp_path))
+    runner = CliRunner()
+    args = ["scp03", "--keys", MASTER, "--diversify", "KDF3"]
+    result = runner.invoke(cli, [*args, "send", "--sim", "--profile", profile, "80CA00E000"])
+    assert result.exit_code == 0, result.stderr
+    assert "9000" in result.stdout and MASTER not in result.stdout
+    # Without --diversify the master key is the wrong key: exit 1 (card cryptogram).
+    plain = ["scp03", "--keys", MASTER, "send", "--sim", "--profile", profile, "80CA00E000"]
+    result = runner.invoke(cli, plain)
+    assert result.exit_code == 1 and "card cryptogram" in result.stderr
+    assert MASTER not in result.stderr
+    result = runner.invoke(cli, [*args[:3], "--diversify", "emv", "send", "--sim", "80CA00E000"])
+    assert result.exit_code == 2
+    with Card(MemoryTransport(SimCard.from_files(Path(profile)))) as card:
+        session = open_statement(card, f"scp03 --keys {MASTER} --diversify kdf3")
+        assert session.active

@@ -15,6 +15,8 @@ from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
 
+from .test_scp03_cmd import MASTER, diversified_profile
+
 DOC = Path(__file__).parent.parent.parent / "docs" / "traces.md"
 ICAO = json.loads(
     (Path(__file__).parent.parent / "vectors" / "icao_9303_11_appendix_d.json").read_text()
@@ -191,6 +193,32 @@ def test_sessions_recorded_by_the_cli_decode_to_what_it_printed(
     assert [entry["command"] for entry in decoded] == [p["protected_command"] for p in printed]
 
 
+def test_scp03_session_with_diversified_keys_decodes_with_diversify(tmp_path: Path) -> None:
+    # The card's Security Domain profile says `diversify: kdf3`; the host used the master keys
+    # with `cardwire scp03 --diversify kdf3`, so the trace decodes only with the same option.
+    profile = str(diversified_profile(tmp_path))
+    trace = tmp_path / "diversified.trace"
+    commands = ["80CA00E000", "80F24002024F0000"]
+    record = ["scp03", "--keys", MASTER, "--diversify", "kdf3", "send", "--sim"]
+    sent = CliRunner().invoke(
+        cli, [*record, "--profile", profile, "--json", "--trace", str(trace), *commands]
+    )
+    assert sent.exit_code == 0, sent.output
+    printed = json.loads(sent.stdout)
+    master_keys = ",".join([MASTER] * 3)
+    result = run("decode", "--json", "--scp03", master_keys, "--diversify", "KDF3", str(trace))
+    assert result.exit_code == 0, result.output
+    decoded = [entry for entry in json.loads(result.stdout) if "mac_ok" in entry]
+    assert [entry["plain_command"] for entry in decoded] == commands
+    assert all(entry["mac_ok"] for entry in decoded)
+    assert [entry["plain_response"] for entry in decoded] == [p["response"] for p in printed]
+    # The master keys as given (or with `--diversify none`) are not the card's keys.
+    for as_given in ([], ["--diversify", "none"]):
+        wrong = run("decode", "--json", "--scp03", master_keys, *as_given, str(trace))
+        assert wrong.exit_code == 1, wrong.output
+        assert "card cryptogram" in wrong.stderr and MASTER not in wrong.stderr
+
+
 # --- errors and exit codes ------------------------------------------------------------------------
 
 
@@ -202,6 +230,8 @@ def test_sessions_recorded_by_the_cli_decode_to_what_it_printed(
         (["--keycard-iv", "00"], "--keycard-iv goes with --keycard"),
         (["--mrz", "L898902C,690806"], "the MRZ must be DOC,BIRTH,EXPIRY"),
         (["--scp03", "00,11"], "--scp03 takes 3 comma-separated hex values"),
+        (["--diversify", "kdf3"], "--diversify goes with --scp03"),
+        (["--scp03", "00,00,00", "--diversify", "emv"], "Invalid value for '--diversify'"),
         (["--scp03", "ZZ,11,22"], "not a hex digit"),
         (
             [

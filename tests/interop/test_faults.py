@@ -39,7 +39,12 @@ from faults_stack import (
 
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.errors import CardwireError, SecureChannelError, StatusError, TransportError
+from cardwire.errors import (
+    CardRemovedError,
+    CardwireError,
+    SecureChannelError,
+    TransportError,
+)
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim import profile as profiles
@@ -112,12 +117,12 @@ def typed_failure(call: object) -> CardwireError:
     return caught.value
 
 
-def never_reused(card: Card, session: HostSecureSession, command: Command) -> None:
-    """The old session on a card that lost it: a typed error, never a protected success."""
+def old_session_unusable(card: Card, session: HostSecureSession) -> None:
+    """After a fault, the old secure session never serves again: it has ended (the card was
+    removed or reset, or a check failed), or its connection is dead for good."""
     if session.active:
-        card.stack.secure(session, close_previous=False)
-        error = typed_failure(lambda: card.send(command))
-        assert isinstance(error, (SecureChannelError, StatusError, TransportError)), error
+        error = typed_failure(lambda: card.send(Command(0x00, 0xB0, 0, 0, ne=4)))
+        assert isinstance(error, TransportError), error
 
 
 def close_quietly(card: Card) -> None:
@@ -154,10 +159,10 @@ def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
     fresh.kill()
     error = typed_failure(lambda: read_ef_com(card))
     assert isinstance(error, TransportError), error
+    old_session_unusable(card, session)
     close_quietly(card)
     fresh.start()
     again = connect(fresh.reader)
-    never_reused(again, session, Command(0x00, 0xB0, 0, 0, ne=4))
     bac_session(again)  # re-established
     assert read_ef_com(again) == DEFAULT_EF_COM
     close_quietly(again)
@@ -180,9 +185,9 @@ def test_tcp_connection_dropped(fresh: FaultCard, mid_frame: bool) -> None:
     expected = (TransportError, SecureChannelError) if mid_frame else (TransportError,)
     assert isinstance(error, expected), error
     assert fresh.proxy.cuts > cuts
+    old_session_unusable(card, session)
     close_quietly(card)
     again = connect(fresh.reader)  # the card reconnects by itself (every 0.5 s)
-    never_reused(again, session, Command(0x00, 0xB0, 0, 0, ne=4))
     bac_session(again)
     assert read_ef_com(again) == DEFAULT_EF_COM
     close_quietly(again)
@@ -199,13 +204,10 @@ def test_card_reset_by_another_program_during_a_secure_session(fresh: FaultCard)
     close_quietly(other)
     # PC/SC part 5: the next call on our handle reports the reset (then reconnects).
     error = typed_failure(lambda: card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)))
-    assert isinstance(error, TransportError), error
-    # Whatever the host does next, the old session gives no protected success.
-    for _ in range(2):
-        if not session.active or card.stack.session is not session:
-            break
-        typed_failure(lambda: card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)))
-    card.secure(None)
+    assert isinstance(error, CardRemovedError), error
+    # The card lost the session with the reset; the host ended it too (like Card.reset()).
+    assert not session.active
+    assert card.stack.session is None
     card.select(SECURITY_DOMAIN_AID)
     card.secure(establish_scp03(card, StaticKeys.default(), level=0x33))  # re-established
     assert card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)).data == key_info
@@ -242,11 +244,11 @@ def test_pcscd_restarted(
     within(DEADLINE * 2, pcscd_restarts.restart)
     error = typed_failure(lambda: read_ef_com(card))
     assert isinstance(error, TransportError), error
+    old_session_unusable(card, session)
     close_quietly(card)
     for reader in (fresh.reader, pcsc_stack.reader):  # both simulated cards come back
         wait_until(f"card back in {reader!r}", lambda r=reader: card_present(r))  # type: ignore[misc]
     again = connect(fresh.reader)
-    never_reused(again, session, Command(0x00, 0xB0, 0, 0, ne=4))
     bac_session(again)
     assert read_ef_com(again) == DEFAULT_EF_COM
     close_quietly(again)

@@ -14,9 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.crypto import pad
-from cardwire.errors import MacError, SecureChannelError, SessionClosedError, UsageError
+from cardwire.errors import (
+    DecodeError,
+    MacError,
+    SecureChannelError,
+    SessionClosedError,
+    UsageError,
+)
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.iso7816 import (
     AesSuite,
@@ -25,6 +32,7 @@ from cardwire.sm.iso7816 import (
     SmMode,
     SmSuite,
     TdesSuite,
+    _split_objects,
     make_suite,
     max_plain_payload,
 )
@@ -411,3 +419,73 @@ def test_any_command_bytes_unwrap_or_secure_channel_error(raw: bytes) -> None:
     except SecureChannelError as exc:
         assert exc.card_sw in (0x6987, 0x6988)
         assert not card.active
+
+
+# --- the fast SM data-object reader against the general BER-TLV parser -------------------------
+# _split_objects reads the shape every SM data object has (one-byte tag, shortest length of at
+# most three bytes, ISO/IEC 7816-4:2020 6.3 and table 53) and hands anything else to tlv.parse;
+# where it answers, it must answer what tlv.parse does.
+
+
+def parsed_pairs(body: bytes) -> list[tuple[int, bytes]] | None:
+    """(tag, value) of each object as the strict BER-TLV parser reads ``body``; None if it
+    refuses it."""
+    try:
+        return [(node.tag, node.value) for node in tlv.parse(body)]
+    except DecodeError:
+        return None
+
+
+def assert_hands_off_or_agrees(body: bytes) -> list[tuple[int, bytes]] | None:
+    fast = _split_objects(body)
+    if fast is not None:
+        assert fast == parsed_pairs(body)
+    return fast
+
+
+# One-byte tags the fast reader takes: not 00/FF padding, b5-b1 not 11111 (multi-byte tag).
+one_byte_tags = st.integers(0x01, 0xFE).filter(lambda tag: tag & 0x1F != 0x1F)
+sm_objects = st.lists(
+    st.tuples(one_byte_tags, st.binary(max_size=300)).map(lambda o: tlv.tlv(o[0], o[1])),
+    max_size=4,
+).map(b"".join)
+
+
+@pytest.mark.parametrize(
+    ("body", "fast_reads_it", "why"),
+    [
+        ("", True, "no objects"),
+        ("8701018E08" + "11" * 8, True, "DO87 and DO8E, one-byte lengths"),
+        ("85817F" + "22" * 0x7F, False, "81 7F is not the shortest length: tlv.parse refuses it"),
+        ("858180" + "22" * 0x80, True, "81 80, shortest two-byte length"),
+        ("8582010" + "0" + "33" * 0x100, True, "82 0100, shortest three-byte length"),
+        ("858200FF" + "33" * 0xFF, False, "82 00FF is not the shortest length"),
+        ("8583000001" + "44", False, "four-byte length field: tlv.parse decides"),
+        ("5F1F0141", False, "two-byte tag"),
+        ("00990290008E0800000000000000" + "00", False, "leading 00 padding"),
+        ("8E08" + "11" * 7, False, "value shorter than its length"),
+        ("8E", False, "tag without a length"),
+        ("8E81", False, "length field cut short"),
+    ],
+)
+def test_fast_reader_cases(body: str, fast_reads_it: bool, why: str) -> None:
+    fast = assert_hands_off_or_agrees(bytes.fromhex(body))
+    assert (fast is not None) == fast_reads_it, why
+
+
+@settings(max_examples=300)
+@given(body=st.binary(max_size=64))
+def test_any_bytes_fast_reader_hands_off_or_agrees(body: bytes) -> None:
+    assert_hands_off_or_agrees(body)
+
+
+@settings(max_examples=200)
+@given(body=sm_objects, cut=st.integers(0, 2000), junk=st.binary(max_size=4))
+def test_sm_shaped_objects_are_read_fast_and_damaged_ones_agree(
+    body: bytes, cut: int, junk: bytes
+) -> None:
+    # Well-formed SM objects always take the fast path (it exists for them) ...
+    assert assert_hands_off_or_agrees(body) is not None
+    # ... and cut short or followed by stray bytes, the two readers still never disagree.
+    assert_hands_off_or_agrees(body[: cut % (len(body) + 1)])
+    assert_hands_off_or_agrees(body + junk)

@@ -3,6 +3,8 @@
 ``TS T0 {TAi TBi TCi TDi} T1..TK [TCK]``:
 
 - TS ``3B`` direct convention, ``3F`` inverse convention (8.1).
+- The bytes are taken as PC/SC delivers them: TS ``3F`` marks the inverse convention, the
+  bytes after it are already decoded (pcsc-lite ``src/atrhandler.c``, ``ATRDecodeAtr``).
 - T0: b8-b5 say which of TA1 TB1 TC1 TD1 follow, b4-b1 = K, the number of historical bytes.
 - TDi: b8-b5 say which of TA(i+1)..TD(i+1) follow, b4-b1 = the protocol T that the next group
   is about. Without TD1 only T=0 is offered (8.2.3).

@@ -15,12 +15,12 @@ from typing import Any
 import click
 
 from cardwire.card import CardCommands
+from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import UsageError
 from cardwire.handshakes.pace import establish_pace, select_application
-from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 
@@ -39,10 +39,7 @@ def chosen_password(values: dict[str, Any]) -> tuple[str, str]:
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     """Select the application and run PACE with the password from ``values``."""
     kind, secret = chosen_password(values)
-    try:
-        aid = parse_hex(str(values.get("aid") or to_hex(EPASSPORT_AID)))
-    except DecodeError as exc:
-        raise UsageError(f"--aid: {exc}") from exc
+    aid = aid_value(values, EPASSPORT_AID)
     parameter_id = values.get("param")
     select_application(card, aid)
     return establish_pace(card, secret, kind=kind, parameter_id=parameter_id)
@@ -68,13 +65,7 @@ OPTIONS = (
         help="Standardized domain parameter id (ICAO 9303-11 9.5.1, e.g. 13 brainpoolP256r1) "
         "instead of reading EF.CardAccess.",
     ),
-    click.option(
-        "--aid",
-        metavar="HEX",
-        default=to_hex(EPASSPORT_AID),
-        show_default=True,
-        help="The application selected before PACE.",
-    ),
+    aid_option(EPASSPORT_AID, "The application selected before PACE."),
 )
 
 EXAMPLE = "cardwire pace --can 123456 send --sim 00A4020C020101 00B0000000"

@@ -17,6 +17,7 @@ from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES
 from cardwire.trace.decode import DecodedExchange, decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
 from cardwire.trace.observers import Observer
@@ -54,6 +55,7 @@ def build_observer(
     ssc: str | None = None,
     mrz: str | None = None,
     scp03: str | None = None,
+    diversify: str | None = None,
     keycard: str | None = None,
     keycard_iv: str | None = None,
 ) -> Observer | None:
@@ -73,6 +75,8 @@ def build_observer(
         raise UsageError(f"choose one way to decode, not {' and '.join(chosen)}")
     if keycard_iv is not None and keycard is None:
         raise UsageError("--keycard-iv goes with --keycard")
+    if diversify is not None and scp03 is None:
+        raise UsageError("--diversify goes with --scp03")
     if suite is not None or kenc is not None or kmac is not None or ssc is not None:
         if suite is None or kenc is None or kmac is None or ssc is None:
             raise UsageError("--suite, --kenc, --kmac and --ssc go together")
@@ -87,10 +91,13 @@ def build_observer(
         mrz_info = MrzInformation.parse(resolve_secret(mrz, "--mrz"))
         return IsoSmObserver(bac=mrz_info.keys())
     if scp03 is not None:
+        from cardwire.sm.scp03 import StaticKeys
         from cardwire.trace.scp03 import Scp03TraceObserver
 
         enc, mac, dek = _hex_list("--scp03", scp03, 3)
-        return Scp03TraceObserver.from_keys(enc, mac, dek)
+        # With --diversify the keys are master keys; each card's keys come from them and the
+        # diversification data of its INITIALIZE UPDATE answer (GP Amendment D 7.1.1.6).
+        return Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=diversify)
     if keycard is not None:
         from cardwire.trace.keycard import KeycardObserver
 
@@ -137,6 +144,13 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
 @click.option("--ssc", help="ISO SM send sequence counter before the first protected command.")
 @click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: keys from the MRZ and the trace.")
 @click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
+@click.option(
+    "--diversify",
+    metavar="NAME",
+    type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
+    help="With --scp03: the keys are master keys, diversified per card (kdf3: GlobalPlatformPro "
+    "KDF3; none: as given), as `cardwire scp03 --diversify`.",
+)
 @click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex.")
 @click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace).")
 @click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
@@ -149,6 +163,7 @@ def decode(
     ssc: str | None,
     mrz: str | None,
     scp03: str | None,
+    diversify: str | None,
     keycard: str | None,
     keycard_iv: str | None,
     show_keys: bool,
@@ -161,6 +176,8 @@ def decode(
     Example (SCP03 with the static keys of the card):
       cardwire trace decode --json --scp03 404142434445464748494A4B4C4D4E4F,\\
     404142434445464748494A4B4C4D4E4F,404142434445464748494A4B4C4D4E4F gp.trace
+    Example (SCP03 with master keys, diversified per card with GlobalPlatformPro's KDF3):
+      cardwire trace decode --scp03 @master.keys --diversify kdf3 gp.trace
     """
     observer = build_observer(
         suite=suite,
@@ -169,6 +186,7 @@ def decode(
         ssc=ssc,
         mrz=mrz,
         scp03=scp03,
+        diversify=diversify,
         keycard=keycard,
         keycard_iv=keycard_iv,
     )

@@ -115,6 +115,14 @@ def error_for(code: int, action: str, reader: str | None = None) -> TransportErr
         )
     if code == SCARD_E_TIMEOUT:
         return TransportTimeoutError(f"{what}timed out waiting for the card{where}")
+    if code == SCARD_E_NOT_TRANSACTED:
+        # pcsc-lite answers a failed IFDTransmit (the reader lost the card) with this code,
+        # and SCardEndTransaction without a transaction.
+        return TransportError(
+            f"{what}the exchange with the card{where} did not complete (PC/SC error "
+            f"{code:08X}: the reader lost the card, or no transaction was open); reconnect "
+            "and start again"
+        )
     return TransportError(f"{what}PC/SC error {code:08X}{where}")
 
 

@@ -37,6 +37,7 @@ from cardwire.apdu import Command, Response
 from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
 from cardwire.sim.applets.epassport import (
     EpassportApplet,
     PaceSettings,
@@ -147,14 +148,10 @@ class EidApplet(EpassportApplet):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
-        unknown = sorted(set(config) - {"type", "aid", *_SETTINGS})
-        if unknown:
-            raise UsageError(f"{unknown[0]}: unknown key for an eid applet")
+        reject_unknown_keys(config, _SETTINGS, "an eid applet")
         aid_text = config.get("aid")
         aid = EID_AID if aid_text is None else parse_hex(str(aid_text))
-        multiselectable = config.get("multiselectable", True)
-        if not isinstance(multiselectable, bool):
-            raise UsageError("multiselectable: expected true or false")
+        multiselectable = flag_setting(config, "multiselectable", True)
         tries = config.get("pin_tries_left", PIN_MAX_TRIES)
         if not isinstance(tries, int) or isinstance(tries, bool):
             raise UsageError("pin_tries_left: expected a number")

@@ -46,14 +46,22 @@ from cardwire.errors import CryptogramError, DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.access import FileAccess, Operation, SecurityStatus
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet_settings import flag_setting, mapping_entries, reject_unknown_keys
+from cardwire.sim.file_commands import (
+    TAG_DISCRETIONARY,
+    check_access,
+    offsets,
+    read_wrapped,
+    require_current_ef,
+    require_ef_by_sfi,
+    select_answer,
+)
 from cardwire.sim.fs import (
     DedicatedFile,
     ElementaryFile,
     Structure,
     decode_content,
     encode_content,
-    fci,
-    fcp,
 )
 from cardwire.sm.bac import (
     CHALLENGE_LENGTH,
@@ -74,7 +82,7 @@ from cardwire.sm.pace import (
     PasswordType,
 )
 from cardwire.sw import SW
-from cardwire.tlv import encode_length, parse, tlv
+from cardwire.tlv import tlv
 
 EPASSPORT_AID = bytes.fromhex("A0000002471001")  # ICAO 9303-10: LDS1 eMRTD application
 EF_COM, EF_DG1, EF_DG2, EF_SOD = 0x011E, 0x0101, 0x0102, 0x011D
@@ -85,8 +93,6 @@ DEFAULT_CAN = "123456"  # docs/simulator.md, defaults table
 # Mapping over ECDH and AES-128: what ePassports and German eID cards announce most.
 DEFAULT_PACE_INFOS = (PaceInfo(ID_PACE_ECDH_GM_AES_CBC_CMAC_128, parameter_id=13),)
 PACE_TOKEN_STEP = 4  # 9303-11 4.4.4.2: the fourth GENERAL AUTHENTICATE carries the tokens
-TAG_OFFSET = 0x54  # ISO/IEC 7816-4:2020 table 9: offset data object (READ BINARY B1)
-TAG_DISCRETIONARY = 0x53  # discretionary data: the bytes a READ BINARY B1 answers
 DG2_SIZE = 61440  # "60 KB": larger than 32767, so its end needs READ BINARY B1 / DO54
 PATTERN_MODULUS = 251  # image bytes of the synthetic DG2: byte i = i mod 251
 _SETTINGS = ("multiselectable", "mrz", "pace", "files")
@@ -315,15 +321,10 @@ def build_files(
 ) -> tuple[DedicatedFile, dict[int, str], dict[int, int | None]]:
     """The application DF with its transparent EFs, the generated contents by FID, and the
     declared sizes (kept for export). EF.CardAccess is added when the list lacks it."""
-    if not isinstance(config, list):
-        raise UsageError("files: expected a list")
     df = DedicatedFile(None, name, label)
     generated: dict[int, str] = {}
     sizes: dict[int, int | None] = {}
-    for index, entry in enumerate(config):
-        where = f"files[{index}]"
-        if not isinstance(entry, Mapping):
-            raise UsageError(f"{where}: expected a mapping")
+    for where, entry in mapping_entries(config, "files"):
         unknown = sorted(set(entry) - {"fid", "sfi", "label", "size", "content", "access"})
         if unknown:
             raise UsageError(f"{where}.{unknown[0]}: unknown key for an ePassport file")
@@ -481,14 +482,10 @@ class EpassportApplet(Applet):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
         """Build the applet from its profile section (configuration merged with saved state)."""
-        unknown = sorted(set(config) - {"type", "aid", *_SETTINGS})
-        if unknown:
-            raise UsageError(f"{unknown[0]}: unknown key for an epassport applet")
+        reject_unknown_keys(config, _SETTINGS, "an epassport applet")
         aid_text = config.get("aid")
         aid = EPASSPORT_AID if aid_text is None else parse_hex(str(aid_text))
-        multiselectable = config.get("multiselectable", True)
-        if not isinstance(multiselectable, bool):
-            raise UsageError("multiselectable: expected true or false")
+        multiselectable = flag_setting(config, "multiselectable", True)
         mrz = Td3Mrz.from_config(config.get("mrz"))
         pace = PaceSettings.from_config(config.get("pace"))
         default_files = default_config()["files"]
@@ -553,7 +550,7 @@ class EpassportApplet(Applet):
         """Selected by AID: no current EF; P2 0C answers nothing, else the FCI/FCP."""
         state = self._state(ctx)
         state.current_ef = None
-        return Response(_select_answer(command.p2, self.files, self.aid))
+        return Response(select_answer(command.p2 & 0x0C, self.files, self.aid, fmd_allowed=False))
 
     def deselect(self, ctx: ChannelContext) -> None:
         ctx.state = self.new_channel_state()
@@ -613,7 +610,7 @@ class EpassportApplet(Applet):
         if not isinstance(found, ElementaryFile):
             raise CardStatus(SW.FILE_NOT_FOUND)
         state.current_ef = found
-        return Response(_select_answer(command.p2, found, None))
+        return Response(select_answer(command.p2 & 0x0C, found, None, fmd_allowed=False))
 
     # --- READ / UPDATE BINARY (ISO/IEC 7816-4:2020 11.3.3, 11.3.5) ---------------------------
 
@@ -624,37 +621,36 @@ class EpassportApplet(Applet):
             # offset is DO54 in the data field (up to three bytes here).
             sfi = p2 & 0x1F
             if p1 == 0 and p2 == 0:
-                ef = _current(state)
+                ef = require_current_ef(state.current_ef)
             elif p1 == 0 and p2 & 0xE0 == 0 and sfi not in (0, 0x1F):
-                ef = self._by_sfi(sfi)
+                ef = require_ef_by_sfi(self.files, sfi)
             else:
                 child = self.files.child(p1 << 8 | p2)
                 if not isinstance(child, ElementaryFile):
                     raise CardStatus(SW.FILE_NOT_FOUND)
                 ef = child
-            return ef, _offset_object(command.data)
+            # ISO/IEC 7816-4:2020 11.3.3: at most one DO54; no data field means offset 0.
+            found = offsets(command.data, allowed=1)
+            return ef, found[0] if found else 0
         if command.data:
             raise CardStatus(SW.WRONG_LENGTH)  # READ BINARY B0 has no data field
         if p1 & 0x80:  # P1 b8 = 1: b5-b1 an SFI (b7-b6 = 00), P2 the offset
             if p1 & 0x60:
                 raise CardStatus(SW.INCORRECT_P1_P2)
-            return self._by_sfi(p1 & 0x1F), p2
-        return _current(state), p1 << 8 | p2  # 15-bit offset
-
-    def _by_sfi(self, sfi: int) -> ElementaryFile:
-        ef = self.files.ef_by_sfi(sfi)
-        if ef is None:
-            raise CardStatus(SW.FILE_NOT_FOUND)
-        return ef
+            return require_ef_by_sfi(self.files, p1 & 0x1F), p2
+        return require_current_ef(state.current_ef), p1 << 8 | p2  # 15-bit offset
 
     def _read_binary(
         self, ctx: ChannelContext, state: PassportChannel, command: Command
     ) -> Response:
         ef, offset = self._target(state, command)
-        _check_access(ctx, ef, Operation.READ)
+        # Security status per channel: the command arrived under this channel's session.
+        check_access(ef, Operation.READ, SecurityStatus(secured=ctx.secured))
         state.current_ef = ef
         if command.ins & 1:
-            body, short = _read_wrapped(ef, offset, command.ne)
+            # ISO/IEC 7816-4:2020 11.3.3: odd INS answers the bytes in DO53 (none when no Le).
+            content, short = read_wrapped(ef, offset, command.ne)
+            body = tlv(TAG_DISCRETIONARY, content) if command.ne else b""
         else:
             body = ef.read(offset, command.ne)
             short = len(body) < command.ne
@@ -667,10 +663,10 @@ class EpassportApplet(Applet):
         if command.p1 & 0x80:  # SFI form: P2 the offset
             if command.p1 & 0x60:
                 raise CardStatus(SW.INCORRECT_P1_P2)
-            ef, offset = self._by_sfi(command.p1 & 0x1F), command.p2
+            ef, offset = require_ef_by_sfi(self.files, command.p1 & 0x1F), command.p2
         else:
-            ef, offset = _current(state), command.p1 << 8 | command.p2
-        _check_access(ctx, ef, Operation.UPDATE)
+            ef, offset = require_current_ef(state.current_ef), command.p1 << 8 | command.p2
+        check_access(ef, Operation.UPDATE, SecurityStatus(secured=ctx.secured))
         if not command.data:
             raise CardStatus(SW.WRONG_LENGTH)
         ef.update(offset, command.data)
@@ -804,63 +800,6 @@ class EpassportApplet(Applet):
         state.pace_session, state.pace_password = pace.session, kind
         ctx.secure_session = pace.session
         return answer
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _select_answer(p2: int, target: ElementaryFile | DedicatedFile, name: bytes | None) -> bytes:
-    """SELECT P2 b4-b3: 00 FCI, 01 FCP, 11 no response data (ISO/IEC 7816-4:2020 table 64)."""
-    kind = p2 & 0x0C
-    if kind == 0x00:
-        return fci(target, name)
-    if kind == 0x04:
-        return fcp(target, name)
-    if kind == 0x0C:
-        return b""
-    raise CardStatus(SW.INCORRECT_P1_P2)  # no file management data here
-
-
-def _current(state: PassportChannel) -> ElementaryFile:
-    if state.current_ef is None:
-        raise CardStatus(SW.COMMAND_NOT_ALLOWED_NO_CURRENT_EF)
-    return state.current_ef
-
-
-def _check_access(ctx: ChannelContext, ef: ElementaryFile, operation: Operation) -> None:
-    # Security status per channel: the command arrived under this channel's BAC session.
-    denial = ef.access.rule(operation).denial(SecurityStatus(secured=ctx.secured))
-    if denial is not None:
-        raise CardStatus(denial)
-
-
-def _offset_object(data: bytes) -> int:
-    """The offset in a DO54 (ISO/IEC 7816-4:2020 11.3.3); no data field means offset 0."""
-    if not data:
-        return 0
-    try:
-        nodes = parse(data)
-    except DecodeError:
-        raise CardStatus(SW.INCORRECT_DATA) from None
-    if len(nodes) != 1 or nodes[0].tag != TAG_OFFSET or not 1 <= len(nodes[0].value) <= 3:
-        raise CardStatus(SW.INCORRECT_DATA)
-    return int.from_bytes(nodes[0].value, "big")
-
-
-def _wrapped_size(n: int) -> int:
-    return 1 + len(encode_length(n)) + n  # tag 53, BER-TLV length, the bytes
-
-
-def _read_wrapped(ef: ElementaryFile, offset: int, ne: int) -> tuple[bytes, bool]:
-    """READ BINARY B1: DO53 holding as many bytes as fit Ne with its header; whether the end
-    of the EF cut the answer short."""
-    available = ef.read(offset, len(ef.data))
-    if ne == 0:
-        return b"", False
-    n = min(len(available), ne)
-    while n and _wrapped_size(n) > ne:
-        n -= 1
-    return tlv(TAG_DISCRETIONARY, available[:n]), n == len(available) and _wrapped_size(n) < ne
 
 
 __all__ = [
