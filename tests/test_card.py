@@ -3,11 +3,13 @@ docs/simulator.md): helpers, status errors, extended length vs chaining, 6Cxx, r
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from cardwire import commands
 from cardwire.apdu import Command, Response
-from cardwire.card import Card, binary_data
+from cardwire.card import Card, CardCommands, binary_data
 from cardwire.cla import parse_cla
 from cardwire.errors import DecodeError, SessionClosedError, StatusError, TransportError
 from cardwire.sim.card import SimCard
@@ -170,3 +172,60 @@ def test_close_releases_the_transport() -> None:
 def test_transmit_is_raw() -> None:
     card = sim_card()
     assert card.transmit(bytes.fromhex("00A4040C0AF0636172647769726501")) == b"\x90\x00"
+
+
+# --- installing a session waits for the sequence in flight ------------------------------------
+
+
+def lock_is_free_elsewhere(lock: object) -> bool:
+    """Whether another thread could take ``lock`` right now (a non-blocking try, released)."""
+    taken: list[bool] = []
+
+    def probe() -> None:
+        acquire = getattr(lock, "acquire")  # noqa: B009 - RLock and Lock alike
+        got = bool(acquire(blocking=False))
+        if got:
+            getattr(lock, "release")()  # noqa: B009
+        taken.append(got)
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and taken
+    return taken[0]
+
+
+class LockProbeSession(PassThroughSession):
+    """Records, when it is closed, whether the closing thread held the card's lock."""
+
+    def __init__(self, lock: object) -> None:
+        super().__init__()
+        self.lock = lock
+        self.closed_under_lock: bool | None = None
+
+    def close(self) -> None:
+        super().close()
+        self.closed_under_lock = not lock_is_free_elsewhere(self.lock)
+
+
+@pytest.mark.parametrize("where", ["card", "channel"])
+def test_secure_swaps_sessions_under_the_card_lock(where: str) -> None:
+    # The card's one lock keeps a whole command-response sequence (chain pieces, GET RESPONSE
+    # rounds) alone on the wire; a session installed from another thread must wait for it, or
+    # the sequence in flight would find its session closed (or its pieces protected by two).
+    card = sim_card()
+    target: CardCommands = card if where == "card" else card.open_channel()
+    session = LockProbeSession(card.lock)
+    target.secure(session)
+    target.secure(None)  # ends ``session``
+    assert session.closed_under_lock is True
+
+
+@pytest.mark.parametrize("ending", ["close", "forget"])
+def test_closing_a_channel_ends_its_session_under_the_card_lock(ending: str) -> None:
+    card = sim_card()
+    channel = card.open_channel()
+    session = LockProbeSession(card.lock)
+    channel.secure(session)
+    getattr(channel, ending)()
+    assert session.closed_under_lock is True

@@ -216,7 +216,10 @@ class Card(CardCommands):
             return self._wire_transport.transmit(apdu)
 
     def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
-        self.stack.secure(session, close_previous=close_previous)
+        # Under the lock: a sequence in flight on this channel (a chain, GET RESPONSE rounds)
+        # keeps the session it started with to its end.
+        with self.lock:
+            self.stack.secure(session, close_previous=close_previous)
 
     # -- channels ------------------------------------------------------------------------
 

@@ -72,7 +72,8 @@ class Channel(CardCommands):
 
     def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
         self._check_open()
-        self.stack.secure(session, close_previous=close_previous)
+        with self.card.lock:  # not in the middle of a sequence of this channel (Card.secure)
+            self.stack.secure(session, close_previous=close_previous)
 
     def open_channel(self) -> Channel:
         self._check_open()
@@ -86,14 +87,15 @@ class Channel(CardCommands):
         """
         if self._closed:
             return
-        self.stack.end_secure_session()
+        self.secure(None)
         self.send(commands.manage_channel_close(self.number, origin=self.number))
         self.forget()
 
     def forget(self) -> None:
         """End the secure session and mark the channel closed without telling the card."""
-        self.stack.end_secure_session()
-        self._closed = True
+        with self.card.lock:
+            self.stack.end_secure_session()
+            self._closed = True
         self.card.unregister(self)
 
     def __enter__(self) -> Self:

@@ -80,6 +80,24 @@ def test_bad_mrz_is_a_usage_error(number: str, birth: str, expiry: str) -> None:
         mrz_information(number, birth, expiry)
 
 
+@pytest.mark.parametrize(
+    ("number", "birth", "expiry", "secret"),
+    [
+        ("L898902C<", "69O806", "940623", "69O806"),  # a mistyped date of birth
+        ("L898902C<", "690806", "94062", "94062"),  # a date of expiry cut short
+        ("L898902C?", "690806", "940623", "?"),  # a stray character in the number
+    ],
+)
+def test_mrz_errors_do_not_repeat_the_mrz(
+    number: str, birth: str, expiry: str, secret: str
+) -> None:
+    # The MRZ fields are the document's access key (ICAO 9303-11 9.7.2): an error names the
+    # faulty field but never echoes its value (as handshakes.bac.MrzInformation does).
+    with pytest.raises(UsageError) as raised:
+        mrz_information(number, birth, expiry)
+    assert secret not in str(raised.value)
+
+
 def test_d3_host_builds_and_verifies_the_worked_example() -> None:
     keys = BacKeys(h(D2["k_enc"]), h(D2["k_mac"]))
     host = BacHost(keys, rng_from(scripted(D3["rnd_ifd"], D3["k_ifd"])))

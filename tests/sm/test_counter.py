@@ -121,3 +121,36 @@ def test_round_trips(
     for data, reply in messages:
         assert card.unwrap(host.protect(Command(0x00, 0xD6, 0, 0, data))).data == data
         assert host.unprotect(card.wrap(Response(reply))) == Response(reply)
+
+
+# --- a counter value never numbers two messages of one session -------------------------------
+# Seed 003: a replayed APDU breaks the sequence and ends the session. The counter wraps at its
+# width, so after 2^(8 * width) messages every value has been used once and the next message
+# would carry the number of an earlier one: a command recorded then would verify again. The
+# session must end there instead.
+
+
+def exchange(host: CounterHost, card: CounterCard, p2: int) -> Command:
+    command = host.protect(Command(0x00, 0xB0, 0, p2, ne=4))
+    card.unwrap(command)
+    host.unprotect(card.wrap(Response(b"ok")))
+    return command
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("initial", [b"\x00", b"\x7f", b"\xff"])
+def test_counter_exhausted_after_every_value_numbered_one_message(
+    placement: CounterPlacement, initial: bytes
+) -> None:
+    host, card = pair(placement, width=1, initial=initial)
+    first = exchange(host, card, 0)
+    for p2 in range(1, 128):  # 128 exchanges: 256 messages, each counter value once
+        exchange(host, card, p2)
+    assert host.ssc == card.ssc == initial  # the counter is back where it started
+    # The first command, replayed now, would carry exactly the counter the card expects next.
+    with pytest.raises(SecureChannelError):
+        card.unwrap(first)
+    assert not card.active
+    with pytest.raises(SecureChannelError):
+        host.protect(Command(0x00, 0xB0, 0, 0, ne=4))
+    assert not host.active

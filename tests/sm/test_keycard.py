@@ -17,6 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cardwire.apdu import Command, Response
+from cardwire.cla import parse_cla
 from cardwire.crypto.ecdh_secp256k1 import CURVE_ORDER, Secp256k1PrivateKey, verify_digest
 from cardwire.errors import (
     CryptogramError,
@@ -129,11 +130,19 @@ iv_bytes = st.binary(min_size=16, max_size=16)
 headers = st.tuples(*(st.integers(0, 255) for _ in range(4)))
 
 
+def wrapped_by_the_session(header: tuple[int, int, int, int]) -> bool:
+    """Whether KeycardSession protects a command with this header: an interindustry SELECT
+    goes out plain and ends the session, and a chained CLA is refused (both tested below)."""
+    cla = parse_cla(header[0])
+    return not (cla.chaining or (cla.interindustry and header[1] == 0xA4))
+
+
 @settings(max_examples=60, deadline=None)
 @given(enc=key_bytes, mac=key_bytes, iv=iv_bytes, header=headers, data=st.binary(max_size=223))
 def test_command_wrap_matches_the_sdk(
     enc: bytes, mac: bytes, iv: bytes, header: tuple[int, int, int, int], data: bytes
 ) -> None:
+    assume(wrapped_by_the_session(header))
     ours = KeycardSession(SessionKeys(enc, mac), iv)
     theirs = sdk_v1.SecureChannelV1(enc_key=enc, mac_key=mac, iv=iv, authenticated=True)
     protected = ours.protect(Command(*header, data=data))
@@ -196,7 +205,7 @@ def _pair_of_sessions(seed: int = 7) -> tuple[KeycardSession, KeycardCardSession
 def test_host_and_card_round_trip(
     header: tuple[int, int, int, int], data: bytes, answer: bytes, sw: int
 ) -> None:
-    assume(header[1] != 0xA4)  # SELECT goes out plain and ends the session (tested below)
+    assume(wrapped_by_the_session(header))
     host, card = _pair_of_sessions()
     for _ in range(2):  # the IV chain carries over from one exchange to the next
         wire = host.protect(Command(*header, data=data))
@@ -215,6 +224,33 @@ def test_max_payload_is_derived_and_enforced() -> None:
     with pytest.raises(UsageError, match="at most 223"):
         host.protect(Command(0x80, 0xE2, 0, 0, bytes(224)))
     assert host.active  # a refused payload does not end the session
+
+
+def test_long_data_is_refused_not_chained() -> None:
+    # The channel carries one APDU per message (seed 001: 223 bytes at most) and no command
+    # chaining: each piece would be a message of its own, MACed with the chaining bit in CLA,
+    # which the card does not take. The Card's chaining layer splits long data at max_payload,
+    # so the session must refuse a chained piece, before anything is sent.
+    host, _card = _pair_of_sessions()
+    with pytest.raises(UsageError, match="chaining"):
+        host.protect(Command(0x90, 0xE2, 0, 0, bytes(16)))
+    assert host.active
+
+    from cardwire.card import Card
+    from cardwire.sm.keycard.exchanges import open_secure_channel, pair, select_keycard
+
+    card = Card.open_sim(trace=True)
+    info = select_keycard(card)
+    assert info.public_key is not None
+    pairing = pair(card, pairing_secret("KeycardDefaultPairing"))  # README: default password
+    session = open_secure_channel(card, pairing, info.public_key)
+    assert card.trace is not None
+    sent = len(card.trace.entries)
+    with pytest.raises(UsageError):
+        card.send(Command(0x80, 0x20, 0, 0, bytes(MAX_PAYLOAD + 1)))
+    assert len(card.trace.entries) == sent  # nothing went to the card
+    assert session.active
+    assert card.send(Command(0x80, 0x20, 0, 0, b"123456")).sw == 0x9000  # README: default PIN
 
 
 def test_plain_6982_means_the_card_closed_the_channel() -> None:

@@ -3,6 +3,7 @@ level, key size and mode, class-byte rules, extended length, errors and robustne
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardwire.apdu import Command, Response
-from cardwire.crypto.cmac import aes_cmac
+from cardwire.crypto.block import Aes
+from cardwire.crypto.cmac import AesCmacKey, aes_cmac
 from cardwire.crypto.kdf_sp800108 import scp03_kdf
 from cardwire.errors import (
     CryptogramError,
@@ -554,6 +556,36 @@ def test_close_ends_both_sides() -> None:
     with pytest.raises(SessionClosedError):
         card.wrap(Response(b"", 0x9000))
     assert "closed" in repr(host)
+
+
+def prepared_keys_reachable(root: object) -> list[object]:
+    """The prepared AES / AES-CMAC key objects reachable from ``root`` through cardwire
+    objects and containers (slots and instance dictionaries alike)."""
+    found: list[object] = []
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Aes | AesCmacKey):
+            found.append(item)
+        elif isinstance(item, dict | list | tuple | set) or type(item).__module__.startswith(
+            "cardwire."
+        ):
+            todo.extend(gc.get_referents(item))
+    return found
+
+
+@pytest.mark.parametrize("side", ["host", "card"])
+def test_close_drops_the_session_keys(side: str) -> None:
+    # cardwire.sm.base: close() ends the session *and drops its keys* (as the ISO and Keycard
+    # sessions do): nothing keeps S-ENC, S-MAC or S-RMAC alive after it.
+    session = open_pair(0x33)[0 if side == "host" else 1]
+    assert prepared_keys_reachable(session)  # the walk does find them while open
+    session.close()
+    assert prepared_keys_reachable(session) == []
 
 
 # --- values and robustness --------------------------------------------------------------------

@@ -40,7 +40,8 @@ def _mrz_value(char: str) -> int:
         return ord(char) - ord("A") + 10
     if char == "<":
         return 0
-    raise UsageError(f"{char!r} is not a valid MRZ character")
+    # The value is not repeated: MRZ fields are the document's access key (9303-11 9.7.2).
+    raise UsageError("an MRZ field holds a character other than A-Z, 0-9 and '<'")
 
 
 def check_digit(field_text: str) -> str:
@@ -62,7 +63,7 @@ def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: st
     number = number.ljust(9, "<")
     for name, value in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
         if len(value) != 6 or not value.isdigit():
-            raise UsageError(f"the {name} must be YYMMDD, got {value!r}")
+            raise UsageError(f"the {name} must be YYMMDD (six digits)")  # value not repeated
     text = (
         number
         + check_digit(number)

@@ -10,7 +10,8 @@ profile this codec follows:
   SSC || pad(CLA INS P1 P2) || DOs, padded. Outer Le is 00 (0000 when extended).
 - response: data DO, DO99 (processing status, always present), DO8E = MAC over SSC || DOs.
 - the SSC is a fixed-width unsigned counter, incremented before every command and before every
-  response, wrapping modulo 2^(8 * width).
+  response, wrapping modulo 2^(8 * width); the session ends before any value would number a
+  second message (after 2^(8 * width) messages).
 
 The codec is sans-IO. Any verification failure raises :class:`SecureChannelError` (MAC:
 :class:`MacError`) with the status word a card answers (6987 missing objects, 6988 incorrect
@@ -166,6 +167,7 @@ class IsoSmEngine:
         self._block = suite.block_size
         self._ssc = _counter_bytes(ssc, self._width)
         self._mask = (1 << (8 * self._width)) - 1
+        self._numbered = 0  # messages numbered so far (a counter value must never repeat)
         self._mode = SmMode(mode)
         self._placement = CounterPlacement(placement)
         self._counter_do_size = 2 + self._width if placement is CounterPlacement.DATA_OBJECT else 0
@@ -198,10 +200,16 @@ class IsoSmEngine:
 
     def _next_counter(self) -> bytes:
         # ISO/IEC 7816-4 / ICAO 9303-11 9.8.2: incremented before each message, fixed width.
+        if self._numbered > self._mask:
+            # Every value has numbered one message: the next would repeat an earlier number and
+            # a message recorded then would verify again (seed 003: a replayed APDU ends the
+            # session). Reachable with the short counters of the generic counter mode.
+            self._fail("the send sequence counter is exhausted: every value has been used")
         return ((self._ssc + 1) & self._mask).to_bytes(self._width, "big")
 
     def _commit(self, counter: bytes) -> None:
         self._ssc = int.from_bytes(counter, "big")
+        self._numbered += 1
 
     def _fail(
         self, message: str, card_sw: int = SW_INCORRECT_OBJECTS, *, mac: bool = False

@@ -86,10 +86,14 @@ class KeycardSession:
             self._ending = True
             self._reason = "the Keycard secure channel ended with a SELECT"
             return command
-        if len(command.data) > MAX_PAYLOAD:
+        if len(command.data) > MAX_PAYLOAD or cla.chaining:
+            # Seed 001: at most 223 bytes "in a single APDU"; the channel defines no command
+            # chaining, so the first piece of a chain (the layer above chains data longer than
+            # max_payload) is refused here, before anything is sent.
             raise UsageError(
                 f"{len(command.data)} bytes of command data do not fit one Keycard secure channel"
-                f" APDU (at most {MAX_PAYLOAD}: 255 - 16 MAC bytes, whole AES blocks, 1+ padding)"
+                f" APDU (at most {MAX_PAYLOAD}: 255 - 16 MAC bytes, whole AES blocks, 1+ padding;"
+                " the channel has no command chaining)"
             )
         if self._awaiting:
             # The IV chain needs every answer: after a lost one host and card are out of step.

@@ -43,20 +43,28 @@ def _is_success(sw: int) -> bool:
     return sw == 0x9000 or sw >> 8 in _WARNING_SW1
 
 
+class _SessionCiphers:
+    """S-ENC, S-MAC and S-RMAC, prepared; the channel drops them when it closes."""
+
+    __slots__ = ("enc", "mac", "rmac")
+
+    def __init__(self, keys: SessionKeys) -> None:
+        self.enc = Aes(keys.enc)
+        self.mac = AesCmacKey(keys.mac)
+        self.rmac = AesCmacKey(keys.rmac)
+
+
 class Scp03Channel:
     """Secure-channel state after EXTERNAL AUTHENTICATE: keys, MAC chaining value, counter."""
 
     __slots__ = (
-        "_active",
         "_chaining",
+        "_ciphers",
         "_counter",
-        "_enc",
         "_has_c_decryption",
         "_has_c_mac",
         "_has_r_encryption",
         "_has_r_mac",
-        "_mac",
-        "_rmac",
         "_tolerant",
         "level",
         "mac_length",
@@ -66,9 +74,7 @@ class Scp03Channel:
     def __init__(
         self, keys: SessionKeys, level: SecurityLevel, mode: Mode, chaining: bytes
     ) -> None:
-        self._enc = Aes(keys.enc)
-        self._mac = AesCmacKey(keys.mac)
-        self._rmac = AesCmacKey(keys.rmac)
+        self._ciphers: _SessionCiphers | None = _SessionCiphers(keys)
         self.level = level
         # The level's bits as plain bools: IntFlag arithmetic is slow on the per-APDU path.
         self._has_c_mac = bool(level & SecurityLevel.C_MAC)
@@ -82,7 +88,6 @@ class Scp03Channel:
         # GP Amendment D 6.2.6: the counter starts at zero and is incremented for every command
         # after EXTERNAL AUTHENTICATE (even one without data), so the first command uses 1.
         self._counter = 0
-        self._active = True
         self._tolerant = False
 
     def keep_going_after_failures(self) -> None:
@@ -96,17 +101,21 @@ class Scp03Channel:
 
     @property
     def active(self) -> bool:
-        return self._active
+        return self._ciphers is not None
 
     def close(self) -> None:
-        self._active = False
+        """End the session and drop its keys (cardwire.sm.base)."""
+        self._ciphers = None
         self._chaining = ZERO_BLOCK
 
-    def ensure_active(self) -> None:
-        if not self._active:
+    def ensure_active(self) -> _SessionCiphers:
+        """The session's ciphers; SessionClosedError once it has ended."""
+        ciphers = self._ciphers
+        if ciphers is None:
             raise SessionClosedError(
                 "the SCP03 session has ended", card_sw=SW_CONDITIONS_NOT_SATISFIED
             )
+        return ciphers
 
     def fail(self, error: SecureChannelError) -> SecureChannelError:
         if not self._tolerant:
@@ -115,27 +124,29 @@ class Scp03Channel:
 
     # GP Amendment D 6.2.6: ICV = E(S-ENC, counter as a 16-byte block); 6.2.7: for responses
     # the most significant byte of that block is set to 80.
-    def _command_icv(self) -> bytes:
-        return self._enc.encrypt_block(self._counter.to_bytes(AES_BLOCK, "big"))
+    def _command_icv(self, ciphers: _SessionCiphers) -> bytes:
+        return ciphers.enc.encrypt_block(self._counter.to_bytes(AES_BLOCK, "big"))
 
-    def _response_icv(self) -> bytes:
+    def _response_icv(self, ciphers: _SessionCiphers) -> bytes:
         block = b"\x80" + self._counter.to_bytes(AES_BLOCK, "big")[1:]
-        return self._enc.encrypt_block(block)
+        return ciphers.enc.encrypt_block(block)
 
-    def _c_mac(self, header: bytes, lc_field: bytes, data: bytes) -> bytes:
-        full = self._mac.mac(b"".join((self._chaining, header, lc_field, data)))
+    def _c_mac(
+        self, ciphers: _SessionCiphers, header: bytes, lc_field: bytes, data: bytes
+    ) -> bytes:
+        full = ciphers.mac.mac(b"".join((self._chaining, header, lc_field, data)))
         self._chaining = full  # GP Amendment D 6.2.4: chaining value = full 16-byte C-MAC
         return full[: self.mac_length]
 
-    def _r_mac(self, data: bytes, sw: int) -> bytes:
+    def _r_mac(self, ciphers: _SessionCiphers, data: bytes, sw: int) -> bytes:
         # GP Amendment D 6.2.5: R-MAC over chaining value || response data || SW1 SW2.
         message = b"".join((self._chaining, data, sw.to_bytes(2, "big")))
-        return self._rmac.mac(message)[: self.mac_length]
+        return ciphers.rmac.mac(message)[: self.mac_length]
 
     # -- commands ------------------------------------------------------------------------------
 
     def protect(self, command: Command) -> Command:
-        self.ensure_active()
+        ciphers = self.ensure_active()
         if not self._has_c_mac:
             return command  # level 00: authenticated, no secure messaging
         wire_cla = secure_cla(command.cla)
@@ -143,7 +154,7 @@ class Scp03Channel:
         data = command.data
         if self._has_c_decryption and data:
             # GP Amendment D 6.2.6: pad (GP Card Spec B.2.3, ISO 9797-1 method 2), AES-CBC.
-            data = self._enc.encrypt_cbc(self._command_icv(), pad(data, AES_BLOCK))
+            data = ciphers.enc.encrypt_cbc(self._command_icv(ciphers), pad(data, AES_BLOCK))
         nc = len(data) + self.mac_length
         extended = bool(command.is_extended or nc > MAX_SHORT_NC)
         if nc > MAX_EXTENDED_NC or (command.extended is False and nc > MAX_SHORT_NC):
@@ -153,7 +164,7 @@ class Scp03Channel:
                 "too long for this APDU form; split the data (command chaining)"
             )
         header = bytes((cla_in_mac(wire_cla), command.ins, command.p1, command.p2))
-        mac = self._c_mac(header, encoded_lc(nc, extended), data)
+        mac = self._c_mac(ciphers, header, encoded_lc(nc, extended), data)
         return Command(
             wire_cla,
             command.ins,
@@ -165,7 +176,7 @@ class Scp03Channel:
         )
 
     def unwrap(self, command: Command) -> Command:
-        self.ensure_active()
+        ciphers = self.ensure_active()
         if not self._has_c_mac:
             raise self.fail(
                 SecureChannelError(
@@ -189,13 +200,13 @@ class Scp03Channel:
         self._counter += 1
         data, received = command.data[: -self.mac_length], command.data[-self.mac_length :]
         header = bytes((cla_in_mac(command.cla), command.ins, command.p1, command.p2))
-        expected = self._c_mac(header, encoded_lc(command.nc, command.is_extended), data)
+        expected = self._c_mac(ciphers, header, encoded_lc(command.nc, command.is_extended), data)
         if not hmac.compare_digest(expected, received):
             if self._tolerant and self.mac_length == len(self._chaining):
                 self._chaining = received  # S16: the full C-MAC the host chains from
             raise self.fail(MacError("C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED))
         if self._has_c_decryption and data:
-            data = self._decrypt(data, self._command_icv(), "command")
+            data = self._decrypt(ciphers, data, self._command_icv(ciphers), "command")
         return Command(
             plain_cla(command.cla),
             command.ins,
@@ -209,17 +220,17 @@ class Scp03Channel:
     # -- responses -----------------------------------------------------------------------------
 
     def wrap(self, response: Response) -> Response:
-        self.ensure_active()
+        ciphers = self.ensure_active()
         if not self._has_r_mac or not _is_success(response.sw):
             # GP Amendment D 6.2.5: no R-MAC (nor encryption) on error status words.
             return response
         data = response.data
         if self._has_r_encryption and data:
-            data = self._enc.encrypt_cbc(self._response_icv(), pad(data, AES_BLOCK))
-        return Response(data + self._r_mac(data, response.sw), response.sw)
+            data = ciphers.enc.encrypt_cbc(self._response_icv(ciphers), pad(data, AES_BLOCK))
+        return Response(data + self._r_mac(ciphers, data, response.sw), response.sw)
 
     def unprotect(self, response: Response) -> Response:
-        self.ensure_active()
+        ciphers = self.ensure_active()
         if not self._has_r_mac:
             return response
         if not _is_success(response.sw):
@@ -235,13 +246,13 @@ class Scp03Channel:
             raise self.fail(MacError("R-MAC missing: response data too short"))
         data = response.data[: -self.mac_length]
         received = response.data[-self.mac_length :]
-        if not hmac.compare_digest(self._r_mac(data, response.sw), received):
+        if not hmac.compare_digest(self._r_mac(ciphers, data, response.sw), received):
             raise self.fail(MacError("R-MAC does not verify"))
         if self._has_r_encryption and data:
-            data = self._decrypt(data, self._response_icv(), "response")
+            data = self._decrypt(ciphers, data, self._response_icv(ciphers), "response")
         return Response(data, response.sw)
 
-    def _decrypt(self, data: bytes, icv: bytes, what: str) -> bytes:
+    def _decrypt(self, ciphers: _SessionCiphers, data: bytes, icv: bytes, what: str) -> bytes:
         if len(data) % AES_BLOCK:
             raise self.fail(
                 SecureChannelError(
@@ -250,7 +261,7 @@ class Scp03Channel:
                 )
             )
         try:
-            return unpad(self._enc.decrypt_cbc(icv, data), AES_BLOCK)
+            return unpad(ciphers.enc.decrypt_cbc(icv, data), AES_BLOCK)
         except DecodeError as exc:
             raise self.fail(
                 SecureChannelError(
