@@ -13,8 +13,6 @@ rates and ratio = sim / echo (target >= 0.8). It starts pcscd itself when none i
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -22,21 +20,36 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from cardwire.errors import CardwireError, NoServiceError
+from cardwire.errors import CardwireError
 from cardwire.sim.vpcd import DEFAULT_HOST, DEFAULT_PORT
 from cardwire.sim.vpcd_client import VpcdClient
-from cardwire.transport.pcsc import PcscContext, PcscTransport
+from cardwire.transport.pcsc import PcscTransport
 
-SIM_READER, ECHO_READER = "Virtual PCD 00 00", "Virtual PCD 00 01"
+if not __package__:  # run as a file (docs/pcsc.md): the repository root holds `benchmarks`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.pcsc_machine import (
+    CARDWIRE_CLI,
+    PCSCD,
+    SLOT0_READER,
+    SLOT1_READER,
+    missing_requirement,
+    not_ready_within,
+    reader_names,
+    start,
+    stop,
+)
+
+SIM_READER, ECHO_READER = SLOT0_READER, SLOT1_READER
 DEADLINE = 30.0
 TARGET = 0.8
 # Both cards get the same APDU: SimCard reads 16 bytes of EF 5001 (selected first), the echo
 # card answers with the same shape.
-SELECT_DF_5000 = bytes.fromhex("00A4000C025000")
-SELECT_EF_5001 = bytes.fromhex("00A4000C025001")
+SELECTIONS = (bytes.fromhex("00A4000C025000"), bytes.fromhex("00A4000C025001"))  # DF, then EF
 READ_16 = bytes.fromhex("00B0000010")
 
 
@@ -67,23 +80,10 @@ def serve_echo_card(port: int) -> None:
         thread.join(0.5)
 
 
-def readers() -> list[str] | None:
-    try:
-        context = PcscContext()
-    except NoServiceError:
-        return None
-    try:
-        return context.reader_names()
-    finally:
-        context.close()
-
-
 def wait_until(what: str, ready: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not ready():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"pcsc_roundtrip: {what} not ready after {DEADLINE:g} s")
-        time.sleep(0.1)
+    problem = not_ready_within(DEADLINE, ready)
+    if problem is not None:
+        raise SystemExit(f"pcsc_roundtrip: {what} {problem}")
 
 
 def card_answers(reader: str) -> bool:
@@ -102,60 +102,63 @@ def rate(transport: PcscTransport, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(10)
+def select_ef_5001(sim: PcscTransport) -> bool:
+    """Select EF 5001 on the SimCard (the file READ_16 reads); False when the card refuses."""
+    return all(sim.transmit(command)[-2:] == b"\x90\x00" for command in SELECTIONS)
 
 
-def benchmark(apdus: int, repetitions: int) -> float:
+@contextmanager
+def cards_on_stack(logs: Path) -> Iterator[tuple[PcscTransport, PcscTransport]]:
+    """Start what is missing (pcscd when none answers, SimCard in slot 0, the echo card in slot
+    1), wait until both cards answer, yield their transports, then stop what was started, by
+    PID. The processes' output goes to ``logs``."""
     started: list[subprocess.Popen[bytes]] = []
-    logs = Path(tempfile.mkdtemp(prefix="pcsc-roundtrip-"))
     try:
-        if readers() is None:
-            if shutil.which("pcscd") is None or os.geteuid() != 0:
-                raise SystemExit("pcsc_roundtrip: no pcscd running, and cannot start one")
+        if reader_names() is None:
+            problem = missing_requirement()
+            if problem is not None:
+                raise SystemExit(f"pcsc_roundtrip: no pcscd running, cannot start one: {problem}")
             with (logs / "pcscd.log").open("wb") as log:
-                started.append(subprocess.Popen(["pcscd", "--foreground", "--error"], stderr=log))
-            wait_until("pcscd", lambda: SIM_READER in (readers() or []))
-        cardwire = [sys.executable, "-c", "from cardwire.cli import main; main()"]
+                started.append(start(PCSCD, log))
+            wait_until("pcscd", lambda: SIM_READER in (reader_names() or []))
+        echo = [sys.executable, __file__, "--echo-card", str(DEFAULT_PORT + 1)]
         with (logs / "cards.log").open("wb") as log:
-            started.append(subprocess.Popen([*cardwire, "sim", "serve"], stderr=log))
-            echo = [sys.executable, __file__, "--echo-card", str(DEFAULT_PORT + 1)]
-            started.append(subprocess.Popen(echo, stderr=log))
+            started.append(start([*CARDWIRE_CLI, "sim", "serve"], log))
+            started.append(start(echo, log))
         wait_until("the cards", lambda: card_answers(SIM_READER) and card_answers(ECHO_READER))
         with PcscTransport(SIM_READER) as sim, PcscTransport(ECHO_READER) as echo_card:
-            for command in (SELECT_DF_5000, SELECT_EF_5001):
-                if sim.transmit(command)[-2:] != b"\x90\x00":
-                    raise SystemExit("pcsc_roundtrip: SimCard refused the file selection")
-            rate(sim, apdus // 10)  # warm up both paths
-            rate(echo_card, apdus // 10)
-            sim_rates: list[float] = []
-            echo_rates: list[float] = []
-            for round_number in range(repetitions):
-                pair = [(sim_rates, sim), (echo_rates, echo_card)]
-                if round_number % 2:
-                    pair.reverse()  # alternate which card goes first
-                for rates, transport in pair:
-                    rates.append(rate(transport, apdus))
-        # Each round measures both cards back to back, so the ratio of a round cancels the
-        # load of the moment; the median over rounds is the figure reported.
-        ratios = [s / e for s, e in zip(sim_rates, echo_rates, strict=True)]
-        ratio = float(statistics.median(ratios))
-        print(f"pcsc round trip, {apdus} APDUs x {repetitions} rounds, alternating")
-        print(f"  SimCard:   {_summary(sim_rates)}")
-        print(f"  echo card: {_summary(echo_rates)}")
-        verdict = "ok" if ratio >= TARGET else "BELOW TARGET"
-        print(f"  ratio = sim/echo = {ratio:.2f} (median of per-round ratios)")
-        print(f"  target >= {TARGET}: {verdict}")
-        return ratio
+            yield sim, echo_card
     finally:
         for process in reversed(started):
             stop(process)
+
+
+def benchmark(apdus: int, repetitions: int) -> float:
+    logs = Path(tempfile.mkdtemp(prefix="pcsc-roundtrip-"))
+    with cards_on_stack(logs) as (sim, echo_card):
+        if not select_ef_5001(sim):
+            raise SystemExit("pcsc_roundtrip: SimCard refused the file selection")
+        rate(sim, apdus // 10)  # warm up both paths
+        rate(echo_card, apdus // 10)
+        sim_rates: list[float] = []
+        echo_rates: list[float] = []
+        for round_number in range(repetitions):
+            pair = [(sim_rates, sim), (echo_rates, echo_card)]
+            if round_number % 2:
+                pair.reverse()  # alternate which card goes first
+            for rates, transport in pair:
+                rates.append(rate(transport, apdus))
+    # Each round measures both cards back to back, so the ratio of a round cancels the
+    # load of the moment; the median over rounds is the figure reported.
+    ratios = [s / e for s, e in zip(sim_rates, echo_rates, strict=True)]
+    ratio = float(statistics.median(ratios))
+    print(f"pcsc round trip, {apdus} APDUs x {repetitions} rounds, alternating")
+    print(f"  SimCard:   {_summary(sim_rates)}")
+    print(f"  echo card: {_summary(echo_rates)}")
+    verdict = "ok" if ratio >= TARGET else "BELOW TARGET"
+    print(f"  ratio = sim/echo = {ratio:.2f} (median of per-round ratios)")
+    print(f"  target >= {TARGET}: {verdict}")
+    return ratio
 
 
 def _summary(rates: list[float]) -> str:

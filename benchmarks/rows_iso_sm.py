@@ -11,8 +11,11 @@ padded payload, the command MAC; the response MAC, response IV (AES), CBC decryp
 
 from __future__ import annotations
 
+from functools import partial
+
 from benchmarks import floor_crypto as fc
 from benchmarks.harness import Batch, Contender, Role, Row
+from benchmarks.sm_round import RoundScript, cardwire_round
 from cardwire.apdu import Command, Response
 from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmSuite, make_suite
 
@@ -25,52 +28,24 @@ INS_INTERNAL_AUTHENTICATE = 0x88
 TARGETS = {16: 0.5, 200: 0.6}  # issue 10: AES rounds >= 0.5 of floor at 16 B, 0.6 at 200 B
 
 
-class Script:
-    """The card's protected answers for a session, computed on demand and kept."""
-
-    def __init__(self, suite: str, payload: bytes) -> None:
-        self.suite = suite
-        self.command = Command(0x00, INS_INTERNAL_AUTHENTICATE, 0, 0, payload, ne=256)
-        self._answer = Response(payload, 0x9000)
-        self._host = self.new_host()
-        self._card = IsoSmCard(self._make_suite(), self.ssc)
-        self.responses: list[Response] = []
-
-    @property
-    def ssc(self) -> bytes:
-        return bytes(8 if self.suite == "3des" else 16)
-
-    def _make_suite(self) -> SmSuite:
-        size = SUITES[self.suite]
-        return make_suite(self.suite, KENC[:size], KMAC[:size])
-
-    def new_host(self) -> IsoSmHost:
-        return IsoSmHost(self._make_suite(), self.ssc)
-
-    def upto(self, count: int) -> list[Response]:
-        while len(self.responses) < count:
-            self._card.unwrap(self._host.protect(self.command))
-            response = self._card.wrap(self._answer)
-            self._host.unprotect(response)
-            self.responses.append(response)
-        return self.responses[:count]
+def _ssc(suite: str) -> bytes:
+    return bytes(8 if suite == "3des" else 16)
 
 
-def cardwire_round(script: Script) -> Contender:
-    def prepare(items: int) -> Batch:
-        responses = script.upto(items)
-        host = script.new_host()
-        command = script.command
-        protect, unprotect = host.protect, host.unprotect
+def _make_suite(suite: str) -> SmSuite:
+    size = SUITES[suite]
+    return make_suite(suite, KENC[:size], KMAC[:size])
 
-        def batch() -> None:
-            for response in responses:
-                protect(command)
-                unprotect(response)
 
-        return batch
+def new_host(suite: str) -> IsoSmHost:
+    return IsoSmHost(_make_suite(suite), _ssc(suite))
 
-    return Contender(Role.CARDWIRE, "cardwire", prepare)
+
+def script_of(suite: str, payload: bytes) -> RoundScript:
+    """The card's protected answers to the INTERNAL AUTHENTICATE carrying ``payload``."""
+    command = Command(0x00, INS_INTERNAL_AUTHENTICATE, 0, 0, payload, ne=256)
+    card = IsoSmCard(_make_suite(suite), _ssc(suite))
+    return RoundScript(command, Response(payload, 0x9000), new_host(suite), card)
 
 
 def floor_round(suite: str, payload_size: int) -> Contender:
@@ -124,14 +99,15 @@ def rows(payloads: tuple[int, ...]) -> list[Row]:
     out = []
     for suite in SUITES:
         for size in payloads:
-            script = Script(suite, bytes(i & 0xFF for i in range(size)))
+            script = script_of(suite, bytes(i & 0xFF for i in range(size)))
+            cardwire = cardwire_round(script, partial(new_host, suite))
             out.append(
                 Row(
                     family=FAMILY,
                     name=f"ISO SM {LABELS[suite]}",
                     variant=f"{size} B",
                     unit="rounds/s",
-                    contenders=(cardwire_round(script), floor_round(suite, size)),
+                    contenders=(cardwire, floor_round(suite, size)),
                     target_floor=None if suite == "3des" else TARGETS.get(size),
                 )
             )

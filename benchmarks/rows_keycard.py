@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from benchmarks import floor_crypto as fc
 from benchmarks.harness import Batch, Contender, Role, Row
+from benchmarks.sm_round import RoundScript, cardwire_round
 from cardwire.apdu import Command, Response
 from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
 
@@ -25,59 +26,33 @@ CLA, INS, P1, P2 = 0x80, 0xC0, 0x00, 0x00  # GET STATUS-like command with the pa
 TARGETS = {16: 0.75, 200: 0.8}  # issue 10: Keycard >= 0.75 of floor at 16 B, 0.8 at 200 B
 
 
-class Script:
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-        self.command = Command(CLA, INS, P1, P2, payload, ne=256)
-        self._host = KeycardSession(KEYS, IV)
-        self._card = KeycardCardSession(KEYS, IV)
-        self.responses: list[Response] = []
-
-    def upto(self, count: int) -> list[Response]:
-        while len(self.responses) < count:
-            self._card.unwrap(self._host.protect(self.command))
-            response = self._card.wrap(Response(self.payload, 0x9000))
-            self._host.unprotect(response)
-            self.responses.append(response)
-        return self.responses[:count]
+def new_host() -> KeycardSession:
+    return KeycardSession(KEYS, IV)
 
 
-def cardwire_round(script: Script) -> Contender:
-    def prepare(items: int) -> Batch:
-        responses = script.upto(items)
-        host = KeycardSession(KEYS, IV)
-        command = script.command
-        protect, unprotect = host.protect, host.unprotect
-
-        def batch() -> None:
-            for response in responses:
-                protect(command)
-                unprotect(response)
-
-        return batch
-
-    return Contender(Role.CARDWIRE, "cardwire", prepare)
+def script_of(payload: bytes) -> RoundScript:
+    """The card's answers, for one session, to the command carrying ``payload``."""
+    command = Command(CLA, INS, P1, P2, payload, ne=256)
+    card = KeycardCardSession(KEYS, IV)
+    return RoundScript(command, Response(payload, 0x9000), new_host(), card)
 
 
-def sdk_round(script: Script) -> Contender | None:
+def sdk_round(script: RoundScript) -> Contender | None:
     """The keycard SDK's SecureChannelV1: wrap_apdu (data field) and unwrap_response."""
     try:
         from keycard.apdu import APDUResponse
         from keycard.secure_channel import SecureChannelV1
     except ImportError:
         return None
+    payload = script.command.data
     first = SecureChannelV1(KEYS.enc, KEYS.mac, IV, authenticated=True)
-    if (
-        first.wrap_apdu(CLA, INS, P1, P2, script.payload)
-        != KeycardSession(KEYS, IV).protect(script.command).data
-    ):
+    if first.wrap_apdu(CLA, INS, P1, P2, payload) != new_host().protect(script.command).data:
         raise RuntimeError("the keycard SDK's channel does not match cardwire's first command")
 
     def prepare(items: int) -> Batch:
         responses = [APDUResponse(r.data, r.sw) for r in script.upto(items)]
         channel = SecureChannelV1(KEYS.enc, KEYS.mac, IV, authenticated=True)
         wrap, unwrap = channel.wrap_apdu, channel.unwrap_response
-        payload = script.payload
 
         def batch() -> None:
             for response in responses:
@@ -119,8 +94,8 @@ def floor_round(payload_size: int) -> Contender:
 def rows(payloads: tuple[int, ...]) -> list[Row]:
     out = []
     for size in payloads:
-        script = Script(bytes(i & 0xFF for i in range(size)))
-        contenders = [cardwire_round(script), floor_round(size)]
+        script = script_of(bytes(i & 0xFF for i in range(size)))
+        contenders = [cardwire_round(script, new_host), floor_round(size)]
         peer = sdk_round(script)
         if peer is not None:
             contenders.append(peer)

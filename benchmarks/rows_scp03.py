@@ -14,10 +14,12 @@ plain). The floor is exactly these calls.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from benchmarks import floor_crypto as fc
 from benchmarks.harness import Batch, Contender, Role, Row
+from benchmarks.sm_round import RoundScript, cardwire_round
 from cardwire.apdu import Command, Response
 from cardwire.sm.scp03 import (
     Scp03Card,
@@ -50,43 +52,19 @@ def open_sessions(level: int) -> tuple[Scp03HostSession, Scp03CardSession]:
     return handshake.complete(response), card_session
 
 
-class Script:
-    """The card's answers for one session, computed on demand and kept."""
-
-    def __init__(self, level: int, payload: bytes) -> None:
-        self.level = level
-        self.payload = payload
-        self.command = Command(CLA, INS, P1, P2, payload, ne=256)
-        self._host, self._card = open_sessions(level)
-        self.responses: list[Response] = []
-
-    def upto(self, count: int) -> list[Response]:
-        while len(self.responses) < count:
-            self._card.unwrap(self._host.protect(self.command))
-            response = self._card.wrap(Response(self.payload, 0x9000))
-            self._host.unprotect(response)
-            self.responses.append(response)
-        return self.responses[:count]
+def script_of(level: int, payload: bytes) -> RoundScript:
+    """The card's answers, for one session at ``level``, to the command carrying ``payload``."""
+    host, card = open_sessions(level)
+    command = Command(CLA, INS, P1, P2, payload, ne=256)
+    return RoundScript(command, Response(payload, 0x9000), host, card)
 
 
-def cardwire_round(script: Script) -> Contender:
-    def prepare(items: int) -> Batch:
-        responses = script.upto(items)
-        host, _ = open_sessions(script.level)
-        command = script.command
-        protect, unprotect = host.protect, host.unprotect
-
-        def batch() -> None:
-            for response in responses:
-                protect(command)
-                unprotect(response)
-
-        return batch
-
-    return Contender(Role.CARDWIRE, "cardwire", prepare)
+def new_host(level: int) -> Scp03HostSession:
+    host, _ = open_sessions(level)
+    return host
 
 
-def yubikit_round(script: Script) -> Contender | None:
+def yubikit_round(script: RoundScript, level: int) -> Contender | None:
     """yubikit's ScpState doing the same host work (format, encrypt, MAC, un-MAC, decrypt)."""
     try:
         from yubikit.core.smartcard import ShortApduFormatter
@@ -96,8 +74,9 @@ def yubikit_round(script: Script) -> Contender | None:
         return None
     answer = _card().initialize_update(Command(0x80, 0x50, 0x30, 0x00, HOST_CHALLENGE, ne=256))
     formatter: Any = ShortApduFormatter()  # yubikit is untyped
-    encrypted = bool(script.level & 0x02)
-    secured_answer = bool(script.level & 0x10)
+    payload = script.command.data
+    encrypted = bool(level & 0x02)
+    secured_answer = bool(level & 0x10)
 
     def new_state() -> Any:
         params = Scp03KeyParams(KeyRef(0x01, 0x30), YkStaticKeys.default())
@@ -110,15 +89,14 @@ def yubikit_round(script: Script) -> Contender | None:
         )
         # EXTERNAL AUTHENTICATE: its C-MAC is the first chaining value (as yubikit sends it).
         external = host_cryptogram + bytes(8)
-        state.mac(formatter.format_apdu(0x84, 0x82, script.level, 0, external, 0)[:-8])
+        state.mac(formatter.format_apdu(0x84, 0x82, level, 0, external, 0)[:-8])
         return state
 
     # The peer must compute the very C-MAC cardwire sends (else it would be doing other work).
     state = new_state()
-    body = state.encrypt(script.payload) if encrypted else script.payload
+    body = state.encrypt(payload) if encrypted else payload
     first_mac = state.mac(formatter.format_apdu(CLA | 0x04, INS, P1, P2, body + bytes(8), 0)[:-8])
-    host, _ = open_sessions(script.level)
-    if host.protect(script.command).data != body + first_mac:
+    if new_host(level).protect(script.command).data != body + first_mac:
         raise RuntimeError("yubikit's SCP03 state does not match cardwire's first command")
 
     def prepare(items: int) -> Batch:
@@ -126,7 +104,6 @@ def yubikit_round(script: Script) -> Contender | None:
         state = new_state()
         encrypt, mac, unmac, decrypt = state.encrypt, state.mac, state.unmac, state.decrypt
         format_apdu = formatter.format_apdu
-        payload = script.payload
         cla = CLA | 0x04
         mac_room = bytes(8)
 
@@ -184,9 +161,12 @@ def rows(payloads: tuple[int, ...]) -> list[Row]:
     out = []
     for level in (0x33, 0x01):
         for size in payloads:
-            script = Script(level, bytes(i & 0xFF for i in range(size)))
-            contenders = [cardwire_round(script), floor_round(level, size)]
-            peer = yubikit_round(script)
+            script = script_of(level, bytes(i & 0xFF for i in range(size)))
+            contenders = [
+                cardwire_round(script, partial(new_host, level)),
+                floor_round(level, size),
+            ]
+            peer = yubikit_round(script, level)
             if peer is not None:
                 contenders.append(peer)
             out.append(

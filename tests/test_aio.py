@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
 from cardwire import commands
-from cardwire.aio import AsyncCard
+from cardwire.aio import AsyncCard, AsyncChannel
+from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import StatusError
 from cardwire.sim.card import SimCard
@@ -72,5 +74,85 @@ def test_channels_from_tasks() -> None:
         assert acard.card.channels == {}
         await acard.reset()
         await acard.close()
+
+    asyncio.run(main())
+
+
+class IdleSession:
+    """A HostSecureSession that is only installed and closed here (never used to send)."""
+
+    def __init__(self) -> None:
+        self.active = True
+        self.max_payload = 223
+
+    def protect(self, command: Command) -> Command:
+        return command
+
+    def unprotect(self, response: Response) -> Response:
+        return response
+
+    def close(self) -> None:
+        self.active = False
+
+
+class GatedCard:
+    """A SimCard whose next command, once ``armed``, waits in the worker thread until the
+    test opens the gate (a command in flight, holding the Card's lock)."""
+
+    def __init__(self) -> None:
+        self.sim = SimCard()
+        self.armed = False
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    @property
+    def atr(self) -> bytes:
+        return self.sim.atr
+
+    def process(self, apdu: bytes) -> bytes:
+        if self.armed:
+            self.armed = False
+            self.entered.set()
+            # Deadlock guard only: a blocked event loop never opens the gate.
+            self.gate.wait(GATE_GUARD_SECONDS)
+        return self.sim.process(apdu)
+
+    def power_on(self) -> bytes:
+        return self.sim.power_on()
+
+    def power_off(self) -> None:
+        self.sim.power_off()
+
+    def reset(self) -> bytes:
+        return self.sim.reset()
+
+
+GATE_GUARD_SECONDS = 10
+
+
+@pytest.mark.parametrize("on_channel", [False, True])
+def test_secure_waits_its_turn_without_blocking_the_loop(on_channel: bool) -> None:
+    """The session swap takes the card's lock (Card.secure): it must queue like other calls
+    rather than block the event loop while a command holds the lock in a worker thread."""
+    gated = GatedCard()
+    card = Card(MemoryTransport(gated))
+
+    async def main() -> None:
+        acard = AsyncCard(card)
+        target: AsyncCard | AsyncChannel = await acard.open_channel() if on_channel else acard
+        stack = target.channel.stack if isinstance(target, AsyncChannel) else card.stack
+        session = IdleSession()
+        gated.armed = True
+        in_flight = asyncio.create_task(target.select(APP_1))
+        await asyncio.to_thread(gated.entered.wait)
+        swap = asyncio.create_task(target.secure(session))
+        await asyncio.sleep(0)  # the loop still runs: the swap is queued, not blocking
+        assert not swap.done() and stack.session is None
+        gated.gate.set()
+        assert (await in_flight).sw == 0x9000
+        await swap
+        assert stack.session is session
+        await target.secure(None)
+        assert stack.session is None and not session.active
 
     asyncio.run(main())

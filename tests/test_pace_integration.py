@@ -12,7 +12,7 @@ import pytest
 
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.errors import CardwireError, SecureChannelError, SessionClosedError, StatusError
+from cardwire.errors import CardwireError, SessionClosedError, StatusError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.handshakes.pace import establish_pace, select_application
 from cardwire.sim.applets.eid import DEFAULT_PIN, DEFAULT_PUK, EID_AID, EidApplet
@@ -20,13 +20,11 @@ from cardwire.sim.applets.eid import default_config as eid_config
 from cardwire.sim.applets.epassport import (
     DEFAULT_CAN,
     EPASSPORT_AID,
-    EpassportApplet,
     Td3Mrz,
     default_config,
     dg1_content,
 )
 from cardwire.sim.card import SimCard
-from cardwire.sim.fs import ElementaryFile
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sm.card_access import PaceInfo
 from cardwire.sm.iso7816 import IsoSmHost
@@ -40,10 +38,18 @@ from cardwire.sm.pace import (
     domain_parameters,
 )
 from cardwire.transport.memory import MemoryTransport
+from tamper import (
+    SCRATCH,
+    assert_flipped_answer_ends_session,
+    assert_flipped_command_refused,
+    flipped,
+    scratch_of,
+    select_scratch,
+    send,
+)
 
 h = bytes.fromhex
 SPECIMEN = MrzInformation("L898902C<", "690806", "940623")  # the default card's MRZ
-SCRATCH = 0x0110  # a writable EF for the tamper matrix: update only under SM
 DG1 = h("0101")
 
 
@@ -229,11 +235,6 @@ INFO = PaceInfo("0.4.0.127.0.7.2.2.4.2.2", parameter_id=13)  # the default card'
 CAN = PacePassword.from_text(PasswordType.CAN, DEFAULT_CAN)
 
 
-def send(sim: SimCard, command: Command | bytes) -> Response:
-    raw = command.encode() if isinstance(command, Command) else command
-    return Response.decode(sim.process(raw))
-
-
 READ_DG1 = Command(0, 0xB0, 0x81, 0, ne=4)  # READ BINARY of EF.DG1 by its SFI
 
 
@@ -302,10 +303,8 @@ def sim() -> SimCard:
 @pytest.mark.parametrize(("step", "bit"), command_cases())
 def test_flipped_command_bit_ends_pace(sim: SimCard, step: int, bit: int) -> None:
     host, command = exchange_until(sim, step)
-    wire = bytearray(command.encode())
-    wire[bit // 8] ^= 0x80 >> (bit % 8)
     with pytest.raises(CardwireError):
-        finish(sim, host, Response.decode(sim.process(bytes(wire))))
+        finish(sim, host, Response.decode(sim.process(flipped(command.encode(), bit))))
     assert card_session(sim) is None
     assert_dg1_refused(sim)
 
@@ -341,20 +340,11 @@ def test_flipped_response_bit_ends_pace_on_the_host(sim: SimCard, step: int, bit
 # --- tamper matrix: the secure messaging after PACE --------------------------------------------
 
 
-def scratch_of(sim: SimCard) -> bytes:
-    applet = sim.applet(EPASSPORT_AID)
-    assert isinstance(applet, EpassportApplet)
-    ef = applet.files.child(SCRATCH)
-    assert isinstance(ef, ElementaryFile)
-    return bytes(ef.data)
-
-
 def fresh_session(sim: SimCard) -> IsoSmHost:
     host, command = exchange_until(sim, 0)
     finish(sim, host, send(sim, command))
     session = host.result.session
-    select = session.protect(Command(0, 0xA4, 0x02, 0x0C, SCRATCH.to_bytes(2, "big")))
-    assert session.unprotect(send(sim, select)).sw == 0x9000
+    select_scratch(sim, session)
     return session
 
 
@@ -371,12 +361,7 @@ def sm_command_bits() -> list[int]:
 def test_flipped_protected_command_is_refused_and_ends_the_session(sim: SimCard, bit: int) -> None:
     session = fresh_session(sim)
     before = scratch_of(sim)
-    wire = bytearray(session.protect(UPDATE).encode())
-    wire[bit // 8] ^= 0x80 >> (bit % 8)
-    answer = sim.process(bytes(wire))
-    assert answer[-2:] != h("9000")
-    assert len(answer) == 2  # refused in plain, never wrapped
-    assert scratch_of(sim) == before
+    assert_flipped_command_refused(sim, session, UPDATE, bit)
     # A flip that sent the command to another channel left channel 0 alone; the next protected
     # command then no longer matches the card's counter, and that ends the session.
     if card_session(sim) is not None:
@@ -395,9 +380,4 @@ def sm_response_bits() -> list[int]:
 @pytest.mark.parametrize("bit", sm_response_bits())
 def test_flipped_protected_response_ends_the_host_session(sim: SimCard, bit: int) -> None:
     session = fresh_session(sim)
-    wire = bytearray(send(sim, session.protect(READ)).encode())
-    wire[bit // 8] ^= 0x80 >> (bit % 8)
-    with pytest.raises(SecureChannelError):
-        session.unprotect(Response.decode(bytes(wire)))
-    with pytest.raises(SessionClosedError):
-        session.protect(UPDATE)
+    assert_flipped_answer_ends_session(sim, session, READ, bit, then=UPDATE)

@@ -6,7 +6,6 @@ Amendment D 6.2: any C-MAC failure ends the session; issue 7: later commands ans
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,10 @@ from cardwire.errors import SecureChannelError, StatusError
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sim.card import SimCard
-from cardwire.sim.profile import default_profile
 from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
 from cardwire.sm.scp03_levels import VALID_LEVELS, Mode
 from cardwire.transport.memory import MemoryTransport
+from diversified_card import KDD, MASTER, diversified_profile
 
 ECHO_AID = bytes.fromhex("F0636172647769726503")
 KEY_SIZES = (16, 24, 32)
@@ -209,21 +208,6 @@ def test_a_new_session_after_the_card_ended_one() -> None:
 
 
 # --- key diversification end to end: a card personalised from a master key ---------------------
-
-MASTER = "000102030405060708090A0B0C0D0E0F"
-KDD = "D9B1DE5D0362DEDCE4FB"
-
-
-def diversified_profile(tmp_path: Path) -> Path:
-    """A profile whose Security Domain holds the KDF3 keys of MASTER for its diversification
-    data (the simulator's ``diversify`` option)."""
-    document = default_profile().to_dict()
-    (section,) = (a for a in document["applets"] if a["type"] == "security-domain")
-    keys = {"kvn": "30", "enc": MASTER, "mac": MASTER, "dek": MASTER}
-    section.update(diversify="kdf3", diversification_data=KDD, key_sets=[keys])
-    path = tmp_path / "card.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
 
 
 def test_establish_with_diversified_keys_then_put_key(tmp_path: Path) -> None:

@@ -16,22 +16,27 @@ from cardwire.handshakes import establish_bac
 from cardwire.sim.applets.epassport import (
     DEFAULT_EF_COM,
     EPASSPORT_AID,
-    EpassportApplet,
     Td3Mrz,
     default_config,
     dg1_content,
     dg2_content,
 )
 from cardwire.sim.card import SimCard
-from cardwire.sim.fs import ElementaryFile
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sm.bac import BacHost, BacKeys, external_authenticate_command
 from cardwire.sm.iso7816 import IsoSmHost
 from cardwire.transport.memory import MemoryTransport
+from tamper import (
+    SCRATCH,
+    assert_flipped_answer_ends_session,
+    assert_flipped_command_refused,
+    scratch_of,
+    select_scratch,
+    send,
+)
 
 h = bytes.fromhex
 SPECIMEN = "L898902C<,690806,940623"
-SCRATCH = 0x0110  # a writable EF added for these tests: update only under SM
 SCRATCH_SIZE = 1000
 
 
@@ -47,14 +52,6 @@ def passport_profile() -> Profile:
     )
     section = {k: v for k, v in config.items() if k not in ("type", "aid")}
     return Profile(CardOptions(), (AppletSpec("epassport", EPASSPORT_AID, section),))
-
-
-def scratch_of(sim: SimCard) -> bytes:
-    applet = sim.applet(EPASSPORT_AID)
-    assert isinstance(applet, EpassportApplet)
-    ef = applet.files.child(SCRATCH)
-    assert isinstance(ef, ElementaryFile)
-    return bytes(ef.data)
 
 
 def open_card(sim: SimCard, *, extended: bool | None = None) -> Card:
@@ -211,11 +208,6 @@ def test_6cxx_is_not_retried_under_secure_messaging() -> None:
 KEYS = BacKeys.from_mrz("L898902C<", "690806", "940623")
 
 
-def send(sim: SimCard, command: Command | bytes) -> Response:
-    raw = command.encode() if isinstance(command, Command) else command
-    return Response.decode(sim.process(raw))
-
-
 def fresh_session(sim: SimCard) -> IsoSmHost:
     """Reset the card, run BAC on channel 0 and select the scratch EF under SM."""
     sim.reset()  # the ePassport applet is the default applet: implicitly selected
@@ -223,8 +215,7 @@ def fresh_session(sim: SimCard) -> IsoSmHost:
     challenge = send(sim, Command(0, 0x84, 0, 0, ne=8)).data
     answer = send(sim, external_authenticate_command(host.authenticate(challenge)))
     session = host.finish(answer.data).host_session()
-    select = session.protect(Command(0, 0xA4, 0x02, 0x0C, SCRATCH.to_bytes(2, "big")))
-    assert session.unprotect(send(sim, select)).sw == 0x9000
+    select_scratch(sim, session)
     return session
 
 
@@ -255,13 +246,7 @@ def protected_update_bits() -> list[int]:
 @pytest.mark.parametrize("bit", protected_update_bits())
 def test_flipped_command_bit_is_refused_and_changes_nothing(sim: SimCard, bit: int) -> None:
     session = fresh_session(sim)
-    before = scratch_of(sim)
-    wire = bytearray(session.protect(update(0, b"TAMPERED")).encode())
-    wire[bit // 8] ^= 0x80 >> (bit % 8)
-    answer = sim.process(bytes(wire))
-    assert answer[-2:] != h("9000")
-    assert len(answer) == 2  # refused in plain, never wrapped
-    assert scratch_of(sim) == before
+    assert_flipped_command_refused(sim, session, update(0, b"TAMPERED"), bit)
     assert_card_session_ended(sim, session)
 
 
@@ -275,12 +260,7 @@ def protected_read_response_bits() -> list[int]:
 def test_flipped_response_bit_ends_the_host_session(sim: SimCard, bit: int) -> None:
     session = fresh_session(sim)
     before = scratch_of(sim)
-    wire = bytearray(send(sim, session.protect(READ)).encode())
-    wire[bit // 8] ^= 0x80 >> (bit % 8)
-    with pytest.raises(SecureChannelError):
-        session.unprotect(Response.decode(bytes(wire)))
-    with pytest.raises(SessionClosedError):
-        session.protect(READ)
+    assert_flipped_answer_ends_session(sim, session, READ, bit)
     assert scratch_of(sim) == before
     assert_card_session_ended(sim, session)
 

@@ -69,8 +69,12 @@ class _AsyncCommands:
     async def get_challenge(self, length: int = 8) -> bytes:
         return await self._run(lambda: self._target.get_challenge(length))
 
-    def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
-        self._target.secure(session, close_previous=close_previous)
+    async def secure(
+        self, session: HostSecureSession | None, *, close_previous: bool = True
+    ) -> None:
+        """Install ``session`` (None removes it). The swap takes the card's lock, which a command
+        may hold in a worker thread, so it waits its turn like any other call."""
+        await self._run(lambda: self._target.secure(session, close_previous=close_previous))
 
     async def open_channel(self) -> AsyncChannel:
         channel = await self._run(self._target.open_channel)

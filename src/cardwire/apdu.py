@@ -18,8 +18,9 @@ never mix in one APDU (ISO 7816-4 5.1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Self
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any, Self
 
 from cardwire.errors import DecodeError, UsageError
 
@@ -34,7 +35,55 @@ def _byte(name: str, value: int) -> None:
         raise UsageError(f"{name} must be a byte (0..255), got {value!r}")
 
 
-@dataclass(frozen=True, slots=True)
+def _checked_command(
+    cla: int, ins: int, p1: int, p2: int, data: object, ne: int, extended: bool | None
+) -> bytes:
+    """The detailed checks of a Command's fields, with messages; the data field as bytes."""
+    for name, value in (("cla", cla), ("ins", ins), ("p1", p1), ("p2", p2)):
+        _byte(name, value)
+    data = _as_bytes(data)
+    if len(data) > MAX_EXTENDED_NC:
+        raise UsageError(f"Nc={len(data)} exceeds the maximum of {MAX_EXTENDED_NC}")
+    if not isinstance(ne, int) or not 0 <= ne <= MAX_EXTENDED_NE:
+        raise UsageError(f"Ne must be 0..{MAX_EXTENDED_NE}, got {ne!r}")
+    if extended is True and not data and ne == 0:
+        raise UsageError("a case 1 APDU (no data, no Le) has no extended form")
+    if extended is False and (len(data) > MAX_SHORT_NC or ne > MAX_SHORT_NE):
+        raise UsageError(
+            f"Nc={len(data)}, Ne={ne} do not fit a short APDU "
+            f"(Nc <= {MAX_SHORT_NC}, Ne <= {MAX_SHORT_NE})"
+        )
+    return data
+
+
+def _checked_response(data: object, sw: int) -> bytes:
+    """The detailed checks of a Response's fields; the data field as bytes."""
+    data = _as_bytes(data)
+    if not isinstance(sw, int) or not 0 <= sw <= 0xFFFF:
+        raise UsageError(f"sw must be 0..0xFFFF, got {sw!r}")
+    return data
+
+
+def _field_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """The slot setter of each field of a frozen, slotted dataclass, in field order.
+
+    A frozen dataclass's generated ``__init__`` stores each field with ``object.__setattr__``
+    (a generic attribute lookup per field). Command and Response are built several times per
+    APDU by the layers, so their ``__init__`` stores through the slots directly: the same store,
+    about half the cost. Nothing else writes these slots; the instances stay frozen.
+    """
+    return tuple(cls.__dict__[field.name].__set__ for field in fields(cls))
+
+
+def _as_bytes(data: object) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, bytearray | memoryview):
+        return bytes(data)
+    raise UsageError(f"data must be bytes, got {type(data).__name__}")
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Command:
     """A command APDU. Frozen; ``data`` is ``bytes``.
 
@@ -53,41 +102,39 @@ class Command:
     ne: int = 0
     extended: bool | None = None
 
-    def __post_init__(self) -> None:
-        # Fast path for the usual command (ints in range, bytes, no forced form): every
-        # layer builds one per APDU. Anything else gets the detailed checks and messages below.
-        cla, ins, p1, p2, ne = self.cla, self.ins, self.p1, self.p2, self.ne
-        if (
-            isinstance(cla, int)
+    def __init__(
+        self,
+        cla: int,
+        ins: int,
+        p1: int = 0,
+        p2: int = 0,
+        data: bytes = b"",
+        ne: int = 0,
+        extended: bool | None = None,
+    ) -> None:
+        # Every layer builds one per APDU: the usual command (ints in range, bytes, no forced
+        # form) passes one test; anything else gets the detailed checks and messages.
+        if not (
+            type(data) is bytes
+            and extended is None
+            and isinstance(cla, int)
             and isinstance(ins, int)  # an Ins member is an int too
             and isinstance(p1, int)
             and isinstance(p2, int)
             and isinstance(ne, int)
-            and type(self.data) is bytes
-            and self.extended is None
             and 0 <= cla | ins | p1 | p2 <= 0xFF
             and 0 <= ne <= MAX_EXTENDED_NE
-            and len(self.data) <= MAX_EXTENDED_NC
+            and len(data) <= MAX_EXTENDED_NC
         ):
-            return
-        for name in ("cla", "ins", "p1", "p2"):
-            _byte(name, getattr(self, name))
-        if not isinstance(self.data, bytes):
-            if isinstance(self.data, bytearray | memoryview):
-                object.__setattr__(self, "data", bytes(self.data))
-            else:
-                raise UsageError(f"data must be bytes, got {type(self.data).__name__}")
-        if len(self.data) > MAX_EXTENDED_NC:
-            raise UsageError(f"Nc={len(self.data)} exceeds the maximum of {MAX_EXTENDED_NC}")
-        if not isinstance(self.ne, int) or not 0 <= self.ne <= MAX_EXTENDED_NE:
-            raise UsageError(f"Ne must be 0..{MAX_EXTENDED_NE}, got {self.ne!r}")
-        if self.extended is True and not self.data and self.ne == 0:
-            raise UsageError("a case 1 APDU (no data, no Le) has no extended form")
-        if self.extended is False and (len(self.data) > MAX_SHORT_NC or self.ne > MAX_SHORT_NE):
-            raise UsageError(
-                f"Nc={len(self.data)}, Ne={self.ne} do not fit a short APDU "
-                f"(Nc <= {MAX_SHORT_NC}, Ne <= {MAX_SHORT_NE})"
-            )
+            data = _checked_command(cla, ins, p1, p2, data, ne, extended)
+        set_cla, set_ins, set_p1, set_p2, set_data, set_ne, set_extended = _COMMAND_SETTERS
+        set_cla(self, cla)
+        set_ins(self, ins)
+        set_p1(self, p1)
+        set_p2(self, p2)
+        set_data(self, data)
+        set_ne(self, ne)
+        set_extended(self, extended)
 
     @property
     def nc(self) -> int:
@@ -127,7 +174,7 @@ class Command:
     def encode(self) -> bytes:
         """The APDU's bytes, in short or extended form as ``is_extended`` says."""
         nc, ne = len(self.data), self.ne
-        out = bytearray(self.header)
+        out = bytearray((self.cla, self.ins, self.p1, self.p2))
         if self.is_extended:
             # ISO 7816-4 5.1: extended Lc is 00 followed by two bytes; Le after data is two
             # bytes, Le alone is 00 followed by two bytes; 65536 is encoded as 0000.
@@ -160,12 +207,12 @@ class Command:
             return cls(cla, ins, p1, p2)
         b5 = raw[4]
         if size == 5:  # case 2S
-            return cls(cla, ins, p1, p2, ne=b5 or MAX_SHORT_NE)
+            return cls(cla, ins, p1, p2, b"", b5 or MAX_SHORT_NE)
         if b5 != 0:  # short Lc
             if size == 5 + b5:
-                return cls(cla, ins, p1, p2, data=raw[5:])
+                return cls(cla, ins, p1, p2, raw[5:])
             if size == 6 + b5:
-                return cls(cla, ins, p1, p2, data=raw[5:-1], ne=raw[-1] or MAX_SHORT_NE)
+                return cls(cla, ins, p1, p2, raw[5:-1], raw[-1] or MAX_SHORT_NE)
             if size < 5 + b5:
                 raise DecodeError(
                     f"short Lc={b5} announces more data than the {size - 5} bytes present", 4
@@ -205,23 +252,22 @@ class Command:
         return f"Command({self.encode().hex().upper()})"
 
 
-@dataclass(frozen=True, slots=True)
+_COMMAND_SETTERS = _field_setters(Command)
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Response:
     """A response APDU: data field and the two-byte status word (ISO 7816-4 5.1)."""
 
     data: bytes = b""
     sw: int = 0x9000
 
-    def __post_init__(self) -> None:
-        if type(self.data) is bytes and type(self.sw) is int and 0 <= self.sw <= 0xFFFF:
-            return  # the usual response: nothing to convert or refuse
-        if not isinstance(self.data, bytes):
-            if isinstance(self.data, bytearray | memoryview):
-                object.__setattr__(self, "data", bytes(self.data))
-            else:
-                raise UsageError(f"data must be bytes, got {type(self.data).__name__}")
-        if not isinstance(self.sw, int) or not 0 <= self.sw <= 0xFFFF:
-            raise UsageError(f"sw must be 0..0xFFFF, got {self.sw!r}")
+    def __init__(self, data: bytes = b"", sw: int = 0x9000) -> None:
+        if not (type(data) is bytes and isinstance(sw, int) and 0 <= sw <= 0xFFFF):
+            data = _checked_response(data, sw)  # not the usual response: convert or refuse
+        set_data, set_sw = _RESPONSE_SETTERS
+        set_data(self, data)
+        set_sw(self, sw)
 
     @property
     def sw1(self) -> int:
@@ -248,7 +294,7 @@ class Response:
         raw = bytes(raw)
         if len(raw) < 2:
             raise DecodeError(f"a response APDU needs SW1 SW2, got {len(raw)} bytes", len(raw))
-        return cls(raw[:-2], int.from_bytes(raw[-2:], "big"))
+        return cls(raw[:-2], raw[-2] << 8 | raw[-1])
 
     def check(self, command: Command | None = None) -> Self:
         """Return self if the status word means success, else raise the typed StatusError."""
@@ -259,3 +305,6 @@ class Response:
 
     def __repr__(self) -> str:
         return f"Response({self.encode().hex().upper()})"
+
+
+_RESPONSE_SETTERS = _field_setters(Response)

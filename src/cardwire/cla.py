@@ -117,6 +117,8 @@ def _kind(value: int) -> ClassKind:
 
 def parse_cla(value: int) -> Cla:
     """Decode a class byte. Never raises for 0..255: reserved and invalid values are flagged."""
+    if type(value) is int and 0 <= value <= 0xFF:  # the usual call: a plain int in range
+        return _DECODED[value]
     _check_byte(value)
     return _DECODED[value]
 
@@ -156,6 +158,8 @@ def build_cla(
     ``gp=True`` builds a GlobalPlatform class (0x80-0x87, 0xC0-0xEF); there only NONE and
     PROPRIETARY (GlobalPlatform secure messaging) exist. Impossible combinations raise UsageError.
     """
+    if sm is SmIndication.NONE and not (chaining or gp) and type(channel) is int and 0 <= channel < 4:
+        return channel  # ISO 7816-4 table 2: 0000 00zz, the class of almost every command
     _check_channel(channel)
     sm = SmIndication(sm)
     value = _CHAINING if chaining else 0

@@ -23,29 +23,9 @@ SPECIMEN_MRZ = "L898902C<,690806,940623"  # ICAO Doc 9303-11 Appendix D (docs/si
 
 # The example of pcsc-tools' scriptor man page (LudovicRousseau/pcsc-tools, scriptor.1), as it
 # is: GSM class A0 commands that our card refuses, which a script without expect survives.
-SCRIPTOR_MAN_PAGE_EXAMPLE = """\
-# reset the card
-reset
-
-# Select MF 3F00
-A0 A4 00 00 02 3F 00
-
-# Get Response
-# 17 is the value of second SW from the previous command
-A0 C0 00 00 17
-
-# Select DF Telecom (7F10)
-A0 A4 00 00 02 7F 10
-
-# Get Response
-A0 C0 00 00 17
-
-# Select EF_ADN (6F3A) (Abbreviated Dialing Numbers)
-A0 A4 00 00 02 6F 3A
-
-# Get Response
-A0 C0 00 00 0F
-"""
+SCRIPTOR_MAN_PAGE_EXAMPLE = (
+    Path(__file__).parents[1] / "data" / "scriptor_man_page_example.apdu"
+).read_text(encoding="utf-8")
 
 
 def run(tmp_path: Path, script: str, *options: str, stdin: str | None = None) -> Result:

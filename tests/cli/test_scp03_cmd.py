@@ -14,9 +14,9 @@ from cardwire.cli.scp03_cmd import parse_keys
 from cardwire.cli.secure_protocols import open_statement
 from cardwire.errors import UsageError
 from cardwire.sim.card import SimCard
-from cardwire.sim.profile import default_profile
 from cardwire.sm.scp03 import Scp03HostSession
 from cardwire.transport.memory import MemoryTransport
+from diversified_card import MASTER, diversified_profile
 
 KEY = "404142434445464748494A4B4C4D4E4F"  # the simulated card's default SCP03 keys
 WRONG = "000102030405060708090A0B0C0D0E0F"
@@ -109,21 +109,6 @@ def test_parse_keys_forms() -> None:
 
 
 # --- --diversify: master keys, diversified with the card's key diversification data -----------
-
-MASTER = "000102030405060708090A0B0C0D0E0F"
-KDD = "D9B1DE5D0362DEDCE4FB"
-
-
-def diversified_profile(tmp_path: Path) -> Path:
-    """A profile whose Security Domain holds the KDF3 keys of MASTER for its diversification
-    data (the simulator's ``diversify`` setting, docs/simulator.md)."""
-    document = default_profile().to_dict()
-    (section,) = (a for a in document["applets"] if a["type"] == "security-domain")
-    keys = {"kvn": "30", "enc": MASTER, "mac": MASTER, "dek": MASTER}
-    section.update(diversify="kdf3", diversification_data=KDD, key_sets=[keys])
-    path = tmp_path / "card.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
 
 
 def test_diversify_option(tmp_path: Path) -> None:

@@ -117,6 +117,17 @@ def test_private_exponent_out_of_range(private: int) -> None:
         dh_groups.public_value(MODP_1024_160, MODP_1024_160.g, private)
 
 
+def test_private_exponents_are_bounded_by_q_alone() -> None:
+    # ICAO 9303-11 G.2: every private key of the worked example is a 160-bit value below the
+    # 160-bit q: the bound is q itself (public_value checks it), no separate exponent size.
+    q = MODP_1024_160.q
+    for name in ("terminal_mapping_private", "chip_mapping_private", "terminal_private"):
+        private = int(G2[name], 16)
+        assert 0 < private < q
+        assert len(h(G2[name])) == (q.bit_length() + 7) // 8
+    assert not hasattr(MODP_1024_160, "exponent_size")
+
+
 @settings(max_examples=100)
 @given(st.binary(max_size=140))
 def test_any_bytes_decode_to_a_subgroup_element_or_decode_error(data: bytes) -> None:

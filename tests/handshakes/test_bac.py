@@ -4,7 +4,6 @@ the wire, the MRZ forms it accepts, and what a refusal raises."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from cardwire.handshakes import MrzInformation, establish_bac
 from cardwire.sim.applets.epassport import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
+from scripted_rng import scripted_rng
 
 ICAO = json.loads(
     (Path(__file__).parents[1] / "vectors" / "icao_9303_11_appendix_d.json").read_text()
@@ -24,17 +24,6 @@ ICAO = json.loads(
 D3 = ICAO["d3_authentication"]
 h = bytes.fromhex
 SPECIMEN = "L898902C<,690806,940623"
-
-
-def scripted(*chunks: str) -> Any:
-    values: Iterator[bytes] = iter(h(c) for c in chunks)
-
-    def rng(n: int) -> bytes:
-        value = next(values)
-        assert len(value) == n
-        return value
-
-    return rng
 
 
 def passport_card(rng: Any = None) -> Card:
@@ -45,8 +34,8 @@ def passport_card(rng: Any = None) -> Card:
 
 def test_appendix_d3_on_the_wire() -> None:
     # Card draws RND.IC, K.IC; host draws RND.IFD, K.IFD: ICAO 9303-11 Appendix D.3.
-    card = passport_card(scripted(D3["rnd_ic"], D3["k_ic"]))
-    session = establish_bac(card, SPECIMEN, rng=scripted(D3["rnd_ifd"], D3["k_ifd"]))
+    card = passport_card(scripted_rng(D3["rnd_ic"], D3["k_ic"]))
+    session = establish_bac(card, SPECIMEN, rng=scripted_rng(D3["rnd_ifd"], D3["k_ifd"]))
     assert card.trace is not None
     wire = [(e.command, e.response) for e in card.trace.entries[1:]]
     assert wire == [

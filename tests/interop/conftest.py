@@ -8,15 +8,15 @@ with the reason; with ``CI=true`` that is a failure instead.
 
 from __future__ import annotations
 
-import fcntl
 import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from benchmarks.pcsc_machine import LOCK_FILE
+from benchmarks.pcsc_machine import machine_lock as take_machine_lock
 from pcsc_stack import (
     CARD_SERVER,
+    PCSCD,
     READER,
     PcscStack,
     give_up,
@@ -29,27 +29,16 @@ from pcsc_stack import (
     wait_for,
 )
 
-LOCK_FILE = Path("/tmp/cardwire-interop.lock")  # noqa: S108 - a machine-wide lock, on purpose
 LOCK_WAIT = 900.0  # seconds another test run on this machine may hold the one pcscd
 
 
 @pytest.fixture(scope="session")
 def machine_lock() -> Iterator[None]:
     """Only one pcscd runs per machine: test runs that need it take turns on a lock file."""
-    with LOCK_FILE.open("a") as handle:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    give_up(f"another test run held {LOCK_FILE} for {LOCK_WAIT:.0f} s")
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with take_machine_lock(LOCK_WAIT) as locked:
+        if not locked:
+            give_up(f"another test run held {LOCK_FILE} for {LOCK_WAIT:.0f} s")
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +55,7 @@ def pcsc_stack(tmp_path_factory: pytest.TempPathFactory, machine_lock: None) -> 
     card: subprocess.Popen[bytes] | None = None
     with pcscd_log.open("wb") as pcscd_out, card_log.open("wb") as card_out:
         try:
-            pcscd = start(["pcscd", "--foreground", "--error"], pcscd_out)
+            pcscd = start(PCSCD, pcscd_out)
             wait_for("pcscd", lambda: READER in (reader_names() or []), pcscd, pcscd_log)
             card = start([*CARD_SERVER, "--state", str(state)], card_out)
             wait_for("cardwire sim serve", lambda: select_works(READER), card, card_log)

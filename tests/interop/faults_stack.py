@@ -30,6 +30,7 @@ from typing import TypeVar
 import pytest
 from pcsc_stack import (
     CARD_SERVER,
+    PCSCD,
     READER,
     PcscStack,
     reader_names,
@@ -282,7 +283,7 @@ class PcscdRestarts:
         wait_until("pcscd stopped", lambda: pid not in _children_named("pcscd"))
         wait_until("PC/SC service gone", lambda: reader_names() is None)
         with self.log.open("ab") as out:
-            self.processes.append(start(["pcscd", "--foreground", "--error"], out))
+            self.processes.append(start(PCSCD, out))
         wait_until("pcscd back", lambda: READER in (reader_names() or []))
 
     def stop_all(self) -> None:

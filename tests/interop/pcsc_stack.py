@@ -1,29 +1,51 @@
 """Helpers for the interop tests' PC/SC stack (the fixture is in conftest.py): the skip
-policy, starting and stopping processes by PID, and readiness checks with deadlines."""
+policy and readiness checks with deadlines. What the PC/SC benchmark shares (requirements, the
+machine lock, the readers pcscd lists, starting and stopping by PID) is in
+benchmarks/pcsc_machine.py; the names are re-exported here for the interop modules."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
+from benchmarks.pcsc_machine import (
+    CARDWIRE_CLI,
+    PCSCD,
+    SLOT0_READER,
+    missing_requirement,
+    not_ready_within,
+    reader_names,
+    start,
+    stop,
+)
+
+__all__ = [
+    "CARD_SERVER",
+    "PCSCD",
+    "READER",
+    "PcscStack",
+    "give_up",
+    "missing_requirement",
+    "reader_names",
+    "select_works",
+    "start",
+    "stop",
+    "tail",
+    "wait_for",
+]
 
 # The card server: `cardwire sim serve`. To bring the stack up without the CLI, switch this
 # line to: [sys.executable, str(Path(__file__).with_name("stand_in_card.py"))]
-CARD_SERVER = [sys.executable, "-c", "from cardwire.cli import main; main()", "sim", "serve"]
+CARD_SERVER = [*CARDWIRE_CLI, "sim", "serve"]
 
-VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
-READER = "Virtual PCD 00 00"  # Debian's /etc/reader.conf.d/vpcd, first slot (TCP 35963)
+READER = SLOT0_READER  # the first slot (TCP 35963)
 DEFAULT_APPLET = bytes.fromhex("F0636172647769726500")  # the card's default applet (file system)
 START_DEADLINE = 30.0  # seconds for pcscd to list the reader and the card to answer a SELECT
-STOP_DEADLINE = 10.0
 
 
 @dataclass(frozen=True)
@@ -42,35 +64,6 @@ def give_up(reason: str) -> None:
         pytest.fail(f"interop stack unavailable under CI=true: {reason}")
     print(f"interop tests skipped: {reason}", file=sys.stderr)
     pytest.skip(reason)
-
-
-def missing_requirement() -> str | None:
-    if shutil.which("pcscd") is None:
-        return "no pcscd binary (install pcscd: `make system-deps` as root)"
-    if not VPCD_DRIVER.exists():
-        return f"no vpcd driver at {VPCD_DRIVER} (install vsmartcard-vpcd)"
-    try:
-        import smartcard.scard  # noqa: F401
-    except ImportError as exc:
-        return f"pyscard is not importable ({exc}); pip install '.[pcsc]'"
-    if os.geteuid() != 0:
-        return "not root: pcscd needs root for /run/pcscd (run the tests as root)"
-    return None
-
-
-def reader_names() -> list[str] | None:
-    """The readers pcscd lists, or None when no pcscd answers."""
-    from cardwire.errors import NoServiceError
-    from cardwire.transport.pcsc import PcscContext
-
-    try:
-        context = PcscContext()
-    except NoServiceError:
-        return None
-    try:
-        return context.reader_names()
-    finally:
-        context.close()
 
 
 def select_works(reader: str) -> bool:
@@ -97,13 +90,9 @@ def select_works(reader: str) -> bool:
 
 
 def wait_for(what: str, check: Any, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_DEADLINE
-    while not check():
-        if process.poll() is not None:
-            give_up(f"{what}: process exited with {process.returncode}: {tail(log)}")
-        if time.monotonic() > deadline:
-            give_up(f"{what}: not ready after {START_DEADLINE:g} s: {tail(log)}")
-        time.sleep(0.1)
+    problem = not_ready_within(START_DEADLINE, check, process)
+    if problem is not None:
+        give_up(f"{what}: {problem}: {tail(log)}")
 
 
 def tail(log: Path) -> str:
@@ -112,21 +101,3 @@ def tail(log: Path) -> str:
     except OSError:
         return "(no log)"
     return " | ".join(lines[-5:]) or "(empty log)"
-
-
-def stop(process: subprocess.Popen[bytes] | None) -> int | None:
-    """SIGTERM by PID, then SIGKILL if it does not exit in time; the exit status."""
-    if process is None:
-        return None
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(STOP_DEADLINE)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(STOP_DEADLINE)
-    return process.returncode
-
-
-def start(command: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)

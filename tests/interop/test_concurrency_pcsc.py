@@ -146,7 +146,9 @@ def test_asyncio_tasks_and_threads_together(card: Card) -> None:
         async_card = AsyncCard(card)
         bac = await async_card.open_channel()  # channel 1: ISO SM needs channels 0-3
         await bac.select(EPASSPORT_AID)
-        bac.secure(await bac.run(lambda c: establish_bac(c, MRZ, rng=random.Random(7).randbytes)))
+        await bac.secure(
+            await bac.run(lambda c: establish_bac(c, MRZ, rng=random.Random(7).randbytes))
+        )
         channels: list[AsyncChannel] = []
         for _ in range(3):
             channel = await async_card.open_channel()
@@ -184,7 +186,7 @@ def test_asyncio_tasks_and_threads_together(card: Card) -> None:
         await asyncio.to_thread(thread.join, JOIN_DEADLINE)
         assert not thread.is_alive(), "deadlock: the blocking thread never finished"
         assert not thread_errors, thread_errors
-        bac.secure(None)  # see above: the session ends with the channel
+        await bac.secure(None)  # see above: the session ends with the channel
         for channel in [*channels, bac]:
             await channel.close()
 

@@ -7,7 +7,7 @@ import pytest
 
 from cardwire.apdu import Command, Response
 from cardwire.cla import SmIndication, parse_cla
-from cardwire.errors import MacError, SessionClosedError
+from cardwire.errors import CardRemovedError, MacError, SessionClosedError, TransportError
 from cardwire.layers.chaining import LengthLimits
 from cardwire.layers.secure_messaging import SecureMessagingLayer
 from cardwire.layers.stack import LayerStack
@@ -64,6 +64,67 @@ def test_ended_session_refuses_to_send() -> None:
     with pytest.raises(SessionClosedError):
         layer.exchange(READ)
     assert len(card.received) == 1
+
+
+class FailingWire(RecordingCard):
+    """Raises ``error`` for every command after recording it (the card may have run it)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+    def answer(self, command: Command) -> Response:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransportError("reader gone"),
+        CardRemovedError("card removed"),
+        RuntimeError("bug below"),
+        KeyboardInterrupt(),
+    ],
+)
+def test_failure_after_protect_ends_the_session(error: BaseException) -> None:
+    card = FailingWire(error)
+    layer = SecureMessagingLayer(card)
+    session = MarkingSession()
+    layer.install(session)
+    with pytest.raises(type(error)) as raised:
+        layer.exchange(READ)
+    assert raised.value is error  # re-raised unchanged
+    assert len(session.protected) == 1 and not session.unprotected
+    assert not session.active  # closed ...
+    assert layer.session is None  # ... and the slot emptied
+    assert layer.max_payload is None
+
+
+def test_failure_after_protect_in_a_stack_empties_the_channel_slot() -> None:
+    stack = LayerStack(FailingWire(TransportError("timeout")), LengthLimits())
+    session = MarkingSession()
+    stack.secure(session)
+    with pytest.raises(TransportError):
+        stack.exchange(READ)
+    assert stack.session is None and not session.active
+
+
+def test_failure_after_protect_leaves_a_newer_session_alone() -> None:
+    """If the slot was refilled meanwhile (another session installed during the exchange),
+    only the session that protected the command ends."""
+    first, second = MarkingSession(), MarkingSession()
+
+    class SwapThenFail(RecordingCard):
+        def answer(self, command: Command) -> Response:
+            layer.install(second, close_previous=False)
+            raise TransportError("lost")
+
+    layer = SecureMessagingLayer(SwapThenFail())
+    layer.install(first)
+    with pytest.raises(TransportError):
+        layer.exchange(READ)
+    assert not first.active
+    assert layer.session is second and second.active
 
 
 def test_stacked_get_response_is_unprotected_and_unwrapped_once() -> None:

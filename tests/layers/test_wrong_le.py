@@ -1,8 +1,6 @@
-"""Re-send on 6Cxx (ISO/IEC 7816-4 5.6, table 6): once, with Le = SW2; not when told to stay out."""
+"""Re-send on 6Cxx (ISO/IEC 7816-4 5.6, table 6): once, with Le = SW2."""
 
 from __future__ import annotations
-
-import threading
 
 import pytest
 
@@ -42,23 +40,3 @@ def test_second_6cxx_is_returned() -> None:
     card = ExactLeCard(payload=b"z" * 300)  # 6C2C, and Ne=0x2C is still wrong
     assert WrongLengthLayer(card).exchange(GET_DATA).sw == 0x6C2C
     assert len(card.received) == 2
-
-
-def test_stay_out_passes_6cxx_up() -> None:
-    card = ExactLeCard(payload=b"abc")
-    layer = WrongLengthLayer(card)
-    with layer.stay_out():
-        assert layer.exchange(GET_DATA).sw == 0x6C03
-    assert len(card.received) == 1
-    assert layer.exchange(GET_DATA).sw == 0x9000  # back in after the block
-
-
-def test_stay_out_is_per_thread() -> None:
-    card = ExactLeCard(payload=b"abc")
-    layer = WrongLengthLayer(card)
-    seen: list[int] = []
-    with layer.stay_out():
-        worker = threading.Thread(target=lambda: seen.append(layer.exchange(GET_DATA).sw))
-        worker.start()
-        worker.join(timeout=10)
-    assert seen == [0x9000]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -25,29 +26,9 @@ from cardwire.scripting.grammar import (
 
 # The example of pcsc-tools' scriptor man page (LudovicRousseau/pcsc-tools, scriptor.1,
 # DESCRIPTION): a scriptor file must parse unchanged.
-SCRIPTOR_MAN_PAGE_EXAMPLE = """\
-# reset the card
-reset
-
-# Select MF 3F00
-A0 A4 00 00 02 3F 00
-
-# Get Response
-# 17 is the value of second SW from the previous command
-A0 C0 00 00 17
-
-# Select DF Telecom (7F10)
-A0 A4 00 00 02 7F 10
-
-# Get Response
-A0 C0 00 00 17
-
-# Select EF_ADN (6F3A) (Abbreviated Dialing Numbers)
-A0 A4 00 00 02 6F 3A
-
-# Get Response
-A0 C0 00 00 0F
-"""
+SCRIPTOR_MAN_PAGE_EXAMPLE = (
+    Path(__file__).parents[1] / "data" / "scriptor_man_page_example.apdu"
+).read_text(encoding="utf-8")
 
 
 def test_the_scriptor_man_page_example_parses_unchanged() -> None:

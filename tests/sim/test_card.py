@@ -23,6 +23,27 @@ TOOL_AID = bytes.fromhex("F0000000DD01")
 INS_CRASH = 0x30
 INS_BUMP = 0x40  # card-wide counter + commit
 INS_SLOW = 0x42  # detects overlapping calls
+INS_SECURE = 0x44  # installs a MarkerSession on the channel
+
+
+class MarkerSession:
+    """A card-side session that unwraps nothing (plain commands pass); records whether the
+    card closed it."""
+
+    def __init__(self) -> None:
+        self.active = True
+
+    def handles(self, command: Command) -> bool:
+        return False
+
+    def unwrap(self, command: Command) -> Command:
+        return command
+
+    def wrap(self, response: Response) -> Response:
+        return response
+
+    def close(self) -> None:
+        self.active = False
 
 
 class Tool(Applet):
@@ -31,6 +52,7 @@ class Tool(Applet):
         self.counter = counter
         self.inside = 0
         self.overlaps = 0
+        self.sessions: dict[int, MarkerSession] = {}
 
     @classmethod
     def from_section(cls, section: dict[str, Any]) -> Tool:
@@ -49,6 +71,10 @@ class Tool(Applet):
             self.counter += 1
             ctx.card.commit()
             return Response(self.counter.to_bytes(2, "big"))
+        if command.ins == INS_SECURE:
+            session = self.sessions[ctx.channel] = MarkerSession()
+            ctx.secure_session = session
+            return Response()
         if command.ins == INS_SLOW:
             self.inside += 1
             if self.inside > 1:
@@ -174,6 +200,21 @@ def test_an_internal_error_answers_6f00_and_is_logged_without_data(
     assert "0030" in caplog.records[0].getMessage()
     assert "DEADBEEF" not in caplog.records[0].getMessage().upper()
     assert send(card, "0040000000").ok  # the card goes on working
+
+
+def test_an_internal_error_ends_the_secure_session_of_its_channel(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    card = tool_card(logical_channels=4)
+    assert send(card, "0070000001").data == b"\x01"
+    assert send(card, "00440000").ok and send(card, "01440000").ok
+    tool = card.applet(TOOL_AID)
+    assert isinstance(tool, Tool)
+    with caplog.at_level(logging.ERROR, logger="cardwire.sim.card"):
+        assert card.process(bytes.fromhex("0130000004DEADBEEF")) == bytes.fromhex("6F00")
+    assert not tool.sessions[1].active  # the failed command's channel: its session ended
+    assert tool.sessions[0].active  # the other channel keeps its own
+    assert send(card, "0140000000").ok  # the channel goes on working, in plain
 
 
 @pytest.mark.parametrize("junk", [b"", b"\x00", bytearray(b"\x00\x40\x00\x00\x00"), b"\xff" * 300])

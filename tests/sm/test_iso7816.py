@@ -294,7 +294,7 @@ def _resealed(card_objects: bytes, host: IsoSmHost, card: IsoSmCard) -> Response
     counter = card._next_counter()
     suite = card._require()
     body = card._seal(suite, counter, b"", card_objects)
-    card._commit(counter)
+    card._commit()
     return Response(body, 0x9000)
 
 
@@ -329,7 +329,7 @@ def test_bad_padding_after_decryption_is_rejected() -> None:
     cryptogram = suite.encrypt(counter, b"\x01\x02\x03\x04\x05\x06\x07\x08")  # no 80 marker
     objects = b"\x87\x09\x01" + cryptogram + h("99029000")
     body = card._seal(card._require(), counter, b"", objects)
-    card._commit(counter)
+    card._commit()
     with pytest.raises(SecureChannelError, match="padding"):
         host.unprotect(Response(body, 0x9000))
 

@@ -20,6 +20,8 @@ from cardwire.errors import MacError, SecureChannelError, SessionClosedError
 from cardwire.sim.card import SimCard
 from cardwire.sm import keycard
 from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
+from cardwire.sm.keycard import codec as keycard_codec
+from cardwire.sm.keycard.codec import KeycardCodec
 from cardwire.transport.memory import MemoryTransport
 
 GET_STATUS = Command(0x80, 0xF2, 0x00, 0x00)
@@ -175,6 +177,47 @@ def test_answer_without_a_command_is_refused() -> None:
     _exchange(host, card, GET_STATUS)
     with pytest.raises(SecureChannelError, match="without a protected command"):
         host.unprotect(card.wrap(Response(b"")))
+
+
+# --- replays, however old, and the session limit (codec.MAX_RECEIVED) ---------------------------
+
+_HEADER = LONG_DATA.header  # CLA INS P1 P2 (the codec adds Lc to the MAC input)
+
+
+def _codecs() -> tuple[KeycardCodec, KeycardCodec]:
+    rng = _rng(7)
+    keys, iv = SessionKeys(rng(32), rng(32)), rng(16)
+    return KeycardCodec(keys, iv), KeycardCodec(keys, iv)
+
+
+def _replay_after(newer: int) -> tuple[bytes, KeycardCodec]:
+    """The card opens a three-block command, then ``newer`` further commands; returns the first
+    command's data field, to be replayed, and the card's codec."""
+    host, card = _codecs()
+    first = host.seal_command(_HEADER, LONG_DATA.data)
+    assert card.open_command(_HEADER, first) == LONG_DATA.data
+    for index in range(newer):
+        plain = index.to_bytes(4, "big")
+        assert card.open_command(_HEADER, host.seal_command(_HEADER, plain)) == plain
+    return first, card
+
+
+def test_an_old_multi_block_replay_is_refused() -> None:
+    """A stale IV garbles only the first block of a three-block message, which the padding
+    check cannot see (docs/keycard.md, "Replays"): the remembered MAC refuses it, however old."""
+    first, card = _replay_after(300)
+    with pytest.raises(MacError, match="replayed"):
+        card.open_command(_HEADER, first)
+
+
+def test_the_session_ends_at_its_message_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keycard_codec, "MAX_RECEIVED", 5)
+    host, card = _codecs()
+    for index in range(5):
+        plain = index.to_bytes(4, "big")
+        assert card.open_command(_HEADER, host.seal_command(_HEADER, plain)) == plain
+    with pytest.raises(SecureChannelError, match="open a new secure channel"):
+        card.open_command(_HEADER, host.seal_command(_HEADER, b"late"))
 
 
 # --- end to end through the simulated card -----------------------------------------------------

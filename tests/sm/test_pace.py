@@ -16,7 +16,7 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -51,6 +51,7 @@ from cardwire.sm.pace import (
     encrypt_nonce,
     mse_set_at,
 )
+from cardwire.sm.pace.groups import DhModpGroup, EcGroup, PaceGroup
 
 VECTORS = Path(__file__).parent.parent / "vectors"
 G1: dict[str, Any] = json.loads((VECTORS / "pace_icao_9303_11_appendix_g1.json").read_text())
@@ -463,3 +464,64 @@ def test_host_handles_any_answer_with_a_typed_error(data: bytes, steps: int) -> 
         command = host.receive(card.process(command))
     with contextlib.suppress(DecodeError, CryptogramError, StatusError):
         host.receive(Response(data))
+
+
+# --- failures outside the listed error types ----------------------------------------------------
+
+
+def exhausted_after(good_draws: int, seed: int) -> Rng:
+    """Gives ``good_draws`` seeded draws, then only zeros (no private key can be drawn from it,
+    so the group raises UsageError after its rejection-sampling rounds)."""
+    source = random.Random(seed)
+    calls = 0
+
+    def rng(n: int) -> bytes:
+        nonlocal calls
+        calls += 1
+        return source.randbytes(n) if calls <= good_draws else bytes(n)
+
+    return rng
+
+
+@pytest.mark.parametrize(
+    "good_draws",
+    [0, 1],  # 0: fails drawing the mapping key (step NONCE); 1: the ephemeral key (MAPPING)
+)
+def test_host_any_cardwire_error_ends_the_exchange(good_draws: int) -> None:
+    host = PaceHost(PASSWORDS[PasswordType.CAN], INFO, exhausted_after(good_draws, 19))
+    card = fresh_card(after_mse=False)
+    command: Command | None = host.start()
+    with pytest.raises(UsageError, match="random generator"):
+        while command is not None:
+            command = host.receive(card.process(command))
+    with pytest.raises(SessionClosedError):  # not resumed half-way
+        host.receive(Response())
+    assert "failed" in repr(host)
+
+
+def group_order(group: PaceGroup) -> int:
+    return group.curve.n if isinstance(group, EcGroup) else cast(DhModpGroup, group).group.q
+
+
+def infinity_mapping_key(group: PaceGroup, nonce: int, chip_private: int) -> bytes:
+    """The terminal mapping key K with chip_private * K = -nonce * G, so that the chip's mapped
+    generator s*G + H (g^s * h for DH) is the neutral element (9303-11 4.4.3.3.1)."""
+    order = group_order(group)
+    exponent = (-nonce * pow(chip_private, -1, order)) % order
+    return group.public_key(exponent, group.generator)
+
+
+@pytest.mark.parametrize("parameter_id", [0, 13])  # DH 1024-bit, brainpoolP256r1
+def test_card_answers_6a80_when_the_mapping_reaches_the_neutral_element(parameter_id: int) -> None:
+    info = info_for(parameter_id, KeyType.AES128)
+    group = domain_parameters(parameter_id)
+    nonce, chip_private = 0x0123456789ABCDEF0123456789ABCDEF, 0x1234567
+    private_size = (group_order(group).bit_length() + 7) // 8
+    rng = scripted(f"{nonce:032X}", f"{chip_private:0{2 * private_size}X}")
+    card = PaceCard([info], {PasswordType.CAN: PASSWORDS[PasswordType.CAN]}, rng)
+    assert card.process(mse_set_at(algorithm_for(info.protocol), PasswordType.CAN)).sw == 0x9000
+    assert card.process(GA_1).sw == 0x9000
+    mapping = tlv.tlv(0x7C, tlv.tlv(0x81, infinity_mapping_key(group, nonce, chip_private)))
+    assert card.process(Command(0x10, 0x86, 0, 0, mapping, 256)).sw == 0x6A80
+    assert card.outcome is PaceOutcome.ABORTED
+    assert card.process(GA_1).sw == 0x6985  # the exchange must restart with MSE:Set AT

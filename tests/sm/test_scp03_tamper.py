@@ -9,6 +9,7 @@ channel, which this test models as a command dropped from this channel's sequenc
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -134,62 +135,67 @@ def test_every_bit_flip_of_a_protected_response_is_detected(
         assert_host_detects(host, Response.decode(flipped))
 
 
-@pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("level", C_MAC_LEVELS)
-def test_replayed_command_is_detected(level: int, mode: Mode) -> None:
-    host, card = open_pair(level, mode)
+# --- replay, drop and reorder: each scenario returns what reaches the other side instead ------
+
+
+def replayed_command(host: Scp03HostSession, card: Scp03CardSession) -> Command:
     first = host.protect(SCRIPT[0][0])
     card.unwrap(first)
     host.unprotect(card.wrap(SCRIPT[0][1]))
-    assert_card_detects(card, first)
+    return first
 
 
-@pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("level", C_MAC_LEVELS)
-def test_dropped_command_is_detected(level: int, mode: Mode) -> None:
-    host, card = open_pair(level, mode)
-    host.protect(SCRIPT[0][0])  # never reaches the card
-    assert_card_detects(card, host.protect(SCRIPT[1][0]))
-
-
-@pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("level", C_MAC_LEVELS)
-def test_reordered_commands_are_detected(level: int, mode: Mode) -> None:
-    host, card = open_pair(level, mode)
+def skipped_command(host: Scp03HostSession, card: Scp03CardSession) -> Command:
+    """The first command is dropped, or reordered after the second: either way the second one
+    reaches the card while it expects the first."""
     host.protect(SCRIPT[0][0])
-    second = host.protect(SCRIPT[1][0])
-    assert_card_detects(card, second)
+    return host.protect(SCRIPT[1][0])
 
 
-@pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("level", R_MAC_LEVELS)
-def test_replayed_response_is_detected(level: int, mode: Mode) -> None:
-    host, card = open_pair(level, mode)
+def replayed_response(host: Scp03HostSession, card: Scp03CardSession, mode: Mode) -> Response:
     card.unwrap(host.protect(SCRIPT[0][0]))
     first = card.wrap(SCRIPT[0][1])
     host.unprotect(first)
     card.unwrap(host.protect(SCRIPT[0][0]))
     card.wrap(SCRIPT[0][1])
-    assert_host_detects(host, first)
+    return first
 
 
-@pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("level", R_MAC_LEVELS)
-def test_stale_response_to_a_later_command_is_detected(level: int, mode: Mode) -> None:
-    # drop + reorder on the response path: the answer to the first command arrives as the answer
-    # to the second one (the real answer to the second command is dropped)
-    host, card = open_pair(level, mode)
+def stale_response(host: Scp03HostSession, card: Scp03CardSession, mode: Mode) -> Response:
+    """Drop + reorder on the response path: the answer to the first command arrives as the
+    answer to the second one (the real answer to the second command is dropped)."""
     card.unwrap(host.protect(SCRIPT[0][0]))
     stale = card.wrap(SCRIPT[0][1])
     card.unwrap(host.protect(SCRIPT[2][0]))
     card.wrap(SCRIPT[2][1])
-    assert_host_detects(host, stale)
+    return stale
 
 
-@pytest.mark.parametrize("mode", list(Mode))
-@pytest.mark.parametrize("level", R_MAC_LEVELS)
-def test_response_with_mac_stripped_is_detected(level: int, mode: Mode) -> None:
-    host, card = open_pair(level, mode)
+def mac_stripped_response(host: Scp03HostSession, card: Scp03CardSession, mode: Mode) -> Response:
     card.unwrap(host.protect(SCRIPT[0][0]))
     wrapped = card.wrap(SCRIPT[0][1])
-    assert_host_detects(host, Response(wrapped.data[: -int(mode)], wrapped.sw))
+    return Response(wrapped.data[: -int(mode)], wrapped.sw)
+
+
+CommandScenario = Callable[[Scp03HostSession, Scp03CardSession], Command]
+ResponseScenario = Callable[[Scp03HostSession, Scp03CardSession, Mode], Response]
+
+
+@pytest.mark.parametrize("scenario", [replayed_command, skipped_command])
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("level", C_MAC_LEVELS)
+def test_replayed_dropped_or_reordered_command_is_detected(
+    level: int, mode: Mode, scenario: CommandScenario
+) -> None:
+    host, card = open_pair(level, mode)
+    assert_card_detects(card, scenario(host, card))
+
+
+@pytest.mark.parametrize("scenario", [replayed_response, stale_response, mac_stripped_response])
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("level", R_MAC_LEVELS)
+def test_replayed_stale_or_stripped_response_is_detected(
+    level: int, mode: Mode, scenario: ResponseScenario
+) -> None:
+    host, card = open_pair(level, mode)
+    assert_host_detects(host, scenario(host, card, mode))

@@ -3,6 +3,7 @@ bookkeeping against a scripted stand-in for pyscard (no pcscd needed)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -217,3 +218,106 @@ def test_sharing_violation_on_transaction(monkeypatch: pytest.MonkeyPatch) -> No
     transport = PcscTransport()
     with pytest.raises(TransportError, match="exclusively"), transport.transaction():
         pass
+
+
+def test_atr_failure_after_connect_releases_card_and_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = scripted(monkeypatch, SCardStatus=pcsc.SCARD_W_REMOVED_CARD)
+    with pytest.raises(CardRemovedError, match="cannot read the ATR"):
+        PcscTransport()
+    assert fake.calls[-2:] == ["SCardDisconnect", "SCardReleaseContext"]
+
+
+def test_unused_result_codes_are_gone() -> None:
+    for name in ("SCARD_E_CANCELLED", "SCARD_E_INVALID_HANDLE", "SCARD_E_NOT_READY"):
+        assert not hasattr(pcsc, name)
+
+
+def test_a_reset_inside_a_transaction_does_not_break_later_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = scripted(monkeypatch)
+    transport = PcscTransport()
+    with transport.transaction():
+        transport.reset()  # the transport counts the transaction as ended by the reconnect
+    with transport.transaction():
+        transport.transmit(b"\x00\x00\x00\x00")
+    assert fake.calls.count("SCardBeginTransaction") == 2
+    assert fake.calls.count("SCardEndTransaction") == 1  # the first one ended with the reset
+
+
+GUARD_SECONDS = 10  # deadlock guard only: every wait below is normally released at once
+
+
+class RacingScard(ScriptedScard):
+    """The first SCardBeginTransaction waits until another thread has tried to enter a
+    transaction too (``entering``): by calling SCardBeginTransaction itself (the race), or by
+    asking for the transport's transaction lock (see ReportingLock)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_first_begin = threading.Event()
+        self.entering = threading.Event()
+        self.begins = 0
+
+    def SCardBeginTransaction(self, card: Any) -> int:
+        self.begins += 1
+        if self.begins == 1:
+            self.in_first_begin.set()
+            self.entering.wait(GUARD_SECONDS)
+        else:
+            self.entering.set()
+        return super().SCardBeginTransaction(card)
+
+
+class ReportingLock:
+    """A lock that sets ``event`` when the thread named ``reporter`` asks for it."""
+
+    def __init__(self, event: threading.Event, reporter: str) -> None:
+        self._lock = threading.Lock()
+        self._event = event
+        self._reporter = reporter
+
+    def __enter__(self) -> bool:
+        if threading.current_thread().name == self._reporter:
+            self._event.set()
+        return self._lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+def test_threads_share_one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thread 2 enters while thread 1 is still beginning the transaction: it must wait and
+    then share it, not begin a second one (the nesting counter is guarded by a lock)."""
+    fake = RacingScard()
+    monkeypatch.setattr(pcsc, "_load_pyscard", lambda: fake)
+    transport = PcscTransport()
+    transport._transaction_lock = ReportingLock(fake.entering, "second")  # type: ignore[assignment]
+    inside = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transport.transaction():
+                inside.wait(GUARD_SECONDS)  # stay until the second thread is inside too
+        except BaseException as exc:
+            errors.append(exc)
+
+    def second() -> None:
+        try:
+            fake.in_first_begin.wait(GUARD_SECONDS)
+            with transport.transaction():
+                inside.set()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second, name="second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(GUARD_SECONDS)
+    assert not errors, errors
+    assert fake.calls.count("SCardBeginTransaction") == 1
+    assert fake.calls.count("SCardEndTransaction") == 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from cardwire.apdu import Command
 from cardwire.card import Card
-from cardwire.errors import TransportError
+from cardwire.errors import DecodeError, TransportError, UsageError
 from cardwire.transport.replay import ReplayMismatchError, ReplayTransport
 
 SELECT_APP1 = bytes.fromhex("00A404000AF063617264776972650100")
@@ -81,3 +84,36 @@ def test_a_card_session_runs_on_a_replay() -> None:
     card = Card(replay, extended_length=False)
     assert card.send(Command(0x00, 0xCA, 0x00, 0x66, ne=256)).data == bytes.fromhex("AABBCCDDEE")
     assert replay.finished
+
+
+def test_from_file_reads_a_trace(tmp_path: Path) -> None:
+    path = tmp_path / "session.trace"
+    path.write_text(RECORDED, encoding="utf-8")
+    replay = ReplayTransport.from_file(path)
+    assert replay.transmit(SELECT_APP1) == bytes.fromhex("9000")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tmp: tmp / "missing.trace",  # no such file
+        lambda tmp: tmp,  # a directory
+    ],
+    ids=["missing", "directory"],
+)
+def test_from_file_unreadable_is_a_usage_error_naming_the_path(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    path = make(tmp_path)
+    with pytest.raises(UsageError, match="cannot read the trace") as info:
+        ReplayTransport.from_file(path)
+    assert str(path) in str(info.value)
+    assert isinstance(info.value.__cause__, OSError)
+
+
+def test_from_file_not_utf8_is_a_decode_error(tmp_path: Path) -> None:
+    path = tmp_path / "binary.trace"
+    path.write_bytes(b"> 00A4\xff")
+    with pytest.raises(DecodeError, match="not a UTF-8 text file") as info:
+        ReplayTransport.from_file(path)
+    assert info.value.offset == 6

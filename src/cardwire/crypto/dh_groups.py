@@ -10,6 +10,11 @@ standardized domain parameters; BSI TR-03110-3 A.2.1.1). Constants from RFC 5114
 Public values travel as unsigned big-endian integers the length of p (ICAO 9303-11 9.4.2 / BSI
 TR-03111 3.1.3 I2OS); a received value y is accepted when 1 < y < p - 1 and y^q = 1 mod p
 (NIST SP 800-56A rev. 3 5.6.2.3.1, full public key validation).
+
+Private exponents lie in [1, q-1] (NIST SP 800-56A rev. 3 5.6.1.1, FFC key pairs, which RFC
+5114 groups are): :func:`public_value` refuses others, and PACE draws them below q
+(cardwire.sm.pace.groups), as in the worked example of ICAO Doc 9303-11 Appendix G.2 (160-bit
+keys in the group with a 160-bit q). No separate, shorter exponent size applies.
 """
 
 from __future__ import annotations
@@ -32,11 +37,6 @@ class DhGroup:
     def size(self) -> int:
         """Byte length of p (and of every encoded public value)."""
         return (self.p.bit_length() + 7) // 8
-
-    @property
-    def exponent_size(self) -> int:
-        """Byte length of an exponent below q."""
-        return (self.q.bit_length() + 7) // 8
 
     def __repr__(self) -> str:
         return f"DhGroup({self.name})"

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from cardwire.errors import DecodeError, UsageError
 
-_ZEROS = bytes(32)
+# The bytes method 2 appends, by block size and by how many bytes of the last block are used.
+_TAILS = {
+    size: tuple(b"\x80" + bytes(size - 1 - used) for used in range(size)) for size in (8, 16)
+}
 
 
 def pad(data: bytes, block_size: int) -> bytes:
     """ISO/IEC 9797-1:2011 6.3.3 padding method 2: always adds 1 to ``block_size`` bytes."""
-    if block_size not in (8, 16):
+    tails = _TAILS.get(block_size)
+    if tails is None:
         raise UsageError(f"block size must be 8 or 16, got {block_size}")
-    return data + b"\x80" + _ZEROS[: block_size - 1 - len(data) % block_size]
+    return data + tails[len(data) % block_size]
 
 
 def unpad(data: bytes, block_size: int) -> bytes:

@@ -37,7 +37,16 @@ class ExchangePlan(Protocol):
 
 def drive(plan: ExchangePlan, lower: Exchanger) -> Response:
     """Run ``plan`` to completion over ``lower``."""
-    step: Command | Response = plan.first()
+    return finish(plan, lower.exchange(plan.first()), lower)
+
+
+def finish(plan: ExchangePlan, answer: Response, lower: Exchanger) -> Response:
+    """Run ``plan`` to completion over ``lower`` once ``answer`` to its first command is known.
+
+    A layer whose plan has nothing to do for most answers sends the command itself, looks at the
+    answer, and builds the plan only when it is needed.
+    """
+    step = plan.feed(answer)
     while isinstance(step, Command):
         step = plan.feed(lower.exchange(step))
     return step

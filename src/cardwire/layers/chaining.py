@@ -115,8 +115,8 @@ class ChainingLayer:
 
     def exchange(self, command: Command) -> Response:
         command = fit_ne(command, self.limits)
-        if parse_cla(command.cla).chaining:  # the caller chains by hand: leave it alone
-            return self.lower.exchange(command)
+        if not command.data or parse_cla(command.cla).chaining:
+            return self.lower.exchange(command)  # nothing to split, or chained by the caller
         pieces = split_command(command, self.max_nc())
         if len(pieces) == 1:
             return self.lower.exchange(pieces[0])

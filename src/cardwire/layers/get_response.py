@@ -12,7 +12,7 @@ from cardwire import commands
 from cardwire.apdu import Command, Response
 from cardwire.cla import channel_of
 from cardwire.errors import TransportError
-from cardwire.layers.base import Exchanger, drive
+from cardwire.layers.base import Exchanger, finish
 from cardwire.sw import more_data
 
 DEFAULT_MAX_ROUNDS = 256
@@ -55,4 +55,7 @@ class GetResponseLayer:
         self.max_rounds = max_rounds
 
     def exchange(self, command: Command) -> Response:
-        return drive(GetResponsePlan(command, self.max_rounds), self.lower)
+        answer = self.lower.exchange(command)
+        if more_data(answer.sw) is None:
+            return answer  # the whole answer at once, the usual case: no plan needed
+        return finish(GetResponsePlan(command, self.max_rounds), answer, self.lower)

@@ -3,24 +3,35 @@
 With a session installed, every command is protected by the session and every (already
 reassembled) response unprotected by it. The layers below see only protected commands, except
 for the GET RESPONSE continuations, which travel unprotected (ISO/IEC 7816-4 section 10 and
-ICAO Doc 9303-11 9.8: the whole answer is unwrapped once). The 6Cxx layer stays out under secure
-messaging because Ne is part of the authenticated command.
+ICAO Doc 9303-11 9.8: the whole answer is unwrapped once). Protected commands go down a path
+without the 6Cxx layer (``protected_lower``), because Ne is part of the authenticated command
+(cardwire.layers.wrong_le).
+
+Errors: a failure of the layers below after a command was protected (a TransportError, or any
+other exception) ends the session: it is closed, the slot emptied, and the error re-raised. The
+host cannot know whether the card received and ran the command, so the two sides' counters or
+chaining values may differ (ICAO Doc 9303-11 9.8: the SSC advances with each command and each
+response; GlobalPlatform Amendment D 6.2.4: the MAC chaining value); a new secure session must be
+established. A failure of ``unprotect`` ends the session inside the codec (cardwire.sm.base);
+that ended session stays in the slot, so later commands raise SessionClosedError until the
+caller installs another session or empties the slot.
 """
 
 from __future__ import annotations
 
 from cardwire.apdu import Command, Response
 from cardwire.layers.base import Exchanger
-from cardwire.layers.wrong_le import WrongLengthLayer
 from cardwire.sm.base import HostSecureSession
 
 
 class SecureMessagingLayer:
     """Holds at most one :class:`HostSecureSession` and applies it to every exchange."""
 
-    def __init__(self, lower: Exchanger, wrong_le: WrongLengthLayer | None = None) -> None:
+    def __init__(self, lower: Exchanger, protected_lower: Exchanger | None = None) -> None:
+        """Plain commands (empty slot) go to ``lower``, protected ones to ``protected_lower``
+        (by default ``lower`` too)."""
         self.lower = lower
-        self.wrong_le = wrong_le
+        self.protected_lower = lower if protected_lower is None else protected_lower
         self.session: HostSecureSession | None = None
 
     def install(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
@@ -45,9 +56,16 @@ class SecureMessagingLayer:
             return self.lower.exchange(command)
         # protect() raises SessionClosedError once the session has ended (cardwire.sm.base).
         protected = session.protect(command)
-        if self.wrong_le is None:
-            response = self.lower.exchange(protected)
-        else:
-            with self.wrong_le.stay_out():
-                response = self.lower.exchange(protected)
+        try:
+            response = self.protected_lower.exchange(protected)
+        except BaseException:
+            # The card may or may not have run the command: the counters can no longer be
+            # trusted to agree, so the session ends here (see the module docstring).
+            self._abandon(session)
+            raise
         return session.unprotect(response)
+
+    def _abandon(self, session: HostSecureSession) -> None:
+        session.close()
+        if self.session is session:
+            self.session = None

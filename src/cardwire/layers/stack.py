@@ -2,6 +2,9 @@
 
     command chaining -> secure messaging slot -> GET RESPONSE on 61xx -> re-send on 6Cxx -> wire
 
+(a protected command goes from the secure messaging slot to GET RESPONSE and the wire, without
+the 6Cxx re-send).
+
 The wire (the transport, with the trace recorder when tracing) is shared by every channel of a
 card; the caller holds the card's lock around :meth:`LayerStack.exchange`.
 """
@@ -29,7 +32,10 @@ class LayerStack:
     ) -> None:
         self.wrong_le = WrongLengthLayer(bottom)
         self.get_response = GetResponseLayer(self.wrong_le, max_get_response_rounds)
-        self.secure_messaging = SecureMessagingLayer(self.get_response, self.wrong_le)
+        # Protected commands (and their GET RESPONSE continuations) skip the 6Cxx layer: Ne is
+        # inside the MAC (cardwire.layers.wrong_le).
+        protected_path = GetResponseLayer(bottom, max_get_response_rounds)
+        self.secure_messaging = SecureMessagingLayer(self.get_response, protected_path)
         self.chaining = ChainingLayer(self.secure_messaging, limits, self.secure_messaging)
 
     @property

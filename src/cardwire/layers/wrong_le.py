@@ -6,17 +6,13 @@ with Le = SW2. This is done once: a second 6Cxx is returned to the caller as it 
 
 Not under secure messaging: there Ne travels inside the MAC (DO97), so changing the outer Le
 would send a different, unauthenticated command, and re-sending would replay the counter. The
-secure-messaging layer keeps this layer out with :meth:`WrongLengthLayer.stay_out`.
+layer stack sends protected commands down a path without this layer (cardwire.layers.stack).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from cardwire.apdu import Command, Response
-from cardwire.layers.base import Exchanger, drive
+from cardwire.layers.base import Exchanger, finish
 from cardwire.sw import correct_le
 
 
@@ -39,26 +35,13 @@ class WrongLengthPlan:
 
 
 class WrongLengthLayer:
-    """Runs a :class:`WrongLengthPlan` for every command, unless told to stay out."""
+    """Runs a :class:`WrongLengthPlan` for every command that is answered 6Cxx."""
 
     def __init__(self, lower: Exchanger) -> None:
         self.lower = lower
-        self._out = threading.local()
-
-    @property
-    def staying_out(self) -> bool:
-        return bool(getattr(self._out, "depth", 0))
-
-    @contextmanager
-    def stay_out(self) -> Iterator[None]:
-        """Pass commands through unchanged inside this block (used by secure messaging)."""
-        self._out.depth = getattr(self._out, "depth", 0) + 1
-        try:
-            yield
-        finally:
-            self._out.depth -= 1
 
     def exchange(self, command: Command) -> Response:
-        if self.staying_out:
-            return self.lower.exchange(command)
-        return drive(WrongLengthPlan(command), self.lower)
+        answer = self.lower.exchange(command)
+        if correct_le(answer.sw) is None:
+            return answer  # no 6Cxx, the usual case: no plan needed
+        return finish(WrongLengthPlan(command), answer, self.lower)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from cardwire.cla import channel_of
 from cardwire.errors import UsageError
 from cardwire.sim import profile as profiles
 from cardwire.sim.applet import Applet, AppletFactory, CardStatus, RegistryEntry
@@ -197,7 +198,21 @@ class SimCard:
                 header = bytes(apdu[:2]).hex().upper() if isinstance(apdu, bytes) else "?"
                 # Only the CLA/INS header is logged: command data may hold PINs or keys.
                 logger.error("internal error on CLA-INS %s, answered 6F00", header, exc_info=True)
+                self._end_session_after_failure(apdu)
                 return _NO_PRECISE_DIAGNOSIS
+
+    def _end_session_after_failure(self, apdu: bytes) -> None:
+        """End the secure session of the channel a failed command came on: the command may
+        have been unwrapped (its counter moved on) but no protected answer goes back, so host
+        and card no longer agree (protocols.md / ISO 7816-4:2020 10: an SM error ends the
+        session)."""
+        try:
+            channel = channel_of(apdu[0]) if apdu else None
+            ctx = None if channel is None else self._os.context(channel)
+            if ctx is not None:
+                ctx.end_secure_session()
+        except Exception:
+            logger.error("cannot end the secure session after an internal error", exc_info=True)
 
     def applet(self, aid: bytes) -> Applet | None:
         """The applet installed under ``aid`` (for inspection and tests), or None."""

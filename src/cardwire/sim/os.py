@@ -43,6 +43,13 @@ SELECT_BY_DF_NAME = 0x04  # SELECT P1, ISO 7816-4:2020 11.2.2 table 62
 MAX_CHANNEL_NUMBER = 19  # ISO 7816-4:2020 5.4.1
 # ISO 7816-4:2020 11.2.2 table 63: P2 b2-b1 file occurrence.
 FIRST_OCCURRENCE, LAST_OCCURRENCE, NEXT_OCCURRENCE, PREVIOUS_OCCURRENCE = 0, 1, 2, 3
+# The codes every command is compared with, looked up once (an Enum member lookup costs several
+# plain ones, on every APDU).
+_GET_RESPONSE = Ins.GET_RESPONSE
+_MANAGE_CHANNEL = Ins.MANAGE_CHANNEL
+_SELECT = Ins.SELECT
+_TERMINATE_CARD_USAGE = Ins.TERMINATE_CARD_USAGE
+_SUCCESS = SW.SUCCESS
 
 
 def _status(sw: int) -> Response:
@@ -178,7 +185,7 @@ class CardOS:
             return self._terminated_answer(command).encode()
         # GET RESPONSE is an interindustry command (ISO 7816-4:2020 5.4.1: with CLA b8 = 1 the
         # INS codes are the application's, e.g. Keycard SIGN is 80 C0).
-        if command.ins == Ins.GET_RESPONSE and cla.interindustry and channel.pending is not None:
+        if command.ins == _GET_RESPONSE and cla.interindustry and channel.pending is not None:
             return self._get_response(channel, command).encode()
         channel.pending = None  # ISO 7816-4:2020 5.3.4: any other command drops pending data
         return self._process_on_channel(channel, command, cla).encode()
@@ -217,13 +224,7 @@ class CardOS:
         if chain is not None and not chain.continues_with(command):
             channel.chain = None
             return _status(SW.LAST_COMMAND_OF_CHAIN_EXPECTED)
-        applet = channel.ctx.applet
-        # The applet answers the pieces of its ``chained_steps`` itself (ICAO 9303-11 4.4.4.2:
-        # PACE's GENERAL AUTHENTICATE marks protocol steps with CLA 10, each answered with data).
-        collect = chain is not None or not (
-            applet is not None and command.ins in applet.chained_steps
-        )
-        if cla.chaining and collect:
+        if cla.chaining and self._collects(chain, channel.ctx.applet, command):
             if not self._options.chaining:
                 return _status(SW.COMMAND_CHAINING_NOT_SUPPORTED)
             if chain is None:
@@ -246,15 +247,22 @@ class CardOS:
         except CardStatus as status:
             return Response(status.data, status.sw)
 
+    @staticmethod
+    def _collects(chain: _Chain | None, applet: Applet | None, command: Command) -> bool:
+        """Whether the OS collects this chained command (it always continues a collection).
+        The applet answers the pieces of its ``chained_steps`` itself (ICAO 9303-11 4.4.4.2:
+        PACE's GENERAL AUTHENTICATE marks protocol steps with CLA 10, each answered with data)."""
+        return chain is not None or not (applet is not None and command.ins in applet.chained_steps)
+
     def _dispatch(self, channel: _Channel, command: Command, cla: Cla) -> Response:
         ins = command.ins
-        if ins == Ins.MANAGE_CHANNEL:
+        if ins == _MANAGE_CHANNEL:
             return self._manage_channel(channel, command, cla)
-        if ins == Ins.SELECT and command.p1 == SELECT_BY_DF_NAME:
+        if ins == _SELECT and command.p1 == SELECT_BY_DF_NAME:
             return self._select_by_aid(channel, command)
-        if ins == Ins.TERMINATE_CARD_USAGE and cla.interindustry:
+        if ins == _TERMINATE_CARD_USAGE and cla.interindustry:
             return self._terminate(command)
-        if ins == Ins.GET_RESPONSE and cla.interindustry:
+        if ins == _GET_RESPONSE and cla.interindustry:
             # Nothing pending on this channel (step 2 served it otherwise).
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
         applet = channel.ctx.applet
@@ -269,7 +277,7 @@ class CardOS:
     ) -> Response:
         data, sw = response.data, response.sw
         # Only normal and warning completions carry data (ISO 7816-4:2020 5.6).
-        if not data or not (sw == SW.SUCCESS or sw >> 8 in (0x62, 0x63)):
+        if not data or not (sw == _SUCCESS or sw >> 8 in (0x62, 0x63)):
             return response
         ne = wire.ne
         applet = channel.ctx.applet

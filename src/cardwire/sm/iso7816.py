@@ -108,11 +108,18 @@ def max_plain_payload(block_size: int, mac_length: int = MAC_LENGTH, extra: int 
 _secured_class = lru_cache(maxsize=512)(with_secure_messaging)
 _PADDING_INDICATOR_BYTE = bytes((PADDING_INDICATOR,))
 _MAC_OBJECT_HEADER = bytes((TAG_MAC, MAC_LENGTH))
+_MAC_OBJECT_SIZE = len(_MAC_OBJECT_HEADER) + MAC_LENGTH
+# Enum members looked up once (a class attribute of an Enum costs several plain lookups).
+_NO_SM = SmIndication.NONE
+_HEADER_AUTHENTICATED = SmIndication.HEADER_AUTHENTICATED
 
 
 def _data_object(tag: int, value: bytes) -> bytes:
     """One SM data object: its one-byte tag (ISO/IEC 7816-4:2020 table 53), length, value."""
-    return bytes((tag,)) + tlv.encode_length(len(value)) + value
+    size = len(value)
+    if size < 0x80:  # ISO/IEC 7816-4:2020 6.3: lengths below 128 are one byte
+        return bytes((tag, size)) + value
+    return bytes((tag,)) + tlv.encode_length(size) + value
 
 
 def _split_objects(body: bytes) -> list[tuple[int, bytes]] | None:
@@ -171,6 +178,13 @@ class IsoSmEngine:
         self._mode = SmMode(mode)
         self._placement = CounterPlacement(placement)
         self._counter_do_size = 2 + self._width if placement is CounterPlacement.DATA_OBJECT else 0
+        # Per-session constants of the per-message path.
+        self._prefixed = self._placement is CounterPlacement.PREFIX
+        self._counter_in_object = self._placement is CounterPlacement.DATA_OBJECT
+        # The padding that follows CLA INS P1 P2 in pad(header) (ICAO 9303-11 9.8.6.1 step f).
+        self._header_padding = pad(bytes(4), self._block)[4:]
+        self._command_slots = self._slots(_COMMAND_SLOTS)
+        self._response_slots = self._slots(_RESPONSE_SLOTS)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -207,8 +221,9 @@ class IsoSmEngine:
             self._fail("the send sequence counter is exhausted: every value has been used")
         return ((self._ssc + 1) & self._mask).to_bytes(self._width, "big")
 
-    def _commit(self, counter: bytes) -> None:
-        self._ssc = int.from_bytes(counter, "big")
+    def _commit(self) -> None:
+        """Move the counter on to the value :meth:`_next_counter` gave: the message is sent."""
+        self._ssc = (self._ssc + 1) & self._mask
         self._numbered += 1
 
     def _fail(
@@ -222,7 +237,7 @@ class IsoSmEngine:
     # -- building ---------------------------------------------------------------------------
 
     def _counter_do(self, counter: bytes) -> bytes:
-        if self._placement is CounterPlacement.DATA_OBJECT:
+        if self._counter_in_object:
             return bytes((TAG_COUNTER, self._width)) + counter
         return b""
 
@@ -237,11 +252,12 @@ class IsoSmEngine:
         return _data_object(TAG_CRYPTOGRAM, _PADDING_INDICATOR_BYTE + cryptogram)
 
     def _mac(self, suite: SmSuite, counter: bytes, header: bytes, objects: bytes) -> bytes:
-        block = self._block
         # ICAO 9303-11 9.8.6.1 step f / 9.8.5: N = pad(SSC || pad(header) || DOs).
-        prefix = counter if self._placement is CounterPlacement.PREFIX else b""
-        head = pad(header, block) if header else b""
-        mac_input = pad(prefix + head + objects, block)
+        if header:
+            objects = header + self._header_padding + objects
+        if self._prefixed:
+            return suite.mac(pad(counter + objects, self._block))
+        mac_input = pad(objects, self._block)
         if self._placement is CounterPlacement.XOR:
             # Seed 003: the counter is XOR-ed into the data before the MAC, then restored.
             width = self._width
@@ -278,7 +294,7 @@ class IsoSmEngine:
         received = nodes[-1][1]
         if len(received) != MAC_LENGTH:
             self._fail(f"DO8E must hold {MAC_LENGTH} bytes, got {len(received)}")
-        expected = self._mac(suite, counter, header, body[: -(2 + MAC_LENGTH)])
+        expected = self._mac(suite, counter, header, body[:-_MAC_OBJECT_SIZE])
         if not hmac.compare_digest(expected, received):
             self._fail(
                 "MAC verification failed (altered, replayed or out-of-order message)", mac=True
@@ -294,7 +310,7 @@ class IsoSmEngine:
                 self._fail(f"{problem} secure messaging object {tag:02X}")
             values[tag] = value
             slot += 1
-        if self._placement is CounterPlacement.DATA_OBJECT:
+        if self._counter_in_object:
             carried = values.get(TAG_COUNTER)
             if carried is None:
                 self._fail("the counter object is missing", SW_MISSING_OBJECTS)
@@ -303,11 +319,11 @@ class IsoSmEngine:
         return values
 
     def _plain_data(self, suite: SmSuite, counter: bytes, values: dict[int, bytes]) -> bytes:
-        present = [tag for tag in values if tag in _DATA_TAGS]
-        if not present:
+        for tag, value in values.items():
+            if tag in _DATA_TAGS:
+                break  # _open let at most one data object through
+        else:
             return b""
-        tag = present[0]
-        value = values[tag]
         if tag in (TAG_PLAIN, TAG_PLAIN_TLV):
             return value
         if tag == TAG_CRYPTOGRAM:
@@ -345,7 +361,7 @@ class IsoSmHost(IsoSmEngine):
         """Protect a plain command (ISO/IEC 7816-4:2020 10.3, ICAO 9303-11 9.8.6.1)."""
         suite = self._require()
         cla = parse_cla(command.cla)
-        if cla.sm is not SmIndication.NONE:
+        if cla.sm is not _NO_SM:
             raise UsageError(f"CLA {command.cla:02X} already carries a secure messaging indication")
         channel = cla.channel
         if channel is None or channel > 3:
@@ -356,49 +372,43 @@ class IsoSmHost(IsoSmEngine):
             )
         sm_cla = _secured_class(command.cla)
         counter = self._next_counter()
-        header = bytes((sm_cla, command.ins, command.p1, command.p2))
+        ins, p1, p2, ne = command.ins, command.p1, command.p2, command.ne
+        header = bytes((sm_cla, ins, p1, p2))
         objects = self._counter_do(counter) + self._data_do(
-            suite, counter, command.data, bool(command.ins & 1)
+            suite, counter, command.data, bool(ins & 1)
         )
-        ne = command.ne
         if ne:
-            # ICAO 9303-11 9.8.6.1: DO97 holds Le; one byte (256 as 00), two when extended.
-            size = 2 if command.is_extended else 1
-            objects += bytes((TAG_LE, size)) + (ne & (0xFFFF if size == 2 else 0xFF)).to_bytes(
-                size, "big"
-            )
+            # ICAO 9303-11 9.8.6.1: DO97 holds Le; one byte (256 as 00), two when extended
+            # (65536 as 0000).
+            if command.is_extended:
+                objects += bytes((TAG_LE, 2, ne >> 8 & 0xFF, ne & 0xFF))
+            else:
+                objects += bytes((TAG_LE, 1, ne & 0xFF))
         body = self._seal(suite, counter, header, objects)
         extended = len(body) > MAX_SHORT_NC or ne > MAX_SHORT_NE
-        protected = Command(
-            sm_cla,
-            command.ins,
-            command.p1,
-            command.p2,
-            body,
-            MAX_EXTENDED_NE if extended else MAX_SHORT_NE,  # outer Le 0000 / 00
-        )
-        self._commit(counter)
+        outer_ne = MAX_EXTENDED_NE if extended else MAX_SHORT_NE  # outer Le 0000 / 00
+        protected = Command(sm_cla, ins, p1, p2, body, outer_ne)
+        self._commit()
         return protected
 
     def unprotect(self, response: Response) -> Response:
         """Verify and decrypt a protected response (ICAO 9303-11 9.8.6.1 steps i-j)."""
         suite = self._require()
         counter = self._next_counter()
-        self._commit(counter)  # counted even when it fails: the session ends anyway
-        if not response.data:
+        self._commit()  # counted even when it fails: the session ends anyway
+        body, sw = response.data, response.sw
+        if not body:
             self._fail(
-                f"the card answered {response.sw:04X} without secure messaging objects",
-                SW_MISSING_OBJECTS,
+                f"the card answered {sw:04X} without secure messaging objects", SW_MISSING_OBJECTS
             )
-        values = self._open(suite, counter, b"", response.data, self._slots(_RESPONSE_SLOTS))
+        values = self._open(suite, counter, b"", body, self._response_slots)
         status = values.get(TAG_STATUS)
         if status is None:
             self._fail("the status object DO99 is missing", SW_MISSING_OBJECTS)
         if len(status) != 2:
             self._fail(f"DO99 must hold two bytes, got {len(status)}")
-        sw = int.from_bytes(status, "big")
-        if sw != response.sw:
-            self._fail(f"outer status word {response.sw:04X} differs from DO99 {sw:04X}")
+        if status[0] << 8 | status[1] != sw:
+            self._fail(f"outer status word {sw:04X} differs from DO99 {status.hex().upper()}")
         return Response(self._plain_data(suite, counter, values), sw)
 
 
@@ -409,17 +419,15 @@ class IsoSmCard(IsoSmEngine):
 
     def handles(self, command: Command) -> bool:
         """True when the CLA carries a secure-messaging indication (ISO 7816-4:2020 5.4.1)."""
-        return parse_cla(command.cla).sm is not SmIndication.NONE
+        return parse_cla(command.cla).sm is not _NO_SM
 
     def unwrap(self, command: Command) -> Command:
         """Verify and decrypt a protected command; any failure ends the session."""
         suite = self._require()
         counter = self._next_counter()
-        self._commit(counter)
+        self._commit()
         cla = parse_cla(command.cla)
-        if cla.sm is not SmIndication.HEADER_AUTHENTICATED and not (
-            cla.gp and cla.sm is not SmIndication.NONE
-        ):
+        if cla.sm is not _HEADER_AUTHENTICATED and not (cla.gp and cla.sm is not _NO_SM):
             self._fail(f"CLA {command.cla:02X} does not announce an authenticated header")
         if cla.channel is None or cla.channel > 3:
             self._fail(f"CLA {command.cla:02X} is outside channels 0-3")
@@ -428,9 +436,7 @@ class IsoSmCard(IsoSmEngine):
             self._fail(f"outer Le of a protected command must be 00, got Ne={command.ne}")
         if not command.data:
             self._fail("protected command without secure messaging objects", SW_MISSING_OBJECTS)
-        values = self._open(
-            suite, counter, command.header, command.data, self._slots(_COMMAND_SLOTS)
-        )
+        values = self._open(suite, counter, command.header, command.data, self._command_slots)
         ne = 0
         le = values.get(TAG_LE)
         if le is not None:
@@ -442,28 +448,22 @@ class IsoSmCard(IsoSmEngine):
                 self._fail(f"DO97 must hold one or two bytes, got {len(le)}")
         data = self._plain_data(suite, counter, values)
         self._odd_ins = bool(command.ins & 1)
-        return Command(
-            _secured_class(command.cla, on=False),
-            command.ins,
-            command.p1,
-            command.p2,
-            data,
-            ne,
-        )
+        plain_cla = _secured_class(command.cla, False)
+        return Command(plain_cla, command.ins, command.p1, command.p2, data, ne)
 
     def wrap(self, response: Response) -> Response:
         """Protect a plain response: data DO, DO99 and DO8E (ICAO 9303-11 9.8.6.1)."""
         suite = self._require()
         counter = self._next_counter()
+        sw = response.sw
         objects = (
             self._counter_do(counter)
             + self._data_do(suite, counter, response.data, self._odd_ins)
-            + bytes((TAG_STATUS, 2))
-            + response.sw.to_bytes(2, "big")
+            + bytes((TAG_STATUS, 2, sw >> 8, sw & 0xFF))
         )
         body = self._seal(suite, counter, b"", objects)
-        self._commit(counter)
-        return Response(body, response.sw)
+        self._commit()
+        return Response(body, sw)
 
 
 __all__ = [

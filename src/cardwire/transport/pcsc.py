@@ -12,6 +12,7 @@ result codes of pcsc-lite's ``PCSC/pcsclite.h``.
 from __future__ import annotations
 
 import importlib
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,14 +35,11 @@ ShareMode = Literal["shared", "exclusive"]
 
 # Result codes (pcsc-lite PCSC/pcsclite.h; same values as WinSCard's winerror.h).
 SCARD_S_SUCCESS = 0x00000000
-SCARD_E_CANCELLED = 0x80100002
-SCARD_E_INVALID_HANDLE = 0x80100003
 SCARD_E_UNKNOWN_READER = 0x80100009
 SCARD_E_TIMEOUT = 0x8010000A
 SCARD_E_SHARING_VIOLATION = 0x8010000B
 SCARD_E_NO_SMARTCARD = 0x8010000C
 SCARD_E_PROTO_MISMATCH = 0x8010000F
-SCARD_E_NOT_READY = 0x80100010
 SCARD_F_COMM_ERROR = 0x80100013
 SCARD_E_NOT_TRANSACTED = 0x80100016
 SCARD_E_READER_UNAVAILABLE = 0x80100017
@@ -281,7 +279,11 @@ class PcscTransport:
         self._scard = self._context.scard
         self._share = _SHARE_MODES[mode]
         self._protocols = _PROTOCOL_MASKS[protocol]
+        # transaction(): nesting depth over all threads, and whether SCardBeginTransaction is
+        # in effect (a reconnect ends it); both only under the lock.
+        self._transaction_lock = threading.Lock()
         self._transactions = 0
+        self._transaction_open = False
         self._card: Any = None
         try:
             self._reader = choose_reader(self._context.reader_names(), reader)
@@ -297,7 +299,11 @@ class PcscTransport:
             raise
         self._card = card
         self._active = int(active)
-        self._atr = self._read_atr()
+        try:
+            self._atr = self._read_atr()
+        except BaseException:
+            self.close()  # the card handle and the context, as when SCardConnect fails
+            raise
 
     # -- Transport protocol -------------------------------------------------------------------
 
@@ -350,23 +356,32 @@ class PcscTransport:
     def transaction(self) -> Iterator[Self]:
         """Keep other programs off the card for a multi-APDU sequence (SCardBeginTransaction).
 
-        Nested uses share the outermost transaction.
+        Nested uses share the outermost transaction, also across threads (the nesting counter
+        is kept under a lock). After a reconnect inside a transaction, the next nested use
+        begins a new one, which the outermost use ends.
         """
         card = self._require_card()
-        if self._transactions == 0:
-            code = self._scard.SCardBeginTransaction(card)
-            if _unsigned(code) != SCARD_S_SUCCESS:
-                raise error_for(code, "cannot begin a transaction", self._reader)
-        self._transactions += 1
+        with self._transaction_lock:
+            if not self._transaction_open:
+                code = self._scard.SCardBeginTransaction(card)
+                if _unsigned(code) != SCARD_S_SUCCESS:
+                    raise error_for(code, "cannot begin a transaction", self._reader)
+                self._transaction_open = True
+            self._transactions += 1
         try:
             yield self
         finally:
-            self._transactions -= 1
-            if self._transactions == 0 and self._card is not None:
-                code = self._scard.SCardEndTransaction(self._card, _LEAVE_CARD)
-                code = _unsigned(code)
-                if code not in (SCARD_S_SUCCESS, SCARD_W_RESET_CARD, SCARD_W_REMOVED_CARD):
-                    raise error_for(code, "cannot end the transaction", self._reader)
+            with self._transaction_lock:
+                self._transactions -= 1
+                if self._transactions == 0 and self._transaction_open:
+                    self._transaction_open = False
+                    if self._card is not None:
+                        self._end_transaction(self._card)
+
+    def _end_transaction(self, card: Any) -> None:
+        code = _unsigned(self._scard.SCardEndTransaction(card, _LEAVE_CARD))
+        if code not in (SCARD_S_SUCCESS, SCARD_W_RESET_CARD, SCARD_W_REMOVED_CARD):
+            raise error_for(code, "cannot end the transaction", self._reader)
 
     def __enter__(self) -> Self:
         return self
@@ -395,7 +410,8 @@ class PcscTransport:
         if _unsigned(code) != SCARD_S_SUCCESS:
             raise error_for(code, "cannot reconnect to the card", self._reader)
         self._active = int(active)
-        self._transactions = 0
+        with self._transaction_lock:
+            self._transaction_open = False  # the reset ended it; the depth stays as it is
         self._atr = self._read_atr()
 
     def _read_atr(self) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from cardwire.errors import TransportError
+from cardwire.errors import DecodeError, TransportError, UsageError
 from cardwire.hexutil import to_hex
 from cardwire.tracing import Trace, parse_trace
 
@@ -61,7 +61,17 @@ class ReplayTransport:
 
     @classmethod
     def from_file(cls, path: Path) -> ReplayTransport:
-        return cls.from_text(path.read_text(encoding="utf-8"))
+        """Replay the trace in ``path``: UsageError when it cannot be read, DecodeError when
+        it is not UTF-8 text or not a trace."""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read the trace {path}: {exc.strerror or exc}") from exc
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"{path}: not a UTF-8 text file", exc.start) from None
+        return cls.from_text(text)
 
     @property
     def atr(self) -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sm.bac import BacHost, BacKeys, external_authenticate_command
 from cardwire.sm.iso7816 import IsoSmHost
 from cardwire.tlv import parse, parse_one
+from scripted_rng import scripted_rng
 
 VECTORS = Path(__file__).parents[2] / "vectors" / "icao_9303_11_appendix_d.json"
 ICAO = json.loads(VECTORS.read_text())
@@ -51,17 +51,6 @@ def passport_profile(**settings_: Any) -> Profile:
     config.update(settings_)
     section = {k: v for k, v in config.items() if k not in ("type", "aid")}
     return Profile(CardOptions(), (AppletSpec("epassport", EPASSPORT_AID, section),))
-
-
-def scripted_rng(*chunks: str) -> Any:
-    values: Iterator[bytes] = iter(h(c) for c in chunks)
-
-    def rng(n: int) -> bytes:
-        value = next(values)
-        assert len(value) == n
-        return value
-
-    return rng
 
 
 def send(card: SimCard, apdu: bytes | Command) -> Response:

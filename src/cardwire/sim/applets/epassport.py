@@ -96,6 +96,10 @@ PACE_TOKEN_STEP = 4  # 9303-11 4.4.4.2: the fourth GENERAL AUTHENTICATE carries 
 DG2_SIZE = 61440  # "60 KB": larger than 32767, so its end needs READ BINARY B1 / DO54
 PATTERN_MODULUS = 251  # image bytes of the synthetic DG2: byte i = i mod 251
 _SETTINGS = ("multiselectable", "mrz", "pace", "files")
+# A channel's security status here is only whether the command came under secure messaging
+# (ICAO 9303-11 9.8; BSI TR-03110-3 F.6): the two values are built once.
+_PLAIN_STATUS = SecurityStatus()
+_SECURED_STATUS = SecurityStatus(secured=True)
 
 # ICAO 9303-10 (LDS): EF.COM = 60 { 5F01 LDS version, 5F36 Unicode version, 5C tag list }.
 # These exact bytes are the EF.COM read in 9303-11 Appendix D.4 (LDS 1.6, Unicode 4.0.0,
@@ -645,7 +649,7 @@ class EpassportApplet(Applet):
     ) -> Response:
         ef, offset = self._target(state, command)
         # Security status per channel: the command arrived under this channel's session.
-        check_access(ef, Operation.READ, SecurityStatus(secured=ctx.secured))
+        check_access(ef, Operation.READ, _SECURED_STATUS if ctx.secured else _PLAIN_STATUS)
         state.current_ef = ef
         if command.ins & 1:
             # ISO/IEC 7816-4:2020 11.3.3: odd INS answers the bytes in DO53 (none when no Le).
@@ -666,7 +670,7 @@ class EpassportApplet(Applet):
             ef, offset = require_ef_by_sfi(self.files, command.p1 & 0x1F), command.p2
         else:
             ef, offset = require_current_ef(state.current_ef), command.p1 << 8 | command.p2
-        check_access(ef, Operation.UPDATE, SecurityStatus(secured=ctx.secured))
+        check_access(ef, Operation.UPDATE, _SECURED_STATUS if ctx.secured else _PLAIN_STATUS)
         if not command.data:
             raise CardStatus(SW.WRONG_LENGTH)
         ef.update(offset, command.data)

@@ -67,14 +67,22 @@ def _length_byte(ciphertext: bytes) -> int:
     return (MAC_LENGTH + len(ciphertext)) & 0xFF
 
 
+MAX_RECEIVED = 65536
+"""The most messages one codec accepts in a session. It remembers every MAC it received, to
+refuse replays for certain; past this many (a few MB of memory) the session ends and the
+client opens a new secure channel. Keycard sessions are short: a limit, not a window, keeps the
+guarantee that no replay is ever accepted."""
+
+
 class KeycardCodec:
     """The v1 channel codec shared by host and card: keys and the running IV (the last MAC).
 
     The MACs do not cover the IV, so a replayed message passes its MAC check and only its first
-    plaintext block comes out garbled (CBC with a stale IV). The codec therefore also refuses a
-    MAC it has already received in this session: replays and reordered messages fail for
-    certain, not only when the garbled block breaks the padding. Honest peers never repeat a
-    MAC (a 2^-128 event), so this stays compatible with every Keycard client and card.
+    plaintext block comes out garbled (CBC with a stale IV). The codec therefore also refuses
+    any MAC it already received in the session: replays and reordered messages fail for
+    certain, not only when the garbled block breaks the padding (docs/keycard.md, "Replays").
+    Honest peers never repeat a MAC (a 2^-128 event), so this stays compatible with every
+    Keycard client and card. A session that reaches :data:`MAX_RECEIVED` messages ends.
     """
 
     __slots__ = ("_enc", "_mac", "_seen", "iv")
@@ -84,13 +92,18 @@ class KeycardCodec:
             raise UsageError(f"the Keycard IV is {IV_LENGTH} bytes, got {len(iv)}")
         self._enc = Aes(keys.enc)
         self._mac = Aes(keys.mac)
-        self._seen: set[bytes] = set()
+        self._seen: set[bytes] = set()  # every MAC received in this session
         self.iv = bytes(iv)
 
     def _fresh(self, mac: bytes) -> None:
         if mac in self._seen:
             raise MacError(
                 "replayed message: this MAC was already received in the session",
+                card_sw=SW_CHANNEL_CLOSED,
+            )
+        if len(self._seen) >= MAX_RECEIVED:
+            raise SecureChannelError(
+                f"the session reached {MAX_RECEIVED} messages: open a new secure channel",
                 card_sw=SW_CHANNEL_CLOSED,
             )
         self._seen.add(mac)

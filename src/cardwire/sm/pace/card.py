@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from cardwire import tlv
 from cardwire.apdu import Command, Response
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import CryptogramError, DecodeError, UsageError
 from cardwire.sm.base import Rng
 from cardwire.sm.card_access import PaceInfo
 from cardwire.sm.iso7816 import IsoSmCard, SmMode
@@ -218,7 +218,12 @@ class PaceCard:
             private = group.private_key(self._rng)
             answer = tlv.tlv(TAG_MAPPING_DATA_IC, group.public_key(private, group.generator))
             secret = group.mapping_secret(private, terminal_mapping)
-            self._generator = group.map_generator(self._nonce, secret)
+            try:
+                self._generator = group.map_generator(self._nonce, secret)
+            except CryptogramError:
+                # 9303-11 4.4.3.3.1: G~ = s*G + H (g~ = g^s * h); the neutral element is no
+                # generator. The terminal's mapping key led there: bad data, like a bad key.
+                self._fail(SW.INCORRECT_DATA)
         elif step == 3:
             objects = self._objects(command, TAG_EPHEMERAL_KEY_IFD)
             terminal_public = self._public_key(group, objects[TAG_EPHEMERAL_KEY_IFD])

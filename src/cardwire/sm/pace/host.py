@@ -10,9 +10,8 @@ from enum import Enum
 from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.errors import (
+    CardwireError,
     CryptogramError,
-    DecodeError,
-    SecureChannelError,
     SessionClosedError,
     StatusError,
     UsageError,
@@ -67,9 +66,10 @@ class PaceHost:
     answer into the next command and returns ``None`` once the chip's token verified; then
     :attr:`result` holds the keys and the :class:`IsoSmHost` session (SSC 0).
 
-    Any failure (status word, malformed answer, token mismatch) ends the exchange; later calls
-    raise :class:`SessionClosedError`. ``announce_parameter_id`` adds tag 84 to MSE:Set AT
-    (9303-11 4.4.4.1: needed when the chip offers several domain parameters).
+    Any failure (status word, malformed answer, token mismatch, any other CardwireError such as
+    a UsageError from ``rng``) ends the exchange; later calls raise :class:`SessionClosedError`.
+    ``announce_parameter_id`` adds tag 84 to MSE:Set AT (9303-11 4.4.4.1: needed when the chip
+    offers several domain parameters).
     """
 
     def __init__(
@@ -121,7 +121,9 @@ class PaceHost:
             if response.sw != SW.SUCCESS:
                 raise StatusError(response.sw, meaning(response.sw), self._command)
             return self._advance(step, response.data)
-        except (StatusError, DecodeError, SecureChannelError):
+        except CardwireError:
+            # Any failure (the card's status, its data, a check, or our own rng) leaves the
+            # exchange half-way: it cannot be resumed, only started afresh.
             self._step = _HostStep.FAILED
             raise
 
