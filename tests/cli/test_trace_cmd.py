@@ -14,8 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
-
-from .test_scp03_cmd import MASTER, diversified_profile
+from diversified_card import MASTER, diversified_profile
 
 DOC = Path(__file__).parent.parent.parent / "docs" / "traces.md"
 ICAO = json.loads(
