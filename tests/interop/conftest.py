@@ -12,19 +12,21 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from benchmarks.pcsc_machine import LOCK_FILE
+from benchmarks.pcsc_machine import (
+    LOCK_FILE,
+    PCSCD,
+    missing_requirement,
+    reader_names,
+    start,
+    stop,
+)
 from benchmarks.pcsc_machine import machine_lock as take_machine_lock
 from pcsc_stack import (
     CARD_SERVER,
-    PCSCD,
     READER,
     PcscStack,
     give_up,
-    missing_requirement,
-    reader_names,
     select_works,
-    start,
-    stop,
     tail,
     wait_for,
 )

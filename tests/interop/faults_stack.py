@@ -28,19 +28,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from pcsc_stack import (
-    CARD_SERVER,
-    PCSCD,
-    READER,
-    PcscStack,
-    reader_names,
-    start,
-    stop,
-    tail,
-)
+from benchmarks.pcsc_machine import PCSCD, SLOT1_READER, reader_names, start, stop
+from pcsc_stack import CARD_SERVER, READER, PcscStack, tail
 
-SLOT1_READER = "Virtual PCD 00 01"  # Debian's vpcd: second slot on CHANNELID + 1
-SLOT1_PORT = 35964
+SLOT1_PORT = 35964  # Debian's vpcd: the second slot listens on CHANNELID + 1
 DEADLINE = 20.0  # seconds for any process or reader to come (back) up
 OPERATION_DEADLINE = 15.0  # seconds any host operation may take before it counts as a hang
 _FRAME_HEADER = 2  # vpcd frames: 2-byte length, then the payload (sim/vpcd.py)

@@ -1,7 +1,7 @@
 """Helpers for the interop tests' PC/SC stack (the fixture is in conftest.py): the skip
-policy and readiness checks with deadlines. What the PC/SC benchmark shares (requirements, the
-machine lock, the readers pcscd lists, starting and stopping by PID) is in
-benchmarks/pcsc_machine.py; the names are re-exported here for the interop modules."""
+policy and readiness checks with deadlines. What the PC/SC benchmark uses too (requirements,
+the machine lock, the readers pcscd lists, starting and stopping by PID) is in
+benchmarks/pcsc_machine.py."""
 
 from __future__ import annotations
 
@@ -13,31 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmarks.pcsc_machine import (
-    CARDWIRE_CLI,
-    PCSCD,
-    SLOT0_READER,
-    missing_requirement,
-    not_ready_within,
-    reader_names,
-    start,
-    stop,
-)
-
-__all__ = [
-    "CARD_SERVER",
-    "PCSCD",
-    "READER",
-    "PcscStack",
-    "give_up",
-    "missing_requirement",
-    "reader_names",
-    "select_works",
-    "start",
-    "stop",
-    "tail",
-    "wait_for",
-]
+from benchmarks.pcsc_machine import CARDWIRE_CLI, SLOT0_READER, not_ready_within
 
 # The card server: `cardwire sim serve`. To bring the stack up without the CLI, switch this
 # line to: [sys.executable, str(Path(__file__).with_name("stand_in_card.py"))]
