@@ -158,7 +158,12 @@ def build_cla(
     ``gp=True`` builds a GlobalPlatform class (0x80-0x87, 0xC0-0xEF); there only NONE and
     PROPRIETARY (GlobalPlatform secure messaging) exist. Impossible combinations raise UsageError.
     """
-    if sm is SmIndication.NONE and not (chaining or gp) and type(channel) is int and 0 <= channel < 4:
+    if (
+        sm is SmIndication.NONE
+        and not (chaining or gp)
+        and type(channel) is int
+        and 0 <= channel < FIRST_CHANNELS
+    ):
         return channel  # ISO 7816-4 table 2: 0000 00zz, the class of almost every command
     _check_channel(channel)
     sm = SmIndication(sm)

@@ -56,10 +56,12 @@ class _Prepared:
     - CBC (NIST SP 800-38A 6.2): C_j = CIPH(P_j XOR C_(j-1)), C_0 = IV, and P_j =
       CIPH^-1(C_j) XOR C_(j-1). A live CBC context keeps as its only state the last
       ciphertext block it handled, and uses it where a new message needs its IV. So each
-      message goes through the one live encryptor (decryptor) after a one-block correction:
-      the first plaintext block is XORed with IV and the context's last block before
-      encryption; the first decrypted block is XORed with both after decryption. The result
-      is exactly CBC with the message's own IV.
+      message goes through the one live encryptor (decryptor):
+      - encryption: the first plaintext block is XORed with IV and the context's last block
+        before it goes in, so the context computes CIPH(P_1 XOR IV);
+      - decryption: the context is given IV || ciphertext, so IV is C_0 of the message; the
+        first output block (IV decrypted against the context's last block) is dropped.
+      The result is exactly CBC with the message's own IV.
 
     Not thread-safe (the contexts have state): one object per session, as the SM codecs hold.
     """
@@ -68,7 +70,6 @@ class _Prepared:
         "_algorithm",
         "_cbc_decryptor",
         "_cbc_encryptor",
-        "_decryptor_last",
         "_ecb",
         "_encryptor_last",
         "block_size",
@@ -83,8 +84,7 @@ class _Prepared:
         start = bytes(block_size)
         self._cbc_encryptor = Cipher(algorithm, modes.CBC(start)).encryptor()
         self._cbc_decryptor = Cipher(algorithm, modes.CBC(start)).decryptor()
-        self._encryptor_last = start  # the chaining block each context holds now
-        self._decryptor_last = start
+        self._encryptor_last = start  # the chaining block the encryptor holds now
 
     def _size_error(self, data: bytes) -> UsageError:
         return UsageError(
@@ -118,12 +118,9 @@ class _Prepared:
             raise self._size_error(data if len(data) % n else iv)
         if not data:
             return b""
-        # The context gives CIPH^-1(C_1) XOR last for the first block; XOR again with last
-        # and IV to get P_1. The later blocks chain on the message's own ciphertext.
-        out = self._cbc_decryptor.update(data)
-        first = _xor3(out[:n], self._decryptor_last, iv)
-        self._decryptor_last = data[-n:]
-        return first + out[n:]
+        # IV goes in as C_0: every output block after the first is P_j = CIPH^-1(C_j) XOR
+        # C_(j-1) of this message.
+        return self._cbc_decryptor.update(iv + data)[n:]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(<hidden>)"

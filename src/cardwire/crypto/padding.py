@@ -5,9 +5,7 @@ from __future__ import annotations
 from cardwire.errors import DecodeError, UsageError
 
 # The bytes method 2 appends, by block size and by how many bytes of the last block are used.
-_TAILS = {
-    size: tuple(b"\x80" + bytes(size - 1 - used) for used in range(size)) for size in (8, 16)
-}
+_TAILS = {size: tuple(b"\x80" + bytes(size - 1 - used) for used in range(size)) for size in (8, 16)}
 
 
 def pad(data: bytes, block_size: int) -> bytes:

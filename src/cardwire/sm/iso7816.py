@@ -135,13 +135,15 @@ def _split_objects(body: bytes) -> list[tuple[int, bytes]] | None:
         if tag & 0x1F == 0x1F or tag in (0x00, 0xFF):
             return None  # a multi-byte tag, or padding
         position += 2
-        if length == 0x81 and position < end and body[position] >= 0x80:
+        if length < 0x80:
+            pass  # one length byte, the usual case
+        elif length == 0x81 and position < end and body[position] >= 0x80:
             length = body[position]
             position += 1
         elif length == 0x82 and position + 1 < end and body[position]:
             length = body[position] << 8 | body[position + 1]
             position += 2
-        elif length >= 0x80:
+        else:
             return None
         if position + length > end:
             return None
@@ -213,6 +215,7 @@ class IsoSmEngine:
         return suite
 
     def _next_counter(self) -> bytes:
+        """The counter value of the next message (not taken until :meth:`_commit`)."""
         # ISO/IEC 7816-4 / ICAO 9303-11 9.8.2: incremented before each message, fixed width.
         if self._numbered > self._mask:
             # Every value has numbered one message: the next would repeat an earlier number and
@@ -236,20 +239,18 @@ class IsoSmEngine:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _counter_do(self, counter: bytes) -> bytes:
-        if self._counter_in_object:
-            return bytes((TAG_COUNTER, self._width)) + counter
-        return b""
-
-    def _data_do(self, suite: SmSuite, counter: bytes, data: bytes, odd_ins: bool) -> bytes:
+    def _leading_objects(self, suite: SmSuite, counter: bytes, data: bytes, odd_ins: bool) -> bytes:
+        """The objects before DO97 / DO99: the counter object (data-object placement only), then
+        the data object (none without data)."""
+        counter_do = bytes((TAG_COUNTER, self._width)) + counter if self._counter_in_object else b""
         if not data:
-            return b""
+            return counter_do
         if self._mode is SmMode.AUTHENTIC:
-            return _data_object(TAG_PLAIN_TLV if odd_ins else TAG_PLAIN, data)
+            return counter_do + _data_object(TAG_PLAIN_TLV if odd_ins else TAG_PLAIN, data)
         cryptogram = suite.encrypt(counter, pad(data, self._block))
         if odd_ins:
-            return _data_object(TAG_CRYPTOGRAM_TLV, cryptogram)
-        return _data_object(TAG_CRYPTOGRAM, _PADDING_INDICATOR_BYTE + cryptogram)
+            return counter_do + _data_object(TAG_CRYPTOGRAM_TLV, cryptogram)
+        return counter_do + _data_object(TAG_CRYPTOGRAM, _PADDING_INDICATOR_BYTE + cryptogram)
 
     def _mac(self, suite: SmSuite, counter: bytes, header: bytes, objects: bytes) -> bytes:
         # ICAO 9303-11 9.8.6.1 step f / 9.8.5: N = pad(SSC || pad(header) || DOs).
@@ -319,11 +320,12 @@ class IsoSmEngine:
         return values
 
     def _plain_data(self, suite: SmSuite, counter: bytes, values: dict[int, bytes]) -> bytes:
-        for tag, value in values.items():
+        for tag in values:
             if tag in _DATA_TAGS:
                 break  # _open let at most one data object through
         else:
             return b""
+        value = values[tag]
         if tag in (TAG_PLAIN, TAG_PLAIN_TLV):
             return value
         if tag == TAG_CRYPTOGRAM:
@@ -374,9 +376,7 @@ class IsoSmHost(IsoSmEngine):
         counter = self._next_counter()
         ins, p1, p2, ne = command.ins, command.p1, command.p2, command.ne
         header = bytes((sm_cla, ins, p1, p2))
-        objects = self._counter_do(counter) + self._data_do(
-            suite, counter, command.data, bool(ins & 1)
-        )
+        objects = self._leading_objects(suite, counter, command.data, bool(ins & 1))
         if ne:
             # ICAO 9303-11 9.8.6.1: DO97 holds Le; one byte (256 as 00), two when extended
             # (65536 as 0000).
@@ -456,10 +456,8 @@ class IsoSmCard(IsoSmEngine):
         suite = self._require()
         counter = self._next_counter()
         sw = response.sw
-        objects = (
-            self._counter_do(counter)
-            + self._data_do(suite, counter, response.data, self._odd_ins)
-            + bytes((TAG_STATUS, 2, sw >> 8, sw & 0xFF))
+        objects = self._leading_objects(suite, counter, response.data, self._odd_ins) + bytes(
+            (TAG_STATUS, 2, sw >> 8, sw & 0xFF)
         )
         body = self._seal(suite, counter, b"", objects)
         self._commit()
