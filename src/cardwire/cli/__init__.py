@@ -6,6 +6,7 @@ Each ``*_cmd`` module registers its commands on the groups defined in ``cardwire
 from __future__ import annotations
 
 import cardwire.cli.bac_cmd
+import cardwire.cli.counter_cmd
 import cardwire.cli.keycard_cmd
 import cardwire.cli.pace_cmd
 import cardwire.cli.readers_cmd

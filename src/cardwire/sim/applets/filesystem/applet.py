@@ -16,6 +16,7 @@ from cardwire.sim.applet import Applet, CardStatus, ChannelContext
 from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
 from cardwire.sim.applets.filesystem import authentication, reference_data
 from cardwire.sim.applets.filesystem.binary import erase_binary, read_binary, update_binary
+from cardwire.sim.applets.filesystem.counter_sm import SECTION, CounterSmSettings, start_session
 from cardwire.sim.applets.filesystem.records import (
     append_record,
     erase_record,
@@ -35,7 +36,7 @@ from cardwire.sim.pin import ReferenceData, pins_from_config, pins_to_config
 from cardwire.sw import SW
 
 DEFAULT_AID = bytes.fromhex("F0636172647769726500")  # F0 "cardwire" 00
-_SETTINGS = ("multiselectable", "mf", "pins", "keys")
+_SETTINGS = ("multiselectable", "mf", "pins", "keys", SECTION)
 
 Handler = Callable[[ChannelContext, ChannelState, Command], Response]
 
@@ -51,12 +52,14 @@ class FileSystemApplet(Applet):
         keys: Mapping[int, SymmetricKey],
         *,
         multiselectable: bool = True,
+        counter_sm: CounterSmSettings | None = None,
     ) -> None:
         self.aid = aid
         self.mf = mf
         self.pins = dict(pins)
         self.keys = dict(keys)
         self.multiselectable = multiselectable
+        self.counter_sm = counter_sm
         self._handlers: dict[int, Handler] = {
             0xA4: self._select,
             0xB0: read_binary,
@@ -72,7 +75,7 @@ class FileSystemApplet(Applet):
             0x20: self._verify,
             0x24: self._change_reference_data,
             0x2C: self._reset_retry_counter,
-            0x84: authentication.get_challenge,
+            0x84: self._get_challenge,
             0x88: self._internal_authenticate,
             0x82: self._external_authenticate,
         }
@@ -89,11 +92,12 @@ class FileSystemApplet(Applet):
         mf = build_tree(config.get("mf", {"fid": "3F00", "files": []}))
         pins = pins_from_config(config.get("pins", []))
         keys = keys_from_config(config.get("keys", []))
-        return cls(aid, mf, pins, keys, multiselectable=multiselectable)
+        counter_sm = CounterSmSettings.from_config(config.get(SECTION))
+        return cls(aid, mf, pins, keys, multiselectable=multiselectable, counter_sm=counter_sm)
 
     def export_state(self) -> dict[str, Any]:
         """The profile section with current file contents, PIN values and counters."""
-        return {
+        state: dict[str, Any] = {
             "type": "filesystem",
             "aid": to_hex(self.aid),
             "multiselectable": self.multiselectable,
@@ -101,6 +105,9 @@ class FileSystemApplet(Applet):
             "pins": pins_to_config(self.pins),
             "keys": keys_to_config(self.keys),
         }
+        if self.counter_sm is not None:
+            state[SECTION] = self.counter_sm.to_config()
+        return state
 
     # --- the Applet contract ----------------------------------------------------------------
 
@@ -147,6 +154,15 @@ class FileSystemApplet(Applet):
         self, ctx: ChannelContext, state: ChannelState, command: Command
     ) -> Response:
         return reference_data.reset_retry_counter(self.pins, ctx, command)
+
+    def _get_challenge(
+        self, ctx: ChannelContext, state: ChannelState, command: Command
+    ) -> Response:
+        # Seed 003: GET CHALLENGE with Le = the counter width asks for the initial counter
+        # value of the counter mode; other lengths are the authentication challenge.
+        if self.counter_sm is not None and self.counter_sm.asks_initial_value(command):
+            return start_session(self.counter_sm, ctx)
+        return authentication.get_challenge(ctx, state, command)
 
     def _internal_authenticate(
         self, ctx: ChannelContext, state: ChannelState, command: Command

@@ -1,0 +1,38 @@
+"""The generic counter mode of seed 003 over a card or logical channel.
+
+:func:`establish_counter` asks the card for the initial counter value (GET CHALLENGE with
+Le = the counter width; seed 003: "the terminal first requests an initial counter value from
+the smart card") and returns the host session keyed by the pre-agreed K_enc and K_mac
+(:mod:`cardwire.sm.counter`). It runs in plain: call it on a channel without a secure session.
+"""
+
+from __future__ import annotations
+
+from cardwire.card import CardCommands
+from cardwire.sm.counter import DEFAULT_WIDTH, CounterHost, initial_value_command
+from cardwire.sm.iso7816 import CounterPlacement, SmMode, make_suite
+
+
+def establish_counter(
+    card: CardCommands,
+    *,
+    suite: str,
+    kenc: bytes,
+    kmac: bytes,
+    width: int = DEFAULT_WIDTH,
+    placement: CounterPlacement = CounterPlacement.DATA_OBJECT,
+    mode: SmMode = SmMode.COMBINED,
+) -> CounterHost:
+    """Start the counter mode on ``card`` (a Card or a Channel); ``suite`` is ``aes`` or
+    ``3des``. Raises :class:`cardwire.errors.StatusError` when the card refuses GET CHALLENGE
+    and :class:`cardwire.errors.SecureChannelError` when its answer is not ``width`` bytes."""
+    sm_suite = make_suite(suite, kenc, kmac)
+    # UsageError for a bad width, placement or mode before anything is sent.
+    CounterHost(sm_suite, bytes(width), placement=placement, mode=mode)
+    answer = card.send(initial_value_command(width))
+    return CounterHost.from_challenge(
+        sm_suite, answer.data, width=width, placement=placement, mode=mode
+    )
+
+
+__all__ = ["establish_counter"]
