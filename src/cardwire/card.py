@@ -24,7 +24,7 @@ from cardwire.layers.stack import LayerStack
 from cardwire.sm.base import HostSecureSession
 from cardwire.sw import SW, check
 from cardwire.tlv import parse_one
-from cardwire.tracing import TraceRecorder
+from cardwire.trace.recorder import TraceRecorder
 from cardwire.transport.base import Transport
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ class Card(CardCommands):
         """Reset the card: every secure session ends, every channel is forgotten. The ATR."""
         with self.lock:
             self._forget_everything()
-            atr = self.transport.reset(cold)
+            atr = self._wire_transport.reset(cold)  # through the recorder: a trace keeps resets
         return atr
 
     def close(self) -> None:

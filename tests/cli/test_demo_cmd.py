@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from cardwire.cli import cli
 from cardwire.cli.demo_cmd import describe_command, describe_response
-from cardwire.tracing import parse_trace
+from cardwire.trace.model import Exchange
+from cardwire.trace.text import parse
 
 
 def test_demo_runs_and_shows_the_story() -> None:
@@ -37,8 +38,8 @@ def test_show_keys_reveals_the_pin(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--show-keys", "--trace-file", str(trace_file)])
     assert result.exit_code == 0, result.output
     assert "0020000104" + b"1234".hex().upper() in result.output
-    trace = parse_trace(trace_file.read_text(encoding="utf-8"))
-    assert trace.exchanges[0] == (bytes.fromhex("0070000001"), bytes.fromhex("019000"))
+    trace = parse(trace_file.read_text(encoding="utf-8"))
+    assert trace.exchanges[0] == Exchange(bytes.fromhex("0070000001"), bytes.fromhex("019000"))
     assert trace.reader == "cardwire simulated card"
 
 

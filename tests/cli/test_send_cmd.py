@@ -16,7 +16,8 @@ from cardwire.errors import NoServiceError
 from cardwire.sim import profile as profiles
 from cardwire.sim.card import SimCard
 from cardwire.sw import meaning
-from cardwire.tracing import TraceEntry, parse_trace
+from cardwire.trace.recorder import TraceEntry
+from cardwire.trace.text import parse
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
 
@@ -148,8 +149,8 @@ def test_verbose_shows_the_wire_on_stderr_and_trace_records_it(tmp_path: Path) -
         "  wire < 4142439000",
     ]
     assert "wire" not in result.stdout
-    trace = parse_trace(trace_file.read_text(encoding="utf-8"))
-    assert [(c.hex().upper(), r.hex().upper()) for c, r in trace.exchanges] == [
+    trace = parse(trace_file.read_text(encoding="utf-8"))
+    assert [(e.command.hex().upper(), e.response.hex().upper()) for e in trace.exchanges] == [
         (SELECT_ECHO, "9000"),
         ("0000000003414243", "6103"),
         ("00C0000003", "4142439000"),

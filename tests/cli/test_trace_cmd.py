@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from cardwire.card import Card
 from cardwire.cli import cli
+from cardwire.sim.card import SimCard
+from cardwire.transport.memory import MemoryTransport
 from diversified_card import MASTER, diversified_profile
 
 DOC = Path(__file__).parent.parent.parent / "docs" / "traces.md"
@@ -301,3 +304,26 @@ def test_help_texts_have_examples() -> None:
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.stdout
+
+
+def test_a_recorded_reset_and_a_short_command_replay_and_decode(tmp_path: Path) -> None:
+    # End to end: `run --trace` records a reset and a malformed 2-byte command as they went
+    # over the wire; `trace replay` sends both again, `trace decode` lists them. The old
+    # decoder's reader refused the 2-byte command (issue 16 item 2).
+    script = tmp_path / "session.apdu"
+    script.write_text("00A4040C0AF0636172647769726501\nreset\n00A4040C0AF0636172647769726503\n")
+    trace_file = tmp_path / "session.trace"
+    recorded = CliRunner().invoke(cli, ["run", "--sim", "--trace", str(trace_file), str(script)])
+    assert recorded.exit_code == 0, recorded.output
+    with Card(MemoryTransport(SimCard()), trace=True) as card:
+        card.transmit(b"\x00\xa4")
+        assert card.trace is not None
+        short = card.trace.text()
+    with trace_file.open("a", encoding="utf-8") as out:
+        out.write("".join(line + "\n" for line in short.splitlines() if line[:1] in "<>"))
+    result = run("replay", "--sim", str(trace_file))
+    assert result.exit_code == 0, result.output
+    assert "3 exchanges replayed, 3 identical, 0 different" in result.stdout
+    entries = json.loads(run("decode", "--json", str(trace_file)).stdout)
+    assert [entry["command"][:8] for entry in entries] == ["00A4040C", "00A4040C", "00A4"]
+    assert "# reset: 3B" in trace_file.read_text(encoding="utf-8")

@@ -10,11 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from cardwire.cli import cli
-from cardwire.cli.target import TraceFileRecorder
 from cardwire.errors import UsageError
 from cardwire.hexutil import to_hex
 from cardwire.sim.card import SimCard
-from cardwire.tracing import Trace, parse_trace
+from cardwire.trace.model import Exchange, Reset, Trace
+from cardwire.trace.recorder import TOOL, TraceRecorder
+from cardwire.trace.text import parse
 from cardwire.transport.memory import MemoryTransport
 
 SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
@@ -43,22 +44,27 @@ def test_every_command_that_talks_to_a_card_takes_trace() -> None:
 
 
 def read_trace(path: Path) -> Trace:
-    return parse_trace(path.read_text(encoding="utf-8"))
+    return parse(path.read_text(encoding="utf-8"))
 
 
 def test_recorder_writes_header_and_exchanges_when_closed(tmp_path: Path) -> None:
     path = tmp_path / "card.trace"
     card = SimCard()
-    recorder = TraceFileRecorder(MemoryTransport(card, name="Reader X"), path)
+    recorder = TraceRecorder(MemoryTransport(card, name="Reader X"), path=path)
     assert path.read_text() == ""  # created at once: a bad path fails before any exchange
     assert recorder.transmit(bytes.fromhex(SELECT_DEMO_1)) == b"\x90\x00"
     recorder.close()
     recorder.close()
     text = path.read_text()
-    assert text.splitlines()[:2] == [f"# atr: {to_hex(card.atr)}", "# reader: Reader X"]
-    trace = parse_trace(text)
-    assert trace.exchanges == ((bytes.fromhex(SELECT_DEMO_1), b"\x90\x00"),)
-    assert trace.time == recorder.started_at.isoformat(timespec="seconds")
+    assert text.splitlines()[:4] == [
+        "# version: 1",
+        f"# tool: {TOOL}",
+        f"# atr: {to_hex(card.atr)}",
+        "# reader: Reader X",
+    ]
+    trace = parse(text)
+    assert trace.exchanges == (Exchange(bytes.fromhex(SELECT_DEMO_1), b"\x90\x00"),)
+    assert trace.header.time == recorder.started_at.isoformat(timespec="seconds")
 
 
 def test_a_reset_is_written_where_it_happened(tmp_path: Path) -> None:
@@ -67,14 +73,15 @@ def test_a_reset_is_written_where_it_happened(tmp_path: Path) -> None:
     trace_file = tmp_path / "reset.trace"
     result = CliRunner().invoke(cli, ["run", "--sim", "--trace", str(trace_file), str(script)])
     assert result.exit_code == 0, result.output
-    body = trace_file.read_text().splitlines()[3:]
-    assert body == [f"> {SELECT_DEMO_1}", "< 9000", "# reset", f"> {SELECT_ECHO}", "< 9000"]
-    assert read_trace(trace_file).comments == ("reset",)
+    body = trace_file.read_text().splitlines()[5:]
+    atr = to_hex(SimCard().atr)
+    assert body == [f"> {SELECT_DEMO_1}", "< 9000", f"# reset: {atr}", f"> {SELECT_ECHO}", "< 9000"]
+    assert [type(event) for event in read_trace(trace_file).events] == [Exchange, Reset, Exchange]
 
 
 def test_an_unwritable_trace_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot write the trace"):
-        TraceFileRecorder(MemoryTransport(SimCard()), tmp_path / "missing" / "x.trace")
+        TraceRecorder(MemoryTransport(SimCard()), path=tmp_path / "missing" / "x.trace")
     result = CliRunner().invoke(
         cli, ["send", "--sim", "--trace", str(tmp_path / "missing" / "x.trace"), SELECT_DEMO_1]
     )
@@ -90,7 +97,7 @@ def test_run_writes_the_trace_also_when_an_expectation_fails(tmp_path: Path) -> 
     result = CliRunner().invoke(cli, ["run", "--sim", "--trace", str(trace_file), str(script)])
     assert result.exit_code == 1
     trace = read_trace(trace_file)
-    assert [to_hex(c) for c, _ in trace.exchanges] == [SELECT_DEMO_1, "00B0000004"]
+    assert [to_hex(e.command) for e in trace.exchanges] == [SELECT_DEMO_1, "00B0000004"]
     assert trace.reader == "cardwire simulated card"
 
 
@@ -101,7 +108,7 @@ def test_secure_exchanges_are_written_as_they_went_over_the_wire(tmp_path: Path)
     result = CliRunner().invoke(cli, ["run", "--sim", "--trace", str(trace_file), str(script)])
     assert result.exit_code == 0, result.output
     text = trace_file.read_text(encoding="utf-8")
-    commands = [to_hex(c) for c, _ in parse_trace(text).exchanges]
+    commands = [to_hex(e.command) for e in parse(text).exchanges]
     assert commands[1] == "0084000008"  # GET CHALLENGE (ICAO Doc 9303-11 4.3)
     assert commands[2].startswith("0082000028")  # EXTERNAL AUTHENTICATE
     # The SELECT went protected (CLA 0C: ISO/IEC 7816-4 SM, header authenticated).
@@ -109,6 +116,8 @@ def test_secure_exchanges_are_written_as_they_went_over_the_wire(tmp_path: Path)
     assert "00A4020C020101" not in commands
     assert "L898902C" not in text
     assert [line[:7] for line in text.splitlines() if line.startswith("#")] == [
+        "# versi",
+        "# tool:",
         "# atr: ",
         "# reade",
         "# time:",
@@ -121,12 +130,13 @@ def test_shell_and_demo_take_trace(tmp_path: Path) -> None:
         cli, ["shell", "--sim", "--trace", str(shell_trace)], input="select F0636172647769726501\n"
     )
     assert result.exit_code == 0, result.output
-    ((command, response),) = read_trace(shell_trace).exchanges
+    ((command, response),) = [(e.command, e.response) for e in read_trace(shell_trace).exchanges]
     assert (command[:4], response[-2:]) == (bytes.fromhex("00A40400"), b"\x90\x00")  # SELECT
     demo_trace = tmp_path / "demo.trace"
     result = CliRunner().invoke(cli, ["demo", "--trace", str(demo_trace)])
     assert result.exit_code == 0, result.output
-    assert read_trace(demo_trace).exchanges[0] == (bytes.fromhex("0070000001"), b"\x01\x90\x00")
+    first = read_trace(demo_trace).exchanges[0]
+    assert first == Exchange(bytes.fromhex("0070000001"), b"\x01\x90\x00")
 
 
 def test_the_readme_path_as_a_new_user(tmp_path: Path) -> None:
@@ -149,4 +159,4 @@ def test_the_readme_path_as_a_new_user(tmp_path: Path) -> None:
     assert ran.stdout.splitlines()[-1] == "3 commands sent; expectations: 3 met, 0 failed"
     trace = read_trace(trace_file)
     assert trace.atr == SimCard().atr
-    assert trace.exchanges[-1] == (bytes.fromhex("00B0000005"), b"Hello\x90\x00")
+    assert trace.exchanges[-1] == Exchange(bytes.fromhex("00B0000005"), b"Hello\x90\x00")

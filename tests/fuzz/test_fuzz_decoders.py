@@ -34,8 +34,7 @@ from cardwire.sim.vpcd import FrameDecoder, encode_frame, parse_payload
 from cardwire.sm.keycard import ApplicationInfo, Pairing
 from cardwire.sm.scp03 import InitializeUpdateResponse
 from cardwire.trace.decode import decode_trace
-from cardwire.trace.parse import parse as parse_any_trace
-from cardwire.tracing import parse_trace
+from cardwire.trace.text import parse as parse_any_trace
 
 
 def _command(data: bytes) -> object:
@@ -94,10 +93,6 @@ def _vpcd(data: bytes) -> object:
     return [parse_payload(payload) for payload in frames], decoder.needed()
 
 
-def _trace(data: bytes) -> object:
-    return parse_trace(data.decode("latin-1"))
-
-
 def _trace_formats(data: bytes) -> object:
     trace = parse_any_trace(data.decode("latin-1"))
     return [repr(item) for item in decode_trace(trace)]
@@ -154,7 +149,6 @@ DECODERS: dict[str, Callable[[bytes], object]] = {
     "atr.decode_historical": _historical,
     "sw helpers": _status_word,
     "sim.vpcd frames": _vpcd,
-    "tracing.parse_trace": _trace,
     "trace.parse + decode_trace (cardwire, scriptor, pcscd -a)": _trace_formats,
     "hexutil.parse_hex": _hex_text,
     "sm.keycard.Pairing.parse": _pairing_text,
@@ -184,7 +178,6 @@ SEEDS: dict[str, list[bytes]] = {
     "atr.Atr.parse": [SimCard().atr, bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")],
     "atr.decode_historical": [bytes.fromhex("0073FE21C7059000")],
     "sim.vpcd frames": [encode_frame(b"\x04") + encode_frame(bytes.fromhex("00A4040000"))],
-    "tracing.parse_trace": [b"# atr: 3B00\n> 00A4040C0AF0636172647769726501\n< 9000\n"],
     "trace.parse + decode_trace (cardwire, scriptor, pcscd -a)": [
         b"# atr: 3B00\n> 00A4040C0AF0636172647769726501\n< 9000 : ok\n# reset\n"
         b"> 0084000008\n< 0102030405060708 9000\n",
@@ -260,4 +253,6 @@ def test_trace_shaped_text_gives_a_trace_or_a_decode_error(
     lines: list[tuple[str, bytes, str]],
 ) -> None:
     text = "\n".join(marker + to_hex(payload) + tail for marker, payload, tail in lines)
-    _value_or_typed_error("tracing.parse_trace", text.encode("latin-1"))
+    _value_or_typed_error(
+        "trace.parse + decode_trace (cardwire, scriptor, pcscd -a)", text.encode("latin-1")
+    )

@@ -12,7 +12,7 @@ from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm.scp03 import StaticKeys
 from cardwire.sm.scp03_levels import Mode
-from cardwire.tracing import TraceRecorder
+from cardwire.trace.recorder import TraceRecorder
 from cardwire.transport.memory import MemoryTransport
 
 CHALLENGE = bytes.fromhex("0011223344556677")
@@ -28,7 +28,7 @@ def test_handshake_commands_and_the_injected_challenge() -> None:
     card = traced_card()
     assert isinstance(card.trace, TraceRecorder)
     session = establish_scp03(card, StaticKeys.default(), level=0x13, host_challenge=CHALLENGE)
-    init, auth = (command for command, _ in card.trace.trace().exchanges[-2:])
+    init, auth = (exchange.command for exchange in card.trace.trace().exchanges[-2:])
     # GP Amendment D 7.1.1: 80 50 kvn 00 08 challenge 00; 7.1.2: 84 82 level 00 10 ...
     assert init == bytes.fromhex("8050300008") + CHALLENGE + b"\x00"
     assert auth[:5] == bytes.fromhex("8482130010")
@@ -42,7 +42,7 @@ def test_session_on_a_logical_channel_uses_its_class_byte() -> None:
     session = establish_scp03(channel, StaticKeys.default(), s16=True)
     channel.secure(session)
     assert card.trace is not None
-    init, auth = (command for command, _ in card.trace.trace().exchanges[-2:])
+    init, auth = (exchange.command for exchange in card.trace.trace().exchanges[-2:])
     # GP Card Spec v2.3 11.1.4: CLA 80-83 carry channels 0-3; 84-87 with secure messaging.
     assert (init[0], auth[0]) == (0x80 | channel.number, 0x84 | channel.number)
     assert gp.parse_key_information(channel.send(gp.get_data(0xE0)).data)

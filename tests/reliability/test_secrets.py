@@ -43,7 +43,8 @@ from cardwire.sim.vpcd_client import VpcdClient
 from cardwire.sm import keycard
 from cardwire.sm.bac import BacKeys
 from cardwire.sm.scp03 import StaticKeys
-from cardwire.tracing import TraceEntry, format_trace
+from cardwire.trace.model import Exchange as WireExchange
+from cardwire.trace.recorder import TraceEntry
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "cardwire"
 FILESYSTEM = bytes.fromhex("F0636172647769726500")
@@ -162,7 +163,7 @@ class Session:
             self.card.close()
             raise
         if self.card.trace is not None:
-            self.trace = format_trace(self.card.trace.trace())
+            self.trace = self.card.trace.text()
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +289,7 @@ def test_no_repr_or_str_shows_a_secret(session: Session) -> None:
         if (
             found := _leaks(
                 repr(item) + "\n" + str(item),
-                secrets - wire if isinstance(item, TraceEntry) else secrets,
+                secrets - wire if isinstance(item, TraceEntry | WireExchange) else secrets,
             )
         )
     }

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cardwire.errors import CryptogramError, DecodeError, MacError, StatusError
 from cardwire.trace.decode import DecodedExchange, decode_trace
 from cardwire.trace.observers import Decoded, Observer
-from cardwire.trace.parse import parse
+from cardwire.trace.text import parse
 
 
 @dataclass

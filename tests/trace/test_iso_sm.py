@@ -21,8 +21,7 @@ from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmMode, make_suite
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
 from cardwire.trace.observers import Decoded
-from cardwire.trace.parse import parse
-from cardwire.tracing import format_trace
+from cardwire.trace.text import parse
 
 VECTORS = Path(__file__).parent.parent / "vectors"
 ICAO = json.loads((VECTORS / "icao_9303_11_appendix_d.json").read_text())
@@ -227,7 +226,7 @@ def test_bac_session_recorded_against_the_simulator() -> None:
     ]
     answers = [card.send(command, check=False) for command in sent]
     assert card.trace is not None
-    text = format_trace(card.trace.trace())
+    text = card.trace.text()
     assert "L898902C" not in text  # no key material or MRZ in the trace
     entries = decode_trace(parse(text), IsoSmObserver.from_mrz(*MRZ))
     decoded = [entry.decoded for entry in entries if entry.decoded is not None]

@@ -14,7 +14,7 @@ from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.keycard import KeycardObserver
 from cardwire.trace.observers import Decoded
-from cardwire.trace.parse import parse, read
+from cardwire.trace.text import parse, read
 
 DATA = Path(__file__).parent / "data"
 # Printed by `cardwire keycard open --sim --show-keys --trace data/keycard_session.trace`.

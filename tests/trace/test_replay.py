@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cardwire.sim.card import SimCard
-from cardwire.trace.parse import parse
+from cardwire.trace.recorder import TraceRecorder
 from cardwire.trace.replay import Difference, replay
-from cardwire.tracing import TraceRecorder, format_trace
+from cardwire.trace.text import parse
 from cardwire.transport.memory import MemoryTransport
 
 DEFAULT_APPLET = bytes.fromhex("F0636172647769726500")  # the simulated card's file-system applet
@@ -24,7 +24,7 @@ def recorded_session() -> str:
     recorder = TraceRecorder(MemoryTransport(SimCard()), clock=lambda: 0.0)
     for command in SESSION:
         recorder.transmit(command)
-    return format_trace(recorder.trace())
+    return recorder.text()
 
 
 def test_a_recorded_session_replays_identically() -> None:

@@ -14,8 +14,8 @@ from cardwire.errors import CryptogramError, UsageError
 from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys, observe
 from cardwire.sm.scp03_levels import Mode
 from cardwire.trace.decode import decode_trace
-from cardwire.trace.parse import parse
 from cardwire.trace.scp03 import Scp03TraceObserver, carries_gp_sm
+from cardwire.trace.text import parse
 
 PYSIM = json.loads(
     (Path(__file__).parent.parent / "vectors" / "scp03_pysim_sessions.json").read_text()

@@ -10,6 +10,7 @@ import pytest
 from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import DecodeError, TransportError, UsageError
+from cardwire.trace.model import Reset
 from cardwire.transport.replay import ReplayMismatchError, ReplayTransport
 
 SELECT_APP1 = bytes.fromhex("00A404000AF063617264776972650100")
@@ -37,7 +38,7 @@ def test_serves_in_order_and_reports_the_end() -> None:
         replay.transmit(bytes.fromhex("00B0000000"))
     assert info.value.index == 2
     assert info.value.expected is None
-    assert "exchange 2" in str(info.value)
+    assert "event 2" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -117,3 +118,43 @@ def test_from_file_not_utf8_is_a_decode_error(tmp_path: Path) -> None:
     with pytest.raises(DecodeError, match="not a UTF-8 text file") as info:
         ReplayTransport.from_file(path)
     assert info.value.offset == 6
+
+
+WITH_RESET = """\
+# atr: 3B00
+> 00A4040C
+< 9000
+# reset: 3B01
+> 00B00000
+< 6986
+# reset
+"""
+
+
+def test_recorded_resets_are_served_in_place_with_their_atr() -> None:
+    replay = ReplayTransport.from_text(WITH_RESET)
+    assert replay.transmit(bytes.fromhex("00A4040C")) == b"\x90\x00"
+    assert replay.reset() == b"\x3b\x01"  # the ATR recorded with the reset
+    assert replay.atr == b"\x3b\x01"
+    assert replay.transmit(bytes.fromhex("00B00000")) == b"\x69\x86"
+    assert not replay.finished  # the last reset is still to come
+    assert replay.reset() == b"\x3b\x01"  # no ATR recorded: the card's last one
+    assert replay.finished
+
+
+def test_a_reset_the_recording_does_not_have_is_a_mismatch() -> None:
+    replay = ReplayTransport.from_text(WITH_RESET)
+    with pytest.raises(ReplayMismatchError, match="event 0: a reset differs") as info:
+        replay.reset()
+    assert info.value.expected == bytes.fromhex("00A4040C")
+    assert isinstance(info.value.actual, Reset)
+    assert replay.position == 0
+
+
+def test_a_command_where_the_recording_has_a_reset_is_a_mismatch() -> None:
+    replay = ReplayTransport.from_text(WITH_RESET)
+    replay.transmit(bytes.fromhex("00A4040C"))
+    with pytest.raises(ReplayMismatchError, match="recorded a reset") as info:
+        replay.transmit(bytes.fromhex("00B00000"))
+    assert info.value.index == 1
+    assert isinstance(info.value.expected, Reset)

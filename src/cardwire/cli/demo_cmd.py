@@ -26,7 +26,7 @@ from cardwire.errors import DecodeError
 from cardwire.hexutil import to_hex
 from cardwire.ins import Ins
 from cardwire.sw import meaning
-from cardwire.tracing import TraceEntry, TraceRecorder, format_trace
+from cardwire.trace.recorder import TraceEntry, TraceRecorder
 
 DEMO_APP_1 = bytes.fromhex("F0636172647769726501")  # "cardwire demo application 1" (DF 5000)
 DEMO_APP_2 = bytes.fromhex("F0636172647769726502")  # "cardwire demo application 2" (DF 6000)
@@ -194,5 +194,5 @@ def demo(trace: Path | None, show_keys: bool) -> None:
                 section(run)
         finally:
             if trace is not None:
-                trace.write_text(format_trace(card.trace.trace()), encoding="utf-8")
+                trace.write_text(card.trace.text(), encoding="utf-8")
     out.print("\n[bold green]demo finished[/]")

@@ -21,7 +21,7 @@ from cardwire.cli.target import CardTarget, target_options, verbose_option, wire
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sw import check, meaning
-from cardwire.tracing import TraceEntry
+from cardwire.trace.recorder import TraceEntry
 
 
 @dataclass(frozen=True, slots=True)

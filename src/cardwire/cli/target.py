@@ -16,7 +16,8 @@ With ``--trace FILE`` the transport that :meth:`CardTarget.open` returns records
 at the very bottom, below every layer, so secure exchanges are written as they went over the
 wire. The file is written when the transport closes (``Card.close()`` or leaving ``with Card``),
 also after an error; its header has the ATR, the reader and the time, never a key (session keys
-never travel on the wire). See the trace format in :mod:`cardwire.tracing`.
+never travel on the wire), and every reset is in it. The recorder is
+:class:`cardwire.trace.recorder.TraceRecorder`; the format is in docs/traces.md.
 """
 
 from __future__ import annotations
@@ -31,64 +32,13 @@ import click
 
 from cardwire.errors import UsageError
 from cardwire.hexutil import to_hex
-from cardwire.tracing import Listener, Trace, TraceEntry, TraceRecorder, format_trace
+from cardwire.trace.recorder import Listener, TraceEntry, TraceRecorder
 from cardwire.transport.base import Transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-TRACE_HELP = "Write every exchange on the wire to FILE (trace format; header: ATR, reader, time)."
+TRACE_HELP = "Write every exchange and reset on the wire to FILE (format: docs/traces.md)."
 VERBOSE_HELP = "Also show every exchange on the wire (GET RESPONSE, re-sends, secure messaging)."
-
-
-class TraceFileRecorder(TraceRecorder):
-    """A :class:`TraceRecorder` that writes its trace file when the transport closes.
-
-    The file is created (emptied) at once, so a path that cannot be written is a usage error
-    before anything is sent to the card. A card reset is written as a ``# reset`` line where it
-    happened (docs/traces.md: every secure session ends there).
-    """
-
-    def __init__(self, transport: Transport, path: Path) -> None:
-        super().__init__(transport)
-        self.path = path
-        self.first_atr = transport.atr
-        self._resets: list[int] = []
-        self._written = False
-        self._write("")
-
-    def _write(self, text: str) -> None:
-        try:
-            self.path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write the trace {self.path}: {exc.strerror or exc}") from exc
-
-    def reset(self, cold: bool = False) -> bytes:
-        self._resets.append(len(self.entries))
-        return super().reset(cold)
-
-    def text(self) -> str:
-        """The trace in cardwire's text format (:mod:`cardwire.tracing`), resets included."""
-        recorded = self.trace()
-        lines = [
-            format_trace(Trace(atr=self.first_atr, reader=recorded.reader, time=recorded.time))
-        ]
-        for index, (command, response) in enumerate(recorded.exchanges):
-            lines += ["# reset\n"] * self._resets.count(index)
-            lines.append(f"> {to_hex(command)}\n< {to_hex(response)}\n")
-        lines += ["# reset\n"] * self._resets.count(len(recorded.exchanges))
-        return "".join(lines)
-
-    def write(self) -> None:
-        """Write the trace recorded so far (once; later calls do nothing)."""
-        if not self._written:
-            self._written = True
-            self._write(self.text())
-
-    def close(self) -> None:
-        try:
-            self.write()  # before closing: a reader's ATR may be gone afterwards
-        finally:
-            super().close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +60,7 @@ class CardTarget:
         if self.trace is None and on_wire is None:
             return transport
         try:
-            recorder = (
-                TraceFileRecorder(transport, self.trace)
-                if self.trace is not None
-                else TraceRecorder(transport, keep=False)
-            )
+            recorder = TraceRecorder(transport, path=self.trace, keep=self.trace is not None)
         except BaseException:
             transport.close()
             raise

@@ -21,8 +21,8 @@ from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES
 from cardwire.trace.decode import DecodedExchange, decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
 from cardwire.trace.observers import Observer
-from cardwire.trace.parse import read
 from cardwire.trace.replay import replay as replay_trace
+from cardwire.trace.text import read
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

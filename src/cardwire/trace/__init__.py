@@ -1,24 +1,28 @@
-"""Traces: read them (cardwire's format, scriptor output, ``pcscd -a`` logs), decode protected
-sessions with keys (ISO SM / BAC, SCP03, Keycard), and replay them against a card.
-
-The recorder and the writer of cardwire's own text format live in :mod:`cardwire.tracing`.
+"""Traces: the one model (:mod:`.model`), the one text writer and reader with its dialects
+(:mod:`.text`: cardwire's format, scriptor output, ``pcscd -a`` logs), the one recorder
+(:mod:`.recorder`), decoding of protected sessions with keys (ISO SM / BAC, SCP03, Keycard)
+and replay against a card. The format is described in docs/traces.md.
 """
 
 from __future__ import annotations
 
 from cardwire.trace.decode import DecodedExchange, decode_trace
+from cardwire.trace.model import Event, Exchange, Header, Reset, Trace, TraceFormat
 from cardwire.trace.observers import Decoded, Observer
-from cardwire.trace.parse import Exchange, ParsedTrace, Reset, TraceFormat, parse, read
+from cardwire.trace.text import format_trace, parse, read
 
 __all__ = [
     "Decoded",
     "DecodedExchange",
+    "Event",
     "Exchange",
+    "Header",
     "Observer",
-    "ParsedTrace",
     "Reset",
+    "Trace",
     "TraceFormat",
     "decode_trace",
+    "format_trace",
     "parse",
     "read",
 ]

@@ -1,4 +1,4 @@
-"""Drive an observer over a parsed trace: one :class:`DecodedExchange` per exchange on the wire.
+"""Drive an observer over a trace: one :class:`DecodedExchange` per exchange on the wire.
 
 - A response split over 61xx (ISO 7816-4 5.3.4: "SW2 encodes the number of data bytes still
   available", fetched with GET RESPONSE) is reassembled: the original command's entry is decoded
@@ -18,8 +18,8 @@ from typing import Any
 
 from cardwire.errors import CardwireError, DecodeError, SecureChannelError
 from cardwire.hexutil import to_hex
+from cardwire.trace.model import Event, Exchange, Trace
 from cardwire.trace.observers import Decoded, Observer
-from cardwire.trace.parse import Exchange, Item, ParsedTrace
 
 INS_GET_RESPONSE = 0xC0  # ISO 7816-4 11.7.1
 SW1_MORE_DATA = 0x61  # ISO 7816-4 5.6, table 5
@@ -48,11 +48,12 @@ class DecodedExchange:
         return out
 
 
-def _is_get_response(item: Item) -> bool:
-    return isinstance(item, Exchange) and item.command[1] == INS_GET_RESPONSE
+def _is_get_response(item: Event) -> bool:
+    # A trace keeps malformed commands as sent: one byte has no INS.
+    return isinstance(item, Exchange) and item.command[1:2] == bytes([INS_GET_RESPONSE])
 
 
-def _continuations(items: Sequence[Item], start: int) -> list[Exchange]:
+def _continuations(items: Sequence[Event], start: int) -> list[Exchange]:
     """The GET RESPONSE exchanges fetching the rest of ``items[start]``'s response."""
     found: list[Exchange] = []
     current = items[start]
@@ -77,9 +78,9 @@ def _with_line(line: int, exc: CardwireError) -> CardwireError:
     return exc
 
 
-def decode_trace(trace: ParsedTrace, observer: Observer | None = None) -> list[DecodedExchange]:
+def decode_trace(trace: Trace, observer: Observer | None = None) -> list[DecodedExchange]:
     """Every exchange of ``trace`` in order, decoded by ``observer`` where it can."""
-    items = trace.items
+    items = trace.events
     out: list[DecodedExchange] = []
     index = 0
     while index < len(items):

@@ -1,9 +1,9 @@
 """Replay a trace against a card (or the simulator) and report where the responses differ.
 
-Each recorded command is sent as it is, in order; a ``# reset`` line resets the card. The
-responses are compared byte for byte with the recorded ones. Secure sessions replay only when
-the card is deterministic (random challenges differ, and so does everything protected after
-them): the first difference shows where the two sessions part.
+Each recorded command is sent as it is, in order; a recorded reset (``# reset``) resets the
+card. The responses are compared byte for byte with the recorded ones. Secure sessions replay
+only when the card is deterministic (random challenges differ, and so does everything
+protected after them): the first difference shows where the two sessions part.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardwire.hexutil import to_hex
-from cardwire.trace.parse import Exchange, ParsedTrace
+from cardwire.trace.model import Reset, Trace
 from cardwire.transport.base import Transport
 
 
@@ -55,15 +55,15 @@ class ReplayReport:
         }
 
 
-def replay(trace: ParsedTrace, transport: Transport) -> ReplayReport:
+def replay(trace: Trace, transport: Transport) -> ReplayReport:
     """Send every recorded command to ``transport``; compare each response with the record.
 
     Transport failures raise :class:`cardwire.errors.TransportError` as usual.
     """
     differences: list[Difference] = []
     count = 0
-    for item in trace.items:
-        if not isinstance(item, Exchange):
+    for item in trace.events:
+        if isinstance(item, Reset):
             transport.reset()
             continue
         actual = transport.transmit(item.command)

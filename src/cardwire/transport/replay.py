@@ -2,7 +2,8 @@
 
 Tests replay sessions recorded from real cards (or from the simulator) without the card: the
 transport answers the recorded response when the command matches the recorded command byte for
-byte, and raises :class:`ReplayMismatchError` naming the exchange index otherwise.
+byte, and a reset when the recording has a reset there (it answers the ATR recorded with it);
+anything else raises :class:`ReplayMismatchError` naming the event (exchange or reset) index.
 """
 
 from __future__ import annotations
@@ -12,40 +13,51 @@ from pathlib import Path
 
 from cardwire.errors import DecodeError, TransportError, UsageError
 from cardwire.hexutil import to_hex
-from cardwire.tracing import Trace, parse_trace
+from cardwire.trace.model import Event, Exchange, Reset, Trace
+from cardwire.trace.text import parse
+
+
+def _describe(event: bytes | Reset) -> str:
+    return "a reset" if isinstance(event, Reset) else f"command {to_hex(event)}"
 
 
 class ReplayMismatchError(TransportError):
-    """The command differs from the recording (or the recording has run out).
+    """The command or reset differs from the recording (or the recording has run out).
 
-    ``index`` is the zero-based exchange index; ``expected`` is None past the end.
+    ``index`` is the zero-based event index (exchanges and resets); ``expected`` is the
+    recorded command, a :class:`Reset`, or None past the end; ``actual`` is the command sent
+    or a :class:`Reset`.
     """
 
-    def __init__(self, index: int, expected: bytes | None, actual: bytes) -> None:
+    def __init__(self, index: int, expected: bytes | Reset | None, actual: bytes | Reset) -> None:
         self.index = index
         self.expected = expected
         self.actual = actual
         if expected is None:
-            text = f"exchange {index}: the recording has ended, got command {to_hex(actual)}"
+            text = f"event {index}: the recording has ended, got {_describe(actual)}"
         else:
-            text = (
-                f"exchange {index}: command {to_hex(actual)} differs from the recorded "
-                f"{to_hex(expected)}"
-            )
+            recorded = _describe(expected)
+            text = f"event {index}: {_describe(actual)} differs from the recorded {recorded}"
         super().__init__(text)
 
 
 class ReplayTransport:
-    """Serves ``exchanges`` (command, response) in order."""
+    """Serves ``events`` in order: exchanges (as :class:`Exchange` or (command, response)
+    pairs) and resets."""
 
     def __init__(
         self,
-        exchanges: Iterable[tuple[bytes, bytes]],
+        events: Iterable[Event | tuple[bytes, bytes]],
         *,
         atr: bytes = b"",
         name: str = "replay",
     ) -> None:
-        self.exchanges = tuple((bytes(c), bytes(r)) for c, r in exchanges)
+        self.events: tuple[Event, ...] = tuple(
+            event
+            if isinstance(event, Exchange | Reset)
+            else Exchange(bytes(event[0]), bytes(event[1]))
+            for event in events
+        )
         self._atr = bytes(atr)
         self._name = name
         self.position = 0
@@ -53,11 +65,11 @@ class ReplayTransport:
 
     @classmethod
     def from_trace(cls, trace: Trace) -> ReplayTransport:
-        return cls(trace.exchanges, atr=trace.atr, name=trace.reader or "replay")
+        return cls(trace.events, atr=trace.atr, name=trace.reader or "replay")
 
     @classmethod
     def from_text(cls, text: str) -> ReplayTransport:
-        return cls.from_trace(parse_trace(text))
+        return cls.from_trace(parse(text))
 
     @classmethod
     def from_file(cls, path: Path) -> ReplayTransport:
@@ -83,23 +95,34 @@ class ReplayTransport:
 
     @property
     def finished(self) -> bool:
-        """True when every recorded exchange has been served."""
-        return self.position == len(self.exchanges)
+        """True when every recorded event has been served."""
+        return self.position == len(self.events)
 
-    def transmit(self, apdu: bytes) -> bytes:
+    def _next(self, actual: bytes | Reset) -> Event:
         if self._closed:
             raise TransportError(f"{self._name}: the transport is closed")
-        actual = bytes(apdu)
-        if self.position >= len(self.exchanges):
+        if self.position >= len(self.events):
             raise ReplayMismatchError(self.position, None, actual)
-        expected, response = self.exchanges[self.position]
-        if actual != expected:
+        return self.events[self.position]
+
+    def transmit(self, apdu: bytes) -> bytes:
+        actual = bytes(apdu)
+        expected = self._next(actual)
+        if isinstance(expected, Reset):
             raise ReplayMismatchError(self.position, expected, actual)
+        if actual != expected.command:
+            raise ReplayMismatchError(self.position, expected.command, actual)
         self.position += 1
-        return response
+        return expected.response
 
     def reset(self, cold: bool = False) -> bytes:
-        """The recorded ATR; the position in the recording is kept (a trace has no resets)."""
+        """Serve the reset recorded next: its ATR (the header's when it has none)."""
+        expected = self._next(Reset())
+        if not isinstance(expected, Reset):
+            raise ReplayMismatchError(self.position, expected.command, Reset())
+        self.position += 1
+        if expected.atr:
+            self._atr = expected.atr
         return self._atr
 
     def close(self) -> None:

@@ -1,0 +1,168 @@
+"""The one trace recorder: a transport wrapper at the bottom of the host session (below every
+layer, so secure exchanges are recorded as they went over the wire).
+
+It records every exchange and every reset as the events of the trace model
+(:mod:`cardwire.trace.model`), so a recording replays as it happened (a reset ends every secure
+session on the card: the replay must reset there too). ``Card(trace=True)`` and the CLI's
+``--trace FILE`` both use it; with ``path`` it writes the trace file in cardwire's format when
+the transport closes, also after an error.
+
+Nothing is redacted: a trace is the wire, and a PIN sent in plain (VERIFY outside a secure
+channel) is on the wire. Keys never are: session keys never travel, and secure channels carry
+PINs encrypted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cardwire import __version__
+from cardwire.errors import UsageError
+from cardwire.trace.model import FORMAT_VERSION, Event, Exchange, Header, Reset, Trace
+from cardwire.trace.text import format_trace
+from cardwire.transport.base import Transport
+
+TOOL = f"cardwire {__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """One exchange as it happened: command, response, when it started (seconds on the
+    recorder's clock since recording began) and how long the transport took."""
+
+    command: bytes
+    response: bytes
+    started: float
+    duration: float
+
+
+Listener = Callable[[TraceEntry], None]
+
+
+class TraceRecorder:
+    """A transport that records every exchange and reset of the transport it wraps.
+
+    ``clock`` gives seconds (monotonic; ``time.perf_counter`` by default) and is injectable
+    so that tests do not depend on real time. Listeners are called after each exchange, in the
+    thread that made it. ``keep=False`` stores nothing (listeners only). With ``path`` the file
+    is created (emptied) at once, so a path that cannot be written is a :class:`UsageError`
+    before anything is sent, and the trace is written there on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        path: Path | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        keep: bool = True,
+    ) -> None:
+        if path is not None and not keep:
+            raise UsageError("a trace written to a file keeps its exchanges (keep=True)")
+        self.transport = transport
+        self.path = path
+        self.clock = clock
+        self.keep = keep
+        self.started_at = datetime.now(UTC)
+        self.first_atr = transport.atr  # the header's ATR: the card's when recording began
+        self._origin = clock()
+        self._entries: list[TraceEntry] = []
+        self._events: list[Event] = []
+        self._listeners: list[Listener] = []
+        self._guard = threading.Lock()
+        self._written = False
+        if path is not None:
+            self._write("")
+
+    @property
+    def atr(self) -> bytes:
+        return self.transport.atr
+
+    @property
+    def name(self) -> str:
+        return self.transport.name
+
+    @property
+    def entries(self) -> list[TraceEntry]:
+        """A copy of the recorded exchanges with their timing, in order."""
+        with self._guard:
+            return list(self._entries)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The recorded exchanges and resets, in order."""
+        with self._guard:
+            return tuple(self._events)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` with every new entry."""
+        with self._guard:
+            self._listeners.append(listener)
+
+    def clear(self) -> None:
+        """Forget what was recorded so far."""
+        with self._guard:
+            self._entries.clear()
+            self._events.clear()
+
+    def transmit(self, apdu: bytes) -> bytes:
+        start = self.clock()
+        response = self.transport.transmit(apdu)
+        entry = TraceEntry(bytes(apdu), bytes(response), start - self._origin, self.clock() - start)
+        with self._guard:
+            if self.keep:
+                self._entries.append(entry)
+                self._events.append(Exchange(entry.command, entry.response))
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(entry)
+        return response
+
+    def reset(self, cold: bool = False) -> bytes:
+        atr = self.transport.reset(cold)
+        with self._guard:
+            if self.keep:
+                self._events.append(Reset(bytes(atr)))
+        return atr
+
+    def trace(self) -> Trace:
+        """The recording as a :class:`~cardwire.trace.model.Trace`."""
+        header = Header(
+            version=FORMAT_VERSION,
+            tool=TOOL,
+            atr=self.first_atr,
+            reader=" ".join(self.name.split()),  # a header is one line
+            time=self.started_at.isoformat(timespec="seconds"),
+        )
+        return Trace(self.events, header)
+
+    def text(self) -> str:
+        """The recording in cardwire's text format."""
+        return format_trace(self.trace())
+
+    def _write(self, text: str) -> None:
+        assert self.path is not None
+        try:
+            self.path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write the trace {self.path}: {exc.strerror or exc}") from exc
+
+    def write(self) -> None:
+        """Write the trace recorded so far to ``path`` (once; later calls do nothing)."""
+        if self.path is not None and not self._written:
+            self._written = True
+            self._write(self.text())
+
+    def close(self) -> None:
+        try:
+            self.write()  # before closing: a reader's ATR may be gone afterwards
+        finally:
+            self.transport.close()
+
+
+__all__ = ["TOOL", "Listener", "TraceEntry", "TraceRecorder"]
