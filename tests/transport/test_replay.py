@@ -158,3 +158,11 @@ def test_a_command_where_the_recording_has_a_reset_is_a_mismatch() -> None:
         replay.transmit(bytes.fromhex("00B00000"))
     assert info.value.index == 1
     assert isinstance(info.value.expected, Reset)
+
+
+def test_scriptor_annotations_and_short_commands_replay() -> None:
+    # The old library reader behind from_text refused "< 9000 : ok" (issue 16 item 2).
+    replay = ReplayTransport.from_text("> 00A4040C : SELECT\n< 9000 : ok\n> 00\n< 6D00\n")
+    assert replay.transmit(bytes.fromhex("00A4040C")) == b"\x90\x00"
+    assert replay.transmit(b"\x00") == b"\x6d\x00"
+    assert replay.finished
