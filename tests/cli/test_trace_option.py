@@ -14,7 +14,7 @@ from cardwire.errors import UsageError
 from cardwire.hexutil import to_hex
 from cardwire.sim.card import SimCard
 from cardwire.trace.model import Exchange, Reset, Trace
-from cardwire.trace.recorder import TOOL, TraceRecorder
+from cardwire.trace.recorder import TraceRecorder, tool
 from cardwire.trace.text import parse
 from cardwire.transport.memory import MemoryTransport
 
@@ -58,7 +58,7 @@ def test_recorder_writes_header_and_exchanges_when_closed(tmp_path: Path) -> Non
     text = path.read_text()
     assert text.splitlines()[:4] == [
         "# version: 1",
-        f"# tool: {TOOL}",
+        f"# tool: {tool()}",
         f"# atr: {to_hex(card.atr)}",
         "# reader: Reader X",
     ]

@@ -12,7 +12,7 @@ from cardwire.card import Card
 from cardwire.errors import UsageError
 from cardwire.sim.card import SimCard
 from cardwire.trace.model import FORMAT_VERSION, Exchange, Reset
-from cardwire.trace.recorder import TOOL, TraceEntry, TraceRecorder
+from cardwire.trace.recorder import TraceEntry, TraceRecorder, tool
 from cardwire.trace.text import parse
 from cardwire.transport.memory import MemoryTransport
 from cardwire.transport.replay import ReplayTransport
@@ -43,7 +43,7 @@ def test_recorder_keeps_every_exchange_with_timing() -> None:
     trace = recorder.trace()
     assert trace.events == tuple(Exchange(c, r) for c, r in EXCHANGES)
     assert trace.header.atr == b"\x3b\x00"
-    assert (trace.header.version, trace.header.tool) == (FORMAT_VERSION, TOOL)
+    assert (trace.header.version, trace.header.tool) == (FORMAT_VERSION, tool())
 
 
 def test_recorder_records_resets_with_their_atr() -> None:

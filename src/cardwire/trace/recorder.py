@@ -14,6 +14,7 @@ PINs encrypted.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -21,13 +22,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cardwire import __version__
 from cardwire.errors import UsageError
 from cardwire.trace.model import FORMAT_VERSION, Event, Exchange, Header, Reset, Trace
 from cardwire.trace.text import format_trace
 from cardwire.transport.base import Transport
 
-TOOL = f"cardwire {__version__}"
+
+@functools.cache
+def tool() -> str:
+    """What the ``tool`` header names: ``cardwire VERSION`` (read when first needed, not at
+    import: the root package imports the session, which imports this module)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"cardwire {version('cardwire')}"
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "cardwire"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +144,7 @@ class TraceRecorder:
         """The recording as a :class:`~cardwire.trace.model.Trace`."""
         header = Header(
             version=FORMAT_VERSION,
-            tool=TOOL,
+            tool=tool(),
             atr=self.first_atr,
             reader=" ".join(self.name.split()),  # a header is one line
             time=self.started_at.isoformat(timespec="seconds"),
@@ -165,4 +175,4 @@ class TraceRecorder:
             self.transport.close()
 
 
-__all__ = ["TOOL", "Listener", "TraceEntry", "TraceRecorder"]
+__all__ = ["Listener", "TraceEntry", "TraceRecorder", "tool"]
