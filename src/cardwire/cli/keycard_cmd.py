@@ -17,7 +17,6 @@ import click
 
 from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
-from cardwire.cli import demo_keycard  # noqa: F401  (registers the demo section)
 from cardwire.cli.app import cli
 from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
