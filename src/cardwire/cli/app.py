@@ -96,7 +96,7 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
     ),
     "counter": _lazy(
         "counter_cmd",
-        "Generic counter mode (seed 003): ISO 7816-4 secure messaging with a card-chosen counter.",
+        "Generic counter mode (ISO 7816-4:2020 10.2): secure messaging with a card-chosen counter.",
     ),
     "demo": _lazy("demo_cmd", "Run the main job on the built-in simulated card: no reader needed."),
     "keycard": _lazy(

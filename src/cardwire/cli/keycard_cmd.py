@@ -1,7 +1,7 @@
 """``cardwire keycard [--pairing-password P | --pairing INDEX:KEY] [--pin PIN] send APDU...``,
 ``cardwire keycard pair|unpair|open``, and ``open keycard ...`` in the shell and in scripts.
 
-The Keycard secure channel v1 (seed 001; docs/keycard.md): the applet is selected, a pairing is
+The Keycard secure channel v1 (Keycard docs; docs/keycard.md): the applet is selected, a pairing is
 made (``--pairing-password``, default "KeycardDefaultPairing", takes a pairing slot) or reused
 (``--pairing INDEX:KEY`` as ``keycard pair --show-keys`` prints it), OPEN SECURE CHANNEL and
 MUTUALLY AUTHENTICATE run, and with ``--pin`` the PIN is verified inside the channel. Every
