@@ -15,12 +15,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_BASE): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[cli,sim]'
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	bash scripts/system-deps.sh
-	$(BIN)/python -m pip install --quiet -e '.[dev,pcsc]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $@ $(STAMP_BASE)
 
 demo: $(STAMP_BASE)
@@ -42,7 +42,7 @@ pytest: $(STAMP_DEV)
 test: lint typecheck pytest
 
 bench: $(STAMP_DEV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,pcsc,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev,bench]'
 	$(BIN)/python -m benchmarks
 
 fuzz: $(STAMP_DEV)

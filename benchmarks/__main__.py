@@ -22,6 +22,7 @@ from benchmarks import (
     rows_pcsc,
     rows_scp03,
     rows_session,
+    rows_startup,
 )
 from benchmarks.harness import Row, RowResult, Settings, measure
 
@@ -69,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             console.print(f"[dim]measuring {row.name}, {row.variant}[/dim]")
             results.append(measure(row, settings))
+    for name, _ in rows_startup.COMMANDS:
+        if wanted(f"{rows_startup.FAMILY} {name}", args.only):
+            console.print(f"[dim]measuring {name} start-up[/dim]")
+            results.append(rows_startup.measure_row(name, settings))
     if not args.no_pcsc and wanted(f"{rows_pcsc.FAMILY} {rows_pcsc.NAME}", args.only):
         console.print("[dim]measuring the PC/SC round trip (pcscd + vpcd)[/dim]")
         results.append(rows_pcsc.measure_pcsc(settings))

@@ -4,7 +4,7 @@ A Card is the basic logical channel (channel 0) plus the registry of the other c
 opened. Every channel has its own layer stack (chaining, secure-messaging slot, GET RESPONSE,
 6Cxx re-send); all of them share the wire and ONE lock. The lock is held for a whole
 command-response sequence (including its GET RESPONSE, 6Cxx and chaining pieces) because a
-response carries no channel number (seed 003, "Logical channels"; ISO/IEC 7816-4 5.4.2): threads
+response carries no channel number (ISO/IEC 7816-4 5.4.2): threads
 using different channels interleave only between sequences.
 """
 

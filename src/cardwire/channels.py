@@ -4,7 +4,7 @@ ISO/IEC 7816-4 5.4.2 and the MANAGE CHANNEL command (INS 70): P1 = 00 opens a ch
 the card assigns the number and answers it in one byte), P1 = 80 closes the channel named in P2
 (or in CLA). Each channel has its own current application, files, security status and secure
 session on the card, so each host-side Channel has its own layer stack with its own secure-
-messaging slot. Responses carry no channel number (seed 003, "Logical channels"): the Card's
+messaging slot. Responses carry no channel number (ISO/IEC 7816-4 5.4.2): the Card's
 one lock keeps a whole command-response sequence of any channel alone on the wire.
 """
 

@@ -1,9 +1,9 @@
 """Instruction codes and their names.
 
 Interindustry INS codes from ISO/IEC 7816-4:2020 table 4 (and 7816-9 for TERMINATE CARD USAGE);
-GlobalPlatform Card Specification v2.3.1 section 11 for the proprietary classes. Seed 002 lists
-ERASE BINARY as 00DA, ERASE RECORD as 00DC and TERMINATE CARD USAGE as 826E: those are PUT DATA,
-UPDATE RECORD and nothing; the standard's codes are used here.
+GlobalPlatform Card Specification v2.3.1 section 11 for the proprietary classes. Some references
+list ERASE BINARY as 00DA, ERASE RECORD as 00DC and TERMINATE CARD USAGE as 826E: those are PUT
+DATA, UPDATE RECORD and nothing; the standard's codes are used here.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ whose card side is an in-test transport)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +20,7 @@ from cardwire.cli.secure_protocols import (
     PROTOCOLS,
     SecureProtocol,
     close_statement,
+    load_protocols,
     open_statement,
     parse_options,
     protocol_command,
@@ -88,7 +91,7 @@ def registered() -> Iterator[SecureProtocol]:
 
 
 def test_bac_is_registered() -> None:
-    assert "bac" in PROTOCOLS
+    assert load_protocols() is PROTOCOLS
     assert [p.name for p in protocol_params(PROTOCOLS["bac"])] == ["mrz", "aid"]
 
 
@@ -169,3 +172,21 @@ def test_protocol_command_sends_through_the_session(
     assert result.stdout.splitlines()[:2] == ["> 00000000", "< 019000"]
     assert "Example:" in help_result.output and "cardwire countertest" in help_result.output
     assert missing.exit_code == 2 and "--width 2" in missing.stderr
+
+
+def test_open_knows_every_protocol_in_a_fresh_process() -> None:
+    # The CLI imports a protocol's module only when its command runs: `open` loads them all.
+    script = (
+        "from cardwire.cli.secure_protocols import open_statement\n"
+        "from cardwire.errors import UsageError\n"
+        "try:\n"
+        "    open_statement(None, 'nosuch')  # type: ignore[arg-type]\n"
+        "except UsageError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == (
+        "unknown secure protocol 'nosuch' (known: bac, counter, keycard, pace, scp03)"
+    )

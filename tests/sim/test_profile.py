@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,14 @@ def test_with_state_merges_exported_state_and_life_cycle() -> None:
         "extra": 1,
     }
     assert base.card == CardOptions()
+
+
+def test_yaml_without_pyyaml_names_the_sim_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PyYAML is the `sim` extra: JSON profiles work without it, YAML ones say what to install.
+    monkeypatch.setitem(sys.modules, "yaml", None)  # `import yaml` now fails as when absent
+    text = profiles.dumps(profiles.default_profile(), json_format=True)
+    assert profiles.loads(text, json_format=True) == profiles.default_profile()
+    with pytest.raises(UsageError, match=r"pip install 'cardwire\[sim\]'"):
+        profiles.loads("card: {}")
+    with pytest.raises(UsageError, match=r"pip install 'cardwire\[sim\]'"):
+        profiles.dumps(profiles.default_profile())

@@ -7,7 +7,10 @@ a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -32,7 +35,129 @@ class CardwireGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
-class RootGroup(CardwireGroup):
+@dataclass(frozen=True, slots=True)
+class LazyCommand:
+    """A subcommand that lives in ``modules``, imported when the subcommand runs.
+
+    Importing the modules registers the command on its group with the usual click decorators;
+    ``summary`` is its one-line help as the group's ``--help`` lists it (tests/cli/test_app.py
+    checks it against the command's own).
+    """
+
+    modules: tuple[str, ...]
+    summary: str
+
+
+class LazyGroup(CardwireGroup):
+    """A group that imports a subcommand's modules only when that subcommand runs.
+
+    ``cardwire decode apdu`` then loads the APDU codec and click, not the simulator, the
+    handshakes or rich (docs/design.md: the library does not pay for the CLI). The help lists
+    every summary in full, wrapped, never cut mid-sentence.
+    """
+
+    def __init__(
+        self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, LazyCommand] = dict(lazy or {})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = self.lazy.get(cmd_name)
+        if entry is not None and cmd_name not in self.commands:
+            for module in entry.modules:
+                importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: list[tuple[str, str]] = []
+        for name in self.list_commands(ctx):
+            entry = self.lazy.get(name)
+            command = self.commands.get(name)
+            if entry is not None:
+                rows.append((name, entry.summary))
+            elif command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _lazy(module: str, summary: str, *more: str) -> LazyCommand:
+    return LazyCommand((f"cardwire.cli.{module}", *(f"cardwire.cli.{m}" for m in more)), summary)
+
+
+ROOT_COMMANDS: dict[str, LazyCommand] = {
+    "bac": _lazy(
+        "bac_cmd", "Basic Access Control (ICAO 9303-11): secure messaging keyed by the MRZ."
+    ),
+    "counter": _lazy(
+        "counter_cmd",
+        "Generic counter mode (ISO 7816-4:2020 10.2): secure messaging with a card-chosen counter.",
+    ),
+    "demo": _lazy("demo_cmd", "Run the main job on the built-in simulated card: no reader needed."),
+    "keycard": _lazy(
+        "keycard_cmd",
+        "Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",
+    ),
+    "pace": _lazy(
+        "pace_cmd", "PACE (ICAO 9303-11): secure messaging keyed by a CAN, MRZ, PIN or PUK."
+    ),
+    "readers": _lazy(
+        "readers_cmd",
+        "List the PC/SC readers, card presence and ATR; the index works with --reader.",
+    ),
+    "run": _lazy("run_cmd", "Run an APDU script (scriptor files run unchanged; '-' reads stdin)."),
+    "scp03": _lazy(
+        "scp03_cmd",
+        "GlobalPlatform SCP03: send APDUs through an SCP03 session with a Security Domain.",
+    ),
+    "send": _lazy(
+        "send_cmd",
+        "Send command APDUs (hex, one per argument) to the card, all in one session.",
+    ),
+    "shell": _lazy(
+        "shell_cmd",
+        "Interactive prompt: send hex APDUs or named commands, see decoded answers.",
+    ),
+    "sim": _lazy("sim_cmd", "Configure and run the simulated card.", "sim_serve_cmd"),
+    "sm": _lazy(
+        "sm_cmd",
+        "ISO 7816-4 / ICAO 9303 secure messaging by hand: protect commands, unprotect responses.",
+    ),
+    "trace": _lazy(
+        "trace_cmd",
+        "Traces: decode protected sessions with their keys, replay them against a card.",
+    ),
+}
+"""The root's subcommands that live in their own module (``decode`` and ``encode`` live here)."""
+
+DECODE_COMMANDS: dict[str, LazyCommand] = {
+    "apdu": _lazy(
+        "decode_cmd", "Decode a command APDU (ISO 7816-4 cases 1-4, short and extended)."
+    ),
+    "atr": _lazy(
+        "decode_tlv_cmd",
+        "Decode an Answer-to-Reset (ISO 7816-3 section 8) and its historical bytes.",
+    ),
+    "response": _lazy(
+        "decode_cmd", "Decode a response APDU: data followed by the status word SW1 SW2."
+    ),
+    "sw": _lazy("decode_cmd", "Explain a status word (ISO 7816-4 section 5.6)."),
+    "tlv": _lazy(
+        "decode_tlv_cmd", "Decode BER-TLV data objects (ISO 7816-4 section 6.3) into a tree."
+    ),
+}
+
+ENCODE_COMMANDS: dict[str, LazyCommand] = {
+    "apdu": _lazy("decode_cmd", "Build a command APDU from its fields and print it in hex."),
+}
+
+
+class RootGroup(LazyGroup):
     """The root group: every error, click's own usage errors included, is one line on stderr."""
 
     def main(  # type: ignore[override]
@@ -72,7 +197,11 @@ class RootGroup(CardwireGroup):
         sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
-@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=RootGroup,
+    lazy=ROOT_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="cardwire")
 def cli() -> None:
     """Talk to smart cards: APDUs, secure messaging, logical channels, a simulated card.
@@ -83,12 +212,12 @@ def cli() -> None:
     """
 
 
-@cli.group(cls=CardwireGroup)
+@cli.group(cls=LazyGroup, lazy=DECODE_COMMANDS)
 def decode() -> None:
     """Decode bytes copied from a card log: APDUs, responses, status words, TLV, ATRs."""
 
 
-@cli.group(cls=CardwireGroup)
+@cli.group(cls=LazyGroup, lazy=ENCODE_COMMANDS)
 def encode() -> None:
     """Build bytes from fields."""
 

@@ -58,6 +58,3 @@ BAC = register(
 )
 
 cli.add_command(protocol_command(BAC))
-
-# The demo's BAC section registers itself on import (cardwire.cli.demo_cmd.demo_section).
-from cardwire.cli import demo_bac  # noqa: E402, F401

@@ -1,10 +1,10 @@
 """``cardwire counter --suite aes --kenc K --kmac K send APDU...`` and ``open counter ...``.
 
-The generic counter mode of seed 003 (:mod:`cardwire.sm.counter`): the application is selected
-(``--aid``, the simulated card's demo DF ``F0636172647769726501`` by default), GET CHALLENGE
-with Le = the counter width fetches the initial counter value, and the APDUs then travel under
-ISO 7816-4 secure messaging with the counter under the MAC. The keys are agreed beforehand
-(literal, ``@FILE`` or ``env:NAME``) and never printed.
+The generic counter mode of ISO 7816-4 10.2 (:mod:`cardwire.sm.counter`): the application is
+selected (``--aid``, the simulated card's demo DF ``F0636172647769726501`` by default), GET
+CHALLENGE with Le = the counter width fetches the initial counter value, and the APDUs then
+travel under ISO 7816-4 secure messaging with the counter under the MAC. The keys are agreed
+beforehand (literal, ``@FILE`` or ``env:NAME``) and never printed.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ EXAMPLE = (
 COUNTER = register(
     SecureProtocol(
         name="counter",
-        summary="Generic counter mode (seed 003): ISO 7816-4 secure messaging with a "
-        "card-chosen counter.",
+        summary="Generic counter mode (ISO 7816-4:2020 10.2): secure messaging with a card-chosen "
+        "counter.",
         options=OPTIONS,
         establish=establish,
         example=EXAMPLE,

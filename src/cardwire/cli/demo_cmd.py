@@ -184,6 +184,9 @@ def demo(trace: Path | None, show_keys: bool) -> None:
       cardwire demo
       cardwire demo --trace demo.trace
     """
+    # The protocols' sections register themselves on import, in this order.
+    from cardwire.cli import demo_bac, demo_keycard, demo_pace, demo_scp03  # noqa: F401
+
     out = make_console()
     with Card.open_sim(trace=True) as card:
         assert card.trace is not None

@@ -1,6 +1,6 @@
 """The demo's Keycard section: the secure channel v1 of the simulated Keycard applet.
 
-Steps (seed 001; docs/keycard.md): select the applet (its public key comes back in the
+Steps (Keycard docs; docs/keycard.md): select the applet (its public key comes back in the
 application info template), PAIR with the default pairing password, OPEN SECURE CHANNEL and
 MUTUALLY AUTHENTICATE, VERIFY PIN inside the channel, GENERATE KEY and SIGN a digest; the
 signature is checked on the host against the public key the card returned.

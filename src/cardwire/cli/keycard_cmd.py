@@ -1,7 +1,7 @@
 """``cardwire keycard [--pairing-password P | --pairing INDEX:KEY] [--pin PIN] send APDU...``,
 ``cardwire keycard pair|unpair|open``, and ``open keycard ...`` in the shell and in scripts.
 
-The Keycard secure channel v1 (seed 001; docs/keycard.md): the applet is selected, a pairing is
+The Keycard secure channel v1 (Keycard docs; docs/keycard.md): the applet is selected, a pairing is
 made (``--pairing-password``, default "KeycardDefaultPairing", takes a pairing slot) or reused
 (``--pairing INDEX:KEY`` as ``keycard pair --show-keys`` prints it), OPEN SECURE CHANNEL and
 MUTUALLY AUTHENTICATE run, and with ``--pin`` the PIN is verified inside the channel. Every
@@ -17,7 +17,6 @@ import click
 
 from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
-from cardwire.cli import demo_keycard  # noqa: F401  (registers the demo section)
 from cardwire.cli.app import cli
 from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret

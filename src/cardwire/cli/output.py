@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def emit_json(value: Any) -> None:
@@ -16,4 +18,6 @@ def emit_json(value: Any) -> None:
 
 def console() -> Console:
     """A rich console on stdout; colours only when stdout is a terminal."""
+    from rich.console import Console  # only the commands that print rich text load rich
+
     return Console(highlight=False, soft_wrap=True)

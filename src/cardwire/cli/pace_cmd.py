@@ -81,6 +81,3 @@ PACE = register(
 )
 
 cli.add_command(protocol_command(PACE))
-
-# The demo's PACE section registers itself on import (cardwire.cli.demo_cmd.demo_section).
-from cardwire.cli import demo_pace  # noqa: E402, F401

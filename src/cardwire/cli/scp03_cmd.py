@@ -16,7 +16,6 @@ import click
 
 from cardwire import commands
 from cardwire.card import CardCommands
-from cardwire.cli import demo_scp03  # noqa: F401  (registers the demo section)
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt

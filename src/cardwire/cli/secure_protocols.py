@@ -24,6 +24,7 @@ are not ``required=True`` in click, so that ``cardwire NAME send --help`` works 
 
 from __future__ import annotations
 
+import importlib
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,8 +109,22 @@ def parse_options(protocol: SecureProtocol, args: Sequence[str]) -> dict[str, An
     return dict(context.params)
 
 
+PROTOCOL_MODULES = tuple(
+    f"cardwire.cli.{name}_cmd" for name in ("bac", "counter", "keycard", "pace", "scp03")
+)
+"""The modules that register a protocol; ``open`` imports them (the CLI imports a module only
+when one of its commands runs)."""
+
+
+def load_protocols() -> dict[str, SecureProtocol]:
+    """Import every protocol module; returns :data:`PROTOCOLS`."""
+    for module in PROTOCOL_MODULES:
+        importlib.import_module(module)
+    return PROTOCOLS
+
+
 def _lookup(name: str) -> SecureProtocol:
-    protocol = PROTOCOLS.get(name)
+    protocol = load_protocols().get(name)
     if protocol is None:
         known = ", ".join(sorted(PROTOCOLS)) or "none registered"
         raise UsageError(f"unknown secure protocol {name!r} (known: {known})")
@@ -127,7 +142,7 @@ def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSe
     except ValueError as exc:  # unbalanced quotes
         raise UsageError(f"open: {exc}") from exc
     if not words:
-        known = ", ".join(sorted(PROTOCOLS)) or "none registered"
+        known = ", ".join(sorted(load_protocols())) or "none registered"
         raise UsageError(f"open what? one of: {known}")
     name, *args = words
     protocol = _lookup(name)
@@ -177,12 +192,14 @@ def group_values(context: click.Context) -> dict[str, Any]:
 
 __all__ = [
     "PROTOCOLS",
+    "PROTOCOL_MODULES",
     "Establish",
     "OptionDecorator",
     "SecureProtocol",
     "close_statement",
     "establish_on",
     "group_values",
+    "load_protocols",
     "open_statement",
     "parse_options",
     "protocol_command",

@@ -1,7 +1,7 @@
-"""The generic counter mode of seed 003 over a card or logical channel.
+"""The generic counter mode of ISO 7816-4 10.2 over a card or logical channel.
 
 :func:`establish_counter` asks the card for the initial counter value (GET CHALLENGE with
-Le = the counter width; seed 003: "the terminal first requests an initial counter value from
+Le = the counter width; ISO 7816-4 10.2: "the terminal first requests an initial counter value from
 the smart card") and returns the host session keyed by the pre-agreed K_enc and K_mac
 (:mod:`cardwire.sm.counter`). It runs in plain: call it on a channel without a secure session.
 """

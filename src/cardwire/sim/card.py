@@ -204,7 +204,7 @@ class SimCard:
     def _end_session_after_failure(self, apdu: bytes) -> None:
         """End the secure session of the channel a failed command came on: the command may
         have been unwrapped (its counter moved on) but no protected answer goes back, so host
-        and card no longer agree (protocols.md / ISO 7816-4:2020 10: an SM error ends the
+        and card no longer agree (ISO/IEC 7816-4:2020 clause 10: an SM error ends the
         session)."""
         try:
             channel = channel_of(apdu[0]) if apdu else None

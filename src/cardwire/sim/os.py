@@ -201,7 +201,7 @@ class CardOS:
             try:
                 command = session.unwrap(wire)
             except SecureChannelError as exc:
-                # protocols.md / ISO 7816-4:2020 10: an SM error ends the session on the card.
+                # ISO/IEC 7816-4:2020 clause 10: an SM error ends the session on the card.
                 ctx.end_secure_session()
                 channel.chain = None
                 return _status(exc.card_sw)

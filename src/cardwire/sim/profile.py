@@ -27,9 +27,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-import yaml
 
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
@@ -48,9 +47,17 @@ EPASSPORT_AID = bytes.fromhex("A0000002471001")  # ICAO 9303-10: LDS1 eMRTD appl
 EID_AID = bytes.fromhex("E80704007F00070302")  # BSI TR-03110-4 2.2.1: eID application
 SECURITY_DOMAIN_AID = bytes.fromhex("A000000151000000")  # GlobalPlatform ISD (GPC v2.3 F.1)
 
-# libyaml's C emitter and parser when PyYAML was built with it (the card writes on every commit).
-_YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _yaml() -> ModuleType:
+    """PyYAML, imported when a YAML profile is first read or written (the ``sim`` extra)."""
+    try:
+        import yaml
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            "YAML profiles need PyYAML: pip install 'cardwire[sim]' (or name the file .json)"
+        ) from exc
+    return yaml
+
 
 _DEFAULT_APPLETS: tuple[tuple[str, bytes], ...] = (
     ("filesystem", FILESYSTEM_AID),
@@ -172,23 +179,33 @@ def dumps(profile: Profile, *, json_format: bool = False) -> str:
     document = profile.to_dict()
     if json_format:
         return json.dumps(document, indent=2) + "\n"
-    return yaml.dump(
-        document,
-        Dumper=_YAML_DUMPER,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
+    yaml = _yaml()
+    # libyaml's C emitter when PyYAML was built with it (the card writes on every commit).
+    return str(
+        yaml.dump(
+            document,
+            Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+        )
     )
 
 
 def loads(text: str, *, json_format: bool = False, source: str = "profile") -> Profile:
     """Parse and validate profile text."""
-    try:
-        document = json.loads(text) if json_format else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise DecodeError(
-            f"{source}: not valid {'JSON' if json_format else 'YAML'}: {exc}"
-        ) from exc
+    if json_format:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DecodeError(f"{source}: not valid JSON: {exc}") from exc
+    else:
+        yaml = _yaml()
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built
+        try:
+            document = yaml.load(text, Loader=loader)
+        except yaml.YAMLError as exc:
+            raise DecodeError(f"{source}: not valid YAML: {exc}") from exc
     return Profile.from_dict(document)
 
 

@@ -136,7 +136,7 @@ class VpcdClient:
             if _QUICKACK is not None:
                 # Linux re-enables delayed ACKs after each segment; vpcd writes the length and
                 # the payload in two sends, so without this each APDU waits ~40 ms
-                # (../shared/protocols.md, vpcd section).
+                # (docs/pcsc.md, vpcd).
                 setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
             data = recv(_RECV_SIZE)
             if not data:

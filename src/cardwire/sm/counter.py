@@ -1,4 +1,4 @@
-"""The generic send-sequence-counter mode (seed 003; ISO/IEC 7816-4:2020 10.1 and 10.2).
+"""The generic send-sequence-counter mode (ISO/IEC 7816-4:2020 10.1 and 10.2).
 
 A second, named secure-messaging mode on top of the ISO codec of :mod:`cardwire.sm.iso7816`:
 
@@ -24,7 +24,7 @@ from cardwire.errors import SecureChannelError, UsageError
 from cardwire.sm.base import Rng
 from cardwire.sm.iso7816 import CounterPlacement, IsoSmCard, IsoSmEngine, IsoSmHost, SmMode, SmSuite
 
-DEFAULT_WIDTH = 2  # seed 003: "the commonly used value of two bytes"
+DEFAULT_WIDTH = 2  # ISO 7816-4 10.2: "the commonly used value of two bytes"
 PLACEMENTS = (CounterPlacement.DATA_OBJECT, CounterPlacement.XOR)
 
 

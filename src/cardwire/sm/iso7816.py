@@ -42,7 +42,7 @@ from cardwire.errors import (
 )
 from cardwire.sm.iso7816_suites import MAC_LENGTH, AesSuite, SmSuite, TdesSuite, make_suite
 
-# ISO/IEC 7816-4:2020 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
+# ISO 7816-4 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
 TAG_PLAIN = 0x81  # plain value, not BER-TLV (authentic mode, even INS)
 TAG_PLAIN_TLV = 0xB3  # plain value, BER-TLV (authentic mode, odd INS)
 TAG_CRYPTOGRAM_TLV = 0x85  # cryptogram of BER-TLV data, no padding indicator (odd INS)
@@ -219,7 +219,7 @@ class IsoSmEngine:
         # ISO/IEC 7816-4 / ICAO 9303-11 9.8.2: incremented before each message, fixed width.
         if self._numbered > self._mask:
             # Every value has numbered one message: the next would repeat an earlier number and
-            # a message recorded then would verify again (seed 003: a replayed APDU ends the
+            # a message recorded then would verify again (ISO 7816-4 10.2: a replayed APDU ends the
             # session). Reachable with the short counters of the generic counter mode.
             self._fail("the send sequence counter is exhausted: every value has been used")
         return ((self._ssc + 1) & self._mask).to_bytes(self._width, "big")
@@ -260,7 +260,7 @@ class IsoSmEngine:
             return suite.mac(pad(counter + objects, self._block))
         mac_input = pad(objects, self._block)
         if self._placement is CounterPlacement.XOR:
-            # Seed 003: the counter is XOR-ed into the data before the MAC, then restored.
+            # ISO 7816-4 10.2: the counter is XOR-ed into the data before the MAC, then restored.
             width = self._width
             mixed = int.from_bytes(mac_input[:width], "big") ^ int.from_bytes(counter, "big")
             mac_input = mixed.to_bytes(width, "big") + mac_input[width:]

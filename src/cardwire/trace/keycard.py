@@ -7,7 +7,8 @@ first protected command, the session starts with the trace. Session keys belong 
 the first one in the trace is decoded, later ones are left as they are.
 
 Inside the session every CLA 80 command except OPEN SECURE CHANNEL and PAIR is protected
-(seed 001; the same rule as the simulated applet, :class:`cardwire.sm.keycard.KeycardCardSession`).
+(Keycard docs; the same rule as the simulated applet,
+:class:`cardwire.sm.keycard.KeycardCardSession`).
 The codec is :class:`cardwire.sm.keycard.KeycardCodec`; the IV is always the last MAC seen, also
 after a MAC failure (the MAC on the wire), so decoding goes on. A SELECT or a plain 6982 answer
 (the card closed the channel) ends the session, and so does a reset.
@@ -31,7 +32,7 @@ from cardwire.sm.keycard import (
 from cardwire.trace.observers import Decoded, decode_command, is_select
 
 # The Keycard codec's own sizes and status words: OPEN SECURE CHANNEL answers salt(32) ||
-# IV(16) (Keycard docs); a plain 6982 means the card closed the channel (seed 001).
+# IV(16) (Keycard docs); a plain 6982 means the card closed the channel (Keycard docs).
 SW_OK = 0x9000
 
 

@@ -1,7 +1,7 @@
 """The Keycard secure channel, version 1 (applet 3.x), host and card side, sans-IO.
 
 Sources: Keycard docs (keycard.tech/docs/apdu: PAIR, OPEN SECURE CHANNEL, MUTUALLY AUTHENTICATE,
-"Secure Channel"), shared/seeds/001 and shared/protocols.md ("Keycard secure channel v1").
+"Secure Channel") and docs/keycard.md.
 
 - Pairing (PAIR, INS 12): P1=0 sends a 32-byte client challenge and gets SHA-256(secret ||
   client challenge) || card challenge; P1=1 sends SHA-256(secret || card challenge) and gets the

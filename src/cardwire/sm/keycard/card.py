@@ -57,7 +57,7 @@ class KeycardCardSession:
     def wrap(self, response: Response) -> Response:
         codec = self._require()
         body = codec.seal_response(response.data + response.sw.to_bytes(2, "big"))
-        return Response(body, SW_SUCCESS)  # seed 001: the outer SW is always 9000
+        return Response(body, SW_SUCCESS)  # Keycard docs: the outer SW is always 9000
 
     def close(self) -> None:
         self._codec = None

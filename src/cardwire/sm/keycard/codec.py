@@ -1,4 +1,4 @@
-"""The Keycard secure-channel codec both sides share (Keycard docs, "Secure Channel"; seed 001):
+"""The Keycard secure-channel codec both sides share (Keycard docs, "Secure Channel"):
 session keys, CBC-MAC over the padded header, AES-CBC with the last MAC as IV."""
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from cardwire.errors import (
 )
 from cardwire.sm.keycard.constants import IV_LENGTH, KEY_LENGTH, MAC_LENGTH, SW_CHANNEL_CLOSED
 
-_COMMAND_MAC_PAD = bytes(11)  # seed 001: CLA INS P1 P2 Lc || 11 zero bytes
-_RESPONSE_MAC_PAD = bytes(15)  # seed 001: Lr || 15 zero bytes
+_COMMAND_MAC_PAD = bytes(11)  # Keycard docs, "Secure Channel": CLA INS P1 P2 Lc || 11 zero bytes
+_RESPONSE_MAC_PAD = bytes(15)  # Keycard docs, "Secure Channel": Lr || 15 zero bytes
 _ZERO_IV = bytes(AES_BLOCK)
 
 
 def max_plain_payload(block: int = AES_BLOCK, mac: int = MAC_LENGTH) -> int:
     """The largest plain command data one short APDU carries: MAC + ciphertext fit Lc <= 255,
-    and padding adds at least one byte (seed 001: 240 - 16 - 1 = 223)."""
+    and padding adds at least one byte (Keycard docs, "Secure Channel": 240 - 16 - 1 = 223)."""
     ciphertext = (MAX_SHORT_NC - mac) // block * block
     return ciphertext - 1
 
@@ -58,12 +58,12 @@ def derive_session_keys(shared_secret: bytes, pairing_key: bytes, salt: bytes) -
 
 
 def _cbc_mac(cipher: Aes, data: bytes) -> bytes:
-    # Seed 001: AES CBC-MAC with a zero IV over block-aligned input; the MAC is the last block.
+    # Keycard docs: AES CBC-MAC with a zero IV over block-aligned input; the MAC is the last block.
     return cipher.encrypt_cbc(_ZERO_IV, data)[-MAC_LENGTH:]
 
 
 def _length_byte(ciphertext: bytes) -> int:
-    # protocols.md: Lc / Lr count MAC + ciphertext, taken mod 256 (a full answer is 256 bytes).
+    # Keycard docs: Lc / Lr count MAC + ciphertext, taken mod 256 (a full answer is 256 bytes).
     return (MAC_LENGTH + len(ciphertext)) & 0xFF
 
 

@@ -1,5 +1,5 @@
 """Keycard secure channel v1 constants: AID, instruction bytes, sizes, the pairing KDF parameters
-and status words (Keycard docs, keycard.tech/docs/apdu; shared/seeds/001)."""
+and status words (Keycard docs, keycard.tech/docs/apdu; docs/keycard.md)."""
 
 from __future__ import annotations
 
@@ -27,5 +27,5 @@ PAIRING_SALT = "Keycard Pairing Password Salt"
 PAIRING_ITERATIONS = 50000
 DEFAULT_PAIRING_PASSWORD = "KeycardDefaultPairing"  # noqa: S105 - the documented default
 SW_SUCCESS = 0x9000
-# Seed 001 / Keycard docs, "Secure Channel": 6982 answered without MAC = channel aborted.
+# Keycard docs, "Secure Channel": 6982 answered without MAC = channel aborted.
 SW_CHANNEL_CLOSED = 0x6982

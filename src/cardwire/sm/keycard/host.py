@@ -87,7 +87,7 @@ class KeycardSession:
             self._reason = "the Keycard secure channel ended with a SELECT"
             return command
         if len(command.data) > MAX_PAYLOAD or cla.chaining:
-            # Seed 001: at most 223 bytes "in a single APDU"; the channel defines no command
+            # Keycard docs: at most 223 bytes "in a single APDU"; the channel defines no command
             # chaining, so the first piece of a chain (the layer above chains data longer than
             # max_payload) is refused here, before anything is sent.
             raise UsageError(

@@ -158,7 +158,7 @@ class FileSystemApplet(Applet):
     def _get_challenge(
         self, ctx: ChannelContext, state: ChannelState, command: Command
     ) -> Response:
-        # Seed 003: GET CHALLENGE with Le = the counter width asks for the initial counter
+        # ISO 7816-4 10.2: GET CHALLENGE with Le = the counter width asks for the initial counter
         # value of the counter mode; other lengths are the authentication challenge.
         if self.counter_sm is not None and self.counter_sm.asks_initial_value(command):
             return start_session(self.counter_sm, ctx)

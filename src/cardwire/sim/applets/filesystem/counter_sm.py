@@ -1,6 +1,6 @@
-"""The file-system applet's ``counter_sm`` option: the generic counter mode of seed 003.
+"""The file-system applet's ``counter_sm`` option: the generic counter mode of ISO 7816-4 10.2.
 
-Seed 003 / ISO/IEC 7816-4:2020 10.1-10.2: "the terminal first requests an initial counter value
+ISO/IEC 7816-4:2020 10.1-10.2: "the terminal first requests an initial counter value
 from the smart card" (GET CHALLENGE, Le = counter width); every later command and response
 carries the incremented counter under the MAC (:mod:`cardwire.sm.counter`). The keys are agreed
 beforehand: they are the profile's ``enc_key`` and ``mac_key``. Off unless the section is present.
@@ -93,7 +93,7 @@ class CounterSmSettings:
         }
 
     def asks_initial_value(self, command: Command) -> bool:
-        """GET CHALLENGE P1-P2 0000 with Le = the counter width (seed 003), no data."""
+        """GET CHALLENGE P1-P2 0000 with Le = the counter width (ISO 7816-4 10.2), no data."""
         return not (command.p1 or command.p2 or command.data) and command.ne == self.width
 
 

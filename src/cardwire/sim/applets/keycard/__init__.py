@@ -2,7 +2,7 @@
 
 Sources: Keycard docs (keycard.tech/docs/apdu: SELECT, PAIR, UNPAIR, OPEN SECURE CHANNEL,
 MUTUALLY AUTHENTICATE, GET STATUS, VERIFY PIN, CHANGE PIN, UNBLOCK PIN, GENERATE KEY, SIGN),
-shared/seeds/001 and shared/protocols.md. The channel codec is cardwire.sm.keycard's, the same
+and docs/keycard.md. The channel codec is cardwire.sm.keycard's, the same
 object the host uses.
 
 Implemented: SELECT answers the application info template; PAIR (P2 pairing modes 0, 1, 2;
