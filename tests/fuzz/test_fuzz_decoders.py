@@ -166,6 +166,10 @@ DECODERS: dict[str, Callable[[bytes], object]] = {
     "crypto.verify_digest": _ec_signature,
 }
 
+_DEEP_TLV = b""
+for _ in range(1200):
+    _DEEP_TLV = tlv.tlv(0x30, _DEEP_TLV)
+
 # Valid inputs of each decoder: the mutations below start from these.
 SEEDS: dict[str, list[bytes]] = {
     "apdu.Command.decode": [
@@ -178,6 +182,7 @@ SEEDS: dict[str, list[bytes]] = {
     "tlv.parse (BER-TLV, strict and lenient, deep, render, json)": [
         bytes.fromhex("6F108408A000000151000000A5049F6501FF"),
         bytes.fromhex("7F2181C85F2901009F5F1E0102"),
+        _DEEP_TLV,  # issue 15: 1,200 levels, mutations cut and bend it at every depth
     ],
     "tlv.parse_simple": [bytes.fromhex("0103AABBCC02FF0003") + b"\x00" * 3],
     "tlv.parse_compact": [bytes.fromhex("3180730000040000829000")],
