@@ -185,11 +185,22 @@ def loads(text: str, *, json_format: bool = False, source: str = "profile") -> P
     """Parse and validate profile text."""
     try:
         document = json.loads(text) if json_format else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise DecodeError(
-            f"{source}: not valid {'JSON' if json_format else 'YAML'}: {exc}"
-        ) from exc
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"{source}: not valid JSON: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise DecodeError(f"{source}: not valid YAML: {_yaml_problem(exc)}") from None
     return Profile.from_dict(document)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line (docs/cli.md): the problem, line and column."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return " ".join(str(exc).split())
+    problem = exc.problem or exc.context or "syntax error"
+    mark = exc.problem_mark or exc.context_mark
+    where = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
+    context = f" ({exc.context})" if exc.context and exc.problem else ""
+    return f"{problem}{context}{where}"
 
 
 def load(path: Path) -> Profile:
