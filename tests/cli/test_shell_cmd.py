@@ -160,3 +160,12 @@ def test_the_history_file_holds_no_secret(tmp_path: Path, monkeypatch: pytest.Mo
         SAFE_LINES[:3]
     ).split()
     readline.clear_history()
+
+
+def test_input_that_is_not_utf8_is_an_error_line_not_a_traceback() -> None:
+    script = b"select F0636172647769726501\n\xff\xfe\nread-binary 0 4\n"
+    result = CliRunner().invoke(cli, ["shell", "--sim"], input=script)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.count("error: ") == 1 and "line 2: unknown command" in result.stderr
+    assert result.stdout.count("sw: ") == 2  # the line after it still ran

@@ -342,5 +342,7 @@ def shell(target: CardTarget) -> None:
             banner = f"cardwire shell on {card.transport.name}, ATR {to_hex(card.atr)}; 'help'"
             run_interactive(session, banner)
             return
-        ok = run_script(session, sys.stdin, click.echo)
+        # bytes that are not UTF-8 make that line an error (exit 1), never a traceback
+        lines = (raw.decode("utf-8", "replace") for raw in sys.stdin.buffer)
+        ok = run_script(session, lines, click.echo)
     sys.exit(EXIT_OK if ok else EXIT_FAILED)
