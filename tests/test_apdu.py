@@ -224,3 +224,34 @@ def test_data_of_other_byte_types(data: bytes) -> None:
     expected_type = type(data) if isinstance(data, bytes) else bytes
     assert type(command.data) is type(response.data) is expected_type
     assert hash(command) == hash(Command(0, 0xD6, data=b"\x01\x02"))
+
+
+# --- secrets stay out of reprs (issue 15; one definition: cardwire.ins.carries_secret) ---------
+
+
+@pytest.mark.parametrize(
+    ("apdu", "shown"),
+    [
+        ("002000010431323334", "Command(00200001 <4 data bytes redacted>)"),  # VERIFY PIN 1234
+        ("00240001083132333435363738", "Command(00240001 <8 data bytes redacted>)"),
+        ("002C0203053132333435", "Command(002C0203 <5 data bytes redacted>)"),  # RESET RETRY
+        ("8022000004AABBCCDD", "Command(80220000 <4 data bytes redacted>)"),  # Keycard UNBLOCK
+        ("80D8000103112233", "Command(80D80001 <3 data bytes redacted>)"),  # GP PUT KEY
+        ("00200001", "Command(00200001)"),  # VERIFY without data: nothing to hide
+        ("00220000021122", "Command(00220000021122)"),  # MSE is not secret-bearing
+    ],
+)
+def test_repr_redacts_secret_bearing_commands(apdu: str, shown: str) -> None:
+    command = Command.decode(bytes.fromhex(apdu))
+    assert repr(command) == shown
+
+
+@given(
+    st.sampled_from([0x00, 0x0C, 0x10, 0x80, 0x84, 0x90]),
+    st.sampled_from([0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D]),
+    st.binary(min_size=4, max_size=64),
+)
+def test_no_pin_reaches_a_repr(cla: int, ins: int, pin: bytes) -> None:
+    command = Command(cla, ins, 0x00, 0x01, pin)
+    header = bytes((cla, ins, 0x00, 0x01)).hex().upper()
+    assert repr(command) == f"Command({header} <{len(pin)} data bytes redacted>)"

@@ -416,3 +416,56 @@ def test_simple_and_compact_any_bytes(data: bytes) -> None:
         except DecodeError:
             continue
         assert isinstance(objects, tuple)
+
+
+# --- bounded nesting (issue 15): MAX_DEPTH levels, then DecodeError naming limit and offset -----
+
+
+def _nested(levels: int, tag: int = 0x30) -> bytes:
+    data = b""
+    for _ in range(levels):
+        data = tlv.tlv(tag, data)
+    return data
+
+
+def _walkers(data: bytes) -> list[object]:
+    """Every recursive consumer of a tree, on both parse modes."""
+    out: list[object] = []
+    for strict in (True, False):
+        out.append(tlv.parse(data, strict=strict, deep=True))
+        out.append(tlv.render(tlv.parse(data, strict=strict)))
+        out.append(tlv.to_json(tlv.parse(data, strict=strict)))
+    return out
+
+
+def test_nesting_at_the_limit_parses() -> None:
+    data = _nested(tlv.MAX_DEPTH, 0x30) + _nested(tlv.MAX_DEPTH, 0x7F61)
+    rendered = tlv.render(tlv.parse(data, deep=True))
+    assert len(rendered.splitlines()) == 2 * tlv.MAX_DEPTH
+    _walkers(data)
+
+
+@pytest.mark.parametrize("levels", [tlv.MAX_DEPTH + 1, 1200])
+def test_nesting_beyond_the_limit_is_a_decode_error(levels: int) -> None:
+    data = _nested(levels)  # 1200 levels: 4.6 KB, a RecursionError before issue 15
+    header = len(data) - len(_nested(levels - tlv.MAX_DEPTH))  # where level MAX_DEPTH + 1 starts
+    for consumer in (
+        lambda: tlv.parse(data, deep=True),
+        lambda: tlv.parse(data, strict=False, deep=True),
+        lambda: tlv.render(tlv.parse(data)),
+        lambda: tlv.to_json(tlv.parse(data, strict=False)),
+    ):
+        with pytest.raises(DecodeError, match=f"deeper than {tlv.MAX_DEPTH} levels") as info:
+            consumer()
+        assert info.value.offset == header
+
+
+@given(st.integers(1, 300), st.sampled_from([0x30, 0xA1, 0x7F61, 0xBF8F7F]), st.binary(max_size=3))
+def test_nesting_of_any_depth_value_or_decode_error(levels: int, tag: int, tail: bytes) -> None:
+    data = _nested(levels, tag)
+    data = data[:-1] + tail if tail else data  # sometimes truncated or with garbage inside
+    try:
+        _walkers(data)
+    except DecodeError:
+        return
+    assert levels <= tlv.MAX_DEPTH

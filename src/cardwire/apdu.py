@@ -249,6 +249,10 @@ class Command:
         return cls(cla, ins, p1, p2, data, ne, extended=True if fits_short else None)
 
     def __repr__(self) -> str:
+        from cardwire.ins import carries_secret
+
+        if self.data and carries_secret(self.cla, self.ins):  # PINs, PUKs, keys: ins.py
+            return f"Command({self.header.hex().upper()} <{len(self.data)} data bytes redacted>)"
         return f"Command({self.encode().hex().upper()})"
 
 

@@ -144,6 +144,20 @@ _GP_NAMES: dict[int, str] = {
 }
 
 
+# The one definition of "a command whose data field is a secret" (PIN, PUK, key), used by
+# Command's repr, the simulator's log and the demo's trace (issue 15): interindustry VERIFY,
+# CHANGE REFERENCE DATA, RESET RETRY COUNTER, even and odd (ISO/IEC 7816-4:2020 table 4 and
+# clause 11.5); in the proprietary classes also GlobalPlatform PUT KEY (GP 2.3.1 11.8) and the
+# Keycard PIN commands (VERIFY PIN 20, CHANGE PIN 21, UNBLOCK PIN 22: Keycard APDU reference).
+SECRET_INS: frozenset[int] = frozenset({0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D})
+_SECRET_PROPRIETARY_INS: frozenset[int] = SECRET_INS | {0x22, 0xD8}
+
+
+def carries_secret(cla: int, ins: int) -> bool:
+    """Whether the data field of a command with ``cla`` and ``ins`` is a secret to redact."""
+    return ins in (_SECRET_PROPRIETARY_INS if cla & 0x80 else SECRET_INS)
+
+
 def command_name(cla: int, ins: int) -> str | None:
     """The name of ``ins`` under class ``cla``: ISO names for interindustry classes (b8 = 0),
     GlobalPlatform names for the proprietary classes 0x80-0xFE; None when unknown."""

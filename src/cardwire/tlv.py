@@ -16,6 +16,12 @@ BER-TLV (ISO/IEC 7816-4:2020 6.3, coding from ISO/IEC 8825-1 8.1):
 Parsing is shallow and lazy: :func:`parse` reads one level and ``Tlv.children`` parses a
 constructed value (strictly) on first use and keeps the result. ``parse(data, deep=True)``
 checks every level at once and reports errors with offsets into ``data``.
+
+Nesting is bounded: :data:`MAX_DEPTH` levels (the outermost objects are level 1). A deeper
+value is a :class:`DecodeError` naming the limit and the offset, from ``parse(deep=True)``,
+:func:`render` and :func:`to_json` alike. Real card data nests far less (an ICAO 9303 LDS
+object 4 levels, EMV and GlobalPlatform responses 5 at most); 64 leaves room for any of them
+and keeps every walker far from Python's recursion limit and the output small.
 """
 
 from __future__ import annotations
@@ -25,10 +31,37 @@ from dataclasses import dataclass, field
 from typing import Self
 
 from cardwire.errors import DecodeError, UsageError
+from cardwire.tlv_simple import (
+    COMPACT_TAG_NAMES,
+    CompactTlv,
+    SimpleTlv,
+    parse_compact,
+    parse_simple,
+)
+
+__all__ = [
+    "COMPACT_TAG_NAMES",
+    "MAX_DEPTH",
+    "CompactTlv",
+    "SimpleTlv",
+    "Tlv",
+    "encode_length",
+    "encode_tag",
+    "find",
+    "parse",
+    "parse_compact",
+    "parse_one",
+    "parse_simple",
+    "render",
+    "tlv",
+    "to_json",
+    "walk",
+]
 
 MAX_LENGTH_BYTES = 4  # ISO/IEC 7816-4:2020 6.3: '84' followed by up to four length bytes
 MAX_LENGTH = 0xFFFF_FFFF
 MAX_TAG_BYTES = 4  # ISO/IEC 7816-4 uses up to three tag bytes; one more is accepted
+MAX_DEPTH = 64  # nesting levels accepted (module doc): real card data nests fewer than 10
 _CLASSES = ("universal", "application", "context", "private")  # ISO/IEC 8825-1 8.1.2.2
 _PADDING = (0x00, 0xFF)  # ISO/IEC 7816-4:2020 6.3: '00' and 'FF' are not valid first tag bytes
 
@@ -141,7 +174,7 @@ class Tlv:
         if cached is None:
             if not self.constructed:
                 raise DecodeError(f"tag {self.tag:X} is primitive: its value has no children")
-            cached = _parse_range(self.value, 0, len(self.value), True, False)
+            cached = _parse_range(self.value, 0, len(self.value), True, False, 1)
             object.__setattr__(self, "_children", cached)
         return cached
 
@@ -185,7 +218,17 @@ def _trusted_tlv(tag: int, value: bytes) -> Tlv:
     return node
 
 
-def _read_object(data: bytes, pos: int, end: int, strict: bool, deep: bool) -> tuple[Tlv, int]:
+class _TooDeepError(DecodeError):
+    """Nesting beyond MAX_DEPTH: refused in lenient mode too (not "a value that is not BER-TLV")."""
+
+
+def _too_deep(offset: int) -> DecodeError:
+    return _TooDeepError(f"BER-TLV nesting deeper than {MAX_DEPTH} levels (MAX_DEPTH)", offset)
+
+
+def _read_object(
+    data: bytes, pos: int, end: int, strict: bool, deep: bool, level: int = 1
+) -> tuple[Tlv, int]:
     """Read the object that starts at ``data[pos]``; return it and the offset after it."""
     tag_start = pos
     first = data[pos]
@@ -242,10 +285,13 @@ def _read_object(data: bytes, pos: int, end: int, strict: bool, deep: bool) -> t
         )
     node = _trusted_tlv(tag, data[pos:value_end])
     if deep and first & 0x20:
+        if level >= MAX_DEPTH and value_end > pos:
+            raise _too_deep(pos)
         try:
-            _set_field(node, "_children", _parse_range(data, pos, value_end, strict, True))
-        except DecodeError:
-            if strict:
+            children = _parse_range(data, pos, value_end, strict, True, level + 1)
+            _set_field(node, "_children", children)
+        except DecodeError as exc:
+            if strict or isinstance(exc, _TooDeepError):
                 raise
             # not strict: a constructed value that is not BER-TLV stays unparsed
     return node, value_end
@@ -264,14 +310,16 @@ def _skip_padding(data: bytes, pos: int, end: int, strict: bool) -> int:
     return pos
 
 
-def _parse_range(data: bytes, pos: int, end: int, strict: bool, deep: bool) -> tuple[Tlv, ...]:
+def _parse_range(
+    data: bytes, pos: int, end: int, strict: bool, deep: bool, level: int
+) -> tuple[Tlv, ...]:
     """Parse the objects in ``data[pos:end]``; offsets in errors index ``data``."""
     nodes: list[Tlv] = []
     while pos < end:
         if data[pos] in _PADDING:
             pos = _skip_padding(data, pos, end, strict)
             continue
-        node, pos = _read_object(data, pos, end, strict, deep)
+        node, pos = _read_object(data, pos, end, strict, deep, level)
         nodes.append(node)
     return tuple(nodes)
 
@@ -280,7 +328,7 @@ def parse(data: bytes, *, strict: bool = True, deep: bool = False) -> tuple[Tlv,
     """All data objects in ``data``. ``deep=True`` also parses every constructed value now
     (with ``strict=False``, one that does not parse is left for ``children`` to report)."""
     raw = bytes(data)
-    return _parse_range(raw, 0, len(raw), strict, deep)
+    return _parse_range(raw, 0, len(raw), strict, deep, 1)
 
 
 def parse_one(data: bytes, *, strict: bool = True) -> Tlv:
@@ -319,13 +367,21 @@ def find(nodes: Iterable[Tlv], tag: int) -> Tlv | None:
     return None
 
 
-def _safe_children(node: Tlv) -> tuple[tuple[Tlv, ...] | None, str | None]:
+def _safe_children(
+    node: Tlv, level: int, offset: int
+) -> tuple[tuple[Tlv, ...] | None, str | None, int]:
+    """The children of the object at ``level`` that starts at ``offset``, or why not, and the
+    offset of its value. Children beyond MAX_DEPTH raise (they are not shown as bytes)."""
+    value_at = offset + len(node.encode()) - len(node.value)
     if not node.constructed:
-        return None, None
+        return None, None, value_at
     try:
-        return node.children, None
+        children = node.children
     except DecodeError as exc:
-        return None, str(exc)
+        return None, str(exc), value_at
+    if children and level >= MAX_DEPTH:
+        raise _too_deep(value_at)
+    return children, None, value_at
 
 
 def _describe_tag(node: Tlv) -> str:
@@ -340,17 +396,19 @@ def _text(value: bytes) -> str | None:
 
 
 def render(nodes: Iterable[Tlv]) -> str:
-    """An indented tree, one object per line; printable values also shown as text."""
+    """An indented tree, one object per line; printable values also shown as text.
+    Offsets in errors count from the first object, re-encoded (the input's, for strict data)."""
     lines: list[str] = []
 
-    def emit(items: Iterable[Tlv], depth: int) -> None:
+    def emit(items: Iterable[Tlv], depth: int, offset: int) -> None:
         for node in items:
             pad = "  " * depth
             head = f"{pad}{node.tag:02X} ({_describe_tag(node)}) len {len(node.value)}"
-            children, problem = _safe_children(node)
+            children, problem, value_at = _safe_children(node, depth + 1, offset)
+            offset = value_at + len(node.value)
             if children is not None:
                 lines.append(head)
-                emit(children, depth + 1)
+                emit(children, depth + 1, value_at)
                 continue
             line = f"{head}: {node.value.hex().upper()}"
             text = _text(node.value)
@@ -360,13 +418,14 @@ def render(nodes: Iterable[Tlv]) -> str:
                 line += f"  (not BER-TLV: {problem})"
             lines.append(line)
 
-    emit(nodes, 0)
+    emit(nodes, 0, 0)
     return "\n".join(lines)
 
 
-def to_json(nodes: Iterable[Tlv]) -> list[dict[str, object]]:
+def to_json(nodes: Iterable[Tlv], _level: int = 1, _offset: int = 0) -> list[dict[str, object]]:
     """The tree as JSON-ready dicts: tag (hex), class, number, constructed, length, and
-    children (constructed) or value (hex; also for a constructed value that is not BER-TLV)."""
+    children (constructed) or value (hex; also for a constructed value that is not BER-TLV).
+    Offsets in errors count as in :func:`render`."""
     out: list[dict[str, object]] = []
     for node in nodes:
         item: dict[str, object] = {
@@ -376,123 +435,13 @@ def to_json(nodes: Iterable[Tlv]) -> list[dict[str, object]]:
             "constructed": node.constructed,
             "length": len(node.value),
         }
-        children, problem = _safe_children(node)
+        children, problem, value_at = _safe_children(node, _level, _offset)
+        _offset = value_at + len(node.value)
         if children is not None:
-            item["children"] = to_json(children)
+            item["children"] = to_json(children, _level + 1, value_at)
         else:
             item["value"] = node.value.hex().upper()
             if problem is not None:
                 item["problem"] = problem
         out.append(item)
     return out
-
-
-# --- SIMPLE-TLV (ISO/IEC 7816-4:2020 6.2) -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SimpleTlv:
-    """A SIMPLE-TLV object: one tag byte ``01``-``FE``, value up to 65535 bytes."""
-
-    tag: int
-    value: bytes
-
-    def __post_init__(self) -> None:
-        # ISO/IEC 7816-4:2020 6.2: tag '00' and 'FF' are invalid
-        if not isinstance(self.tag, int) or not 0x01 <= self.tag <= 0xFE:
-            raise UsageError(f"a SIMPLE-TLV tag must be 01..FE, got {self.tag!r}")
-        if not isinstance(self.value, bytes):
-            raise UsageError(f"value must be bytes, got {type(self.value).__name__}")
-        if len(self.value) > 0xFFFF:
-            raise UsageError(f"a SIMPLE-TLV value holds at most 65535 bytes, not {len(self.value)}")
-
-    def encode(self) -> bytes:
-        """Tag, length (one byte up to 254, else ``FF`` and two bytes), value."""
-        n = len(self.value)
-        length = bytes((n,)) if n < 0xFF else b"\xff" + n.to_bytes(2, "big")
-        return bytes((self.tag,)) + length + self.value
-
-
-def parse_simple(data: bytes) -> tuple[SimpleTlv, ...]:
-    """All SIMPLE-TLV objects in ``data``; no trailing bytes allowed."""
-    raw = bytes(data)
-    out: list[SimpleTlv] = []
-    pos, end = 0, len(raw)
-    while pos < end:
-        tag = raw[pos]
-        if tag in (0x00, 0xFF):  # ISO/IEC 7816-4:2020 6.2
-            raise DecodeError(f"invalid SIMPLE-TLV tag {tag:02X}", pos)
-        if pos + 1 >= end:
-            raise DecodeError(f"SIMPLE-TLV tag {tag:02X} has no length", pos + 1)
-        length = raw[pos + 1]
-        start = pos + 2
-        if length == 0xFF:  # ISO/IEC 7816-4:2020 6.2: 'FF' then two length bytes
-            if start + 2 > end:
-                raise DecodeError(f"SIMPLE-TLV length of tag {tag:02X} is cut short", pos + 1)
-            length = int.from_bytes(raw[start : start + 2], "big")
-            start += 2
-        if start + length > end:
-            raise DecodeError(
-                f"SIMPLE-TLV tag {tag:02X} announces {length} bytes, only {end - start} remain",
-                pos + 1,
-            )
-        out.append(SimpleTlv(tag, raw[start : start + length]))
-        pos = start + length
-    return tuple(out)
-
-
-# --- COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2, historical bytes of ISO/IEC 7816-3) -------
-
-COMPACT_TAG_NAMES = {
-    0x1: "country code",
-    0x2: "issuer identification number",
-    0x3: "card service data",
-    0x4: "initial access data",
-    0x5: "card issuer's data",
-    0x6: "pre-issuing data",
-    0x7: "card capabilities",
-    0x8: "status indicator",
-    0xF: "application identifier",
-}  # ISO/IEC 7816-4:2005 8.1.1.2, tags '1X' to '8X' and 'FX'
-
-
-@dataclass(frozen=True, slots=True)
-class CompactTlv:
-    """A COMPACT-TLV object: one byte with the tag (high nibble) and length (low nibble)."""
-
-    tag: int
-    value: bytes
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.tag, int) or not 0 <= self.tag <= 0xF:
-            raise UsageError(f"a COMPACT-TLV tag is one nibble (0..15), got {self.tag!r}")
-        if not isinstance(self.value, bytes) or len(self.value) > 0xF:
-            raise UsageError("a COMPACT-TLV value is bytes of length 0..15")
-
-    @property
-    def name(self) -> str:
-        """What ISO/IEC 7816-4 calls this object (``RFU`` for unassigned tags)."""
-        return COMPACT_TAG_NAMES.get(self.tag, "RFU")
-
-    def encode(self) -> bytes:
-        """The tag/length byte, then the value."""
-        return bytes((self.tag << 4 | len(self.value),)) + self.value
-
-
-def parse_compact(data: bytes) -> tuple[CompactTlv, ...]:
-    """All COMPACT-TLV objects in ``data``; an object cut short is a DecodeError."""
-    raw = bytes(data)
-    out: list[CompactTlv] = []
-    pos, end = 0, len(raw)
-    while pos < end:
-        head = raw[pos]
-        length = head & 0x0F
-        if pos + 1 + length > end:
-            raise DecodeError(
-                f"COMPACT-TLV object {head:02X} announces {length} bytes, "
-                f"only {end - pos - 1} remain",
-                pos,
-            )
-        out.append(CompactTlv(head >> 4, raw[pos + 1 : pos + 1 + length]))
-        pos += 1 + length
-    return tuple(out)

@@ -146,3 +146,21 @@ def test_open_bac_on_a_second_channel_in_the_shell() -> None:
     assert "bac session open on channel 1" in result.stdout
     assert "data: 615B5F1F58" in result.stdout
     assert "line 7: bac needs --mrz" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("mrz", "problem"),
+    [
+        ("L898902C<,691306,940623", "MRZ: the date of birth has no such month (01-12)"),
+        (
+            "L898902C<,690806,940631",
+            "MRZ: the date of expiry has no such day (01-30 in that month)",
+        ),
+    ],
+)
+def test_an_impossible_mrz_date_is_refused_before_the_card(mrz: str, problem: str) -> None:
+    result = invoke("bac", "--mrz", mrz, "send", "--sim", "--verbose", SELECT_COM)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""  # nothing was sent (--verbose shows every APDU on the wire)
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {problem}")

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner, Result
 
+from cardwire import tlv
 from cardwire.cli import cli
 
 
@@ -115,3 +116,12 @@ def test_decode_atr_invalid_tck_is_shown() -> None:
 )
 def test_decode_atr_bad_input_exit_2(hex_text: str, text: str) -> None:
     assert_one_line_error(run("decode", "atr", hex_text), 2, text)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_decode_tlv_deep_nesting_is_one_error_line(as_json: bool) -> None:
+    data = b""
+    for _ in range(1200):  # 4.6 KB: a RecursionError traceback before issue 15
+        data = tlv.tlv(0x30, data)
+    args = ["decode", "tlv", *(["--json"] if as_json else []), data.hex()]
+    assert_one_line_error(run(*args), 2, "deeper than 64 levels (MAX_DEPTH) (at offset 256)")

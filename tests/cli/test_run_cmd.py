@@ -219,3 +219,27 @@ def test_long_script_output_is_plain_when_not_a_terminal(tmp_path: Path) -> None
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["run", "--help"])
     assert "Example:" in result.stdout
+
+
+@pytest.mark.parametrize("from_stdin", [False, True])
+def test_a_script_that_is_not_utf8_is_one_error_line(tmp_path: Path, from_stdin: bool) -> None:
+    script = b"send 00A4040000\nsend 00B0\xff\n"
+    path = tmp_path / "s.apdu"
+    path.write_bytes(script)
+    args = ["run", "--sim", "-" if from_stdin else str(path)]
+    result = CliRunner().invoke(cli, args, input=script if from_stdin else None)
+    assert result.exit_code == 2, result.output
+    name = "standard input" if from_stdin else str(path)
+    assert result.stderr.splitlines() == [
+        f"error: the script {name} is not UTF-8 text (at offset 25)"
+    ]
+
+
+def test_a_variable_bomb_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.apdu"  # 30 doublings: about 11 GB before issue 15
+    path.write_text("00A4040000\nset A 00\n" + "set A ${A}${A}\n" * 30, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--sim", "--verbose", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""  # the SELECT on line 1 was not sent
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: line 19: the line would hold")

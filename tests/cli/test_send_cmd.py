@@ -180,3 +180,32 @@ def _entry(command: str, response: str) -> TraceEntry:
 def test_as_sent_reports_the_6cxx_resend(wire: list[TraceEntry], shown: str) -> None:
     command = Command.decode(bytes.fromhex("0000000003414243"))
     assert as_sent(command, wire).encode().hex().upper() == shown
+
+
+def _one_error_line(result: object, code: int, text: str) -> None:
+    from click.testing import Result
+
+    assert isinstance(result, Result)
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and text in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "content", "text"),
+    [
+        ("--profile", "card.yaml", b"card:\n  atr: \xff\xfe\n", "card.yaml: not a UTF-8 text file"),
+        ("--state", "state.yaml", b"\x80state", "state.yaml: not a UTF-8 text file"),
+        ("--profile", "card.json", b'{"card": "\xe9"}', "card.json: not a UTF-8 text file"),
+        ("--profile", "bad.yaml", b"applets:\n  - type: x\n   bad: [1\n", "at line 3, column 4"),
+    ],
+)
+def test_unreadable_profile_or_state_is_one_error_line(
+    tmp_path: Path, option: str, name: str, content: bytes, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["send", "--sim", option, str(path), "00A4040000"])
+    _one_error_line(result, 2, text)

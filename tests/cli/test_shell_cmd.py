@@ -3,11 +3,13 @@ interpreter alone for the prompt and the interactive-only behaviour."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from cardwire.card import Card
-from cardwire.cli import cli
+from cardwire.cli import cli, shell_cmd
 from cardwire.cli.shell_cmd import ShellSession
 from cardwire.errors import TransportError
 from cardwire.sim.card import SimCard
@@ -109,3 +111,61 @@ def test_transport_errors_are_not_swallowed() -> None:
     card.transport.close()
     with pytest.raises(TransportError):
         session.run_line("select 3F00")
+
+
+# --- no secret in the history file (issue 15) -------------------------------------------------
+
+SAFE_LINES = ["select F0636172647769726501", "read-binary 0 4", "00B0000004", "verify 1", "open"]
+SECRET_LINES = [
+    "verify 1 1234",
+    "VERIFY 1 123456",
+    "open bac --mrz L898902C<369080619406236",
+    "open scp03 --keys 404142434445464748494A4B4C4D4E4F",
+    "open pace --pin 123456",
+    "open pace --can 123456",
+    "open pace --puk 1234567890",
+    "open keycard --pairing-password KeycardDefaultPairing",
+    "00 20 00 01 04 31323334",
+    "002C0203053132333435",
+    "80 D8 00 01 03 112233",
+]
+
+
+@pytest.mark.parametrize("line", SAFE_LINES)
+def test_lines_without_secrets_are_kept(line: str) -> None:
+    assert shell_cmd.fit_for_history(line)
+
+
+@pytest.mark.parametrize("line", SECRET_LINES)
+def test_lines_with_secrets_are_dropped(line: str) -> None:
+    assert not shell_cmd.fit_for_history(line)
+
+
+def test_the_history_file_holds_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readline = pytest.importorskip("readline")
+    readline.clear_history()
+    lines = iter([*SAFE_LINES[:3], *SECRET_LINES])
+    monkeypatch.setattr(shell_cmd, "_history_file", lambda: tmp_path / "history")
+
+    def fake_input(prompt: str) -> str:  # input() with readline, as on a terminal
+        line = next(lines, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    with Card(MemoryTransport(SimCard())) as card:
+        shell_cmd.run_interactive(shell_cmd.ShellSession(card), "banner")
+    assert (tmp_path / "history").read_text(encoding="utf-8").split() == " ".join(
+        SAFE_LINES[:3]
+    ).split()
+    readline.clear_history()
+
+
+def test_input_that_is_not_utf8_is_an_error_line_not_a_traceback() -> None:
+    script = b"select F0636172647769726501\n\xff\xfe\nread-binary 0 4\n"
+    result = CliRunner().invoke(cli, ["shell", "--sim"], input=script)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.count("error: ") == 1 and "line 2: unknown command" in result.stderr
+    assert result.stdout.count("sw: ") == 2  # the line after it still ran

@@ -102,3 +102,11 @@ def test_bad_address_exits_2() -> None:
 )
 def test_each_slot_has_its_own_state_file(state: Path | None, slot: int, path: Path | None) -> None:
     assert slot_state_path(state, slot) == path
+
+
+def test_serve_with_a_profile_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "card.yaml"
+    path.write_bytes(b"card:\n  atr: \xff\n")
+    result = CliRunner().invoke(cli, ["sim", "serve", "--profile", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [f"error: {path}: not a UTF-8 text file (at offset 13)"]

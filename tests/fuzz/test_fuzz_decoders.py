@@ -29,6 +29,7 @@ from cardwire.cla import parse_cla
 from cardwire.crypto.ecdh_secp256k1 import check_public_key, verify_digest
 from cardwire.errors import CardwireError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.scripting.grammar import parse_script
 from cardwire.sim.card import SimCard
 from cardwire.sim.vpcd import FrameDecoder, encode_frame, parse_payload
 from cardwire.sm.keycard import ApplicationInfo, Pairing
@@ -102,6 +103,10 @@ def _hex_text(data: bytes) -> object:
     return parse_hex(data.decode("latin-1"))
 
 
+def _script(data: bytes) -> object:
+    return parse_script(data.decode("utf-8", "replace")).statements
+
+
 def _pairing_text(data: bytes) -> object:
     return Pairing.parse(data.decode("latin-1"))
 
@@ -151,6 +156,7 @@ DECODERS: dict[str, Callable[[bytes], object]] = {
     "sim.vpcd frames": _vpcd,
     "trace.parse + decode_trace (cardwire, scriptor, pcscd -a)": _trace_formats,
     "hexutil.parse_hex": _hex_text,
+    "scripting.parse_script (variables bounded)": _script,
     "sm.keycard.Pairing.parse": _pairing_text,
     "sm.keycard.ApplicationInfo.decode": _keycard_select_answer,
     "sm.scp03.InitializeUpdateResponse.decode": _scp03_initialize_update_answer,
@@ -159,6 +165,10 @@ DECODERS: dict[str, Callable[[bytes], object]] = {
     "crypto.check_public_key": _ec_public_key,
     "crypto.verify_digest": _ec_signature,
 }
+
+_DEEP_TLV = b""
+for _ in range(1200):
+    _DEEP_TLV = tlv.tlv(0x30, _DEEP_TLV)
 
 # Valid inputs of each decoder: the mutations below start from these.
 SEEDS: dict[str, list[bytes]] = {
@@ -172,6 +182,7 @@ SEEDS: dict[str, list[bytes]] = {
     "tlv.parse (BER-TLV, strict and lenient, deep, render, json)": [
         bytes.fromhex("6F108408A000000151000000A5049F6501FF"),
         bytes.fromhex("7F2181C85F2901009F5F1E0102"),
+        _DEEP_TLV,  # issue 15: 1,200 levels, mutations cut and bend it at every depth
     ],
     "tlv.parse_simple": [bytes.fromhex("0103AABBCC02FF0003") + b"\x00" * 3],
     "tlv.parse_compact": [bytes.fromhex("3180730000040000829000")],
@@ -187,6 +198,10 @@ SEEDS: dict[str, list[bytes]] = {
         b"00000009 APDU: 00 B0 00 00 04\n00000002 SW: 01 02 03 04 90 00\n",
     ],
     "hexutil.parse_hex": [b"00 a4:04 0C"],
+    "scripting.parse_script (variables bounded)": [
+        b"set A 00A4\n" + b"set A ${A}${A}\n" * 20 + b"${A}0000 expect 9000\n",  # issue 15
+        b"set P 0020000106\n${P}313233343536\nopen-channel\nchannel 1\nreset\n",
+    ],
     "sm.keycard.Pairing.parse": [b"1:" + b"AB" * 32],
     "sm.scp03.InitializeUpdateResponse.decode": [
         bytes(10) + bytes.fromhex("3003") + bytes(8) + bytes(8),

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from cardwire.apdu import Response
 from cardwire.errors import UsageError
 from cardwire.scripting.grammar import (
+    MAX_ADDED_CHARS,
+    MAX_LINE_CHARS,
     CloseChannel,
     CloseSecure,
     Expectation,
@@ -210,3 +212,44 @@ def test_any_text_gives_a_script_or_a_usage_error(text: str) -> None:
         parse_script(text)
     except UsageError as exc:
         assert str(exc).startswith("line ")
+
+
+# --- bounded substitution (issue 15) -----------------------------------------------------------
+
+
+def test_exponential_variables_are_refused_before_they_grow() -> None:
+    # thirty doublings would need about 11 GB; the parse stops at the line limit
+    text = "set A 00\n" + "set A ${A}${A}\n" * 30 + "00A4040000\n"
+    with pytest.raises(UsageError, match=rf"line 18: .* \(at most {MAX_LINE_CHARS}\)"):
+        parse_script(text)
+
+
+def test_a_line_at_the_limit_is_accepted() -> None:
+    data = "AB" * 65535  # the largest extended APDU: 65,545 bytes, 131,090 hex characters
+    script = parse_script(f"set D {data}\n00D60000 00FFFF ${{D}}\n")
+    (statement,) = script.statements
+    assert isinstance(statement, SendApdu)
+    assert len(statement.apdu) == 7 + 65535
+
+
+def test_the_additions_of_a_whole_script_are_bounded() -> None:
+    big = "AB" * 60_000
+    line = "00D60000 00EA60 ${B}\n"
+    count = MAX_ADDED_CHARS // len(big) + 1
+    with pytest.raises(UsageError, match=rf"line {count + 1}: .*more than {MAX_ADDED_CHARS}"):
+        parse_script(f"set B {big}\n" + line * count)
+    assert len(parse_script(f"set B {big}\n" + line * (count - 1)).statements) == count - 1
+
+
+@given(st.integers(1, 40), st.integers(1, 4))
+def test_any_doubling_script_parses_or_is_refused(doublings: int, copies: int) -> None:
+    text = "set A 00\n" + ("set A " + "${A}" * copies + "\n") * doublings + "${A}\n"
+    try:
+        script = parse_script(text, raw=True)
+    except UsageError as exc:
+        assert "at most" in str(exc) or "more than" in str(exc)
+        assert len("set A ") + copies**doublings * 2 > MAX_LINE_CHARS  # the last set line
+        return
+    (statement,) = script.statements
+    assert isinstance(statement, SendApdu)
+    assert len(statement.apdu) == copies**doublings

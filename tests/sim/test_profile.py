@@ -153,3 +153,27 @@ def test_yaml_without_pyyaml_names_the_sim_extra(monkeypatch: pytest.MonkeyPatch
         profiles.loads("card: {}")
     with pytest.raises(UsageError, match=r"pip install 'cardwire\[sim\]'"):
         profiles.dumps(profiles.default_profile())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("applets:\n  - type: x\n   bad: [1\n", "expected '-' indicator (while parsing a block "),
+        ("card: {atr: [1, 2\n", "at line 2, column 1"),
+        ("card:\n\tatr: 3B00\n", "at line 2, column 1"),
+    ],
+)
+def test_a_yaml_error_is_one_line_with_line_and_column(text: str, message: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        profiles.loads(text, source="card.yaml")
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith("card.yaml: not valid YAML: ")
+    assert message in str(info.value)
+    assert " at line " in str(info.value)
+
+
+def test_a_profile_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "card.yaml"
+    path.write_bytes(b"card:\n  label: \xe9t\xe9\n")
+    with pytest.raises(DecodeError, match=r"card\.yaml: not a UTF-8 text file \(at offset 15\)"):
+        profiles.load(path)

@@ -4,12 +4,16 @@ bac/bac_test.go); then host and card against each other."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardwire.apdu import Command
 from cardwire.errors import CryptogramError, SessionClosedError, UsageError
@@ -167,3 +171,64 @@ def test_host_rejects_altered_or_mismatched_answers() -> None:
     other.authenticate(h(D3["rnd_ic"]))
     with pytest.raises(CryptogramError, match="echo"):
         other.finish(h(D3["resp_data"]))
+
+
+# --- impossible MRZ dates are refused locally (issue 15; ICAO 9303-3 dates, '<' fillers) --------
+
+
+@pytest.mark.parametrize(
+    ("birth", "expiry"),
+    [
+        ("690806", "940623"),
+        ("69<<<<", "940623"),  # ICAO 9303-3: year known, month and day unknown
+        ("6908<<", "940623"),
+        ("<<<<<<", "940623"),
+        ("<<0806", "940623"),
+        ("000229", "240229"),  # 29 February: 2000 and 2024 are leap years
+        ("<<0229", "991231"),  # year unknown: 29 February may be
+        ("690131", "940430"),
+    ],
+)
+def test_possible_dates_are_accepted(birth: str, expiry: str) -> None:
+    assert len(mrz_information("L898902C", birth, expiry)) == 24
+
+
+@pytest.mark.parametrize(
+    ("birth", "expiry", "problem"),
+    [
+        ("691306", "940623", "date of birth has no such month"),
+        ("690006", "940623", "date of birth has no such month"),
+        ("690800", "940623", "date of birth has no such day"),
+        ("690832", "940623", "date of birth has no such day"),
+        ("690431", "940623", "date of birth has no such day (01-30"),
+        ("690229", "940623", "date of birth has no such day (01-28"),
+        ("<<1332", "940623", "date of birth has no such month"),
+        ("6<0806", "940623", "date of birth must be YYMMDD"),
+        ("690806", "941323", "date of expiry has no such month"),
+        ("690806", "940631", "date of expiry has no such day"),
+        ("690806", "94<<<<", "date of expiry must be YYMMDD"),  # the expiry is always known
+        ("690806", "230229", "date of expiry has no such day (01-28"),
+    ],
+)
+def test_impossible_dates_are_usage_errors(birth: str, expiry: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(problem)) as raised:
+        mrz_information("L898902C", birth, expiry)
+    assert birth not in str(raised.value) and expiry not in str(raised.value)
+
+
+@given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99))
+def test_numeric_dates_match_the_calendar(year: int, month: int, day: int) -> None:
+    text = f"{year:02d}{month:02d}{day:02d}"
+    possible = []
+    for century in (1900, 2000):  # a two-digit year stands for either
+        try:
+            datetime.date(century + year, month, day)
+            possible.append(century)
+        except ValueError:
+            pass
+    try:
+        mrz_information("L898902C", text, "301231")
+    except UsageError:
+        assert not possible
+    else:
+        assert possible

@@ -24,7 +24,7 @@ from cardwire.cli.output import console as make_console
 from cardwire.cli.target import trace_option
 from cardwire.errors import DecodeError
 from cardwire.hexutil import to_hex
-from cardwire.ins import Ins
+from cardwire.ins import carries_secret
 from cardwire.sw import meaning
 from cardwire.trace.recorder import TraceEntry, TraceRecorder
 
@@ -35,17 +35,6 @@ WRONG_PIN = "0000"
 PIN_REFERENCE = 0x01
 SHOWN_DATA = 24  # bytes of response data shown per row
 _WARNINGS = ("61", "62", "63")  # normal-with-info and warning SW1 (ISO/IEC 7816-4 5.6)
-
-# Commands whose data field is a secret (ISO/IEC 7816-4 clause 11: VERIFY, CHANGE REFERENCE
-# DATA, RESET RETRY COUNTER carry PINs/PUKs in clear): masked unless --show-keys.
-_SECRET_INS = {
-    Ins.VERIFY,
-    Ins.VERIFY_ODD,
-    Ins.CHANGE_REFERENCE_DATA,
-    Ins.CHANGE_REFERENCE_DATA_ODD,
-    Ins.RESET_RETRY_COUNTER,
-    Ins.RESET_RETRY_COUNTER_ODD,
-}
 
 
 def _printable(data: bytes) -> str | None:
@@ -60,7 +49,8 @@ def describe_command(raw: bytes, show_keys: bool = False) -> tuple[str, str]:
     except DecodeError:
         return "?", to_hex(raw)
     name = command.name or f"INS {command.ins:02X}"
-    if command.data and command.ins in _SECRET_INS and not show_keys:
+    # secret data (PINs, PUKs, keys: cardwire.ins.carries_secret) masked unless --show-keys
+    if command.data and carries_secret(command.cla, command.ins) and not show_keys:
         masked = command.replace(data=b"")
         return name, f"{to_hex(masked.header)} [{command.nc} secret bytes hidden]"
     return name, to_hex(raw)

@@ -24,7 +24,7 @@ from cardwire.cli.output import console as make_console
 from cardwire.cli.output import emit_json
 from cardwire.cli.secure_protocols import close_statement, open_statement
 from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
-from cardwire.errors import CardwireError, UsageError
+from cardwire.errors import CardwireError, DecodeError, UsageError
 from cardwire.hexutil import to_hex
 from cardwire.scripting.grammar import OpenSecure, Script, SendApdu, Statement, parse_script
 from cardwire.scripting.runner import Outcome, ScriptRunner
@@ -128,12 +128,15 @@ def _where(statement: Statement, show_keys: bool) -> str:
 
 
 def _read_script(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the script {path}: {exc}") from exc
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the script {path}: {exc.strerror or exc}") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        name = "standard input" if path == "-" else path
+        raise DecodeError(f"the script {name} is not UTF-8 text", exc.start) from None
 
 
 def _parse(path: str, raw: bool) -> Script:

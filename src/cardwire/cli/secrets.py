@@ -22,9 +22,11 @@ def resolve_secret(text: str, what: str) -> str:
     if text.startswith("@"):
         path = Path(text[1:])
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_bytes().decode("utf-8").splitlines()
         except OSError as exc:
             raise UsageError(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError:  # the message names the file, never its bytes (a secret)
+            raise UsageError(f"{what}: {path} is not a UTF-8 text file") from None
         return lines[0].strip() if lines else ""
     if text.startswith("env:"):
         value = os.environ.get(text[4:])

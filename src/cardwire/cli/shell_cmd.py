@@ -23,6 +23,7 @@ from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import CardwireError, DecodeError, TransportError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.ins import carries_secret
 from cardwire.sw import check as check_sw
 from cardwire.sw import meaning
 
@@ -262,6 +263,29 @@ def _history_file() -> Path:
     return Path.home() / ".cardwire_history"
 
 
+def fit_for_history(line: str) -> bool:
+    """Whether ``line`` may be kept in the history file: never a secret (docs/cli.md, "shell").
+
+    Dropped whole (not redacted): ``verify REF PIN``, every ``open`` with options (they hold
+    the MRZ, keys, PIN, CAN, PUK or pairing password, as literals or @FILE/env: references),
+    and a hex APDU whose data is a secret (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
+    PUT KEY, the Keycard PIN commands: cardwire.ins.carries_secret).
+    """
+    words = line.split()
+    if not words:
+        return False
+    keyword = words[0].lower()
+    if keyword == "verify":
+        return len(words) < 3
+    if keyword == "open":
+        return len(words) < 3
+    try:
+        apdu = parse_hex(line)
+    except CardwireError:
+        return True  # not hex: a named command without secrets, or a typo
+    return not (len(apdu) > 5 and carries_secret(apdu[0], apdu[1]))
+
+
 def run_interactive(session: ShellSession, banner: str) -> None:
     """The prompt loop with readline history (kept in ~/.cardwire_history)."""
     try:
@@ -270,6 +294,7 @@ def run_interactive(session: ShellSession, banner: str) -> None:
         readline = None  # type: ignore[assignment]
     history = _history_file()
     if readline is not None:
+        readline.set_auto_history(False)  # lines are added by fit_for_history only
         with contextlib.suppress(OSError):
             readline.read_history_file(history)
     click.echo(banner)
@@ -283,6 +308,8 @@ def run_interactive(session: ShellSession, banner: str) -> None:
             except KeyboardInterrupt:
                 click.echo()
                 continue
+            if readline is not None and fit_for_history(line):
+                readline.add_history(line)
             outcome = session.run_line(line)
             for text in outcome.lines:
                 click.echo(text, err=outcome.failed and text.startswith("error: "))
@@ -315,5 +342,7 @@ def shell(target: CardTarget) -> None:
             banner = f"cardwire shell on {card.transport.name}, ATR {to_hex(card.atr)}; 'help'"
             run_interactive(session, banner)
             return
-        ok = run_script(session, sys.stdin, click.echo)
+        # bytes that are not UTF-8 make that line an error (exit 1), never a traceback
+        lines = (raw.decode("utf-8", "replace") for raw in sys.stdin.buffer)
+        ok = run_script(session, lines, click.echo)
     sys.exit(EXIT_OK if ok else EXIT_FAILED)

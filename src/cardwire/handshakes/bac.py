@@ -18,6 +18,7 @@ from cardwire.sm.bac import (
     CRYPTOGRAM_LENGTH,
     BacHost,
     BacKeys,
+    check_mrz_date,
     external_authenticate_command,
     get_challenge_command,
     mrz_information,
@@ -37,9 +38,11 @@ class MrzInformation:
 
     def __post_init__(self) -> None:
         # Checked here so that no error message repeats the (secret) values.
-        for name, value in (("birth", self.date_of_birth), ("expiry", self.date_of_expiry)):
-            if len(value) != 6 or not value.isdigit():
-                raise UsageError(f"MRZ: the date of {name} must be YYMMDD (six digits)")
+        try:  # impossible dates are refused here, before anything reaches the card
+            check_mrz_date(self.date_of_birth, "date of birth", unknown_allowed=True)
+            check_mrz_date(self.date_of_expiry, "date of expiry", unknown_allowed=False)
+        except UsageError as exc:
+            raise UsageError(f"MRZ: {exc}") from None
         number = self.document_number.strip().upper()
         if not number or any(not (c.isdigit() or "A" <= c <= "Z" or c == "<") for c in number):
             raise UsageError("MRZ: the document number must be letters A-Z, digits or '<'")

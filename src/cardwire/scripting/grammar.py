@@ -21,6 +21,13 @@ One statement per line (keywords in any case)::
 The whole text is parsed before anything is sent: a syntax error (an unknown statement, bad
 hex, an APDU that does not decode, an undefined ${NAME}, a bad SW pattern or REGEX) raises a
 :class:`UsageError` naming the line.
+
+Substitution is bounded, so a few lines cannot ask for gigabytes (``set A ${A}${A}`` repeated
+thirty times would need 11 GB): a line holds at most :data:`MAX_LINE_CHARS` characters once
+its ``${NAME}`` are replaced (room for the largest extended APDU, 65,545 bytes written as
+``XX`` with a space, and an expectation), and the replacements of the whole script add at most
+:data:`MAX_ADDED_CHARS` characters. Beyond either, the parse stops with a UsageError (exit 2)
+before the size is reached and before anything is sent.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _SW_PATTERN = re.compile(r"[0-9A-Fa-fXx]{4}")
 _HEX_WORD = re.compile(r"(0[xX])?[0-9A-Fa-f:]*")
 _TRAILING_COMMENT = re.compile(r"(^|\s)#.*$")
+MAX_LINE_CHARS = 256 * 1024  # one line after substitution (module doc)
+MAX_ADDED_CHARS = 16 * 1024 * 1024  # all substitutions of a script together
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,17 +177,30 @@ class _Parser:
     def __init__(self, raw: bool) -> None:
         self.raw = raw
         self.variables: dict[str, str] = {}
+        self.added = 0  # characters the substitutions have added so far
+
+    def value(self, name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise UsageError(f"${{{name}}} is not a variable name")
+        if name not in self.variables:
+            raise UsageError(f"${{{name}}} is not defined (define it with: set {name} HEX)")
+        return self.variables[name]
 
     def substitute(self, text: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if not _NAME.fullmatch(name):
-                raise UsageError(f"${{{name}}} is not a variable name")
-            if name not in self.variables:
-                raise UsageError(f"${{{name}}} is not defined (define it with: set {name} HEX)")
-            return self.variables[name]
-
-        return _REFERENCE.sub(value, text)
+        matches = list(_REFERENCE.finditer(text))
+        if not matches:
+            return text
+        # the size is known before anything is built: refuse, never allocate, beyond the limits
+        size = len(text) + sum(len(self.value(m.group(1))) - len(m.group(0)) for m in matches)
+        if size > MAX_LINE_CHARS:
+            raise UsageError(
+                f"the line would hold {size} characters once its variables are replaced "
+                f"(at most {MAX_LINE_CHARS})"
+            )
+        self.added += max(0, size - len(text))
+        if self.added > MAX_ADDED_CHARS:
+            raise UsageError(f"the variables add more than {MAX_ADDED_CHARS} characters in all")
+        return _REFERENCE.sub(lambda m: self.value(m.group(1)), text)
 
     def statement(self, source: Source) -> Statement | None:
         if not source.text:

@@ -198,15 +198,27 @@ def loads(text: str, *, json_format: bool = False, source: str = "profile") -> P
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DecodeError(f"{source}: not valid JSON: {exc}") from exc
+            raise DecodeError(f"{source}: not valid JSON: {exc}") from None
     else:
         yaml = _yaml()
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built
         try:
             document = yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
-            raise DecodeError(f"{source}: not valid YAML: {exc}") from exc
+            raise DecodeError(f"{source}: not valid YAML: {_yaml_problem(exc)}") from None
     return Profile.from_dict(document)
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's several-line message as one line (docs/cli.md): the problem, line and column."""
+    yaml = _yaml()
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return " ".join(str(exc).split())
+    problem = exc.problem or exc.context or "syntax error"
+    mark = exc.problem_mark or exc.context_mark
+    where = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
+    context = f" ({exc.context})" if exc.context and exc.problem else ""
+    return f"{problem}{context}{where}"
 
 
 def load(path: Path) -> Profile:

@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from cardwire.errors import DecodeError
+
 
 def save_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8) atomically and durably. Raises ``OSError``."""
@@ -50,5 +52,10 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def load_text(path: Path) -> str:
-    """The whole state file as text. Raises ``OSError``."""
-    return path.read_text(encoding="utf-8")
+    """The whole state file as text. Raises ``OSError``, or ``DecodeError`` naming the file
+    when it is not UTF-8 (docs/cli.md: one error line, exit 2, never a traceback)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"{path}: not a UTF-8 text file", exc.start) from None

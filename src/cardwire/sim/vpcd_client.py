@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 
 from cardwire.errors import DecodeError, UsageError
+from cardwire.ins import carries_secret
 from cardwire.sim.vpcd import (
     ApduFrame,
     FrameDecoder,
@@ -33,21 +34,22 @@ _QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 # ISO 7816-4 5.6 table 6: 6F00 "no precise diagnosis", for a response that cannot be framed.
 _SW_NO_PRECISE_DIAGNOSIS = b"\x6f\x00"
 
-# Commands whose data field carries a PIN, a PUK or a key: never logged (ISO 7816-4 table 4:
-# VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER; GlobalPlatform 11.8: PUT KEY).
-_SECRET_INS = frozenset({0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D, 0xD8})
+
+def _secret(apdu: bytes) -> bool:
+    """A command whose data carries a PIN, a PUK or a key (cardwire.ins.carries_secret)."""
+    return len(apdu) > 5 and carries_secret(apdu[0], apdu[1])
 
 
 def describe_command(apdu: bytes) -> str:
     """The command for the log: hex, with the data of secret-carrying commands redacted."""
-    if len(apdu) > 5 and apdu[1] in _SECRET_INS:
+    if _secret(apdu):
         return f"{apdu[:4].hex().upper()} <{len(apdu) - 4} bytes redacted>"
     return apdu.hex().upper()
 
 
 def describe_response(apdu: bytes, response: bytes) -> str:
     """The response for the log: only the status word when the command carried a secret."""
-    if len(apdu) > 5 and apdu[1] in _SECRET_INS and len(response) > 2:
+    if _secret(apdu) and len(response) > 2:
         return f"<{len(response) - 2} bytes redacted> {response[-2:].hex().upper()}"
     return response.hex().upper()
 

@@ -50,20 +50,50 @@ def check_digit(field_text: str) -> str:
     return str(total % 10)
 
 
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: see check_mrz_date
+
+
+def check_mrz_date(value: str, name: str, *, unknown_allowed: bool) -> None:
+    """Refuse an impossible MRZ date YYMMDD as a UsageError naming the field, never the value.
+
+    ICAO 9303-3 (dates in the MRZ): a date of birth that is unknown or partly unknown has its
+    unknown parts (year, month, day: two characters each) written as ``<<``; that is accepted
+    when ``unknown_allowed`` (the date of birth), and the date of expiry is always six digits.
+    A known month is 01-12, a known day 01-31 and at most the length of its month. 29 February
+    is accepted when the year is unknown or when YY is a multiple of 4: with two-digit years
+    both 19YY and 20YY are then leap years, except 1900, and 2000 is one, so YY 00 is accepted.
+    """
+    pairs = [value[i : i + 2] for i in range(0, 6, 2)] if len(value) == 6 else []
+    known = [p.isascii() and p.isdigit() for p in pairs]
+    fillers = [unknown_allowed and p == "<<" for p in pairs]
+    if not pairs or not all(a or b for a, b in zip(known, fillers, strict=True)):
+        shape = "YYMMDD (six digits; '<<' for an unknown part)" if unknown_allowed else "YYMMDD"
+        raise UsageError(f"the {name} must be {shape}")
+    year, month, day = (int(p) if ok else None for p, ok in zip(pairs, known, strict=True))
+    if month is not None and not 1 <= month <= 12:
+        raise UsageError(f"the {name} has no such month (01-12)")
+    if day is not None:
+        longest = 31 if month is None else _DAYS_IN_MONTH[month - 1]
+        if month == 2 and year is not None and year % 4:
+            longest = 28
+        if not 1 <= day <= longest:
+            raise UsageError(f"the {name} has no such day (01-{longest:02d} in that month)")
+
+
 def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: str) -> bytes:
     """The BAC MRZ information string (ICAO 9303-11 9.7.2).
 
     The document number is upper-cased and padded with '<' to 9 characters; longer numbers are
     used in full (9303-11 9.7.2, note on document numbers of more than 9 characters). Dates are
-    YYMMDD.
+    YYMMDD, checked by :func:`check_mrz_date` (a partly unknown date of birth has '<' fillers).
     """
     number = document_number.strip().upper()
     if not number:
         raise UsageError("the document number is empty")
     number = number.ljust(9, "<")
-    for name, value in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
-        if len(value) != 6 or not value.isdigit():
-            raise UsageError(f"the {name} must be YYMMDD (six digits)")  # value not repeated
+    # the values are never repeated in errors: they are the document's access key
+    check_mrz_date(date_of_birth, "date of birth", unknown_allowed=True)
+    check_mrz_date(date_of_expiry, "date of expiry", unknown_allowed=False)
     text = (
         number
         + check_digit(number)
