@@ -26,7 +26,7 @@ from cardwire.atr import Atr, decode_historical
 from cardwire.card import binary_data
 from cardwire.channels import assigned_channel
 from cardwire.cla import parse_cla
-from cardwire.crypto.ecdh_secp256k1 import check_public_key, verify_digest
+from cardwire.crypto.secp256k1 import check_public_key, verify_digest
 from cardwire.errors import CardwireError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.card import SimCard
