@@ -1,4 +1,6 @@
-"""BER-TLV, SIMPLE-TLV and COMPACT-TLV data objects (ISO/IEC 7816-4:2020 sections 6.2 and 6.3).
+"""BER-TLV and SIMPLE-TLV data objects (ISO/IEC 7816-4:2020 sections 6.2 and 6.3).
+
+COMPACT-TLV, which only the historical bytes use, lives with them in :mod:`cardwire.atr.historical`.
 
 BER-TLV (ISO/IEC 7816-4:2020 6.3, coding from ISO/IEC 8825-1 8.1):
 
@@ -185,8 +187,8 @@ def _trusted_tlv(tag: int, value: bytes) -> Tlv:
     return node
 
 
-def _read_object(data: bytes, pos: int, end: int, strict: bool, deep: bool) -> tuple[Tlv, int]:
-    """Read the object that starts at ``data[pos]``; return it and the offset after it."""
+def _read_header(data: bytes, pos: int, end: int, strict: bool) -> tuple[int, int, int]:
+    """Read the tag and length at ``data[pos]``: (tag, value start, value end)."""
     tag_start = pos
     first = data[pos]
     tag = first
@@ -240,6 +242,13 @@ def _read_object(data: bytes, pos: int, end: int, strict: bool, deep: bool) -> t
         raise DecodeError(
             f"tag {tag:X} announces {length} value bytes, only {end - pos} remain", length_at
         )
+    return tag, pos, value_end
+
+
+def _read_object(data: bytes, pos: int, end: int, strict: bool, deep: bool) -> tuple[Tlv, int]:
+    """Read the object that starts at ``data[pos]``; return it and the offset after it."""
+    first = data[pos]
+    tag, pos, value_end = _read_header(data, pos, end, strict)
     node = _trusted_tlv(tag, data[pos:value_end])
     if deep and first & 0x20:
         try:
@@ -295,6 +304,18 @@ def parse_one(data: bytes, *, strict: bool = True) -> Tlv:
     if after < end:
         raise DecodeError(f"trailing bytes after the data object with tag {node.tag:X}", pos)
     return node
+
+
+def parse_values(data: bytes) -> list[tuple[int, bytes]]:
+    """(tag, value) of each object on one level, read strictly by :func:`parse`'s reader but
+    without building :class:`Tlv` objects: for the SM data objects of every protected APDU."""
+    pairs, pos, end = [], 0, len(data)
+    while pos < end:
+        if data[pos] in _PADDING:
+            _skip_padding(data, pos, end, True)  # strict: raises
+        tag, start, pos = _read_header(data, pos, end, True)
+        pairs.append((tag, data[start:pos]))
+    return pairs
 
 
 def walk(nodes: Iterable[Tlv]) -> Iterator[tuple[int, Tlv]]:
@@ -438,61 +459,4 @@ def parse_simple(data: bytes) -> tuple[SimpleTlv, ...]:
             )
         out.append(SimpleTlv(tag, raw[start : start + length]))
         pos = start + length
-    return tuple(out)
-
-
-# --- COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2, historical bytes of ISO/IEC 7816-3) -------
-
-COMPACT_TAG_NAMES = {
-    0x1: "country code",
-    0x2: "issuer identification number",
-    0x3: "card service data",
-    0x4: "initial access data",
-    0x5: "card issuer's data",
-    0x6: "pre-issuing data",
-    0x7: "card capabilities",
-    0x8: "status indicator",
-    0xF: "application identifier",
-}  # ISO/IEC 7816-4:2005 8.1.1.2, tags '1X' to '8X' and 'FX'
-
-
-@dataclass(frozen=True, slots=True)
-class CompactTlv:
-    """A COMPACT-TLV object: one byte with the tag (high nibble) and length (low nibble)."""
-
-    tag: int
-    value: bytes
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.tag, int) or not 0 <= self.tag <= 0xF:
-            raise UsageError(f"a COMPACT-TLV tag is one nibble (0..15), got {self.tag!r}")
-        if not isinstance(self.value, bytes) or len(self.value) > 0xF:
-            raise UsageError("a COMPACT-TLV value is bytes of length 0..15")
-
-    @property
-    def name(self) -> str:
-        """What ISO/IEC 7816-4 calls this object (``RFU`` for unassigned tags)."""
-        return COMPACT_TAG_NAMES.get(self.tag, "RFU")
-
-    def encode(self) -> bytes:
-        """The tag/length byte, then the value."""
-        return bytes((self.tag << 4 | len(self.value),)) + self.value
-
-
-def parse_compact(data: bytes) -> tuple[CompactTlv, ...]:
-    """All COMPACT-TLV objects in ``data``; an object cut short is a DecodeError."""
-    raw = bytes(data)
-    out: list[CompactTlv] = []
-    pos, end = 0, len(raw)
-    while pos < end:
-        head = raw[pos]
-        length = head & 0x0F
-        if pos + 1 + length > end:
-            raise DecodeError(
-                f"COMPACT-TLV object {head:02X} announces {length} bytes, "
-                f"only {end - pos - 1} remain",
-                pos,
-            )
-        out.append(CompactTlv(head >> 4, raw[pos + 1 : pos + 1 + length]))
-        pos += 1 + length
     return tuple(out)
