@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardwire.atr import Atr, CardCapabilities, build_atr, decode_historical
+from cardwire.atr.historical import CompactTlv, parse_compact
 from cardwire.errors import DecodeError, UsageError
 
 # (ATR, protocols, Fi, Di, TCK, extended length, logical channels, historical bytes)
@@ -253,3 +254,32 @@ def test_any_atr_shaped_bytes(data: bytes) -> None:
     except DecodeError:
         return
     json.dumps(atr.to_json())
+
+
+# --- COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2) ------------------------------------------------
+
+
+def test_compact_tlv() -> None:
+    # pcsc-tools smartcard_list.txt, sysmoUSIM-SJS1 ATR historical bytes after category 80
+    objects = parse_compact(bytes.fromhex("31A073BE21136743200718000001"))
+    assert [(o.tag, o.name, o.value.hex().upper()) for o in objects] == [
+        (3, "card service data", "A0"),
+        (7, "card capabilities", "BE2113"),
+        (6, "pre-issuing data", "43200718000001"),
+    ]
+    assert b"".join(o.encode() for o in objects).hex().upper() == "31A073BE21136743200718000001"
+    with pytest.raises(DecodeError, match="announces 3") as info:
+        parse_compact(bytes.fromhex("31A073BE21"))
+    assert info.value.offset == 2
+    with pytest.raises(UsageError):
+        CompactTlv(16, b"")
+    assert CompactTlv(0x9, b"").name == "RFU"
+
+
+@given(st.binary(max_size=40))
+def test_compact_any_bytes(data: bytes) -> None:
+    try:
+        objects = parse_compact(data)
+    except DecodeError:
+        return
+    assert isinstance(objects, tuple)

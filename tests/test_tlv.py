@@ -1,14 +1,16 @@
-"""BER-TLV, SIMPLE-TLV, COMPACT-TLV: tables both ways, strictness, public examples, round trips."""
+"""BER-TLV and SIMPLE-TLV: tables both ways, strictness, public examples, round trips."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardwire import tlv
 from cardwire.errors import DecodeError, UsageError
-from cardwire.tlv import CompactTlv, SimpleTlv, Tlv
+from cardwire.tlv import SimpleTlv, Tlv
 
 # --- tags: (tag int, class, constructed, number) from ISO/IEC 8825-1 8.1.2 --------------------
 TAGS = [
@@ -388,34 +390,13 @@ def test_simple_round_trip(items: list[tuple[int, bytes]]) -> None:
     assert tlv.parse_simple(b"".join(o.encode() for o in objects)) == objects
 
 
-# --- COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2) ------------------------------------------------
-
-
-def test_compact_tlv() -> None:
-    # pcsc-tools smartcard_list.txt, sysmoUSIM-SJS1 ATR historical bytes after category 80
-    objects = tlv.parse_compact(bytes.fromhex("31A073BE21136743200718000001"))
-    assert [(o.tag, o.name, o.value.hex().upper()) for o in objects] == [
-        (3, "card service data", "A0"),
-        (7, "card capabilities", "BE2113"),
-        (6, "pre-issuing data", "43200718000001"),
-    ]
-    assert b"".join(o.encode() for o in objects).hex().upper() == "31A073BE21136743200718000001"
-    with pytest.raises(DecodeError, match="announces 3") as info:
-        tlv.parse_compact(bytes.fromhex("31A073BE21"))
-    assert info.value.offset == 2
-    with pytest.raises(UsageError):
-        CompactTlv(16, b"")
-    assert CompactTlv(0x9, b"").name == "RFU"
-
-
 @given(st.binary(max_size=40))
-def test_simple_and_compact_any_bytes(data: bytes) -> None:
-    for decoder in (tlv.parse_simple, tlv.parse_compact):
-        try:
-            objects = decoder(data)
-        except DecodeError:
-            continue
-        assert isinstance(objects, tuple)
+def test_simple_any_bytes(data: bytes) -> None:
+    try:
+        objects = tlv.parse_simple(data)
+    except DecodeError:
+        return
+    assert isinstance(objects, tuple)
 
 
 # --- bounded nesting (issue 15): MAX_DEPTH levels, then DecodeError naming limit and offset -----
@@ -469,3 +450,29 @@ def test_nesting_of_any_depth_value_or_decode_error(levels: int, tag: int, tail:
     except DecodeError:
         return
     assert levels <= tlv.MAX_DEPTH
+
+
+# --- parse_values: parse's reader without the Tlv objects ---------------------------------------
+
+
+def _outcome(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except DecodeError as exc:
+        return (str(exc), exc.offset)
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.binary(max_size=48),
+        st.lists(st.tuples(_tags(), st.binary(max_size=300)), max_size=4).map(
+            lambda items: b"".join(tlv.tlv(tag, value) for tag, value in items)
+        ),
+    ),
+    st.integers(0, 1000),
+)
+def test_parse_values_reads_what_parse_reads(data: bytes, cut: int) -> None:
+    data = data[: cut % (len(data) + 1)] if cut % 3 == 0 else data
+    expected = _outcome(lambda: [(node.tag, node.value) for node in tlv.parse(data)])
+    assert _outcome(lambda: tlv.parse_values(data)) == expected

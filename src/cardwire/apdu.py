@@ -18,9 +18,8 @@ never mix in one APDU (ISO 7816-4 5.1).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from typing import Any, Self
+from dataclasses import dataclass, replace
+from typing import Self
 
 from cardwire.errors import DecodeError, UsageError
 
@@ -30,57 +29,26 @@ MAX_EXTENDED_NC = 65535
 MAX_EXTENDED_NE = 65536
 
 
-def _byte(name: str, value: int) -> None:
-    if not isinstance(value, int) or not 0 <= value <= 0xFF:
-        raise UsageError(f"{name} must be a byte (0..255), got {value!r}")
-
-
-def _checked_command(
-    cla: int, ins: int, p1: int, p2: int, data: object, ne: int, extended: bool | None
-) -> bytes:
-    """The detailed checks of a Command's fields, with messages; the data field as bytes."""
-    for name, value in (("cla", cla), ("ins", ins), ("p1", p1), ("p2", p2)):
-        _byte(name, value)
-    data = _as_bytes(data)
-    if len(data) > MAX_EXTENDED_NC:
-        raise UsageError(f"Nc={len(data)} exceeds the maximum of {MAX_EXTENDED_NC}")
-    if not isinstance(ne, int) or not 0 <= ne <= MAX_EXTENDED_NE:
-        raise UsageError(f"Ne must be 0..{MAX_EXTENDED_NE}, got {ne!r}")
-    if extended is True and not data and ne == 0:
-        raise UsageError("a case 1 APDU (no data, no Le) has no extended form")
-    if extended is False and (len(data) > MAX_SHORT_NC or ne > MAX_SHORT_NE):
-        raise UsageError(
-            f"Nc={len(data)}, Ne={ne} do not fit a short APDU "
-            f"(Nc <= {MAX_SHORT_NC}, Ne <= {MAX_SHORT_NE})"
-        )
-    return data
-
-
-def _checked_response(data: object, sw: int) -> bytes:
-    """The detailed checks of a Response's fields; the data field as bytes."""
-    data = _as_bytes(data)
-    if not isinstance(sw, int) or not 0 <= sw <= 0xFFFF:
-        raise UsageError(f"sw must be 0..0xFFFF, got {sw!r}")
-    return data
-
-
-def _field_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
-    """The slot setter of each field of a frozen, slotted dataclass, in field order.
-
-    A frozen dataclass's generated ``__init__`` stores each field with ``object.__setattr__``
-    (a generic attribute lookup per field). Command and Response are built several times per
-    APDU by the layers, so their ``__init__`` stores through the slots directly: the same store,
-    about half the cost. Nothing else writes these slots; the instances stay frozen.
-    """
-    return tuple(cls.__dict__[field.name].__set__ for field in fields(cls))
+# How a frozen dataclass stores its fields (its generated __init__ does the same): the class's own
+# __setattr__ refuses every assignment, object's stores into the slot.
+_store = object.__setattr__
 
 
 def _as_bytes(data: object) -> bytes:
+    """The data field as ``bytes`` (bytearray and memoryview are copied, a bytes subclass is
+    kept), else UsageError."""
     if isinstance(data, bytes):
         return data
     if isinstance(data, bytearray | memoryview):
         return bytes(data)
     raise UsageError(f"data must be bytes, got {type(data).__name__}")
+
+
+def _refuse_header(**fields: object) -> None:
+    """Name the first of CLA INS P1 P2 that is not a byte (the check has already failed)."""
+    for name, value in fields.items():
+        if not isinstance(value, int) or not 0 <= value <= 0xFF:
+            raise UsageError(f"{name} must be a byte (0..255), got {value!r}")
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -112,29 +80,36 @@ class Command:
         ne: int = 0,
         extended: bool | None = None,
     ) -> None:
-        # Every layer builds one per APDU: the usual command (ints in range, bytes, no forced
-        # form) passes one test; anything else gets the detailed checks and messages.
+        # The one construction path (decode, the layers, replace()): each rule checked once on
+        # the arguments, then the fields stored as a frozen dataclass stores them.
         if not (
-            type(data) is bytes
-            and extended is None
-            and isinstance(cla, int)
-            and isinstance(ins, int)  # an Ins member is an int too
+            isinstance(cla, int)  # an Ins member is an int too
+            and isinstance(ins, int)
             and isinstance(p1, int)
             and isinstance(p2, int)
-            and isinstance(ne, int)
-            and 0 <= cla | ins | p1 | p2 <= 0xFF
-            and 0 <= ne <= MAX_EXTENDED_NE
-            and len(data) <= MAX_EXTENDED_NC
+            and 0 <= cla | ins | p1 | p2 <= 0xFF  # ISO 7816-4 5.1: a 4-byte header
         ):
-            data = _checked_command(cla, ins, p1, p2, data, ne, extended)
-        set_cla, set_ins, set_p1, set_p2, set_data, set_ne, set_extended = _COMMAND_SETTERS
-        set_cla(self, cla)
-        set_ins(self, ins)
-        set_p1(self, p1)
-        set_p2(self, p2)
-        set_data(self, data)
-        set_ne(self, ne)
-        set_extended(self, extended)
+            _refuse_header(cla=cla, ins=ins, p1=p1, p2=p2)
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        if len(data) > MAX_EXTENDED_NC:  # ISO 7816-4 5.1: extended Lc is at most FFFF
+            raise UsageError(f"Nc={len(data)} exceeds the maximum of {MAX_EXTENDED_NC}")
+        if not isinstance(ne, int) or not 0 <= ne <= MAX_EXTENDED_NE:
+            raise UsageError(f"Ne must be 0..{MAX_EXTENDED_NE}, got {ne!r}")
+        if extended is True and not data and ne == 0:  # ISO 7816-4 5.1: case 1 is short only
+            raise UsageError("a case 1 APDU (no data, no Le) has no extended form")
+        if extended is False and (len(data) > MAX_SHORT_NC or ne > MAX_SHORT_NE):
+            raise UsageError(
+                f"Nc={len(data)}, Ne={ne} do not fit a short APDU "
+                f"(Nc <= {MAX_SHORT_NC}, Ne <= {MAX_SHORT_NE})"
+            )
+        _store(self, "cla", cla)
+        _store(self, "ins", ins)
+        _store(self, "p1", p1)
+        _store(self, "p2", p2)
+        _store(self, "data", data)
+        _store(self, "ne", ne)
+        _store(self, "extended", extended)
 
     @property
     def nc(self) -> int:
@@ -256,9 +231,6 @@ class Command:
         return f"Command({self.encode().hex().upper()})"
 
 
-_COMMAND_SETTERS = _field_setters(Command)
-
-
 @dataclass(frozen=True, slots=True, init=False)
 class Response:
     """A response APDU: data field and the two-byte status word (ISO 7816-4 5.1)."""
@@ -267,11 +239,12 @@ class Response:
     sw: int = 0x9000
 
     def __init__(self, data: bytes = b"", sw: int = 0x9000) -> None:
-        if not (type(data) is bytes and isinstance(sw, int) and 0 <= sw <= 0xFFFF):
-            data = _checked_response(data, sw)  # not the usual response: convert or refuse
-        set_data, set_sw = _RESPONSE_SETTERS
-        set_data(self, data)
-        set_sw(self, sw)
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        if not isinstance(sw, int) or not 0 <= sw <= 0xFFFF:  # ISO 7816-4 5.1: SW1 SW2
+            raise UsageError(f"sw must be 0..0xFFFF, got {sw!r}")
+        _store(self, "data", data)
+        _store(self, "sw", sw)
 
     @property
     def sw1(self) -> int:
@@ -309,6 +282,3 @@ class Response:
 
     def __repr__(self) -> str:
         return f"Response({self.encode().hex().upper()})"
-
-
-_RESPONSE_SETTERS = _field_setters(Response)

@@ -1,4 +1,6 @@
-"""BER-TLV, SIMPLE-TLV and COMPACT-TLV data objects (ISO/IEC 7816-4:2020 sections 6.2 and 6.3).
+"""BER-TLV and SIMPLE-TLV data objects (ISO/IEC 7816-4:2020 sections 6.2 and 6.3).
+
+COMPACT-TLV, which only the historical bytes use, lives with them in :mod:`cardwire.atr.historical`.
 
 BER-TLV (ISO/IEC 7816-4:2020 6.3, coding from ISO/IEC 8825-1 8.1):
 
@@ -31,25 +33,16 @@ from dataclasses import dataclass, field
 from typing import Self
 
 from cardwire.errors import DecodeError, UsageError
-from cardwire.tlv_simple import (
-    COMPACT_TAG_NAMES,
-    CompactTlv,
-    SimpleTlv,
-    parse_compact,
-    parse_simple,
-)
+from cardwire.tlv_simple import SimpleTlv, parse_simple
 
 __all__ = [
-    "COMPACT_TAG_NAMES",
     "MAX_DEPTH",
-    "CompactTlv",
     "SimpleTlv",
     "Tlv",
     "encode_length",
     "encode_tag",
     "find",
     "parse",
-    "parse_compact",
     "parse_one",
     "parse_simple",
     "render",
@@ -226,10 +219,8 @@ def _too_deep(offset: int) -> DecodeError:
     return _TooDeepError(f"BER-TLV nesting deeper than {MAX_DEPTH} levels (MAX_DEPTH)", offset)
 
 
-def _read_object(
-    data: bytes, pos: int, end: int, strict: bool, deep: bool, level: int = 1
-) -> tuple[Tlv, int]:
-    """Read the object that starts at ``data[pos]``; return it and the offset after it."""
+def _read_header(data: bytes, pos: int, end: int, strict: bool) -> tuple[int, int, int]:
+    """Read the tag and length at ``data[pos]``: (tag, value start, value end)."""
     tag_start = pos
     first = data[pos]
     tag = first
@@ -283,6 +274,15 @@ def _read_object(
         raise DecodeError(
             f"tag {tag:X} announces {length} value bytes, only {end - pos} remain", length_at
         )
+    return tag, pos, value_end
+
+
+def _read_object(
+    data: bytes, pos: int, end: int, strict: bool, deep: bool, level: int = 1
+) -> tuple[Tlv, int]:
+    """Read the object that starts at ``data[pos]``; return it and the offset after it."""
+    first = data[pos]
+    tag, pos, value_end = _read_header(data, pos, end, strict)
     node = _trusted_tlv(tag, data[pos:value_end])
     if deep and first & 0x20:
         if level >= MAX_DEPTH and value_end > pos:
@@ -343,6 +343,18 @@ def parse_one(data: bytes, *, strict: bool = True) -> Tlv:
     if after < end:
         raise DecodeError(f"trailing bytes after the data object with tag {node.tag:X}", pos)
     return node
+
+
+def parse_values(data: bytes) -> list[tuple[int, bytes]]:
+    """(tag, value) of each object on one level, read strictly by :func:`parse`'s reader but
+    without building :class:`Tlv` objects: for the SM data objects of every protected APDU."""
+    pairs, pos, end = [], 0, len(data)
+    while pos < end:
+        if data[pos] in _PADDING:
+            _skip_padding(data, pos, end, True)  # strict: raises
+        tag, start, pos = _read_header(data, pos, end, True)
+        pairs.append((tag, data[start:pos]))
+    return pairs
 
 
 def walk(nodes: Iterable[Tlv]) -> Iterator[tuple[int, Tlv]]:

@@ -1,6 +1,5 @@
-"""SIMPLE-TLV (ISO/IEC 7816-4:2020 6.2) and COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2) objects.
-
-Re-exported by :mod:`cardwire.tlv`, which holds BER-TLV; import them from there.
+"""SIMPLE-TLV objects (ISO/IEC 7816-4:2020 6.2). COMPACT-TLV lives with the ATR's historical
+bytes (:mod:`cardwire.atr.historical`), its only user; BER-TLV in :mod:`cardwire.tlv`.
 """
 
 from __future__ import annotations
@@ -60,61 +59,4 @@ def parse_simple(data: bytes) -> tuple[SimpleTlv, ...]:
             )
         out.append(SimpleTlv(tag, raw[start : start + length]))
         pos = start + length
-    return tuple(out)
-
-
-# --- COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2, historical bytes of ISO/IEC 7816-3) -------
-
-COMPACT_TAG_NAMES = {
-    0x1: "country code",
-    0x2: "issuer identification number",
-    0x3: "card service data",
-    0x4: "initial access data",
-    0x5: "card issuer's data",
-    0x6: "pre-issuing data",
-    0x7: "card capabilities",
-    0x8: "status indicator",
-    0xF: "application identifier",
-}  # ISO/IEC 7816-4:2005 8.1.1.2, tags '1X' to '8X' and 'FX'
-
-
-@dataclass(frozen=True, slots=True)
-class CompactTlv:
-    """A COMPACT-TLV object: one byte with the tag (high nibble) and length (low nibble)."""
-
-    tag: int
-    value: bytes
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.tag, int) or not 0 <= self.tag <= 0xF:
-            raise UsageError(f"a COMPACT-TLV tag is one nibble (0..15), got {self.tag!r}")
-        if not isinstance(self.value, bytes) or len(self.value) > 0xF:
-            raise UsageError("a COMPACT-TLV value is bytes of length 0..15")
-
-    @property
-    def name(self) -> str:
-        """What ISO/IEC 7816-4 calls this object (``RFU`` for unassigned tags)."""
-        return COMPACT_TAG_NAMES.get(self.tag, "RFU")
-
-    def encode(self) -> bytes:
-        """The tag/length byte, then the value."""
-        return bytes((self.tag << 4 | len(self.value),)) + self.value
-
-
-def parse_compact(data: bytes) -> tuple[CompactTlv, ...]:
-    """All COMPACT-TLV objects in ``data``; an object cut short is a DecodeError."""
-    raw = bytes(data)
-    out: list[CompactTlv] = []
-    pos, end = 0, len(raw)
-    while pos < end:
-        head = raw[pos]
-        length = head & 0x0F
-        if pos + 1 + length > end:
-            raise DecodeError(
-                f"COMPACT-TLV object {head:02X} announces {length} bytes, "
-                f"only {end - pos - 1} remain",
-                pos,
-            )
-        out.append(CompactTlv(head >> 4, raw[pos + 1 : pos + 1 + length]))
-        pos += 1 + length
     return tuple(out)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwire.crypto.cmac import AesCmacKey, aes_cmac
+from cardwire.crypto.cmac import aes_cmac
 from cardwire.crypto.kdf_sp800108 import kdf_counter_cmac, scp03_kdf
 from cardwire.errors import UsageError
 
@@ -43,13 +43,19 @@ def test_nist_cavp_middle_fixed_8_bit_counter(vector: dict[str, Any]) -> None:
     assert out == bytes.fromhex(vector["ko"])
 
 
-def test_prepared_key_gives_the_same_output() -> None:
-    vector = NIST["vectors"][2]  # L = 256: two PRF calls
-    key = bytes.fromhex(vector["ki"])
-    before, after = bytes.fromhex(vector["before"]), bytes.fromhex(vector["after"])
-    assert kdf_counter_cmac(AesCmacKey(key), before, after, 32) == kdf_counter_cmac(
-        key, before, after, 32
-    )
+@pytest.mark.parametrize("before", [b"", b"\x01\x02\x03"])
+def test_counter_sits_between_before_and_after(before: bytes) -> None:
+    # SP 800-108 4.1: K(i) = PRF(KI, before || [i]_8 || after), counter first when before is
+    # empty (the GlobalPlatformPro "kdf3" layout of sm/scp03/diversification.py).
+    key, after = bytes(range(16)), b"fixed data after"
+    blocks = [aes_cmac(key, before + bytes((i,)) + after) for i in (1, 2, 3)]
+    assert kdf_counter_cmac(key, before, after, 40) == b"".join(blocks)[:40]
+
+
+@pytest.mark.parametrize("size", [0, 15, 17, 33])
+def test_counter_kdf_rejects_a_key_that_is_not_aes(size: int) -> None:
+    with pytest.raises(UsageError, match="AES key"):
+        kdf_counter_cmac(bytes(size), b"", b"", 16)
 
 
 def _session(name: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cardwire.crypto.ecdh_secp256k1 import verify_digest
+from cardwire.crypto.secp256k1 import verify_digest
 from cardwire.sm import keycard
 
 if TYPE_CHECKING:

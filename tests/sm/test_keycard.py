@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cardwire.apdu import Command, Response
 from cardwire.cla import parse_cla
-from cardwire.crypto.ecdh_secp256k1 import CURVE_ORDER, Secp256k1PrivateKey, verify_digest
+from cardwire.crypto.secp256k1 import CURVE_ORDER, Secp256k1PrivateKey, verify_digest
 from cardwire.errors import (
     CryptogramError,
     DecodeError,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cardwire.atr.historical import CompactTlv, parse_compact
 from cardwire.atr.interface import MAX_HISTORICAL, TS_DIRECT
 from cardwire.errors import DecodeError, UsageError
-from cardwire.tlv import CompactTlv, parse_compact
 
 
 def build_atr(

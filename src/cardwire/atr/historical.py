@@ -5,9 +5,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cardwire.errors import DecodeError
+from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import to_hex
-from cardwire.tlv import CompactTlv, parse_compact
+
+# --- COMPACT-TLV (ISO/IEC 7816-4:2005 8.1.1.2): the objects of the historical bytes -----------
+
+COMPACT_TAG_NAMES = {
+    0x1: "country code",
+    0x2: "issuer identification number",
+    0x3: "card service data",
+    0x4: "initial access data",
+    0x5: "card issuer's data",
+    0x6: "pre-issuing data",
+    0x7: "card capabilities",
+    0x8: "status indicator",
+    0xF: "application identifier",
+}  # ISO/IEC 7816-4:2005 8.1.1.2, tags '1X' to '8X' and 'FX'
+
+
+@dataclass(frozen=True, slots=True)
+class CompactTlv:
+    """A COMPACT-TLV object: one byte with the tag (high nibble) and length (low nibble)."""
+
+    tag: int
+    value: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tag, int) or not 0 <= self.tag <= 0xF:
+            raise UsageError(f"a COMPACT-TLV tag is one nibble (0..15), got {self.tag!r}")
+        if not isinstance(self.value, bytes) or len(self.value) > 0xF:
+            raise UsageError("a COMPACT-TLV value is bytes of length 0..15")
+
+    @property
+    def name(self) -> str:
+        """What ISO/IEC 7816-4 calls this object (``RFU`` for unassigned tags)."""
+        return COMPACT_TAG_NAMES.get(self.tag, "RFU")
+
+    def encode(self) -> bytes:
+        """The tag/length byte, then the value."""
+        return bytes((self.tag << 4 | len(self.value),)) + self.value
+
+
+def parse_compact(data: bytes) -> tuple[CompactTlv, ...]:
+    """All COMPACT-TLV objects in ``data``; an object cut short is a DecodeError."""
+    raw = bytes(data)
+    out: list[CompactTlv] = []
+    pos, end = 0, len(raw)
+    while pos < end:
+        head = raw[pos]
+        length = head & 0x0F
+        if pos + 1 + length > end:
+            raise DecodeError(
+                f"COMPACT-TLV object {head:02X} announces {length} bytes, "
+                f"only {end - pos - 1} remain",
+                pos,
+            )
+        out.append(CompactTlv(head >> 4, raw[pos + 1 : pos + 1 + length]))
+        pos += 1 + length
+    return tuple(out)
+
 
 _ASSIGNMENT = {
     0b00: "none",

@@ -12,7 +12,7 @@ import hashlib
 
 from cardwire.apdu import Command
 from cardwire.cli.demo_cmd import DemoRun, demo_section
-from cardwire.crypto.ecdh_secp256k1 import verify_digest
+from cardwire.crypto.secp256k1 import verify_digest
 from cardwire.errors import DecodeError
 from cardwire.hexutil import to_hex
 from cardwire.sm import keycard

@@ -7,9 +7,20 @@ scalar multiplication by a point other than the standard generator, neither of w
 - Jacobian projective coordinates (X, Y, Z) for x = X/Z^2, y = Y/Z^3 (SEC 1 v2 / "Guide to
   Elliptic Curve Cryptography" 3.2.2), with the general doubling formula (any ``a``).
 - Scalar multiplication by a Montgomery ladder with a fixed number of steps (the bit length
-  of the group order), so the sequence of operations does not depend on the scalar's bits.
-  Python integers are not constant-time, so this is not hardened against timing attacks on a
-  shared machine; it is meant for the protocol core and the simulated card.
+  of the group order): one addition and one doubling per bit, whatever the bit.
+
+**Not constant-time.** The ladder's shape is fixed, but its time still depends on the scalar:
+Python integer arithmetic takes time that depends on the operands' values, the additions and
+doublings return early while a ladder register is the point at infinity (so the leading zero
+bits of the scalar are cheaper), ``r[bit]`` indexes memory with a secret bit, and the final
+``pow(z, -1, p)`` is a variable-time inversion. Every multiplication PACE Generic Mapping does
+here involves a secret (ICAO Doc 9303-11 4.4.3.3.1): the mapping key pair (x * G, x * Y),
+the nonce (s * G, s being what the password protects), and the ephemeral key pair on the mapped
+generator and its shared secret. So a process that can time or watch the caches of many PACE
+runs on the same machine could learn bits of the nonce (an offline check of the password) or of
+the session keys. That matters for the host side on a shared or hostile machine; the simulated
+card is a test tool. A host that needs side-channel resistance should run PACE with an
+implementation hardened for it (a card reader's PACE, or a constant-time library).
 - Points travel as uncompressed octet strings 04 || X || Y (SEC 1 v2 2.3.3 / BSI TR-03111
   3.2.1), with both coordinates the byte length of p. Decoding checks that the point is on the
   curve (SEC 1 v2 3.2.2.1 public key validation; all curves here have cofactor 1, so a point on

@@ -122,36 +122,6 @@ def _data_object(tag: int, value: bytes) -> bytes:
     return bytes((tag,)) + tlv.encode_length(size) + value
 
 
-def _split_objects(body: bytes) -> list[tuple[int, bytes]] | None:
-    """(tag, value) of each object when every tag is one byte and every length is in its
-    shortest form of at most three bytes (ISO/IEC 7816-4:2020 6.3), the shape of all SM data
-    objects; None for anything else, which the general BER-TLV parser then judges."""
-    objects = []
-    position, end = 0, len(body)
-    while position < end:
-        if end - position < 2:
-            return None
-        tag, length = body[position], body[position + 1]
-        if tag & 0x1F == 0x1F or tag in (0x00, 0xFF):
-            return None  # a multi-byte tag, or padding
-        position += 2
-        if length < 0x80:
-            pass  # one length byte, the usual case
-        elif length == 0x81 and position < end and body[position] >= 0x80:
-            length = body[position]
-            position += 1
-        elif length == 0x82 and position + 1 < end and body[position]:
-            length = body[position] << 8 | body[position + 1]
-            position += 2
-        else:
-            return None
-        if position + length > end:
-            return None
-        objects.append((tag, body[position : position + length]))
-        position += length
-    return objects
-
-
 class IsoSmEngine:
     """Suite, counter and state shared by the host and the card side."""
 
@@ -284,12 +254,11 @@ class IsoSmEngine:
         slots: tuple[frozenset[int], ...],
     ) -> dict[int, bytes]:
         """Verify the MAC first (constant time), then the structure; return values by tag."""
-        nodes = _split_objects(body)
-        if nodes is None:  # not the plain shape: the general BER-TLV parser decides
-            try:
-                nodes = [(node.tag, node.value) for node in tlv.parse(body)]
-            except DecodeError as exc:
-                self._fail(f"secure messaging objects are not valid BER-TLV: {exc}")
+        try:
+            # ISO/IEC 7816-4:2020 10.2: the SM data objects are BER-TLV, read strictly (6.3).
+            nodes = tlv.parse_values(body)
+        except DecodeError as exc:
+            self._fail(f"secure messaging objects are not valid BER-TLV: {exc}")
         if not nodes or nodes[-1][0] != TAG_MAC:
             self._fail("the MAC object DO8E is missing or not last", SW_MISSING_OBJECTS)
         received = nodes[-1][1]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.crypto.ecdh_secp256k1 import Secp256k1PrivateKey, verify_digest
+from cardwire.crypto.secp256k1 import Secp256k1PrivateKey, verify_digest
 from cardwire.errors import SessionClosedError, StatusError, UsageError
 from cardwire.sim.applet import ChannelContext
 from cardwire.sim.applets import APPLET_TYPES, DEFAULT_CONFIGS

@@ -7,7 +7,7 @@ import os
 
 from cardwire.apdu import MAX_SHORT_NE, Command, Response
 from cardwire.cla import parse_cla
-from cardwire.crypto.ecdh_secp256k1 import Secp256k1PrivateKey
+from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import (
     CryptogramError,
     DecodeError,

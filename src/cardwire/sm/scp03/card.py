@@ -99,7 +99,7 @@ class Scp03Card:
         context = command.data + challenge
         session_keys = derive_session_keys(keys, context)
         cryptogram = derive_cryptogram(
-            AesCmacKey(session_keys.mac), Derivation.CARD_CRYPTOGRAM, context, self.mode
+            session_keys.mac, Derivation.CARD_CRYPTOGRAM, context, self.mode
         )
         answer = InitializeUpdateResponse(
             diversification_data=self.diversification_data,
@@ -150,7 +150,7 @@ class Scp03Card:
             raise MacError(
                 "EXTERNAL AUTHENTICATE C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED
             )
-        wanted = derive_cryptogram(s_mac, Derivation.HOST_CRYPTOGRAM, context, self.mode)
+        wanted = derive_cryptogram(session_keys.mac, Derivation.HOST_CRYPTOGRAM, context, self.mode)
         if not hmac.compare_digest(wanted, host_cryptogram):
             raise CryptogramError(
                 "host cryptogram does not verify", card_sw=SW_AUTHENTICATION_FAILED

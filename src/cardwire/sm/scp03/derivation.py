@@ -3,7 +3,6 @@ card and host cryptograms (GP Amendment D 6.2.1, 6.2.2)."""
 
 from __future__ import annotations
 
-from cardwire.crypto.cmac import AesCmacKey
 from cardwire.crypto.kdf_sp800108 import scp03_kdf
 from cardwire.sm.scp03.constants import SEQUENCE_COUNTER_LENGTH
 from cardwire.sm.scp03.keys import SessionKeys, StaticKeys
@@ -28,6 +27,6 @@ def pseudo_random_challenge(
     return scp03_kdf(keys.enc, Derivation.CARD_CHALLENGE, context, mode * 8)
 
 
-def derive_cryptogram(s_mac: AesCmacKey, constant: Derivation, context: bytes, mode: Mode) -> bytes:
+def derive_cryptogram(s_mac: bytes, constant: Derivation, context: bytes, mode: Mode) -> bytes:
     # GP Amendment D 6.2.2.2 / 6.2.2.3: cryptograms use S-MAC, L = 64 (S8) or 128 (S16).
     return scp03_kdf(s_mac, constant, context, mode * 8)

@@ -116,7 +116,9 @@ class Scp03Handshake:
         context = self._host_challenge + answer.card_challenge
         session_keys = derive_session_keys(keys, context)
         s_mac = AesCmacKey(session_keys.mac)
-        expected = derive_cryptogram(s_mac, Derivation.CARD_CRYPTOGRAM, context, self.mode)
+        expected = derive_cryptogram(
+            session_keys.mac, Derivation.CARD_CRYPTOGRAM, context, self.mode
+        )
         if not hmac.compare_digest(expected, answer.card_cryptogram):
             raise CryptogramError(
                 f"card cryptogram does not verify: the static keys or the key version "
@@ -124,7 +126,9 @@ class Scp03Handshake:
             )
         if info.pseudo_random and self.check_challenge:
             self._check_pseudo_random(keys, answer)
-        host_cryptogram = derive_cryptogram(s_mac, Derivation.HOST_CRYPTOGRAM, context, self.mode)
+        host_cryptogram = derive_cryptogram(
+            session_keys.mac, Derivation.HOST_CRYPTOGRAM, context, self.mode
+        )
         command, chaining = external_authenticate_command(
             self.cla, SecurityLevel(self.level), host_cryptogram, s_mac, self.mode
         )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from cardwire.apdu import Command, Response
-from cardwire.crypto.ecdh_secp256k1 import Secp256k1PrivateKey
+from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext

@@ -1,4 +1,4 @@
-"""secp256k1 keys for the Keycard secure channel and the Keycard applet's SIGN (``cryptography``).
+"""secp256k1 (``cryptography``): ECDH for the Keycard secure channel, ECDSA for its SIGN.
 
 - Points travel as X9.62 / SEC 1 v2 2.3.3 uncompressed points: ``04 || X(32) || Y(32)``.
 - ECDH gives the x-coordinate of the shared point (SEC 1 v2 3.3.1), 32 bytes, as the Keycard
