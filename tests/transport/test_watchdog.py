@@ -13,8 +13,9 @@ from cardwire.transport.watchdog import Watchdog
 def test_values_and_errors_pass_through() -> None:
     watchdog = Watchdog(5.0)
     assert watchdog.run(lambda: 42, lambda: None, "x") == 42
+    table: dict[str, int] = {}
     with pytest.raises(KeyError):
-        watchdog.run(lambda: {}["missing"], lambda: None, "x")
+        watchdog.run(lambda: table["missing"], lambda: None, "x")
     watchdog.stop()
 
 
