@@ -239,6 +239,7 @@ def test_send_racing_close_never_goes_out_plain_nor_after_the_close() -> None:
         challenges = [(i, apdu) for i, apdu in enumerate(trial) if apdu[1] == 0x84]
         leaks += sum(1 for _, apdu in challenges if apdu[3] != 0x01)
         landings += sum(1 for i, _ in challenges if i > close_at)
+    print(f"race: {attempts} attempts, {refusals} refusals, {leaks} leaks, {landings} landings")
     assert (attempts, leaks, landings) == (attempts, 0, 0)
     assert refusals == TRIALS  # every hammer ended on a typed refusal
 

@@ -258,6 +258,7 @@ def test_send_racing_close_through_pcscd_fails_closed(pcsc_stack: PcscStack) -> 
             landings += sum(1 for i, _ in reads if i > close_at)
     finally:
         card.close()
+    print(f"race: {attempts} attempts, {refusals} refusals, {leaks} leaks, {landings} landings")
     assert churn_errors == []
     assert (leaks, landings) == (0, 0)
     assert refusals == RACE_TRIALS
