@@ -11,7 +11,7 @@ from cardwire import commands
 from cardwire.aio import AsyncCard, AsyncChannel
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.errors import StatusError
+from cardwire.errors import SessionClosedError, StatusError, TransportError
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 
@@ -156,3 +156,42 @@ def test_secure_waits_its_turn_without_blocking_the_loop(on_channel: bool) -> No
         assert stack.session is None and not session.active
 
     asyncio.run(main())
+
+
+class FailingOnce(MemoryTransport):
+    """Fails the next transmit with a TransportError once ``armed``; counts what was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(SimCard())
+        self.armed = False
+        self.sent = 0
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.sent += 1
+        if self.armed:
+            self.armed = False
+            raise TransportError("the reader went away")
+        return super().transmit(apdu)
+
+
+def test_fail_closed_through_the_async_api() -> None:
+    async def scenario() -> None:
+        wire = FailingOnce()
+        card = AsyncCard(Card(wire))
+        channel = await card.open_channel()
+        await card.secure(IdleSession())
+        await channel.secure(IdleSession())
+        wire.armed = True
+        with pytest.raises(TransportError):
+            await card.send(commands.get_challenge(8))
+        sent = wire.sent
+        with pytest.raises(SessionClosedError, match="transport error"):
+            await card.verify(1, "1234")
+        with pytest.raises(SessionClosedError, match="transport error"):
+            await card.transmit(bytes.fromhex("0020000104") + b"1234")
+        await channel.close()
+        with pytest.raises(SessionClosedError, match="was closed"):
+            await channel.get_challenge()
+        assert wire.sent == sent + 1  # only the MANAGE CHANNEL close went out
+
+    asyncio.run(scenario())

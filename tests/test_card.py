@@ -11,7 +11,15 @@ from cardwire import commands
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands, binary_data
 from cardwire.cla import parse_cla
-from cardwire.errors import DecodeError, SessionClosedError, StatusError, TransportError
+from cardwire.errors import (
+    CardRemovedError,
+    DecodeError,
+    SessionClosedError,
+    StatusError,
+    TransportError,
+    TransportTimeoutError,
+    UsageError,
+)
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 
@@ -229,3 +237,150 @@ def test_closing_a_channel_ends_its_session_under_the_card_lock(ending: str) -> 
     channel.secure(session)
     getattr(channel, ending)()
     assert session.closed_under_lock is True
+
+
+# -- fail closed after a lost session (issue 15, defect 2) ------------------------------------
+
+VERIFY_PIN = Command(0x80, 0x20, 0x00, 0x00, b"123456")
+PASSPORT = bytes.fromhex("A0000002471001")  # ICAO 9303-10: the eMRTD application
+
+
+class FaultyWire:
+    """A MemoryTransport on a SimCard that records every APDU and fails once when armed."""
+
+    def __init__(self, sim: SimCard) -> None:
+        self.inner = MemoryTransport(sim)
+        self.sim = sim
+        self.sent: list[bytes] = []
+        self.fault: str | None = None
+
+    @property
+    def atr(self) -> bytes:
+        return self.inner.atr
+
+    @property
+    def name(self) -> str:
+        return "faulty wire"
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.sent.append(bytes(apdu))
+        fault, self.fault = self.fault, None
+        if fault == "transport":
+            raise TransportError("the reader went away")
+        if fault == "removed":
+            raise CardRemovedError("the card was removed")
+        if fault == "reset by another program":
+            self.sim.reset()
+            raise CardRemovedError("the card was reset by another program")
+        if fault == "timeout":
+            raise TransportTimeoutError("no answer within 1 s")
+        answer = self.inner.transmit(apdu)
+        return answer[:0] if fault == "death" else answer  # "death": 0 bytes come back
+
+    def reset(self, cold: bool = False) -> bytes:
+        return self.inner.reset(cold)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+FAULTS = {
+    "transport": "a transport error",
+    "removed": "reset or removed",
+    "reset by another program": "reset or removed",
+    "timeout": "did not answer in time",
+    "death": "a transport error",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("on_channel", [False, True])
+def test_no_plain_byte_after_a_lost_session(fault: str, on_channel: bool) -> None:
+    wire = FaultyWire(SimCard())
+    card = Card(wire)
+    target: CardCommands = card.open_channel() if on_channel else card
+    target.secure(PassThroughSession())
+    target.send(commands.select_by_aid(APP_1))
+    wire.fault = fault
+    with pytest.raises(TransportError):
+        target.send(commands.get_challenge(8))
+    before = len(wire.sent)
+    for attempt in (lambda: target.send(VERIFY_PIN), lambda: target.transmit(VERIFY_PIN.encode())):
+        with pytest.raises(SessionClosedError, match=FAULTS[fault]) as refused:
+            attempt()
+        assert "secure session ended" in str(refused.value)
+    assert len(wire.sent) == before  # zero bytes on the wire, never plain
+    if not on_channel:
+        card.secure(None)  # the caller's explicit choice: plain again
+        assert card.send(commands.get_challenge(8)).sw == 0x9000
+
+
+def test_card_death_mid_read_is_a_transport_error() -> None:
+    wire = FaultyWire(SimCard())
+    card = Card(wire)
+    wire.fault = "death"
+    with pytest.raises(TransportError, match="0 bytes") as raised:
+        card.send(commands.get_challenge(8))
+    assert raised.value.exit_code == 3
+
+
+def test_a_plain_channel_stays_plain_after_a_transport_error() -> None:
+    wire = FaultyWire(SimCard())
+    card = Card(wire)
+    wire.fault = "transport"
+    with pytest.raises(TransportError):
+        card.send(commands.get_challenge(8))
+    assert card.send(commands.get_challenge(8)).sw == 0x9000  # no session, nothing to lose
+
+
+def test_removal_on_channel_0_closes_the_secure_sessions_of_every_channel() -> None:
+    wire = FaultyWire(SimCard())
+    card = Card(wire)
+    secured, plain = card.open_channel(), card.open_channel()
+    secured.secure(PassThroughSession())
+    wire.fault = "removed"
+    with pytest.raises(CardRemovedError):
+        card.send(commands.get_challenge(8))
+    before = len(wire.sent)
+    with pytest.raises(SessionClosedError, match="reset or removed"):
+        secured.send(VERIFY_PIN)
+    with pytest.raises(UsageError, match="closed"):
+        plain.send(VERIFY_PIN)
+    assert len(wire.sent) == before
+
+
+def test_explicit_reset_returns_channel_0_to_plain_and_closes_the_others() -> None:
+    card = Card(MemoryTransport(SimCard()))
+    channel = card.open_channel()
+    card.secure(PassThroughSession())
+    channel.secure(PassThroughSession())
+    card.reset()
+    assert card.send(commands.get_challenge(8)).sw == 0x9000
+    with pytest.raises(SessionClosedError, match=r"Card\.reset"):
+        channel.send(VERIFY_PIN)
+
+
+def test_bac_replaces_a_lost_session_and_runs_in_plain() -> None:
+    from cardwire.handshakes import establish_bac
+    from test_sm_integration import SPECIMEN, passport_profile
+
+    wire = FaultyWire(SimCard(passport_profile()))
+    card = Card(wire)
+    card.select(PASSPORT)
+    card.secure(establish_bac(card, SPECIMEN))
+    wire.fault = "reset by another program"
+    with pytest.raises(CardRemovedError):
+        card.read_binary(0, 4, sfi=0x1E)
+    with pytest.raises(SessionClosedError):
+        card.select(PASSPORT)
+    card.secure(None)  # the reset deselected the application: select it again, in plain
+    card.select(PASSPORT)
+    wire.fault = "transport"
+    with pytest.raises(TransportError):
+        card.send(commands.get_challenge(8))  # plain: nothing lost
+    card.secure(establish_bac(card, SPECIMEN))
+    wire.fault = "transport"
+    with pytest.raises(TransportError):
+        card.read_binary(0, 4, sfi=0x1E)
+    card.secure(establish_bac(card, SPECIMEN))  # the new handshake leaves the lost state
+    assert card.read_binary(0, 4, sfi=0x1E)[:1] == b"\x60"  # EF.COM, read under BAC

@@ -3,6 +3,8 @@ card: card-assigned numbers, CLA channel bits, per-channel state and secure slot
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,9 +12,9 @@ from hypothesis import strategies as st
 from cardwire import commands
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.channels import assigned_channel
+from cardwire.channels import Channel, assigned_channel
 from cardwire.cla import channel_of
-from cardwire.errors import DecodeError, StatusError, UsageError
+from cardwire.errors import DecodeError, SessionClosedError, StatusError, UsageError
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 
@@ -169,3 +171,108 @@ def test_close_ends_the_channels_secure_session_first() -> None:
     channel.close()
     assert channel.closed and not session.active
     assert card.open_channel().number == channel.number  # the card freed the number
+
+
+# -- atomic close (issue 15, defect 3) ----------------------------------------------------------
+
+
+class MarkingSession(CountingSession):
+    """Protects GET CHALLENGE by setting P2 to 01, so a plain one on the wire is visible."""
+
+    def protect(self, command: Command) -> Command:
+        if not self.active:
+            raise SessionClosedError("ended")
+        return command.replace(p2=0x01)
+
+
+class RecordingWire(MemoryTransport):
+    def __init__(self) -> None:
+        super().__init__(SimCard())
+        self.sent: list[bytes] = []
+        self.guard = threading.Lock()
+
+    def transmit(self, apdu: bytes) -> bytes:
+        with self.guard:
+            self.sent.append(bytes(apdu))
+        return super().transmit(apdu)
+
+
+TRIALS = 150
+
+
+def test_send_racing_close_never_goes_out_plain_nor_after_the_close() -> None:
+    wire = RecordingWire()
+    card = Card(wire)
+    attempts = refusals = leaks = landings = 0
+    for _ in range(TRIALS):
+        start = len(wire.sent)
+        channel = card.open_channel()
+        channel.secure(MarkingSession())
+        started = threading.Event()
+        counts = {"sent": 0, "refused": 0}
+
+        def hammer(
+            target: Channel = channel,
+            counts: dict[str, int] = counts,
+            started: threading.Event = started,
+        ) -> None:
+            started.set()
+            while True:
+                try:
+                    target.send(commands.get_challenge(8), check=False)
+                except (SessionClosedError, UsageError):
+                    counts["refused"] += 1
+                    return
+                counts["sent"] += 1
+
+        worker = threading.Thread(target=hammer)
+        worker.start()
+        started.wait()
+        channel.close()
+        recycled = card.open_channel()  # the card may hand out the same number again
+        recycled.close()
+        worker.join()
+        attempts += counts["sent"] + counts["refused"]
+        refusals += counts["refused"]
+        trial = wire.sent[start:]
+        close_at = next(i for i, apdu in enumerate(trial) if apdu[1:3] == b"\x70\x80")
+        challenges = [(i, apdu) for i, apdu in enumerate(trial) if apdu[1] == 0x84]
+        leaks += sum(1 for _, apdu in challenges if apdu[3] != 0x01)
+        landings += sum(1 for i, _ in challenges if i > close_at)
+    print(f"race: {attempts} attempts, {refusals} refusals, {leaks} leaks, {landings} landings")
+    assert (attempts, leaks, landings) == (attempts, 0, 0)
+    assert refusals == TRIALS  # every hammer ended on a typed refusal
+
+
+def test_concurrent_opens_and_closes_keep_the_registry_in_step() -> None:
+    card = Card(MemoryTransport(SimCard()))
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            for _ in range(100):
+                card.open_channel().close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=churn) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert card.channels == {}
+
+
+def test_a_closed_channel_refuses_with_a_typed_error() -> None:
+    card = sim_card()
+    secured, plain = card.open_channel(), card.open_channel()
+    secured.secure(CountingSession())
+    secured.close()
+    plain.close()
+    with pytest.raises(SessionClosedError, match="was closed"):
+        secured.send(commands.get_challenge(8))
+    with pytest.raises(SessionClosedError):
+        secured.transmit(b"\x00\x84\x00\x00\x08")
+    with pytest.raises(UsageError, match="closed"):
+        plain.send(commands.get_challenge(8))

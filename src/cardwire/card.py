@@ -6,20 +6,28 @@ opened. Every channel has its own layer stack (chaining, secure-messaging slot, 
 command-response sequence (including its GET RESPONSE, 6Cxx and chaining pieces) because a
 response carries no channel number (ISO/IEC 7816-4 5.4.2): threads
 using different channels interleave only between sequences.
+
+Fail closed (issue 15): a channel whose secure session ended without the caller asking (the card
+was removed or reset under us, a transport error or timeout in a protected exchange) refuses
+every later command and raw transmit with SessionClosedError naming why, until the caller runs a
+new handshake or calls ``secure(None)``. The caller's own :meth:`Card.reset` is explicit: it
+returns channel 0 to plain and ends (closes) every other channel.
 """
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
 from cardwire import commands
 from cardwire.apdu import Command, Response
-from cardwire.errors import CardRemovedError, DecodeError, UsageError
+from cardwire.errors import CardRemovedError, DecodeError, TransportTimeoutError, UsageError
 from cardwire.ins import Ins
-from cardwire.layers.base import WireExchanger
+from cardwire.layers.base import Exchanger, WireExchanger
 from cardwire.layers.chaining import LengthLimits
+from cardwire.layers.secure_messaging import loss_reason
 from cardwire.layers.stack import LayerStack
 from cardwire.sm.base import HostSecureSession
 from cardwire.sw import SW, check
@@ -70,6 +78,12 @@ class CardCommands(ABC):
         """Install a secure session in this channel's stack (None removes it). The session
         installed before ends, unless ``close_previous`` is False because the new one wraps
         it."""
+
+    @abstractmethod
+    def forget_ended_session(self) -> None:
+        """Before a new handshake: drop a session that ended or was lost, so the handshake runs
+        in plain; a live session stays and the handshake runs inside it (PACE-PIN in a CAN
+        session). Handshakes call it; it is how they replace a lost session (issue 15)."""
 
     @abstractmethod
     def open_channel(self) -> Channel:
@@ -194,15 +208,25 @@ class Card(CardCommands):
 
     # -- sending -------------------------------------------------------------------------
 
-    def send_on(self, stack: LayerStack, command: Command, check_sw: bool) -> Response:
-        """Run one whole command-response sequence on ``stack`` while holding the lock."""
+    def send_on(
+        self,
+        stack: LayerStack,
+        command: Command,
+        check_sw: bool,
+        guard: Callable[[], None] | None = None,
+        *,
+        exchanger: Exchanger | None = None,
+    ) -> Response:
+        """Run one whole command-response sequence on ``stack`` while holding the lock;
+        ``guard`` runs first under the same lock (a Channel checks it is still open).
+        ``exchanger`` replaces the stack's top (Channel.close sends plain below the slot)."""
         with self.lock:
+            if guard is not None:
+                guard()
             try:
-                response = stack.exchange(command)
-            except CardRemovedError:
-                # The card was removed or reset under us (PC/SC part 5): like reset(), every
-                # secure session and channel is gone on the card, so end them here too.
-                self._forget_everything()
+                response = (stack if exchanger is None else exchanger).exchange(command)
+            except (CardRemovedError, TransportTimeoutError) as error:
+                self._lose_everything(error)
                 raise
         if check_sw:
             check(response.sw, command)
@@ -211,9 +235,19 @@ class Card(CardCommands):
     def send(self, command: Command, check: bool = True) -> Response:
         return self.send_on(self.stack, command, check)
 
+    def transmit_on(self, stack: LayerStack, apdu: bytes) -> bytes:
+        """Raw ``apdu`` on the wire for the channel of ``stack``: refused if its session was
+        lost (no plain bytes after a lost session, issue 15). The caller holds the lock."""
+        stack.refuse_if_lost()
+        try:
+            return self._wire_transport.transmit(apdu)
+        except (CardRemovedError, TransportTimeoutError) as error:
+            self._lose_everything(error)
+            raise
+
     def transmit(self, apdu: bytes) -> bytes:
         with self.lock:
-            return self._wire_transport.transmit(apdu)
+            return self.transmit_on(self.stack, apdu)
 
     def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
         # Under the lock: a sequence in flight on this channel (a chain, GET RESPONSE rounds)
@@ -221,18 +255,25 @@ class Card(CardCommands):
         with self.lock:
             self.stack.secure(session, close_previous=close_previous)
 
+    def forget_ended_session(self) -> None:
+        with self.lock:
+            self.stack.forget_ended_session()
+
     # -- channels ------------------------------------------------------------------------
 
     def open_channel(self) -> Channel:
         return self.open_channel_from(self)
 
     def open_channel_from(self, origin: CardCommands) -> Channel:
-        """MANAGE CHANNEL open (card-assigned number) sent on ``origin``'s channel."""
+        """MANAGE CHANNEL open (card-assigned number) sent on ``origin``'s channel.
+
+        The command and the registration of the new channel are one critical section, like
+        Channel.close(): no other thread sees the card's channel table and ours disagree."""
         from cardwire.channels import Channel, assigned_channel
 
-        response = origin.send(commands.manage_channel_open(origin=origin.number))
-        number = assigned_channel(response)
         with self.lock:
+            response = origin.send(commands.manage_channel_open(origin=origin.number))
+            number = assigned_channel(response)
             if number in self._channels:
                 raise DecodeError(f"the card assigned channel {number}, which is already open")
             channel = Channel(self, number, LayerStack(self._wire, self.limits))
@@ -246,22 +287,31 @@ class Card(CardCommands):
 
     # -- life cycle ----------------------------------------------------------------------
 
-    def _forget_everything(self) -> None:
-        self.stack.end_secure_session()
+    def _lose_everything(self, cause: BaseException | str) -> None:
+        """The card's state is gone without the caller asking (removal, reset by another
+        program, a timeout that needs a new connection): every channel's session is lost
+        (fail closed) and every other channel ends. Caller holds the lock."""
+        reason = cause if isinstance(cause, str) else loss_reason(cause)
+        self.stack.lose_secure_session(reason)
         for channel in list(self._channels.values()):
-            channel.forget()
+            channel.forget(reason)
 
     def reset(self, cold: bool = False) -> bytes:
-        """Reset the card: every secure session ends, every channel is forgotten. The ATR."""
+        """Reset the card: every secure session ends, every other channel is closed. The ATR.
+
+        An explicit reset by the caller: channel 0 is plain afterwards (its session is ended,
+        not lost); a Channel object of before raises on use (SessionClosedError if it had a
+        session, else UsageError)."""
         with self.lock:
-            self._forget_everything()
+            self.stack.end_secure_session()
+            self._lose_everything("the card was reset by this program (Card.reset)")
             atr = self._wire_transport.reset(cold)  # through the recorder: a trace keeps resets
         return atr
 
     def close(self) -> None:
         """End every secure session and release the transport."""
         with self.lock:
-            self._forget_everything()
+            self._lose_everything("the Card was closed")
             self.transport.close()
 
     def __enter__(self) -> Self:

@@ -16,7 +16,7 @@ from cardwire import commands
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.cla import MAX_CHANNEL, with_channel
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import DecodeError, SessionClosedError, UsageError
 from cardwire.layers.stack import LayerStack
 from cardwire.sm.base import HostSecureSession
 
@@ -43,7 +43,7 @@ class Channel(CardCommands):
         self.card = card
         self.number = number
         self.stack = stack
-        self._closed = False
+        self._closed = False  # only changed under the card's lock
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -54,7 +54,14 @@ class Channel(CardCommands):
         return self._closed
 
     def _check_open(self) -> None:
+        """Refuse a closed (or closing) channel; the caller holds the card's lock. A channel
+        that had a secure session raises SessionClosedError, one in plain UsageError."""
         if self._closed:
+            if self.stack.lost is not None:
+                raise SessionClosedError(
+                    f"logical channel {self.number} is closed; its secure session ended: "
+                    f"{self.stack.lost}"
+                )
             raise UsageError(f"logical channel {self.number} is closed")
 
     def on_channel(self, command: Command) -> Command:
@@ -63,40 +70,55 @@ class Channel(CardCommands):
         return command if cla == command.cla else command.replace(cla=cla)
 
     def send(self, command: Command, check: bool = True) -> Response:
-        self._check_open()
-        return self.card.send_on(self.stack, self.on_channel(command), check)
+        # The open check runs under the lock of the exchange: a close() from another thread is
+        # either wholly before it (refused) or wholly after it.
+        return self.card.send_on(self.stack, self.on_channel(command), check, self._check_open)
 
     def transmit(self, apdu: bytes) -> bytes:
-        self._check_open()
-        return self.card.transmit(apdu)
+        with self.card.lock:
+            self._check_open()
+            return self.card.transmit_on(self.stack, apdu)
 
     def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
-        self._check_open()
         with self.card.lock:  # not in the middle of a sequence of this channel (Card.secure)
+            self._check_open()
             self.stack.secure(session, close_previous=close_previous)
 
+    def forget_ended_session(self) -> None:
+        with self.card.lock:
+            self._check_open()
+            self.stack.forget_ended_session()
+
     def open_channel(self) -> Channel:
-        self._check_open()
-        return self.card.open_channel_from(self)
+        with self.card.lock:
+            self._check_open()
+            return self.card.open_channel_from(self)
 
     def close(self) -> None:
         """Send MANAGE CHANNEL close on this channel and forget it. Idempotent.
 
-        The channel's secure session ends first: closing a channel ends its security status on
-        the card (ISO/IEC 7816-4:2020 5.4.2), and the card OS answers MANAGE CHANNEL in plain.
+        One critical section under the card's lock (issue 15): the secure session ends and the
+        channel is marked closed first, so no command of another thread can follow in plain or
+        land on the number once the card frees it; then MANAGE CHANNEL close goes out in plain
+        (the card OS answers it in plain; closing a channel ends its security status on the
+        card, ISO/IEC 7816-4:2020 5.4.2), and the channel leaves the card's registry before the
+        lock is released. If the close fails, the channel is forgotten all the same.
         """
-        if self._closed:
-            return
-        self.secure(None)
-        self.send(commands.manage_channel_close(self.number, origin=self.number))
-        self.forget()
-
-    def forget(self) -> None:
-        """End the secure session and mark the channel closed without telling the card."""
         with self.card.lock:
-            self.stack.end_secure_session()
+            if self._closed:
+                return
+            self.forget(f"logical channel {self.number} was closed")
+            command = commands.manage_channel_close(self.number, origin=self.number)
+            # The plain path below the secure-messaging slot: the slot is closed by now.
+            self.card.send_on(self.stack, command, True, exchanger=self.stack.plain)
+
+    def forget(self, reason: str = "the channel was forgotten") -> None:
+        """End the secure session and mark the channel closed without telling the card; a
+        session it had is reported as ended by ``reason`` on later use."""
+        with self.card.lock:
+            self.stack.lose_secure_session(reason)
             self._closed = True
-        self.card.unregister(self)
+            self.card.unregister(self)
 
     def __enter__(self) -> Self:
         return self

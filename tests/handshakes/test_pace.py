@@ -115,6 +115,9 @@ class WarningCard(Card):
         self.sent.append(command)
         return Response(sw=self.mse_sw if command.ins == 0x22 else 0x6985)
 
+    def forget_ended_session(self) -> None:
+        pass  # no secure-messaging slot in this stand-in
+
 
 @pytest.mark.parametrize(
     ("mse_sw", "final_sw", "steps"), [(0x63C2, 0x6985, 2), (0x63C0, 0x63C0, 1)]

@@ -21,6 +21,8 @@ import pytest
 from cardwire.aio import AsyncCard, AsyncChannel
 from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
+from cardwire.cla import SmIndication, parse_cla
+from cardwire.errors import SessionClosedError, UsageError
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim.applets.epassport import DEFAULT_EF_COM, EPASSPORT_AID
@@ -192,3 +194,72 @@ def test_asyncio_tasks_and_threads_together(card: Card) -> None:
 
     asyncio.run(scenario())
     assert card.channels == {}
+
+
+RACE_TRIALS = 25
+
+
+def test_send_racing_close_through_pcscd_fails_closed(pcsc_stack: PcscStack) -> None:
+    """Issue 15: a thread hammers READ BINARY on a BAC channel while the main thread closes it
+    and another thread opens and closes channels. No command may go out in plain, none may land
+    after the close, and no open may meet a number the host still holds."""
+    card = Card(PcscTransport(pcsc_stack.reader), trace=True)
+    card.reset()
+    assert card.trace is not None
+    attempts = refusals = leaks = landings = 0
+    churn_errors: list[BaseException] = []
+    try:
+        for trial in range(RACE_TRIALS):
+            channel = card.open_channel()
+            channel.select(EPASSPORT_AID)
+            channel.secure(establish_bac(channel, MRZ, rng=random.Random(trial).randbytes))
+            channel.select(bytes.fromhex("011E"))
+            card.trace.clear()
+            counts = {"sent": 0, "refused": 0}
+            started = threading.Event()
+
+            def hammer(
+                target: CardCommands = channel,
+                counts: dict[str, int] = counts,
+                started: threading.Event = started,
+            ) -> None:
+                started.set()
+                while True:
+                    try:
+                        target.read_binary(0, 4)
+                    except (SessionClosedError, UsageError):
+                        counts["refused"] += 1
+                        return
+                    counts["sent"] += 1
+
+            def churn() -> None:
+                try:
+                    for _ in range(3):
+                        card.open_channel().close()
+                except BaseException as exc:  # reported below
+                    churn_errors.append(exc)
+
+            workers = [threading.Thread(target=hammer), threading.Thread(target=churn)]
+            for worker in workers:
+                worker.start()
+            started.wait()
+            number = channel.number
+            channel.close()
+            for worker in workers:
+                worker.join()
+            attempts += counts["sent"] + counts["refused"]
+            refusals += counts["refused"]
+            wire = [entry.command for entry in card.trace.entries]
+            close_at = next(
+                i for i, apdu in enumerate(wire) if apdu[1:4] == bytes([0x70, 0x80, number])
+            )
+            reads = [(i, apdu) for i, apdu in enumerate(wire) if apdu[1] == 0xB0]
+            leaks += sum(1 for _, apdu in reads if parse_cla(apdu[0]).sm == SmIndication.NONE)
+            landings += sum(1 for i, _ in reads if i > close_at)
+    finally:
+        card.close()
+    print(f"race: {attempts} attempts, {refusals} refusals, {leaks} leaks, {landings} landings")
+    assert churn_errors == []
+    assert (leaks, landings) == (0, 0)
+    assert refusals == RACE_TRIALS
+    assert attempts > refusals

@@ -19,6 +19,8 @@ Every host operation runs under a deadline (``within``): a hang fails the test. 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +45,9 @@ from cardwire.errors import (
     CardRemovedError,
     CardwireError,
     SecureChannelError,
+    SessionClosedError,
     TransportError,
+    TransportTimeoutError,
 )
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
@@ -208,6 +212,11 @@ def test_card_reset_by_another_program_during_a_secure_session(fresh: FaultCard)
     # The card lost the session with the reset; the host ended it too (like Card.reset()).
     assert not session.active
     assert card.stack.session is None
+    # Fail closed (issue 15): nothing goes out in plain until the caller decides.
+    refused = typed_failure(lambda: card.select(SECURITY_DOMAIN_AID))
+    assert isinstance(refused, SessionClosedError), refused
+    assert "reset or removed" in str(refused)
+    card.secure(None)
     card.select(SECURITY_DOMAIN_AID)
     card.secure(establish_scp03(card, StaticKeys.default(), level=0x33))  # re-established
     assert card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)).data == key_info
@@ -323,3 +332,36 @@ def test_every_committed_change_is_in_the_state_file_once(fresh: FaultCard) -> N
     assert set(ledger.acknowledged) <= set(added), "an acknowledged change was lost"
     assert set(added) <= set(ledger.acknowledged) | set(ledger.uncertain)
     assert ledger.faults == len(faults) and len(ledger.acknowledged) >= 5 * len(faults)
+
+
+def test_mute_card_times_out_fails_closed_and_reconnects(fresh: FaultCard) -> None:
+    """A card process stopped with SIGSTOP: the watchdog (issue 15) ends the transmit with a
+    TransportTimeoutError, the secure session is lost (nothing plain goes out), the transport
+    refuses until reconnect(), and after SIGCONT the connection and BAC come back."""
+    process = fresh.process
+    assert process is not None
+    transport = within(
+        OPERATION_DEADLINE, lambda: PcscTransport(fresh.reader, timeout=1.0, transmit_timeout=2.0)
+    )
+    card = Card(transport)
+    bac_session(card)
+    assert read_ef_com(card) == DEFAULT_EF_COM
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        error = typed_failure(lambda: card.read_binary(0, 4))
+        assert isinstance(error, TransportTimeoutError), error
+        assert error.exit_code == 3
+        refused = typed_failure(lambda: card.verify(1, "1234"))
+        assert isinstance(refused, SessionClosedError), refused
+        assert "did not answer in time" in str(refused)
+        refused = typed_failure(lambda: card.transmit(bytes.fromhex("00B0000004")))
+        assert isinstance(refused, SessionClosedError), refused
+        card.secure(None)  # even in plain, the stuck connection refuses until reconnect
+        stuck = typed_failure(lambda: card.send(Command(0x00, 0x84, 0, 0, ne=8)))
+        assert "re-established" in str(stuck), stuck
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    within(OPERATION_DEADLINE, transport.reconnect)
+    bac_session(card)
+    assert read_ef_com(card) == DEFAULT_EF_COM
+    close_quietly(card)

@@ -15,6 +15,7 @@ from cardwire.errors import (
     NoServiceError,
     TransportError,
     TransportTimeoutError,
+    UsageError,
 )
 from cardwire.transport import pcsc
 from cardwire.transport.base import Transport
@@ -321,3 +322,50 @@ def test_threads_share_one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not errors, errors
     assert fake.calls.count("SCardBeginTransaction") == 1
     assert fake.calls.count("SCardEndTransaction") == 1
+
+
+class MuteScard(ScriptedScard):
+    """SCardTransmit blocks until ``wake`` is set (a card process stopped with SIGSTOP)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake = threading.Event()
+        self.mute = True
+
+    def SCardTransmit(self, card: Any, pci: int, apdu: list[int]) -> tuple[int, list[int]]:
+        if self.mute:
+            self.mute = False
+            self.wake.wait()
+        return super().SCardTransmit(card, pci, apdu)
+
+
+def test_watchdog_times_out_then_refuses_until_reconnect(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = MuteScard()
+    monkeypatch.setattr(pcsc, "_load_pyscard", lambda: fake)
+    transport = PcscTransport(transmit_timeout=0.05)
+    with pytest.raises(TransportTimeoutError, match=r"no answer within 0\.05 s") as raised:
+        transport.transmit(b"\x00\x84\x00\x00\x08")
+    assert raised.value.exit_code == 3
+    calls = len(fake.calls)
+    with pytest.raises(TransportError, match="must be re-established"):
+        transport.transmit(b"\x00\x84\x00\x00\x08")
+    assert len(fake.calls) == calls  # nothing reached PC/SC
+    fake.wake.set()  # the stuck call returns: its handle and context are released
+    transport.reconnect()
+    assert fake.calls.count("SCardEstablishContext") == 2
+    assert transport.transmit(b"\x00\x00\x00\x00\xab") == b"\xab\x90\x00"
+    transport.close()
+
+
+def test_short_response_is_a_transport_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = scripted(monkeypatch)
+    fake.SCardTransmit = lambda card, pci, apdu: (0, [])  # type: ignore[method-assign]
+    transport = PcscTransport()
+    with pytest.raises(TransportError, match="answered 0 bytes"):
+        transport.transmit(b"\x00\x84\x00\x00\x08")
+
+
+def test_transmit_timeout_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted(monkeypatch)
+    with pytest.raises(UsageError, match="transmit timeout"):
+        PcscTransport(transmit_timeout=0)

@@ -4,7 +4,8 @@
 cryptogram from :class:`cardwire.sm.bac.BacHost`, checks the chip's answer and returns the 3DES
 secure-messaging session (SSC = last 4 bytes of RND.IC || last 4 bytes of RND.IFD). BAC runs in
 plain: call it on a channel without a secure session (a plain command ends the chip's session,
-ICAO 9303-11 9.8).
+ICAO 9303-11 9.8). A session of that channel that has ended or was lost (card reset, transport
+error) is replaced: BAC is the explicit new handshake that leaves the fail-closed state.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def establish_bac(
     """
     info = mrz if isinstance(mrz, MrzInformation) else MrzInformation.parse(mrz)
     host = BacHost(info.keys(), rng)
+    # A new handshake replaces a session that ended or was lost (issue 15): BAC runs in plain.
+    card.forget_ended_session()
     rnd_ic = card.send(get_challenge_command()).data  # ICAO 9303-11 D.3: RND.IC
     answer = card.send(external_authenticate_command(host.authenticate(rnd_ic)))
     if len(answer.data) != CRYPTOGRAM_LENGTH:

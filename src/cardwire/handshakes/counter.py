@@ -29,6 +29,7 @@ def establish_counter(
     sm_suite = make_suite(suite, kenc, kmac)
     # UsageError for a bad width, placement or mode before anything is sent.
     CounterHost(sm_suite, bytes(width), placement=placement, mode=mode)
+    card.forget_ended_session()  # the new handshake replaces an ended or lost session
     answer = card.send(initial_value_command(width))
     return CounterHost.from_challenge(
         sm_suite, answer.data, width=width, placement=placement, mode=mode

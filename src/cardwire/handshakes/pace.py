@@ -7,9 +7,11 @@ by :class:`cardwire.sm.pace.PaceHost`, and returns the ISO secure-messaging sess
 
 PACE runs through whatever the card or channel holds: in plain, or inside the secure session
 of an earlier PACE (BSI TR-03110-2: a suspended PIN is resumed by PACE with the CAN, then PACE
-with the PIN under the CAN's secure messaging). MSE:Set AT may answer 63Cx, a warning with the
-password's retry counter (TR-03110-3 B.1, as OpenSC/vsmartcard's npa module reads it): PACE
-goes on while x > 0; 63C0 (blocked) raises :class:`cardwire.errors.StatusError`.
+with the PIN under the CAN's secure messaging). A session that has ended or was lost is
+dropped first: PACE then runs in plain (the explicit new handshake, issue 15).
+MSE:Set AT may answer 63Cx, a warning with the password's retry counter (TR-03110-3 B.1,
+as OpenSC/vsmartcard's npa module reads it): PACE goes on while x > 0; 63C0 (blocked)
+raises :class:`cardwire.errors.StatusError`.
 """
 
 from __future__ import annotations
@@ -118,6 +120,9 @@ def establish_pace(
     verify, :class:`cardwire.errors.DecodeError` for a malformed answer.
     """
     secret = pace_password(password, kind)
+    # A new handshake replaces an ended or lost session (issue 15); a live one (the CAN
+    # session of the eID resume) stays and PACE runs inside it.
+    card.forget_ended_session()
     if parameter_id is None:
         infos = read_card_access(card)
         if protocol is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from cardwire.apdu import Command, Response
+from cardwire.errors import TransportError
 from cardwire.transport.base import Transport
 
 
@@ -59,4 +60,12 @@ class WireExchanger:
         self.transport = transport
 
     def exchange(self, command: Command) -> Response:
-        return Response.decode(self.transport.transmit(command.encode()))
+        raw = self.transport.transmit(command.encode())
+        if len(raw) < 2:  # ISO/IEC 7816-4 5.1: SW1 SW2 end every response APDU
+            # Nothing or one byte came back: the card stopped answering mid-exchange. That is a
+            # transport failure (exit class 3), not malformed input (issue 15).
+            raise TransportError(
+                f"{self.transport.name}: the card answered {len(raw)} bytes, no status word "
+                "(it stopped answering); reconnect and start again"
+            )
+        return Response.decode(raw)

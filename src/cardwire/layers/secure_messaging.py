@@ -7,21 +7,44 @@ ICAO Doc 9303-11 9.8: the whole answer is unwrapped once). Protected commands go
 without the 6Cxx layer (``protected_lower``), because Ne is part of the authenticated command
 (cardwire.layers.wrong_le).
 
-Errors: a failure of the layers below after a command was protected (a TransportError, or any
-other exception) ends the session: it is closed, the slot emptied, and the error re-raised. The
-host cannot know whether the card received and ran the command, so the two sides' counters or
-chaining values may differ (ICAO Doc 9303-11 9.8: the SSC advances with each command and each
-response; GlobalPlatform Amendment D 6.2.4: the MAC chaining value); a new secure session must be
-established. A failure of ``unprotect`` ends the session inside the codec (cardwire.sm.base);
-that ended session stays in the slot, so later commands raise SessionClosedError until the
-caller installs another session or empties the slot.
+Fail closed (issue 15). The slot is in one of three states: empty (plain), a session installed,
+or *lost*: a session was installed and ended without the caller asking for it. A failure of the
+layers below after a command was protected (a TransportError, a timeout, any other exception)
+ends the session: the host cannot know whether the card received and ran the command, so the two
+sides' counters or chaining values may differ (ICAO Doc 9303-11 9.8: the SSC advances with each
+command and each response; GlobalPlatform Amendment D 6.2.4: the MAC chaining value). The slot
+then becomes *lost* with the reason, and every later command raises SessionClosedError naming
+that reason, before a byte reaches the wire: it never falls back to plain. The card's removal or
+reset (:meth:`lose`, called by the Card) does the same. Only the caller leaves the lost state:
+``install(new session)`` (a new handshake) or ``install(None)`` (``secure(None)``: continue in
+plain on purpose). A failure of ``unprotect`` ends the session inside the codec
+(cardwire.sm.base); that ended session stays in the slot, with the same effect.
 """
 
 from __future__ import annotations
 
 from cardwire.apdu import Command, Response
+from cardwire.errors import (
+    CardRemovedError,
+    SessionClosedError,
+    TransportError,
+    TransportTimeoutError,
+)
 from cardwire.layers.base import Exchanger
 from cardwire.sm.base import HostSecureSession
+
+_AFTERWARDS = "establish a new secure session, or call secure(None) to continue in plain"
+
+
+def loss_reason(error: BaseException) -> str:
+    """Why a session ended, in words, for an exception raised during its exchange."""
+    if isinstance(error, TransportTimeoutError):
+        return f"the card did not answer in time ({error})"
+    if isinstance(error, CardRemovedError):
+        return f"the card was reset or removed ({error})"
+    if isinstance(error, TransportError):
+        return f"a transport error ({error})"
+    return f"an error during the exchange ({type(error).__name__}: {error})"
 
 
 class SecureMessagingLayer:
@@ -33,17 +56,43 @@ class SecureMessagingLayer:
         self.lower = lower
         self.protected_lower = lower if protected_lower is None else protected_lower
         self.session: HostSecureSession | None = None
+        self.lost: str | None = None
+        """Why the last session ended without the caller's say-so (None: not lost)."""
 
     def install(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
         """Use ``session`` from now on (``None`` empties the slot); ends the previous one unless
-        ``close_previous`` is False (the new session wraps and owns it)."""
+        ``close_previous`` is False (the new session wraps and owns it). Leaves the lost state:
+        this is the caller's explicit choice."""
         if close_previous and self.session is not None and self.session is not session:
             self.session.close()
         self.session = session
+        self.lost = None
 
     def end(self) -> None:
-        """End the installed session, if any, and empty the slot."""
+        """End the installed session, if any, and empty the slot (the caller's choice)."""
         self.install(None)
+
+    def lose(self, reason: str) -> None:
+        """End the session without the caller asking (reset, removal, transport failure): the
+        slot stays closed, every later command raises SessionClosedError naming ``reason``.
+        A slot that held no session stays plain; a slot already lost keeps its first reason."""
+        session = self.session
+        if session is None:
+            return
+        session.close()
+        self.session = None
+        self.lost = reason
+
+    def forget_ended(self) -> None:
+        """Before a new handshake: empty the slot if its session has ended or was lost (the
+        handshake replaces it); a live session stays, and the handshake runs inside it."""
+        if self.session is None or not self.session.active:
+            self.install(None)
+
+    def refuse_if_lost(self) -> None:
+        """Raise SessionClosedError (naming why) if the slot is lost."""
+        if self.lost is not None:
+            raise SessionClosedError(f"the secure session ended: {self.lost}; {_AFTERWARDS}")
 
     @property
     def max_payload(self) -> int | None:
@@ -53,19 +102,18 @@ class SecureMessagingLayer:
     def exchange(self, command: Command) -> Response:
         session = self.session
         if session is None:
+            self.refuse_if_lost()  # never plain after a lost session
             return self.lower.exchange(command)
         # protect() raises SessionClosedError once the session has ended (cardwire.sm.base).
         protected = session.protect(command)
         try:
             response = self.protected_lower.exchange(protected)
-        except BaseException:
+        except BaseException as error:
             # The card may or may not have run the command: the counters can no longer be
             # trusted to agree, so the session ends here (see the module docstring).
-            self._abandon(session)
+            if self.session is session:
+                self.lose(loss_reason(error))
+            else:
+                session.close()
             raise
         return session.unprotect(response)
-
-    def _abandon(self, session: HostSecureSession) -> None:
-        session.close()
-        if self.session is session:
-            self.session = None

@@ -39,6 +39,12 @@ class LayerStack:
         self.chaining = ChainingLayer(self.secure_messaging, limits, self.secure_messaging)
 
     @property
+    def plain(self) -> Exchanger:
+        """The plain path below the secure-messaging slot (GET RESPONSE, 6Cxx, wire), for the
+        commands the card OS answers in plain whatever the slot holds (MANAGE CHANNEL close)."""
+        return self.get_response
+
+    @property
     def session(self) -> HostSecureSession | None:
         return self.secure_messaging.session
 
@@ -47,7 +53,26 @@ class LayerStack:
         self.secure_messaging.install(session, close_previous=close_previous)
 
     def end_secure_session(self) -> None:
+        """End the session on the caller's request: the slot is plain again."""
         self.secure_messaging.end()
+
+    def lose_secure_session(self, reason: str) -> None:
+        """End the session without the caller asking: later commands raise SessionClosedError
+        naming ``reason`` until a new session or ``secure(None)`` (fail closed, issue 15)."""
+        self.secure_messaging.lose(reason)
+
+    def forget_ended_session(self) -> None:
+        """Before a new handshake: drop an ended or lost session (a live one stays)."""
+        self.secure_messaging.forget_ended()
+
+    def refuse_if_lost(self) -> None:
+        """Raise SessionClosedError if this channel's session was lost."""
+        self.secure_messaging.refuse_if_lost()
+
+    @property
+    def lost(self) -> str | None:
+        """Why this channel's session was lost, or None."""
+        return self.secure_messaging.lost
 
     def exchange(self, command: Command) -> Response:
         return self.chaining.exchange(command)

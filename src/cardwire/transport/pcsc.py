@@ -7,6 +7,14 @@ optional dependency (``pip install 'cardwire[pcsc]'``), imported when a transpor
 PC/SC references: PC/SC Workgroup specification part 5 (ICC resource manager: contexts,
 SCardConnect share modes and protocols, transactions, SCardReconnect dispositions) and the
 result codes of pcsc-lite's ``PCSC/pcsclite.h``.
+
+Watchdog (issue 15): SCardTransmit has no timeout and cannot be cancelled, so every transmit runs
+under :class:`cardwire.transport.watchdog.Watchdog` with ``transmit_timeout`` seconds
+(:data:`DEFAULT_TRANSMIT_TIMEOUT`, 30 s; None turns it off). On expiry transmit raises
+TransportTimeoutError and the connection is *stuck*: the blocked call is abandoned with its card
+handle and context, every later call raises TransportError until :meth:`PcscTransport.reconnect`
+opens a new context and connection. A response of fewer than two bytes (the card died mid-read)
+is a TransportError too, not a malformed response: there is no status word to decode.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from cardwire.errors import (
     TransportTimeoutError,
     UsageError,
 )
+from cardwire.transport.watchdog import Watchdog
 
 PcscProtocol = Literal["T0", "T1", "any"]
 ShareMode = Literal["shared", "exclusive"]
@@ -65,6 +74,9 @@ _SHARE_MODES: dict[str, int] = {"exclusive": 0x0001, "shared": 0x0002}
 _LEAVE_CARD, _RESET_CARD, _UNPOWER_CARD = 0x0000, 0x0001, 0x0002
 _SCOPE_USER = 0x0000
 _POLL_MS = 200
+DEFAULT_TRANSMIT_TIMEOUT = 30.0
+"""Seconds a transmit may take before the watchdog gives up on the card (PcscTransport)."""
+_MIN_RESPONSE = 2  # ISO/IEC 7816-4 5.1: every response APDU ends with SW1 SW2
 
 _START_PCSCD = "start it (`systemctl start pcscd.socket`, or `pcscd` as root)"
 
@@ -261,6 +273,7 @@ class PcscTransport:
     programs use the card between our commands (wrap multi-APDU sequences in
     :meth:`transaction`), exclusive keeps them out. ``timeout`` (seconds) waits for a card
     to be inserted before connecting; 0 fails at once when the reader is empty.
+    ``transmit_timeout`` (seconds, None: none) bounds every transmit (see the module docstring).
     """
 
     def __init__(
@@ -270,11 +283,14 @@ class PcscTransport:
         protocol: PcscProtocol = "any",
         mode: ShareMode = "shared",
         timeout: float = 0.0,
+        transmit_timeout: float | None = DEFAULT_TRANSMIT_TIMEOUT,
     ) -> None:
         if protocol not in _PROTOCOL_MASKS:
             raise UsageError(f"protocol must be T0, T1 or any, got {protocol!r}")
         if mode not in _SHARE_MODES:
             raise UsageError(f"mode must be shared or exclusive, got {mode!r}")
+        self._watchdog = Watchdog(transmit_timeout)
+        self._stuck: str | None = None  # why the connection must be re-established
         self._context = PcscContext()
         self._scard = self._context.scard
         self._share = _SHARE_MODES[mode]
@@ -323,7 +339,22 @@ class PcscTransport:
     def transmit(self, apdu: bytes) -> bytes:
         """Send one command APDU (short or extended), return data ‖ SW1 SW2."""
         card = self._require_card()
-        code, response = self._scard.SCardTransmit(card, self._active, list(apdu))
+        context = self._context
+
+        def abandon() -> None:  # the stuck call returned at last: release what it held
+            self._scard.SCardDisconnect(card, _LEAVE_CARD)
+            context.close()
+
+        try:
+            code, response = self._watchdog.run(
+                lambda: self._scard.SCardTransmit(card, self._active, list(apdu)),
+                abandon,
+                f"cannot send the command in reader {self._reader!r}",
+            )
+        except TransportTimeoutError as exc:
+            self._stuck = str(exc)
+            self._card = None  # the abandoned call owns the handle and the context now
+            raise
         code = _unsigned(code)
         if code != SCARD_S_SUCCESS:
             if code == SCARD_W_RESET_CARD:
@@ -331,6 +362,14 @@ class PcscTransport:
                 # the caller still learns that its card-side state is gone.
                 self._reconnect(_LEAVE_CARD)
             raise error_for(code, "cannot send the command", self._reader)
+        if len(response) < _MIN_RESPONSE:
+            # The card stopped answering mid-exchange (vpcd/pcscd hand back the bytes that
+            # arrived): a transport failure, exit class 3, not malformed input.
+            raise TransportError(
+                f"cannot send the command: the card in reader {self._reader!r} answered "
+                f"{len(response)} bytes, no status word (it stopped answering); reconnect "
+                "and start again"
+            )
         return bytes(response)
 
     def reset(self, cold: bool = False) -> bytes:
@@ -339,12 +378,33 @@ class PcscTransport:
         return self._atr
 
     def reconnect(self) -> bytes:
-        """Reconnect without resetting (after another program reset the card); new ATR."""
+        """Reconnect without resetting (after another program reset the card); new ATR.
+
+        After a transmit timeout this opens a new PC/SC context and connection (the stuck one
+        is left to the abandoned call)."""
+        if self._stuck is not None:
+            context = PcscContext()
+            code, card, active = context.scard.SCardConnect(
+                context.handle, self._reader, self._share, self._protocols
+            )
+            if _unsigned(code) != SCARD_S_SUCCESS:
+                context.close()
+                raise error_for(code, "cannot reconnect to the card", self._reader)
+            self._context, self._card, self._active = context, card, int(active)
+            self._stuck = None
+            with self._transaction_lock:
+                self._transaction_open = False
+            self._atr = self._read_atr()
+            return self._atr
         self._reconnect(_LEAVE_CARD)
         return self._atr
 
     def close(self) -> None:
         """Leave the card as it is and release the reader. Idempotent."""
+        self._watchdog.stop()
+        if self._stuck is not None:
+            self._stuck = "the transport is closed"
+            return  # the abandoned call releases the handle and context when it returns
         if self._card is not None:
             card, self._card = self._card, None
             self._scard.SCardDisconnect(card, _LEAVE_CARD)
@@ -400,6 +460,11 @@ class PcscTransport:
     # -- internals ----------------------------------------------------------------------------
 
     def _require_card(self) -> Any:
+        if self._stuck is not None:
+            raise TransportError(
+                f"{self._stuck}; the connection to reader {self._reader!r} must be "
+                "re-established: call reconnect() or open a new transport"
+            )
         if self._card is None:
             raise TransportError(f"the connection to reader {self._reader!r} is closed")
         return self._card
