@@ -31,22 +31,21 @@ The rules this applet follows:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import UsageError
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.hexutil import to_hex
 from cardwire.sim.applet import CardStatus, ChannelContext
-from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
-from cardwire.sim.applets.epassport import (
-    EpassportApplet,
+from cardwire.sim.applets.epassport.applet import EpassportApplet, PassportChannel
+from cardwire.sim.applets.epassport.config import (
+    EpassportConfig,
+    LdsFileConfig,
     PaceSettings,
-    PassportChannel,
-    Td3Mrz,
-    build_files,
     card_access_entry,
 )
-from cardwire.sim.fs import DedicatedFile
+from cardwire.sim.config_loader import check, export, load, without_type
 from cardwire.sim.pin import tries_left_sw
 from cardwire.sm.pace import PaceOutcome, PacePassword, PasswordType
 from cardwire.sw import SW
@@ -61,56 +60,51 @@ INS_RESET_RETRY_COUNTER = 0x2C  # ISO/IEC 7816-4:2020 11.5.10
 RRC_NEW_PIN = 0x02  # P1 02: new reference data in the data field, counter reset
 RRC_RESET_ONLY = 0x03  # P1 03: no data, counter reset
 PIN_REFERENCE = 0x03  # P2: the PIN, by its PACE password reference (9303-11 4.4.4.1)
-_SETTINGS = ("multiselectable", "pace", "pin", "pin_tries_left", "puk", "files")
 
 
 def _utf8_string(value: str) -> bytes:
     return tlv(0x0C, value.encode("utf-8"))  # ASN.1 UTF8String, as TR-03110-4 data groups
 
 
+def _default_files() -> tuple[LdsFileConfig, ...]:
+    def group(fid: int, label: str, content: bytes) -> LdsFileConfig:
+        under_pace = {"read": "sm", "update": "never"}
+        return LdsFileConfig(
+            fid=fid,
+            sfi=fid & 0xFF,
+            label=label,
+            content={"hex": to_hex(content)},
+            access=under_pace,
+        )
+
+    return (
+        card_access_entry(),
+        group(0x0101, "DG1 document type (synthetic)", tlv(0x61, tlv(0x13, b"ID"))),
+        group(0x0104, "DG4 given names (synthetic)", tlv(0x64, _utf8_string("ERIKA"))),
+        group(0x0105, "DG5 family names (synthetic)", tlv(0x65, _utf8_string("MUSTERMANN"))),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EidConfig:
+    """The eID applet's profile section, configuration and saved state (docs/simulator.md)."""
+
+    aid: bytes = EID_AID
+    multiselectable: bool = True
+    pace: PaceSettings = field(default_factory=PaceSettings)
+    pin: str = field(default=DEFAULT_PIN, repr=False)
+    pin_tries_left: int = field(default=PIN_MAX_TRIES, metadata={"range": (0, PIN_MAX_TRIES)})
+    puk: str = field(default=DEFAULT_PUK, repr=False)
+    files: tuple[LdsFileConfig, ...] = field(default_factory=_default_files)
+
+    def __post_init__(self) -> None:
+        check(self.pin.isdigit(), "pin", f"expected digits as text (e.g. {DEFAULT_PIN!r})")
+        check(self.puk.isdigit(), "puk", f"expected digits as text (e.g. {DEFAULT_PUK!r})")
+
+
 def default_config() -> dict[str, Any]:
     """The eID applet's section of the default profile (docs/simulator.md)."""
-    under_pace = {"read": "sm", "update": "never"}
-    return {
-        "type": "eid",
-        "aid": to_hex(EID_AID),
-        "multiselectable": True,
-        "pace": PaceSettings().to_config(),
-        "pin": DEFAULT_PIN,
-        "pin_tries_left": PIN_MAX_TRIES,
-        "puk": DEFAULT_PUK,
-        "files": [
-            card_access_entry(),
-            {
-                "fid": "0101",
-                "sfi": 0x01,
-                "label": "DG1 document type (synthetic)",
-                "content": {"hex": to_hex(tlv(0x61, tlv(0x13, b"ID")))},
-                "access": under_pace,
-            },
-            {
-                "fid": "0104",
-                "sfi": 0x04,
-                "label": "DG4 given names (synthetic)",
-                "content": {"hex": to_hex(tlv(0x64, _utf8_string("ERIKA")))},
-                "access": under_pace,
-            },
-            {
-                "fid": "0105",
-                "sfi": 0x05,
-                "label": "DG5 family names (synthetic)",
-                "content": {"hex": to_hex(tlv(0x65, _utf8_string("MUSTERMANN")))},
-                "access": under_pace,
-            },
-        ],
-    }
-
-
-def _secret(config: dict[str, Any], key: str, default: str) -> str:
-    value = config.get(key, default)
-    if not isinstance(value, str) or not value.isdigit():
-        raise UsageError(f"{key}: expected digits as text (e.g. {default!r})")
-    return value
+    return {"type": "eid", **export(EidConfig())}
 
 
 class EidApplet(EpassportApplet):
@@ -118,74 +112,38 @@ class EidApplet(EpassportApplet):
 
     supports_bac = False
 
-    def __init__(
-        self,
-        aid: bytes,
-        files: DedicatedFile,
-        *,
-        pace: PaceSettings,
-        pin: str,
-        puk: str,
-        pin_tries_left: int = PIN_MAX_TRIES,
-        generated: dict[int, str] | None = None,
-        sizes: dict[int, int | None] | None = None,
-        multiselectable: bool = True,
-    ) -> None:
+    df_label = "eID application"
+
+    def __init__(self, config: EidConfig) -> None:
         super().__init__(
-            aid,
-            Td3Mrz(),
-            files,
-            pace=pace,
-            generated=generated,
-            sizes=sizes,
-            multiselectable=multiselectable,
+            EpassportConfig(
+                aid=config.aid,
+                multiselectable=config.multiselectable,
+                pace=config.pace,
+                files=config.files,
+            )
         )
-        if not 0 <= pin_tries_left <= PIN_MAX_TRIES:
-            raise UsageError(f"pin_tries_left: expected 0-{PIN_MAX_TRIES}")
-        self._pin = pin
-        self._puk = puk
-        self.pin_tries_left = pin_tries_left
+        self._pin = config.pin
+        self._puk = config.puk
+        self.pin_tries_left = config.pin_tries_left
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Self:
-        reject_unknown_keys(config, _SETTINGS, "an eid applet")
-        aid_text = config.get("aid")
-        aid = EID_AID if aid_text is None else parse_hex(str(aid_text))
-        multiselectable = flag_setting(config, "multiselectable", True)
-        tries = config.get("pin_tries_left", PIN_MAX_TRIES)
-        if not isinstance(tries, int) or isinstance(tries, bool):
-            raise UsageError("pin_tries_left: expected a number")
-        pace = PaceSettings.from_config(config.get("pace"))
-        files, generated, sizes = build_files(
-            config.get("files", default_config()["files"]),
-            Td3Mrz(),
-            pace.card_access,
-            name=aid,
-            label="eID application",
-        )
-        return cls(
-            aid,
-            files,
-            pace=pace,
-            pin=_secret(config, "pin", DEFAULT_PIN),
-            puk=_secret(config, "puk", DEFAULT_PUK),
-            pin_tries_left=tries,
-            generated=generated,
-            sizes=sizes,
-            multiselectable=multiselectable,
+    def from_config(cls, section: Mapping[str, object]) -> Self:
+        return cls(load(EidConfig, without_type(section)))
+
+    def settings(self) -> EidConfig:  # type: ignore[override]
+        return EidConfig(
+            aid=self.aid,
+            multiselectable=self.multiselectable,
+            pace=self.pace,
+            pin=self._pin,
+            pin_tries_left=self.pin_tries_left,
+            puk=self._puk,
+            files=self.export_files(),
         )
 
     def export_state(self) -> dict[str, Any]:
-        return {
-            "type": "eid",
-            "aid": to_hex(self.aid),
-            "multiselectable": self.multiselectable,
-            "pace": self.pace.to_config(),
-            "pin": self._pin,
-            "pin_tries_left": self.pin_tries_left,
-            "puk": self._puk,
-            "files": self.export_files(),
-        }
+        return {"type": "eid", **export(self.settings())}
 
     # --- PACE hooks -------------------------------------------------------------------------
 
