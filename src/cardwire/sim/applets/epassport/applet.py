@@ -42,19 +42,11 @@ from typing import Any, Self
 from cardwire.apdu import Command, Response
 from cardwire.cla import SmIndication, parse_cla
 from cardwire.errors import CryptogramError
-from cardwire.sim.access import Operation, SecurityStatus
+from cardwire.sim.access import SecurityStatus
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.config import EpassportConfig, LdsFileConfig, LdsFiles
 from cardwire.sim.config_loader import export, load, without_type
-from cardwire.sim.file_commands import (
-    TAG_DISCRETIONARY,
-    check_access,
-    offsets,
-    read_wrapped,
-    require_current_ef,
-    require_ef_by_sfi,
-    select_answer,
-)
+from cardwire.sim.file_commands import read_binary, select_answer, update_binary
 from cardwire.sim.fs import ElementaryFile
 from cardwire.sm.bac import CHALLENGE_LENGTH, CRYPTOGRAM_LENGTH, BacCard
 from cardwire.sm.iso7816 import IsoSmCard
@@ -67,7 +59,6 @@ from cardwire.sm.pace import (
     PasswordType,
 )
 from cardwire.sw import SW
-from cardwire.tlv import tlv
 
 PACE_TOKEN_STEP = 4  # 9303-11 4.4.4.2: the fourth GENERAL AUTHENTICATE carries the tokens
 # A channel's security status here is only whether the command came under secure messaging
@@ -210,65 +201,25 @@ class EpassportApplet(Applet):
         state.current_ef = found
         return Response(select_answer(command.p2 & 0x0C, found, None, fmd_allowed=False))
 
-    # --- READ / UPDATE BINARY (ISO/IEC 7816-4:2020 11.3.3, 11.3.5) ---------------------------
+    # --- READ / UPDATE BINARY: the one file-command engine ---------------------------------
 
-    def _target(self, state: PassportChannel, command: Command) -> tuple[ElementaryFile, int]:
-        p1, p2 = command.p1, command.p2
-        if command.ins & 1:
-            # B1: P1-P2 0000 is the current EF, P1 00 with P2 b5-b1 an SFI, else a FID; the
-            # offset is DO54 in the data field (up to three bytes here).
-            sfi = p2 & 0x1F
-            if p1 == 0 and p2 == 0:
-                ef = require_current_ef(state.current_ef)
-            elif p1 == 0 and p2 & 0xE0 == 0 and sfi not in (0, 0x1F):
-                ef = require_ef_by_sfi(self.files, sfi)
-            else:
-                child = self.files.child(p1 << 8 | p2)
-                if not isinstance(child, ElementaryFile):
-                    raise CardStatus(SW.FILE_NOT_FOUND)
-                ef = child
-            # ISO/IEC 7816-4:2020 11.3.3: at most one DO54; no data field means offset 0.
-            found = offsets(command.data, allowed=1)
-            return ef, found[0] if found else 0
-        if command.data:
-            raise CardStatus(SW.WRONG_LENGTH)  # READ BINARY B0 has no data field
-        if p1 & 0x80:  # P1 b8 = 1: b5-b1 an SFI (b7-b6 = 00), P2 the offset
-            if p1 & 0x60:
-                raise CardStatus(SW.INCORRECT_P1_P2)
-            return require_ef_by_sfi(self.files, p1 & 0x1F), p2
-        return require_current_ef(state.current_ef), p1 << 8 | p2  # 15-bit offset
+    @staticmethod
+    def _status(ctx: ChannelContext) -> SecurityStatus:
+        # Security status per channel: the command arrived under this channel's session.
+        return _SECURED_STATUS if ctx.secured else _PLAIN_STATUS
 
     def _read_binary(
         self, ctx: ChannelContext, state: PassportChannel, command: Command
     ) -> Response:
-        ef, offset = self._target(state, command)
-        # Security status per channel: the command arrived under this channel's session.
-        check_access(ef, Operation.READ, _SECURED_STATUS if ctx.secured else _PLAIN_STATUS)
-        state.current_ef = ef
-        if command.ins & 1:
-            # ISO/IEC 7816-4:2020 11.3.3: odd INS answers the bytes in DO53 (none when no Le).
-            content, short = read_wrapped(ef, offset, command.ne)
-            body = tlv(TAG_DISCRETIONARY, content) if command.ne else b""
-        else:
-            body = ef.read(offset, command.ne)
-            short = len(body) < command.ne
-        # ISO/IEC 7816-4:2020 table 6: 6282 "end of file reached before reading Ne bytes".
-        return Response(body, SW.END_OF_FILE if short else SW.SUCCESS)
+        answer, state.current_ef = read_binary(
+            self.files, state.current_ef, command, self._status(ctx)
+        )
+        return answer
 
     def _update_binary(
         self, ctx: ChannelContext, state: PassportChannel, command: Command
     ) -> Response:
-        if command.p1 & 0x80:  # SFI form: P2 the offset
-            if command.p1 & 0x60:
-                raise CardStatus(SW.INCORRECT_P1_P2)
-            ef, offset = require_ef_by_sfi(self.files, command.p1 & 0x1F), command.p2
-        else:
-            ef, offset = require_current_ef(state.current_ef), command.p1 << 8 | command.p2
-        check_access(ef, Operation.UPDATE, _SECURED_STATUS if ctx.secured else _PLAIN_STATUS)
-        if not command.data:
-            raise CardStatus(SW.WRONG_LENGTH)
-        ef.update(offset, command.data)
-        state.current_ef = ef
+        state.current_ef = update_binary(self.files, state.current_ef, command, self._status(ctx))
         ctx.card.commit()
         return Response()
 
