@@ -132,10 +132,10 @@ def test_the_pace_section_of_the_profile() -> None:
     infos = [{"protocol": "0.4.0.127.0.7.2.2.4.1.4", "parameter_id": 2}]
     applet = EpassportApplet.from_config(default_config() | {"pace": {"can": "9", "infos": infos}})
     info = PaceInfoConfig(protocol="0.4.0.127.0.7.2.2.4.1.4", parameter_id=2)
-    assert applet.pace == PaceSettings(can="9", infos=(info,))
-    assert applet.pace.pace_infos == (PaceInfo("0.4.0.127.0.7.2.2.4.1.4", parameter_id=2),)
+    assert applet.pace.settings == PaceSettings(can="9", infos=(info,))
+    assert applet.pace.settings.pace_infos == (PaceInfo("0.4.0.127.0.7.2.2.4.1.4", parameter_id=2),)
     again = EpassportApplet.from_config(applet.export_state())
-    assert again.pace == applet.pace
+    assert again.pace.settings == applet.pace.settings
     assert applet.export_state()["files"][0]["content"] == {"card_access": "pace"}
 
 

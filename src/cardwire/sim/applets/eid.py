@@ -37,17 +37,26 @@ from typing import Any, Self
 
 from cardwire.apdu import Command, Response
 from cardwire.hexutil import to_hex
-from cardwire.sim.applet import CardStatus, ChannelContext
-from cardwire.sim.applets.epassport.applet import EpassportApplet, PassportChannel
+from cardwire.sim.applet import Applet, CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.config import (
-    EpassportConfig,
     LdsFileConfig,
+    LdsFiles,
     PaceSettings,
     card_access_entry,
 )
+from cardwire.sim.applets.epassport.files import file_command, select_application
+from cardwire.sim.applets.epassport.lds import Td3Mrz
+from cardwire.sim.applets.pace import PACE_CHAINED_STEPS, PaceChannel, PaceResponder, sm_gate
 from cardwire.sim.config_loader import check, export, load, without_type
+from cardwire.sim.fs import ElementaryFile
 from cardwire.sim.pin import tries_left_sw
-from cardwire.sm.pace import PaceOutcome, PacePassword, PasswordType
+from cardwire.sm.pace import (
+    INS_GENERAL_AUTHENTICATE,
+    INS_MSE,
+    PaceOutcome,
+    PacePassword,
+    PasswordType,
+)
 from cardwire.sw import SW
 from cardwire.tlv import tlv
 
@@ -107,55 +116,95 @@ def default_config() -> dict[str, Any]:
     return {"type": "eid", **export(EidConfig())}
 
 
-class EidApplet(EpassportApplet):
-    """The eID-style application (see the module docstring for its rules)."""
+@dataclass(eq=False)
+class EidChannel:
+    """What the eID applet keeps per logical channel: the current EF and PACE."""
 
-    supports_bac = False
+    current_ef: ElementaryFile | None = None
+    pace: PaceChannel = field(default_factory=PaceChannel)
 
-    df_label = "eID application"
+
+class EidApplet(Applet):
+    """The eID-style application (see the module docstring for its rules). It holds a PACE
+    responder whose password policy it is (retry counter, suspension, blocking)."""
+
+    chained_steps = PACE_CHAINED_STEPS
 
     def __init__(self, config: EidConfig) -> None:
-        super().__init__(
-            EpassportConfig(
-                aid=config.aid,
-                multiselectable=config.multiselectable,
-                pace=config.pace,
-                files=config.files,
-            )
+        self.aid = config.aid
+        self.multiselectable = config.multiselectable
+        self.lds = LdsFiles.build(
+            config.files,
+            Td3Mrz(),
+            config.pace.card_access,
+            name=config.aid,
+            label="eID application",
         )
+        self.files = self.lds.df
         self._pin = config.pin
         self._puk = config.puk
         self.pin_tries_left = config.pin_tries_left
+        self.pace = PaceResponder(config.pace, self)
 
     @classmethod
     def from_config(cls, section: Mapping[str, object]) -> Self:
         return cls(load(EidConfig, without_type(section)))
 
-    def settings(self) -> EidConfig:  # type: ignore[override]
+    def settings(self) -> EidConfig:
         return EidConfig(
             aid=self.aid,
             multiselectable=self.multiselectable,
-            pace=self.pace,
+            pace=self.pace.settings,
             pin=self._pin,
             pin_tries_left=self.pin_tries_left,
             puk=self._puk,
-            files=self.export_files(),
+            files=self.lds.export(Td3Mrz(), self.pace.settings.card_access),
         )
 
     def export_state(self) -> dict[str, Any]:
         return {"type": "eid", **export(self.settings())}
 
-    # --- PACE hooks -------------------------------------------------------------------------
+    # --- the Applet contract ----------------------------------------------------------------
+
+    def new_channel_state(self) -> EidChannel:
+        return EidChannel()
+
+    def select(self, ctx: ChannelContext, command: Command) -> Response:
+        return Response(select_application(self.files, self.aid, self._state(ctx), command.p2))
+
+    def deselect(self, ctx: ChannelContext) -> None:
+        ctx.state = self.new_channel_state()
+
+    def process(self, ctx: ChannelContext, command: Command) -> Response:
+        state = self._state(ctx)
+        sm_gate(ctx, command)
+        answer = file_command(self.files, ctx, state, command)
+        if answer is not None:
+            return answer
+        if command.ins == INS_MSE:
+            return self.pace.set_at(ctx, state.pace, command)
+        if command.ins == INS_GENERAL_AUTHENTICATE:
+            return self.pace.general_authenticate(ctx, state.pace, command)
+        if command.ins == INS_RESET_RETRY_COUNTER:
+            return self._reset_retry_counter(ctx, state, command)
+        raise CardStatus(SW.INS_NOT_SUPPORTED)  # no BAC: an eID application, not an ePassport
+
+    def _state(self, ctx: ChannelContext) -> EidChannel:
+        if not isinstance(ctx.state, EidChannel):
+            ctx.state = self.new_channel_state()
+        return ctx.state
+
+    # --- the PACE password policy (cardwire.sim.applets.pace.PasswordPolicy) ------------------
 
     def pace_passwords(self) -> dict[PasswordType, PacePassword]:
         return {
-            PasswordType.CAN: PacePassword.from_text(PasswordType.CAN, self.pace.can),
+            PasswordType.CAN: PacePassword.from_text(PasswordType.CAN, self.pace.settings.can),
             PasswordType.PIN: PacePassword.from_text(PasswordType.PIN, self._pin),
             PasswordType.PUK: PacePassword.from_text(PasswordType.PUK, self._puk),
         }
 
     def password_status(
-        self, ctx: ChannelContext, state: PassportChannel, kind: PasswordType
+        self, ctx: ChannelContext, channel: PaceChannel, kind: PasswordType
     ) -> tuple[int, bool]:
         if kind is not PasswordType.PIN:
             return SW.SUCCESS, True
@@ -167,7 +216,7 @@ class EidApplet(EpassportApplet):
         if tries > PIN_SUSPENDED:
             return tries_left_sw(tries), True
         if tries == PIN_SUSPENDED:
-            resumed = self.established_with(ctx, state, (PasswordType.CAN,))
+            resumed = channel.established_with(ctx, (PasswordType.CAN,))
             return tries_left_sw(tries), resumed
         return tries_left_sw(0), False
 
@@ -193,11 +242,9 @@ class EidApplet(EpassportApplet):
 
     # --- RESET RETRY COUNTER ----------------------------------------------------------------
 
-    def other_instruction(
-        self, ctx: ChannelContext, state: PassportChannel, command: Command
+    def _reset_retry_counter(
+        self, ctx: ChannelContext, state: EidChannel, command: Command
     ) -> Response:
-        if command.ins != INS_RESET_RETRY_COUNTER:
-            raise CardStatus(SW.INS_NOT_SUPPORTED)
         if command.p1 not in (RRC_NEW_PIN, RRC_RESET_ONLY):
             raise CardStatus(SW.INCORRECT_P1_P2)
         if command.p2 != PIN_REFERENCE:
@@ -210,7 +257,7 @@ class EidApplet(EpassportApplet):
                 PasswordType.PUK,
             )
         )
-        if not self.established_with(ctx, state, allowed):
+        if not state.pace.established_with(ctx, allowed):
             raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
         if command.p1 == RRC_RESET_ONLY:
             if command.data:
