@@ -26,7 +26,7 @@ from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.handshakes.pace import establish_pace, select_application
-from cardwire.sim.applets.epassport import DG2_SIZE, EF_DG2, EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import DG2_SIZE, EF_DG2, EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.base import Transport
 from cardwire.transport.memory import MemoryTransport

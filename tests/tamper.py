@@ -12,7 +12,8 @@ import pytest
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import SecureChannelError, SessionClosedError
-from cardwire.sim.applets.epassport import EPASSPORT_AID, EpassportApplet
+from cardwire.sim.applets.epassport.applet import EpassportApplet
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.sim.fs import ElementaryFile
 from cardwire.sm.iso7816 import IsoSmHost

@@ -161,7 +161,7 @@ def test_close_ends_the_channels_secure_session_first() -> None:
     # The card OS answers MANAGE CHANNEL in plain and drops the channel's security status
     # (ISO/IEC 7816-4:2020 5.4.2): the host must not expect a protected answer.
     from cardwire.handshakes.bac import MrzInformation, establish_bac
-    from cardwire.sim.applets.epassport import EPASSPORT_AID
+    from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 
     card = Card.open_sim()
     channel = card.open_channel()

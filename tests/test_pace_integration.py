@@ -17,13 +17,8 @@ from cardwire.handshakes.bac import MrzInformation
 from cardwire.handshakes.pace import establish_pace, select_application
 from cardwire.sim.applets.eid import DEFAULT_PIN, DEFAULT_PUK, EID_AID, EidApplet
 from cardwire.sim.applets.eid import default_config as eid_config
-from cardwire.sim.applets.epassport import (
-    DEFAULT_CAN,
-    EPASSPORT_AID,
-    Td3Mrz,
-    default_config,
-    dg1_content,
-)
+from cardwire.sim.applets.epassport.config import DEFAULT_CAN, default_config
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID, Td3Mrz, dg1_content
 from cardwire.sim.card import SimCard
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sm.card_access import PaceInfo

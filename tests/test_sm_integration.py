@@ -13,11 +13,11 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import SecureChannelError, SessionClosedError
 from cardwire.handshakes import establish_bac
-from cardwire.sim.applets.epassport import (
+from cardwire.sim.applets.epassport.config import default_config
+from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
     EPASSPORT_AID,
     Td3Mrz,
-    default_config,
     dg1_content,
     dg2_content,
 )

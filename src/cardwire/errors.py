@@ -36,6 +36,25 @@ class UsageError(CardwireError):
     exit_code = 2
 
 
+class ConfigError(UsageError):
+    """A profile setting that cannot be loaded; ``key_path`` names it (``applets[2].pins[0].tries``)
+    and ``problem`` says what was expected."""
+
+    def __init__(self, key_path: str, problem: str) -> None:
+        self.key_path = key_path
+        self.problem = problem
+        super().__init__(f"{key_path}: {problem}" if key_path else problem)
+
+    def within(self, prefix: str) -> ConfigError:
+        """The same error seen from the section ``prefix`` that holds this one."""
+        if not prefix:
+            return self
+        if not self.key_path:
+            return ConfigError(prefix, self.problem)
+        sep = "" if self.key_path.startswith("[") else "."
+        return ConfigError(f"{prefix}{sep}{self.key_path}", self.problem)
+
+
 class DecodeError(CardwireError, ValueError):
     """Malformed input bytes. ``offset`` is where the problem was found, when known."""
 

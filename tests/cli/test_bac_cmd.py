@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import UsageError
-from cardwire.sim.applets.epassport import DEFAULT_EF_COM, Td3Mrz, dg1_content
+from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, Td3Mrz, dg1_content
 from cardwire.sw import meaning
 
 MRZ = "L898902C<,690806,940623"

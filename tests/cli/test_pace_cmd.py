@@ -11,7 +11,8 @@ from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
 from cardwire.sim.applets.eid import DEFAULT_PIN, DEFAULT_PUK
-from cardwire.sim.applets.epassport import DEFAULT_CAN, Td3Mrz, dg1_content
+from cardwire.sim.applets.epassport.config import DEFAULT_CAN
+from cardwire.sim.applets.epassport.lds import Td3Mrz, dg1_content
 from cardwire.sw import meaning
 
 SELECT_DG1, READ = "00 a4 02 0c 02 01 01", "00B0000000"

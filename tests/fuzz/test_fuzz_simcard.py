@@ -38,7 +38,7 @@ from cardwire.handshakes.pace import establish_pace, select_application
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim.applets.eid import DEFAULT_PIN as EID_PIN
 from cardwire.sim.applets.eid import EID_AID
-from cardwire.sim.applets.epassport import EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm import keycard

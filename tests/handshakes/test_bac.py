@@ -13,7 +13,7 @@ from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.handshakes import MrzInformation, establish_bac
-from cardwire.sim.applets.epassport import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 from scripted_rng import scripted_rng

@@ -18,7 +18,8 @@ from cardwire.handshakes.pace import (
     select_application,
 )
 from cardwire.sim.applets.eid import EID_AID
-from cardwire.sim.applets.epassport import DEFAULT_CAN, DEFAULT_PACE_INFOS, EPASSPORT_AID
+from cardwire.sim.applets.epassport.config import DEFAULT_CAN, DEFAULT_PACE_INFOS
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sm.card_access import PaceInfo
 from cardwire.sm.pace import PasswordType
 

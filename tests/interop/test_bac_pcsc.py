@@ -12,7 +12,7 @@ import pytest
 from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.handshakes import establish_bac
-from cardwire.sim.applets.epassport import (
+from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
     EPASSPORT_AID,
     Td3Mrz,

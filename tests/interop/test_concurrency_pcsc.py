@@ -25,7 +25,7 @@ from cardwire.cla import SmIndication, parse_cla
 from cardwire.errors import SessionClosedError, UsageError
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
-from cardwire.sim.applets.epassport import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sm.scp03 import StaticKeys
 from cardwire.transport.pcsc import PcscTransport

@@ -52,7 +52,7 @@ from cardwire.errors import (
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim import profile as profiles
-from cardwire.sim.applets.epassport import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm.base import HostSecureSession

@@ -14,12 +14,8 @@ from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.handshakes.pace import establish_pace, select_application
 from cardwire.sim.applets.eid import DEFAULT_PIN, EID_AID
-from cardwire.sim.applets.epassport import (
-    DEFAULT_CAN,
-    EPASSPORT_AID,
-    Td3Mrz,
-    dg1_content,
-)
+from cardwire.sim.applets.epassport.config import DEFAULT_CAN
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID, Td3Mrz, dg1_content
 from cardwire.transport.pcsc import PcscTransport
 
 if TYPE_CHECKING:

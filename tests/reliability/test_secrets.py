@@ -35,7 +35,7 @@ from cardwire.card import Card, CardCommands
 from cardwire.errors import CardwireError, SecureChannelError, StatusError
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
-from cardwire.sim.applets.epassport import EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
 from cardwire.sim.vpcd import FrameDecoder, encode_frame

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,29 @@ from hypothesis import strategies as st
 
 from cardwire.errors import UsageError
 from cardwire.sim.applet import CardStatus
-from cardwire.sim.pin import ReferenceData, pins_from_config, pins_to_config, tries_left_sw
+from cardwire.sim.config_loader import export, load
+from cardwire.sim.pin import (
+    PinConfig,
+    ReferenceData,
+    pins_from_config,
+    pins_to_config,
+    tries_left_sw,
+)
+
+
+@dataclass(frozen=True)
+class PinList:
+    """A section holding only a ``pins`` list, as the file-system applet's holds one."""
+
+    pins: tuple[PinConfig, ...] = ()
+
+
+def load_pins(entries: object) -> dict[int, ReferenceData]:
+    return pins_from_config(load(PinList, {"pins": entries}).pins)
+
+
+def export_pins(pins: dict[int, ReferenceData]) -> object:
+    return export(PinList(pins_to_config(pins)))["pins"]
 
 
 def make_pin(tries: int = 3) -> ReferenceData:
@@ -143,12 +166,13 @@ def test_profile_form_round_trip() -> None:
         },
         {"reference": 2, "value": {"hex": "00FF"}, "max_tries": 10},
     ]
-    pins = pins_from_config(entries)
+    pins = load_pins(entries)
     assert pins[1].tries_left == 1
     assert pins[2].value == b"\x00\xff"
-    exported = pins_to_config(pins)
+    exported = export_pins(pins)
+    assert isinstance(exported, list)
     assert exported[0] == entries[0]
-    assert pins_to_config(pins_from_config(exported)) == exported
+    assert export_pins(load_pins(exported)) == exported
 
 
 @pytest.mark.parametrize(
@@ -167,4 +191,4 @@ def test_profile_form_round_trip() -> None:
 )
 def test_bad_profile_entries(entries: object) -> None:
     with pytest.raises(UsageError):
-        pins_from_config(entries)
+        load_pins(entries)

@@ -108,7 +108,7 @@ def test_applet_configuration_errors_name_the_applet(tmp_path: Path) -> None:
     from cardwire.sim.card import SimCard
 
     document = {"applets": [{"type": "echo", "aid": "F0636172647769726503", "colour": "red"}]}
-    with pytest.raises(UsageError, match=r"applets\[0\]: colour"):
+    with pytest.raises(UsageError, match=r"applets\[0\]\.colour: unknown key"):
         SimCard(Profile.from_dict(document))
     path = tmp_path / "bad.yaml"
     path.write_text("card:\n  wrong_le: 6C00\n")

@@ -14,7 +14,7 @@ from cardwire.commands import SelectReturn, SelectTarget
 from cardwire.errors import DecodeError
 from cardwire.handshakes.bac import MrzInformation, establish_bac
 from cardwire.hexutil import to_hex
-from cardwire.sim.applets.epassport import EF_DG1, EPASSPORT_AID
+from cardwire.sim.applets.epassport.lds import EF_DG1, EPASSPORT_AID
 from cardwire.sw import meaning
 from cardwire.tlv import parse_one
 

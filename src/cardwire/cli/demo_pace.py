@@ -13,7 +13,8 @@ from cardwire.errors import StatusError
 from cardwire.handshakes.pace import establish_pace, read_card_access, select_application
 from cardwire.hexutil import to_hex
 from cardwire.sim.applets.eid import DEFAULT_PIN, EID_AID
-from cardwire.sim.applets.epassport import DEFAULT_CAN, EF_DG1, EPASSPORT_AID
+from cardwire.sim.applets.epassport.config import DEFAULT_CAN
+from cardwire.sim.applets.epassport.lds import EF_DG1, EPASSPORT_AID
 from cardwire.sm.pace import algorithm_for, domain_parameters
 from cardwire.sw import meaning
 

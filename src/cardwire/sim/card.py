@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cardwire.cla import channel_of
-from cardwire.errors import UsageError
+from cardwire.errors import ConfigError, UsageError
 from cardwire.sim import profile as profiles
 from cardwire.sim.applet import Applet, AppletFactory, CardStatus, RegistryEntry
 from cardwire.sim.applets import APPLET_TYPES, DEFAULT_CONFIGS
@@ -342,6 +342,8 @@ def _install(profile: Profile, types: Mapping[str, AppletFactory]) -> list[Apple
         section = {k: v for k, v in spec.section().items() if k != LOCKED_KEY}
         try:
             applet = factory(section)
+        except ConfigError as exc:
+            raise exc.within(where) from exc  # "applets[2].pins[0].max_tries: ..."
         except UsageError as exc:
             raise UsageError(f"{where}: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:

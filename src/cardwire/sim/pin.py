@@ -18,12 +18,11 @@ Values never appear in a repr, a log line or an exception message.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from cardwire.errors import UsageError
+from cardwire.errors import ConfigError, UsageError
 from cardwire.sim.applet import CardStatus
-from cardwire.sim.applet_settings import mapping_entries, optional_number
 from cardwire.sim.fs import decode_content, encode_content
 from cardwire.sw import SW
 
@@ -130,45 +129,62 @@ class ReferenceData:
         self.tries_left = self.max_tries
 
 
-def pins_from_config(entries: object) -> dict[int, ReferenceData]:
-    """Reference data from the profile's ``pins`` list (see docs/simulator.md)."""
-    pins: dict[int, ReferenceData] = {}
-    for where, entry in mapping_entries(entries, "pins"):
-        reference = entry.get("reference")
-        if not isinstance(reference, int) or reference in pins:
-            raise UsageError(f"{where}.reference: expected a unique number")
-        max_tries = entry.get("max_tries")
-        if not isinstance(max_tries, int):
-            raise UsageError(f"{where}.max_tries: expected a number")
-        pins[reference] = ReferenceData(
-            reference,
-            decode_content(entry.get("value"), None, f"{where}.value"),
-            max_tries=max_tries,
-            tries_left=optional_number(entry, "tries_left", where),
-            min_length=optional_number(entry, "min_length", where),
-            max_length=optional_number(entry, "max_length", where),
-            unblocked_by=optional_number(entry, "unblocked_by", where),
-            name=str(entry.get("name", "")),
+@dataclass(frozen=True, kw_only=True)
+class PinConfig:
+    """One entry of a profile's ``pins`` list (docs/simulator.md); ``value`` is a content
+    mapping (``{text: ...}`` or ``{hex: ...}``)."""
+
+    reference: int = field(metadata={"range": (1, 0xFF)})
+    name: str = field(default="", metadata={"omit_default": True})
+    value: object = field(repr=False)
+    max_tries: int
+    tries_left: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    unblocked_by: int | None = field(default=None, metadata={"omit_default": True})
+
+    def reference_data(self) -> ReferenceData:
+        return ReferenceData(
+            self.reference,
+            decode_content(self.value, None, "value"),
+            max_tries=self.max_tries,
+            tries_left=self.tries_left,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            unblocked_by=self.unblocked_by,
+            name=self.name,
         )
-    return pins
 
-
-def pins_to_config(pins: Mapping[int, ReferenceData]) -> list[dict[str, Any]]:
-    """The profile's ``pins`` list with current values and counters (for export_state)."""
-    out: list[dict[str, Any]] = []
-    for reference in sorted(pins):
-        pin = pins[reference]
-        entry: dict[str, Any] = {"reference": pin.reference}
-        if pin.name:
-            entry["name"] = pin.name
-        entry.update(
+    @classmethod
+    def of(cls, pin: ReferenceData) -> PinConfig:
+        """The entry that rebuilds ``pin`` as it is now (current value and counter)."""
+        return cls(
+            reference=pin.reference,
+            name=pin.name,
             value=encode_content(pin.value),
             max_tries=pin.max_tries,
             tries_left=pin.tries_left,
             min_length=pin.min_length,
             max_length=pin.max_length,
+            unblocked_by=pin.unblocked_by,
         )
-        if pin.unblocked_by is not None:
-            entry["unblocked_by"] = pin.unblocked_by
-        out.append(entry)
-    return out
+
+
+def pins_from_config(entries: Sequence[PinConfig]) -> dict[int, ReferenceData]:
+    """Reference data from the profile's ``pins`` list; each reference once."""
+    pins: dict[int, ReferenceData] = {}
+    for index, entry in enumerate(entries):
+        if entry.reference in pins:
+            raise ConfigError(f"[{index}].reference", "expected a unique number")
+        try:
+            pins[entry.reference] = entry.reference_data()
+        except ConfigError as exc:
+            raise exc.within(f"[{index}]") from None
+        except UsageError as exc:
+            raise ConfigError(f"[{index}]", str(exc)) from None
+    return pins
+
+
+def pins_to_config(pins: Mapping[int, ReferenceData]) -> tuple[PinConfig, ...]:
+    """The ``pins`` entries with current values and counters (for export_state)."""
+    return tuple(PinConfig.of(pins[reference]) for reference in sorted(pins))

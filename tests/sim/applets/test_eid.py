@@ -18,7 +18,7 @@ from cardwire.sim.applets.eid import (
     EidApplet,
     default_config,
 )
-from cardwire.sim.applets.epassport import DEFAULT_CAN, DEFAULT_PACE_INFOS
+from cardwire.sim.applets.epassport.config import DEFAULT_CAN, DEFAULT_PACE_INFOS
 from cardwire.sim.card import SimCard
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sm.iso7816 import IsoSmHost

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from cardwire.apdu import Command, Response
 from cardwire.errors import UsageError
 from cardwire.sim import profile as profiles
-from cardwire.sim.applets.epassport import (
+from cardwire.sim.applets.epassport.applet import EpassportApplet
+from cardwire.sim.applets.epassport.config import default_config
+from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
     DG2_SIZE,
     EPASSPORT_AID,
-    EpassportApplet,
     Td3Mrz,
-    default_config,
     dg1_content,
     dg2_content,
 )

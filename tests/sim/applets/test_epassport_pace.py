@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from cardwire.apdu import Command, Response
 from cardwire.errors import UsageError
 from cardwire.sim.applet import Applet, ChannelContext
-from cardwire.sim.applets.epassport import (
+from cardwire.sim.applets.epassport.applet import EpassportApplet
+from cardwire.sim.applets.epassport.config import (
     DEFAULT_PACE_INFOS,
-    EPASSPORT_AID,
-    EpassportApplet,
+    PaceInfoConfig,
     PaceSettings,
     default_config,
 )
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.sm.card_access import PaceInfo, build_card_access, parse_card_access
@@ -130,9 +131,11 @@ def test_any_ga_data_gets_a_status_word(sim: SimCard, data: bytes, cla: int) -> 
 def test_the_pace_section_of_the_profile() -> None:
     infos = [{"protocol": "0.4.0.127.0.7.2.2.4.1.4", "parameter_id": 2}]
     applet = EpassportApplet.from_config(default_config() | {"pace": {"can": "9", "infos": infos}})
-    assert applet.pace == PaceSettings("9", (PaceInfo("0.4.0.127.0.7.2.2.4.1.4", parameter_id=2),))
+    info = PaceInfoConfig(protocol="0.4.0.127.0.7.2.2.4.1.4", parameter_id=2)
+    assert applet.pace.settings == PaceSettings(can="9", infos=(info,))
+    assert applet.pace.settings.pace_infos == (PaceInfo("0.4.0.127.0.7.2.2.4.1.4", parameter_id=2),)
     again = EpassportApplet.from_config(applet.export_state())
-    assert again.pace == applet.pace
+    assert again.pace.settings == applet.pace.settings
     assert applet.export_state()["files"][0]["content"] == {"card_access": "pace"}
 
 

@@ -20,6 +20,7 @@ from cardwire.errors import SecureChannelError, UsageError
 from cardwire.sim.applets.filesystem import FileSystemApplet, default_config
 from cardwire.sim.applets.filesystem.counter_sm import CounterSmSettings
 from cardwire.sim.card import SimCard
+from cardwire.sim.config_loader import load
 from cardwire.sim.profile import Profile, default_profile
 from cardwire.sm.counter import CounterHost
 from cardwire.sm.iso7816 import CounterPlacement, SmMode, make_suite
@@ -246,7 +247,7 @@ def test_bad_sections_are_usage_errors(change: object, message: str) -> None:
         section = {**default_config()["counter_sm"], **change}
         section = {k: v for k, v in section.items() if v is not None}
     with pytest.raises(UsageError, match=message):
-        CounterSmSettings.from_config(section)
+        load(CounterSmSettings, section, "counter_sm")
 
 
 @settings(max_examples=150, deadline=None)

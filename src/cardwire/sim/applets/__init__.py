@@ -51,13 +51,13 @@ def _keycard_default() -> dict[str, Any]:
 
 
 def _epassport(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.epassport import EpassportApplet
+    from cardwire.sim.applets.epassport.applet import EpassportApplet
 
     return EpassportApplet.from_config(section)
 
 
 def _epassport_default() -> dict[str, Any]:
-    from cardwire.sim.applets.epassport import default_config
+    from cardwire.sim.applets.epassport.config import default_config
 
     return default_config()
 

@@ -7,13 +7,13 @@ that is not multiselectable may be current on one logical channel only).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Self
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import UsageError
-from cardwire.hexutil import parse_hex
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
-from cardwire.sim.applet_settings import reject_unknown_keys
+from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sw import SW
 
 ECHO_INS = 0x00
@@ -21,9 +21,19 @@ _FCI_TEMPLATE = 0x6F  # ISO 7816-4:2020 7.4.1, table 12
 _DF_NAME = 0x84
 
 
+ECHO_AID = bytes.fromhex("F0636172647769726503")  # F0 "cardwire" 03
+
+
+@dataclass(frozen=True)
+class EchoConfig:
+    """The echo applet's profile section: its AID only."""
+
+    aid: bytes = ECHO_AID
+
+
 def default_config() -> dict[str, Any]:
     """The echo applet's section in the default profile (it has no configuration of its own)."""
-    return {"aid": "F0636172647769726503"}
+    return export(EchoConfig())
 
 
 class EchoApplet(Applet):
@@ -35,12 +45,8 @@ class EchoApplet(Applet):
         self.aid = aid
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> Self:
-        reject_unknown_keys(section, (), "an echo applet")
-        aid = section.get("aid")
-        if not isinstance(aid, str):
-            raise UsageError("aid: expected hex text")
-        return cls(parse_hex(aid))
+    def from_config(cls, section: Mapping[str, object]) -> Self:
+        return cls(load(EchoConfig, without_type(section)).aid)
 
     def new_channel_state(self) -> None:
         return None
@@ -58,4 +64,4 @@ class EchoApplet(Applet):
         return Response(command.data)
 
     def export_state(self) -> dict[str, Any]:
-        return {}
+        return {}  # nothing changes on the card: the profile's section stays as written

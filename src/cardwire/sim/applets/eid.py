@@ -31,24 +31,32 @@ The rules this applet follows:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import UsageError
-from cardwire.hexutil import parse_hex, to_hex
-from cardwire.sim.applet import CardStatus, ChannelContext
-from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
-from cardwire.sim.applets.epassport import (
-    EpassportApplet,
+from cardwire.hexutil import to_hex
+from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.epassport.config import (
+    LdsFileConfig,
+    LdsFiles,
     PaceSettings,
-    PassportChannel,
-    Td3Mrz,
-    build_files,
     card_access_entry,
 )
-from cardwire.sim.fs import DedicatedFile
+from cardwire.sim.applets.epassport.files import file_command, select_application
+from cardwire.sim.applets.epassport.lds import Td3Mrz
+from cardwire.sim.applets.pace import PACE_CHAINED_STEPS, PaceChannel, PaceResponder, sm_gate
+from cardwire.sim.config_loader import check, export, load, without_type
+from cardwire.sim.fs import ElementaryFile
 from cardwire.sim.pin import tries_left_sw
-from cardwire.sm.pace import PaceOutcome, PacePassword, PasswordType
+from cardwire.sm.pace import (
+    INS_GENERAL_AUTHENTICATE,
+    INS_MSE,
+    PaceOutcome,
+    PacePassword,
+    PasswordType,
+)
 from cardwire.sw import SW
 from cardwire.tlv import tlv
 
@@ -61,143 +69,142 @@ INS_RESET_RETRY_COUNTER = 0x2C  # ISO/IEC 7816-4:2020 11.5.10
 RRC_NEW_PIN = 0x02  # P1 02: new reference data in the data field, counter reset
 RRC_RESET_ONLY = 0x03  # P1 03: no data, counter reset
 PIN_REFERENCE = 0x03  # P2: the PIN, by its PACE password reference (9303-11 4.4.4.1)
-_SETTINGS = ("multiselectable", "pace", "pin", "pin_tries_left", "puk", "files")
 
 
 def _utf8_string(value: str) -> bytes:
     return tlv(0x0C, value.encode("utf-8"))  # ASN.1 UTF8String, as TR-03110-4 data groups
 
 
+def _default_files() -> tuple[LdsFileConfig, ...]:
+    def group(fid: int, label: str, content: bytes) -> LdsFileConfig:
+        under_pace = {"read": "sm", "update": "never"}
+        return LdsFileConfig(
+            fid=fid,
+            sfi=fid & 0xFF,
+            label=label,
+            content={"hex": to_hex(content)},
+            access=under_pace,
+        )
+
+    return (
+        card_access_entry(),
+        group(0x0101, "DG1 document type (synthetic)", tlv(0x61, tlv(0x13, b"ID"))),
+        group(0x0104, "DG4 given names (synthetic)", tlv(0x64, _utf8_string("ERIKA"))),
+        group(0x0105, "DG5 family names (synthetic)", tlv(0x65, _utf8_string("MUSTERMANN"))),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EidConfig:
+    """The eID applet's profile section, configuration and saved state (docs/simulator.md)."""
+
+    aid: bytes = EID_AID
+    multiselectable: bool = True
+    pace: PaceSettings = field(default_factory=PaceSettings)
+    pin: str = field(default=DEFAULT_PIN, repr=False)
+    pin_tries_left: int = field(default=PIN_MAX_TRIES, metadata={"range": (0, PIN_MAX_TRIES)})
+    puk: str = field(default=DEFAULT_PUK, repr=False)
+    files: tuple[LdsFileConfig, ...] = field(default_factory=_default_files)
+
+    def __post_init__(self) -> None:
+        check(self.pin.isdigit(), "pin", f"expected digits as text (e.g. {DEFAULT_PIN!r})")
+        check(self.puk.isdigit(), "puk", f"expected digits as text (e.g. {DEFAULT_PUK!r})")
+
+
 def default_config() -> dict[str, Any]:
     """The eID applet's section of the default profile (docs/simulator.md)."""
-    under_pace = {"read": "sm", "update": "never"}
-    return {
-        "type": "eid",
-        "aid": to_hex(EID_AID),
-        "multiselectable": True,
-        "pace": PaceSettings().to_config(),
-        "pin": DEFAULT_PIN,
-        "pin_tries_left": PIN_MAX_TRIES,
-        "puk": DEFAULT_PUK,
-        "files": [
-            card_access_entry(),
-            {
-                "fid": "0101",
-                "sfi": 0x01,
-                "label": "DG1 document type (synthetic)",
-                "content": {"hex": to_hex(tlv(0x61, tlv(0x13, b"ID")))},
-                "access": under_pace,
-            },
-            {
-                "fid": "0104",
-                "sfi": 0x04,
-                "label": "DG4 given names (synthetic)",
-                "content": {"hex": to_hex(tlv(0x64, _utf8_string("ERIKA")))},
-                "access": under_pace,
-            },
-            {
-                "fid": "0105",
-                "sfi": 0x05,
-                "label": "DG5 family names (synthetic)",
-                "content": {"hex": to_hex(tlv(0x65, _utf8_string("MUSTERMANN")))},
-                "access": under_pace,
-            },
-        ],
-    }
+    return {"type": "eid", **export(EidConfig())}
 
 
-def _secret(config: dict[str, Any], key: str, default: str) -> str:
-    value = config.get(key, default)
-    if not isinstance(value, str) or not value.isdigit():
-        raise UsageError(f"{key}: expected digits as text (e.g. {default!r})")
-    return value
+@dataclass(eq=False)
+class EidChannel:
+    """What the eID applet keeps per logical channel: the current EF and PACE."""
+
+    current_ef: ElementaryFile | None = None
+    pace: PaceChannel = field(default_factory=PaceChannel)
 
 
-class EidApplet(EpassportApplet):
-    """The eID-style application (see the module docstring for its rules)."""
+class EidApplet(Applet):
+    """The eID-style application (see the module docstring for its rules). It holds a PACE
+    responder whose password policy it is (retry counter, suspension, blocking)."""
 
-    supports_bac = False
+    chained_steps = PACE_CHAINED_STEPS
 
-    def __init__(
-        self,
-        aid: bytes,
-        files: DedicatedFile,
-        *,
-        pace: PaceSettings,
-        pin: str,
-        puk: str,
-        pin_tries_left: int = PIN_MAX_TRIES,
-        generated: dict[int, str] | None = None,
-        sizes: dict[int, int | None] | None = None,
-        multiselectable: bool = True,
-    ) -> None:
-        super().__init__(
-            aid,
+    def __init__(self, config: EidConfig) -> None:
+        self.aid = config.aid
+        self.multiselectable = config.multiselectable
+        self.lds = LdsFiles.build(
+            config.files,
             Td3Mrz(),
-            files,
-            pace=pace,
-            generated=generated,
-            sizes=sizes,
-            multiselectable=multiselectable,
-        )
-        if not 0 <= pin_tries_left <= PIN_MAX_TRIES:
-            raise UsageError(f"pin_tries_left: expected 0-{PIN_MAX_TRIES}")
-        self._pin = pin
-        self._puk = puk
-        self.pin_tries_left = pin_tries_left
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Self:
-        reject_unknown_keys(config, _SETTINGS, "an eid applet")
-        aid_text = config.get("aid")
-        aid = EID_AID if aid_text is None else parse_hex(str(aid_text))
-        multiselectable = flag_setting(config, "multiselectable", True)
-        tries = config.get("pin_tries_left", PIN_MAX_TRIES)
-        if not isinstance(tries, int) or isinstance(tries, bool):
-            raise UsageError("pin_tries_left: expected a number")
-        pace = PaceSettings.from_config(config.get("pace"))
-        files, generated, sizes = build_files(
-            config.get("files", default_config()["files"]),
-            Td3Mrz(),
-            pace.card_access,
-            name=aid,
+            config.pace.card_access,
+            name=config.aid,
             label="eID application",
         )
-        return cls(
-            aid,
-            files,
-            pace=pace,
-            pin=_secret(config, "pin", DEFAULT_PIN),
-            puk=_secret(config, "puk", DEFAULT_PUK),
-            pin_tries_left=tries,
-            generated=generated,
-            sizes=sizes,
-            multiselectable=multiselectable,
+        self.files = self.lds.df
+        self._pin = config.pin
+        self._puk = config.puk
+        self.pin_tries_left = config.pin_tries_left
+        self.pace = PaceResponder(config.pace, self)
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, object]) -> Self:
+        return cls(load(EidConfig, without_type(section)))
+
+    def settings(self) -> EidConfig:
+        return EidConfig(
+            aid=self.aid,
+            multiselectable=self.multiselectable,
+            pace=self.pace.settings,
+            pin=self._pin,
+            pin_tries_left=self.pin_tries_left,
+            puk=self._puk,
+            files=self.lds.export(Td3Mrz(), self.pace.settings.card_access),
         )
 
     def export_state(self) -> dict[str, Any]:
-        return {
-            "type": "eid",
-            "aid": to_hex(self.aid),
-            "multiselectable": self.multiselectable,
-            "pace": self.pace.to_config(),
-            "pin": self._pin,
-            "pin_tries_left": self.pin_tries_left,
-            "puk": self._puk,
-            "files": self.export_files(),
-        }
+        return {"type": "eid", **export(self.settings())}
 
-    # --- PACE hooks -------------------------------------------------------------------------
+    # --- the Applet contract ----------------------------------------------------------------
+
+    def new_channel_state(self) -> EidChannel:
+        return EidChannel()
+
+    def select(self, ctx: ChannelContext, command: Command) -> Response:
+        return Response(select_application(self.files, self.aid, self._state(ctx), command.p2))
+
+    def deselect(self, ctx: ChannelContext) -> None:
+        ctx.state = self.new_channel_state()
+
+    def process(self, ctx: ChannelContext, command: Command) -> Response:
+        state = self._state(ctx)
+        sm_gate(ctx, command)
+        answer = file_command(self.files, ctx, state, command)
+        if answer is not None:
+            return answer
+        if command.ins == INS_MSE:
+            return self.pace.set_at(ctx, state.pace, command)
+        if command.ins == INS_GENERAL_AUTHENTICATE:
+            return self.pace.general_authenticate(ctx, state.pace, command)
+        if command.ins == INS_RESET_RETRY_COUNTER:
+            return self._reset_retry_counter(ctx, state, command)
+        raise CardStatus(SW.INS_NOT_SUPPORTED)  # no BAC: an eID application, not an ePassport
+
+    def _state(self, ctx: ChannelContext) -> EidChannel:
+        if not isinstance(ctx.state, EidChannel):
+            ctx.state = self.new_channel_state()
+        return ctx.state
+
+    # --- the PACE password policy (cardwire.sim.applets.pace.PasswordPolicy) ------------------
 
     def pace_passwords(self) -> dict[PasswordType, PacePassword]:
         return {
-            PasswordType.CAN: PacePassword.from_text(PasswordType.CAN, self.pace.can),
+            PasswordType.CAN: PacePassword.from_text(PasswordType.CAN, self.pace.settings.can),
             PasswordType.PIN: PacePassword.from_text(PasswordType.PIN, self._pin),
             PasswordType.PUK: PacePassword.from_text(PasswordType.PUK, self._puk),
         }
 
     def password_status(
-        self, ctx: ChannelContext, state: PassportChannel, kind: PasswordType
+        self, ctx: ChannelContext, channel: PaceChannel, kind: PasswordType
     ) -> tuple[int, bool]:
         if kind is not PasswordType.PIN:
             return SW.SUCCESS, True
@@ -209,7 +216,7 @@ class EidApplet(EpassportApplet):
         if tries > PIN_SUSPENDED:
             return tries_left_sw(tries), True
         if tries == PIN_SUSPENDED:
-            resumed = self.established_with(ctx, state, (PasswordType.CAN,))
+            resumed = channel.established_with(ctx, (PasswordType.CAN,))
             return tries_left_sw(tries), resumed
         return tries_left_sw(0), False
 
@@ -235,11 +242,9 @@ class EidApplet(EpassportApplet):
 
     # --- RESET RETRY COUNTER ----------------------------------------------------------------
 
-    def other_instruction(
-        self, ctx: ChannelContext, state: PassportChannel, command: Command
+    def _reset_retry_counter(
+        self, ctx: ChannelContext, state: EidChannel, command: Command
     ) -> Response:
-        if command.ins != INS_RESET_RETRY_COUNTER:
-            raise CardStatus(SW.INS_NOT_SUPPORTED)
         if command.p1 not in (RRC_NEW_PIN, RRC_RESET_ONLY):
             raise CardStatus(SW.INCORRECT_P1_P2)
         if command.p2 != PIN_REFERENCE:
@@ -252,7 +257,7 @@ class EidApplet(EpassportApplet):
                 PasswordType.PUK,
             )
         )
-        if not self.established_with(ctx, state, allowed):
+        if not state.pace.established_with(ctx, allowed):
             raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
         if command.p1 == RRC_RESET_ONLY:
             if command.data:

@@ -8,15 +8,15 @@ exported with :meth:`FileSystemApplet.export_state`; per-channel state lives in
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from cardwire.apdu import Command, Response
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.errors import ConfigError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
-from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
 from cardwire.sim.applets.filesystem import authentication, reference_data
 from cardwire.sim.applets.filesystem.binary import erase_binary, read_binary, update_binary
-from cardwire.sim.applets.filesystem.counter_sm import SECTION, CounterSmSettings, start_session
+from cardwire.sim.applets.filesystem.counter_sm import CounterSmSettings, start_session
 from cardwire.sim.applets.filesystem.records import (
     append_record,
     erase_record,
@@ -26,19 +26,38 @@ from cardwire.sim.applets.filesystem.records import (
 from cardwire.sim.applets.filesystem.selection import select
 from cardwire.sim.applets.filesystem.state import ChannelState
 from cardwire.sim.applets.filesystem.symmetric_keys import (
+    KeyConfig,
     SymmetricKey,
     keys_from_config,
     keys_to_config,
 )
+from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sim.file_commands import select_answer
 from cardwire.sim.fs import DedicatedFile, build_tree, tree_to_config
-from cardwire.sim.pin import ReferenceData, pins_from_config, pins_to_config
+from cardwire.sim.pin import PinConfig, ReferenceData, pins_from_config, pins_to_config
 from cardwire.sw import SW
 
 DEFAULT_AID = bytes.fromhex("F0636172647769726500")  # F0 "cardwire" 00
-_SETTINGS = ("multiselectable", "mf", "pins", "keys", SECTION)
+TYPE_NAME = "filesystem"
 
 Handler = Callable[[ChannelContext, ChannelState, Command], Response]
+
+
+def _empty_mf() -> dict[str, object]:
+    return {"fid": "3F00", "files": []}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileSystemConfig:
+    """The file-system applet's profile section (docs/simulator.md). ``mf`` is the file tree in
+    its profile form (:mod:`cardwire.sim.fs.profile_form` reads and writes it)."""
+
+    aid: bytes = DEFAULT_AID
+    multiselectable: bool = True
+    mf: object = field(default_factory=_empty_mf)
+    pins: tuple[PinConfig, ...] = ()
+    keys: tuple[KeyConfig, ...] = ()
+    counter_sm: CounterSmSettings | None = field(default=None, metadata={"omit_default": True})
 
 
 class FileSystemApplet(Applet):
@@ -83,31 +102,46 @@ class FileSystemApplet(Applet):
     # --- configuration ----------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Self:
+    def from_config(cls, section: Mapping[str, object]) -> Self:
         """Build the applet from its profile section (configuration merged with saved state)."""
-        reject_unknown_keys(config, _SETTINGS, "a filesystem applet")
-        aid_text = config.get("aid")
-        aid = DEFAULT_AID if aid_text is None else parse_hex(str(aid_text))
-        multiselectable = flag_setting(config, "multiselectable", True)
-        mf = build_tree(config.get("mf", {"fid": "3F00", "files": []}))
-        pins = pins_from_config(config.get("pins", []))
-        keys = keys_from_config(config.get("keys", []))
-        counter_sm = CounterSmSettings.from_config(config.get(SECTION))
-        return cls(aid, mf, pins, keys, multiselectable=multiselectable, counter_sm=counter_sm)
+        return cls.from_settings(load(FileSystemConfig, without_type(section)))
+
+    @classmethod
+    def from_settings(cls, config: FileSystemConfig) -> Self:
+        if not isinstance(config.mf, Mapping):
+            raise ConfigError("mf", "expected a mapping")
+        mf = build_tree(config.mf)  # its errors name the file ("mf/5000/5001: ...")
+        try:
+            pins = pins_from_config(config.pins)
+        except ConfigError as exc:
+            raise exc.within("pins") from None
+        try:
+            keys = keys_from_config(config.keys)
+        except ConfigError as exc:
+            raise exc.within("keys") from None
+        return cls(
+            config.aid,
+            mf,
+            pins,
+            keys,
+            multiselectable=config.multiselectable,
+            counter_sm=config.counter_sm,
+        )
+
+    def settings(self) -> FileSystemConfig:
+        """The configuration that rebuilds this applet as it is now (files, PINs, counters)."""
+        return FileSystemConfig(
+            aid=self.aid,
+            multiselectable=self.multiselectable,
+            mf=tree_to_config(self.mf),
+            pins=pins_to_config(self.pins),
+            keys=keys_to_config(self.keys),
+            counter_sm=self.counter_sm,
+        )
 
     def export_state(self) -> dict[str, Any]:
         """The profile section with current file contents, PIN values and counters."""
-        state: dict[str, Any] = {
-            "type": "filesystem",
-            "aid": to_hex(self.aid),
-            "multiselectable": self.multiselectable,
-            "mf": tree_to_config(self.mf),
-            "pins": pins_to_config(self.pins),
-            "keys": keys_to_config(self.keys),
-        }
-        if self.counter_sm is not None:
-            state[SECTION] = self.counter_sm.to_config()
-        return state
+        return {"type": TYPE_NAME, **export(self.settings())}
 
     # --- the Applet contract ----------------------------------------------------------------
 

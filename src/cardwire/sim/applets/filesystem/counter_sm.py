@@ -8,49 +8,25 @@ beforehand: they are the profile's ``enc_key`` and ``mac_key``. Off unless the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import DecodeError, UsageError
-from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.applet import ChannelContext
-from cardwire.sim.applet_settings import optional_number
+from cardwire.sim.config_loader import check
 from cardwire.sm.counter import DEFAULT_WIDTH, CounterCard, card_initial_value
 from cardwire.sm.iso7816 import CounterPlacement, SmMode, make_suite
 
 SECTION = "counter_sm"
-_KEYS = ("suite", "enc_key", "mac_key", "width", "placement", "mode")
-_SUITES = ("aes", "3des")
+_PLACEMENTS = (CounterPlacement.DATA_OBJECT, CounterPlacement.XOR)
 
 
-def _choice(section: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
-    value = section.get(key, default)
-    if value not in choices:
-        raise UsageError(f"{SECTION}.{key}: expected one of {', '.join(choices)}")
-    return str(value)
-
-
-def _key(section: Mapping[str, Any], key: str) -> bytes:
-    try:
-        return parse_hex(str(section[key]))
-    except KeyError:
-        raise UsageError(f"{SECTION}.{key}: expected a hex key") from None
-    except DecodeError as exc:
-        raise UsageError(f"{SECTION}.{key}: {exc}") from exc
-
-
-def _width(section: Mapping[str, Any]) -> int:
-    width = optional_number(section, "width", SECTION)
-    return DEFAULT_WIDTH if width is None else width
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CounterSmSettings:
-    """Suite, keys, counter width, placement and SM mode of the counter mode."""
+    """Suite, keys, counter width, placement and SM mode of the counter mode: the profile's
+    ``counter_sm`` section (loaded by :mod:`cardwire.sim.config_loader`)."""
 
-    suite: str
+    suite: Literal["aes", "3des"] = "aes"
     enc_key: bytes = field(repr=False)  # keys never in a repr (tests/reliability/test_secrets.py)
     mac_key: bytes = field(repr=False)
     width: int = DEFAULT_WIDTH
@@ -58,39 +34,10 @@ class CounterSmSettings:
     mode: SmMode = SmMode.COMBINED
 
     def __post_init__(self) -> None:
+        check(self.placement in _PLACEMENTS, "placement", "expected one of data-object, xor")
         # UsageError now, at profile load, for wrong key sizes, width or placement.
         suite = make_suite(self.suite, self.enc_key, self.mac_key)
         CounterCard(suite, bytes(self.width), placement=self.placement, mode=self.mode)
-
-    @classmethod
-    def from_config(cls, value: object) -> CounterSmSettings | None:
-        """The ``counter_sm`` section (None when absent); UsageError naming the bad key."""
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise UsageError(f"{SECTION}: expected a mapping")
-        unknown = sorted(set(value) - set(_KEYS))
-        if unknown:
-            raise UsageError(f"{SECTION}.{unknown[0]}: unknown key")
-        placements = tuple(p.value for p in (CounterPlacement.DATA_OBJECT, CounterPlacement.XOR))
-        return cls(
-            suite=_choice(value, "suite", _SUITES, "aes"),
-            enc_key=_key(value, "enc_key"),
-            mac_key=_key(value, "mac_key"),
-            width=_width(value),
-            placement=CounterPlacement(_choice(value, "placement", placements, "data-object")),
-            mode=SmMode(_choice(value, "mode", tuple(m.value for m in SmMode), "combined")),
-        )
-
-    def to_config(self) -> dict[str, Any]:
-        return {
-            "suite": self.suite,
-            "enc_key": to_hex(self.enc_key),
-            "mac_key": to_hex(self.mac_key),
-            "width": self.width,
-            "placement": self.placement.value,
-            "mode": self.mode.value,
-        }
 
     def asks_initial_value(self, command: Command) -> bool:
         """GET CHALLENGE P1-P2 0000 with Le = the counter width (ISO 7816-4 10.2), no data."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 from cardwire.apdu import Command, Response
 from cardwire.sim.access import Operation
 from cardwire.sim.applet import CardStatus, ChannelContext
-from cardwire.sim.applets.filesystem.binary import ef_by_sfi, require_structure
 from cardwire.sim.applets.filesystem.state import ChannelState, check_file_access, make_current
-from cardwire.sim.file_commands import require_current_ef
+from cardwire.sim.file_commands import require_current_ef, require_ef_by_sfi, require_structure
 from cardwire.sim.fs import ElementaryFile
 from cardwire.sw import SW
 
@@ -18,7 +17,10 @@ def _record_ef(state: ChannelState, p2: int) -> ElementaryFile:
     sfi = p2 >> 3
     if sfi == 0x1F:
         raise CardStatus(SW.INCORRECT_P1_P2)
-    ef = require_current_ef(state.current_ef) if sfi == 0 else ef_by_sfi(state, sfi)
+    if sfi == 0:
+        ef = require_current_ef(state.current_ef)
+    else:
+        ef = require_ef_by_sfi(state.current_df, sfi)
     require_structure(ef, transparent=False)
     return ef
 

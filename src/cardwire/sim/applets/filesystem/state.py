@@ -40,9 +40,13 @@ def make_current(state: ChannelState, file: File) -> None:
     state.current_df, state.current_ef = file.parent, file
 
 
+def security_status(ctx: ChannelContext, state: ChannelState) -> SecurityStatus:
+    """This channel's verified PINs, authenticated keys and whether the command came under SM."""
+    return SecurityStatus(frozenset(state.verified), frozenset(state.authenticated), ctx.secured)
+
+
 def check_file_access(
     ctx: ChannelContext, state: ChannelState, ef: ElementaryFile, op: Operation
 ) -> None:
     """Refuse ``op`` unless this channel's PINs, keys and secure messaging satisfy the rule."""
-    status = SecurityStatus(frozenset(state.verified), frozenset(state.authenticated), ctx.secured)
-    check_access(ef, op, status)
+    check_access(ef, op, security_status(ctx, state))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from cardwire.errors import UsageError
+from cardwire.errors import ConfigError
 from cardwire.hexutil import to_hex
-from cardwire.sim.applet_settings import mapping_entries, required_number
 from cardwire.sim.fs import decode_content
 
 AES_KEY_LENGTHS = {"aes-128": 16, "aes-192": 24, "aes-256": 32}
@@ -23,22 +21,38 @@ class SymmetricKey:
     value: bytes = field(repr=False)
 
 
-def keys_from_config(entries: object) -> dict[int, SymmetricKey]:
+@dataclass(frozen=True, kw_only=True)
+class KeyConfig:
+    """One entry of the profile's ``keys`` list; ``value`` is a content mapping (``{hex: ...}``)."""
+
+    reference: int = field(metadata={"range": (0, 0xFF)})
+    algorithm: str = "aes-128"
+    value: object = field(repr=False)
+
+    def key(self) -> SymmetricKey:
+        algorithm = self.algorithm.lower()
+        value = decode_content(self.value, None, "value")
+        if AES_KEY_LENGTHS.get(algorithm) != len(value):
+            raise ConfigError("value", f"expected an AES key of the stated length ({algorithm})")
+        return SymmetricKey(self.reference, algorithm, value)
+
+
+def keys_from_config(entries: Sequence[KeyConfig]) -> dict[int, SymmetricKey]:
     """The profile's ``keys`` list: unique references, AES keys of the stated length."""
     keys: dict[int, SymmetricKey] = {}
-    for where, entry in mapping_entries(entries, "keys"):
-        reference = required_number(entry, "reference", where)
-        algorithm = str(entry.get("algorithm", "aes-128")).lower()
-        value = decode_content(entry.get("value"), None, f"{where}.value")
-        if AES_KEY_LENGTHS.get(algorithm) != len(value) or reference in keys:
-            raise UsageError(f"{where}: a unique reference and an AES key of the stated length")
-        keys[reference] = SymmetricKey(reference, algorithm, value)
+    for index, entry in enumerate(entries):
+        if entry.reference in keys:
+            raise ConfigError(f"[{index}].reference", "expected a unique number")
+        try:
+            keys[entry.reference] = entry.key()
+        except ConfigError as exc:
+            raise exc.within(f"[{index}]") from None
     return keys
 
 
-def keys_to_config(keys: Mapping[int, SymmetricKey]) -> list[dict[str, Any]]:
-    """The ``keys`` list of an exported state, by reference."""
-    return [
-        {"reference": k.reference, "algorithm": k.algorithm, "value": {"hex": to_hex(k.value)}}
+def keys_to_config(keys: Mapping[int, SymmetricKey]) -> tuple[KeyConfig, ...]:
+    """The ``keys`` entries of an exported state, by reference."""
+    return tuple(
+        KeyConfig(reference=k.reference, algorithm=k.algorithm, value={"hex": to_hex(k.value)})
         for k in sorted(keys.values(), key=lambda k: k.reference)
-    ]
+    )

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from cardwire.apdu import Command, Response
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
-from cardwire.errors import DecodeError, UsageError
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.errors import DecodeError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
-from cardwire.sim.applet_settings import reject_unknown_keys
 from cardwire.sim.applets.keycard.settings import (
     CAPABILITIES,
     CHANGE_PAIRING_SECRET,
     CHANGE_PIN,
     CHANGE_PUK,
-    DEFAULT_PAIRING_SLOTS,
-    DEFAULT_PIN,
-    DEFAULT_PUK,
     DEFAULT_VERSION,
     DIGEST_LENGTH,
     GET_STATUS_APPLICATION,
@@ -46,16 +41,14 @@ from cardwire.sim.applets.keycard.settings import (
     TAG_APPLICATION_STATUS,
     TAG_BOOLEAN,
     TAG_SIGNATURE_TEMPLATE,
-    count_setting,
-    hex_setting,
+    KeycardConfig,
     is_digits,
-    pairings_from_config,
 )
+from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sim.pin import ReferenceData, tries_left_sw
 from cardwire.sm.keycard import (
     CHALLENGE_LENGTH,
     CLA_KEYCARD,
-    DEFAULT_PAIRING_PASSWORD,
     INS_MUTUALLY_AUTHENTICATE,
     INS_OPEN_SECURE_CHANNEL,
     INS_PAIR,
@@ -73,7 +66,6 @@ from cardwire.sm.keycard import (
     TAG_PUBLIC_KEY,
     KeycardCardSession,
     derive_session_keys,
-    pairing_secret,
 )
 from cardwire.sw import SW
 from cardwire.tlv import tlv
@@ -122,67 +114,44 @@ class KeycardApplet(Applet):
     # --- configuration and state -----------------------------------------------------------
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> Self:
-        settings = (
-            "pin", "puk", "pin_tries_left", "puk_tries_left", "pairing_secret",
-            "pairing_password", "pairing_slots", "pairings", "version", "secure_channel_key",
-            "instance_uid", "key",
-        )  # fmt: skip
-        reject_unknown_keys(section, settings, "a keycard applet")
-        aid = hex_setting(section, "aid", None)
-        if aid is None:
-            raise UsageError("aid: expected hex text")
-        pin = str(section.get("pin", DEFAULT_PIN)).encode("ascii")
-        puk = str(section.get("puk", DEFAULT_PUK)).encode("ascii")
-        if not is_digits(pin, PIN_LENGTH) or not is_digits(puk, PUK_LENGTH):
-            raise UsageError("pin must be 6 digits and puk 12 digits (Keycard docs, CHANGE PIN)")
-        secret = hex_setting(section, "pairing_secret", None)
-        if secret is None:
-            password = section.get("pairing_password", DEFAULT_PAIRING_PASSWORD)
-            if not isinstance(password, str):
-                raise UsageError("pairing_password: expected text")
-            secret = pairing_secret(password)
-        if len(secret) != SECRET_LENGTH:
-            raise UsageError("pairing_secret: expected 32 bytes in hex")
-        slot_count = section.get("pairing_slots", DEFAULT_PAIRING_SLOTS)
-        if not isinstance(slot_count, int) or not 1 <= slot_count <= 255:
-            raise UsageError("pairing_slots: expected a number 1..255")
-        slots = pairings_from_config(section.get("pairings"), slot_count)
-        version = section.get("version", DEFAULT_VERSION)
-        if isinstance(version, str):
-            version = int.from_bytes(parse_hex(version), "big")
-        if not isinstance(version, int) or not 0 <= version <= 0xFFFF:
-            raise UsageError("version: expected two bytes, e.g. 0301")
+    def from_config(cls, section: Mapping[str, object]) -> Self:
+        return cls.from_settings(load(KeycardConfig, without_type(section)))
+
+    @classmethod
+    def from_settings(cls, config: KeycardConfig) -> Self:
         return cls(
-            aid,
-            pin=pin,
-            puk=puk,
-            secret=secret,
-            slots=slots,
-            version=version,
-            channel_key=hex_setting(section, "secure_channel_key", 32),
-            instance_uid=hex_setting(section, "instance_uid", INSTANCE_UID_LENGTH),
-            key=hex_setting(section, "key", 32),
-            pin_tries_left=count_setting(section, "pin_tries_left", PIN_TRIES),
-            puk_tries_left=count_setting(section, "puk_tries_left", PUK_TRIES),
+            config.aid,
+            pin=config.pin.encode("ascii"),
+            puk=config.puk.encode("ascii"),
+            secret=config.secret(),
+            slots=config.slots(),
+            version=config.version,
+            channel_key=config.secure_channel_key,
+            instance_uid=config.instance_uid,
+            key=config.key,
+            pin_tries_left=config.pin_tries_left,
+            puk_tries_left=config.puk_tries_left,
+        )
+
+    def settings(self) -> KeycardConfig:
+        """The configuration that rebuilds this applet as it is now."""
+        return KeycardConfig(
+            aid=self.aid,
+            version=self.version,
+            pin=self.pin.value.decode("ascii"),
+            pin_tries_left=self.pin.tries_left,
+            puk=self.puk.value.decode("ascii"),
+            puk_tries_left=self.puk.tries_left,
+            pairing_secret=self.secret,
+            pairing_slots=len(self.slots),
+            pairings=tuple(self.slots),
+            secure_channel_key=None if self.channel_key is None else self.channel_key.scalar,
+            instance_uid=self.instance_uid,
+            key=None if self.key is None else self.key.scalar,
         )
 
     def export_state(self) -> dict[str, Any]:
-        return {
-            "version": f"{self.version:04X}",
-            "pin": self.pin.value.decode("ascii"),
-            "pin_tries_left": self.pin.tries_left,
-            "puk": self.puk.value.decode("ascii"),
-            "puk_tries_left": self.puk.tries_left,
-            "pairing_secret": to_hex(self.secret),
-            "pairing_slots": len(self.slots),
-            "pairings": [None if key is None else to_hex(key) for key in self.slots],
-            "secure_channel_key": None
-            if self.channel_key is None
-            else to_hex(self.channel_key.scalar),
-            "instance_uid": None if self.instance_uid is None else to_hex(self.instance_uid),
-            "key": None if self.key is None else to_hex(self.key.scalar),
-        }
+        return export(self.settings())
 
     # --- selection -------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ keycard.tech/docs/apdu)."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 from typing import Any
 
-from cardwire.errors import DecodeError, UsageError
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.config_loader import check, export
 from cardwire.sm.keycard import (
     DEFAULT_PAIRING_PASSWORD,
     KEYCARD_AID,
@@ -57,57 +57,58 @@ def default_pairing_secret() -> bytes:
     return pairing_secret(DEFAULT_PAIRING_PASSWORD)
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeycardConfig:
+    """The Keycard applet's profile section, configuration and saved state together (Keycard
+    docs: a 6-digit PIN, a 12-digit PUK, a 32-byte pairing secret, secp256k1 keys)."""
+
+    aid: bytes = KEYCARD_AID
+    version: int = field(default=DEFAULT_VERSION, metadata={"hex_bytes": 2})
+    pin: str = field(default=DEFAULT_PIN, repr=False)
+    pin_tries_left: int | None = field(default=None, metadata={"range": (0, PIN_TRIES)})
+    puk: str = field(default=DEFAULT_PUK, repr=False)
+    puk_tries_left: int | None = field(default=None, metadata={"range": (0, PUK_TRIES)})
+    pairing_secret: bytes | None = field(
+        default=None, repr=False, metadata={"length": SECRET_LENGTH}
+    )
+    # Read only when there is no pairing_secret: the secret is derived from it (Keycard docs).
+    pairing_password: str | None = field(default=None, repr=False, metadata={"omit_default": True})
+    pairing_slots: int = field(default=DEFAULT_PAIRING_SLOTS, metadata={"range": (1, 255)})
+    pairings: tuple[bytes | None, ...] | None = field(
+        default=None, repr=False, metadata={"length": SECRET_LENGTH}
+    )
+    secure_channel_key: bytes | None = field(default=None, repr=False, metadata={"length": 32})
+    instance_uid: bytes | None = field(default=None, metadata={"length": INSTANCE_UID_LENGTH})
+    key: bytes | None = field(default=None, repr=False, metadata={"length": 32})
+
+    def __post_init__(self) -> None:
+        check(is_digits(self.pin.encode(), PIN_LENGTH), "pin", "expected 6 digits (CHANGE PIN)")
+        check(is_digits(self.puk.encode(), PUK_LENGTH), "puk", "expected 12 digits (CHANGE PIN)")
+        check(
+            self.pairings is None or len(self.pairings) == self.pairing_slots,
+            "pairings",
+            f"expected a list of {self.pairing_slots} entries (hex key or null)",
+        )
+
+    def secret(self) -> bytes:
+        """The pairing secret: as given, else derived from the pairing password."""
+        if self.pairing_secret is not None:
+            return self.pairing_secret
+        return pairing_secret(self.pairing_password or DEFAULT_PAIRING_PASSWORD)
+
+    def slots(self) -> list[bytes | None]:
+        return list(self.pairings or (None,) * self.pairing_slots)
+
+
+# The keys the default profile writes (the rest keep their defaults until the card changes them).
+_DEFAULT_PROFILE_KEYS = ("aid", "pin", "puk", "pairing_secret", "pairing_slots")
+
+
 def default_config() -> dict[str, Any]:
     """The Keycard applet's section in the default profile (defaults of docs/keycard.md)."""
-    return {
-        "aid": to_hex(KEYCARD_AID),
-        "pin": DEFAULT_PIN,
-        "puk": DEFAULT_PUK,
-        "pairing_secret": to_hex(default_pairing_secret()),
-        "pairing_slots": DEFAULT_PAIRING_SLOTS,
-    }
+    section = export(KeycardConfig(pairing_secret=default_pairing_secret()))
+    return {key: section[key] for key in _DEFAULT_PROFILE_KEYS}
 
 
 def is_digits(value: bytes, length: int) -> bool:
     return len(value) == length and all(0x30 <= b <= 0x39 for b in value)
-
-
-def hex_setting(section: dict[str, Any], key: str, length: int | None) -> bytes | None:
-    value = section.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise UsageError(f"{key}: expected hex text")
-    try:
-        raw = parse_hex(value)
-    except DecodeError as exc:
-        raise UsageError(f"{key}: {exc}") from exc
-    if length is not None and len(raw) != length:
-        raise UsageError(f"{key}: expected {length} bytes, got {len(raw)}")
-    return raw
-
-
-def count_setting(section: dict[str, Any], key: str, maximum: int) -> int | None:
-    value = section.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
-        raise UsageError(f"{key}: expected a number 0..{maximum}")
-    return value
-
-
-def pairings_from_config(value: object, slot_count: int) -> list[bytes | None]:
-    if value is None:
-        return [None] * slot_count
-    if not isinstance(value, list) or len(value) != slot_count:
-        raise UsageError(f"pairings: expected a list of {slot_count} entries (hex key or null)")
-    slots: list[bytes | None] = []
-    for i, entry in enumerate(value):
-        if entry is None:
-            slots.append(None)
-            continue
-        key = hex_setting({"k": entry}, "k", SECRET_LENGTH)
-        if key is None:
-            raise UsageError(f"pairings[{i}]: expected a 32-byte key in hex or null")
-        slots.append(key)
-    return slots

@@ -4,6 +4,7 @@ commands under an authenticated session (GlobalPlatform Card Specification v2.3,
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -38,7 +39,6 @@ from cardwire.gp import (
     delete_target,
     key_check_value,
 )
-from cardwire.hexutil import to_hex
 from cardwire.sim.applet import (
     Applet,
     AppletRegistry,
@@ -46,25 +46,22 @@ from cardwire.sim.applet import (
     ChannelContext,
     RegistryEntry,
 )
-from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
 from cardwire.sim.applets.security_domain.settings import (
     APPLICATION_PRIVILEGES,
     CPLC_LENGTH,
-    DEFAULT_AID,
     ISD_PRIVILEGES,
     MAX_KEY_SETS,
     MAX_STATUS_CHUNK,
-    PROFILE_KEYS,
     SECURITY_DOMAIN_PRIVILEGE,
     SW_ALGORITHM_NOT_SUPPORTED,
     SW_INVALID_KEY_CHECK_VALUE,
     TYPE_NAME,
+    KeySetConfig,
+    SecurityDomainConfig,
     diversified_key_sets,
-    hex_setting,
-    key_set_config,
-    key_sets_from_config,
     load_file_aid,
 )
+from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sm.scp03 import (
     DIVERSIFICATION_DATA_LENGTH,
     MAX_SEQUENCE_COUNTER,
@@ -120,39 +117,36 @@ class SecurityDomainApplet(Applet):
     # --- configuration ----------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> Self:
-        reject_unknown_keys(section, PROFILE_KEYS, "a security-domain applet")
-        counter = section.get("sequence_counter", 0)
-        if not isinstance(counter, int) or not 0 <= counter <= MAX_SEQUENCE_COUNTER + 1:
-            raise UsageError("sequence_counter: expected an integer 0..16777216")
-        pseudo_random = flag_setting(section, "pseudo_random", False)
-        default_keys = [key_set_config(StaticKeys.default())]
-        diversification_data = hex_setting(
-            section, "diversification_data", bytes(10), DIVERSIFICATION_DATA_LENGTH
-        )
-        key_sets = key_sets_from_config(section.get("key_sets", default_keys))
+    def from_config(cls, section: Mapping[str, object]) -> Self:
+        return cls.from_settings(load(SecurityDomainConfig, without_type(section)))
+
+    @classmethod
+    def from_settings(cls, config: SecurityDomainConfig) -> Self:
         applet = cls(
-            hex_setting(section, "aid", DEFAULT_AID, None),
-            diversified_key_sets(section, key_sets, diversification_data),
-            sequence_counter=counter,
-            pseudo_random=pseudo_random,
-            diversification_data=diversification_data,
-            cplc=hex_setting(section, "cplc", bytes(CPLC_LENGTH), CPLC_LENGTH),
+            config.aid,
+            diversified_key_sets(config),
+            sequence_counter=config.sequence_counter,
+            pseudo_random=config.pseudo_random,
+            diversification_data=config.diversification_data,
+            cplc=config.cplc,
         )
-        applet.keys_diversified = "diversify" in section
+        applet.keys_diversified = config.diversify is not None
         return applet
 
+    def settings(self) -> SecurityDomainConfig:
+        """The configuration that rebuilds this Security Domain as it is now."""
+        return SecurityDomainConfig(
+            aid=self.aid,
+            key_sets=tuple(KeySetConfig.of(keys) for keys in self.key_sets),
+            sequence_counter=self.sequence_counter,
+            pseudo_random=self.pseudo_random,
+            diversification_data=self.diversification_data,
+            cplc=self.cplc,
+            diversify=NO_DIVERSIFICATION if self.keys_diversified else None,
+        )
+
     def export_state(self) -> dict[str, Any]:
-        return {
-            "type": TYPE_NAME,
-            "aid": to_hex(self.aid),
-            "key_sets": [key_set_config(keys) for keys in self.key_sets],
-            "sequence_counter": self.sequence_counter,
-            "pseudo_random": self.pseudo_random,
-            "diversification_data": to_hex(self.diversification_data),
-            "cplc": to_hex(self.cplc),
-            **({"diversify": NO_DIVERSIFICATION} if self.keys_diversified else {}),
-        }
+        return {"type": TYPE_NAME, **export(self.settings())}
 
     # --- the Applet contract ----------------------------------------------------------------
 

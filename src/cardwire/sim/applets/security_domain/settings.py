@@ -3,13 +3,15 @@ hex settings and the load file AIDs of the applet types (GlobalPlatform Card Spe
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from cardwire.errors import DecodeError, UsageError
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.errors import ConfigError, UsageError
+from cardwire.sim.config_loader import check, export
 from cardwire.sm.scp03 import (
     DEFAULT_KVN,
     DIVERSIFICATION_DATA_LENGTH,
+    MAX_SEQUENCE_COUNTER,
     StaticKeys,
 )
 
@@ -26,14 +28,7 @@ SECURITY_DOMAIN_PRIVILEGE = 0x80  # GPC table 11-7, first byte b8
 # GPC 11.8.3.2 table 11-76: PUT KEY status words beyond ISO 7816-4.
 SW_ALGORITHM_NOT_SUPPORTED = 0x9484
 SW_INVALID_KEY_CHECK_VALUE = 0x9485
-PROFILE_KEYS = (
-    "key_sets",
-    "sequence_counter",
-    "pseudo_random",
-    "diversification_data",
-    "cplc",
-    "diversify",
-)
+AES_KEY_SIZES = (16, 24, 32)  # GP Card Spec 2.3 Amendment D 4.1.3: AES-128/192/256
 
 
 def load_file_aid(applet_type: str) -> bytes:
@@ -42,72 +37,72 @@ def load_file_aid(applet_type: str) -> bytes:
     return b"\xf0" + applet_type.encode("ascii")
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeySetConfig:
+    """One SCP03 key set of the profile: its key version number and the three AES keys."""
+
+    kvn: int = field(metadata={"hex_bytes": 1})
+    enc: bytes = field(repr=False, metadata={"lengths": AES_KEY_SIZES})
+    mac: bytes = field(repr=False, metadata={"lengths": AES_KEY_SIZES})
+    dek: bytes = field(repr=False, metadata={"lengths": AES_KEY_SIZES})
+
+    def keys(self) -> StaticKeys:
+        return StaticKeys(self.enc, self.mac, self.dek, self.kvn)
+
+    @classmethod
+    def of(cls, keys: StaticKeys) -> KeySetConfig:
+        return cls(kvn=keys.kvn, enc=keys.enc, mac=keys.mac, dek=keys.dek)
+
+
+def _default_key_sets() -> tuple[KeySetConfig, ...]:
+    return (KeySetConfig.of(StaticKeys.default(DEFAULT_KVN)),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecurityDomainConfig:
+    """The Security Domain's profile section, configuration and saved state together."""
+
+    aid: bytes = DEFAULT_AID
+    key_sets: tuple[KeySetConfig, ...] = field(default_factory=_default_key_sets)
+    # GP Card Spec 2.3 E.5.2.3 / SCP03 6.2.2: the counter is 3 bytes; 2^24 means exhausted.
+    sequence_counter: int = field(default=0, metadata={"range": (0, MAX_SEQUENCE_COUNTER + 1)})
+    pseudo_random: bool = False
+    diversification_data: bytes = field(
+        default=bytes(DIVERSIFICATION_DATA_LENGTH),
+        metadata={"length": DIVERSIFICATION_DATA_LENGTH},
+    )
+    cplc: bytes = field(default=bytes(CPLC_LENGTH), metadata={"length": CPLC_LENGTH})
+    # See diversified_key_sets: a template name, or "none" in a state already diversified.
+    diversify: str | None = field(default=None, metadata={"omit_default": True})
+
+    def __post_init__(self) -> None:
+        check(
+            1 <= len(self.key_sets) <= MAX_KEY_SETS,
+            "key_sets",
+            f"expected a list of 1 to {MAX_KEY_SETS} key sets",
+        )
+        check(
+            len({k.kvn for k in self.key_sets}) == len(self.key_sets),
+            "key_sets",
+            "a key version number is used twice",
+        )
+
+
 def default_config() -> dict[str, Any]:
     """The Security Domain's section in the default profile (docs/simulator.md)."""
-    return {
-        "aid": to_hex(DEFAULT_AID),
-        "key_sets": [key_set_config(StaticKeys.default(DEFAULT_KVN))],
-        "sequence_counter": 0,
-        "pseudo_random": False,
-        "diversification_data": to_hex(bytes(DIVERSIFICATION_DATA_LENGTH)),
-        "cplc": to_hex(bytes(CPLC_LENGTH)),
-    }
+    return export(SecurityDomainConfig())
 
 
-def key_set_config(keys: StaticKeys) -> dict[str, str]:
-    return {
-        "kvn": f"{keys.kvn:02X}",
-        "enc": to_hex(keys.enc),
-        "mac": to_hex(keys.mac),
-        "dek": to_hex(keys.dek),
-    }
-
-
-def hex_setting(section: dict[str, Any], key: str, default: bytes, length: int | None) -> bytes:
-    value = section.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise UsageError(f"{key}: expected hex text")
-    data = parse_hex(value)
-    if length is not None and len(data) != length:
-        raise UsageError(f"{key}: expected {length} bytes, got {len(data)}")
-    return data
-
-
-def key_sets_from_config(value: object) -> list[StaticKeys]:
-    if not isinstance(value, list) or not value or len(value) > MAX_KEY_SETS:
-        raise UsageError(f"key_sets: expected a list of 1 to {MAX_KEY_SETS} key sets")
-    sets = []
-    for index, item in enumerate(value):
-        if not isinstance(item, dict) or set(item) != {"kvn", "enc", "mac", "dek"}:
-            raise UsageError(f"key_sets[{index}]: expected kvn, enc, mac and dek (hex)")
-        try:
-            kvn = parse_hex(str(item["kvn"]))
-            keys = [parse_hex(str(item[name])) for name in ("enc", "mac", "dek")]
-        except DecodeError as exc:
-            raise UsageError(f"key_sets[{index}]: {exc}") from exc
-        if len(kvn) != 1:
-            raise UsageError(f"key_sets[{index}].kvn: expected one byte in hex")
-        sets.append(StaticKeys(keys[0], keys[1], keys[2], kvn[0]))
-    if len({keys.kvn for keys in sets}) != len(sets):
-        raise UsageError("key_sets: a key version number is used twice")
-    return sets
-
-
-def diversified_key_sets(
-    section: dict[str, Any], key_sets: list[StaticKeys], diversification_data: bytes
-) -> list[StaticKeys]:
+def diversified_key_sets(config: SecurityDomainConfig) -> list[StaticKeys]:
     """``diversify: kdf3`` in the profile: ``key_sets`` are master keys and the card holds the
     keys diversified with its ``diversification_data`` (``cardwire.sm.scp03.diversification``,
     the GlobalPlatformPro KDF3 template), as a card personalised from a master key would. The
-    exported state holds the diversified keys and no ``diversify``, so a reload keeps them."""
-    scheme = section.get("diversify")
-    if scheme is None:
+    exported state holds the diversified keys and ``diversify: none``, so a reload keeps them."""
+    key_sets = [k.keys() for k in config.key_sets]
+    if config.diversify is None:
         return key_sets
-    if not isinstance(scheme, str):
-        raise UsageError("diversify: expected a template name (kdf3 or none)")
+    data = config.diversification_data
     try:
-        return [keys.diversified(diversification_data, scheme) for keys in key_sets]
+        return [keys.diversified(data, config.diversify) for keys in key_sets]
     except UsageError as exc:
-        raise UsageError(f"diversify: {exc}") from None
+        raise ConfigError("diversify", str(exc)) from None
