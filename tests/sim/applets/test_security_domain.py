@@ -277,7 +277,27 @@ def test_get_status_continues_with_6310() -> None:
     assert first.sw == 0x6310
     assert set(aids) <= set(registry(sim, host))
     modules = gp.read_status(lambda c: send(sim, host, c), gp.StatusScope.LOAD_FILES_AND_MODULES)
-    assert all(entry.modules == (entry.aid,) for entry in modules)
+    assert all(entry.modules == (entry.aid,) for entry in modules if entry.aid[0] == 0xF0)
+
+
+def test_keycard_registered_as_package_applet_and_instance() -> None:
+    # Issue 17 defect 1: GP registers the Keycard package (executable load file) with its
+    # applet (module), and the instance installed from it under the instance AID.
+    sim = SimCard()
+    host = open_session(sim)
+    files = gp.read_status(lambda c: send(sim, host, c), gp.StatusScope.LOAD_FILES_AND_MODULES)
+    by_aid = {entry.aid: entry for entry in files}
+    package = by_aid[bytes.fromhex("A0000008040001")]
+    assert package.modules == (bytes.fromhex("A000000804000101"),)
+    instance = registry(sim, host)[bytes.fromhex("A00000080400010101")]
+    assert instance.load_file == bytes.fromhex("A0000008040001")
+    # A second instance from the same module installs (GPC 11.5.2.3: load file + module AIDs).
+    second = gp.InstallData(
+        bytes.fromhex("A0000008040001"),
+        bytes.fromhex("A000000804000101"),
+        bytes.fromhex("A00000080400010102"),
+    )
+    assert send(sim, host, gp.install(second)).sw == 0x9000
 
 
 @settings(max_examples=300, deadline=None)

@@ -40,6 +40,7 @@ from cardwire.sim.applets.security_domain.settings import (
     TYPE_NAME,
     default_config,
     load_file_aid,
+    module_aid,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "SecurityDomainApplet",
     "default_config",
     "load_file_aid",
+    "module_aid",
 ]

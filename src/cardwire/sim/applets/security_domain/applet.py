@@ -64,6 +64,7 @@ from cardwire.sim.applets.security_domain.settings import (
     key_set_config,
     key_sets_from_config,
     load_file_aid,
+    module_aid,
 )
 from cardwire.sm.scp03 import (
     DIVERSIFICATION_DATA_LENGTH,
@@ -352,7 +353,7 @@ class SecurityDomainApplet(Applet):
                 load_file_aid(name),
                 LifeCycle.LOADED,
                 associated_sd=self.aid,
-                modules=(load_file_aid(name),) if with_modules else (),
+                modules=(module_aid(name),) if with_modules else (),
             )
             for name in registry.applet_types()
             if name != TYPE_NAME
@@ -476,9 +477,9 @@ class SecurityDomainApplet(Applet):
         if len(data.privileges) not in (1, 3) or data.privileges[0] & SECURITY_DOMAIN_PRIVILEGE:
             raise CardStatus(SW.INCORRECT_DATA)
         registry = self._registry(ctx)
-        types = {load_file_aid(name): name for name in registry.applet_types()}
-        applet_type = types.get(data.load_file)
-        if applet_type is None or applet_type == TYPE_NAME or data.module != data.load_file:
+        types = {(load_file_aid(n), module_aid(n)): n for n in registry.applet_types()}
+        applet_type = types.get((data.load_file, data.module))
+        if applet_type is None or applet_type == TYPE_NAME:
             raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)  # GPC 11.5.3: load file not found
         registry.install(applet_type, data.aid)
         ctx.card.commit()

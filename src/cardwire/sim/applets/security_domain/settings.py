@@ -7,6 +7,7 @@ from typing import Any
 
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sm.keycard.constants import KEYCARD_APPLET_AID, KEYCARD_PACKAGE_AID
 from cardwire.sm.scp03 import (
     DEFAULT_KVN,
     DIVERSIFICATION_DATA_LENGTH,
@@ -36,10 +37,24 @@ PROFILE_KEYS = (
 )
 
 
+# GPC 11.1.4 / 11.4.2: an executable load file (package) holds executable modules (applets); an
+# instance is installed from a module under its own AID. Applet types with a published package
+# are registered under its AIDs (Keycard: package A0000008040001, applet A000000804000101).
+_PUBLISHED_LOAD_FILES = {"keycard": (KEYCARD_PACKAGE_AID, KEYCARD_APPLET_AID)}
+
+
 def load_file_aid(applet_type: str) -> bytes:
-    """The executable load file (and module) AID a built-in applet type is installed from:
-    F0 followed by the type name in ASCII (a proprietary AID, ISO 7816-5)."""
-    return b"\xf0" + applet_type.encode("ascii")
+    """The executable load file AID a built-in applet type is installed from: the published
+    package AID, or F0 followed by the type name in ASCII (a proprietary AID, ISO 7816-5)."""
+    published = _PUBLISHED_LOAD_FILES.get(applet_type)
+    return published[0] if published else b"\xf0" + applet_type.encode("ascii")
+
+
+def module_aid(applet_type: str) -> bytes:
+    """The executable module AID in that load file: the published applet AID, or the load
+    file AID (one module per proprietary load file)."""
+    published = _PUBLISHED_LOAD_FILES.get(applet_type)
+    return published[1] if published else load_file_aid(applet_type)
 
 
 def default_config() -> dict[str, Any]:
