@@ -47,6 +47,10 @@ from cardwire.sim.applet import (
     RegistryEntry,
 )
 from cardwire.sim.applet_settings import flag_setting, reject_unknown_keys
+from cardwire.sim.applets.security_domain.key_deletion import (
+    is_key_deletion,
+    key_sets_after_deletion,
+)
 from cardwire.sim.applets.security_domain.settings import (
     APPLICATION_PRIVILEGES,
     CPLC_LENGTH,
@@ -451,6 +455,11 @@ class SecurityDomainApplet(Applet):
         return Response()
 
     def _delete(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        if command.p1 == 0x00 and is_key_deletion(command.data):  # GPC 11.2.2.3.2: D0/D2
+            # The session of a deleted key set goes on: its keys are session keys (docs/scp03.md).
+            self.key_sets = key_sets_after_deletion(self.key_sets, command.p2, command.data)
+            ctx.card.commit()
+            return Response(b"\x00")  # GPC 11.2.3.1
         # GPC 11.2.2.1: P1 = 00 (last or only command); P2 b8 = delete related objects.
         if command.p1 != 0x00 or command.p2 not in (0x00, 0x80):
             raise CardStatus(SW.INCORRECT_P1_P2)
