@@ -3,7 +3,8 @@
 # they are missing. Without root it installs nothing and says so; the interop tests then skip
 # with that reason (and fail under CI=true).
 set -euo pipefail
-packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig opensc pcsc-tools)
+# cardpeek: its e-passport.lua runs in console mode (tests/interop/test_clients_cardpeek.py).
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig opensc pcsc-tools cardpeek)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -50,6 +50,10 @@ def test_parse_status_known_answers() -> None:
         (gp.set_status(AID, locked=False), "80F040070AF0636172647769726503"),
         # GPC 11.2.2: P2 80 deletes related objects too; data 4F AID
         (gp.delete(AID, related=True), "80E400800C4F0AF063617264776972650300"),
+        # GPC 11.2.2.3.2: DELETE [key], D2 key version; P2 01 as yubikit's delete_last sends it
+        (gp.delete_key(0x31), "80E4000003D2013100"),
+        (gp.delete_key(0x31, last=True), "80E4000103D2013100"),
+        (gp.delete_key(0x31, 0x01), "80E4000006D00101D2013100"),
         # GPC 11.3.2: GET DATA with the tag in P1-P2
         (gp.get_data(0x9F7F), "80CA9F7F00"),
     ],
@@ -109,9 +113,24 @@ def test_install_data_round_trip(
 
 @given(st.binary(max_size=120))
 def test_any_bytes_decode_or_decode_error(raw: bytes) -> None:
-    for decode in (gp.InstallData.decode, gp.PutKeyData.decode, gp.parse_status, gp.delete_target):
+    decoders = (gp.InstallData.decode, gp.PutKeyData.decode, gp.parse_status, gp.delete_target)
+    for decode in (*decoders, gp.delete_key_target):
         with contextlib.suppress(DecodeError):
             decode(raw)
+
+
+@pytest.mark.parametrize(
+    ("data", "target"),
+    [("D20131", (None, 0x31)), ("D00102", (0x02, None)), ("D00101D20130", (0x01, 0x30))],
+)
+def test_delete_key_target(data: str, target: tuple[int | None, int | None]) -> None:
+    assert gp.delete_key_target(bytes.fromhex(data)) == target
+
+
+@pytest.mark.parametrize("data", ["", "D2020131", "D20131D20132", "4F01A0", "D200"])
+def test_delete_key_target_refuses(data: str) -> None:
+    with pytest.raises(DecodeError):
+        gp.delete_key_target(bytes.fromhex(data))
 
 
 def test_read_status_follows_6310() -> None:

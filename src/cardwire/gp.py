@@ -5,8 +5,8 @@ the layers below), parsers read the card's answers strictly (``DecodeError`` on 
 malformed). The card side (the simulated Security Domain) decodes the same data fields with the
 functions here, so both ends share one codec.
 
-Sources: GlobalPlatform Card Specification v2.3 (GPC), sections 11.2 DELETE, 11.3 GET DATA,
-11.4 GET STATUS, 11.5 INSTALL, 11.8 PUT KEY, 11.10 SET STATUS; Amendment D (SCP03) for AES keys.
+Sources: GlobalPlatform Card Specification v2.3 (GPC), sections 11.2 DELETE (card content and
+key), 11.3 GET DATA, 11.4 GET STATUS, 11.5 INSTALL, 11.8 PUT KEY, 11.10 SET STATUS; Amendment D.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ INS_GET_STATUS = 0xF2
 INS_INSTALL = 0xE6
 INS_PUT_KEY = 0xD8
 INS_SET_STATUS = 0xF0
-
 # GPC 11.4.3.1 table 11-36: tags of the GlobalPlatform Registry data (GET STATUS, P2 b2 = 1).
 TAG_REGISTRY_ENTRY = 0xE3
 TAG_AID = 0x4F
@@ -42,8 +41,7 @@ TAG_VERSION = 0xCE
 # GPC 11.3.3.1: GET DATA objects.
 TAG_KEY_INFORMATION_TEMPLATE = 0xE0
 TAG_KEY_INFORMATION = 0xC0
-TAG_CPLC = 0x9F7F
-TAG_CARD_DATA = 0x66
+TAG_CPLC, TAG_CARD_DATA = 0x9F7F, 0x66
 
 # GPC 11.8.2.3 table 11-69: key type coding; AES is 88 (Amendment D 7.2 uses it for SCP03 keys).
 KEY_TYPE_AES = 0x88
@@ -56,8 +54,7 @@ _KCV_PLAINTEXT = b"\x01" * AES_BLOCK
 MAX_KVN = 0x7F  # GPC 11.1.8: key version numbers 01-7F (FF is reserved)
 
 # GPC 11.4.2.2: GET STATUS P2 b2 = 1 asks for the tagged (TLV) format, b1 = 1 the next occurrence.
-STATUS_TLV = 0x02
-STATUS_NEXT = 0x01
+STATUS_TLV, STATUS_NEXT = 0x02, 0x01
 # GPC 11.4.3: 6310 = more data available; the host repeats GET STATUS with P2 b1 = 1 and the
 # same search criteria, as GlobalPlatformPro GPSession.getConcatenatedStatus does.
 SW_MORE_STATUS = 0x6310
@@ -399,6 +396,30 @@ def delete_target(data: bytes) -> bytes:
     return node.value
 
 
+# GPC 11.2.2.3.2: DELETE [key] names a key identifier (D0) and/or a key version (D2).
+TAG_KEY_ID, TAG_KEY_VERSION = 0xD0, 0xD2
+DELETE_LAST_KEY = 0x01  # P2 b1 = 1 deletes the last key (yubikit delete_key; GP: RFU)
+
+
+def delete_key(kvn: int | None = None, kid: int | None = None, *, last: bool = False) -> Command:
+    """DELETE [key] (GPC 11.2.2.3.2); ``last`` as yubikit sends it for the card's last key."""
+    if kvn is None and kid is None:
+        raise UsageError("DELETE key needs a key version or a key identifier")
+    data = b"" if kid is None else tlv(TAG_KEY_ID, bytes((kid,)))
+    data += b"" if kvn is None else tlv(TAG_KEY_VERSION, bytes((kvn,)))
+    return Command(CLA_GP, INS_DELETE, 0x00, DELETE_LAST_KEY if last else 0x00, data, ne=256)
+
+
+def delete_key_target(data: bytes) -> tuple[int | None, int | None]:
+    """(key identifier, key version) of a DELETE [key] data field; None where absent."""
+    nodes = parse(data)
+    found = {n.tag: n.value for n in nodes if n.tag in (TAG_KEY_ID, TAG_KEY_VERSION)}
+    if not found or len(found) != len(nodes) or any(len(v) != 1 for v in found.values()):
+        raise DecodeError("a DELETE key data field holds D0 and/or D2 of one byte, once each", 0)
+    kid, kvn = (found.get(tag, b"")[:1] for tag in (TAG_KEY_ID, TAG_KEY_VERSION))
+    return (kid[0] if kid else None), (kvn[0] if kvn else None)
+
+
 INSTALL_AND_MAKE_SELECTABLE = 0x0C  # GPC 11.5.2.1 table 11-41: P1 b4 (install) + b3 (selectable)
 TAG_INSTALL_PARAMETERS = 0xC9  # GPC 11.5.2.3.7: application specific parameters
 
@@ -461,6 +482,8 @@ __all__ = [
     "StatusScope",
     "check_put_key_answer",
     "delete",
+    "delete_key",
+    "delete_key_target",
     "delete_target",
     "encrypt_key",
     "get_data",

@@ -20,7 +20,7 @@ def test_default_profile_matches_the_shared_spec() -> None:
     assert [(spec.type, spec.aid) for spec in profile.applets] == [
         ("filesystem", bytes.fromhex("F0636172647769726500")),
         ("echo", bytes.fromhex("F0636172647769726503")),
-        ("keycard", bytes.fromhex("A000000804000101")),  # Keycard instance 01 (issue 8)
+        ("keycard", bytes.fromhex("A00000080400010101")),  # Keycard instance 01 (issue 17)
         ("epassport", bytes.fromhex("A0000002471001")),  # ICAO 9303-10 LDS1 eMRTD application
         ("eid", bytes.fromhex("E80704007F00070302")),  # BSI TR-03110-4 2.2.1 eID application
         ("security-domain", bytes.fromhex("A000000151000000")),  # GP issuer security domain

@@ -42,7 +42,7 @@ PROTOCOLS = (0, 1)
 
 FILESYSTEM_AID = bytes.fromhex("F0636172647769726500")  # F0 "cardwire" 00
 ECHO_AID = bytes.fromhex("F0636172647769726503")  # F0 "cardwire" 03
-KEYCARD_AID = bytes.fromhex("A000000804000101")  # Keycard: package A0000008040001, instance 01
+KEYCARD_AID = bytes.fromhex("A00000080400010101")  # Keycard instance 01 (applet AID + 01)
 EPASSPORT_AID = bytes.fromhex("A0000002471001")  # ICAO 9303-10: LDS1 eMRTD application
 EID_AID = bytes.fromhex("E80704007F00070302")  # BSI TR-03110-4 2.2.1: eID application
 SECURITY_DOMAIN_AID = bytes.fromhex("A000000151000000")  # GlobalPlatform ISD (GPC v2.3 F.1)

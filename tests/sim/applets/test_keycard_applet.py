@@ -79,6 +79,23 @@ def test_registered_and_in_the_default_profile() -> None:
     assert any(spec.aid == keycard.KEYCARD_AID for spec in default_profile().applets)
 
 
+@pytest.mark.parametrize(
+    "aid",
+    [
+        "A00000080400010101",  # the instance AID (keycard-go KeycardInstanceAID(1), npm)
+        "A000000804000101",  # the applet AID, a partial DF name (the PyPI keycard SDK)
+    ],
+)
+def test_default_card_selects_the_keycard_instance(aid: str) -> None:
+    # Issue 17 defect 1: the instance is installed as applet AID + instance index 01.
+    sim = SimCard()
+    answer = Response.decode(
+        sim.process(Command(0x00, 0xA4, 0x04, 0x00, bytes.fromhex(aid), 256).encode())
+    )
+    assert answer.sw == 0x9000
+    assert parse_one(answer.data).tag == 0xA4  # Keycard docs, SELECT: application info template
+
+
 def test_select_answers_the_application_info_template() -> None:
     card = _card()
     info = keycard.select_keycard(card)

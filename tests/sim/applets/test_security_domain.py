@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cardwire import gp
 from cardwire.apdu import Command, Response
-from cardwire.errors import CryptogramError, UsageError
+from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.sim.applets.security_domain import (
     DEFAULT_AID,
     SecurityDomainApplet,
@@ -182,6 +182,54 @@ def test_put_key_adds_and_replaces_key_sets(tmp_path: Path) -> None:
     assert send(sim, host, gp.put_key(added, added.dek, replace_kvn=0x40)).sw == 0x6A88
 
 
+def key_versions(sim: SimCard, host: Scp03HostSession) -> set[int]:
+    return {i.kvn for i in gp.parse_key_information(send(sim, host, gp.get_data(0xE0)).data)}
+
+
+def test_delete_key_set_by_version_as_yubikit_sends_it(tmp_path: Path) -> None:
+    # Issue 17 defect 4: GPC 11.2.2.3.2, D2 = key version; yubikit delete_key(kvn=0x31).
+    state = tmp_path / "card.json"
+    sim = SimCard(state_path=state)
+    host = open_session(sim)
+    assert send(sim, host, gp.put_key(StaticKeys.default(0x31), DEFAULT.dek)).sw == 0x9000
+    answer = send(sim, host, Command(0x80, 0xE4, 0x00, 0x00, bytes.fromhex("D20131")))
+    assert (answer.data, answer.sw) == (b"\x00", 0x9000)  # GPC 11.2.3.1
+    assert key_versions(sim, host) == {0x30}
+    sim = SimCard.from_files(None, state)  # the deletion is durable
+    with pytest.raises(StatusError):  # INITIALIZE UPDATE: 6A88, no key set 31
+        open_session(sim, StaticKeys.default(0x31))
+    host = open_session(sim)
+    assert send(sim, host, gp.delete_key(0x77)).sw == 0x6A88  # no such key set
+    assert send(sim, host, gp.delete_key(0x30, 0x09)).sw == 0x6A88  # no key 09 in an SCP03 set
+    bad = Command(0x80, 0xE4, 0x00, 0x00, bytes.fromhex("D2020130"))
+    assert send(sim, host, bad).sw == 0x6A80
+
+
+def test_delete_the_key_set_in_use_keeps_the_session() -> None:
+    sim = SimCard()
+    host = open_session(sim)
+    assert send(sim, host, gp.put_key(StaticKeys.default(0x31), DEFAULT.dek)).sw == 0x9000
+    assert send(sim, host, gp.delete_key(0x30)).sw == 0x9000
+    # docs/scp03.md: the session runs on its session keys until it ends.
+    assert key_versions(sim, host) == {0x31}
+    assert FILESYSTEM_AID in registry(sim, host)
+    host = open_session(sim, StaticKeys.default(0x31))
+    assert key_versions(sim, host) == {0x31}
+
+
+def test_delete_the_last_key_set_needs_p2_b1_and_restores_the_default() -> None:
+    sim = SimCard()
+    host = open_session(sim)
+    assert send(sim, host, gp.delete_key(0x30)).sw == 0x6985  # the last one, no P2 b1
+    assert send(sim, host, gp.put_key(StaticKeys.default(0x31), DEFAULT.dek)).sw == 0x9000
+    assert send(sim, host, gp.delete_key(0x30)).sw == 0x9000
+    host = open_session(sim, StaticKeys.default(0x31))
+    assert send(sim, host, gp.delete_key(0x31)).sw == 0x6985
+    assert send(sim, host, gp.delete_key(0x31, last=True)).sw == 0x9000
+    host = open_session(sim)  # the factory key set (default keys, KVN 30) is back
+    assert key_versions(sim, host) == {0x30}
+
+
 @pytest.mark.parametrize(
     ("offset", "value", "sw"),
     [
@@ -277,7 +325,27 @@ def test_get_status_continues_with_6310() -> None:
     assert first.sw == 0x6310
     assert set(aids) <= set(registry(sim, host))
     modules = gp.read_status(lambda c: send(sim, host, c), gp.StatusScope.LOAD_FILES_AND_MODULES)
-    assert all(entry.modules == (entry.aid,) for entry in modules)
+    assert all(entry.modules == (entry.aid,) for entry in modules if entry.aid[0] == 0xF0)
+
+
+def test_keycard_registered_as_package_applet_and_instance() -> None:
+    # Issue 17 defect 1: GP registers the Keycard package (executable load file) with its
+    # applet (module), and the instance installed from it under the instance AID.
+    sim = SimCard()
+    host = open_session(sim)
+    files = gp.read_status(lambda c: send(sim, host, c), gp.StatusScope.LOAD_FILES_AND_MODULES)
+    by_aid = {entry.aid: entry for entry in files}
+    package = by_aid[bytes.fromhex("A0000008040001")]
+    assert package.modules == (bytes.fromhex("A000000804000101"),)
+    instance = registry(sim, host)[bytes.fromhex("A00000080400010101")]
+    assert instance.load_file == bytes.fromhex("A0000008040001")
+    # A second instance from the same module installs (GPC 11.5.2.3: load file + module AIDs).
+    second = gp.InstallData(
+        bytes.fromhex("A0000008040001"),
+        bytes.fromhex("A000000804000101"),
+        bytes.fromhex("A00000080400010102"),
+    )
+    assert send(sim, host, gp.install(second)).sw == 0x9000
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from cardwire.crypto.block import AES_BLOCK
 
-# Keycard docs, SELECT: the instance AID (package A0000008040001, instance 01).
-KEYCARD_AID = bytes.fromhex("A000000804000101")
+# Keycard AIDs as the card's GP registry holds them (keycard-go identifiers.go,
+# KeycardInstanceAID; Status Java SDK Identifiers.getKeycardInstanceAID): the package (executable
+# load file), the applet (module) and the default instance = applet AID + instance index 01.
+# A SELECT of the applet AID still reaches the instance (ISO 7816-4 11.2.2.2, partial DF name).
+KEYCARD_PACKAGE_AID = bytes.fromhex("A0000008040001")
+KEYCARD_APPLET_AID = bytes.fromhex("A000000804000101")
+KEYCARD_INSTANCE_INDEX = 0x01
+KEYCARD_AID = KEYCARD_APPLET_AID + bytes((KEYCARD_INSTANCE_INDEX,))
 # Keycard docs, APDU overview: the applet's proprietary class and instructions.
 CLA_KEYCARD = 0x80
 INS_OPEN_SECURE_CHANNEL = 0x10

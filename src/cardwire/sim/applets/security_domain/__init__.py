@@ -9,15 +9,17 @@ Commands (GlobalPlatform Card Specification v2.3, "GPC", and Amendment D v1.2 fo
 - GET DATA (CA): key information template 00E0, CPLC 9F7F, card data 0066 (also outside a
   session: host tools read them before authenticating).
 - Under an authenticated session only: GET STATUS (F2), PUT KEY (D8), SET STATUS (F0), DELETE
-  (E4), INSTALL [for install and make selectable] (E6 P1 0C). They change the card's applet list
-  through ``ctx.card.registry`` (``cardwire.sim.applet.AppletRegistry``).
+  (E4: card content, or key sets as in ``key_deletion``), INSTALL [for install and make
+  selectable] (E6 P1 0C). They change the card's applet list through ``ctx.card.registry``
+  (``cardwire.sim.applet.AppletRegistry``).
 
 After a session ends on an error, every command but INITIALIZE UPDATE answers 6985 until a new
 session is open; a management command with no session answers 6982. Deselect and reset end the
 session (the OS does it). Every change (keys, sequence counter, applets) is committed before the
 answer is returned.
 
-Modules: ``settings`` (constants, default configuration, profile parsing), ``applet``
+Modules: ``settings`` (constants, default configuration, profile parsing), ``key_deletion``
+(DELETE [key]), ``applet``
 (:class:`SecurityDomainApplet` and its per-channel state).
 """
 
@@ -40,6 +42,7 @@ from cardwire.sim.applets.security_domain.settings import (
     TYPE_NAME,
     default_config,
     load_file_aid,
+    module_aid,
 )
 
 __all__ = [
@@ -57,4 +60,5 @@ __all__ = [
     "SecurityDomainApplet",
     "default_config",
     "load_file_aid",
+    "module_aid",
 ]

@@ -46,6 +46,10 @@ from cardwire.sim.applet import (
     ChannelContext,
     RegistryEntry,
 )
+from cardwire.sim.applets.security_domain.key_deletion import (
+    is_key_deletion,
+    key_sets_after_deletion,
+)
 from cardwire.sim.applets.security_domain.settings import (
     APPLICATION_PRIVILEGES,
     CPLC_LENGTH,
@@ -60,6 +64,7 @@ from cardwire.sim.applets.security_domain.settings import (
     SecurityDomainConfig,
     diversified_key_sets,
     load_file_aid,
+    module_aid,
 )
 from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sm.scp03 import (
@@ -346,7 +351,7 @@ class SecurityDomainApplet(Applet):
                 load_file_aid(name),
                 LifeCycle.LOADED,
                 associated_sd=self.aid,
-                modules=(load_file_aid(name),) if with_modules else (),
+                modules=(module_aid(name),) if with_modules else (),
             )
             for name in registry.applet_types()
             if name != TYPE_NAME
@@ -444,6 +449,11 @@ class SecurityDomainApplet(Applet):
         return Response()
 
     def _delete(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        if command.p1 == 0x00 and is_key_deletion(command.data):  # GPC 11.2.2.3.2: D0/D2
+            # The session of a deleted key set goes on: its keys are session keys (docs/scp03.md).
+            self.key_sets = key_sets_after_deletion(self.key_sets, command.p2, command.data)
+            ctx.card.commit()
+            return Response(b"\x00")  # GPC 11.2.3.1
         # GPC 11.2.2.1: P1 = 00 (last or only command); P2 b8 = delete related objects.
         if command.p1 != 0x00 or command.p2 not in (0x00, 0x80):
             raise CardStatus(SW.INCORRECT_P1_P2)
@@ -470,9 +480,9 @@ class SecurityDomainApplet(Applet):
         if len(data.privileges) not in (1, 3) or data.privileges[0] & SECURITY_DOMAIN_PRIVILEGE:
             raise CardStatus(SW.INCORRECT_DATA)
         registry = self._registry(ctx)
-        types = {load_file_aid(name): name for name in registry.applet_types()}
-        applet_type = types.get(data.load_file)
-        if applet_type is None or applet_type == TYPE_NAME or data.module != data.load_file:
+        types = {(load_file_aid(n), module_aid(n)): n for n in registry.applet_types()}
+        applet_type = types.get((data.load_file, data.module))
+        if applet_type is None or applet_type == TYPE_NAME:
             raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)  # GPC 11.5.3: load file not found
         registry.install(applet_type, data.aid)
         ctx.card.commit()

@@ -8,6 +8,7 @@ from typing import Any
 
 from cardwire.errors import ConfigError, UsageError
 from cardwire.sim.config_loader import check, export
+from cardwire.sm.keycard.constants import KEYCARD_APPLET_AID, KEYCARD_PACKAGE_AID
 from cardwire.sm.scp03 import (
     DEFAULT_KVN,
     DIVERSIFICATION_DATA_LENGTH,
@@ -31,10 +32,24 @@ SW_INVALID_KEY_CHECK_VALUE = 0x9485
 AES_KEY_SIZES = (16, 24, 32)  # GP Card Spec 2.3 Amendment D 4.1.3: AES-128/192/256
 
 
+# GPC 11.1.4 / 11.4.2: an executable load file (package) holds executable modules (applets); an
+# instance is installed from a module under its own AID. Applet types with a published package
+# are registered under its AIDs (Keycard: package A0000008040001, applet A000000804000101).
+_PUBLISHED_LOAD_FILES = {"keycard": (KEYCARD_PACKAGE_AID, KEYCARD_APPLET_AID)}
+
+
 def load_file_aid(applet_type: str) -> bytes:
-    """The executable load file (and module) AID a built-in applet type is installed from:
-    F0 followed by the type name in ASCII (a proprietary AID, ISO 7816-5)."""
-    return b"\xf0" + applet_type.encode("ascii")
+    """The executable load file AID a built-in applet type is installed from: the published
+    package AID, or F0 followed by the type name in ASCII (a proprietary AID, ISO 7816-5)."""
+    published = _PUBLISHED_LOAD_FILES.get(applet_type)
+    return published[0] if published else b"\xf0" + applet_type.encode("ascii")
+
+
+def module_aid(applet_type: str) -> bytes:
+    """The executable module AID in that load file: the published applet AID, or the load
+    file AID (one module per proprietary load file)."""
+    published = _PUBLISHED_LOAD_FILES.get(applet_type)
+    return published[1] if published else load_file_aid(applet_type)
 
 
 @dataclass(frozen=True, kw_only=True)
