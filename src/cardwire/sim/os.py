@@ -72,14 +72,16 @@ class _Chain:
     ins: int
     p1: int
     p2: int
+    secured: bool  # whether the pieces arrived protected: every piece alike, or none
     data: bytearray = field(default_factory=bytearray)
 
-    def continues_with(self, command: Command) -> bool:
-        return (command.ins, command.p1, command.p2) == (
-            self.ins,
-            self.p1,
-            self.p2,
-        ) and with_chaining(command.cla, False) == self.cla
+    def continues_with(self, command: Command, secured: bool) -> bool:
+        # A chain mixing protected and plain pieces is never secured: it is aborted.
+        return (
+            (command.ins, command.p1, command.p2) == (self.ins, self.p1, self.p2)
+            and with_chaining(command.cla, False) == self.cla
+            and secured == self.secured
+        )
 
 
 @dataclass(eq=False)
@@ -171,12 +173,13 @@ class CardOS:
         try:
             command = Command.decode(raw)
         except DecodeError:
-            return _status(SW.WRONG_LENGTH).encode()
+            return self._malformed(raw).encode()
         # Extended Lc/Le only where the profile (and the ATR) says so: ISO 7816-4:2020 5.1.
         if command.is_extended and not self._options.extended_length:
-            return _status(SW.WRONG_LENGTH).encode()
+            return self._malformed(raw).encode()
         cla = parse_cla(command.cla)
         if cla.channel is None:  # reserved, invalid or proprietary class: ISO 7816-4 table 6
+            # It names no channel, so it touches no channel's session (docs/simulator.md).
             return _status(SW.CLA_NOT_SUPPORTED).encode()
         channel = self._channels.get(cla.channel)
         if channel is None:  # ISO 7816-4:2020 5.4.2: 6881 for a channel not open/supported
@@ -189,6 +192,18 @@ class CardOS:
             return self._get_response(channel, command).encode()
         channel.pending = None  # ISO 7816-4:2020 5.3.4: any other command drops pending data
         return self._process_on_channel(channel, command, cla).encode()
+
+    def _malformed(self, raw: bytes) -> Response:
+        """6700 for an APDU that cannot be decoded (or is extended where the card has no
+        extended length). When its first byte names an open channel holding a session, that
+        session ends: a command the card cannot parse cannot be verified, and ISO 7816-4:2020
+        clause 10 / ICAO 9303-11 9.8 end secure messaging on an SM error (docs/simulator.md)."""
+        cla = parse_cla(raw[0]) if raw else None
+        channel = None if cla is None or cla.channel is None else self._channels.get(cla.channel)
+        if channel is not None and channel.ctx.secure_session is not None:
+            channel.ctx.end_secure_session()
+            channel.chain = None
+        return _status(SW.WRONG_LENGTH)
 
     def _process_on_channel(self, channel: _Channel, wire: Command, cla: Cla) -> Response:
         ctx = channel.ctx
@@ -207,6 +222,18 @@ class CardOS:
                 return _status(exc.card_sw)
             ctx.secured = True
             cla = parse_cla(command.cla)
+        elif session is not None and not session.admits_plain(wire):
+            # A plain APDU on a channel holding a session ends that session (ICAO 9303-11 9.8:
+            # the chip aborts SM on a plain APDU; ISO 7816-4:2020 5.3.3 with clause 10: each
+            # piece of a chain is protected on its own). A plain chain piece, or a plain command
+            # that would close a chain of protected pieces, is refused and nothing of it kept;
+            # any other plain command then runs with plain rights only.
+            ctx.end_secure_session()
+            session = None
+            if cla.chaining or channel.chain is not None:
+                channel.chain = None
+                # ISO 7816-4:2020 table 6: 6987 "expected SM data objects missing".
+                return _status(SW.SM_DATA_OBJECTS_MISSING)
         response = self._chain_and_dispatch(channel, command, cla)
         if ctx.secured and session is not None and session.active:
             # The answer travels under the keys that protected the command, also when the
@@ -219,9 +246,11 @@ class CardOS:
 
     def _chain_and_dispatch(self, channel: _Channel, command: Command, cla: Cla) -> Response:
         chain = channel.chain
-        # ISO 7816-4:2020 5.3.3: a chain continues with the same header; anything else aborts
-        # it with 6883 "last command of the chain expected".
-        if chain is not None and not chain.continues_with(command):
+        secured = channel.ctx.secured
+        # ISO 7816-4:2020 5.3.3: a chain continues with the same header (and, under SM, each
+        # piece protected as the first: clause 10); anything else aborts it with 6883 "last
+        # command of the chain expected".
+        if chain is not None and not chain.continues_with(command, secured):
             channel.chain = None
             return _status(SW.LAST_COMMAND_OF_CHAIN_EXPECTED)
         if cla.chaining and self._collects(chain, channel.ctx.applet, command):
@@ -229,7 +258,7 @@ class CardOS:
                 return _status(SW.COMMAND_CHAINING_NOT_SUPPORTED)
             if chain is None:
                 plain_cla = with_chaining(command.cla, False)
-                chain = _Chain(plain_cla, command.ins, command.p1, command.p2)
+                chain = _Chain(plain_cla, command.ins, command.p1, command.p2, secured)
                 channel.chain = chain
             chain.data += command.data
             if len(chain.data) > MAX_EXTENDED_NC:
