@@ -3,14 +3,18 @@ RESPONSE, the secure session of each channel, and the card's life cycle.
 
 One command APDU goes through these steps (the order of cardwire.sim.applet):
 
-1. decode (6700), extended length allowed? (6700), class byte (6E00), channel open? (6881);
-   a terminated card answers 6285 to SELECT and 6A81 to everything else;
-2. GET RESPONSE with response data pending on the channel is served; any other command
-   discards the pending data (ISO 7816-4:2020 5.3.4);
+1. decode (6700), extended length allowed? (6700) - either ends the session of the channel
+   the first byte names; class byte (6E00, names no channel, ends nothing), channel open?
+   (6881); a terminated card answers 6285 to SELECT and 6A81 to everything else;
+2. GET RESPONSE with response data pending on the channel is served (exempt from the plain
+   APDU rule of step 3); any other command discards the pending data (ISO 7816-4:2020 5.3.4);
 3. the channel's secure session unwraps the command when it ``handles`` it; a
-   ``SecureChannelError`` ends the session and answers its ``card_sw``, unprotected;
-4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), except for the INS codes
-   the current applet lists in ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
+   ``SecureChannelError`` ends the session and answers its ``card_sw``, unprotected. A command
+   it does not handle and does not ``admits_plain`` ends the session (ICAO 9303-11 9.8); if it
+   is a chain piece or closes a chain it is refused (6987) and nothing of it is kept;
+4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), all pieces protected or
+   all plain (a mixed chain answers 6883), except for the INS codes the current applet lists in
+   ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
 5. the OS handles MANAGE CHANNEL, SELECT by AID and TERMINATE CARD USAGE; everything else goes
    to the channel's current applet; ``CardStatus`` becomes the status word;
 6. a response to an unwrapped command is wrapped by the session that unwrapped it while that
