@@ -3,15 +3,13 @@ RESPONSE, the secure session of each channel, and the card's life cycle.
 
 One command APDU goes through these steps (the order of cardwire.sim.applet):
 
-1. decode (6700), extended length allowed? (6700) - either ends the session of the channel
-   the first byte names; class byte (6E00, names no channel, ends nothing), channel open?
-   (6881); a terminated card answers 6285 to SELECT and 6A81 to everything else;
+1. decode, extended length allowed? (6700: ends the session of the channel CLA names), class
+   byte (6E00, no channel), channel open? (6881); terminated: 6285 to SELECT, else 6A81;
 2. GET RESPONSE with response data pending on the channel is served (exempt from the plain
    APDU rule of step 3); any other command discards the pending data (ISO 7816-4:2020 5.3.4);
-3. the channel's secure session unwraps the command when it ``handles`` it; a
-   ``SecureChannelError`` ends the session and answers its ``card_sw``, unprotected. A command
-   it does not handle and does not ``admits_plain`` ends the session (ICAO 9303-11 9.8); if it
-   is a chain piece or closes a chain it is refused (6987) and nothing of it is kept;
+3. the channel's session unwraps the command if it ``handles`` it (``SecureChannelError``: the
+   session ends, ``card_sw`` answered plain); one it neither handles nor ``admits_plain`` ends
+   the session (ICAO 9303-11 9.8), and as a chain piece is refused (6987), nothing kept;
 4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), all pieces protected or
    all plain (a mixed chain answers 6883), except for the INS codes the current applet lists in
    ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
@@ -47,8 +45,7 @@ SELECT_BY_DF_NAME = 0x04  # SELECT P1, ISO 7816-4:2020 11.2.2 table 62
 MAX_CHANNEL_NUMBER = 19  # ISO 7816-4:2020 5.4.1
 # ISO 7816-4:2020 11.2.2 table 63: P2 b2-b1 file occurrence.
 FIRST_OCCURRENCE, LAST_OCCURRENCE, NEXT_OCCURRENCE, PREVIOUS_OCCURRENCE = 0, 1, 2, 3
-# The codes every command is compared with, looked up once (an Enum member lookup costs several
-# plain ones, on every APDU).
+# Codes compared with every command, looked up once (an Enum member lookup is slow).
 _GET_RESPONSE = Ins.GET_RESPONSE
 _MANAGE_CHANNEL = Ins.MANAGE_CHANNEL
 _SELECT = Ins.SELECT
@@ -81,11 +78,8 @@ class _Chain:
 
     def continues_with(self, command: Command, secured: bool) -> bool:
         # A chain mixing protected and plain pieces is never secured: it is aborted.
-        return (
-            (command.ins, command.p1, command.p2) == (self.ins, self.p1, self.p2)
-            and with_chaining(command.cla, False) == self.cla
-            and secured == self.secured
-        )
+        header = (with_chaining(command.cla, False), command.ins, command.p1, command.p2)
+        return header == (self.cla, self.ins, self.p1, self.p2) and secured == self.secured
 
 
 @dataclass(eq=False)
@@ -178,12 +172,11 @@ class CardOS:
             command = Command.decode(raw)
         except DecodeError:
             return self._malformed(raw).encode()
-        # Extended Lc/Le only where the profile (and the ATR) says so: ISO 7816-4:2020 5.1.
-        if command.is_extended and not self._options.extended_length:
+        if command.is_extended and not self._options.extended_length:  # ISO 7816-4:2020 5.1
             return self._malformed(raw).encode()
         cla = parse_cla(command.cla)
         if cla.channel is None:  # reserved, invalid or proprietary class: ISO 7816-4 table 6
-            # It names no channel, so it touches no channel's session (docs/simulator.md).
+            # (It names no channel, so it touches no channel's session.)
             return _status(SW.CLA_NOT_SUPPORTED).encode()
         channel = self._channels.get(cla.channel)
         if channel is None:  # ISO 7816-4:2020 5.4.2: 6881 for a channel not open/supported
@@ -198,10 +191,8 @@ class CardOS:
         return self._process_on_channel(channel, command, cla).encode()
 
     def _malformed(self, raw: bytes) -> Response:
-        """6700 for an APDU that cannot be decoded (or is extended where the card has no
-        extended length). When its first byte names an open channel holding a session, that
-        session ends: a command the card cannot parse cannot be verified, and ISO 7816-4:2020
-        clause 10 / ICAO 9303-11 9.8 end secure messaging on an SM error (docs/simulator.md)."""
+        """6700; the session of the channel the first byte names ends: an APDU the card cannot
+        parse cannot be verified, an SM error (ISO 7816-4:2020 10, ICAO 9303-11 9.8)."""
         cla = parse_cla(raw[0]) if raw else None
         channel = None if cla is None or cla.channel is None else self._channels.get(cla.channel)
         if channel is not None and channel.ctx.secure_session is not None:
@@ -227,11 +218,9 @@ class CardOS:
             ctx.secured = True
             cla = parse_cla(command.cla)
         elif session is not None and not session.admits_plain(wire):
-            # A plain APDU on a channel holding a session ends that session (ICAO 9303-11 9.8:
-            # the chip aborts SM on a plain APDU; ISO 7816-4:2020 5.3.3 with clause 10: each
-            # piece of a chain is protected on its own). A plain chain piece, or a plain command
-            # that would close a chain of protected pieces, is refused and nothing of it kept;
-            # any other plain command then runs with plain rights only.
+            # ICAO 9303-11 9.8: a plain APDU ends the channel's session, then runs plain. ISO
+            # 7816-4:2020 5.3.3 with clause 10: each chain piece is protected on its own, so a
+            # plain piece (or plain end of a chain) is refused and nothing of it kept.
             ctx.end_secure_session()
             session = None
             if cla.chaining or channel.chain is not None:
@@ -251,9 +240,8 @@ class CardOS:
     def _chain_and_dispatch(self, channel: _Channel, command: Command, cla: Cla) -> Response:
         chain = channel.chain
         secured = channel.ctx.secured
-        # ISO 7816-4:2020 5.3.3: a chain continues with the same header (and, under SM, each
-        # piece protected as the first: clause 10); anything else aborts it with 6883 "last
-        # command of the chain expected".
+        # ISO 7816-4:2020 5.3.3 (with clause 10): a chain continues with the same header and
+        # protection; anything else aborts it with 6883 "last command of the chain expected".
         if chain is not None and not chain.continues_with(command, secured):
             channel.chain = None
             return _status(SW.LAST_COMMAND_OF_CHAIN_EXPECTED)
