@@ -175,8 +175,7 @@ class CardOS:
         if command.is_extended and not self._options.extended_length:  # ISO 7816-4:2020 5.1
             return self._malformed(raw).encode()
         cla = parse_cla(command.cla)
-        if cla.channel is None:  # reserved, invalid or proprietary class: ISO 7816-4 table 6
-            # (It names no channel, so it touches no channel's session.)
+        if cla.channel is None:  # ISO 7816-4 table 6 reserved/proprietary: names no channel
             return _status(SW.CLA_NOT_SUPPORTED).encode()
         channel = self._channels.get(cla.channel)
         if channel is None:  # ISO 7816-4:2020 5.4.2: 6881 for a channel not open/supported
