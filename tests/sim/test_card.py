@@ -36,6 +36,9 @@ class MarkerSession:
     def handles(self, command: Command) -> bool:
         return False
 
+    def admits_plain(self, command: Command) -> bool:
+        return True
+
     def unwrap(self, command: Command) -> Command:
         return command
 

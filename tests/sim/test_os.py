@@ -40,6 +40,9 @@ class FakeSession:
     def handles(self, command: Command) -> bool:
         return parse_cla(command.cla).sm is not SmIndication.NONE
 
+    def admits_plain(self, command: Command) -> bool:
+        return False
+
     def unwrap(self, command: Command) -> Command:
         if not command.data.startswith(b"\x99"):
             self.active = False

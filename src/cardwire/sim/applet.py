@@ -9,9 +9,12 @@ Processing order on the card for one command APDU (mirror of the host's layer st
 1. GET RESPONSE for pending response data on that channel is served by the OS.
 2. If the channel holds a secure session that handles this command
    (``ctx.secure_session.handles(command)``), the OS unwraps it; a ``SecureChannelError`` ends
-   the session and is answered with its ``card_sw``, unprotected.
+   the session and is answered with its ``card_sw``, unprotected. A plain command the session
+   does not ``admits_plain`` ends the session (a chain piece is also refused, 6987); an APDU
+   that does not decode ends the session of the channel it names (docs/simulator.md).
 3. Command chaining (CLA b5) is reassembled by the OS; the applet sees the whole command,
    except for the INS codes in ``Applet.chained_steps``, whose pieces it answers one by one.
+   ``ctx.secured`` is True only when every piece arrived protected.
 4. The applet's ``process`` runs. It raises :class:`CardStatus` to answer an error status word.
 5. If step 2 unwrapped the command and that session is still active, the response is wrapped
    by it, even when the applet installed a new session meanwhile (PACE run under secure
@@ -52,6 +55,11 @@ class CardSession(Protocol):
 
     def handles(self, command: Command) -> bool:
         """Whether this command is meant to be unwrapped by this session (e.g. CLA SM bits)."""
+        ...
+
+    def admits_plain(self, command: Command) -> bool:
+        """Whether a command this session does not handle may run plain while the session
+        lives (the protocol's own plain commands). Any other plain command ends the session."""
         ...
 
     def unwrap(self, command: Command) -> Command: ...

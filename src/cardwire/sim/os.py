@@ -3,14 +3,16 @@ RESPONSE, the secure session of each channel, and the card's life cycle.
 
 One command APDU goes through these steps (the order of cardwire.sim.applet):
 
-1. decode (6700), extended length allowed? (6700), class byte (6E00), channel open? (6881);
-   a terminated card answers 6285 to SELECT and 6A81 to everything else;
-2. GET RESPONSE with response data pending on the channel is served; any other command
-   discards the pending data (ISO 7816-4:2020 5.3.4);
-3. the channel's secure session unwraps the command when it ``handles`` it; a
-   ``SecureChannelError`` ends the session and answers its ``card_sw``, unprotected;
-4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), except for the INS codes
-   the current applet lists in ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
+1. decode, extended length allowed? (6700: ends the session of the channel CLA names), class
+   byte (6E00, no channel), channel open? (6881); terminated: 6285 to SELECT, else 6A81;
+2. GET RESPONSE with response data pending on the channel is served (exempt from the plain
+   APDU rule of step 3); any other command discards the pending data (ISO 7816-4:2020 5.3.4);
+3. the channel's session unwraps the command if it ``handles`` it (``SecureChannelError``: the
+   session ends, ``card_sw`` answered plain); one it neither handles nor ``admits_plain`` ends
+   the session (ICAO 9303-11 9.8), and as a chain piece is refused (6987), nothing kept;
+4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), all pieces protected or
+   all plain (a mixed chain answers 6883), except for the INS codes the current applet lists in
+   ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
 5. the OS handles MANAGE CHANNEL, SELECT by AID and TERMINATE CARD USAGE; everything else goes
    to the channel's current applet; ``CardStatus`` becomes the status word;
 6. a response to an unwrapped command is wrapped by the session that unwrapped it while that
@@ -43,8 +45,7 @@ SELECT_BY_DF_NAME = 0x04  # SELECT P1, ISO 7816-4:2020 11.2.2 table 62
 MAX_CHANNEL_NUMBER = 19  # ISO 7816-4:2020 5.4.1
 # ISO 7816-4:2020 11.2.2 table 63: P2 b2-b1 file occurrence.
 FIRST_OCCURRENCE, LAST_OCCURRENCE, NEXT_OCCURRENCE, PREVIOUS_OCCURRENCE = 0, 1, 2, 3
-# The codes every command is compared with, looked up once (an Enum member lookup costs several
-# plain ones, on every APDU).
+# Codes compared with every command, looked up once (an Enum member lookup is slow).
 _GET_RESPONSE = Ins.GET_RESPONSE
 _MANAGE_CHANNEL = Ins.MANAGE_CHANNEL
 _SELECT = Ins.SELECT
@@ -72,14 +73,13 @@ class _Chain:
     ins: int
     p1: int
     p2: int
+    secured: bool  # whether the pieces arrived protected: every piece alike, or none
     data: bytearray = field(default_factory=bytearray)
 
-    def continues_with(self, command: Command) -> bool:
-        return (command.ins, command.p1, command.p2) == (
-            self.ins,
-            self.p1,
-            self.p2,
-        ) and with_chaining(command.cla, False) == self.cla
+    def continues_with(self, command: Command, secured: bool) -> bool:
+        # A chain mixing protected and plain pieces is never secured: it is aborted.
+        header = (with_chaining(command.cla, False), command.ins, command.p1, command.p2)
+        return header == (self.cla, self.ins, self.p1, self.p2) and secured == self.secured
 
 
 @dataclass(eq=False)
@@ -171,12 +171,11 @@ class CardOS:
         try:
             command = Command.decode(raw)
         except DecodeError:
-            return _status(SW.WRONG_LENGTH).encode()
-        # Extended Lc/Le only where the profile (and the ATR) says so: ISO 7816-4:2020 5.1.
-        if command.is_extended and not self._options.extended_length:
-            return _status(SW.WRONG_LENGTH).encode()
+            return self._malformed(raw).encode()
+        if command.is_extended and not self._options.extended_length:  # ISO 7816-4:2020 5.1
+            return self._malformed(raw).encode()
         cla = parse_cla(command.cla)
-        if cla.channel is None:  # reserved, invalid or proprietary class: ISO 7816-4 table 6
+        if cla.channel is None:  # ISO 7816-4 table 6 reserved/proprietary: names no channel
             return _status(SW.CLA_NOT_SUPPORTED).encode()
         channel = self._channels.get(cla.channel)
         if channel is None:  # ISO 7816-4:2020 5.4.2: 6881 for a channel not open/supported
@@ -189,6 +188,16 @@ class CardOS:
             return self._get_response(channel, command).encode()
         channel.pending = None  # ISO 7816-4:2020 5.3.4: any other command drops pending data
         return self._process_on_channel(channel, command, cla).encode()
+
+    def _malformed(self, raw: bytes) -> Response:
+        """6700; the session of the channel the first byte names ends: an APDU the card cannot
+        parse cannot be verified, an SM error (ISO 7816-4:2020 10, ICAO 9303-11 9.8)."""
+        cla = parse_cla(raw[0]) if raw else None
+        channel = None if cla is None or cla.channel is None else self._channels.get(cla.channel)
+        if channel is not None and channel.ctx.secure_session is not None:
+            channel.ctx.end_secure_session()
+            channel.chain = None
+        return _status(SW.WRONG_LENGTH)
 
     def _process_on_channel(self, channel: _Channel, wire: Command, cla: Cla) -> Response:
         ctx = channel.ctx
@@ -207,6 +216,16 @@ class CardOS:
                 return _status(exc.card_sw)
             ctx.secured = True
             cla = parse_cla(command.cla)
+        elif session is not None and not session.admits_plain(wire):
+            # ICAO 9303-11 9.8: a plain APDU ends the channel's session, then runs plain. ISO
+            # 7816-4:2020 5.3.3 with clause 10: each chain piece is protected on its own, so a
+            # plain piece (or plain end of a chain) is refused and nothing of it kept.
+            ctx.end_secure_session()
+            session = None
+            if cla.chaining or channel.chain is not None:
+                channel.chain = None
+                # ISO 7816-4:2020 table 6: 6987 "expected SM data objects missing".
+                return _status(SW.SM_DATA_OBJECTS_MISSING)
         response = self._chain_and_dispatch(channel, command, cla)
         if ctx.secured and session is not None and session.active:
             # The answer travels under the keys that protected the command, also when the
@@ -219,9 +238,10 @@ class CardOS:
 
     def _chain_and_dispatch(self, channel: _Channel, command: Command, cla: Cla) -> Response:
         chain = channel.chain
-        # ISO 7816-4:2020 5.3.3: a chain continues with the same header; anything else aborts
-        # it with 6883 "last command of the chain expected".
-        if chain is not None and not chain.continues_with(command):
+        secured = channel.ctx.secured
+        # ISO 7816-4:2020 5.3.3 (with clause 10): a chain continues with the same header and
+        # protection; anything else aborts it with 6883 "last command of the chain expected".
+        if chain is not None and not chain.continues_with(command, secured):
             channel.chain = None
             return _status(SW.LAST_COMMAND_OF_CHAIN_EXPECTED)
         if cla.chaining and self._collects(chain, channel.ctx.applet, command):
@@ -229,7 +249,7 @@ class CardOS:
                 return _status(SW.COMMAND_CHAINING_NOT_SUPPORTED)
             if chain is None:
                 plain_cla = with_chaining(command.cla, False)
-                chain = _Chain(plain_cla, command.ins, command.p1, command.p2)
+                chain = _Chain(plain_cla, command.ins, command.p1, command.p2, secured)
                 channel.chain = chain
             chain.data += command.data
             if len(chain.data) > MAX_EXTENDED_NC:

@@ -390,6 +390,11 @@ class IsoSmCard(IsoSmEngine):
         """True when the CLA carries a secure-messaging indication (ISO 7816-4:2020 5.4.1)."""
         return parse_cla(command.cla).sm is not _NO_SM
 
+    def admits_plain(self, command: Command) -> bool:
+        """Never: ICAO 9303-11 9.8 / BSI TR-03110-3 F.6, the chip aborts secure messaging on a
+        plain APDU (the OS serves plain GET RESPONSE for pending data before asking)."""
+        return False
+
     def unwrap(self, command: Command) -> Command:
         """Verify and decrypt a protected command; any failure ends the session."""
         suite = self._require()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from cardwire.apdu import Command, Response
+from cardwire.cla import parse_cla
 from cardwire.errors import (
     SecureChannelError,
     SessionClosedError,
 )
+from cardwire.ins import Ins
 from cardwire.sm.keycard.codec import KeycardCodec, SessionKeys
 from cardwire.sm.keycard.constants import (
     CLA_KEYCARD,
@@ -15,6 +17,9 @@ from cardwire.sm.keycard.constants import (
     SW_CHANNEL_CLOSED,
     SW_SUCCESS,
 )
+
+INS_MANAGE_CHANNEL = Ins.MANAGE_CHANNEL
+INS_GET_RESPONSE = Ins.GET_RESPONSE
 
 
 class KeycardCardSession:
@@ -38,6 +43,20 @@ class KeycardCardSession:
             self._codec is not None
             and command.cla == CLA_KEYCARD
             and command.ins not in (INS_OPEN_SECURE_CHANNEL, INS_PAIR)
+        )
+
+    def admits_plain(self, command: Command) -> bool:
+        """OPEN SECURE CHANNEL and PAIR (Keycard docs: they run outside the channel), and the
+        interindustry MANAGE CHANNEL and GET RESPONSE, which the Java Card runtime serves
+        without the applet (Java Card 3 RE spec 4.5, 4.6). Any other plain command, a chained
+        piece (CLA 90) included, ends the channel: cardwire's choice (docs/keycard.md)."""
+        if command.cla == CLA_KEYCARD:
+            return command.ins in (INS_OPEN_SECURE_CHANNEL, INS_PAIR)
+        info = parse_cla(command.cla)
+        return (
+            info.interindustry
+            and not info.chaining
+            and command.ins in (INS_MANAGE_CHANNEL, INS_GET_RESPONSE)
         )
 
     def _require(self) -> KeycardCodec:

@@ -79,6 +79,12 @@ class Scp03CardSession(_ChannelView):
             return False
         return not (info.gp and command.ins == INS_INITIALIZE_UPDATE)
 
+    def admits_plain(self, command: Command) -> bool:
+        """Every command :meth:`handles` leaves alone: below C-MAC the level itself admits plain
+        commands, and at C-MAC the OS commands (SELECT, MANAGE CHANNEL, GET RESPONSE) and
+        INITIALIZE UPDATE run plain (GP Card Spec v2.3 Amendment D 6.2.4, 7.1.2)."""
+        return True
+
     def unwrap(self, command: Command) -> Command:
         return self._channel.unwrap(command)
 
