@@ -70,13 +70,16 @@ INITIAL_RECORDS = [b"one", b"two", b"three"]
 MRZ = "L898902C<,690806,940623"  # the default ePassport's MRZ (ICAO 9303-11 Appendix D)
 
 
-def connect(reader: str) -> Card:
+def connect(reader: str, *, transmit_timeout: float | None = 30.0) -> Card:
     """A new session on ``reader`` once the card answers: a client recovering from a fault
     retries while pcscd settles (a card just restarted may flap: removed, then inserted)."""
     end = time.monotonic() + DEADLINE
     while True:
         try:
-            card = within(OPERATION_DEADLINE, lambda: Card(PcscTransport(reader, timeout=1.0)))
+            card = within(
+                OPERATION_DEADLINE,
+                lambda: Card(PcscTransport(reader, timeout=1.0, transmit_timeout=transmit_timeout)),
+            )
         except TransportError:
             card = None
         if card is not None:
@@ -340,10 +343,10 @@ def test_mute_card_times_out_fails_closed_and_reconnects(fresh: FaultCard) -> No
     refuses until reconnect(), and after SIGCONT the connection and BAC come back."""
     process = fresh.process
     assert process is not None
-    transport = within(
-        OPERATION_DEADLINE, lambda: PcscTransport(fresh.reader, timeout=1.0, transmit_timeout=2.0)
-    )
-    card = Card(transport)
+    # connect() retries while pcscd settles after the previous test's faults (80100016 otherwise).
+    card = connect(fresh.reader, transmit_timeout=2.0)
+    transport = card.transport
+    assert isinstance(transport, PcscTransport)
     bac_session(card)
     assert read_ef_com(card) == DEFAULT_EF_COM
     os.kill(process.pid, signal.SIGSTOP)
