@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cardwire.crypto.secp256k1 import verify_digest
+from cardwire.handshakes import keycard as keycard_io
 from cardwire.sm import keycard
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def test_sdk_pairs_opens_the_channel_verifies_signs(sdk_card: Any) -> None:
     assert info.is_initialized and len(info.ecc_public_key) == 65
     pairing = sdk_card.pair(PAIRING_PASSWORD)
     try:
-        sdk_card.open_secure_channel()  # OPEN SECURE CHANNEL + MUTUALLY AUTHENTICATE
+        sdk_card.open_keycard()  # OPEN SECURE CHANNEL + MUTUALLY AUTHENTICATE
         assert sdk_card.verify_pin(PIN) is True
         status = sdk_card.status
         assert (status["pin_retry_count"], status["puk_retry_count"]) == (3, 5)
@@ -55,7 +56,7 @@ def test_sdk_pairs_opens_the_channel_verifies_signs(sdk_card: Any) -> None:
     finally:
         sdk_card.select()
         sdk_card.pairing = pairing
-        sdk_card.open_secure_channel()
+        sdk_card.open_keycard()
         sdk_card.verify_pin(PIN)
         sdk_card.unpair(pairing.slot)
 
@@ -63,7 +64,7 @@ def test_sdk_pairs_opens_the_channel_verifies_signs(sdk_card: Any) -> None:
 def test_sdk_sees_wrong_pins_counted(sdk_card: Any) -> None:
     sdk_card.select()
     pairing = sdk_card.pair(PAIRING_PASSWORD)
-    sdk_card.open_secure_channel()
+    sdk_card.open_keycard()
     assert sdk_card.verify_pin("000000") is False
     assert sdk_card.status["pin_retry_count"] == 2
     assert sdk_card.verify_pin(PIN) is True
@@ -77,11 +78,11 @@ def test_cardwire_host_side_over_pcsc(pcsc_stack: PcscStack) -> None:
     from cardwire.transport.pcsc import PcscTransport
 
     with Card(PcscTransport(pcsc_stack.reader)) as card:
-        info = keycard.select_keycard(card)
+        info = keycard_io.select_keycard(card)
         secret = keycard.pairing_secret(PAIRING_PASSWORD)
-        pairing = keycard.pair(card, secret)
-        keycard.open_secure_channel(card, pairing, info.public_key)
+        pairing = keycard_io.pair(card, secret)
+        keycard_io.open_keycard(card, pairing, info.public_key)
         card.send(Command(0x80, 0x20, 0, 0, PIN.encode("ascii")))
         status = card.send(Command(0x80, 0xF2, 0, 0)).data
         assert status[:2] == b"\xa3\x09"  # Keycard docs, GET STATUS template
-        keycard.unpair(card, pairing.index)
+        keycard_io.unpair(card, pairing.index)
