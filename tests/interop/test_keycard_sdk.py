@@ -41,7 +41,7 @@ def test_sdk_pairs_opens_the_channel_verifies_signs(sdk_card: Any) -> None:
     assert info.is_initialized and len(info.ecc_public_key) == 65
     pairing = sdk_card.pair(PAIRING_PASSWORD)
     try:
-        sdk_card.open_keycard()  # OPEN SECURE CHANNEL + MUTUALLY AUTHENTICATE
+        sdk_card.open_secure_channel()  # OPEN SECURE CHANNEL + MUTUALLY AUTHENTICATE
         assert sdk_card.verify_pin(PIN) is True
         status = sdk_card.status
         assert (status["pin_retry_count"], status["puk_retry_count"]) == (3, 5)
@@ -56,7 +56,7 @@ def test_sdk_pairs_opens_the_channel_verifies_signs(sdk_card: Any) -> None:
     finally:
         sdk_card.select()
         sdk_card.pairing = pairing
-        sdk_card.open_keycard()
+        sdk_card.open_secure_channel()
         sdk_card.verify_pin(PIN)
         sdk_card.unpair(pairing.slot)
 
@@ -64,7 +64,7 @@ def test_sdk_pairs_opens_the_channel_verifies_signs(sdk_card: Any) -> None:
 def test_sdk_sees_wrong_pins_counted(sdk_card: Any) -> None:
     sdk_card.select()
     pairing = sdk_card.pair(PAIRING_PASSWORD)
-    sdk_card.open_keycard()
+    sdk_card.open_secure_channel()
     assert sdk_card.verify_pin("000000") is False
     assert sdk_card.status["pin_retry_count"] == 2
     assert sdk_card.verify_pin(PIN) is True
