@@ -32,6 +32,7 @@ system-deps:
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/ruff format --check src tests benchmarks fuzz
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy

@@ -25,7 +25,7 @@ from benchmarks.harness import Batch, Contender, Role, Row
 from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.handshakes.pace import open_pace, select_application
 from cardwire.sim.applets.epassport.lds import DG2_SIZE, EF_DG2, EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.base import Transport
@@ -44,7 +44,7 @@ def open_passport(wrap: Callable[[MemoryTransport], Transport] | None = None) ->
     wire = MemoryTransport(SimCard())
     card = Card(wire if wrap is None else wrap(wire))
     select_application(card, EPASSPORT_AID)
-    session = establish_pace(card, CAN)
+    session = open_pace(card, CAN)
     if not repr(session).startswith("IsoSmHost(aes128,"):  # the repr names the suite
         raise RuntimeError(f"PACE gave {session!r}, expected AES-128 secure messaging")
     card.secure(session)

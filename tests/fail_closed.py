@@ -18,8 +18,9 @@ from typing import Any, Protocol
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import CardwireError
-from cardwire.handshakes.bac import establish_bac
-from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.handshakes import keycard as keycard_io
+from cardwire.handshakes.bac import open_bac
+from cardwire.handshakes.pace import open_pace, select_application
 from cardwire.sim.applets.eid import DEFAULT_PIN, EID_AID
 from cardwire.sim.applets.eid import default_config as eid_config
 from cardwire.sim.applets.epassport.config import default_config
@@ -132,7 +133,7 @@ def bac_rig() -> Rig:
     sim = SimCard(Profile(CardOptions(), (AppletSpec("epassport", EPASSPORT_AID, section),)))
     card = Card(MemoryTransport(sim))
     card.select(EPASSPORT_AID)
-    host = establish_bac(card, SPECIMEN)
+    host = open_bac(card, SPECIMEN)
     target = Command(0x00, 0xD6, 0x00, 0x00, b"GOOD")
     rig = Rig("bac", sim, host, target, _passport(sim), b"EVIL", target)
     select = Command(0x00, 0xA4, 0x02, 0x0C, SCRATCH.to_bytes(2, "big"))
@@ -145,7 +146,7 @@ def pace_rig() -> Rig:
     sim = SimCard(Profile(CardOptions(), (AppletSpec("eid", EID_AID, section),)))
     card = Card(MemoryTransport(sim))
     select_application(card, EID_AID)
-    host = establish_pace(card, DEFAULT_PIN, kind="pin")
+    host = open_pace(card, DEFAULT_PIN, kind="pin")
     # RESET RETRY COUNTER with a new PIN (BSI TR-03110-2 / ISO 7816-4 11.5.10).
     target = Command(0x00, 0x2C, 0x02, 0x03, b"12345")
     rig = Rig("pace", sim, host, target, _card_state(sim), b"9")
@@ -202,10 +203,10 @@ def keycard_rig() -> Rig:
 
     sim = SimCard(rng=rng(21))
     card = Card(MemoryTransport(sim))
-    info = keycard.select_keycard(card)
+    info = keycard_io.select_keycard(card)
     secret = keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD)
-    pairing = keycard.pair(card, secret, rng=rng(22))
-    host = keycard.open_secure_channel(card, pairing, info.public_key, rng=rng(23))
+    pairing = keycard_io.pair(card, secret, rng=rng(22))
+    host = keycard_io.open_keycard(card, pairing, info.public_key, rng=rng(23))
     target = Command(0x80, 0x20, 0x00, 0x00, b"123456")  # VERIFY PIN (the default PIN)
     repro = Command(0x80, 0x20, 0x00, 0x00, b"3456")  # 12 + 3456: the default PIN
     return Rig("keycard", sim, host, target, _card_state(sim), b"12", repro)

@@ -140,20 +140,20 @@ def test_secure_waits_its_turn_without_blocking_the_loop(on_channel: bool) -> No
     async def main() -> None:
         acard = AsyncCard(card)
         target: AsyncCard | AsyncChannel = await acard.open_channel() if on_channel else acard
-        stack = target.channel.stack if isinstance(target, AsyncChannel) else card.stack
+        plain = target.channel if isinstance(target, AsyncChannel) else card
         session = IdleSession()
         gated.armed = True
         in_flight = asyncio.create_task(target.select(APP_1))
         await asyncio.to_thread(gated.entered.wait)
         swap = asyncio.create_task(target.secure(session))
         await asyncio.sleep(0)  # the loop still runs: the swap is queued, not blocking
-        assert not swap.done() and stack.session is None
+        assert not swap.done() and plain.session is None
         gated.gate.set()
         assert (await in_flight).sw == 0x9000
         await swap
-        assert stack.session is session
+        assert plain.session is session
         await target.secure(None)
-        assert stack.session is None and not session.active
+        assert plain.session is None and not session.active
 
     asyncio.run(main())
 

@@ -20,6 +20,7 @@ from cardwire.errors import (
     TransportTimeoutError,
     UsageError,
 )
+from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 
@@ -171,7 +172,7 @@ def test_reset_ends_sessions_and_forgets_channels() -> None:
 
 
 def test_close_releases_the_transport() -> None:
-    with Card.open_sim() as card:
+    with open_card() as card:
         card.select(APP_1)
     with pytest.raises(TransportError):
         card.select(APP_1)
@@ -223,7 +224,7 @@ def test_secure_swaps_sessions_under_the_card_lock(where: str) -> None:
     # the sequence in flight would find its session closed (or its pieces protected by two).
     card = sim_card()
     target: CardCommands = card if where == "card" else card.open_channel()
-    session = LockProbeSession(card.lock)
+    session = LockProbeSession(card._lock)
     target.secure(session)
     target.secure(None)  # ends ``session``
     assert session.closed_under_lock is True
@@ -233,7 +234,7 @@ def test_secure_swaps_sessions_under_the_card_lock(where: str) -> None:
 def test_closing_a_channel_ends_its_session_under_the_card_lock(ending: str) -> None:
     card = sim_card()
     channel = card.open_channel()
-    session = LockProbeSession(card.lock)
+    session = LockProbeSession(card._lock)
     channel.secure(session)
     getattr(channel, ending)()
     assert session.closed_under_lock is True
@@ -361,13 +362,13 @@ def test_explicit_reset_returns_channel_0_to_plain_and_closes_the_others() -> No
 
 
 def test_bac_replaces_a_lost_session_and_runs_in_plain() -> None:
-    from cardwire.handshakes import establish_bac
+    from cardwire.handshakes import open_bac
     from test_sm_integration import SPECIMEN, passport_profile
 
     wire = FaultyWire(SimCard(passport_profile()))
     card = Card(wire)
     card.select(PASSPORT)
-    card.secure(establish_bac(card, SPECIMEN))
+    card.secure(open_bac(card, SPECIMEN))
     wire.fault = "reset by another program"
     with pytest.raises(CardRemovedError):
         card.read_binary(0, 4, sfi=0x1E)
@@ -378,9 +379,25 @@ def test_bac_replaces_a_lost_session_and_runs_in_plain() -> None:
     wire.fault = "transport"
     with pytest.raises(TransportError):
         card.send(commands.get_challenge(8))  # plain: nothing lost
-    card.secure(establish_bac(card, SPECIMEN))
+    card.secure(open_bac(card, SPECIMEN))
     wire.fault = "transport"
     with pytest.raises(TransportError):
         card.read_binary(0, 4, sfi=0x1E)
-    card.secure(establish_bac(card, SPECIMEN))  # the new handshake leaves the lost state
+    card.secure(open_bac(card, SPECIMEN))  # the new handshake leaves the lost state
     assert card.read_binary(0, 4, sfi=0x1E)[:1] == b"\x60"  # EF.COM, read under BAC
+
+
+def test_send_takes_the_bytes_of_an_apdu() -> None:
+    with open_card() as card:
+        # SELECT MF by its file identifier 3F00 (ISO/IEC 7816-4:2020 7.1.1), as bytes
+        assert card.send(bytes.fromhex("00A4000C023F00")).sw == 0x9000
+        channel = card.open_channel()
+        assert channel.send(bytes.fromhex("00A4000C023F00")).sw == 0x9000
+
+
+def test_send_refuses_what_is_not_an_apdu() -> None:
+    with open_card() as card:
+        with pytest.raises(UsageError, match="not str"):
+            card.send("00A4000C023F00")  # type: ignore[arg-type]
+        with pytest.raises(DecodeError):
+            card.send(b"\x00")

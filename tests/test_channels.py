@@ -15,6 +15,7 @@ from cardwire.card import Card
 from cardwire.channels import Channel, assigned_channel
 from cardwire.cla import channel_of
 from cardwire.errors import DecodeError, SessionClosedError, StatusError, UsageError
+from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 
@@ -160,13 +161,13 @@ def test_each_channel_has_its_own_secure_slot() -> None:
 def test_close_ends_the_channels_secure_session_first() -> None:
     # The card OS answers MANAGE CHANNEL in plain and drops the channel's security status
     # (ISO/IEC 7816-4:2020 5.4.2): the host must not expect a protected answer.
-    from cardwire.handshakes.bac import MrzInformation, establish_bac
+    from cardwire.handshakes.bac import MrzInformation, open_bac
     from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 
-    card = Card.open_sim()
+    card = open_card()
     channel = card.open_channel()
     channel.send(commands.select_by_aid(EPASSPORT_AID, fci=commands.SelectReturn.NONE))
-    session = establish_bac(channel, MrzInformation("L898902C<", "690806", "940623"))
+    session = open_bac(channel, MrzInformation("L898902C<", "690806", "940623"))
     channel.secure(session)
     channel.close()
     assert channel.closed and not session.active

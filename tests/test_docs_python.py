@@ -3,7 +3,7 @@ in tests/cli/test_docs_examples.py).
 
 Rules: each block runs on its own, in a fresh namespace and a fresh temporary working
 directory, so a block shows every import and every file it needs; it talks to the built-in
-simulated card (``Card.open_sim()``). A block that needs a real reader or a daemon is preceded by
+simulated card (``open_card()``). A block that needs a real reader or a daemon is preceded by
 ``<!-- doc-test: skip (REASON) -->`` (the marker of docs/cli.md); skipped blocks are reported
 by pytest with their reason, and :func:`test_skipped_blocks_are_few` lists them so that a skip
 stays a visible, deliberate choice.

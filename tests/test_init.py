@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import cardwire
 
 OPTIONAL = ("click", "rich", "yaml")
@@ -54,3 +56,26 @@ def test_a_default_simulated_card_needs_no_yaml() -> None:
     )
     assert "cardwire.sim.card" in loaded
     assert "yaml" not in loaded
+
+
+def test_the_public_names_are_all_importable() -> None:
+    for name in cardwire.__all__:
+        assert getattr(cardwire, name) is not None, name
+    from cardwire.card import Card
+    from cardwire.handshakes.scp03 import open_scp03
+
+    assert cardwire.Card is Card and cardwire.open_scp03 is open_scp03
+    assert {"Card", "Channel", "Command", "Response", "SW", "UsageError"} <= set(cardwire.__all__)
+    assert {"open_bac", "open_pace", "open_scp03", "open_counter", "open_keycard"} <= set(
+        cardwire.__all__
+    )
+
+
+def test_importing_cardwire_loads_no_session() -> None:
+    loaded = loaded_after("import cardwire")
+    assert "cardwire.card" not in loaded and "cardwire.handshakes" not in loaded
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Kard'"):
+        _ = cardwire.Kard

@@ -14,7 +14,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import CardwireError, SessionClosedError, StatusError
 from cardwire.handshakes.bac import MrzInformation
-from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.handshakes.pace import open_pace, select_application
 from cardwire.sim.applets.eid import DEFAULT_PIN, DEFAULT_PUK, EID_AID, EidApplet
 from cardwire.sim.applets.eid import default_config as eid_config
 from cardwire.sim.applets.epassport.config import DEFAULT_CAN, default_config
@@ -92,7 +92,7 @@ def test_the_matrix_covers_every_curve_group_and_cipher() -> None:
 def test_pace_then_dg1_for_every_suite(protocol: str, parameter_id: int) -> None:
     sim = SimCard(passport_profile([{"protocol": protocol, "parameter_id": parameter_id}]))
     card = open_card(sim)
-    session = establish_pace(card, DEFAULT_CAN)  # parameters from EF.CardAccess
+    session = open_pace(card, DEFAULT_CAN)  # parameters from EF.CardAccess
     assert session.ssc == bytes(len(session.ssc))  # ICAO 9303-11 9.8.2: SSC 0
     card.secure(session)
     card.select(DG1)
@@ -106,7 +106,7 @@ def test_several_infos_announce_the_parameter_id() -> None:
         {"protocol": "0.4.0.127.0.7.2.2.4.2.2", "parameter_id": 13},
     ]
     card = open_card(SimCard(passport_profile(infos)))
-    card.secure(establish_pace(card, DEFAULT_CAN, parameter_id=13))
+    card.secure(open_pace(card, DEFAULT_CAN, parameter_id=13))
     card.select(DG1)
     assert card.read_file() == dg1_content(Td3Mrz())
 
@@ -128,7 +128,7 @@ def test_several_infos_announce_the_parameter_id() -> None:
 def test_every_password_kind(aid: bytes, password: str | MrzInformation, kind: str) -> None:
     sim = SimCard()  # the default card holds both applets
     card = open_card(sim, aid)
-    card.secure(establish_pace(card, password, kind=kind))
+    card.secure(open_pace(card, password, kind=kind))
     card.select(DG1)
     assert card.read_file()[:1] == b"\x61"  # DG1 of either applet
 
@@ -141,7 +141,7 @@ def test_a_wrong_password_is_refused_with_6300(aid: bytes, kind: str) -> None:
     card = open_card(SimCard(), aid)
     wrong = "L898902C<,690806,940624" if kind == "mrz" else "999999"
     with pytest.raises(StatusError) as refused:
-        establish_pace(card, wrong, kind=kind)
+        open_pace(card, wrong, kind=kind)
     assert refused.value.sw == 0x6300
     assert card.send(Command(0, 0xB0, 0x81, 0, ne=4), check=False).sw == 0x6982
 
@@ -150,7 +150,7 @@ def test_pace_on_two_channels_at_once() -> None:
     card = open_card(SimCard())
     channel = card.open_channel()
     select_application(channel, EPASSPORT_AID)
-    zero, one = establish_pace(card, DEFAULT_CAN), establish_pace(channel, DEFAULT_CAN)
+    zero, one = open_pace(card, DEFAULT_CAN), open_pace(channel, DEFAULT_CAN)
     card.secure(zero)
     channel.secure(one)
     card.select(DG1)
@@ -159,10 +159,10 @@ def test_pace_on_two_channels_at_once() -> None:
 
 
 def test_bac_still_works_beside_pace() -> None:
-    from cardwire.handshakes.bac import establish_bac
+    from cardwire.handshakes.bac import open_bac
 
     card = open_card(SimCard())
-    card.secure(establish_bac(card, SPECIMEN))
+    card.secure(open_bac(card, SPECIMEN))
     card.select(DG1)
     assert card.read_file() == dg1_content(Td3Mrz())
 
@@ -178,7 +178,7 @@ def eid_applet(sim: SimCard) -> EidApplet:
 
 def wrong_pin(card: Card) -> int:
     with pytest.raises(StatusError) as refused:
-        establish_pace(card, "000000", kind="pin")
+        open_pace(card, "000000", kind="pin")
     return refused.value.sw
 
 
@@ -191,8 +191,8 @@ def test_pin_suspended_after_two_wrong_tries_resumed_with_the_can() -> None:
     assert wrong_pin(card) == 0x6985
     assert eid_applet(sim).pin_tries_left == 1
     # TR-03110-2: PACE with the CAN, then PACE with the PIN inside that channel resumes it.
-    card.secure(establish_pace(card, DEFAULT_CAN, kind="can"))
-    card.secure(establish_pace(card, DEFAULT_PIN, kind="pin"))
+    card.secure(open_pace(card, DEFAULT_CAN, kind="can"))
+    card.secure(open_pace(card, DEFAULT_PIN, kind="pin"))
     assert eid_applet(sim).pin_tries_left == 3
     card.select(DG1)
     assert card.read_file() == h("610413024944")  # 61 { 13 "ID" }
@@ -203,24 +203,24 @@ def test_third_wrong_try_under_the_can_blocks_and_the_puk_unblocks() -> None:
     card = open_card(sim, EID_AID)
     wrong_pin(card)
     wrong_pin(card)
-    card.secure(establish_pace(card, DEFAULT_CAN, kind="can"))
+    card.secure(open_pace(card, DEFAULT_CAN, kind="can"))
     assert wrong_pin(card) == 0x63C0  # the resumed last try, wrong: blocked
     card.secure(None)
     select_application(card, EID_AID)
     with pytest.raises(StatusError) as blocked:
-        establish_pace(card, DEFAULT_PIN, kind="pin")
+        open_pace(card, DEFAULT_PIN, kind="pin")
     assert blocked.value.sw == 0x63C0  # even the right PIN: blocked
     # Unblock: PACE with the PUK, RESET RETRY COUNTER 2C 03 03 under its secure messaging.
-    card.secure(establish_pace(card, DEFAULT_PUK, kind="puk"))
+    card.secure(open_pace(card, DEFAULT_PUK, kind="puk"))
     assert card.send(Command(0, 0x2C, 0x03, 0x03), check=False).sw == 0x9000
     assert eid_applet(sim).pin_tries_left == 3
-    card.secure(establish_pace(card, DEFAULT_PIN, kind="pin"))
+    card.secure(open_pace(card, DEFAULT_PIN, kind="pin"))
 
 
 def test_reset_retry_counter_needs_a_puk_session() -> None:
     card = open_card(SimCard(eid_profile()), EID_AID)
     assert card.send(Command(0, 0x2C, 0x03, 0x03), check=False).sw == 0x6982
-    card.secure(establish_pace(card, DEFAULT_CAN, kind="can"))
+    card.secure(open_pace(card, DEFAULT_CAN, kind="can"))
     assert card.send(Command(0, 0x2C, 0x03, 0x03), check=False).sw == 0x6982
 
 

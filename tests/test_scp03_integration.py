@@ -14,7 +14,7 @@ from cardwire import gp
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.errors import SecureChannelError, StatusError
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
@@ -55,21 +55,21 @@ def test_session_then_put_key_then_session_under_new_keys(
     first = keys_of(size, 0x30, 1)
     # Start from a card holding `first` (replace the default AES-128 set through PUT KEY).
     card.select(DEFAULT_AID)
-    card.secure(establish_scp03(card, StaticKeys.default(), level=0x33))
+    card.secure(open_scp03(card, StaticKeys.default(), level=0x33))
     card.send(gp.put_key(first, StaticKeys.default().dek, replace_kvn=0x30))
     s16 = mode is Mode.S16
-    card.secure(establish_scp03(card, first, level=level, s16=s16))
+    card.secure(open_scp03(card, first, level=level, s16=s16))
     assert ECHO_AID in applet_aids(card)
     second = keys_of(size, 0x31, 77)
     answer = card.send(gp.put_key(second, first.dek, replace_kvn=0x30))
     gp.check_put_key_answer(answer.data, second)
-    session = establish_scp03(card, second, level=level, s16=s16)
+    session = open_scp03(card, second, level=level, s16=s16)
     card.secure(session)
     infos = gp.parse_key_information(card.send(gp.get_data(0xE0)).data)
     assert {(info.kvn, info.length) for info in infos} == {(0x31, size)}
     assert session.active
     with pytest.raises(StatusError) as gone:  # version 30 was replaced: no such key set
-        establish_scp03(card, first, level=level, s16=s16)
+        open_scp03(card, first, level=level, s16=s16)
     assert gone.value.sw == 0x6A88
 
 
@@ -78,8 +78,8 @@ def test_sessions_on_channel_0_and_channel_1_side_by_side() -> None:
     other = card.open_channel()
     card.select(DEFAULT_AID)
     other.select(DEFAULT_AID)
-    card.secure(establish_scp03(card, StaticKeys.default(), level=0x33))
-    other.secure(establish_scp03(other, StaticKeys.default(), level=0x13, s16=True))
+    card.secure(open_scp03(card, StaticKeys.default(), level=0x33))
+    other.secure(open_scp03(other, StaticKeys.default(), level=0x13, s16=True))
     for _ in range(3):  # interleaved: each channel has its own MAC chaining and counter
         assert ECHO_AID in applet_aids(card)
         assert ECHO_AID in applet_aids(other)
@@ -214,10 +214,10 @@ def test_establish_with_diversified_keys_then_put_key(tmp_path: Path) -> None:
     master = StaticKeys(*(bytes.fromhex(MASTER),) * 3, 0x30)
     with Card(MemoryTransport(SimCard.from_files(diversified_profile(tmp_path)))) as card:
         card.select(DEFAULT_AID)
-        card.secure(establish_scp03(card, master, diversify="kdf3"))
+        card.secure(open_scp03(card, master, diversify="kdf3"))
         # PUT KEY encrypts under the card's (diversified) DEK.
         new = keys_of(16, 0x31, 7)
         dek = master.diversified(bytes.fromhex(KDD)).dek
         gp.check_put_key_answer(card.send(gp.put_key(new, dek)).data, new)
-        card.secure(establish_scp03(card, new))  # the added key set is not diversified
+        card.secure(open_scp03(card, new))  # the added key set is not diversified
         assert ECHO_AID in applet_aids(card)

@@ -12,7 +12,7 @@ import pytest
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import SecureChannelError, SessionClosedError
-from cardwire.handshakes import establish_bac
+from cardwire.handshakes import open_bac
 from cardwire.sim.applets.epassport.config import default_config
 from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
@@ -61,7 +61,7 @@ def open_card(sim: SimCard, *, extended: bool | None = None) -> Card:
 
 
 def secured(card: Card) -> IsoSmHost:
-    session = establish_bac(card, SPECIMEN)
+    session = open_bac(card, SPECIMEN)
     card.secure(session)
     return session
 
@@ -98,7 +98,7 @@ def test_two_channels_hold_independent_sessions() -> None:
     card = open_card(sim)
     channel = card.open_channel()
     channel.select(EPASSPORT_AID)
-    zero, one = secured(card), establish_bac(channel, SPECIMEN)
+    zero, one = secured(card), open_bac(channel, SPECIMEN)
     channel.secure(one)
     assert zero.ssc != one.ssc
     card.select(h("0101"))

@@ -37,7 +37,6 @@ from cardwire.transport.base import Transport
 
 if TYPE_CHECKING:
     from cardwire.channels import Channel
-    from cardwire.sim.profile import Profile
 
 DISCRETIONARY_DATA = 0x53
 """READ BINARY B1 answers its bytes in DO53 (ISO/IEC 7816-4:2020 clause 11, READ BINARY)."""
@@ -64,10 +63,49 @@ class CardCommands(ABC):
 
     number: int
     """The logical channel number (0 for the Card itself)."""
+    _stack: LayerStack
+
+    @property
+    def session(self) -> HostSecureSession | None:
+        """The secure session installed on this channel (None: plain)."""
+        return self._stack.session
+
+    def _install(self, session: HostSecureSession | None, close_previous: bool) -> None:
+        """Install ``session`` in this channel's slot; the caller holds the card's lock.
+
+        A session belongs to the channel it was opened on: a secure session is a state of one
+        logical channel on the card (ISO/IEC 7816-4:2020 5.4.2), so the session records that
+        channel the first time it is installed (``session.channel``; a handshake sets it) and
+        is refused elsewhere. Installing the session already installed does nothing."""
+        if session is not None:
+            if session is self._stack.session:
+                return
+            bound = getattr(session, "channel", None)
+            if bound is not None and bound != self.number:
+                raise UsageError(
+                    f"this secure session belongs to logical channel {bound}; it cannot be "
+                    f"installed on channel {self.number}"
+                )
+            if hasattr(session, "channel"):
+                setattr(session, "channel", self.number)  # noqa: B010 - optional attribute
+        self._stack.secure(session, close_previous=close_previous)
+
+    @staticmethod
+    def _as_command(command: Command | bytes) -> Command:
+        """``send`` takes a Command, or the bytes of one (decoded by :meth:`Command.decode`,
+        DecodeError if they are not an APDU); anything else is a UsageError."""
+        if isinstance(command, Command):
+            return command
+        if isinstance(command, bytes | bytearray | memoryview):
+            return Command.decode(bytes(command))
+        raise UsageError(f"send takes a Command or its bytes, not {type(command).__name__}")
 
     @abstractmethod
-    def send(self, command: Command, check: bool = True) -> Response:
-        """Send ``command`` through the layers; raise StatusError on an error SW if ``check``."""
+    def send(self, command: Command | bytes, check: bool = True) -> Response:
+        """Send ``command`` through the layers; raise StatusError on an error SW if ``check``.
+
+        ``command`` may be the bytes of an APDU: they are decoded (:meth:`Command.decode`)
+        and go through the layers like a Command (``transmit`` sends bytes as they are)."""
 
     @abstractmethod
     def transmit(self, apdu: bytes) -> bytes:
@@ -171,19 +209,11 @@ class Card(CardCommands):
         self.trace: TraceRecorder | None = TraceRecorder(transport) if trace else None
         self._wire_transport: Transport = self.trace if self.trace is not None else transport
         self._wire = WireExchanger(self._wire_transport)
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
         self._extended_override = extended_length
         self.limits = self._limits()
-        self.stack = LayerStack(self._wire, self.limits)
+        self._stack = LayerStack(self._wire, self.limits)
         self._channels: dict[int, Channel] = {}
-
-    @classmethod
-    def open_sim(cls, profile: Profile | None = None, *, trace: bool = False) -> Card:
-        """A Card on a fresh built-in simulated card (``profile`` None: the default card)."""
-        from cardwire.sim.card import SimCard
-        from cardwire.transport.memory import MemoryTransport
-
-        return cls(MemoryTransport(SimCard(profile)), trace=trace)
 
     def _limits(self) -> LengthLimits:
         if self._extended_override is not None:
@@ -203,12 +233,12 @@ class Card(CardCommands):
     @property
     def channels(self) -> dict[int, Channel]:
         """The open logical channels other than 0, by number."""
-        with self.lock:
+        with self._lock:
             return dict(self._channels)
 
     # -- sending -------------------------------------------------------------------------
 
-    def send_on(
+    def _send_on(
         self,
         stack: LayerStack,
         command: Command,
@@ -220,7 +250,7 @@ class Card(CardCommands):
         """Run one whole command-response sequence on ``stack`` while holding the lock;
         ``guard`` runs first under the same lock (a Channel checks it is still open).
         ``exchanger`` replaces the stack's top (Channel.close sends plain below the slot)."""
-        with self.lock:
+        with self._lock:
             if guard is not None:
                 guard()
             try:
@@ -232,10 +262,10 @@ class Card(CardCommands):
             check(response.sw, command)
         return response
 
-    def send(self, command: Command, check: bool = True) -> Response:
-        return self.send_on(self.stack, command, check)
+    def send(self, command: Command | bytes, check: bool = True) -> Response:
+        return self._send_on(self._stack, self._as_command(command), check)
 
-    def transmit_on(self, stack: LayerStack, apdu: bytes) -> bytes:
+    def _transmit_on(self, stack: LayerStack, apdu: bytes) -> bytes:
         """Raw ``apdu`` on the wire for the channel of ``stack``: refused if its session was
         lost (no plain bytes after a lost session, issue 15). The caller holds the lock."""
         stack.refuse_if_lost()
@@ -246,32 +276,32 @@ class Card(CardCommands):
             raise
 
     def transmit(self, apdu: bytes) -> bytes:
-        with self.lock:
-            return self.transmit_on(self.stack, apdu)
+        with self._lock:
+            return self._transmit_on(self._stack, apdu)
 
     def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
         # Under the lock: a sequence in flight on this channel (a chain, GET RESPONSE rounds)
         # keeps the session it started with to its end.
-        with self.lock:
-            self.stack.secure(session, close_previous=close_previous)
+        with self._lock:
+            self._install(session, close_previous)
 
     def forget_ended_session(self) -> None:
-        with self.lock:
-            self.stack.forget_ended_session()
+        with self._lock:
+            self._stack.forget_ended_session()
 
     # -- channels ------------------------------------------------------------------------
 
     def open_channel(self) -> Channel:
-        return self.open_channel_from(self)
+        return self._open_channel_from(self)
 
-    def open_channel_from(self, origin: CardCommands) -> Channel:
+    def _open_channel_from(self, origin: CardCommands) -> Channel:
         """MANAGE CHANNEL open (card-assigned number) sent on ``origin``'s channel.
 
         The command and the registration of the new channel are one critical section, like
         Channel.close(): no other thread sees the card's channel table and ours disagree."""
         from cardwire.channels import Channel, assigned_channel
 
-        with self.lock:
+        with self._lock:
             response = origin.send(commands.manage_channel_open(origin=origin.number))
             number = assigned_channel(response)
             if number in self._channels:
@@ -280,8 +310,8 @@ class Card(CardCommands):
             self._channels[number] = channel
         return channel
 
-    def unregister(self, channel: Channel) -> None:
-        with self.lock:
+    def _unregister(self, channel: Channel) -> None:
+        with self._lock:
             if self._channels.get(channel.number) is channel:
                 del self._channels[channel.number]
 
@@ -292,7 +322,7 @@ class Card(CardCommands):
         program, a timeout that needs a new connection): every channel's session is lost
         (fail closed) and every other channel ends. Caller holds the lock."""
         reason = cause if isinstance(cause, str) else loss_reason(cause)
-        self.stack.lose_secure_session(reason)
+        self._stack.lose_secure_session(reason)
         for channel in list(self._channels.values()):
             channel.forget(reason)
 
@@ -302,15 +332,15 @@ class Card(CardCommands):
         An explicit reset by the caller: channel 0 is plain afterwards (its session is ended,
         not lost); a Channel object of before raises on use (SessionClosedError if it had a
         session, else UsageError)."""
-        with self.lock:
-            self.stack.end_secure_session()
+        with self._lock:
+            self._stack.end_secure_session()
             self._lose_everything("the card was reset by this program (Card.reset)")
             atr = self._wire_transport.reset(cold)  # through the recorder: a trace keeps resets
         return atr
 
     def close(self) -> None:
         """End every secure session and release the transport."""
-        with self.lock:
+        with self._lock:
             self._lose_everything("the Card was closed")
             self.transport.close()
 

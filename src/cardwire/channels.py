@@ -42,7 +42,7 @@ class Channel(CardCommands):
     def __init__(self, card: Card, number: int, stack: LayerStack) -> None:
         self.card = card
         self.number = number
-        self.stack = stack
+        self._stack = stack
         self._closed = False  # only changed under the card's lock
 
     def __repr__(self) -> str:
@@ -57,10 +57,10 @@ class Channel(CardCommands):
         """Refuse a closed (or closing) channel; the caller holds the card's lock. A channel
         that had a secure session raises SessionClosedError, one in plain UsageError."""
         if self._closed:
-            if self.stack.lost is not None:
+            if self._stack.lost is not None:
                 raise SessionClosedError(
                     f"logical channel {self.number} is closed; its secure session ended: "
-                    f"{self.stack.lost}"
+                    f"{self._stack.lost}"
                 )
             raise UsageError(f"logical channel {self.number} is closed")
 
@@ -69,30 +69,32 @@ class Channel(CardCommands):
         cla = with_channel(command.cla, self.number)
         return command if cla == command.cla else command.replace(cla=cla)
 
-    def send(self, command: Command, check: bool = True) -> Response:
+    def send(self, command: Command | bytes, check: bool = True) -> Response:
         # The open check runs under the lock of the exchange: a close() from another thread is
         # either wholly before it (refused) or wholly after it.
-        return self.card.send_on(self.stack, self.on_channel(command), check, self._check_open)
+        return self.card._send_on(
+            self._stack, self.on_channel(self._as_command(command)), check, self._check_open
+        )
 
     def transmit(self, apdu: bytes) -> bytes:
-        with self.card.lock:
+        with self.card._lock:
             self._check_open()
-            return self.card.transmit_on(self.stack, apdu)
+            return self.card._transmit_on(self._stack, apdu)
 
     def secure(self, session: HostSecureSession | None, *, close_previous: bool = True) -> None:
-        with self.card.lock:  # not in the middle of a sequence of this channel (Card.secure)
+        with self.card._lock:  # not in the middle of a sequence of this channel (Card.secure)
             self._check_open()
-            self.stack.secure(session, close_previous=close_previous)
+            self._install(session, close_previous)
 
     def forget_ended_session(self) -> None:
-        with self.card.lock:
+        with self.card._lock:
             self._check_open()
-            self.stack.forget_ended_session()
+            self._stack.forget_ended_session()
 
     def open_channel(self) -> Channel:
-        with self.card.lock:
+        with self.card._lock:
             self._check_open()
-            return self.card.open_channel_from(self)
+            return self.card._open_channel_from(self)
 
     def close(self) -> None:
         """Send MANAGE CHANNEL close on this channel and forget it. Idempotent.
@@ -104,21 +106,21 @@ class Channel(CardCommands):
         card, ISO/IEC 7816-4:2020 5.4.2), and the channel leaves the card's registry before the
         lock is released. If the close fails, the channel is forgotten all the same.
         """
-        with self.card.lock:
+        with self.card._lock:
             if self._closed:
                 return
             self.forget(f"logical channel {self.number} was closed")
             command = commands.manage_channel_close(self.number, origin=self.number)
             # The plain path below the secure-messaging slot: the slot is closed by now.
-            self.card.send_on(self.stack, command, True, exchanger=self.stack.plain)
+            self.card._send_on(self._stack, command, True, exchanger=self._stack.plain)
 
     def forget(self, reason: str = "the channel was forgotten") -> None:
         """End the secure session and mark the channel closed without telling the card; a
         session it had is reported as ended by ``reason`` on later use."""
-        with self.card.lock:
-            self.stack.lose_secure_session(reason)
+        with self.card._lock:
+            self._stack.lose_secure_session(reason)
             self._closed = True
-            self.card.unregister(self)
+            self.card._unregister(self)
 
     def __enter__(self) -> Self:
         return self

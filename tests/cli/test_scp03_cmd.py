@@ -13,6 +13,7 @@ from cardwire.cli import cli
 from cardwire.cli.scp03_cmd import parse_keys
 from cardwire.cli.secure_protocols import open_statement
 from cardwire.errors import UsageError
+from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
 from cardwire.sm.scp03 import Scp03HostSession
 from cardwire.transport.memory import MemoryTransport
@@ -93,10 +94,10 @@ def test_help_has_an_example() -> None:
 
 
 def test_open_statement_installs_the_session() -> None:
-    with Card.open_sim() as card:
+    with open_card() as card:
         session = open_statement(card, f"scp03 --keys {KEY} --level 33")
         assert isinstance(session, Scp03HostSession) and session.active
-        assert card.stack.session is session
+        assert card.session is session
 
 
 def test_parse_keys_forms() -> None:

@@ -62,7 +62,7 @@ class CounterModeCard:
         self.session = None
 
 
-def establish_counter(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
+def open_counter(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     if values.get("width") != 2:
         raise UsageError("counter mode needs --width 2 here")
     challenge = card.send(Command(0x00, 0x84, 0, 0, ne=2)).data
@@ -76,7 +76,7 @@ TEST_PROTOCOL = SecureProtocol(
         click.option("--width", type=int, help="Counter width."),
         click.option("--label", default="x", help="Unused."),
     ),
-    establish=establish_counter,
+    establish=open_counter,
     example="cardwire countertest --width 2 send --sim 00000000",
 )
 
@@ -99,7 +99,7 @@ def test_registering_twice_or_a_bad_name_is_refused(registered: SecureProtocol) 
     with pytest.raises(UsageError):
         register(registered)
     with pytest.raises(UsageError):
-        register(SecureProtocol("two words", "", (), establish_counter))
+        register(SecureProtocol("two words", "", (), open_counter))
 
 
 @pytest.mark.parametrize(
@@ -123,10 +123,10 @@ def test_bad_options_are_usage_errors(args: list[str]) -> None:
 def test_open_installs_and_close_removes(registered: SecureProtocol) -> None:
     card = Card(CounterModeCard())
     session = open_statement(card, "countertest --width 2")
-    assert card.stack.session is session and session.active
+    assert card.session is session and session.active
     assert card.send(Command(0x00, 0x00, 0, 0, b"abc", ne=256)).data == b"cba"
     close_statement(card)
-    assert card.stack.session is None and not session.active
+    assert card.session is None and not session.active
     assert card.send(Command(0x00, 0x00, 0, 0)).sw == 0x9000
 
 

@@ -12,6 +12,7 @@ from cardwire.card import Card
 from cardwire.cli import cli, shell_cmd
 from cardwire.cli.shell_cmd import ShellSession
 from cardwire.errors import TransportError
+from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
@@ -93,7 +94,7 @@ def test_without_options_the_only_pcsc_reader_is_used(monkeypatch: pytest.Monkey
 
 
 def test_prompt_follows_the_channel_and_reset() -> None:
-    session = ShellSession(Card.open_sim())
+    session = ShellSession(open_card())
     assert session.prompt == "cardwire[0]> "
     session.run_line("open-channel")
     session.run_line("channel 1")
@@ -106,7 +107,7 @@ def test_prompt_follows_the_channel_and_reset() -> None:
 
 
 def test_transport_errors_are_not_swallowed() -> None:
-    card = Card.open_sim()
+    card = open_card()
     session = ShellSession(card)
     card.transport.close()
     with pytest.raises(TransportError):

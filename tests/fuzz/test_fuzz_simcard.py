@@ -33,9 +33,10 @@ from hypothesis import strategies as st
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import CardwireError
-from cardwire.handshakes import establish_bac
-from cardwire.handshakes.pace import establish_pace, select_application
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes import keycard as keycard_io
+from cardwire.handshakes import open_bac
+from cardwire.handshakes.pace import open_pace, select_application
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.eid import DEFAULT_PIN as EID_PIN
 from cardwire.sim.applets.eid import EID_AID
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
@@ -109,7 +110,7 @@ def pending_get_response() -> Scene:
 
 def _keycard_card(scene: Scene) -> tuple[Card, keycard.ApplicationInfo]:
     host = Card(MemoryTransport(scene.card))
-    return host, keycard.select_keycard(host)
+    return host, keycard_io.select_keycard(host)
 
 
 def keycard_selected() -> Scene:
@@ -122,9 +123,11 @@ def keycard_channel_open() -> Scene:
     scene = fresh()
     host, info = _keycard_card(scene)
     rng = random.Random(2).randbytes
-    pairing = keycard.pair(host, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD), rng=rng)
+    pairing = keycard_io.pair(
+        host, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD), rng=rng
+    )
     # The session stays installed on ``host``, which is not used again: the fuzz drives it.
-    scene.session = keycard.open_secure_channel(host, pairing, info.public_key, rng=rng)
+    scene.session = keycard_io.open_keycard(host, pairing, info.public_key, rng=rng)
     scene.plain_cla = keycard.CLA_KEYCARD
     assert scene.session.active
     return scene
@@ -142,7 +145,7 @@ def bac_session_open() -> Scene:
     scene = fresh()
     host = Card(MemoryTransport(scene.card))
     host.select(EPASSPORT_AID)
-    scene.session = establish_bac(host, MRZ, rng=random.Random(3).randbytes)
+    scene.session = open_bac(host, MRZ, rng=random.Random(3).randbytes)
     return scene
 
 
@@ -151,7 +154,7 @@ def scp03_session_open() -> Scene:
     host = Card(MemoryTransport(scene.card))
     host.select(SECURITY_DOMAIN_AID)
     rng = random.Random(4).randbytes
-    scene.session = establish_scp03(host, StaticKeys.default(), level=0x33, rng=rng)
+    scene.session = open_scp03(host, StaticKeys.default(), level=0x33, rng=rng)
     scene.plain_cla = 0x80  # GlobalPlatform commands (GPC 11.1.4)
     return scene
 
@@ -161,7 +164,7 @@ def pace_session_open() -> Scene:
     host = Card(MemoryTransport(scene.card))
     select_application(host, EID_AID)
     rng = random.Random(5).randbytes
-    scene.session = establish_pace(host, EID_PIN, kind="pin", rng=rng)
+    scene.session = open_pace(host, EID_PIN, kind="pin", rng=rng)
     return scene
 
 

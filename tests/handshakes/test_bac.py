@@ -1,4 +1,4 @@
-"""establish_bac over a Card and a Channel of the simulated card: ICAO 9303-11 Appendix D.3 on
+"""open_bac over a Card and a Channel of the simulated card: ICAO 9303-11 Appendix D.3 on
 the wire, the MRZ forms it accepts, and what a refusal raises."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import pytest
 from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import CryptogramError, StatusError, UsageError
-from cardwire.handshakes import MrzInformation, establish_bac
+from cardwire.handshakes import MrzInformation, open_bac
+from cardwire.sim import open_card
 from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
@@ -35,7 +36,7 @@ def passport_card(rng: Any = None) -> Card:
 def test_appendix_d3_on_the_wire() -> None:
     # Card draws RND.IC, K.IC; host draws RND.IFD, K.IFD: ICAO 9303-11 Appendix D.3.
     card = passport_card(scripted_rng(D3["rnd_ic"], D3["k_ic"]))
-    session = establish_bac(card, SPECIMEN, rng=scripted_rng(D3["rnd_ifd"], D3["k_ifd"]))
+    session = open_bac(card, SPECIMEN, rng=scripted_rng(D3["rnd_ifd"], D3["k_ifd"]))
     assert card.trace is not None
     wire = [(e.command, e.response) for e in card.trace.entries[1:]]
     assert wire == [
@@ -48,7 +49,7 @@ def test_appendix_d3_on_the_wire() -> None:
 
 def test_the_session_reads_ef_com() -> None:
     card = passport_card()
-    card.secure(establish_bac(card, MrzInformation("L898902C", "690806", "940623")))
+    card.secure(open_bac(card, MrzInformation("L898902C", "690806", "940623")))
     card.select(h("011E"), check=True)
     assert card.read_file() == DEFAULT_EF_COM
 
@@ -57,7 +58,7 @@ def test_on_a_logical_channel() -> None:
     card = passport_card()
     channel = card.open_channel()
     channel.select(EPASSPORT_AID)
-    session = establish_bac(channel, SPECIMEN)
+    session = open_bac(channel, SPECIMEN)
     channel.secure(session)
     channel.select(h("011E"))
     assert channel.read_binary(0, 4) == DEFAULT_EF_COM[:4]
@@ -89,7 +90,7 @@ def test_bad_mrz_text_is_a_usage_error(text: str) -> None:
 def test_wrong_mrz_is_refused_by_the_chip() -> None:
     card = passport_card()
     with pytest.raises(StatusError) as refused:
-        establish_bac(card, "L898902C<,690806,940624")
+        open_bac(card, "L898902C<,690806,940624")
     assert refused.value.sw == 0x6300
 
 
@@ -104,10 +105,10 @@ def test_a_wrong_chip_cryptogram_is_detected() -> None:
     card = Card(Tampering(SimCard()))
     card.send(Command(0x00, 0xA4, 0x04, 0x0C, EPASSPORT_AID))
     with pytest.raises(CryptogramError):
-        establish_bac(card, SPECIMEN)
+        open_bac(card, SPECIMEN)
 
 
 def test_no_epassport_selected() -> None:
-    card = Card.open_sim()  # the file system applet is current: its GET CHALLENGE answers
+    card = open_card()  # the file system applet is current: its GET CHALLENGE answers
     with pytest.raises(StatusError):
-        establish_bac(card, SPECIMEN)  # and its EXTERNAL AUTHENTICATE refuses
+        open_bac(card, SPECIMEN)  # and its EXTERNAL AUTHENTICATE refuses

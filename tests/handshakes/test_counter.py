@@ -1,4 +1,4 @@
-"""establish_counter over a Card and a Channel of the simulated card (seed 003 counter mode):
+"""open_counter over a Card and a Channel of the simulated card (seed 003 counter mode):
 the GET CHALLENGE it sends, the session it returns, and what a refusal raises."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
 from cardwire.commands import SelectReturn
 from cardwire.errors import SecureChannelError, StatusError, UsageError
-from cardwire.handshakes.counter import establish_counter
+from cardwire.handshakes.counter import open_counter
+from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
 from cardwire.sm.iso7816 import CounterPlacement, SmMode
 from cardwire.sw import SW
@@ -35,9 +36,9 @@ def read_5007(card: CardCommands) -> bytes:
 
 
 def test_on_the_card_the_session_reads_ef_5007() -> None:
-    card = Card.open_sim(trace=True)
+    card = open_card(trace=True)
     select_demo(card)
-    session = establish_counter(card, suite="aes", kenc=KENC, kmac=KMAC)
+    session = open_counter(card, suite="aes", kenc=KENC, kmac=KMAC)
     assert card.trace is not None
     get_challenge = card.trace.entries[-1]
     assert get_challenge.command == bytes.fromhex("0084000002")  # Le = width
@@ -47,29 +48,29 @@ def test_on_the_card_the_session_reads_ef_5007() -> None:
 
 
 def test_on_a_channel_only_that_channel_is_protected() -> None:
-    card = Card.open_sim()
+    card = open_card()
     channel = card.open_channel()
     select_demo(channel)
     select_demo(card)
-    channel.secure(establish_counter(channel, suite="aes", kenc=KENC, kmac=KMAC))
+    channel.secure(open_counter(channel, suite="aes", kenc=KENC, kmac=KMAC))
     assert read_5007(channel) == PROTECTED_TEXT
     card.send(SELECT_5007)
     assert card.send(READ, check=False).sw == SW.SECURITY_STATUS_NOT_SATISFIED
 
 
 def test_wrong_keys_fail_on_the_first_protected_command() -> None:
-    card = Card.open_sim()
+    card = open_card()
     select_demo(card)
-    card.secure(establish_counter(card, suite="aes", kenc=KMAC, kmac=KENC))
+    card.secure(open_counter(card, suite="aes", kenc=KMAC, kmac=KENC))
     with pytest.raises((SecureChannelError, StatusError)):
         read_5007(card)
 
 
 def test_a_width_the_card_does_not_use_is_refused() -> None:
-    card = Card.open_sim()
+    card = open_card()
     select_demo(card)
     with pytest.raises(StatusError) as refused:
-        establish_counter(card, suite="aes", kenc=KENC, kmac=KMAC, width=3)
+        open_counter(card, suite="aes", kenc=KENC, kmac=KMAC, width=3)
     assert refused.value.sw == SW.WRONG_LENGTH
 
 
@@ -82,7 +83,7 @@ def test_an_answer_of_the_wrong_length_is_a_secure_channel_error() -> None:
     card = Card(Padding(SimCard()))
     select_demo(card)
     with pytest.raises(SecureChannelError):
-        establish_counter(card, suite="aes", kenc=KENC, kmac=KMAC)
+        open_counter(card, suite="aes", kenc=KENC, kmac=KMAC)
 
 
 @pytest.mark.parametrize(
@@ -96,8 +97,8 @@ def test_an_answer_of_the_wrong_length_is_a_secure_channel_error() -> None:
 def test_bad_parameters_are_usage_errors_before_anything_is_sent(
     suite: str, kenc: bytes, placement: CounterPlacement, mode: SmMode
 ) -> None:
-    card = Card.open_sim(trace=True)
+    card = open_card(trace=True)
     with pytest.raises(UsageError):
-        establish_counter(card, suite=suite, kenc=kenc, kmac=KMAC, placement=placement, mode=mode)
+        open_counter(card, suite=suite, kenc=kenc, kmac=KMAC, placement=placement, mode=mode)
     assert card.trace is not None
     assert not [e for e in card.trace.entries if e.command[1] == 0x84]

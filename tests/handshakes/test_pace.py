@@ -1,4 +1,4 @@
-"""establish_pace: parameters from EF.CardAccess or a domain parameter id, password kinds, the
+"""open_pace: parameters from EF.CardAccess or a domain parameter id, password kinds, the
 MSE:Set AT retry-counter warning, and the choice among PACEInfos."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from cardwire.errors import StatusError, UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.handshakes.pace import (
     choose_info,
-    establish_pace,
     info_for_parameter,
+    open_pace,
     pace_password,
     read_card_access,
     select_application,
 )
+from cardwire.sim import open_card
 from cardwire.sim.applets.eid import EID_AID
 from cardwire.sim.applets.epassport.config import DEFAULT_CAN, DEFAULT_PACE_INFOS
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
@@ -29,7 +30,7 @@ ECDH_IM_AES128 = "0.4.0.127.0.7.2.2.4.4.2"  # id-PACE-ECDH-IM-AES-CBC-CMAC-128 (
 
 
 def passport() -> Card:
-    card = Card.open_sim(trace=True)
+    card = open_card(trace=True)
     select_application(card, EPASSPORT_AID)
     return card
 
@@ -37,7 +38,7 @@ def passport() -> Card:
 def test_parameters_come_from_ef_card_access() -> None:
     card = passport()
     assert read_card_access(card) == DEFAULT_PACE_INFOS
-    session = establish_pace(card, DEFAULT_CAN)
+    session = open_pace(card, DEFAULT_CAN)
     assert session.ssc == bytes(16)  # AES suite: a 16-byte SSC, starting at 0
     assert card.trace is not None
     sent = [entry.command[:2] for entry in card.trace.entries]
@@ -48,7 +49,7 @@ def test_parameters_come_from_ef_card_access() -> None:
 
 def test_a_given_parameter_id_skips_ef_card_access_and_is_announced() -> None:
     card = passport()
-    establish_pace(card, DEFAULT_CAN, parameter_id=13)
+    open_pace(card, DEFAULT_CAN, parameter_id=13)
     assert card.trace is not None
     commands = [Command.decode(entry.command) for entry in card.trace.entries]
     assert [c.ins for c in commands] == [0xA4, 0x22, 0x86, 0x86, 0x86, 0x86]
@@ -112,7 +113,8 @@ class WarningCard(Card):
         self.mse_sw = mse_sw
         self.sent: list[Command] = []
 
-    def send(self, command: Command, check: bool = True) -> Response:
+    def send(self, command: Command | bytes, check: bool = True) -> Response:
+        assert isinstance(command, Command)
         self.sent.append(command)
         return Response(sw=self.mse_sw if command.ins == 0x22 else 0x6985)
 
@@ -128,14 +130,14 @@ def test_mse_retry_warning(mse_sw: int, final_sw: int, steps: int) -> None:
     # on; 63C0 means blocked.
     card = WarningCard(mse_sw)
     with pytest.raises(StatusError) as refused:
-        establish_pace(card, "654321", kind="pin", parameter_id=13)
+        open_pace(card, "654321", kind="pin", parameter_id=13)
     assert refused.value.sw == final_sw
     assert len(card.sent) == steps
 
 
 def test_pin_on_the_eid_application() -> None:
-    card = Card.open_sim()
+    card = open_card()
     select_application(card, EID_AID)
-    card.secure(establish_pace(card, "654321", kind="pin"))
+    card.secure(open_pace(card, "654321", kind="pin"))
     card.select(bytes.fromhex("0104"))
     assert card.read_file() == bytes.fromhex("64070C054552494B41")  # 64 { UTF8String "ERIKA" }

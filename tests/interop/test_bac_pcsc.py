@@ -11,7 +11,7 @@ import pytest
 
 from cardwire.apdu import Command
 from cardwire.card import Card
-from cardwire.handshakes import establish_bac
+from cardwire.handshakes import open_bac
 from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
     EPASSPORT_AID,
@@ -45,7 +45,7 @@ def card(pcsc_stack: PcscStack) -> Iterator[Card]:
 def test_bac_then_files_under_secure_messaging(card: Card) -> None:
     card.select(bytes.fromhex("0101"))
     assert card.send(Command(0, 0xB0, 0, 0, ne=4), check=False).sw == 0x6982  # before BAC
-    card.secure(establish_bac(card, MRZ))
+    card.secure(open_bac(card, MRZ))
     card.select(bytes.fromhex("011E"))
     assert card.read_file() == DEFAULT_EF_COM
     card.select(bytes.fromhex("0101"))
@@ -53,14 +53,14 @@ def test_bac_then_files_under_secure_messaging(card: Card) -> None:
 
 
 def test_dg2_extended_length_through_pcscd(card: Card) -> None:
-    card.secure(establish_bac(card, MRZ))
+    card.secure(open_bac(card, MRZ))
     card.select(bytes.fromhex("0102"))
     assert card.read_file(chunk=65536) == dg2_content()
 
 
 def test_dg2_short_apdus_through_pcscd(pcsc_stack: PcscStack) -> None:
     with open_card(pcsc_stack, extended=False) as card:
-        card.secure(establish_bac(card, MRZ))
+        card.secure(open_bac(card, MRZ))
         card.select(bytes.fromhex("0102"))
         assert card.read_file(chunk=256) == dg2_content()
 
@@ -68,7 +68,7 @@ def test_dg2_short_apdus_through_pcscd(pcsc_stack: PcscStack) -> None:
 def test_two_channels_with_their_own_sessions(card: Card) -> None:
     channel = card.open_channel()
     channel.select(EPASSPORT_AID)
-    zero, one = establish_bac(card, MRZ), establish_bac(channel, MRZ)
+    zero, one = open_bac(card, MRZ), open_bac(channel, MRZ)
     card.secure(zero)
     channel.secure(one)
     assert zero.ssc != one.ssc

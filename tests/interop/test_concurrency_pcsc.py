@@ -23,8 +23,8 @@ from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
 from cardwire.cla import SmIndication, parse_cla
 from cardwire.errors import SessionClosedError, UsageError
-from cardwire.handshakes import establish_bac
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes import open_bac
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sm.scp03 import StaticKeys
@@ -109,7 +109,7 @@ def test_threads_on_channels_and_secure_sessions(card: Card) -> None:
     for seed in range(2):
         channel = card.open_channel()
         channel.select(EPASSPORT_AID)
-        channel.secure(establish_bac(channel, MRZ, rng=random.Random(20 + seed).randbytes))
+        channel.secure(open_bac(channel, MRZ, rng=random.Random(20 + seed).randbytes))
         jobs.append(repeat(channel, check_bac_file, 20 + seed))
     for seed in range(4):  # plain file reads on four channels
         channel = card.open_channel()
@@ -121,7 +121,7 @@ def test_threads_on_channels_and_secure_sessions(card: Card) -> None:
     for _ in range(2):  # two SCP03 sessions
         channel = card.open_channel()
         channel.select(SECURITY_DOMAIN_AID)
-        channel.secure(establish_scp03(channel, StaticKeys.default(), level=0x33))
+        channel.secure(open_scp03(channel, StaticKeys.default(), level=0x33))
         jobs.append(repeat(channel, same_key_information(scp03_key_information(channel)), 0))
     pattern_file(card)  # and the basic channel too
     jobs.append(repeat(card, check_pattern, 99))
@@ -148,9 +148,7 @@ def test_asyncio_tasks_and_threads_together(card: Card) -> None:
         async_card = AsyncCard(card)
         bac = await async_card.open_channel()  # channel 1: ISO SM needs channels 0-3
         await bac.select(EPASSPORT_AID)
-        await bac.secure(
-            await bac.run(lambda c: establish_bac(c, MRZ, rng=random.Random(7).randbytes))
-        )
+        await bac.secure(await bac.run(lambda c: open_bac(c, MRZ, rng=random.Random(7).randbytes)))
         channels: list[AsyncChannel] = []
         for _ in range(3):
             channel = await async_card.open_channel()
@@ -212,7 +210,7 @@ def test_send_racing_close_through_pcscd_fails_closed(pcsc_stack: PcscStack) -> 
         for trial in range(RACE_TRIALS):
             channel = card.open_channel()
             channel.select(EPASSPORT_AID)
-            channel.secure(establish_bac(channel, MRZ, rng=random.Random(trial).randbytes))
+            channel.secure(open_bac(channel, MRZ, rng=random.Random(trial).randbytes))
             channel.select(bytes.fromhex("011E"))
             card.trace.clear()
             counts = {"sent": 0, "refused": 0}

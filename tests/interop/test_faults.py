@@ -49,8 +49,8 @@ from cardwire.errors import (
     TransportError,
     TransportTimeoutError,
 )
-from cardwire.handshakes import establish_bac
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes import open_bac
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim import profile as profiles
 from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
@@ -106,7 +106,7 @@ def select_records(card: Card) -> None:
 
 def bac_session(card: Card) -> HostSecureSession:
     card.select(EPASSPORT_AID)
-    session = establish_bac(card, MRZ)
+    session = open_bac(card, MRZ)
     card.secure(session)
     return session
 
@@ -203,7 +203,7 @@ def test_tcp_connection_dropped(fresh: FaultCard, mid_frame: bool) -> None:
 def test_card_reset_by_another_program_during_a_secure_session(fresh: FaultCard) -> None:
     card = connect(fresh.reader)
     card.select(SECURITY_DOMAIN_AID)
-    session = establish_scp03(card, StaticKeys.default(), level=0x33)
+    session = open_scp03(card, StaticKeys.default(), level=0x33)
     card.secure(session)
     key_info = card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)).data  # GET DATA E0 (GPC 11.3)
     other = connect(fresh.reader)
@@ -214,14 +214,14 @@ def test_card_reset_by_another_program_during_a_secure_session(fresh: FaultCard)
     assert isinstance(error, CardRemovedError), error
     # The card lost the session with the reset; the host ended it too (like Card.reset()).
     assert not session.active
-    assert card.stack.session is None
+    assert card.session is None
     # Fail closed (issue 15): nothing goes out in plain until the caller decides.
     refused = typed_failure(lambda: card.select(SECURITY_DOMAIN_AID))
     assert isinstance(refused, SessionClosedError), refused
     assert "reset or removed" in str(refused)
     card.secure(None)
     card.select(SECURITY_DOMAIN_AID)
-    card.secure(establish_scp03(card, StaticKeys.default(), level=0x33))  # re-established
+    card.secure(open_scp03(card, StaticKeys.default(), level=0x33))  # re-established
     assert card.send(Command(0x80, 0xCA, 0x00, 0xE0, ne=256)).data == key_info
     close_quietly(card)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cardwire.crypto.secp256k1 import verify_digest
+from cardwire.handshakes import keycard as keycard_io
 from cardwire.sm import keycard
 
 if TYPE_CHECKING:
@@ -77,11 +78,11 @@ def test_cardwire_host_side_over_pcsc(pcsc_stack: PcscStack) -> None:
     from cardwire.transport.pcsc import PcscTransport
 
     with Card(PcscTransport(pcsc_stack.reader)) as card:
-        info = keycard.select_keycard(card)
+        info = keycard_io.select_keycard(card)
         secret = keycard.pairing_secret(PAIRING_PASSWORD)
-        pairing = keycard.pair(card, secret)
-        keycard.open_secure_channel(card, pairing, info.public_key)
+        pairing = keycard_io.pair(card, secret)
+        keycard_io.open_keycard(card, pairing, info.public_key)
         card.send(Command(0x80, 0x20, 0, 0, PIN.encode("ascii")))
         status = card.send(Command(0x80, 0xF2, 0, 0)).data
         assert status[:2] == b"\xa3\x09"  # Keycard docs, GET STATUS template
-        keycard.unpair(card, pairing.index)
+        keycard_io.unpair(card, pairing.index)

@@ -12,7 +12,7 @@ import pytest
 
 from cardwire.apdu import Command
 from cardwire.card import Card
-from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.handshakes.pace import open_pace, select_application
 from cardwire.sim.applets.eid import DEFAULT_PIN, EID_AID
 from cardwire.sim.applets.epassport.config import DEFAULT_CAN
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID, Td3Mrz, dg1_content
@@ -35,13 +35,13 @@ def test_pace_with_the_can_then_dg1(card: Card) -> None:
     select_application(card, EPASSPORT_AID)
     card.select(bytes.fromhex("0101"))
     assert card.send(Command(0, 0xB0, 0, 0, ne=4), check=False).sw == 0x6982  # before PACE
-    card.secure(establish_pace(card, DEFAULT_CAN))
+    card.secure(open_pace(card, DEFAULT_CAN))
     card.select(bytes.fromhex("0101"))
     assert card.read_file() == dg1_content(Td3Mrz())
 
 
 def test_pace_with_the_pin_on_the_eid_application(card: Card) -> None:
     select_application(card, EID_AID)
-    card.secure(establish_pace(card, DEFAULT_PIN, kind="pin"))
+    card.secure(open_pace(card, DEFAULT_PIN, kind="pin"))
     card.select(bytes.fromhex("0104"))
     assert card.read_file() == bytes.fromhex("64070C054552494B41")  # DG4: UTF8String "ERIKA"

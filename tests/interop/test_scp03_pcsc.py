@@ -10,7 +10,7 @@ import pytest
 
 from cardwire import gp
 from cardwire.card import Card
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.scp03 import StaticKeys
 from cardwire.transport.pcsc import PcscTransport
@@ -33,7 +33,7 @@ def card(pcsc_stack: PcscStack) -> Iterator[Card]:
 @pytest.mark.parametrize(("level", "s16"), [(0x33, False), (0x13, True), (0x01, False)])
 def test_scp03_session_lists_applets(card: Card, level: int, s16: bool) -> None:
     card.select(DEFAULT_AID)
-    card.secure(establish_scp03(card, StaticKeys.default(), level=level, s16=s16))
+    card.secure(open_scp03(card, StaticKeys.default(), level=level, s16=s16))
     entries = gp.read_status(
         lambda command: card.send(command, check=False), gp.StatusScope.APPLICATIONS
     )
@@ -45,7 +45,7 @@ def test_scp03_session_lists_applets(card: Card, level: int, s16: bool) -> None:
 def test_scp03_on_a_logical_channel_and_a_reset_ends_it(card: Card) -> None:
     channel = card.open_channel()
     channel.select(DEFAULT_AID)
-    session = establish_scp03(channel, StaticKeys.default())
+    session = open_scp03(channel, StaticKeys.default())
     channel.secure(session)
     assert gp.parse_key_information(channel.send(gp.get_data(0xE0)).data)
     card.reset()

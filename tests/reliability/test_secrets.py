@@ -33,8 +33,10 @@ from cardwire import gp
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.errors import CardwireError, SecureChannelError, StatusError
-from cardwire.handshakes import establish_bac
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes import keycard as keycard_io
+from cardwire.handshakes import open_bac
+from cardwire.handshakes.scp03 import open_scp03
+from cardwire.sim import open_card
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
@@ -115,9 +117,9 @@ def _iso_pin_part(card: CardCommands) -> None:
 
 
 def _keycard_part(card: CardCommands) -> keycard.KeycardSession:
-    info = keycard.select_keycard(card)
-    pairing = keycard.pair(card, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD))
-    session = keycard.open_secure_channel(card, pairing, info.public_key)
+    info = keycard_io.select_keycard(card)
+    pairing = keycard_io.pair(card, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD))
+    session = keycard_io.open_keycard(card, pairing, info.public_key)
     card.send(Command(0x80, 0x20, 0, 0, KEYCARD_PIN))  # VERIFY PIN (Keycard APDU reference)
     card.send(Command(0x80, 0x21, 0, 0, NEW_KEYCARD_PIN))  # CHANGE PIN, P1 = 00 user PIN
     return session
@@ -125,7 +127,7 @@ def _keycard_part(card: CardCommands) -> keycard.KeycardSession:
 
 def _bac_part(card: CardCommands) -> object:
     card.select(EPASSPORT_AID)
-    session = establish_bac(card, MRZ)
+    session = open_bac(card, MRZ)
     card.secure(session)
     card.select(bytes.fromhex("011E"))
     card.read_file()
@@ -134,7 +136,7 @@ def _bac_part(card: CardCommands) -> object:
 
 def _scp03_part(card: CardCommands) -> object:
     card.select(SECURITY_DOMAIN_AID)
-    session = establish_scp03(card, StaticKeys.default(), level=0x33)
+    session = open_scp03(card, StaticKeys.default(), level=0x33)
     card.secure(session)
     card.send(gp.put_key(NEW_SCP03_KEYS, StaticKeys.default().dek, replace_kvn=0x30))
     return session
@@ -324,10 +326,10 @@ def test_trace_shows_no_key_and_no_pin_sent_inside_a_channel(session: Session) -
 
 def _errors() -> Iterator[BaseException]:
     """Errors from wrong keys, a wrong PIN and tampered answers."""
-    card = Card.open_sim()
+    card = open_card()
     card.select(SECURITY_DOMAIN_AID)
     with pytest.raises(CardwireError) as wrong_keys:
-        establish_scp03(card, NEW_SCP03_KEYS, level=0x33)
+        open_scp03(card, NEW_SCP03_KEYS, level=0x33)
     yield wrong_keys.value
     card.select(FILESYSTEM)
     card.select(bytes.fromhex("5000"))
@@ -335,7 +337,7 @@ def _errors() -> Iterator[BaseException]:
         card.verify(1, NEW_ISO_PIN)
     yield wrong_pin.value
     card.select(SECURITY_DOMAIN_AID)
-    session = establish_scp03(card, StaticKeys.default(), level=0x33)
+    session = open_scp03(card, StaticKeys.default(), level=0x33)
     session.protect(Command(0x80, 0xCA, 0x00, 0x66, ne=256))
     with pytest.raises(SecureChannelError) as tampered:
         session.unprotect(Response(bytes(24), 0x9000))

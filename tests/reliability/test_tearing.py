@@ -31,7 +31,7 @@ import pytest
 
 from cardwire import gp
 from cardwire.card import Card
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.hexutil import to_hex
 from cardwire.sim import profile as profiles
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
@@ -96,7 +96,7 @@ def _put_key(card: SimCard) -> Torn:
     # PUT KEY needs an SCP03 session with the Security Domain (GPC 11.8, Amendment D 7).
     host = Card(MemoryTransport(card))
     host.select(SECURITY_DOMAIN_AID)
-    host.secure(establish_scp03(host, OLD_KEYS, level=0x33, rng=random.Random(1).randbytes))
+    host.secure(open_scp03(host, OLD_KEYS, level=0x33, rng=random.Random(1).randbytes))
     command = gp.put_key(NEW_KEYS, OLD_KEYS.dek, replace_kvn=OLD_KEYS.kvn)
     return lambda: host.send(command, check=False).encode()
 

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from cardwire.card import Card, CardCommands
+from cardwire.card import CardCommands
 from cardwire.errors import UsageError
 from cardwire.scripting.grammar import SendApdu, parse_script
 from cardwire.scripting.runner import Outcome, ScriptRunner
+from cardwire.sim import open_card
 
 SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
 SELECT_DEMO_2 = "00A4040C0AF0636172647769726502"
@@ -22,7 +23,7 @@ def run_all(runner: ScriptRunner, text: str, *, raw: bool = False) -> list[Outco
 
 
 def test_apdus_go_through_the_layers_and_expectations_are_judged() -> None:
-    with Card.open_sim() as card:
+    with open_card() as card:
         outcomes = run_all(
             ScriptRunner(card),
             f"{SELECT_ECHO} expect 9000\n"
@@ -37,7 +38,7 @@ def test_apdus_go_through_the_layers_and_expectations_are_judged() -> None:
 
 
 def test_raw_sends_the_bytes_as_written() -> None:
-    with Card.open_sim() as card:
+    with open_card() as card:
         outcomes = run_all(
             ScriptRunner(card, raw=True),
             f"{SELECT_ECHO}\n0000000003414243 expect 61XX\n00A4040005AABB expect 6700\n",
@@ -49,7 +50,7 @@ def test_raw_sends_the_bytes_as_written() -> None:
 
 
 def test_channels_and_reset() -> None:
-    with Card.open_sim() as card:
+    with open_card() as card:
         runner = ScriptRunner(card)
         outcomes = run_all(
             runner,
@@ -69,7 +70,7 @@ def test_channels_and_reset() -> None:
         assert runner.channels == {}
         run_all(runner, "open-channel\nchannel 1\nreset\n")
         assert (runner.current, runner.channels) == (0, {})
-    with Card.open_sim() as card, pytest.raises(UsageError, match="channel 2 is not open"):
+    with open_card() as card, pytest.raises(UsageError, match="channel 2 is not open"):
         run_all(ScriptRunner(card), "channel 2")
 
 
@@ -83,7 +84,7 @@ def test_open_and_close_use_the_functions_given() -> None:
     def close_secure(card: CardCommands) -> None:
         calls.append(("close", card.number))
 
-    with Card.open_sim() as card:
+    with open_card() as card:
         hidden = ScriptRunner(card, open_secure=open_secure, close_secure=close_secure)
         outcomes = run_all(hidden, "open-channel\nchannel 1\nopen bac --mrz SECRET\nclose\n")
         shown = ScriptRunner(card, open_secure=open_secure, show_keys=True)
@@ -98,7 +99,7 @@ def test_open_and_close_use_the_functions_given() -> None:
 
 
 def test_without_protocols_open_is_a_runtime_error() -> None:
-    with Card.open_sim() as card, pytest.raises(UsageError, match="not available"):
+    with open_card() as card, pytest.raises(UsageError, match="not available"):
         run_all(ScriptRunner(card), "open bac --mrz X")
 
 

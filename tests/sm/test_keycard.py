@@ -26,6 +26,7 @@ from cardwire.errors import (
     SessionClosedError,
     UsageError,
 )
+from cardwire.sim import open_card
 from cardwire.sm.keycard import (
     MAX_PAYLOAD,
     ApplicationInfo,
@@ -236,14 +237,13 @@ def test_long_data_is_refused_not_chained() -> None:
         host.protect(Command(0x90, 0xE2, 0, 0, bytes(16)))
     assert host.active
 
-    from cardwire.card import Card
-    from cardwire.sm.keycard.exchanges import open_secure_channel, pair, select_keycard
+    from cardwire.handshakes.keycard import open_keycard, pair, select_keycard
 
-    card = Card.open_sim(trace=True)
+    card = open_card(trace=True)
     info = select_keycard(card)
     assert info.public_key is not None
     pairing = pair(card, pairing_secret("KeycardDefaultPairing"))  # README: default password
-    session = open_secure_channel(card, pairing, info.public_key)
+    session = open_keycard(card, pairing, info.public_key)
     assert card.trace is not None
     sent = len(card.trace.entries)
     with pytest.raises(UsageError):

@@ -17,6 +17,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.commands import select_by_aid
 from cardwire.errors import MacError, SecureChannelError, SessionClosedError
+from cardwire.handshakes import keycard as keycard_io
 from cardwire.sim.card import SimCard
 from cardwire.sm import keycard
 from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
@@ -258,10 +259,10 @@ class TamperingCard:
 def _open_channel() -> tuple[Card, TamperingCard, keycard.ApplicationInfo]:
     middle = TamperingCard(SimCard(rng=_rng(21)))
     card = Card(MemoryTransport(middle))
-    info = keycard.select_keycard(card)
+    info = keycard_io.select_keycard(card)
     secret = keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD)
-    pairing = keycard.pair(card, secret, rng=_rng(22))
-    keycard.open_secure_channel(card, pairing, info.public_key, rng=_rng(23))
+    pairing = keycard_io.pair(card, secret, rng=_rng(22))
+    keycard_io.open_keycard(card, pairing, info.public_key, rng=_rng(23))
     return card, middle, info
 
 
@@ -291,15 +292,15 @@ def test_replayed_verify_pin_is_refused_by_the_card_and_costs_no_try() -> None:
     recorded = middle.commands[-1]
     card.send(GET_STATUS)
     assert card.transmit(recorded) == b"\x69\x82"
-    info_after = keycard.select_keycard(card)
+    info_after = keycard_io.select_keycard(card)
     status = _status_after_reopen(card, info_after)
     assert status.startswith(bytes.fromhex("A309020103"))  # three PIN tries left
 
 
 def _status_after_reopen(card: Card, info: keycard.ApplicationInfo) -> bytes:
     secret = keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD)
-    pairing = keycard.pair(card, secret, rng=_rng(31))
-    keycard.open_secure_channel(card, pairing, info.public_key, rng=_rng(32))
+    pairing = keycard_io.pair(card, secret, rng=_rng(31))
+    keycard_io.open_keycard(card, pairing, info.public_key, rng=_rng(32))
     return card.send(GET_STATUS).data
 
 
@@ -317,6 +318,6 @@ def test_select_ends_the_channel_on_both_sides() -> None:
 def test_reset_ends_the_channel_on_both_sides() -> None:
     card, _middle, _info = _open_channel()
     card.reset()
-    assert card.stack.session is None
-    keycard.select_keycard(card)
+    assert card.session is None
+    keycard_io.select_keycard(card)
     assert card.transmit(bytes.fromhex("80F2000000")) == b"\x69\x82"

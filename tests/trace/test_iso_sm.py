@@ -12,10 +12,10 @@ import pytest
 
 from cardwire import commands
 from cardwire.apdu import Command, Response
-from cardwire.card import Card
 from cardwire.commands import SelectReturn
 from cardwire.errors import CryptogramError, UsageError
-from cardwire.handshakes.bac import establish_bac
+from cardwire.handshakes.bac import open_bac
+from cardwire.sim import open_card
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmMode, make_suite
 from cardwire.trace.decode import decode_trace
@@ -216,9 +216,9 @@ def test_response_split_over_61xx_is_unwrapped_once() -> None:
 
 
 def test_bac_session_recorded_against_the_simulator() -> None:
-    card = Card.open_sim(trace=True)
+    card = open_card(trace=True)
     card.send(commands.select_by_aid(EPASSPORT_AID, fci=SelectReturn.NONE))
-    card.secure(establish_bac(card, "L898902C<,690806,940623"))  # the default profile's MRZ
+    card.secure(open_bac(card, "L898902C<,690806,940623"))  # the default profile's MRZ
     sent = [
         Command(0x00, 0xA4, 0x02, 0x0C, bytes.fromhex("0101")),  # SELECT EF.DG1
         Command(0x00, 0xB0, 0x00, 0x00, ne=4),

@@ -20,7 +20,7 @@ from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.commands import SelectReturn
 from cardwire.errors import UsageError
-from cardwire.handshakes.bac import MrzInformation, establish_bac
+from cardwire.handshakes.bac import MrzInformation, open_bac
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 
@@ -34,7 +34,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     aid = aid_value(values, EPASSPORT_AID)
     # ICAO 9303-10: the LDS1 application is selected by AID, P2 0C (no answer data).
     card.send(commands.select_by_aid(aid, fci=SelectReturn.NONE))
-    return establish_bac(card, mrz)
+    return open_bac(card, mrz)
 
 
 MRZ_OPTION = click.option(

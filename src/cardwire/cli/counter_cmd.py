@@ -21,7 +21,7 @@ from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.commands import SelectReturn
 from cardwire.errors import DecodeError, UsageError
-from cardwire.handshakes.counter import establish_counter
+from cardwire.handshakes.counter import open_counter
 from cardwire.hexutil import parse_hex
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.counter import DEFAULT_WIDTH, PLACEMENTS
@@ -46,7 +46,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     kenc, kmac = _key(values, "kenc"), _key(values, "kmac")
     # ISO 7816-4:2020 11.2.2: SELECT by DF name, P2 0C (no answer data).
     card.send(commands.select_by_aid(aid_value(values, DEMO_DF_NAME), fci=SelectReturn.NONE))
-    return establish_counter(
+    return open_counter(
         card,
         suite=str(values.get("suite") or "aes"),
         kenc=kenc,

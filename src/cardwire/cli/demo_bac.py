@@ -12,7 +12,7 @@ from cardwire import commands
 from cardwire.cli.demo_cmd import DemoRun, demo_section
 from cardwire.commands import SelectReturn, SelectTarget
 from cardwire.errors import DecodeError
-from cardwire.handshakes.bac import MrzInformation, establish_bac
+from cardwire.handshakes.bac import MrzInformation, open_bac
 from cardwire.hexutil import to_hex
 from cardwire.sim.applets.epassport.lds import EF_DG1, EPASSPORT_AID
 from cardwire.sw import meaning
@@ -63,7 +63,7 @@ def basic_access_control(run: DemoRun) -> None:
         refused = card.send(commands.read_binary(0, ne=4), check=False)
     run.result("plain READ BINARY", f"{refused.sw:04X} ({meaning(refused.sw)})")
     with run.step("BAC: GET CHALLENGE, EXTERNAL AUTHENTICATE with the MRZ-derived keys"):
-        session = establish_bac(card, SPECIMEN)
+        session = open_bac(card, SPECIMEN)
         card.secure(session)
     run.result("session", "3DES secure messaging, SSC = RND.IC[4:8] || RND.IFD[4:8]")
     if run.show_keys:

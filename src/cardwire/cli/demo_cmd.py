@@ -25,6 +25,7 @@ from cardwire.cli.target import trace_option
 from cardwire.errors import DecodeError
 from cardwire.hexutil import to_hex
 from cardwire.ins import carries_secret
+from cardwire.sim import open_card
 from cardwire.sw import meaning
 from cardwire.trace.recorder import TraceEntry, TraceRecorder
 
@@ -178,7 +179,7 @@ def demo(trace: Path | None, show_keys: bool) -> None:
     from cardwire.cli import demo_bac, demo_keycard, demo_pace, demo_scp03  # noqa: F401
 
     out = make_console()
-    with Card.open_sim(trace=True) as card:
+    with open_card(trace=True) as card:
         assert card.trace is not None
         run = DemoRun(card, card.trace, out, show_keys=show_keys)
         out.print(f"[bold]cardwire demo[/] on the {card.transport.name}, ATR {to_hex(card.atr)}")

@@ -14,6 +14,7 @@ from cardwire.apdu import Command
 from cardwire.cli.demo_cmd import DemoRun, demo_section
 from cardwire.crypto.secp256k1 import verify_digest
 from cardwire.errors import DecodeError
+from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import to_hex
 from cardwire.sm import keycard
 from cardwire.tlv import parse_one
@@ -32,13 +33,13 @@ def keycard_secure_channel(run: DemoRun) -> None:
     run.section("Keycard secure channel v1 (ECDH secp256k1, AES-CBC, CBC-MAC)")
     card = run.card
     with run.step("Select the Keycard applet: version, free pairing slots, public key"):
-        info = keycard.select_keycard(card)
+        info = keycard_io.select_keycard(card)
     run.result("applet", f"Keycard {info.version_text}, {info.free_slots} free pairing slots")
     with run.step("PAIR with the default pairing password (two steps, cryptograms checked)"):
-        pairing = keycard.pair(card, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD))
+        pairing = keycard_io.pair(card, keycard.pairing_secret(keycard.DEFAULT_PAIRING_PASSWORD))
     run.result("pairing slot", str(pairing.index))
     with run.step("OPEN SECURE CHANNEL (ephemeral ECDH) and MUTUALLY AUTHENTICATE"):
-        session = keycard.open_secure_channel(card, pairing, info.public_key)
+        session = keycard_io.open_keycard(card, pairing, info.public_key)
     if run.show_keys:
         run.result("session keys", f"{to_hex(session.keys.enc)},{to_hex(session.keys.mac)}")
     with run.step("VERIFY PIN, GENERATE KEY and SIGN a digest, all inside the channel"):
@@ -53,5 +54,5 @@ def keycard_secure_channel(run: DemoRun) -> None:
     verify_digest(public_key.value, digest, signature.encode())
     run.result("signature", f"ECDSA secp256k1, verified on the host ({len(signature.encode())} B)")
     with run.step("UNPAIR the slot and end the channel"):
-        keycard.unpair(card, pairing.index)
+        keycard_io.unpair(card, pairing.index)
         card.secure(None)

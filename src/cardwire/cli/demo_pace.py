@@ -10,7 +10,7 @@ from cardwire.cli.demo_bac import TD3_LINE, mrz_of_dg1, td3_fields
 from cardwire.cli.demo_cmd import DemoRun, demo_section
 from cardwire.commands import SelectReturn, SelectTarget
 from cardwire.errors import StatusError
-from cardwire.handshakes.pace import establish_pace, read_card_access, select_application
+from cardwire.handshakes.pace import open_pace, read_card_access, select_application
 from cardwire.hexutil import to_hex
 from cardwire.sim.applets.eid import DEFAULT_PIN, EID_AID
 from cardwire.sim.applets.epassport.config import DEFAULT_CAN
@@ -39,8 +39,8 @@ def password_authenticated_connection(run: DemoRun) -> None:
             f"{algorithm.key_type.name}, {group.name}",
         )
     with run.step("PACE with the CAN: MSE:Set AT, four GENERAL AUTHENTICATE steps"):
-        first = infos[0]  # as read above (establish_pace reads it itself when not told)
-        session = establish_pace(
+        first = infos[0]  # as read above (open_pace reads it itself when not told)
+        session = open_pace(
             card, DEFAULT_CAN, kind="can", parameter_id=first.parameter_id, protocol=first.protocol
         )
         card.secure(session)
@@ -62,13 +62,13 @@ def password_authenticated_connection(run: DemoRun) -> None:
     with run.step("Select the eID application; PACE with a wrong PIN"):
         select_application(card, EID_AID)
         try:
-            establish_pace(card, WRONG_PIN, kind="pin")
+            open_pace(card, WRONG_PIN, kind="pin")
         except StatusError as error:
             refused = error
     if refused is not None:  # 63Cx: the PIN's retry counter (BSI TR-03110-2)
         run.result("wrong PIN answered", f"{refused.sw:04X} ({meaning(refused.sw)})")
     with run.step("PACE with the right PIN: the counter is back to 3"):
-        card.secure(establish_pace(card, DEFAULT_PIN, kind="pin"))
+        card.secure(open_pace(card, DEFAULT_PIN, kind="pin"))
         card.send(commands.select_fid(EID_GIVEN_NAMES, fci=SelectReturn.NONE))
         given = card.read_file()
     run.result("DG4 (given names)", given)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cardwire import gp
 from cardwire.cli.demo_cmd import DemoRun, demo_section
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.hexutil import to_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.scp03 import StaticKeys
@@ -35,7 +35,7 @@ def scp03_card_management(run: DemoRun) -> None:
     old = StaticKeys.default()
     with run.step("Select the Security Domain and open SCP03 at level 33 (keys version 30)"):
         card.select(DEFAULT_AID)
-        card.secure(establish_scp03(card, old, level=FULL_LEVEL, aid=DEFAULT_AID))
+        card.secure(open_scp03(card, old, level=FULL_LEVEL, aid=DEFAULT_AID))
     with run.step("List the applets with GET STATUS (every command MACed and encrypted)"):
         entries = gp.read_status(
             lambda command: card.send(command, check=False), gp.StatusScope.APPLICATIONS
@@ -48,7 +48,7 @@ def scp03_card_management(run: DemoRun) -> None:
         gp.check_put_key_answer(answer.data, NEW_KEYS)
     run.result("key check values confirmed for version", f"{NEW_KVN:02X}")
     with run.step("Open a new SCP03 session under the new keys (version 31)"):
-        card.secure(establish_scp03(card, NEW_KEYS, level=FULL_LEVEL, aid=DEFAULT_AID))
+        card.secure(open_scp03(card, NEW_KEYS, level=FULL_LEVEL, aid=DEFAULT_AID))
         infos = gp.parse_key_information(
             card.send(gp.get_data(gp.TAG_KEY_INFORMATION_TEMPLATE)).data
         )

@@ -28,6 +28,7 @@ from cardwire.cli.secure_protocols import (
 )
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
+from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm import keycard
 from cardwire.sm.keycard import ApplicationInfo, KeycardSession, Pairing
@@ -44,17 +45,19 @@ def _pairing(card: CardCommands, values: dict[str, Any]) -> Pairing:
         return Pairing.parse(resolve_secret(str(pairing_text), "--pairing"))
     if password is not None:
         password = resolve_secret(str(password), "--pairing-password")
-    return keycard.pair(card, keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD))
+    return keycard_io.pair(
+        card, keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD)
+    )
 
 
 def _open_channel(
     card: CardCommands, values: dict[str, Any]
 ) -> tuple[ApplicationInfo, Pairing, KeycardSession]:
-    info = keycard.select_keycard(card)
+    info = keycard_io.select_keycard(card)
     if not info.public_key:
         raise UsageError("this Keycard applet has no secure channel (no public key in SELECT)")
     pairing = _pairing(card, values)
-    session = keycard.open_secure_channel(card, pairing, info.public_key)
+    session = keycard_io.open_keycard(card, pairing, info.public_key)
     return info, pairing, session
 
 
@@ -128,8 +131,8 @@ def pair_command(
         password = resolve_secret(str(password), "--pairing-password") if password else None
         secret = keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD)
     with Card(target.open()) as card:
-        keycard.select_keycard(card)
-        pairing = keycard.pair(card, secret, mode=mode)
+        keycard_io.select_keycard(card)
+        pairing = keycard_io.pair(card, secret, mode=mode)
     if as_json:
         document: dict[str, Any] = {"index": pairing.index}
         if show_keys:
@@ -157,7 +160,7 @@ def unpair_command(target: CardTarget, index: int | None) -> None:
         card.secure(session)
         _verify_pin(card, values)
         slot = pairing.index if index is None else index
-        keycard.unpair(card, slot)
+        keycard_io.unpair(card, slot)
     click.echo(f"unpaired slot {slot}")
 
 

@@ -20,7 +20,7 @@ from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import UsageError
-from cardwire.handshakes.pace import establish_pace, select_application
+from cardwire.handshakes.pace import open_pace, select_application
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 
@@ -42,7 +42,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     aid = aid_value(values, EPASSPORT_AID)
     parameter_id = values.get("param")
     select_application(card, aid)
-    return establish_pace(card, secret, kind=kind, parameter_id=parameter_id)
+    return open_pace(card, secret, kind=kind, parameter_id=parameter_id)
 
 
 def _password_option(kind: str, metavar: str, what: str) -> Any:

@@ -21,7 +21,7 @@ from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import DecodeError, UsageError
-from cardwire.handshakes.scp03 import establish_scp03
+from cardwire.handshakes.scp03 import open_scp03
 from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
@@ -72,7 +72,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     # GP Card Spec v2.3 11.9: the Security Domain is selected by AID before INITIALIZE UPDATE.
     card.send(commands.select_by_aid(aid))
     diversify = values.get("diversify")
-    return establish_scp03(
+    return open_scp03(
         card,
         keys,
         level=level,

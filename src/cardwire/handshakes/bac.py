@@ -1,11 +1,12 @@
 """Basic Access Control over a card or logical channel (ICAO Doc 9303-11 4.3, Appendix D.3).
 
-:func:`establish_bac` sends GET CHALLENGE, then EXTERNAL AUTHENTICATE with the terminal's
-cryptogram from :class:`cardwire.sm.bac.BacHost`, checks the chip's answer and returns the 3DES
-secure-messaging session (SSC = last 4 bytes of RND.IC || last 4 bytes of RND.IFD). BAC runs in
-plain: call it on a channel without a secure session (a plain command ends the chip's session,
-ICAO 9303-11 9.8). A session of that channel that has ended or was lost (card reset, transport
-error) is replaced: BAC is the explicit new handshake that leaves the fail-closed state.
+:func:`open_bac` sends GET CHALLENGE, then EXTERNAL AUTHENTICATE with the terminal's
+cryptogram from :class:`cardwire.sm.bac.BacHost`, checks the chip's answer, installs the 3DES
+secure-messaging session on that card or channel and returns it (SSC = last 4 bytes of RND.IC
+|| last 4 bytes of RND.IFD). BAC runs in plain: call it on a channel without a secure session
+(a plain command ends the chip's session, ICAO 9303-11 9.8). A session of that channel that
+has ended or was lost (card reset, transport error) is replaced: BAC is the explicit new
+handshake that leaves the fail-closed state.
 """
 
 from __future__ import annotations
@@ -69,14 +70,15 @@ class MrzInformation:
         return "MrzInformation(<hidden>)"
 
 
-def establish_bac(
+def open_bac(
     card: CardCommands,
     mrz: MrzInformation | str,
     *,
     rng: Rng = os.urandom,
     mode: SmMode = SmMode.COMBINED,
 ) -> IsoSmHost:
-    """Run BAC on ``card`` (a Card or a Channel) and return the secure session.
+    """Run BAC on ``card`` (a Card or a Channel), install the secure session there and
+    return it.
 
     Raises :class:`cardwire.errors.StatusError` when the chip refuses a command (6300: wrong
     MRZ) and :class:`cardwire.errors.CryptogramError` when its cryptogram does not verify.
@@ -91,7 +93,9 @@ def establish_bac(
         raise CryptogramError(
             f"EXTERNAL AUTHENTICATE answered {len(answer.data)} bytes, expected 40"
         )
-    return host.finish(answer.data).host_session(mode)
+    session = host.finish(answer.data).host_session(mode)
+    card.secure(session)  # installed on the channel BAC ran on, and bound to it
+    return session
 
 
-__all__ = ["MrzInformation", "establish_bac"]
+__all__ = ["MrzInformation", "open_bac"]

@@ -1,9 +1,9 @@
 """PACE over a card or logical channel (ICAO Doc 9303-11 4.4, BSI TR-03110-2/-3 for eID cards).
 
-:func:`establish_pace` picks the PACE parameters (from EF.CardAccess, ICAO 9303-11 9.2, unless
+:func:`open_pace` picks the PACE parameters (from EF.CardAccess, ICAO 9303-11 9.2, unless
 a domain parameter id is given), sends MSE:Set AT and the four GENERAL AUTHENTICATE steps built
-by :class:`cardwire.sm.pace.PaceHost`, and returns the ISO secure-messaging session with SSC 0
-(9303-11 9.8.2), not yet installed.
+by :class:`cardwire.sm.pace.PaceHost`, installs the ISO secure-messaging session with SSC 0
+(9303-11 9.8.2) on that card or channel and returns it.
 
 PACE runs through whatever the card or channel holds: in plain, or inside the secure session
 of an earlier PACE (BSI TR-03110-2: a suspended PIN is resumed by PACE with the CAN, then PACE
@@ -102,7 +102,7 @@ def info_for_parameter(parameter_id: int, protocol: str | None = None) -> PaceIn
     return PaceInfo(protocol, parameter_id=parameter_id)
 
 
-def establish_pace(
+def open_pace(
     card: CardCommands,
     password: str | MrzInformation,
     *,
@@ -112,8 +112,8 @@ def establish_pace(
     rng: Rng = os.urandom,
     mode: SmMode = SmMode.COMBINED,
 ) -> IsoSmHost:
-    """Run PACE on ``card`` (a Card or a Channel, the application already selected) and return
-    the secure session with SSC 0.
+    """Run PACE on ``card`` (a Card or a Channel, the application already selected), install
+    the secure session with SSC 0 there and return it.
 
     Raises :class:`StatusError` when the chip refuses a step (6300 or 63Cx at the last step: a
     wrong password), :class:`cardwire.errors.CryptogramError` when the chip's token does not
@@ -142,7 +142,9 @@ def establish_pace(
     next_command = host.receive(answer)
     while next_command is not None:
         next_command = host.receive(card.send(next_command, check=False))
-    return host.result.session
+    session = host.result.session
+    card.secure(session)  # replaces (ends) the CAN session PACE-PIN ran inside, if any
+    return session
 
 
 def select_application(card: CardCommands, aid: bytes) -> None:
@@ -154,8 +156,8 @@ __all__ = [
     "KINDS",
     "PasswordKind",
     "choose_info",
-    "establish_pace",
     "info_for_parameter",
+    "open_pace",
     "pace_password",
     "read_card_access",
     "select_application",

@@ -1,8 +1,8 @@
 """GlobalPlatform SCP03 over a card or logical channel (GP Card Spec v2.3 Amendment D 7.1).
 
-:func:`establish_scp03` sends INITIALIZE UPDATE and EXTERNAL AUTHENTICATE through
-:class:`cardwire.sm.scp03.Scp03Handshake` on the card or channel it is given and returns the host
-session, not yet installed (``card.secure(session)`` installs it). Selecting the Security Domain
+:func:`open_scp03` sends INITIALIZE UPDATE and EXTERNAL AUTHENTICATE through
+:class:`cardwire.sm.scp03.Scp03Handshake` on the card or channel it is given, installs the
+host session there and returns it. Selecting the Security Domain
 is the caller's job; the handshake runs in plain, so a session already installed on that channel
 is removed first (INITIALIZE UPDATE ends it on the card too, GP Card Spec v2.3 10.2.3).
 """
@@ -18,7 +18,7 @@ from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
 from cardwire.sm.scp03_levels import FULL_SECURITY, Mode
 
 
-def establish_scp03(
+def open_scp03(
     card: CardCommands,
     keys: StaticKeys,
     *,
@@ -29,7 +29,8 @@ def establish_scp03(
     rng: Rng = os.urandom,
     diversify: str | None = None,
 ) -> Scp03HostSession:
-    """Run the SCP03 handshake on ``card`` (a Card or a Channel) and return the session.
+    """Run the SCP03 handshake on ``card`` (a Card or a Channel), install the session there
+    and return it.
 
     ``host_challenge`` fixes the challenge (8 bytes, or 16 with ``s16``) instead of ``rng``;
     ``aid`` (the Security Domain's AID) is needed when the card uses a pseudo-random card
@@ -55,7 +56,9 @@ def establish_scp03(
     card.secure(None)
     answer = card.send(handshake.initialize_update(), check=False)
     done = card.send(handshake.external_authenticate(answer), check=False)
-    return handshake.complete(done)
+    session = handshake.complete(done)
+    card.secure(session)  # bound to card.number, the channel in its CLA (GPC 11.1.4)
+    return session
 
 
-__all__ = ["establish_scp03"]
+__all__ = ["open_scp03"]

@@ -323,6 +323,10 @@ _RESPONSE_SLOTS = (frozenset({TAG_COUNTER}), _DATA_TAGS, frozenset({TAG_STATUS})
 class IsoSmHost(IsoSmEngine):
     """Host side: :class:`cardwire.sm.base.HostSecureSession` for ISO/ICAO secure messaging."""
 
+    channel: int | None = None
+    """The logical channel the session runs on, set when first installed (``Card.secure``);
+    the session is a state of that channel on the card (ISO/IEC 7816-4:2020 5.4.2)."""
+
     @property
     def max_payload(self) -> int:
         """The largest plain command data that fits one protected short APDU."""

@@ -19,6 +19,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey, verify_digest
 from cardwire.errors import SessionClosedError, StatusError, UsageError
+from cardwire.handshakes import keycard as keycard_io
 from cardwire.sim.applet import ChannelContext
 from cardwire.sim.applets import APPLET_TYPES, DEFAULT_CONFIGS
 from cardwire.sim.applets.keycard import KeycardApplet
@@ -55,10 +56,10 @@ def _verify(pin: str) -> Command:
 def _open(
     card: Card, pairing: Pairing | None = None, *, pin: str | None = "123456"
 ) -> tuple[keycard.ApplicationInfo, Pairing]:
-    info = keycard.select_keycard(card)
+    info = keycard_io.select_keycard(card)
     if pairing is None:
-        pairing = keycard.pair(card, DEFAULT_SECRET, rng=_rng(100))
-    keycard.open_secure_channel(card, pairing, info.public_key, rng=_rng(200))
+        pairing = keycard_io.pair(card, DEFAULT_SECRET, rng=_rng(100))
+    keycard_io.open_keycard(card, pairing, info.public_key, rng=_rng(200))
     if pin is not None:
         card.send(_verify(pin))
     return info, pairing
@@ -98,11 +99,11 @@ def test_default_card_selects_the_keycard_instance(aid: str) -> None:
 
 def test_select_answers_the_application_info_template() -> None:
     card = _card()
-    info = keycard.select_keycard(card)
+    info = keycard_io.select_keycard(card)
     assert (info.version_text, info.free_slots, info.capabilities) == ("3.1", 5, 0x07)
     assert info.key_uid == b"" and len(info.instance_uid) == 16 and info.initialized
     assert len(info.public_key) == 65 and info.public_key[0] == 0x04
-    assert keycard.select_keycard(card) == info  # stable between selections
+    assert keycard_io.select_keycard(card) == info  # stable between selections
 
 
 def test_sdk_parses_our_select_answer() -> None:
@@ -133,8 +134,8 @@ def test_identity_and_pairings_survive_in_the_state_file(tmp_path: Path) -> None
 @pytest.mark.parametrize("mode", [0, 1, 2])
 def test_pair_accepts_the_pairing_modes(mode: int) -> None:
     card = _card()
-    keycard.select_keycard(card)
-    pairing = keycard.pair(card, DEFAULT_SECRET, mode=mode, rng=_rng(3))
+    keycard_io.select_keycard(card)
+    pairing = keycard_io.pair(card, DEFAULT_SECRET, mode=mode, rng=_rng(3))
     assert pairing.index == 0
 
 
@@ -151,25 +152,25 @@ def test_pair_accepts_the_pairing_modes(mode: int) -> None:
 )
 def test_pair_refusals(command: Command, sw: int) -> None:
     card = _card()
-    keycard.select_keycard(card)
+    keycard_io.select_keycard(card)
     assert card.send(command, check=False).sw == sw
 
 
 def test_wrong_client_cryptogram_is_6982() -> None:
     card = _card()
-    keycard.select_keycard(card)
+    keycard_io.select_keycard(card)
     assert card.send(Command(0x80, 0x12, 0, 0, bytes(32), 256)).sw == 0x9000
     assert card.send(Command(0x80, 0x12, 1, 0, bytes(32), 256), check=False).sw == 0x6982
 
 
 def test_slots_run_out_with_6a84() -> None:
     card = _card()
-    keycard.select_keycard(card)
-    indexes = [keycard.pair(card, DEFAULT_SECRET, rng=_rng(i)).index for i in range(5)]
+    keycard_io.select_keycard(card)
+    indexes = [keycard_io.pair(card, DEFAULT_SECRET, rng=_rng(i)).index for i in range(5)]
     assert indexes == [0, 1, 2, 3, 4]
-    assert keycard.select_keycard(card).free_slots == 0
+    assert keycard_io.select_keycard(card).free_slots == 0
     with pytest.raises(StatusError) as caught:
-        keycard.pair(card, DEFAULT_SECRET)
+        keycard_io.pair(card, DEFAULT_SECRET)
     assert caught.value.sw == 0x6A84
 
 
@@ -185,13 +186,13 @@ def test_unpair_frees_the_slot_and_needs_the_pin() -> None:
     card = _card()
     _info, pairing = _open(card, pin=None)
     with pytest.raises(StatusError) as caught:
-        keycard.unpair(card, pairing.index)
+        keycard_io.unpair(card, pairing.index)
     assert caught.value.sw == 0x6985
     card.send(_verify("123456"))
     with pytest.raises(StatusError):
-        keycard.unpair(card, 9)  # 6A86: no such slot
-    keycard.unpair(card, pairing.index)
-    assert keycard.select_keycard(card).free_slots == 5
+        keycard_io.unpair(card, 9)  # 6A86: no such slot
+    keycard_io.unpair(card, pairing.index)
+    assert keycard_io.select_keycard(card).free_slots == 5
 
 
 # --- OPEN SECURE CHANNEL / MUTUALLY AUTHENTICATE -------------------------------------------------
@@ -203,24 +204,24 @@ def test_unpair_frees_the_slot_and_needs_the_pin() -> None:
 )
 def test_open_secure_channel_refusals(p1: int, data: bytes | None, sw: int) -> None:
     card = _card()
-    info = keycard.select_keycard(card)
-    keycard.pair(card, DEFAULT_SECRET, rng=_rng(3))  # only slot 0 is paired
+    info = keycard_io.select_keycard(card)
+    keycard_io.pair(card, DEFAULT_SECRET, rng=_rng(3))  # only slot 0 is paired
     body = info.public_key if data is None else data
     assert card.send(Command(0x80, 0x10, p1, 0, body, 256), check=False).sw == sw
 
 
 def test_wrong_pairing_key_fails_mutual_authentication() -> None:
     card = _card()
-    info = keycard.select_keycard(card)
-    keycard.pair(card, DEFAULT_SECRET, rng=_rng(3))
+    info = keycard_io.select_keycard(card)
+    keycard_io.pair(card, DEFAULT_SECRET, rng=_rng(3))
     with pytest.raises(SessionClosedError, match="6982"):
-        keycard.open_secure_channel(card, Pairing(0, bytes(32)), info.public_key)
+        keycard_io.open_keycard(card, Pairing(0, bytes(32)), info.public_key)
 
 
 def test_commands_before_mutual_authentication_close_the_channel() -> None:
     card = _card()
-    info = keycard.select_keycard(card)
-    pairing = keycard.pair(card, DEFAULT_SECRET, rng=_rng(3))
+    info = keycard_io.select_keycard(card)
+    pairing = keycard_io.pair(card, DEFAULT_SECRET, rng=_rng(3))
     opener = keycard.OpenSecureChannel(pairing, info.public_key, rng=_rng(4))
     session = opener.session(card.send(opener.command()))
     card.secure(session)
@@ -237,7 +238,7 @@ def test_second_mutual_authentication_is_6985() -> None:
 
 def test_plain_channel_command_without_a_channel_is_6982() -> None:
     card = _card()
-    keycard.select_keycard(card)
+    keycard_io.select_keycard(card)
     assert card.send(GET_STATUS, check=False).sw == 0x6982
 
 
@@ -360,7 +361,7 @@ def test_generate_key_answers_the_key_uid() -> None:
     assert card.send(GENERATE_KEY, check=False).sw == 0x6985  # PIN not verified
     card.send(_verify("123456"))
     key_uid = card.send(GENERATE_KEY).data
-    info = keycard.select_keycard(card)
+    info = keycard_io.select_keycard(card)
     assert info.key_uid == key_uid and len(key_uid) == 32
     applet = _applet(key=None)
     assert applet.key_uid == b""
@@ -456,7 +457,7 @@ def test_any_command_gets_a_status_word_never_an_internal_error(
 ) -> None:
     sim = SimCard(rng=_rng(5))
     card = Card(MemoryTransport(sim))
-    keycard.select_keycard(card)
+    keycard_io.select_keycard(card)
     raw = Command(cla, ins, p1, p2, data, 256 if data else 0).encode()
     answer = Response.decode(sim.process(raw))
     assert answer.sw != 0x6F00

@@ -23,7 +23,8 @@ Both sides share one codec (:class:`KeycardCodec`), so host and card cannot drif
 
 Modules: ``constants``, ``pairing`` (PAIR, the pairing secret), ``codec`` (session keys and
 the shared codec), ``host`` and ``card`` (the two sides of an open channel), ``application_info``
-(the SELECT answer), ``exchanges`` (select, pair, open, unpair over a card session).
+(the SELECT answer). The exchanges over a card session (select, pair, open, unpair) are
+:mod:`cardwire.handshakes.keycard`.
 """
 
 from __future__ import annotations
@@ -68,12 +69,6 @@ from cardwire.sm.keycard.constants import (
     SECRET_LENGTH,
     SW_CHANNEL_CLOSED,
     SW_SUCCESS,
-)
-from cardwire.sm.keycard.exchanges import (
-    open_secure_channel,
-    pair,
-    select_keycard,
-    unpair,
 )
 from cardwire.sm.keycard.host import (
     KeycardSession,
@@ -124,10 +119,6 @@ __all__ = [
     "SessionKeys",
     "derive_session_keys",
     "max_plain_payload",
-    "open_secure_channel",
-    "pair",
     "pairing_secret",
-    "select_keycard",
-    "unpair",
     "unpair_command",
 ]

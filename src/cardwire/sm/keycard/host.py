@@ -39,6 +39,9 @@ class KeycardSession:
     session (which deselects the applet) end it; later calls raise SessionClosedError.
     """
 
+    channel: int | None = None
+    """The logical channel the session runs on, set when first installed (``Card.secure``)."""
+
     def __init__(self, keys: SessionKeys, iv: bytes) -> None:
         self._keys: SessionKeys | None = keys
         self._codec: KeycardCodec | None = KeycardCodec(keys, iv)

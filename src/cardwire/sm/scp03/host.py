@@ -166,4 +166,4 @@ class Scp03Handshake:
         response.check()
         if response.data:
             raise DecodeError("EXTERNAL AUTHENTICATE answered with data", 0)
-        return Scp03HostSession(pending)
+        return Scp03HostSession(pending, self.channel)

@@ -43,9 +43,16 @@ class _ChannelView:
 
 
 class Scp03HostSession(_ChannelView):
-    """Host side of an open SCP03 channel (implements ``cardwire.sm.base.HostSecureSession``)."""
+    """Host side of an open SCP03 channel (implements ``cardwire.sm.base.HostSecureSession``).
 
-    __slots__ = ()
+    ``channel`` is the logical channel the handshake ran on: its number is in every CLA (GPC
+    v2.3 11.1.4), so the session is refused on any other channel (``Card.secure``)."""
+
+    __slots__ = ("channel",)
+
+    def __init__(self, channel: Scp03Channel, number: int | None = None) -> None:
+        super().__init__(channel)
+        self.channel = number
 
     @property
     def max_payload(self) -> int:

@@ -31,7 +31,7 @@ def pair(card: CardCommands, secret: bytes, *, rng: Rng = os.urandom, mode: int 
     return handshake.finish(final)
 
 
-def open_secure_channel(
+def open_keycard(
     card: CardCommands, pairing: Pairing, card_public_key: bytes, *, rng: Rng = os.urandom
 ) -> KeycardSession:
     """OPEN SECURE CHANNEL and MUTUALLY AUTHENTICATE; the session is left installed on ``card``."""
