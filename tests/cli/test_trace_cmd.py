@@ -116,7 +116,14 @@ def test_no_session_found_is_noted_on_stderr(tmp_path: Path) -> None:
     result = run("decode", "--json", "--mrz", MRZ, str(path))
     assert result.exit_code == 0
     assert json.loads(result.stdout) == [
-        {"command": D4[0]["protected_command"], "response": D4[0]["protected_response"]}
+        {
+            "command": D4[0]["protected_command"],
+            "response": D4[0]["protected_response"],
+            "plain_command": None,
+            "plain_response": None,
+            "mac_ok": False,
+            "error": "no session",
+        }
     ]
     assert "note: no iso-sm session found" in result.stderr
 

@@ -88,7 +88,9 @@ def test_bad_r_mac_gives_nulls() -> None:
     tampered = dict(session, get_eid_rsp=session["get_eid_rsp"][:-2] + "00")
     entries = decode_trace(parse(pysim_trace(tampered)), observer_for(session))
     assert entries[2].decoded is not None
-    assert (entries[2].decoded.plain_command, entries[2].decoded.mac_ok) == (None, False)
+    # The command verified and is kept; the answer's R-MAC did not.
+    assert entries[2].decoded.plain_command is not None
+    assert (entries[2].decoded.mac_ok, entries[2].decoded.error) == (False, "MAC mismatch")
 
 
 def test_select_and_reset_end_the_session() -> None:

@@ -124,7 +124,8 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
                 note = "(GET RESPONSE: joined above)" if entry.continuation else ""
                 row += [note, "", ""]
             elif not decoded.mac_ok:
-                row += ["-", "-", "[red]FAILED[/red]"]
+                shown = "-" if decoded.plain_command is None else to_hex(decoded.plain_command)
+                row += [shown, "-", f"[red]FAILED: {decoded.error}[/red]"]
             else:
                 row += [
                     to_hex(decoded.plain_command or b""),
@@ -191,7 +192,7 @@ def decode(
         keycard_iv=keycard_iv,
     )
     entries = decode_trace(read(file), observer)
-    if observer is not None and not any(entry.decoded for entry in entries):
+    if observer is not None and not any(e.decoded and e.decoded.mac_ok for e in entries):
         click.echo(
             f"note: no {observer.name} session found in this trace for the keys given "
             "(--mrz needs the BAC exchange, --scp03 INITIALIZE UPDATE, --keycard OPEN SECURE "
