@@ -235,6 +235,41 @@ def decode(
     out.print(_table(entries, observer is not None))
 
 
+@trace.command("export")
+@click.argument("file", type=_FILE)
+@click.option(
+    "--pcapng",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write pcapng here (Wireshark shows the APDUs as ISO 7816, no setting needed).",
+)
+@click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: decode with keys from the MRZ.")
+@click.option("--pace-keys", metavar="KSENC,KSMAC", multiple=True, help="PACE session keys, hex.")
+@click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
+@format_option
+def export(
+    file: Path,
+    out: Path,
+    mrz: str | None,
+    pace_keys: tuple[str, ...],
+    scp03: str | None,
+    trace_format: str | None,
+) -> None:
+    """Write a trace as pcapng for Wireshark; decoded plain values as packet comments.
+
+    \b
+    Example:
+      cardwire trace export --pcapng session.pcapng session.trace
+    """
+    from cardwire.trace.pcapng import pcapng_bytes
+
+    observer = build_observer(mrz=mrz, pace_keys=pace_keys, scp03=scp03)
+    entries = decode_trace(_read(file, trace_format), observer)
+    out.write_bytes(pcapng_bytes(entries))
+    click.echo(f"{len(entries)} exchanges, {2 * len(entries)} packets written to {out}", err=True)
+
+
 @trace.command("replay")
 @click.argument("file", type=_FILE)
 @target_options

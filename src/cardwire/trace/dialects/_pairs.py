@@ -59,6 +59,9 @@ class Pairer:
         self.events.append(Reset(atr, number))
 
     def trace(self) -> Trace:
+        if not self.events and self.pending is None:
+            # Forced onto a file of another format (or an empty log): say so, naming line 1.
+            raise DecodeError(f"trace line 1: no {self.source} APDU line in this file")
         if self.pending is not None:
             self.comments.append(f"line {self.pending[0]}: the log ends before the response")
         header = Header(atr=self.atr, reader=self.reader.strip())
