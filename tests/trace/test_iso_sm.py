@@ -17,6 +17,7 @@ from cardwire.commands import SelectReturn
 from cardwire.errors import CryptogramError, UsageError
 from cardwire.handshakes.bac import establish_bac
 from cardwire.sim.profile import EPASSPORT_AID
+from cardwire.sm.bac import BacKeys
 from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmMode, make_suite
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
@@ -252,3 +253,45 @@ def test_malformed_commands_do_not_stop_decoding() -> None:
     last = decoded[5]
     assert last is not None and last.mac_ok  # the SSC counted both messages of the cut one
     assert last.plain_response == bytes.fromhex(D4[2]["plain_response"])
+
+
+# --- sessions in sequence (the card's fail-closed rule, docs/simulator.md) -------------------
+
+
+def test_plain_apdu_ends_the_session_of_its_channel_only() -> None:
+    lines = icao_trace().splitlines()
+    # After D4[0]: a plain command on channel 1 leaves channel 0's session alone ...
+    lines.insert(6, "> 01A4000C023F00\n< 9000")
+    entries = decode_trace(parse("\n".join(lines)), IsoSmObserver.from_mrz(*MRZ))
+    assert all(e.decoded.mac_ok for e in entries[2:] if e.decoded is not None)
+    # ... a plain SELECT on channel 0 ends it: what follows is "no session", not a MAC failure.
+    lines.insert(6, "> 00A4040C07A0000002471001\n< 9000")
+    entries = decode_trace(parse("\n".join(lines)), IsoSmObserver.from_mrz(*MRZ))
+    assert entries[2].decoded is not None and entries[2].decoded.mac_ok
+    assert [e.decoded for e in entries[5:]] == [Decoded.failed(NO_SESSION)] * 2
+
+
+def test_bac_then_pace_decodes_both_with_the_pace_keys() -> None:
+    key = bytes(range(16))
+    pace = memory_trace("aes", key, bytes(16), SmMode.COMBINED)  # SSC 0, as after PACE
+    text = "\n".join(
+        [
+            icao_trace().rstrip("\n"),
+            "> 00A4040C07A0000002471001\n< 9000",  # plain SELECT: the BAC session ends
+            "> 0022C1A40F800A04007F00070202040202830101\n< 9000",  # MSE:Set AT, AES-128 OID
+            "> 10860000027C0000\n< 7C0080029000",  # GENERAL AUTHENTICATE chain (shortened)
+            "> 008600000C7C0A8508000102030405060700\n< 7C0A86080001020304050607" + "9000",
+            pace,
+        ]
+    )
+    with_keys = IsoSmObserver(bac=BacKeys.from_mrz(*MRZ), pace=[(key, key[::-1])])
+    entries = decode_trace(parse(text), with_keys)
+    protected = [e.decoded for e in entries if e.decoded is not None]
+    assert len(protected) == 3 + len(PLAIN_EXCHANGES)
+    assert all(d.mac_ok for d in protected)
+    assert protected[-1].plain_response == PLAIN_EXCHANGES[-1][1].encode()
+    # Without the PACE keys: the PACE part says "no session", BAC still decodes, no MAC failure.
+    entries = decode_trace(parse(text), IsoSmObserver.from_mrz(*MRZ))
+    protected = [e.decoded for e in entries if e.decoded is not None]
+    assert all(d.mac_ok for d in protected[:3])
+    assert all(d.error == NO_SESSION for d in protected[3:])
