@@ -4,7 +4,8 @@
 # with that reason (and fail under CI=true).
 set -euo pipefail
 # cardpeek: its e-passport.lua runs in console mode (tests/interop/test_clients_cardpeek.py).
-packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig opensc pcsc-tools cardpeek)
+# tshark: reads back `cardwire trace export --pcapng` (tests/trace/test_pcapng.py).
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig opensc pcsc-tools cardpeek tshark)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

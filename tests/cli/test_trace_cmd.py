@@ -116,7 +116,14 @@ def test_no_session_found_is_noted_on_stderr(tmp_path: Path) -> None:
     result = run("decode", "--json", "--mrz", MRZ, str(path))
     assert result.exit_code == 0
     assert json.loads(result.stdout) == [
-        {"command": D4[0]["protected_command"], "response": D4[0]["protected_response"]}
+        {
+            "command": D4[0]["protected_command"],
+            "response": D4[0]["protected_response"],
+            "plain_command": None,
+            "plain_response": None,
+            "mac_ok": False,
+            "error": "no session",
+        }
     ]
     assert "note: no iso-sm session found" in result.stderr
 
@@ -327,3 +334,14 @@ def test_a_recorded_reset_and_a_short_command_replay_and_decode(tmp_path: Path) 
     entries = json.loads(run("decode", "--json", str(trace_file)).stdout)
     assert [entry["command"][:8] for entry in entries] == ["00A4040C", "00A4040C", "00A4"]
     assert "# reset: 3B" in trace_file.read_text(encoding="utf-8")
+
+
+def test_export_pcapng_and_format_option(tmp_path: Path) -> None:
+    sample = Path(__file__).parent.parent / "trace" / "samples" / "pysim_apdu_trace.txt"
+    out = tmp_path / "out.pcapng"
+    result = run("export", "--format", "pysim", "--pcapng", str(out), str(sample))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == bytes.fromhex("0A0D0D0A")  # a pcapng section header
+    assert "5 exchanges, 10 packets" in result.stderr
+    refused = run("export", "--format", "gpp", "--pcapng", str(out), str(sample))
+    assert refused.exit_code != 0  # forced to the wrong format: nothing read

@@ -86,6 +86,7 @@ def test_json_shape() -> None:
             "plain_command": None,
             "plain_response": None,
             "mac_ok": False,
+            "error": "MAC mismatch",
         },
     ]
 

@@ -17,10 +17,11 @@ from cardwire.errors import CryptogramError, UsageError
 from cardwire.handshakes.bac import open_bac
 from cardwire.sim import open_card
 from cardwire.sim.profile import EPASSPORT_AID
+from cardwire.sm.bac import BacKeys
 from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmMode, make_suite
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
-from cardwire.trace.observers import Decoded
+from cardwire.trace.observers import MAC_MISMATCH, NO_SESSION, Decoded
 from cardwire.trace.text import parse
 
 VECTORS = Path(__file__).parent.parent / "vectors"
@@ -96,10 +97,12 @@ def test_wrong_mrz_is_a_cryptogram_error_naming_the_line() -> None:
 
 @pytest.mark.parametrize("bit", [0, 3, 7])
 @pytest.mark.parametrize("index", [0, 1])
-def test_a_bad_mac_gives_nulls_and_decoding_goes_on(index: int, bit: int) -> None:
+def test_a_bad_mac_keeps_the_command_says_why_and_decoding_goes_on(index: int, bit: int) -> None:
     entries = decode_trace(parse(icao_trace((index, bit))), IsoSmObserver.from_mrz(*MRZ))
     decoded = [entry.decoded for entry in entries[2:]]
-    assert decoded[index] == Decoded(None, None, False)
+    # Only the response was changed: the command that unwrapped is still shown.
+    assert decoded[index] == Decoded(bytes.fromhex(D4[index]["command"]), None, False, MAC_MISMATCH)
+    assert entries[2 + index].to_json()["error"] == "MAC mismatch"
     # The counter advanced through the failed exchange: the following ones still verify.
     for later, step in zip(decoded[index + 1 :], D4[index + 1 :], strict=True):
         assert later is not None and later.mac_ok
@@ -112,7 +115,8 @@ def test_reset_ends_the_session() -> None:
     )
     entries = decode_trace(parse(text), IsoSmObserver.from_mrz(*MRZ))
     assert entries[2].decoded is not None
-    assert [entry.decoded for entry in entries[3:]] == [None, None]
+    # After the reset the protected exchanges have no session to decode them: they say so.
+    assert [entry.decoded for entry in entries[3:]] == [Decoded.failed(NO_SESSION)] * 2
 
 
 def test_gmrtd_aes256_session() -> None:
@@ -147,7 +151,7 @@ PLAIN_EXCHANGES = [
     (Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001")), Response(b"", 0x9000)),
     (Command(0x00, 0xB0, 0x00, 0x00, ne=256), Response(bytes(range(200)), 0x9000)),
     (Command(0x00, 0xB1, 0x00, 0x00, bytes.fromhex("54020100"), ne=16), Response(b"", 0x6282)),
-    (Command(0x01, 0xD6, 0x00, 0x10, b"\x55" * 40), Response(b"", 0x6A82)),
+    (Command(0x00, 0xD6, 0x00, 0x10, b"\x55" * 40), Response(b"", 0x6A82)),
     (Command(0x00, 0xB0, 0x00, 0x00, ne=1000), Response(bytes(1000), 0x9000)),
 ]
 
@@ -238,13 +242,56 @@ def test_bac_session_recorded_against_the_simulator() -> None:
 def test_malformed_commands_do_not_stop_decoding() -> None:
     lines = icao_trace().splitlines()
     # A plain command with an inconsistent Lc, then a protected one cut short on the wire.
-    lines.insert(4, "> 00A4040C0200\n< 6700")
+    # (The plain one comes before BAC: after it, it would end the session, the card's rule.)
+    lines.insert(0, "> 00A4040C0200\n< 6700")
     truncated = D4[1]["protected_command"][:-6]
     text = "\n".join(lines).replace(D4[1]["protected_command"], truncated)
     entries = decode_trace(parse(text), IsoSmObserver.from_mrz(*MRZ))
     decoded = [entry.decoded for entry in entries]
-    assert decoded[2] is None  # the malformed plain command is shown, not decoded
-    assert decoded[4] == Decoded(None, None, False)
+    assert decoded[0] is None  # the malformed plain command is shown, not decoded
+    assert decoded[4] is not None and not decoded[4].mac_ok
     last = decoded[5]
     assert last is not None and last.mac_ok  # the SSC counted both messages of the cut one
     assert last.plain_response == bytes.fromhex(D4[2]["plain_response"])
+
+
+# --- sessions in sequence (the card's fail-closed rule, docs/simulator.md) -------------------
+
+
+def test_plain_apdu_ends_the_session_of_its_channel_only() -> None:
+    lines = icao_trace().splitlines()
+    # After D4[0]: a plain command on channel 1 leaves channel 0's session alone ...
+    lines.insert(6, "> 01A4000C023F00\n< 9000")
+    entries = decode_trace(parse("\n".join(lines)), IsoSmObserver.from_mrz(*MRZ))
+    assert all(e.decoded.mac_ok for e in entries[2:] if e.decoded is not None)
+    # ... a plain SELECT on channel 0 ends it: what follows is "no session", not a MAC failure.
+    lines.insert(6, "> 00A4040C07A0000002471001\n< 9000")
+    entries = decode_trace(parse("\n".join(lines)), IsoSmObserver.from_mrz(*MRZ))
+    assert entries[2].decoded is not None and entries[2].decoded.mac_ok
+    assert [e.decoded for e in entries[5:]] == [Decoded.failed(NO_SESSION)] * 2
+
+
+def test_bac_then_pace_decodes_both_with_the_pace_keys() -> None:
+    key = bytes(range(16))
+    pace = memory_trace("aes", key, bytes(16), SmMode.COMBINED)  # SSC 0, as after PACE
+    text = "\n".join(
+        [
+            icao_trace().rstrip("\n"),
+            "> 00A4040C07A0000002471001\n< 9000",  # plain SELECT: the BAC session ends
+            "> 0022C1A40F800A04007F00070202040202830101\n< 9000",  # MSE:Set AT, AES-128 OID
+            "> 10860000027C0000\n< 7C0080029000",  # GENERAL AUTHENTICATE chain (shortened)
+            "> 008600000C7C0A8508000102030405060700\n< 7C0A86080001020304050607" + "9000",
+            pace,
+        ]
+    )
+    with_keys = IsoSmObserver(bac=BacKeys.from_mrz(*MRZ), pace=[(key, key[::-1])])
+    entries = decode_trace(parse(text), with_keys)
+    protected = [e.decoded for e in entries if e.decoded is not None]
+    assert len(protected) == 3 + len(PLAIN_EXCHANGES)
+    assert all(d.mac_ok for d in protected)
+    assert protected[-1].plain_response == PLAIN_EXCHANGES[-1][1].encode()
+    # Without the PACE keys: the PACE part says "no session", BAC still decodes, no MAC failure.
+    entries = decode_trace(parse(text), IsoSmObserver.from_mrz(*MRZ))
+    protected = [e.decoded for e in entries if e.decoded is not None]
+    assert all(d.mac_ok for d in protected[:3])
+    assert all(d.error == NO_SESSION for d in protected[3:])

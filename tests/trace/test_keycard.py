@@ -13,7 +13,6 @@ from cardwire.errors import UsageError
 from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.keycard import KeycardObserver
-from cardwire.trace.observers import Decoded
 from cardwire.trace.text import parse, read
 
 DATA = Path(__file__).parent / "data"
@@ -86,10 +85,13 @@ def test_given_iv_starts_the_session_with_the_trace() -> None:
 
 
 @pytest.mark.parametrize("flip", [0, 1])
-def test_bad_mac_gives_nulls_and_the_iv_chain_goes_on(flip: int) -> None:
+def test_bad_mac_keeps_the_command_and_the_iv_chain_goes_on(flip: int) -> None:
     entries = decode_trace(parse("\n".join(memory_lines(flip))), KeycardObserver(KEYS))
     decoded = [entry.decoded for entry in entries[1:]]
-    assert decoded[flip] == Decoded(None, None, False)
+    failed = decoded[flip]
+    # The response was changed: the command that opened is still shown, with the reason.
+    assert failed is not None and not failed.mac_ok and failed.plain_response is None
+    assert failed.plain_command is not None and failed.error == "MAC mismatch"
     assert all(d is not None and d.mac_ok for d in decoded[flip + 1 :])
 
 

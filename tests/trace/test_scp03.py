@@ -14,6 +14,7 @@ from cardwire.errors import CryptogramError, UsageError
 from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys, observe
 from cardwire.sm.scp03_levels import Mode
 from cardwire.trace.decode import decode_trace
+from cardwire.trace.observers import BAD_PADDING
 from cardwire.trace.scp03 import Scp03TraceObserver, carries_gp_sm
 from cardwire.trace.text import parse
 
@@ -88,7 +89,9 @@ def test_bad_r_mac_gives_nulls() -> None:
     tampered = dict(session, get_eid_rsp=session["get_eid_rsp"][:-2] + "00")
     entries = decode_trace(parse(pysim_trace(tampered)), observer_for(session))
     assert entries[2].decoded is not None
-    assert (entries[2].decoded.plain_command, entries[2].decoded.mac_ok) == (None, False)
+    # The command verified and is kept; the answer's R-MAC did not.
+    assert entries[2].decoded.plain_command is not None
+    assert (entries[2].decoded.mac_ok, entries[2].decoded.error) == (False, "MAC mismatch")
 
 
 def test_select_and_reset_end_the_session() -> None:
@@ -263,3 +266,32 @@ def test_trace_with_diversified_keys() -> None:
     ]
     with pytest.raises(CryptogramError):
         decode_trace(parse("\n".join(lines)), Scp03TraceObserver(master))
+
+
+def test_openscp_over_padded_answer_shows_the_command_and_names_the_padding() -> None:
+    # Samsung/OpenSCP-Java's S16 recordings (tests/vectors/scp03_openscp_s16_sessions.json,
+    # source named there): the third answer is padded past the block boundary.
+    vectors = json.loads(
+        (Path(__file__).parent.parent / "vectors" / "scp03_openscp_s16_sessions.json").read_text()
+    )
+    for session in vectors["sessions"]:
+        keyset = vectors["keysets"][session["keyset"]]
+        lines = [
+            f"> {session['init_upd_cmd']}",
+            f"< {session['init_upd_rsp']}9000",
+            f"> {session['ext_auth_cmd']}",
+            "< 9000",
+        ]
+        for exchange in session["exchanges"]:
+            lines += [f"> {exchange['command']}", f"< {exchange['response']}{exchange['sw']}"]
+        enc, mac, dek = (bytes.fromhex(keyset[k]) for k in ("enc", "mac", "dek"))
+        keys = StaticKeys(enc, mac, dek)
+        entries = decode_trace(parse("\n".join(lines)), Scp03TraceObserver(keys))
+        decoded = [entry.decoded for entry in entries[2:] if entry.decoded is not None]
+        plain = vectors["plain"]
+        assert len(decoded) == len(plain)
+        for index, entry in enumerate(decoded):
+            assert entry.plain_command == bytes.fromhex(plain[index]["command"]), index
+        assert decoded[0].mac_ok and decoded[1].mac_ok
+        assert not decoded[2].mac_ok and decoded[2].error == BAD_PADDING
+        assert entries[4].to_json()["error"] == "padding not ISO/IEC 9797-1 method 2"

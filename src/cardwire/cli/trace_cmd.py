@@ -20,19 +20,32 @@ from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES
 from cardwire.trace.decode import DecodedExchange, decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
+from cardwire.trace.model import Trace, TraceFormat
 from cardwire.trace.observers import Observer
 from cardwire.trace.replay import replay as replay_trace
-from cardwire.trace.text import read
+from cardwire.trace.text import DIALECTS, read
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_READABLE = [d.format.value for d in DIALECTS]
+format_option = click.option(
+    "--format",
+    "trace_format",
+    type=click.Choice(_READABLE),
+    help="The trace's format (default: recognised from its content).",
+)
+
+
+def _read(file: Path, trace_format: str | None) -> Trace:
+    return read(file, TraceFormat(trace_format) if trace_format else None)
 
 
 @cli.group("trace", cls=CardwireGroup)
 def trace() -> None:
     """Traces: decode protected sessions with their keys, replay them against a card.
 
-    Reads cardwire's trace format (`--trace FILE` of any command), scriptor output and the
-    APDU log of `pcscd -a`.
+    Reads cardwire's trace format (`--trace FILE` of any command), scriptor output, the APDU
+    log of `pcscd -a`, GlobalPlatformPro / apdu4j debug output, ykman / yubikit logs, pySim's
+    APDU trace and OpenSC debug logs (docs/traces.md), recognised from their content.
 
     \b
     Example:
@@ -58,6 +71,7 @@ def build_observer(
     diversify: str | None = None,
     keycard: str | None = None,
     keycard_iv: str | None = None,
+    pace_keys: tuple[str, ...] = (),
 ) -> Observer | None:
     """The observer the decoding options ask for (at most one protocol), or None."""
     iso_keys = (suite, kenc, kmac, ssc)
@@ -65,7 +79,7 @@ def build_observer(
         name
         for name, given in (
             ("--suite/--kenc/--kmac/--ssc", any(v is not None for v in iso_keys)),
-            ("--mrz", mrz is not None),
+            ("--mrz/--pace-keys", mrz is not None or bool(pace_keys)),
             ("--scp03", scp03 is not None),
             ("--keycard", keycard is not None),
         )
@@ -86,10 +100,11 @@ def build_observer(
             parse_hex(resolve_secret(kmac, "--kmac")),
             parse_hex(ssc),
         )
-    if mrz is not None:
+    if mrz is not None or pace_keys:
         # The same MRZ syntax as `cardwire bac --mrz` (document number, YYMMDD, YYMMDD).
-        mrz_info = MrzInformation.parse(resolve_secret(mrz, "--mrz"))
-        return IsoSmObserver(bac=mrz_info.keys())
+        bac = MrzInformation.parse(resolve_secret(mrz, "--mrz")).keys() if mrz else None
+        pace = [tuple(_hex_list("--pace-keys", value, 2)) for value in pace_keys]
+        return IsoSmObserver(bac=bac, pace=[(enc, mac) for enc, mac in pace])
     if scp03 is not None:
         from cardwire.sm.scp03 import StaticKeys
         from cardwire.trace.scp03 import Scp03TraceObserver
@@ -124,7 +139,8 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
                 note = "(GET RESPONSE: joined above)" if entry.continuation else ""
                 row += [note, "", ""]
             elif not decoded.mac_ok:
-                row += ["-", "-", "[red]FAILED[/red]"]
+                shown = "-" if decoded.plain_command is None else to_hex(decoded.plain_command)
+                row += [shown, "-", f"[red]FAILED: {decoded.error}[/red]"]
             else:
                 row += [
                     to_hex(decoded.plain_command or b""),
@@ -153,7 +169,15 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
 )
 @click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex.")
 @click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace).")
+@click.option(
+    "--pace-keys",
+    metavar="KSENC,KSMAC",
+    multiple=True,
+    help="PACE session keys, hex (as `cardwire pace --show-keys` prints them); repeat for each "
+    "PACE session in the trace, in order. Combines with --mrz.",
+)
 @click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
+@format_option
 def decode(
     file: Path,
     as_json: bool,
@@ -166,7 +190,9 @@ def decode(
     diversify: str | None,
     keycard: str | None,
     keycard_iv: str | None,
+    pace_keys: tuple[str, ...],
     show_keys: bool,
+    trace_format: str | None,
 ) -> None:
     """Show a trace, with protected exchanges in plain beside the wire when keys are given.
 
@@ -189,9 +215,10 @@ def decode(
         diversify=diversify,
         keycard=keycard,
         keycard_iv=keycard_iv,
+        pace_keys=pace_keys,
     )
-    entries = decode_trace(read(file), observer)
-    if observer is not None and not any(entry.decoded for entry in entries):
+    entries = decode_trace(_read(file, trace_format), observer)
+    if observer is not None and not any(e.decoded and e.decoded.mac_ok for e in entries):
         click.echo(
             f"note: no {observer.name} session found in this trace for the keys given "
             "(--mrz needs the BAC exchange, --scp03 INITIALIZE UPDATE, --keycard OPEN SECURE "
@@ -208,11 +235,47 @@ def decode(
     out.print(_table(entries, observer is not None))
 
 
+@trace.command("export")
+@click.argument("file", type=_FILE)
+@click.option(
+    "--pcapng",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write pcapng here (Wireshark shows the APDUs as ISO 7816, no setting needed).",
+)
+@click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: decode with keys from the MRZ.")
+@click.option("--pace-keys", metavar="KSENC,KSMAC", multiple=True, help="PACE session keys, hex.")
+@click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
+@format_option
+def export(
+    file: Path,
+    out: Path,
+    mrz: str | None,
+    pace_keys: tuple[str, ...],
+    scp03: str | None,
+    trace_format: str | None,
+) -> None:
+    """Write a trace as pcapng for Wireshark; decoded plain values as packet comments.
+
+    \b
+    Example:
+      cardwire trace export --pcapng session.pcapng session.trace
+    """
+    from cardwire.trace.pcapng import pcapng_bytes
+
+    observer = build_observer(mrz=mrz, pace_keys=pace_keys, scp03=scp03)
+    entries = decode_trace(_read(file, trace_format), observer)
+    out.write_bytes(pcapng_bytes(entries))
+    click.echo(f"{len(entries)} exchanges, {2 * len(entries)} packets written to {out}", err=True)
+
+
 @trace.command("replay")
 @click.argument("file", type=_FILE)
 @target_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def replay(file: Path, target: CardTarget, as_json: bool) -> None:
+@format_option
+def replay(file: Path, target: CardTarget, as_json: bool, trace_format: str | None) -> None:
     """Send a trace's commands to a card again and report where the responses differ.
 
     Exit 0 when every response is identical, 1 when some differ.
@@ -221,7 +284,7 @@ def replay(file: Path, target: CardTarget, as_json: bool) -> None:
     Example:
       cardwire trace replay --sim session.trace
     """
-    parsed = read(file)
+    parsed = _read(file, trace_format)
     transport = target.open()
     try:
         report = replay_trace(parsed, transport)

@@ -37,7 +37,8 @@ class DecodedExchange:
 
     def to_json(self) -> dict[str, Any]:
         """``command``, ``response`` and, under a session, ``plain_command``,
-        ``plain_response`` and ``mac_ok`` (plain values null when a MAC failed)."""
+        ``plain_response``, ``mac_ok`` and, when something failed, ``error`` (one phrase:
+        what did not decode; the plain values that did decode are kept)."""
         out: dict[str, Any] = {"command": to_hex(self.command), "response": to_hex(self.response)}
         if self.decoded is not None:
             plain_command = self.decoded.plain_command
@@ -45,6 +46,8 @@ class DecodedExchange:
             out["plain_command"] = None if plain_command is None else to_hex(plain_command)
             out["plain_response"] = None if plain_response is None else to_hex(plain_response)
             out["mac_ok"] = self.decoded.mac_ok
+            if self.decoded.error is not None:
+                out["error"] = self.decoded.error
         return out
 
 

@@ -9,8 +9,25 @@ Two ways to get the session:
   to GET CHALLENGE (RND.IC), the EXTERNAL AUTHENTICATE command (E_IFD || M_IFD, giving RND.IFD
   and K.IFD) and its answer (E_IC || M_IC, giving K.IC). A later BAC starts a new session.
 
-A protected exchange is one whose command CLA carries an SM indication (ISO 7816-4 5.4.1). Each
-protected command is unwrapped as the card does and each response as the host does, with the
+- PACE: :meth:`IsoSmObserver.add_pace_keys` gives KS_enc and KS_mac of one PACE session (as
+  ``cardwire pace --show-keys`` prints them). Each PACE exchange found in the trace (the last
+  GENERAL AUTHENTICATE, CLA without the chaining bit, answered 9000: ICAO 9303-11 4.4.4.1 and
+  D.3) starts a session with the next keys given, SSC 0 (9303-11 9.8.2), 3DES or AES from the
+  protocol OID of the MSE:Set AT before it (9303-11 9.2.1, table 3: the OID's last number 1
+  is 3DES, 2-4 AES; AES when none was seen).
+
+Sessions in sequence, per logical channel, as the chip keeps them (docs/simulator.md "Fail
+closed", the card's rule): a session belongs to the channel its handshake ran on; any command
+on that channel without ISO SM ends it (ICAO 9303-11 9.8, BSI TR-03110-3 F.6), MANAGE CHANNEL
+included, except a GET RESPONSE fetching pending data (the driver joins those before the
+observer sees them, :mod:`cardwire.trace.decode`); commands on other channels leave it alone;
+a new BAC or PACE starts a new one; an unprotected 6987 / 6988 answer means the card ended it
+(9303-11 9.8.6.2). A protected command on a channel without a session is an entry that says
+"no session".
+
+A protected exchange is one whose interindustry command CLA carries an SM indication (ISO
+7816-4 5.4.1). Each protected command is unwrapped as the card does and each response as the
+host does, with the
 codec of :mod:`cardwire.sm.iso7816`; the SSC is incremented before every command and every
 response (ICAO 9303-11 9.8.2), also when a MAC fails, so decoding goes on after a failure.
 """
@@ -18,20 +35,41 @@ response (ICAO 9303-11 9.8.2), also when a MAC fails, so decoding goes on after 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from cardwire.apdu import Command, Response
 from cardwire.cla import SmIndication, parse_cla
 from cardwire.crypto import TripleDes
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError, UsageError
 from cardwire.sm.bac import CHALLENGE_LENGTH, CRYPTOGRAM_LENGTH, BacHost, BacKeys
-from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmSuite, TdesSuite, make_suite
-from cardwire.trace.observers import Decoded, decode_command
+from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost, SmSuite, TdesSuite, make_suite
+from cardwire.trace.observers import NO_SESSION, Decoded, decode_command, reason
 
 INS_GET_CHALLENGE = 0x84  # ISO 7816-4 11.6.3
 INS_EXTERNAL_AUTHENTICATE = 0x82  # ISO 7816-4 11.6.4
+INS_MSE = 0x22  # ISO 7816-4 11.5.11, MANAGE SECURITY ENVIRONMENT
+MSE_SET_AT_PACE = 0xC1A4  # ICAO 9303-11 4.4.4.1: Set AT for mutual authentication (PACE)
+INS_GENERAL_AUTHENTICATE = 0x86  # ISO 7816-4 11.6.5
+CLA_CHAINING = 0x10  # ISO 7816-4 5.4.1: command chaining, not the last piece
+TAG_PROTOCOL_OID = 0x80  # ICAO 9303-11 4.4.4.1: cryptographic mechanism reference (OID)
+PACE_OID_3DES = 0x01  # ICAO 9303-11 9.2.1: id-PACE-*-3DES-CBC-CBC ends in 1
 SW_OK = 0x9000
+SW_SM_ENDED = (0x6987, 0x6988)  # ISO 7816-4 table 6: SM data objects missing / incorrect
+MIN_SW_ONLY = 2
 _BAC_ZERO_IV = bytes(8)  # ICAO 9303-11 9.7.3: 3DES-CBC with a zero IV
+
+
+@dataclass
+class _Session:
+    suite: SmSuite
+    ssc: int
+
+    def counter(self) -> bytes:
+        return self.ssc.to_bytes(self.suite.ssc_width, "big")
+
+    def step(self) -> None:
+        self.ssc = (self.ssc + 1) & ((1 << (8 * self.suite.ssc_width)) - 1)
 
 
 class IsoSmObserver:
@@ -40,16 +78,27 @@ class IsoSmObserver:
     name = "iso-sm"
 
     def __init__(
-        self, *, suite: SmSuite | None = None, ssc: bytes = b"", bac: BacKeys | None = None
+        self,
+        *,
+        suite: SmSuite | None = None,
+        ssc: bytes = b"",
+        bac: BacKeys | None = None,
+        pace: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
-        if (suite is None) == (bac is None):
+        if suite is None and bac is None and not pace:
+            raise UsageError("give session keys (suite and SSC), BAC keys (MRZ) or PACE keys")
+        if suite is not None and bac is not None:
             raise UsageError("give either session keys (suite and SSC) or BAC keys from the MRZ")
-        self._suite = suite
-        self._ssc = int.from_bytes(ssc, "big") if suite is not None else 0
         if suite is not None and len(ssc) != suite.ssc_width:
             raise UsageError(f"the {suite.name} suite needs a {suite.ssc_width}-byte SSC")
+        # Session keys given: the trace starts inside a session, on the channel of the first
+        # protected command.
+        self._given = _Session(suite, int.from_bytes(ssc, "big")) if suite is not None else None
         self._bac = bac
-        self._rnd_ic: bytes | None = None
+        self._pace = list(pace)
+        self._sessions: dict[int, _Session] = {}
+        self._rnd_ic: dict[int, bytes] = {}
+        self._pace_tdes: dict[int, bool] = {}
         self._keys: list[tuple[str, bytes]] = []
 
     @classmethod
@@ -72,72 +121,109 @@ class IsoSmObserver:
 
     @property
     def active(self) -> bool:
-        return self._suite is not None
+        return bool(self._sessions) or self._given is not None
 
     def session_keys(self) -> list[tuple[str, bytes]]:
         return list(self._keys)
 
     def reset(self) -> None:
         # ICAO 9303-11 9.8: a reset ends the secure messaging session (keys are dropped).
-        self._suite = None
-        self._rnd_ic = None
+        self._given = None
+        self._sessions.clear()
+        self._rnd_ic.clear()
+        self._pace_tdes.clear()
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         plain = decode_command(command)
         answer = Response.decode(response)
-        if parse_cla(command[0]).sm is SmIndication.NONE:
-            if plain is not None:
-                self._watch_bac(plain, answer)
+        cla = parse_cla(command[0])
+        channel = cla.channel
+        if not cla.interindustry or cla.sm is SmIndication.NONE:
+            if channel is not None:
+                # The card's rule (docs/simulator.md "Fail closed"): a plain APDU ends the ISO
+                # SM session of the channel it addresses (ICAO 9303-11 9.8).
+                self._sessions.pop(channel, None)
+                if plain is not None and cla.interindustry:
+                    self._watch_handshakes(channel, plain, answer)
             return None
-        suite = self._suite
-        if suite is None:
-            return None
+        assert channel is not None  # interindustry classes always name a channel
+        session = self._sessions.get(channel)
+        if session is None and self._given is not None:
+            session = self._sessions[channel] = self._given
+            self._given = None
+        if session is None:
+            return Decoded.failed(NO_SESSION)
         if plain is None:  # malformed on the wire: both messages still count
-            self._ssc = (self._ssc + 2) & self._mask(suite)
-            return Decoded.failed()
-        ok = True
+            session.step()
+            session.step()
+            return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
+        decoded = self._decode(session, plain, answer)
+        if len(response) == MIN_SW_ONLY and answer.sw in SW_SM_ENDED:
+            self._sessions.pop(channel, None)  # unprotected 6987 / 6988: the card ended it
+        return decoded
+
+    def _decode(self, session: _Session, plain: Command, answer: Response) -> Decoded:
         unwrapped: Command | None = None
-        unprotected: Response | None = None
+        error: str | None = None
         try:
-            unwrapped = IsoSmCard(suite, self._counter()).unwrap(plain)
-        except (SecureChannelError, DecodeError):
-            ok = False
-        self._ssc = (self._ssc + 1) & self._mask(suite)  # counted even when it fails
+            unwrapped = IsoSmCard(session.suite, session.counter()).unwrap(plain)
+        except (SecureChannelError, DecodeError) as exc:
+            error = reason(exc)
+        session.step()  # counted even when it fails
         try:
-            unprotected = IsoSmHost(suite, self._counter()).unprotect(answer)
-        except (SecureChannelError, DecodeError):
-            ok = False
-        self._ssc = (self._ssc + 1) & self._mask(suite)
-        if not ok or unwrapped is None or unprotected is None:
-            return Decoded.failed()
+            unprotected = IsoSmHost(session.suite, session.counter()).unprotect(answer)
+        except (SecureChannelError, DecodeError) as exc:
+            session.step()
+            if error is None and len(answer.data) == 0 and answer.sw in SW_SM_ENDED:
+                error = f"the card refused the command ({answer.sw:04X})"
+            return Decoded.failed(
+                error or reason(exc), None if unwrapped is None else unwrapped.encode()
+            )
+        session.step()
+        if unwrapped is None:
+            return Decoded.failed(error or "", None)
         return Decoded(unwrapped.encode(), unprotected.encode(), True)
-
-    def _mask(self, suite: SmSuite) -> int:
-        return (1 << (8 * suite.ssc_width)) - 1
-
-    def _counter(self) -> bytes:
-        assert self._suite is not None
-        return self._ssc.to_bytes(self._suite.ssc_width, "big")
 
     # -- BAC -------------------------------------------------------------------------------------
 
-    def _watch_bac(self, command: Command, response: Response) -> None:
+    def _watch_handshakes(self, channel: int, command: Command, response: Response) -> None:
+        if command.ins == INS_MSE and (command.p1 << 8 | command.p2) == MSE_SET_AT_PACE:
+            # ICAO 9303-11 4.4.4.1: MSE:Set AT names the PACE protocol OID in DO80.
+            oid = _find_do80(command.data)
+            self._pace_tdes[channel] = bool(oid) and oid[-1] == PACE_OID_3DES
+            return
+        if (
+            command.ins == INS_GENERAL_AUTHENTICATE
+            and not command.cla & CLA_CHAINING  # the last step of the chain (9303-11 4.4.4.2)
+            and response.sw == SW_OK
+            and self._pace
+        ):
+            kenc, kmac = self._pace.pop(0)
+            tdes = self._pace_tdes.pop(channel, False)
+            suite: SmSuite = TdesSuite(kenc, kmac) if tdes else AesSuite(kenc, kmac)
+            self._sessions[channel] = _Session(suite, 0)  # 9303-11 9.8.2: SSC 0 after PACE
+            return
         if self._bac is None:
             return
         if command.ins == INS_GET_CHALLENGE and response.sw == SW_OK:
             # ICAO 9303-11 D.3: GET CHALLENGE, Le 08, answers RND.IC.
-            self._rnd_ic = response.data if len(response.data) == CHALLENGE_LENGTH else None
+            if len(response.data) == CHALLENGE_LENGTH:
+                self._rnd_ic[channel] = response.data
+            else:
+                self._rnd_ic.pop(channel, None)
             return
         if (
             command.ins == INS_EXTERNAL_AUTHENTICATE
-            and self._rnd_ic is not None
+            and channel in self._rnd_ic
             and len(command.data) == CRYPTOGRAM_LENGTH
             and response.sw == SW_OK
         ):
-            rnd_ic, self._rnd_ic = self._rnd_ic, None
-            self._open_bac(self._bac, rnd_ic, command.data, response.data)
+            rnd_ic = self._rnd_ic.pop(channel)
+            self._open_bac(channel, self._bac, rnd_ic, command.data, response.data)
 
-    def _open_bac(self, keys: BacKeys, rnd_ic: bytes, command_data: bytes, answer: bytes) -> None:
+    def _open_bac(
+        self, channel: int, keys: BacKeys, rnd_ic: bytes, command_data: bytes, answer: bytes
+    ) -> None:
         # ICAO 9303-11 4.3.3.1: S = RND.IFD || RND.IC || K.IFD, E_IFD = 3DES-CBC(K_enc, S).
         terminal = TripleDes(keys.k_enc).decrypt_cbc(_BAC_ZERO_IV, command_data[:32])
         recorded: Iterator[bytes] = iter((terminal[:8], terminal[16:32]))
@@ -150,12 +236,25 @@ class IsoSmObserver:
                 "(wrong document number, birth or expiry date?)"
             )
         session = host.finish(answer)  # ICAO 9303-11 4.3.3.2: checks E_IC || M_IC
-        self._suite = TdesSuite(session.ks_enc, session.ks_mac)
-        self._ssc = int.from_bytes(session.ssc, "big")
+        suite = TdesSuite(session.ks_enc, session.ks_mac)
+        self._sessions[channel] = _Session(suite, int.from_bytes(session.ssc, "big"))
         self._keys = [("KS_enc", session.ks_enc), ("KS_mac", session.ks_mac), ("SSC", session.ssc)]
 
     def __repr__(self) -> str:
         return f"IsoSmObserver({'active' if self.active else 'idle'}, <keys hidden>)"
+
+
+def _find_do80(data: bytes) -> bytes:
+    """The value of the first DO80 in MSE:Set AT data (short BER lengths), or b""."""
+    index = 0
+    while index + 2 <= len(data):
+        tag, length = data[index], data[index + 1]
+        if length & 0x80:
+            return b""
+        if tag == TAG_PROTOCOL_OID:
+            return data[index + 2 : index + 2 + length]
+        index += 2 + length
+    return b""
 
 
 __all__ = ["IsoSmObserver"]

@@ -29,7 +29,7 @@ from cardwire.sm.keycard import (
     KeycardCodec,
     SessionKeys,
 )
-from cardwire.trace.observers import Decoded, decode_command, is_select
+from cardwire.trace.observers import Decoded, decode_command, is_select, reason
 
 # The Keycard codec's own sizes and status words: OPEN SECURE CHANNEL answers salt(32) ||
 # IV(16) (Keycard docs); a plain 6982 means the card closed the channel (Keycard docs).
@@ -76,7 +76,9 @@ class KeycardObserver:
         wire = decode_command(command)
         answer = Response.decode(response)
         if wire is None:
-            return Decoded.failed() if self._codec and command[0] == CLA_KEYCARD else None
+            if self._codec and command[0] == CLA_KEYCARD:
+                return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
+            return None
         if is_select(wire):
             self._end()  # Keycard docs: deselecting the applet aborts the channel
             return None
@@ -98,16 +100,18 @@ class KeycardObserver:
 
     def _decode(self, codec: KeycardCodec, wire: Command, answer: Response) -> Decoded:
         ok = True
+        error: str | None = None
         plain_command = b""
         try:
             plain_command = codec.open_command(wire.header, wire.data)
-        except (SecureChannelError, DecodeError):
+        except (SecureChannelError, DecodeError) as exc:
             ok = False
+            error = reason(exc)
             codec.iv = wire.data[:MAC_LENGTH].ljust(MAC_LENGTH, b"\x00")  # the wire MAC
         plain = Command(wire.cla, wire.ins, wire.p1, wire.p2, plain_command).encode()
         if answer.sw == SW_CHANNEL_CLOSED and not answer.data:
             self._end()
-            return Decoded(plain, answer.encode(), True) if ok else Decoded.failed()
+            return Decoded(plain, answer.encode(), True) if ok else Decoded.failed(error or "")
         plain_response = b""
         try:
             if answer.sw != SW_OK:
@@ -115,12 +119,17 @@ class KeycardObserver:
             plain_response = codec.open_response(answer.data)
             if len(plain_response) < 2:
                 raise SecureChannelError("the protected answer holds no status word")
-        except (SecureChannelError, DecodeError):
-            ok = False
+        except (SecureChannelError, DecodeError) as exc:
+            if ok:  # the command did open: keep it, only the answer failed
+                error = reason(exc)
+                ok = False
+                if answer.data:
+                    codec.iv = answer.data[:MAC_LENGTH].ljust(MAC_LENGTH, b"\x00")
+                return Decoded.failed(error, plain)
             if answer.data:
                 codec.iv = answer.data[:MAC_LENGTH].ljust(MAC_LENGTH, b"\x00")
         if not ok:
-            return Decoded.failed()
+            return Decoded.failed(error or "")
         return Decoded(plain, plain_response, True)
 
     def __repr__(self) -> str:

@@ -30,6 +30,10 @@ class TraceFormat(StrEnum):
     CARDWIRE = "cardwire"
     SCRIPTOR = "scriptor"
     PCSCD = "pcscd"
+    GPP = "gpp"  # GlobalPlatformPro / apdu4j
+    YKMAN = "ykman"  # ykman / yubikit
+    PYSIM = "pysim"
+    OPENSC = "opensc"
 
 
 def _one_line(what: str, text: str) -> str:

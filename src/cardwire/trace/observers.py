@@ -10,9 +10,11 @@ over 61xx / GET RESPONSE before feeding them, so an observer sees each response 
 Rules every observer follows:
 
 - ``mac_ok`` is true only when every MAC of the exchange verified; then ``plain_command`` and
-  ``plain_response`` are the plain values. When it is false both plain values are ``None``,
-  the protocol's counter (SSC, encryption counter, IV chain) still advances, and decoding goes
-  on with the next exchange.
+  ``plain_response`` are the plain values. When it is false, ``error`` says why in one phrase
+  (:data:`MAC_MISMATCH`, :data:`BAD_PADDING`, :data:`COUNTER_MISMATCH`, :data:`NO_SESSION`, or
+  the codec's own words), what did decode is kept (a command that unwrapped is shown even when
+  its response does not), the protocol's counter (SSC, encryption counter, IV chain) still
+  advances, and decoding goes on with the next exchange.
 - A handshake that does not verify with the keys given (card cryptogram, BAC cryptogram)
   raises :class:`cardwire.errors.CryptogramError`: the keys are wrong, nothing can be decoded.
 - :meth:`Observer.reset` ends every session (a card reset, ``# reset`` in the trace).
@@ -26,7 +28,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cardwire.apdu import Command
-from cardwire.errors import DecodeError
+from cardwire.errors import CardwireError, DecodeError, MacError
+
+MAC_MISMATCH = "MAC mismatch"
+BAD_PADDING = "padding not ISO/IEC 9797-1 method 2"  # GP Amendment D 6.2.7, ICAO 9303-11 9.8.6
+COUNTER_MISMATCH = "counter mismatch"
+NO_SESSION = "no session"  # protected on the wire, but no session the decoder knows of
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +43,25 @@ class Decoded:
     plain_command: bytes | None
     plain_response: bytes | None
     mac_ok: bool
+    error: str | None = None
 
     @classmethod
-    def failed(cls) -> Decoded:
-        """A MAC (or the structure under it) did not verify: no plain values."""
-        return cls(None, None, False)
+    def failed(cls, error: str = MAC_MISMATCH, plain_command: bytes | None = None) -> Decoded:
+        """Something did not verify (``error`` says what); ``plain_command`` when the command
+        did unwrap and only the response failed."""
+        return cls(plain_command, None, False, error)
+
+
+def reason(exc: CardwireError) -> str:
+    """The one phrase a failed entry shows for a codec's error."""
+    text = str(exc).lower()
+    if isinstance(exc, MacError) or "mac" in text.split():
+        return MAC_MISMATCH
+    if "padding" in text:
+        return BAD_PADDING
+    if "counter" in text:
+        return COUNTER_MISMATCH
+    return str(exc).split("\n")[0]
 
 
 class Observer(Protocol):
@@ -79,4 +100,14 @@ def is_select(command: Command) -> bool:
     return command.ins == 0xA4 and not command.cla & 0x80
 
 
-__all__ = ["Decoded", "Observer", "decode_command", "is_select"]
+__all__ = [
+    "BAD_PADDING",
+    "COUNTER_MISMATCH",
+    "MAC_MISMATCH",
+    "NO_SESSION",
+    "Decoded",
+    "Observer",
+    "decode_command",
+    "is_select",
+    "reason",
+]

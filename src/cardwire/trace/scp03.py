@@ -42,7 +42,7 @@ from cardwire.sm.scp03_levels import (
     INS_INITIALIZE_UPDATE,
     SecurityLevel,
 )
-from cardwire.trace.observers import Decoded, decode_command, is_select
+from cardwire.trace.observers import Decoded, decode_command, is_select, reason
 
 SW_OK = 0x9000
 SELECT_BY_NAME = 0x04  # ISO 7816-4 11.2.2, table 63: P1 04 selects by DF name (AID)
@@ -83,7 +83,9 @@ class Scp03TraceObserver:
         wire = decode_command(command)
         answer = Response.decode(response)
         if wire is None:
-            return Decoded.failed() if self._session and carries_gp_sm(command[0]) else None
+            if self._session and carries_gp_sm(command[0]):
+                return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
+            return None
         info = parse_cla(wire.cla)
         if is_select(wire):
             self._session = None
@@ -142,12 +144,13 @@ class Scp03TraceObserver:
     def _decode(self, session: Scp03Observer, wire: Command, answer: Response) -> Decoded:
         try:
             plain_command = session.command(wire)
-        except (SecureChannelError, DecodeError):
-            return Decoded.failed()
+        except (SecureChannelError, DecodeError) as exc:
+            return Decoded.failed(reason(exc))
         try:
             plain_response = session.response(answer)
-        except (SecureChannelError, DecodeError):
-            return Decoded.failed()
+        except (SecureChannelError, DecodeError) as exc:
+            # The command did unwrap: keep it (an over-padded answer still shows its command).
+            return Decoded.failed(reason(exc), plain_command.encode())
         return Decoded(plain_command.encode(), plain_response.encode(), True)
 
     def __repr__(self) -> str:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.trace.dialects import gpp, opensc, pysim, ykman
 from cardwire.trace.model import (
     FORMAT_VERSION,
     MIN_RESPONSE,
@@ -276,8 +277,14 @@ SCRIPTOR = Dialect(
     TraceFormat.SCRIPTOR, _looks_scriptor, lambda ls: _read_marked(ls, TraceFormat.SCRIPTOR)
 )
 PCSCD = Dialect(TraceFormat.PCSCD, _looks_pcscd, _read_pcscd)
+GPP = Dialect(TraceFormat.GPP, gpp.looks_like, gpp.parse)
+YKMAN = Dialect(TraceFormat.YKMAN, ykman.looks_like, ykman.parse)
+PYSIM = Dialect(TraceFormat.PYSIM, pysim.looks_like, pysim.parse)
+OPENSC = Dialect(TraceFormat.OPENSC, opensc.looks_like, opensc.parse)
 # Detection order: the first whose detector accepts the lines; cardwire's format otherwise.
-DIALECTS: tuple[Dialect, ...] = (SCRIPTOR, CARDWIRE, PCSCD)
+# The foreign tools' markers are specific (pySim's "<- 9000:" would also pass for cardwire's
+# "<", so it is asked first).
+DIALECTS: tuple[Dialect, ...] = (SCRIPTOR, GPP, YKMAN, PYSIM, OPENSC, CARDWIRE, PCSCD)
 
 
 # --- the reader ------------------------------------------------------------------------------
@@ -293,7 +300,10 @@ def parse(text: str, dialect: TraceFormat | None = None) -> Trace:
     lines = text.splitlines()
     if dialect is None:
         return detect(lines).parse(lines)
-    return next(d for d in DIALECTS if d.format is dialect).parse(lines)
+    chosen = next((d for d in DIALECTS if d.format is dialect), None)
+    if chosen is None:
+        raise DecodeError(f"no reader for the {dialect} format")
+    return chosen.parse(lines)
 
 
 def read(path: Path, dialect: TraceFormat | None = None) -> Trace:
@@ -315,8 +325,12 @@ def upgraded(trace: Trace) -> Trace:
 __all__ = [
     "CARDWIRE",
     "DIALECTS",
+    "GPP",
+    "OPENSC",
     "PCSCD",
+    "PYSIM",
     "SCRIPTOR",
+    "YKMAN",
     "Dialect",
     "detect",
     "format_trace",
