@@ -65,7 +65,8 @@ class Scp02Channel:
 
     def keep_going_after_failures(self) -> None:
         """Trace decoding only: a failed check raises but does not end the session; the ICV
-        moves on to the C-MAC on the wire (what the host chains from)."""
+        moves on from the C-MAC computed over the command as received (what the host chained
+        from when only the MAC was corrupted)."""
         self._tolerant = True
 
     @property
@@ -141,7 +142,7 @@ class Scp02Channel:
         expected = c_mac(ciphers.mac, self._icv, command.cla, plain)
         if not hmac.compare_digest(expected, received):
             if self._tolerant:
-                self._chain(ciphers, received)
+                self._chain(ciphers, expected)
             raise self.fail(MacError("C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED))
         self._chain(ciphers, expected)
         return plain
