@@ -111,6 +111,10 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
         "List the PC/SC readers, card presence and ATR; the index works with --reader.",
     ),
     "run": _lazy("run_cmd", "Run an APDU script (scriptor files run unchanged; '-' reads stdin)."),
+    "scp02": _lazy(
+        "scp02_cmd",
+        "GlobalPlatform SCP02: send APDUs through an SCP02 session with a Security Domain.",
+    ),
     "scp03": _lazy(
         "scp03_cmd",
         "GlobalPlatform SCP03: send APDUs through an SCP03 session with a Security Domain.",

@@ -68,6 +68,7 @@ def build_observer(
     ssc: str | None = None,
     mrz: str | None = None,
     scp03: str | None = None,
+    scp02: str | None = None,
     diversify: str | None = None,
     keycard: str | None = None,
     keycard_iv: str | None = None,
@@ -81,6 +82,7 @@ def build_observer(
             ("--suite/--kenc/--kmac/--ssc", any(v is not None for v in iso_keys)),
             ("--mrz/--pace-keys", mrz is not None or bool(pace_keys)),
             ("--scp03", scp03 is not None),
+            ("--scp02", scp02 is not None),
             ("--keycard", keycard is not None),
         )
         if given
@@ -113,6 +115,12 @@ def build_observer(
         # With --diversify the keys are master keys; each card's keys come from them and the
         # diversification data of its INITIALIZE UPDATE answer (GP Amendment D 7.1.1.6).
         return Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=diversify)
+    if scp02 is not None:
+        from cardwire.sm.scp02 import StaticKeys as Scp02Keys
+        from cardwire.trace.scp02 import Scp02TraceObserver
+
+        enc, mac, dek = _hex_list("--scp02", scp02, 3)
+        return Scp02TraceObserver(Scp02Keys(enc, mac, dek))
     if keycard is not None:
         from cardwire.trace.keycard import KeycardObserver
 
@@ -160,6 +168,7 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
 @click.option("--ssc", help="ISO SM send sequence counter before the first protected command.")
 @click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: keys from the MRZ and the trace.")
 @click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
+@click.option("--scp02", metavar="ENC,MAC,DEK", help="SCP02 static 3DES keys, hex.")
 @click.option(
     "--diversify",
     metavar="NAME",
@@ -187,6 +196,7 @@ def decode(
     ssc: str | None,
     mrz: str | None,
     scp03: str | None,
+    scp02: str | None,
     diversify: str | None,
     keycard: str | None,
     keycard_iv: str | None,
@@ -212,6 +222,7 @@ def decode(
         ssc=ssc,
         mrz=mrz,
         scp03=scp03,
+        scp02=scp02,
         diversify=diversify,
         keycard=keycard,
         keycard_iv=keycard_iv,

@@ -50,6 +50,7 @@ from cardwire.sim.applets.security_domain.key_deletion import (
     is_key_deletion,
     key_sets_after_deletion,
 )
+from cardwire.sim.applets.security_domain.scp02_session import Scp02Support
 from cardwire.sim.applets.security_domain.settings import (
     APPLICATION_PRIVILEGES,
     CPLC_LENGTH,
@@ -67,6 +68,7 @@ from cardwire.sim.applets.security_domain.settings import (
     module_aid,
 )
 from cardwire.sim.config_loader import export, load, without_type
+from cardwire.sm.scp02 import Scp02Card, Scp02CardSession
 from cardwire.sm.scp03 import (
     DIVERSIFICATION_DATA_LENGTH,
     MAX_SEQUENCE_COUNTER,
@@ -88,9 +90,9 @@ _SELECT_FCI = 0x6F  # ISO 7816-4:2020 7.4.1 / GPC 11.9.3.1: FCI template, 84 AID
 class SdChannelState:
     """What the Security Domain remembers for one logical channel."""
 
-    handshake: Scp03Card | None = None
-    handshake_keys: StaticKeys | None = None
-    session: Scp03CardSession | None = None
+    handshake: Scp03Card | Scp02Card | None = None
+    handshake_keys: StaticKeys | None = None  # None under SCP02
+    session: Scp03CardSession | Scp02CardSession | None = None
     session_keys: StaticKeys | None = None  # the key set that opened the session (its DEK)
     status_pending: tuple[int, bytes] | None = None  # GET STATUS continuation: P1, rest
 
@@ -118,6 +120,7 @@ class SecurityDomainApplet(Applet):
         # the state holds the diversified keys and says "diversify: none" so that merging it
         # over the profile on reload does not diversify them twice.
         self.keys_diversified = False
+        self.scp02: Scp02Support | None = None  # SCP02 key sets (scp02_session.py)
 
     # --- configuration ----------------------------------------------------------------------
 
@@ -136,6 +139,7 @@ class SecurityDomainApplet(Applet):
             cplc=config.cplc,
         )
         applet.keys_diversified = config.diversify is not None
+        applet.scp02 = Scp02Support(config.scp02) if config.scp02 is not None else None
         return applet
 
     def settings(self) -> SecurityDomainConfig:
@@ -148,6 +152,7 @@ class SecurityDomainApplet(Applet):
             diversification_data=self.diversification_data,
             cplc=self.cplc,
             diversify=NO_DIVERSIFICATION if self.keys_diversified else None,
+            scp02=self.scp02.settings() if self.scp02 is not None else None,
         )
 
     def export_state(self) -> dict[str, Any]:
@@ -224,6 +229,9 @@ class SecurityDomainApplet(Applet):
         state.status_pending = None
         if self.sequence_counter > MAX_SEQUENCE_COUNTER:
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)  # the counter is exhausted
+        if self.scp02 is not None and self.scp02.serves(command.p1):  # GPC E.5.1: SCP02 keys
+            answer, state.handshake = self.scp02.initialize_update(ctx, self, command)
+            return answer
         # The simulator speaks S8 and S16: the host challenge length chooses (Amendment D 5.1).
         mode = Mode.S16 if command.nc == Mode.S16 else Mode.S8
         handshake = Scp03Card(
@@ -385,6 +393,8 @@ class SecurityDomainApplet(Applet):
     # --- PUT KEY (GPC 11.8, GP Amendment D 7.2) ----------------------------------------------
 
     def _put_key(self, ctx: ChannelContext, state: SdChannelState, command: Command) -> Response:
+        if state.session_keys is None:  # PUT KEY over SCP02: not offered yet (docs/scp02.md)
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
         # GPC 11.8.2.2: P2 = 81: several keys, starting with key identifier 01 (ENC, MAC, DEK).
         if command.p2 != 0x80 | KEY_IDS[0]:
             raise CardStatus(SW.INCORRECT_P1_P2)
@@ -396,7 +406,6 @@ class SecurityDomainApplet(Applet):
             raise CardStatus(SW.INCORRECT_DATA)
         if any(block.key_type != KEY_TYPE_AES for block in data.blocks):
             raise CardStatus(SW_ALGORITHM_NOT_SUPPORTED)
-        assert state.session_keys is not None  # set together with the session
         dek = state.session_keys.dek
         try:
             keys = [block.decrypt(dek) for block in data.blocks]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardwire.errors import ConfigError, UsageError
+from cardwire.sim.applets.security_domain.scp02_session import Scp02Config
 from cardwire.sim.config_loader import check, export
 from cardwire.sm.keycard.constants import KEYCARD_APPLET_AID, KEYCARD_PACKAGE_AID
 from cardwire.sm.scp03 import (
@@ -89,6 +90,8 @@ class SecurityDomainConfig:
     cplc: bytes = field(default=bytes(CPLC_LENGTH), metadata={"length": CPLC_LENGTH})
     # See diversified_key_sets: a template name, or "none" in a state already diversified.
     diversify: str | None = field(default=None, metadata={"omit_default": True})
+    # SCP02 key sets (GP Card Spec Annex E), chosen by INITIALIZE UPDATE's key version.
+    scp02: Scp02Config | None = field(default_factory=Scp02Config)
 
     def __post_init__(self) -> None:
         check(

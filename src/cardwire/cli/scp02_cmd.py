@@ -1,0 +1,117 @@
+"""``cardwire scp02 --keys ENC,MAC,DEK send APDU...`` and ``open scp02 --keys ...`` in the shell.
+
+GlobalPlatform SCP02 (GP Card Spec v2.3.1 Annex E, i = 15 or 55): the Security Domain is
+selected (``--aid``), INITIALIZE UPDATE and EXTERNAL AUTHENTICATE run with the static two-key
+3DES keys, and the APDUs travel at level 00, 01 or 03. The keys are secrets (literal hex,
+``@FILE`` or ``env:NAME``) and are never printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cardwire import commands
+from cardwire.card import CardCommands
+from cardwire.cli.aid_option import aid_option, aid_value
+from cardwire.cli.app import cli
+from cardwire.cli.secrets import resolve_secret, secret_or_prompt
+from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
+from cardwire.errors import DecodeError, UsageError
+from cardwire.handshakes.scp02 import establish_scp02
+from cardwire.hexutil import parse_hex
+from cardwire.sim.applets.security_domain import DEFAULT_AID
+from cardwire.sm.base import HostSecureSession
+from cardwire.sm.scp02 import StaticKeys
+from cardwire.sm.scp02.constants import DEFAULT_KVN, implementation_option, security_level
+
+
+def parse_keys(text: str, kvn: int) -> StaticKeys:
+    """``ENC,MAC,DEK`` or one key for all three (hex, 16 bytes each), with ``kvn``."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) not in (1, 3):
+        raise UsageError("--keys takes ENC,MAC,DEK or one key for all three")
+    keys = []
+    for name, part in zip(("ENC", "MAC", "DEK"), parts * (3 // len(parts)), strict=True):
+        try:
+            key = parse_hex(part)
+        except DecodeError:
+            raise UsageError(f"--keys: the {name} key is not hex") from None
+        if len(key) != 16:
+            raise UsageError(f"--keys: the {name} key is {len(key)} bytes, not 16")
+        keys.append(key)
+    return StaticKeys(keys[0], keys[1], keys[2], kvn)
+
+
+def _byte(values: dict[str, Any], name: str, default: int) -> int:
+    text = values.get(name)
+    if text is None:
+        return default
+    try:
+        raw = parse_hex(str(text))
+    except DecodeError as exc:
+        raise UsageError(f"--{name}: {exc}") from exc
+    if len(raw) != 1:
+        raise UsageError(f"--{name} is one byte in hex, e.g. {default:02X}")
+    return raw[0]
+
+
+def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
+    """Select the Security Domain and run the SCP02 handshake with the options in ``values``."""
+    keys_text = secret_or_prompt(values.get("keys"), "--keys", "SCP02 keys (ENC,MAC,DEK)")
+    if not keys_text:
+        raise UsageError("scp02 needs --keys ENC,MAC,DEK (or one key for all three)")
+    keys = parse_keys(resolve_secret(str(keys_text), "--keys"), _byte(values, "kvn", DEFAULT_KVN))
+    level = security_level(_byte(values, "level", 0x01))
+    option = implementation_option(_byte(values, "i", 0x55))
+    aid = aid_value(values, DEFAULT_AID)
+    card.send(commands.select_by_aid(aid))  # GP Card Spec 11.9: select the SD first
+    return establish_scp02(card, keys, level=level, option=option, aid=aid)
+
+
+OPTIONS = (
+    click.option(
+        "--keys",
+        metavar="ENC,MAC,DEK",
+        help="Static 3DES keys in hex (one key for all three allowed); literal, @FILE or env:NAME.",
+    ),
+    click.option(
+        "--kvn",
+        metavar="HEX",
+        default=f"{DEFAULT_KVN:02X}",
+        show_default=True,
+        help="Key version number (00: the card's default key set).",
+    ),
+    click.option(
+        "--level",
+        metavar="HEX",
+        default="01",
+        show_default=True,
+        help="Security level: 00, 01 (C-MAC) or 03 (C-MAC and C-DECRYPTION).",
+    ),
+    click.option(
+        "--i",
+        "i",
+        metavar="HEX",
+        default="55",
+        show_default=True,
+        help="The card's implementation option: 15, or 55 (pseudo-random card challenge).",
+    ),
+    aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),
+)
+
+EXAMPLE = "cardwire scp02 --keys 404142434445464748494A4B4C4D4E4F send --sim 80CA006600"
+
+SCP02 = register(
+    SecureProtocol(
+        "scp02",
+        "GlobalPlatform SCP02: send APDUs through an SCP02 session with a Security Domain.",
+        OPTIONS,
+        establish,
+        example=EXAMPLE,
+    )
+)
+cli.add_command(protocol_command(SCP02))
+
+__all__ = ["SCP02", "establish", "parse_keys"]

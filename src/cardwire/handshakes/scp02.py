@@ -1,0 +1,48 @@
+"""GlobalPlatform SCP02 over a card or logical channel (GP Card Spec v2.3.1 Annex E).
+
+:func:`establish_scp02` sends INITIALIZE UPDATE and EXTERNAL AUTHENTICATE through
+:class:`cardwire.sm.scp02.Scp02Handshake` and returns the host session, not yet installed
+(``card.secure(session)`` installs it). Selecting the Security Domain is the caller's job.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cardwire.card import CardCommands
+from cardwire.errors import UsageError
+from cardwire.sm.base import Rng
+from cardwire.sm.scp02 import I_15, Scp02Handshake, Scp02HostSession, StaticKeys
+
+
+def establish_scp02(
+    card: CardCommands,
+    keys: StaticKeys,
+    *,
+    level: int = 0x01,
+    option: int = I_15,
+    host_challenge: bytes | None = None,
+    aid: bytes | None = None,
+    rng: Rng = os.urandom,
+) -> Scp02HostSession:
+    """Run the SCP02 handshake on ``card`` (a Card or a Channel) and return the session.
+
+    ``option`` is the card's "i" parameter (15 or 55; the card does not announce it in its
+    answer); with 55 ``aid`` checks the pseudo-random card challenge. Raises CryptogramError
+    when the keys or key version are wrong, StatusError when the card refuses a command.
+    """
+    if host_challenge is not None:
+        if len(host_challenge) != 8:
+            raise UsageError("the SCP02 host challenge is 8 bytes")
+        fixed = host_challenge
+        rng = lambda _n: fixed  # noqa: E731 - the injected challenge
+    handshake = Scp02Handshake(
+        keys, level=level, option=option, channel=card.number, aid=aid, rng=rng
+    )
+    card.secure(None)
+    answer = card.send(handshake.initialize_update(), check=False)
+    done = card.send(handshake.external_authenticate(answer), check=False)
+    return handshake.complete(done)
+
+
+__all__ = ["establish_scp02"]

@@ -1,0 +1,111 @@
+"""The Security Domain's SCP02 side (GP Card Spec v2.3.1 Annex E): its profile section (3DES
+key sets, implementation option 15 or 55, the 2-byte sequence counter) and INITIALIZE UPDATE
+for a key version that names an SCP02 key set. EXTERNAL AUTHENTICATE and the session rules are
+the applet's, shared with SCP03 (the card sessions have one interface)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cardwire.apdu import Command, Response
+from cardwire.errors import SecureChannelError
+from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.config_loader import check
+from cardwire.sm.scp02 import I_55, Scp02Card
+from cardwire.sm.scp02 import StaticKeys as Scp02Keys
+from cardwire.sm.scp02.constants import (
+    DEFAULT_KVN,
+    DES3_KEY_LENGTH,
+    MAX_SEQUENCE_COUNTER,
+    SUPPORTED_OPTIONS,
+)
+from cardwire.sw import SW
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scp02KeySetConfig:
+    """One SCP02 key set: key version number and three two-key 3DES keys."""
+
+    kvn: int = field(metadata={"hex_bytes": 1})
+    enc: bytes = field(repr=False, metadata={"length": DES3_KEY_LENGTH})
+    mac: bytes = field(repr=False, metadata={"length": DES3_KEY_LENGTH})
+    dek: bytes = field(repr=False, metadata={"length": DES3_KEY_LENGTH})
+
+    def keys(self) -> Scp02Keys:
+        return Scp02Keys(self.enc, self.mac, self.dek, self.kvn)
+
+    @classmethod
+    def of(cls, keys: Scp02Keys) -> Scp02KeySetConfig:
+        return cls(kvn=keys.kvn, enc=keys.enc, mac=keys.mac, dek=keys.dek)
+
+
+def _default_key_sets() -> tuple[Scp02KeySetConfig, ...]:
+    return (Scp02KeySetConfig.of(Scp02Keys.default(DEFAULT_KVN)),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scp02Config:
+    """The ``scp02`` part of the Security Domain's section (configuration and saved state)."""
+
+    key_sets: tuple[Scp02KeySetConfig, ...] = field(default_factory=_default_key_sets)
+    option: int = field(default=int(I_55), metadata={"hex_bytes": 1})
+    # GP Card Spec E.5.1.6: the sequence counter is 2 bytes; 10000 means exhausted.
+    sequence_counter: int = field(default=0, metadata={"range": (0, MAX_SEQUENCE_COUNTER + 1)})
+
+    def __post_init__(self) -> None:
+        check(self.option in SUPPORTED_OPTIONS, "option", "SCP02 options offered: 15, 55")
+        check(bool(self.key_sets), "key_sets", "expected at least one key set")
+        check(
+            len({k.kvn for k in self.key_sets}) == len(self.key_sets),
+            "key_sets",
+            "a key version number is used twice",
+        )
+
+
+class SecurityDomainIdentity(Protocol):
+    aid: bytes
+    diversification_data: bytes
+
+
+class Scp02Support:
+    """The SCP02 key sets of a Security Domain and their sequence counter."""
+
+    def __init__(self, config: Scp02Config) -> None:
+        self.key_sets = [k.keys() for k in config.key_sets]
+        self.option = config.option
+        self.sequence_counter = config.sequence_counter
+
+    def settings(self) -> Scp02Config:
+        return Scp02Config(
+            key_sets=tuple(Scp02KeySetConfig.of(k) for k in self.key_sets),
+            option=self.option,
+            sequence_counter=self.sequence_counter,
+        )
+
+    def serves(self, kvn: int) -> bool:
+        """INITIALIZE UPDATE P1 names one of these key sets (kvn 00 stays with SCP03)."""
+        return any(keys.kvn == kvn for keys in self.key_sets)
+
+    def initialize_update(
+        self, ctx: ChannelContext, domain: SecurityDomainIdentity, command: Command
+    ) -> tuple[Response, Scp02Card]:
+        """Answer INITIALIZE UPDATE for ``domain`` (its AID and key diversification data)."""
+        if self.sequence_counter > MAX_SEQUENCE_COUNTER:
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)  # the counter is exhausted
+        handshake = Scp02Card(
+            self.key_sets,
+            domain.aid,
+            self.option,
+            domain.diversification_data,
+            rng=ctx.card.random,
+        )
+        try:
+            answer = handshake.initialize_update(command, self.sequence_counter)
+        except SecureChannelError as exc:
+            raise CardStatus(exc.card_sw) from None
+        # GP Card Spec E.4.2.1: with the pseudo-random challenge each counter value must be
+        # used once; the simulator moves it on at every answer, durable before it leaves.
+        self.sequence_counter += 1
+        ctx.card.commit()
+        return answer, handshake

@@ -1,0 +1,127 @@
+"""Card side of the SCP02 handshake for one Security Domain (GP Card Spec v2.3.1 E.5)."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cardwire.apdu import Command, Response
+from cardwire.errors import CryptogramError, MacError, SecureChannelError, UsageError
+from cardwire.sm.base import Rng
+from cardwire.sm.scp02.channel import Scp02Channel
+from cardwire.sm.scp02.constants import (
+    CARD_CHALLENGE_LENGTH,
+    HOST_CHALLENGE_LENGTH,
+    I_15,
+    MAX_SEQUENCE_COUNTER,
+    SEQUENCE_COUNTER_LENGTH,
+    Option,
+    implementation_option,
+    security_level,
+)
+from cardwire.sm.scp02.crypto import derive_session_keys, pseudo_random_challenge
+from cardwire.sm.scp02.handshake import Exchange, exchange, external_authenticate_command
+from cardwire.sm.scp02.initialize_update import InitializeUpdateResponse
+from cardwire.sm.scp02.keys import StaticKeys
+from cardwire.sm.scp02.sessions import Scp02CardSession
+from cardwire.sm.scp03.class_byte import carries_gp_sm, plain_cla
+from cardwire.sm.scp03.constants import (
+    SW_AUTHENTICATION_FAILED,
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_KEY_NOT_FOUND,
+    SW_SECURITY_NOT_SATISFIED,
+    SW_WRONG_LENGTH,
+    SW_WRONG_P1P2,
+)
+
+
+@dataclass(eq=False)
+class Scp02Card:
+    """Card side of SCP02 with implementation option 15 or 55 (``option``); kvn 0 in
+    INITIALIZE UPDATE selects the first key set. The caller owns the sequence counter."""
+
+    key_sets: Sequence[StaticKeys]
+    aid: bytes
+    option: int = I_15
+    diversification_data: bytes = bytes(10)
+    rng: Rng = field(default=os.urandom, repr=False)
+    _pending: Exchange | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.key_sets:
+            raise UsageError("a Security Domain needs at least one key set")
+        if len(self.diversification_data) != 10:
+            raise UsageError("key diversification data is 10 bytes")
+        self.option = implementation_option(self.option)
+
+    def key_set(self, kvn: int) -> StaticKeys:
+        if kvn == 0:
+            return self.key_sets[0]  # GP Card Spec E.5.1.3: 00 = first available key set
+        for keys in self.key_sets:
+            if keys.kvn == kvn:
+                return keys
+        raise SecureChannelError(f"no key set with version {kvn:02X}", card_sw=SW_KEY_NOT_FOUND)
+
+    def initialize_update(self, command: Command, sequence_counter: int = 0) -> Response:
+        """Answer INITIALIZE UPDATE; SecureChannelError (with ``card_sw``) on a bad command."""
+        self._pending = None
+        if command.p2 != 0x00:
+            raise SecureChannelError("INITIALIZE UPDATE P2 must be 00", card_sw=SW_WRONG_P1P2)
+        if command.nc != HOST_CHALLENGE_LENGTH:
+            raise SecureChannelError("host challenge must be 8 bytes", card_sw=SW_WRONG_LENGTH)
+        if not 0 <= sequence_counter <= MAX_SEQUENCE_COUNTER:
+            raise UsageError(f"SCP02 sequence counter must fit 2 bytes, got {sequence_counter}")
+        keys = self.key_set(command.p1)
+        sequence = sequence_counter.to_bytes(SEQUENCE_COUNTER_LENGTH, "big")
+        option = Option(self.option)
+        if option & Option.PSEUDO_RANDOM_CHALLENGE:
+            # GP Card Spec E.4.2.1: derived from the AID with this counter's C-MAC key.
+            c_mac = derive_session_keys(keys, sequence_counter).c_mac
+            challenge = pseudo_random_challenge(c_mac, self.aid)
+        else:
+            challenge = self.rng(CARD_CHALLENGE_LENGTH)
+        done = exchange(keys, option, sequence, command.data, challenge)
+        answer = InitializeUpdateResponse(
+            self.diversification_data, keys.kvn, sequence_counter, challenge, done.card_cryptogram
+        )
+        self._pending = done
+        return Response(answer.encode())
+
+    def external_authenticate(self, command: Command) -> tuple[Response, Scp02CardSession]:
+        """Check EXTERNAL AUTHENTICATE and open the session; SecureChannelError otherwise
+        (the handshake is then over: a new INITIALIZE UPDATE is needed)."""
+        done, self._pending = self._pending, None
+        if done is None:
+            raise SecureChannelError(
+                "EXTERNAL AUTHENTICATE without INITIALIZE UPDATE",
+                card_sw=SW_CONDITIONS_NOT_SATISFIED,
+            )
+        if not carries_gp_sm(command.cla) or command.p2 != 0x00:
+            raise SecureChannelError(
+                "EXTERNAL AUTHENTICATE must carry a C-MAC", card_sw=SW_SECURITY_NOT_SATISFIED
+            )
+        try:
+            level = security_level(command.p1)
+        except UsageError:
+            raise SecureChannelError(
+                f"security level {command.p1:02X} is not offered", card_sw=SW_WRONG_P1P2
+            ) from None
+        if command.nc != 16:
+            raise SecureChannelError(
+                "EXTERNAL AUTHENTICATE data is 16 bytes", card_sw=SW_WRONG_LENGTH
+            )
+        expected, mac = external_authenticate_command(
+            plain_cla(command.cla), level, done.host_cryptogram, done.session_keys
+        )
+        if not hmac.compare_digest(expected.data[:8], command.data[:8]):
+            raise CryptogramError(
+                "host cryptogram does not verify", card_sw=SW_AUTHENTICATION_FAILED
+            )
+        if not hmac.compare_digest(mac, command.data[8:]):
+            raise MacError(
+                "EXTERNAL AUTHENTICATE C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED
+            )
+        channel = Scp02Channel(done.session_keys, level, done.option, mac)
+        return Response(), Scp02CardSession(channel)

@@ -1,0 +1,181 @@
+"""The SCP02 per-APDU codec shared by host, card and trace observer (GP Card Spec v2.3.1 E.4.4,
+E.4.5, E.4.6): C-MAC on the modified APDU, chained through an encrypted ICV, and C-DECRYPTION.
+
+Implementation options 15 and 55 have no R-MAC: responses travel unchanged (E.4.5 applies only
+where b6 of "i" is set), so only commands are protected.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from cardwire.apdu import MAX_SHORT_NC, Command, Response
+from cardwire.crypto.block import DES_BLOCK, TripleDes
+from cardwire.crypto.padding import pad, unpad
+from cardwire.crypto.retail_mac import RetailMacKey
+from cardwire.errors import (
+    DecodeError,
+    MacError,
+    SecureChannelError,
+    SessionClosedError,
+    UsageError,
+)
+from cardwire.sm.scp02.constants import MAC_LENGTH, ZERO_ICV, Option, SecurityLevel
+from cardwire.sm.scp02.crypto import retail_mac_with_icv
+from cardwire.sm.scp02.keys import SessionKeys
+from cardwire.sm.scp03.class_byte import carries_gp_sm, cla_in_mac, plain_cla, secure_cla
+from cardwire.sm.scp03.constants import SW_CONDITIONS_NOT_SATISFIED, SW_SECURITY_NOT_SATISFIED
+
+
+class _Ciphers:
+    __slots__ = ("enc", "icv", "mac")
+
+    def __init__(self, keys: SessionKeys, option: Option) -> None:
+        self.mac = RetailMacKey(keys.c_mac)
+        self.enc = TripleDes(keys.enc)
+        # GP Card Spec E.4.4 (i b5 = 1): the ICV of the next C-MAC is the previous C-MAC
+        # encrypted with single DES under the first half of the C-MAC session key.
+        self.icv = TripleDes(keys.c_mac[:8]) if option & Option.ICV_ENCRYPTION else None
+
+
+def c_mac(ciphers_mac: RetailMacKey, icv: bytes, wire_cla: int, command: Command) -> bytes:
+    """GP Card Spec E.4.4: the C-MAC over the modified APDU (i b2 = 0): CLA with the SM bit set
+    (logical channel zeroed, as for SCP03), INS P1 P2, Lc + 8, the plain data."""
+    nc = len(command.data) + MAC_LENGTH
+    if nc > MAX_SHORT_NC:
+        raise UsageError(f"{command.nc} data bytes grow to {nc} under SCP02: split the data")
+    header = bytes((cla_in_mac(wire_cla), command.ins, command.p1, command.p2, nc))
+    return retail_mac_with_icv(ciphers_mac, icv, header + command.data)
+
+
+class Scp02Channel:
+    """Secure-channel state after EXTERNAL AUTHENTICATE: session keys and the ICV."""
+
+    __slots__ = ("_ciphers", "_icv", "_tolerant", "level", "option")
+
+    def __init__(
+        self, keys: SessionKeys, level: SecurityLevel, option: Option, first_mac: bytes
+    ) -> None:
+        self._ciphers: _Ciphers | None = _Ciphers(keys, option)
+        self.level = level
+        self.option = option
+        self._tolerant = False
+        self._icv = ZERO_ICV
+        self._chain(self._ciphers, first_mac)
+
+    def keep_going_after_failures(self) -> None:
+        """Trace decoding only: a failed check raises but does not end the session; the ICV
+        moves on from the C-MAC computed over the command as received (what the host chained
+        from when only the MAC was corrupted)."""
+        self._tolerant = True
+
+    @property
+    def active(self) -> bool:
+        return self._ciphers is not None
+
+    def close(self) -> None:
+        self._ciphers = None
+        self._icv = ZERO_ICV
+
+    def ensure_active(self) -> _Ciphers:
+        ciphers = self._ciphers
+        if ciphers is None:
+            raise SessionClosedError(
+                "the SCP02 session has ended", card_sw=SW_CONDITIONS_NOT_SATISFIED
+            )
+        return ciphers
+
+    def fail(self, error: SecureChannelError) -> SecureChannelError:
+        if not self._tolerant:
+            self.close()
+        return error
+
+    def _chain(self, ciphers: _Ciphers, mac: bytes) -> None:
+        self._icv = ciphers.icv.encrypt_block(mac) if ciphers.icv is not None else mac
+
+    def protect(self, command: Command) -> Command:
+        ciphers = self.ensure_active()
+        if not self.level & SecurityLevel.C_MAC:
+            return command  # level 00: authenticated only
+        data = command.data
+        encrypt = bool(self.level & SecurityLevel.C_DECRYPTION and data)
+        if encrypt and (len(data) // DES_BLOCK + 1) * DES_BLOCK + MAC_LENGTH > MAX_SHORT_NC:
+            raise UsageError(f"{len(data)} data bytes do not fit SCP02 level 03: split the data")
+        wire_cla = secure_cla(command.cla)
+        mac = c_mac(ciphers.mac, self._icv, wire_cla, command)
+        self._chain(ciphers, mac)
+        if encrypt:
+            # GP Card Spec E.4.6: pad (B.2.3), 3DES-CBC under S-ENC with ICV zero; the C-MAC
+            # was computed over the plain data (E.4.4). An empty data field stays empty, as
+            # GlobalPlatformPro sends it.
+            data = ciphers.enc.encrypt_cbc(ZERO_ICV, pad(data, DES_BLOCK))
+        return Command(wire_cla, command.ins, command.p1, command.p2, data + mac, command.ne)
+
+    def unwrap(self, command: Command) -> Command:
+        ciphers = self.ensure_active()
+        if not self.level & SecurityLevel.C_MAC:
+            raise self.fail(
+                SecureChannelError(
+                    "secure messaging received but the session level is 00",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        if not carries_gp_sm(command.cla):
+            # GP Card Spec 10.2.3 / E.4.4: a command below the session's level is refused and
+            # the session ends.
+            raise self.fail(
+                SecureChannelError(
+                    f"command without secure messaging below security level {self.level:02X}",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        if command.nc < MAC_LENGTH or command.is_extended:
+            raise self.fail(
+                MacError("C-MAC missing or not a short APDU", card_sw=SW_SECURITY_NOT_SATISFIED)
+            )
+        data, received = command.data[:-MAC_LENGTH], command.data[-MAC_LENGTH:]
+        if self.level & SecurityLevel.C_DECRYPTION and data:
+            data = self._decrypt(ciphers, data)
+        plain = Command(
+            plain_cla(command.cla), command.ins, command.p1, command.p2, data, command.ne
+        )
+        expected = c_mac(ciphers.mac, self._icv, command.cla, plain)
+        if not hmac.compare_digest(expected, received):
+            if self._tolerant:
+                self._chain(ciphers, expected)
+            raise self.fail(MacError("C-MAC does not verify", card_sw=SW_SECURITY_NOT_SATISFIED))
+        self._chain(ciphers, expected)
+        return plain
+
+    def _decrypt(self, ciphers: _Ciphers, data: bytes) -> bytes:
+        if len(data) % DES_BLOCK:
+            raise self.fail(
+                SecureChannelError(
+                    "encrypted command data is not whole 3DES blocks",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        try:
+            return unpad(ciphers.enc.decrypt_cbc(ZERO_ICV, data), DES_BLOCK)
+        except DecodeError as exc:
+            raise self.fail(
+                SecureChannelError(
+                    "command padding is wrong after decryption", card_sw=SW_SECURITY_NOT_SATISFIED
+                )
+            ) from exc
+
+    def wrap(self, response: Response) -> Response:
+        self.ensure_active()
+        return response  # no R-MAC with i = 15 / 55 (GP Card Spec E.1.1)
+
+    def unprotect(self, response: Response) -> Response:
+        self.ensure_active()
+        return response
+
+    def max_payload(self) -> int:
+        room = MAX_SHORT_NC
+        if self.level & SecurityLevel.C_MAC:
+            room -= MAC_LENGTH
+        if self.level & SecurityLevel.C_DECRYPTION:
+            room = room // DES_BLOCK * DES_BLOCK - 1  # method 2 padding adds at least one byte
+        return room

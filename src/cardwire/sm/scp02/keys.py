@@ -1,0 +1,50 @@
+"""SCP02 key sets: the three static 3DES keys of a Security Domain and the session keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cardwire.errors import UsageError
+from cardwire.sm.scp02.constants import DEFAULT_KVN, DES3_KEY_LENGTH
+
+DEFAULT_KEY = bytes(range(0x40, 0x50))  # the well-known GP test key 404142...4F
+
+
+@dataclass(frozen=True, slots=True)
+class StaticKeys:
+    """A static SCP02 key set (GP Card Spec v2.3.1 E.1.3): K-ENC, K-MAC, K-DEK (two-key 3DES)
+    and its version; ``kvn`` 0 on the host means the card's default key set. The repr never
+    shows key bytes."""
+
+    enc: bytes
+    mac: bytes
+    dek: bytes
+    kvn: int = DEFAULT_KVN
+
+    def __post_init__(self) -> None:
+        for name in ("enc", "mac", "dek"):
+            key = getattr(self, name)
+            if not isinstance(key, bytes) or len(key) != DES3_KEY_LENGTH:
+                raise UsageError(f"SCP02 {name.upper()} key must be 16 bytes (two-key 3DES)")
+        if not isinstance(self.kvn, int) or not 0 <= self.kvn <= 0xFF:
+            raise UsageError(f"key version number must be 0..255, got {self.kvn!r}")
+
+    @classmethod
+    def default(cls, kvn: int = DEFAULT_KVN) -> StaticKeys:
+        return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, kvn)
+
+    def __repr__(self) -> str:
+        return f"Scp02StaticKeys(kvn={self.kvn:02X}, <hidden>)"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKeys:
+    """S-ENC, C-MAC, R-MAC and DEK session keys (GP Card Spec E.4.1); repr hides them."""
+
+    enc: bytes
+    c_mac: bytes
+    r_mac: bytes
+    dek: bytes
+
+    def __repr__(self) -> str:
+        return "Scp02SessionKeys(<hidden>)"
