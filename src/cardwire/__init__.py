@@ -6,8 +6,9 @@ card that can sit behind a real PC/SC reader.
 
 The public names are here: the codecs (:class:`Command`, :class:`Response`, :class:`SW`) and
 the errors load at once; the session (:class:`Card`, :class:`Channel`) and the handshakes
-(``open_bac``, ``open_pace``, ``open_scp03``, ``open_counter``, ``open_keycard``) load on
-first use (PEP 562), so a program that only encodes APDUs does not pay for them.
+(``open_bac``, ``open_pace``, ``open_scp02``, ``open_scp03``, ``open_counter``,
+``open_keycard``) load on first use (PEP 562), so a program that only encodes APDUs does not
+pay for them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from cardwire.handshakes.counter import open_counter
     from cardwire.handshakes.keycard import open_keycard
     from cardwire.handshakes.pace import open_pace
+    from cardwire.handshakes.scp02 import open_scp02
     from cardwire.handshakes.scp03 import open_scp03
 
 _LAZY = {
@@ -51,6 +53,7 @@ _LAZY = {
     "open_counter": "cardwire.handshakes.counter",
     "open_keycard": "cardwire.handshakes.keycard",
     "open_pace": "cardwire.handshakes.pace",
+    "open_scp02": "cardwire.handshakes.scp02",
     "open_scp03": "cardwire.handshakes.scp03",
 }
 
@@ -94,6 +97,7 @@ __all__ = [
     "open_counter",
     "open_keycard",
     "open_pace",
+    "open_scp02",
     "open_scp03",
 ]
 __version__ = "0.1.0"

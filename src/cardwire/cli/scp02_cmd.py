@@ -19,7 +19,7 @@ from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import DecodeError, UsageError
-from cardwire.handshakes.scp02 import establish_scp02
+from cardwire.handshakes.scp02 import open_scp02
 from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
@@ -67,7 +67,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     option = implementation_option(_byte(values, "i", 0x55))
     aid = aid_value(values, DEFAULT_AID)
     card.send(commands.select_by_aid(aid))  # GP Card Spec 11.9: select the SD first
-    return establish_scp02(card, keys, level=level, option=option, aid=aid)
+    return open_scp02(card, keys, level=level, option=option, aid=aid)
 
 
 OPTIONS = (

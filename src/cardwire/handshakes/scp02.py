@@ -1,8 +1,9 @@
 """GlobalPlatform SCP02 over a card or logical channel (GP Card Spec v2.3.1 Annex E).
 
-:func:`establish_scp02` sends INITIALIZE UPDATE and EXTERNAL AUTHENTICATE through
-:class:`cardwire.sm.scp02.Scp02Handshake` and returns the host session, not yet installed
-(``card.secure(session)`` installs it). Selecting the Security Domain is the caller's job.
+:func:`open_scp02` sends INITIALIZE UPDATE and EXTERNAL AUTHENTICATE through
+:class:`cardwire.sm.scp02.Scp02Handshake` on the card or channel it is given, installs the host
+session there and returns it (the one handshake shape, docs/design.md). Selecting the Security
+Domain is the caller's job.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from cardwire.sm.base import Rng
 from cardwire.sm.scp02 import I_15, Scp02Handshake, Scp02HostSession, StaticKeys
 
 
-def establish_scp02(
+def open_scp02(
     card: CardCommands,
     keys: StaticKeys,
     *,
@@ -25,7 +26,8 @@ def establish_scp02(
     aid: bytes | None = None,
     rng: Rng = os.urandom,
 ) -> Scp02HostSession:
-    """Run the SCP02 handshake on ``card`` (a Card or a Channel) and return the session.
+    """Run the SCP02 handshake on ``card`` (a Card or a Channel), install the session there
+    and return it.
 
     ``option`` is the card's "i" parameter (15 or 55; the card does not announce it in its
     answer); with 55 ``aid`` checks the pseudo-random card challenge. Raises CryptogramError
@@ -42,7 +44,9 @@ def establish_scp02(
     card.secure(None)
     answer = card.send(handshake.initialize_update(), check=False)
     done = card.send(handshake.external_authenticate(answer), check=False)
-    return handshake.complete(done)
+    session = handshake.complete(done)
+    card.secure(session)  # bound to card.number, the channel in its CLA (GPC 11.1.4)
+    return session
 
 
-__all__ = ["establish_scp02"]
+__all__ = ["open_scp02"]
