@@ -176,7 +176,9 @@ class CapFile:
             archive = zipfile.ZipFile(io.BytesIO(data))
             names = {n.rsplit("/", 1)[-1]: n for n in archive.namelist() if "/javacard/" in n}
             found: dict[int, bytes] = {
-                int(tag): archive.read(names[name]) for tag, name in FILE_NAMES.items() if name in names
+                int(tag): archive.read(names[name])
+                for tag, name in FILE_NAMES.items()
+                if name in names
             }
         except (zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise DecodeError(f"not a CAP file (zip): {exc}") from None

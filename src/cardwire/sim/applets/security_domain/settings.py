@@ -110,9 +110,8 @@ class SecurityDomainConfig:
     diversify: str | None = field(default=None, metadata={"omit_default": True})
     # GPC 5.1.1 table 11-5: the card life cycle (01 OP_READY, 07 INITIALIZED, 0F SECURED, 7F
     # CARD_LOCKED, FF TERMINATED); a profile may start the card in OP_READY or INITIALIZED.
-    card_life_cycle: int = field(
-        default=CARD_SECURED, metadata={"hex_bytes": 1, "omit_default": True}
-    )
+    # Always written: a state merged over an OP_READY profile must keep SECURED.
+    card_life_cycle: int = field(default=CARD_SECURED, metadata={"hex_bytes": 1})
     # The executable load files; None: one per built-in applet type (load_file_aid), as a card
     # whose packages are in ROM. Written in full once a LOAD or DELETE changed them.
     load_files: tuple[LoadFileConfig, ...] | None = field(
