@@ -21,7 +21,11 @@ from click.testing import CliRunner
 
 from cardwire.cli import cli
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = (ROOT / "docs" / "cli.md", ROOT / "docs" / "gp.md")
+# Binary files the examples use (docs/gp.md loads a CAP file): copied into every example's
+# directory under their own name.
+DATA_FILES = sorted((ROOT / "tests" / "data" / "gp").glob("*.cap"))
 _SKIP = re.compile(r"<!--\s*doc-test:\s*skip\s*\((.*)\)\s*-->")
 _EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
 _FILE = re.compile(r"\bfile=(\S+)")
@@ -36,6 +40,7 @@ class Block:
     body: str
     skip: str | None = None
     follows_previous: bool = False
+    doc: str = ""  # the document's file name
 
 
 def fenced_blocks(text: str) -> list[Block]:
@@ -87,10 +92,17 @@ def examples(blocks: list[Block]) -> list[Example]:
     return found
 
 
-BLOCKS = fenced_blocks(DOC.read_text(encoding="utf-8"))
-EXAMPLES = examples(BLOCKS)
+def _doc_blocks(doc: Path) -> list[Block]:
+    from dataclasses import replace
+
+    return [replace(b, doc=doc.name) for b in fenced_blocks(doc.read_text(encoding="utf-8"))]
+
+
+BLOCKS_BY_DOC = {doc.name: _doc_blocks(doc) for doc in DOCS}
+BLOCKS = [block for blocks in BLOCKS_BY_DOC.values() for block in blocks]
+EXAMPLES = [example for blocks in BLOCKS_BY_DOC.values() for example in examples(blocks)]
 FILES = {
-    match.group(1): block.body
+    (block.doc, match.group(1)): block.body
     for block in BLOCKS
     if (match := _FILE.search(block.info)) is not None
 }
@@ -116,7 +128,7 @@ def run_line(line: str) -> tuple[int, int, str]:
 
 
 @pytest.mark.parametrize(
-    "example", EXAMPLES, ids=[f"cli.md:{example.block.line}" for example in EXAMPLES]
+    "example", EXAMPLES, ids=[f"{e.block.doc}:{e.block.line}" for e in EXAMPLES]
 )
 def test_example_runs_and_prints_what_the_doc_shows(
     example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -124,8 +136,11 @@ def test_example_runs_and_prints_what_the_doc_shows(
     if example.block.skip is not None:
         pytest.skip(example.block.skip)
     monkeypatch.chdir(tmp_path)
-    for name, body in FILES.items():
-        (tmp_path / name).write_text(body, encoding="utf-8")
+    for (doc, name), body in FILES.items():
+        if doc == example.block.doc:
+            (tmp_path / name).write_text(body, encoding="utf-8")
+    for data in DATA_FILES:
+        (tmp_path / data.name).write_bytes(data.read_bytes())
     output = ""
     for line in command_lines(example.block):
         code, expected_code, output = run_line(line)
@@ -162,7 +177,7 @@ def test_every_command_has_an_example() -> None:
         for line in command_lines(example.block)
     }
     missing = sorted(" ".join(path) for path in leaf_commands(cli) - documented)
-    assert missing == [], f"docs/cli.md has no example of: {', '.join(missing)}"
+    assert missing == [], f"docs/cli.md and docs/gp.md have no example of: {', '.join(missing)}"
 
 
 def test_the_block_reader() -> None:

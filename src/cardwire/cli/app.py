@@ -99,6 +99,12 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
         "Generic counter mode (ISO 7816-4:2020 10.2): secure messaging with a card-chosen counter.",
     ),
     "demo": _lazy("demo_cmd", "Run the main job on the built-in simulated card: no reader needed."),
+    "gp": _lazy(
+        "gp_cmd",
+        "GlobalPlatform card management: info, list, load, install, delete, keys, life cycle.",
+        "gp_manage_cmd",
+        "gp_load_cmd",
+    ),
     "keycard": _lazy(
         "keycard_cmd",
         "Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",

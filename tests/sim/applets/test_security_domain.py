@@ -277,7 +277,9 @@ def test_lock_unlock_delete_install_persist(tmp_path: Path) -> None:
         (gp.delete(NEW_AID), 0x6A88),
         (gp.set_status(NEW_AID, locked=True), 0x6A88),
         (gp.set_status(DEFAULT_AID, locked=True), 0x6A86),
-        (gp.set_status(ECHO_AID, locked=True).replace(p1=0x80), 0x6A86),
+        # P1 80 is the card life cycle: its data is empty or the ISD's AID (GPC 11.10.2.3).
+        (gp.set_status(ECHO_AID, locked=True).replace(p1=0x80), 0x6A80),
+        (gp.set_status(ECHO_AID, locked=True).replace(p1=0x20), 0x6A86),
         (gp.install(gp.InstallData(b"\xf0nothing", b"\xf0nothing", NEW_AID)), 0x6A88),
         (
             gp.install(gp.InstallData(load_file_aid("echo"), load_file_aid("echo"), ECHO_AID)),

@@ -8,19 +8,27 @@ Commands (GlobalPlatform Card Specification v2.3, "GPC", and Amendment D v1.2 fo
   security level: a command below the level answers 6982 and ends the session.
 - GET DATA (CA): key information template 00E0, CPLC 9F7F, card data 0066 (also outside a
   session: host tools read them before authenticating).
-- Under an authenticated session only: GET STATUS (F2), PUT KEY (D8), SET STATUS (F0), DELETE
-  (E4: card content, or key sets as in ``key_deletion``), INSTALL [for install and make
-  selectable] (E6 P1 0C). They change the card's applet list through ``ctx.card.registry``
-  (``cardwire.sim.applet.AppletRegistry``).
+- Under an authenticated session only, through the dispatch table ``applet.MANAGEMENT`` (one
+  line per command): GET STATUS (F2), PUT KEY (D8), SET STATUS (F0: applications and the card
+  life cycle), DELETE (E4: card content, or key sets as in ``key_deletion``), INSTALL (E6: for
+  load, for install and make selectable, for personalization), LOAD (E8), STORE DATA (E2).
+  They change the card's applet list through ``ctx.card.registry``
+  (``cardwire.sim.applet.AppletRegistry``) and the Security Domain's own state (key sets,
+  load files, card life cycle, data objects), all saved in the state file.
 
 After a session ends on an error, every command but INITIALIZE UPDATE answers 6985 until a new
 session is open; a management command with no session answers 6982. Deselect and reset end the
 session (the OS does it). Every change (keys, sequence counter, applets) is committed before the
 answer is returned.
 
-Modules: ``settings`` (constants, default configuration, profile parsing), ``key_deletion``
-(DELETE [key]), ``applet``
-(:class:`SecurityDomainApplet` and its per-channel state).
+A CARD_LOCKED card answers GET DATA, GET STATUS and SET STATUS only (to be unlocked); a
+TERMINATED card answers GET DATA only, and the card OS then refuses everything (GPC 5.1.1).
+
+Modules, one per job: ``settings`` (constants, default configuration, profile parsing),
+``applet`` (:class:`SecurityDomainApplet`, its per-channel state, the handshake, GET DATA and
+the dispatch table), ``status`` (GET STATUS, the registry views), ``content`` (INSTALL, LOAD,
+DELETE), ``keys`` (PUT KEY), ``key_deletion`` (DELETE [key]), ``life_cycle`` (SET STATUS),
+``store_data`` (STORE DATA).
 """
 
 from __future__ import annotations

@@ -31,6 +31,16 @@ SECURITY_DOMAIN_PRIVILEGE = 0x80  # GPC table 11-7, first byte b8
 SW_ALGORITHM_NOT_SUPPORTED = 0x9484
 SW_INVALID_KEY_CHECK_VALUE = 0x9485
 AES_KEY_SIZES = (16, 24, 32)  # GP Card Spec 2.3 Amendment D 4.1.3: AES-128/192/256
+# GPC 5.1.1 / table 11-5: card life cycle states as the ISD's GET STATUS reports them.
+CARD_OP_READY, CARD_INITIALIZED, CARD_SECURED = 0x01, 0x07, 0x0F
+CARD_LOCKED, CARD_TERMINATED = 0x7F, 0xFF
+CARD_LIFE_CYCLES = (
+    CARD_OP_READY,
+    CARD_INITIALIZED,
+    CARD_SECURED,
+    CARD_LOCKED,
+    CARD_TERMINATED,
+)
 
 
 # GPC 11.1.4 / 11.4.2: an executable load file (package) holds executable modules (applets); an
@@ -75,6 +85,15 @@ def _default_key_sets() -> tuple[KeySetConfig, ...]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LoadFileConfig:
+    """One executable load file in the registry (GPC 9.1, 11.4.3): its AID and the AIDs of its
+    executable modules (for a Java Card package: the package AID and its applets' AIDs)."""
+
+    aid: bytes
+    modules: tuple[bytes, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class SecurityDomainConfig:
     """The Security Domain's profile section, configuration and saved state together."""
 
@@ -92,8 +111,24 @@ class SecurityDomainConfig:
     diversify: str | None = field(default=None, metadata={"omit_default": True})
     # SCP02 key sets (GP Card Spec Annex E), chosen by INITIALIZE UPDATE's key version.
     scp02: Scp02Config | None = field(default_factory=Scp02Config)
+    # GPC 5.1.1 table 11-5: the card life cycle (01 OP_READY, 07 INITIALIZED, 0F SECURED, 7F
+    # CARD_LOCKED, FF TERMINATED); a profile may start the card in OP_READY or INITIALIZED.
+    # Always written: a state merged over an OP_READY profile must keep SECURED.
+    card_life_cycle: int = field(default=CARD_SECURED, metadata={"hex_bytes": 1})
+    # The executable load files; None: one per built-in applet type (load_file_aid), as a card
+    # whose packages are in ROM. Written in full once a LOAD or DELETE changed them.
+    load_files: tuple[LoadFileConfig, ...] | None = field(
+        default=None, metadata={"omit_default": True}
+    )
+    # STORE DATA to the Security Domain (GPC 11.11): BER-TLV data objects GET DATA answers.
+    data_objects: bytes = field(default=b"", metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
+        check(
+            self.card_life_cycle in CARD_LIFE_CYCLES,
+            "card_life_cycle",
+            "expected one of " + ", ".join(f"{c:02X}" for c in CARD_LIFE_CYCLES),
+        )
         check(
             1 <= len(self.key_sets) <= MAX_KEY_SETS,
             "key_sets",

@@ -1,0 +1,250 @@
+"""``cardwire gp COMMAND``: GlobalPlatform card management, as GlobalPlatformPro's ``gp`` does it.
+
+Every command takes the secure channel options (``--keys``, ``--kvn``, ``--level``, ``--s16`` and
+``--diversify`` for SCP03, ``--i`` for SCP02, ``--aid`` of the Security Domain), ``--scp 03|02``
+(11 is accepted and answered "not available yet"; ``--kvn`` and ``--level`` default to each
+protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02), ``--json`` and
+``--sim|--reader``. This module holds the group, the shared options, the session opening and
+``info`` / ``list``; ``gp_manage_cmd`` and ``gp_load_cmd`` hold the other commands
+(docs/gp.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from cardwire import commands
+from cardwire.apdu import Response
+from cardwire.card import Card
+from cardwire.cli.aid_option import aid_value
+from cardwire.cli.app import CardwireGroup, cli
+from cardwire.cli.output import emit_json
+from cardwire.cli.scp03_cmd import OPTIONS as SCP03_OPTIONS
+from cardwire.cli.scp03_cmd import SCP03
+from cardwire.cli.target import CardTarget, target_options
+from cardwire.errors import DecodeError, UsageError
+from cardwire.gp import (
+    TAG_CARD_DATA,
+    TAG_CPLC,
+    TAG_KEY_INFORMATION_TEMPLATE,
+    StatusScope,
+    get_data,
+    parse_key_information,
+)
+from cardwire.gp_info import (
+    life_cycle_name,
+    parse_card_data,
+    parse_cplc,
+    privilege_names,
+    read_any_status,
+)
+from cardwire.hexutil import to_hex
+from cardwire.sim.applets.security_domain import DEFAULT_AID
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SCP_CHOICES = ("02", "03", "11")
+
+
+def gp_options(command: F) -> F:
+    """The options every ``gp`` command shares; the command receives ``target``, ``json_out``
+    and ``values`` (the secure channel options by name)."""
+    option_names = ("keys", "kvn", "level", "s16", "diversify", "aid", "scp", "i")
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in option_names}
+        return command(*args, values=values, **kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    # --kvn and --level come from SCP03's options (the first options after --keys) with no
+    # default here, so that each protocol applies its own when they are not given.
+    for option in reversed(
+        (
+            SCP03_OPTIONS[0],  # --keys
+            click.option("--kvn", metavar="HEX", help="Key version number (30 SCP03, 20 SCP02)."),
+            click.option("--level", metavar="HEX", help="Security level (33 SCP03, 01 SCP02)."),
+            *SCP03_OPTIONS[3:],
+            click.option("--i", "i", metavar="HEX", help="SCP02 implementation option (55)."),
+        )
+    ):
+        decorated = option(decorated)
+    decorated = click.option(
+        "--scp",
+        type=click.Choice(SCP_CHOICES),
+        default="03",
+        show_default=True,
+        help="Secure channel protocol (11: not available yet).",
+    )(decorated)
+    decorated = click.option("--json", "json_out", is_flag=True, help="Print JSON.")(decorated)
+    return target_options(decorated)  # type: ignore[return-value]
+
+
+def open_secure(card: Card, values: dict[str, Any]) -> None:
+    """Select the Security Domain and open the secure channel on ``card`` (the one place that
+    knows how a session is opened)."""
+    scp = values.get("scp") or "03"
+    if scp == "02":
+        from cardwire.cli.scp02_cmd import SCP02
+
+        SCP02.start(card, values)
+        return
+    if scp != "03":
+        raise UsageError(f"--scp {scp}: not available yet (cardwire speaks SCP02 and SCP03)")
+    SCP03.start(card, values)
+
+
+@contextmanager
+def managed_card(target: CardTarget, values: dict[str, Any]) -> Iterator[Card]:
+    """The card with an authenticated session to its Security Domain."""
+    with Card(target.open()) as card:
+        open_secure(card, values)
+        yield card
+
+
+def unchecked(card: Card) -> Callable[[Any], Response]:
+    return functools.partial(card.send, check=False)
+
+
+@cli.group(cls=CardwireGroup)
+def gp() -> None:
+    """GlobalPlatform card management: info, list, load, install, delete, keys, life cycle.
+
+    \b
+    Example:
+      cardwire gp list --sim --keys 404142434445464748494A4B4C4D4E4F
+    """
+
+
+# --- info --------------------------------------------------------------------------------------
+
+
+def _get(card: Card, tag: int) -> bytes | None:
+    response = card.send(get_data(tag), check=False)
+    return response.data if response.sw == 0x9000 and response.data else None
+
+
+def card_info(card: Card, aid: bytes) -> dict[str, Any]:
+    """What GET DATA and GET STATUS [ISD] tell: CPLC, card data, key information, IIN, CIN,
+    card capabilities (GPC 11.3, H.2, H.6)."""
+    info: dict[str, Any] = {"isd": to_hex(aid)}
+    cplc = _get(card, TAG_CPLC)
+    info["cplc"] = None if cplc is None else parse_cplc(cplc)
+    card_data = _get(card, TAG_CARD_DATA)
+    info["card_data"] = None if card_data is None else parse_card_data(card_data)
+    keys = _get(card, TAG_KEY_INFORMATION_TEMPLATE)
+    info["keys"] = (
+        None
+        if keys is None
+        else [
+            {"id": k.key_id, "version": k.kvn, "type": f"{k.key_type:02X}", "length": k.length}
+            for k in parse_key_information(keys)
+        ]
+    )
+    for name, tag in (("iin", 0x42), ("cin", 0x45), ("card_capabilities", 0x67)):
+        raw = _get(card, tag)
+        info[name] = None if raw is None else to_hex(raw)
+    return info
+
+
+@gp.command()
+@gp_options
+def info(target: CardTarget, json_out: bool, values: dict[str, Any]) -> None:
+    """Card information: CPLC, card data, keys, IIN/CIN, ISD life cycle (keys optional)."""
+    aid = aid_value(values, DEFAULT_AID)
+    with Card(target.open()) as card:
+        if values.get("keys"):
+            open_secure(card, values)
+        else:
+            card.send(commands.select_by_aid(aid))  # GPC 11.3: GET DATA in plain
+        result = card_info(card, aid)
+        result["life_cycle"] = None
+        if values.get("keys"):
+            (isd,) = read_any_status(unchecked(card), StatusScope.ISSUER_SECURITY_DOMAIN)
+            result["life_cycle"] = life_cycle_name(
+                StatusScope.ISSUER_SECURITY_DOMAIN, isd.life_cycle
+            )
+    if json_out:
+        emit_json(result)
+        return
+    click.echo(
+        f"ISD: {result['isd']}" + (f" ({result['life_cycle']})" if result["life_cycle"] else "")
+    )
+    data = result["card_data"] or {}
+    for key in ("gp_version", "scp", "scp_i", "card_identification_scheme"):
+        if key in data:
+            click.echo(f"{key.replace('_', ' ').capitalize()}: {data[key]}")
+    for name in ("iin", "cin", "card_capabilities"):
+        if result[name]:
+            click.echo(f"{name.upper().replace('_', ' ')}: {result[name]}")
+    for key in result["keys"] or []:
+        click.echo(
+            f"Key: id {key['id']:02X} version {key['version']:02X} type {key['type']}"
+            f" length {key['length']}"
+        )
+    if result["cplc"]:
+        click.echo("CPLC: " + " ".join(f"{k}={v}" for k, v in result["cplc"].items()))
+
+
+# --- list --------------------------------------------------------------------------------------
+
+_KINDS = (
+    ("ISD", StatusScope.ISSUER_SECURITY_DOMAIN),
+    ("APP", StatusScope.APPLICATIONS),
+    ("PKG", StatusScope.LOAD_FILES_AND_MODULES),
+)
+
+
+def registry_listing(card: Card) -> list[dict[str, Any]]:
+    """Every registry entry as ``gp -l`` shows it (kind, AID, state, privileges, modules)."""
+    out = []
+    for kind, scope in _KINDS:
+        for entry in read_any_status(unchecked(card), scope):
+            app_is_sd = kind == "APP" and entry.privileges[:1] and entry.privileges[0] & 0x80
+            out.append(
+                {
+                    "kind": "SD" if app_is_sd else kind,
+                    "aid": to_hex(entry.aid),
+                    "state": life_cycle_name(scope, entry.life_cycle),
+                    "privileges": privilege_names(entry.privileges),
+                    "load_file": None if entry.load_file is None else to_hex(entry.load_file),
+                    "modules": [to_hex(m) for m in entry.modules],
+                }
+            )
+    return out
+
+
+@gp.command(name="list")
+@gp_options
+def list_command(target: CardTarget, json_out: bool, values: dict[str, Any]) -> None:
+    """The ISD, applications, Security Domains and load files with their modules (gp -l)."""
+    with managed_card(target, values) as card:
+        rows = registry_listing(card)
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['kind']}: {row['aid']} ({row['state']})")
+        if row["load_file"]:
+            click.echo(f"     From:   {row['load_file']}")
+        if row["privileges"]:
+            click.echo(f"     Privs:  {', '.join(row['privileges'])}")
+        for module in row["modules"]:
+            click.echo(f"     Applet: {module}")
+
+
+def hex_argument(text: str, what: str) -> bytes:
+    from cardwire.hexutil import parse_hex
+
+    try:
+        return parse_hex(text)
+    except DecodeError as exc:
+        raise UsageError(f"{what}: {exc}") from exc
+
+
+__all__ = ["gp", "gp_options", "hex_argument", "managed_card", "open_secure", "registry_listing"]

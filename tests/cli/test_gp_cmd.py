@@ -1,0 +1,113 @@
+"""``cardwire gp``: the issue's walk on the simulated card, in process, each step checked with
+``gp list --json`` / ``gp info --json`` (GPC 11; docs/gp.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from cap_builder import keycard_cap
+from cardwire.cli import cli
+
+KEYS = "404142434445464748494A4B4C4D4E4F"
+NEW_KEYS = "000102030405060708090A0B0C0D0E0F"
+INSTANCE = "A00000080400010101"
+PACKAGE = "A0000008040001"
+ECHO = "F0636172647769726503"
+
+
+def run(state: Path, *args: str, keys: str = KEYS, code: int = 0, kvn: str = "30") -> str:
+    words = [*args, "--sim", "--state", str(state), "--keys", keys, "--kvn", kvn]
+    result = CliRunner().invoke(cli, words)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def listing(state: Path, **kwargs: Any) -> dict[str, dict[str, Any]]:
+    rows = json.loads(run(state, "gp", "list", "--json", **kwargs))
+    return {f"{row['kind']}:{row['aid']}": row for row in rows}
+
+
+def test_the_default_card_walk(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    cap = tmp_path / "keycard.cap"
+    cap.write_bytes(keycard_cap())
+    info = json.loads(run(state, "gp", "info", "--json"))
+    assert info["life_cycle"] == "SECURED" and info["card_data"]["scp"] == "03"
+    assert f"APP:{INSTANCE}" in listing(state)
+    run(state, "gp", "delete", PACKAGE, "--related")
+    rows = listing(state)
+    assert f"APP:{INSTANCE}" not in rows and f"PKG:{PACKAGE}" not in rows
+    out = run(
+        state,
+        "gp",
+        "load",
+        str(cap),
+        "--hash",
+        "sha1",
+        "--block-size",
+        "32",
+        "--install",
+        "--instance",
+        INSTANCE,
+    )
+    assert "installed A00000080400010101" in out
+    rows = listing(state)
+    assert rows[f"APP:{INSTANCE}"]["load_file"] == PACKAGE
+    assert rows[f"PKG:{PACKAGE}"]["modules"] == ["A000000804000101"]
+    selected = CliRunner().invoke(
+        cli, ["send", "--sim", "--state", str(state), f"00A4040009{INSTANCE}"]
+    )
+    assert selected.output.rstrip().endswith("9000 normal processing: no further qualification")
+    run(state, "gp", "lock", INSTANCE)
+    assert listing(state)[f"APP:{INSTANCE}"]["state"] == "LOCKED"
+    run(state, "gp", "unlock", INSTANCE)
+    assert listing(state)[f"APP:{INSTANCE}"]["state"] == "SELECTABLE"
+    run(state, "gp", "put-key", "--new-keys", NEW_KEYS, "--new-kvn", "31")
+    run(state, "gp", "delete-key", "--key-version", "30", keys=NEW_KEYS, kvn="31")
+    keys = json.loads(run(state, "gp", "info", "--json", keys=NEW_KEYS, kvn="31"))["keys"]
+    assert {k["version"] for k in keys} == {0x31}
+    run(state, "gp", "lock-card", keys=NEW_KEYS, kvn="31")
+    assert listing(state, keys=NEW_KEYS, kvn="31")["ISD:A000000151000000"]["state"] == "CARD_LOCKED"
+    run(state, "gp", "delete", ECHO, keys=NEW_KEYS, kvn="31", code=1)
+    run(state, "gp", "unlock-card", keys=NEW_KEYS, kvn="31")
+    run(state, "gp", "delete", ECHO, keys=NEW_KEYS, kvn="31")
+    assert f"APP:{ECHO}" not in listing(state, keys=NEW_KEYS, kvn="31")
+
+
+def test_scp11_is_not_available_yet() -> None:
+    result = CliRunner().invoke(cli, ["gp", "list", "--sim", "--scp", "11", "--keys", KEYS])
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: --scp 11: not available yet (cardwire speaks SCP02 and SCP03)\n"
+    )
+
+
+def test_list_over_scp02_with_its_own_defaults() -> None:
+    # The default card's SCP02 key set: kvn 20, i = 55, keys 40..4F (docs/scp02.md); --kvn and
+    # --level are not given, so SCP02's defaults apply, not SCP03's 30/33.
+    result = CliRunner().invoke(
+        cli, ["gp", "list", "--sim", "--scp", "02", "--keys", KEYS, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "A000000151000000" in result.output
+
+
+def test_info_works_without_keys() -> None:
+    result = CliRunner().invoke(cli, ["gp", "info", "--sim", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["life_cycle"] is None and len(info["keys"]) == 3 and info["cplc"]
+
+
+def test_extended_cap_is_refused_in_one_line(tmp_path: Path) -> None:
+    from cap_builder import KEYCARD_APPLET, KEYCARD_PACKAGE, cap_zip
+
+    cap = tmp_path / "ext.cap"
+    cap.write_bytes(cap_zip(KEYCARD_PACKAGE, (KEYCARD_APPLET,), flags=0x0C))
+    result = CliRunner().invoke(cli, ["gp", "load", str(cap), "--sim", "--keys", KEYS])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: extended-format CAP file")
