@@ -29,6 +29,7 @@ from cardwire.sm.keycard.constants import (
     SW_SUCCESS,
 )
 from cardwire.sm.keycard.pairing import Pairing
+from cardwire.sm.selection import SessionScope
 from cardwire.sw import check
 
 
@@ -38,6 +39,9 @@ class KeycardSession:
     A plain 6982 answer, any verification failure, :meth:`close`, and a SELECT sent through the
     session (which deselects the applet) end it; later calls raise SessionClosedError.
     """
+
+    #: Keycard APDU docs: SELECT is plain and deselects the applet, ending the channel.
+    scope = SessionScope.SELECTION
 
     def __init__(self, keys: SessionKeys, iv: bytes) -> None:
         self._keys: SessionKeys | None = keys
