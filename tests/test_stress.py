@@ -113,7 +113,8 @@ JOBS: list[tuple[Callable[[CardCommands], bytes], bytes]] = [
     (job_app2_ef6001, b"second application"),
     (job_pin_ef5003, b"top secret: 42"),
     (job_record_5002, bytes([3]) * 16),
-    (job_mf_2f00, b"cardwire simulated card"),
+    # EF.DIR (ISO 7816-4 8.2.1.1): the first application template, 61 27 4F 0A <AID> 50 19 ...
+    (job_mf_2f00, bytes.fromhex("61274F0AF0636172647769726500501963617264776972")),
     (job_long_5006, bytes(i % 251 for i in range(1000, 1300))),
 ]
 

@@ -45,3 +45,37 @@ def test_pace_with_the_pin_on_the_eid_application(card: Card) -> None:
     card.secure(open_pace(card, DEFAULT_PIN, kind="pin"))
     card.select(bytes.fromhex("0104"))
     assert card.read_file() == bytes.fromhex("64070C054552494B41")  # DG4: UTF8String "ERIKA"
+
+
+# -- the ICAO chip structure, in the order npa-tool and JMRTD use (issue 17 defects 2 and 3) ----
+
+
+@pytest.mark.parametrize("kind", ["can", "mrz"])
+def test_icao_inspection_order_from_reset(card: Card, kind: str) -> None:
+    from cardwire.handshakes.bac import MrzInformation
+    from cardwire.sm.card_access import parse_card_access
+
+    # npa-tool: READ BINARY with SFI 1C straight after reset (ICAO 9303-11 4.2).
+    by_sfi = card.send(Command(0x00, 0xB0, 0x9C, 0x00, ne=256), check=False)
+    assert by_sfi.sw in (0x9000, 0x6282) and parse_card_access(by_sfi.data).pace
+    # JMRTD: SELECT 011C by file identifier, in the MF.
+    card.send(Command(0x00, 0xA4, 0x02, 0x0C, bytes.fromhex("011C")))
+    assert card.read_file() == by_sfi.data
+    password = DEFAULT_CAN if kind == "can" else MrzInformation("L898902C<", "690806", "940623")
+    session = open_pace(card, password, kind=kind)  # PACE at the MF level
+    card.secure(session)
+    select_application(card, EPASSPORT_AID)  # under SM, answered under SM
+    assert session.active
+    card.select(bytes.fromhex("011E"))
+    assert card.read_file()[:1] == bytes.fromhex("60")  # EF.COM
+    card.select(bytes.fromhex("0101"))
+    assert card.read_file() == dg1_content(Td3Mrz())
+
+
+def test_eid_pin_at_the_mf_then_the_eid_application(card: Card) -> None:
+    session = open_pace(card, DEFAULT_PIN, kind="pin")  # PACE with the PIN at MF level
+    card.secure(session)
+    select_application(card, EID_AID)  # under SM, answered under SM
+    assert session.active
+    card.select(bytes.fromhex("0104"))
+    assert card.read_file() == bytes.fromhex("64070C054552494B41")

@@ -91,7 +91,7 @@ def test_content_round_trip(data: bytes) -> None:
 
 def test_default_tree_shape() -> None:
     mf = default_tree()
-    assert [c.fid for c in mf.children] == [0x2F00, 0x5000, 0x6000]
+    assert [c.fid for c in mf.children] == [0x2F00, 0x2F01, 0x5000, 0x6000]  # EF.DIR, EF.ATR/INFO
     app1 = mf.child(0x5000)
     assert isinstance(app1, DedicatedFile)
     assert app1.name == bytes.fromhex("F0636172647769726501")

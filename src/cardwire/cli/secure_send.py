@@ -33,6 +33,8 @@ class RecordingSession:
 
     def __init__(self, session: HostSecureSession) -> None:
         self.session = session
+        # The wrapped session's SELECT rule (cardwire.sm.selection), None when it declares none.
+        self.scope: object = getattr(session, "scope", None)
         self.protected_command: Command | None = None
         self.protected_response: Response | None = None
 

@@ -19,6 +19,13 @@ reset (:meth:`lose`, called by the Card) does the same. Only the caller leaves t
 ``install(new session)`` (a new handshake) or ``install(None)`` (``secure(None)``: continue in
 plain on purpose). A failure of ``unprotect`` ends the session inside the codec
 (cardwire.sm.base); that ended session stays in the slot, with the same effect.
+
+SELECT by AID (cardwire.sm.selection, the table in docs/secure-messaging.md). A session whose
+scope is ``SELECTION`` (SCP03, Keycard) does not protect it: the SELECT goes out plain, as the
+card expects it (GP Card Spec v2.3 10.2.3: SELECT is CLA 00, never wrapped), and the slot
+becomes *lost* before it is sent: the SELECT deselects the application holding the session, so
+every later command raises SessionClosedError saying so. PACE (``CHIP``) and BAC or counter
+mode (``APPLICATION``) protect it like any command and expect a protected answer.
 """
 
 from __future__ import annotations
@@ -32,6 +39,11 @@ from cardwire.errors import (
 )
 from cardwire.layers.base import Exchanger
 from cardwire.sm.base import HostSecureSession
+from cardwire.sm.selection import (
+    SELECTION_ENDED,
+    host_sends_plain_and_ends,
+    is_application_select,
+)
 
 _AFTERWARDS = "establish a new secure session, or call secure(None) to continue in plain"
 
@@ -103,6 +115,10 @@ class SecureMessagingLayer:
         session = self.session
         if session is None:
             self.refuse_if_lost()  # never plain after a lost session
+            return self.lower.exchange(command)
+        if session.active and is_application_select(command) and host_sends_plain_and_ends(session):
+            # GP Card Spec v2.3 10.2.3 / Keycard docs: sent plain, and it ends the session.
+            self.lose(SELECTION_ENDED)
             return self.lower.exchange(command)
         # protect() raises SessionClosedError once the session has ended (cardwire.sm.base).
         protected = session.protect(command)

@@ -158,6 +158,9 @@ class Applet(ABC):
     #: does not collect them into one command. PACE's GENERAL AUTHENTICATE (86) marks its
     #: protocol steps with CLA 10 and each step is answered with data (ICAO 9303-11 4.4.4.2).
     chained_steps: frozenset[int] = frozenset()
+    #: Whether a PACE session established at the chip level (ICAO 9303-11 4.2) stays on when
+    #: this application is selected under it (cardwire.sm.selection): the ICAO applications.
+    takes_chip_session: bool = False
 
     @abstractmethod
     def new_channel_state(self) -> Any:

@@ -130,6 +130,11 @@ class SimCard:
         slots = _install(profile, self._types)
         default = profile.card.default_applet
         default_slot = next((s for s in slots if s.aid == default), slots[0] if slots else None)
+        if default_slot is not None and {"epassport", "eid"} & {a.type for a in profile.applets}:
+            # The ICAO chip structure (docs/simulator.md); imported only for ICAO cards.
+            from cardwire.sim.applets.chip_pace import attach_chip_pace
+
+            attach_chip_pace([s.applet for s in slots], default_slot.applet)
         locked = [spec.aid for spec in profile.applets if spec.settings.get(LOCKED_KEY) is True]
         self._os = CardOS(slots, profile.card, self, default_slot, locked)
         self._default_aid = None if default_slot is None else default_slot.aid

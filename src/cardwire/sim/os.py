@@ -36,6 +36,7 @@ from cardwire.errors import DecodeError, SecureChannelError
 from cardwire.ins import Ins
 from cardwire.sim.applet import Applet, CardServices, CardStatus, ChannelContext
 from cardwire.sim.profile import CardOptions
+from cardwire.sm.selection import survives_select
 from cardwire.sw import SW
 
 BASIC_CHANNEL = 0
@@ -45,9 +46,8 @@ SELECT_BY_DF_NAME = 0x04  # SELECT P1, ISO 7816-4:2020 11.2.2 table 62
 MAX_CHANNEL_NUMBER = 19  # ISO 7816-4:2020 5.4.1
 # ISO 7816-4:2020 11.2.2 table 63: P2 b2-b1 file occurrence.
 FIRST_OCCURRENCE, LAST_OCCURRENCE, NEXT_OCCURRENCE, PREVIOUS_OCCURRENCE = 0, 1, 2, 3
-# Codes compared with every command, looked up once (an Enum member lookup is slow).
-_GET_RESPONSE = Ins.GET_RESPONSE
-_MANAGE_CHANNEL = Ins.MANAGE_CHANNEL
+# Compared with every command, looked up once (an Enum member lookup is slow).
+_GET_RESPONSE, _MANAGE_CHANNEL = Ins.GET_RESPONSE, Ins.MANAGE_CHANNEL
 _SELECT = Ins.SELECT
 _TERMINATE_CARD_USAGE = Ins.TERMINATE_CARD_USAGE
 _SUCCESS = SW.SUCCESS
@@ -103,8 +103,7 @@ class CardOS:
         locked: Iterable[bytes] = (),
     ) -> None:
         self._slots = list(slots)
-        # GP Card Spec v2.3 5.3.1: a LOCKED application cannot be selected.
-        self._locked = set(locked)
+        self._locked = set(locked)  # GP Card Spec v2.3 5.3.1: LOCKED, not selectable
         self._options = options
         self._services = services
         self._default = default_slot
@@ -299,8 +298,7 @@ class CardOS:
         # Only normal and warning completions carry data (ISO 7816-4:2020 5.6).
         if not data or not (sw == _SUCCESS or sw >> 8 in (0x62, 0x63)):
             return response
-        ne = wire.ne
-        applet = channel.ctx.applet
+        ne, applet = wire.ne, channel.ctx.applet
         if ne == 0 and applet is not None and applet.answers_without_le:
             # The applet answers a command without Le as if Le were 00, as Java Card applets
             # do over T=1 (clients such as the Keycard SDK send case 3 and read the data).
@@ -321,8 +319,7 @@ class CardOS:
         return Response(data[:limit], 0x6100 | (min(len(data) - limit, MAX_SHORT_NE) & 0xFF))
 
     def _get_response(self, channel: _Channel, command: Command) -> Response:
-        # GET RESPONSE, ISO 7816-4:2020 11.7.1 (P1-P2 = 0000, no data, Le = bytes wanted).
-        assert channel.pending is not None
+        assert channel.pending is not None  # GET RESPONSE, ISO 7816-4:2020 11.7.1
         data, final_sw = channel.pending
         if command.p1 or command.p2:
             return _status(SW.INCORRECT_P1_P2)
@@ -437,10 +434,13 @@ class CardOS:
         if self._busy_elsewhere(slot.applet, ctx.channel):
             # Not multiselectable and current on another channel: 6985.
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+        # Which SELECT keeps which session: cardwire.sm.selection, docs/secure-messaging.md.
+        keep = survives_select(ctx.secure_session, ctx.secured, slot.applet, ctx.applet)
         if ctx.applet is not None:
             ctx.applet.deselect(ctx)
-        ctx.end_secure_session()  # deselection ends the channel's secure session
-        ctx.extras.clear()
+        if not keep:
+            ctx.end_secure_session()  # deselection ends the channel's secure session
+            ctx.extras.clear()
         ctx.applet = slot.applet
         ctx.state = slot.applet.new_channel_state()
         try:

@@ -41,6 +41,7 @@ from cardwire.errors import (
     UsageError,
 )
 from cardwire.sm.iso7816_suites import MAC_LENGTH, AesSuite, SmSuite, TdesSuite, make_suite
+from cardwire.sm.selection import SessionScope
 
 # ISO 7816-4 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
 TAG_PLAIN = 0x81  # plain value, not BER-TLV (authentic mode, even INS)
@@ -124,6 +125,10 @@ def _data_object(tag: int, value: bytes) -> bytes:
 
 class IsoSmEngine:
     """Suite, counter and state shared by the host and the card side."""
+
+    #: How far the session reaches across SELECT by AID (cardwire.sm.selection): BAC and counter
+    #: mode stay inside their application; PACE sets ``CHIP`` (ICAO 9303-11 4.2).
+    scope: SessionScope = SessionScope.APPLICATION
 
     def __init__(
         self,

@@ -131,7 +131,7 @@ CASES: dict[str, list[Step]] = {
     "offset at the end": [("00A4080C0450005001", 0x9000, None), ("00B0001D01", 0x6B00, b"")],
     "read by SFI": [(SEL_APP1, 0x9000, None), ("00B0810005", 0x9000, HELLO[:5])],
     "SFI with offset": [(SEL_APP1, 0x9000, None), ("00B0810605", 0x9000, HELLO[6:11])],
-    "SFI not in current DF": [("00B0810005", 0x6A82, b"")],
+    "SFI not in current DF": [("00B0850005", 0x6A82, b"")],
     "SFI b7-b6 set": [(SEL_APP1, 0x9000, None), ("00B0C10005", 0x6A86, b"")],
     "SFI makes the EF current": [
         (SEL_APP1, 0x9000, None),

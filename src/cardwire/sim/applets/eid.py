@@ -46,7 +46,13 @@ from cardwire.sim.applets.epassport.config import (
 )
 from cardwire.sim.applets.epassport.files import file_command, select_application
 from cardwire.sim.applets.epassport.lds import Td3Mrz
-from cardwire.sim.applets.pace import PACE_CHAINED_STEPS, PaceChannel, PaceResponder, sm_gate
+from cardwire.sim.applets.pace import (
+    PACE_CHAINED_STEPS,
+    PaceChannel,
+    PaceResponder,
+    chip_pace_channel,
+    sm_gate,
+)
 from cardwire.sim.config_loader import check, export, load, without_type
 from cardwire.sim.fs import ElementaryFile
 from cardwire.sim.pin import tries_left_sw
@@ -129,6 +135,7 @@ class EidApplet(Applet):
     responder whose password policy it is (retry counter, suspension, blocking)."""
 
     chained_steps = PACE_CHAINED_STEPS
+    takes_chip_session = True  # ICAO 9303-11 4.2: selected under the chip's PACE
 
     def __init__(self, config: EidConfig) -> None:
         self.aid = config.aid
@@ -257,7 +264,9 @@ class EidApplet(Applet):
                 PasswordType.PUK,
             )
         )
-        if not state.pace.established_with(ctx, allowed):
+        # PACE run in this application or at the MF level before it was selected (9303-11 4.2).
+        chip = chip_pace_channel(ctx)
+        if not (state.pace.established_with(ctx, allowed) or chip.established_with(ctx, allowed)):
             raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
         if command.p1 == RRC_RESET_ONLY:
             if command.data:

@@ -27,6 +27,7 @@ from cardwire.sim.applets.epassport.config import PaceSettings
 from cardwire.sm.iso7816 import IsoSmCard
 from cardwire.sm.pace import (
     INS_GENERAL_AUTHENTICATE,
+    INS_MSE,
     PaceCard,
     PaceOutcome,
     PacePassword,
@@ -169,6 +170,27 @@ class PaceResponder:
         return answer
 
 
+CHIP_PACE_KEY = "chip-pace"  # ChannelContext.extras: the channel's chip-level PaceChannel
+CHIP_PACE_INS = frozenset({INS_MSE, INS_GENERAL_AUTHENTICATE})
+
+
+def chip_pace_channel(ctx: ChannelContext) -> PaceChannel:
+    """The channel's chip-level PACE state (kept in ``ctx.extras``, which survives a SELECT of
+    an ICAO application under the chip's session)."""
+    channel = ctx.extras.get(CHIP_PACE_KEY)
+    if not isinstance(channel, PaceChannel):
+        channel = ctx.extras[CHIP_PACE_KEY] = PaceChannel()
+    return channel
+
+
+def chip_pace_command(responder: PaceResponder, ctx: ChannelContext, command: Command) -> Response:
+    """MSE:Set AT or GENERAL AUTHENTICATE sent to the MF (ICAO 9303-11 4.4.4)."""
+    channel = chip_pace_channel(ctx)
+    if command.ins == INS_MSE:
+        return responder.set_at(ctx, channel, command)
+    return responder.general_authenticate(ctx, channel, command)
+
+
 def sm_gate(ctx: ChannelContext, command: Command) -> None:
     """The secure-messaging rule of the ICAO applications, before any instruction.
 
@@ -189,10 +211,14 @@ def sm_gate(ctx: ChannelContext, command: Command) -> None:
 
 
 __all__ = [
+    "CHIP_PACE_INS",
+    "CHIP_PACE_KEY",
     "PACE_CHAINED_STEPS",
     "OpenPasswords",
     "PaceChannel",
     "PaceResponder",
     "PasswordPolicy",
+    "chip_pace_channel",
+    "chip_pace_command",
     "sm_gate",
 ]

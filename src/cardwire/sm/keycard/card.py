@@ -17,6 +17,7 @@ from cardwire.sm.keycard.constants import (
     SW_CHANNEL_CLOSED,
     SW_SUCCESS,
 )
+from cardwire.sm.selection import SessionScope
 
 INS_MANAGE_CHANNEL = Ins.MANAGE_CHANNEL
 INS_GET_RESPONSE = Ins.GET_RESPONSE
@@ -29,6 +30,9 @@ class KeycardCardSession:
     plain (Keycard docs: those two run outside the channel). Any failure raises a
     SecureChannelError with ``card_sw`` 6982 and ends the session: the OS answers 6982 plain.
     """
+
+    #: Keycard APDU docs: SELECT is plain and deselects the applet, ending the channel.
+    scope = SessionScope.SELECTION
 
     def __init__(self, keys: SessionKeys, iv: bytes) -> None:
         self._codec: KeycardCodec | None = KeycardCodec(keys, iv)

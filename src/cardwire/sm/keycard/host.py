@@ -29,6 +29,7 @@ from cardwire.sm.keycard.constants import (
     SW_SUCCESS,
 )
 from cardwire.sm.keycard.pairing import Pairing
+from cardwire.sm.selection import SessionScope
 from cardwire.sw import check
 
 
@@ -41,6 +42,8 @@ class KeycardSession:
 
     channel: int | None = None
     """The logical channel the session runs on, set when first installed (``Card.secure``)."""
+    #: Keycard APDU docs: SELECT is plain and deselects the applet, ending the channel.
+    scope = SessionScope.SELECTION
 
     def __init__(self, keys: SessionKeys, iv: bytes) -> None:
         self._keys: SessionKeys | None = keys

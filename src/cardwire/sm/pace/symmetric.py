@@ -9,6 +9,7 @@ from cardwire.crypto import Aes, AesCmacKey, KdfCounter, KeyType, RetailMacKey, 
 from cardwire.errors import DecodeError
 from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost, SmMode, SmSuite, TdesSuite
 from cardwire.sm.pace.constants import TOKEN_LENGTH
+from cardwire.sm.selection import SessionScope
 
 
 def _nonce_cipher(key_type: KeyType, k_pi: bytes) -> Aes | TripleDes:
@@ -57,11 +58,15 @@ class SessionKeys:
     def host_session(self, mode: SmMode = SmMode.COMBINED) -> IsoSmHost:
         """ISO secure messaging with these keys and SSC 0 (9303-11 9.8.2 for PACE)."""
         suite = self.suite()
-        return IsoSmHost(suite, bytes(suite.ssc_width), mode=mode)
+        session = IsoSmHost(suite, bytes(suite.ssc_width), mode=mode)
+        session.scope = SessionScope.CHIP  # ICAO 9303-11 4.2: PACE is chip-wide
+        return session
 
     def card_session(self, mode: SmMode = SmMode.COMBINED) -> IsoSmCard:
         suite = self.suite()
-        return IsoSmCard(suite, bytes(suite.ssc_width), mode=mode)
+        session = IsoSmCard(suite, bytes(suite.ssc_width), mode=mode)
+        session.scope = SessionScope.CHIP  # ICAO 9303-11 4.2: PACE is chip-wide
+        return session
 
 
 def authentication_token(key_type: KeyType, ks_mac: bytes, public_key_data: bytes) -> bytes:

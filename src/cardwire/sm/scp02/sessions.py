@@ -10,6 +10,7 @@ from cardwire.sm.scp02.constants import Option, SecurityLevel
 from cardwire.sm.scp03.class_byte import carries_gp_sm
 from cardwire.sm.scp03.constants import PLAIN_ISO_INS
 from cardwire.sm.scp03_levels import INS_INITIALIZE_UPDATE
+from cardwire.sm.selection import SessionScope
 
 
 class _ChannelView:
@@ -39,9 +40,18 @@ class _ChannelView:
 
 
 class Scp02HostSession(_ChannelView):
-    """Host side of an open SCP02 channel (``cardwire.sm.base.HostSecureSession``)."""
+    """Host side of an open SCP02 channel (``cardwire.sm.base.HostSecureSession``).
 
-    __slots__ = ()
+    ``channel`` is the logical channel it runs on, set when first installed (``Card.secure``):
+    the channel number is in every CLA, so the session is refused on any other channel."""
+
+    __slots__ = ("channel",)
+    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
+    scope = SessionScope.SELECTION
+
+    def __init__(self, channel: Scp02Channel) -> None:
+        super().__init__(channel)
+        self.channel: int | None = None
 
     @property
     def max_payload(self) -> int:
@@ -59,6 +69,8 @@ class Scp02CardSession(_ChannelView):
     with the same fail-closed rules as the SCP03 card session (docs/simulator.md)."""
 
     __slots__ = ()
+    #: GP Card Spec v2.3 10.2.3: a SELECT by AID ends the session (docs/secure-messaging.md).
+    scope = SessionScope.SELECTION
 
     def handles(self, command: Command) -> bool:
         """Every command with GP secure messaging, and at C-MAC every other command but the

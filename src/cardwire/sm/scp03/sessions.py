@@ -12,6 +12,7 @@ from cardwire.sm.scp03.channel import Scp03Channel
 from cardwire.sm.scp03.class_byte import carries_gp_sm
 from cardwire.sm.scp03.constants import PLAIN_ISO_INS
 from cardwire.sm.scp03_levels import INS_INITIALIZE_UPDATE, Mode, SecurityLevel
+from cardwire.sm.selection import SessionScope
 
 
 class _ChannelView:
@@ -49,6 +50,8 @@ class Scp03HostSession(_ChannelView):
     v2.3 11.1.4), so the session is refused on any other channel (``Card.secure``)."""
 
     __slots__ = ("channel",)
+    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
+    scope = SessionScope.SELECTION
 
     def __init__(self, channel: Scp03Channel, number: int | None = None) -> None:
         super().__init__(channel)
@@ -69,6 +72,8 @@ class Scp03CardSession(_ChannelView):
     """Card side of an open SCP03 channel (the ``CardSession`` of ``cardwire.sim.applet``)."""
 
     __slots__ = ()
+    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
+    scope = SessionScope.SELECTION
 
     def handles(self, command: Command) -> bool:
         """Whether the OS must pass ``command`` through :meth:`unwrap`: every command that

@@ -75,6 +75,7 @@ class EpassportApplet(Applet):
     channel."""
 
     chained_steps = PACE_CHAINED_STEPS
+    takes_chip_session = True  # ICAO 9303-11 4.2: selected under the chip's PACE
 
     def __init__(self, config: EpassportConfig) -> None:
         self.aid = config.aid

@@ -31,6 +31,7 @@ from cardwire.sim.applets.filesystem.symmetric_keys import (
     keys_from_config,
     keys_to_config,
 )
+from cardwire.sim.applets.pace import CHIP_PACE_INS, PaceResponder, chip_pace_command
 from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sim.file_commands import select_answer
 from cardwire.sim.fs import DedicatedFile, build_tree, tree_to_config
@@ -63,6 +64,8 @@ class FileSystemConfig:
 class FileSystemApplet(Applet):
     """An ISO/IEC 7816-4 card application with an MF/DF/EF tree, PINs and a key."""
 
+    takes_chip_session = True  # the MF's own application (ICAO 9303-11 4.2)
+
     def __init__(
         self,
         aid: bytes,
@@ -79,6 +82,9 @@ class FileSystemApplet(Applet):
         self.keys = dict(keys)
         self.multiselectable = multiselectable
         self.counter_sm = counter_sm
+        # PACE at the MF level (ICAO 9303-11 4.2), set by chip_pace.attach_chip_pace when the
+        # card holds an ePassport or eID application.
+        self.chip_pace: PaceResponder | None = None
         self._handlers: dict[int, Handler] = {
             0xA4: self._select,
             0xB0: read_binary,
@@ -161,6 +167,8 @@ class FileSystemApplet(Applet):
     def process(self, ctx: ChannelContext, command: Command) -> Response:
         if command.cla & 0x80:
             raise CardStatus(SW.CLA_NOT_SUPPORTED)  # interindustry commands only
+        if self.chip_pace is not None and command.ins in CHIP_PACE_INS:
+            return chip_pace_command(self.chip_pace, ctx, command)
         handler = self._handlers.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
