@@ -13,7 +13,8 @@ from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.handshakes import MrzInformation, establish_bac
-from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.issuance import ef_com
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 from scripted_rng import scripted_rng
@@ -24,6 +25,9 @@ ICAO = json.loads(
 D3 = ICAO["d3_authentication"]
 h = bytes.fromhex
 SPECIMEN = "L898902C<,690806,940623"
+
+# The default passport's EF.COM: DG1, DG2, DG11, DG12, DG14 and DG15 (issued, 26 bytes).
+ISSUED_EF_COM = ef_com([1, 2, 11, 12, 14, 15])
 
 
 def passport_card(rng: Any = None) -> Card:
@@ -50,7 +54,7 @@ def test_the_session_reads_ef_com() -> None:
     card = passport_card()
     card.secure(establish_bac(card, MrzInformation("L898902C", "690806", "940623")))
     card.select(h("011E"), check=True)
-    assert card.read_file() == DEFAULT_EF_COM
+    assert card.read_file() == ISSUED_EF_COM
 
 
 def test_on_a_logical_channel() -> None:
@@ -60,7 +64,7 @@ def test_on_a_logical_channel() -> None:
     session = establish_bac(channel, SPECIMEN)
     channel.secure(session)
     channel.select(h("011E"))
-    assert channel.read_binary(0, 4) == DEFAULT_EF_COM[:4]
+    assert channel.read_binary(0, 4) == ISSUED_EF_COM[:4]
     assert card.send(Command(0, 0xB0, 0, 0, ne=4), check=False).sw == 0x6986  # no EF on 0
 
 

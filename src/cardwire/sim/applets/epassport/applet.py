@@ -86,7 +86,9 @@ class EpassportApplet(Applet):
             config.pace.card_access,
             name=config.aid,
             label="ICAO LDS1 eMRTD application",
+            issuer=config.issuer(),
         )
+        self.issuance = config.issuance
         self.files = self.lds.df
         self._keys = config.mrz.bac_keys()
         mrz = config.mrz
@@ -112,6 +114,7 @@ class EpassportApplet(Applet):
             mrz=self.mrz,
             pace=self.pace.settings,
             files=self.export_files(),
+            issuance=self.issuance,
         )
 
     def export_state(self) -> dict[str, Any]:
