@@ -42,6 +42,10 @@ from typing import Any, Self
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.epassport.authentication import (
+    INS_INTERNAL_AUTHENTICATE,
+    internal_authenticate,
+)
 from cardwire.sim.applets.epassport.config import EpassportConfig, LdsFileConfig, LdsFiles
 from cardwire.sim.applets.epassport.files import file_command, select_application
 from cardwire.sim.applets.pace import (
@@ -80,13 +84,14 @@ class EpassportApplet(Applet):
         self.aid = config.aid
         self.mrz = config.mrz
         self.multiselectable = config.multiselectable
+        self.issuer = config.issuer()
         self.lds = LdsFiles.build(
             config.files,
             config.mrz,
             config.pace.card_access,
             name=config.aid,
             label="ICAO LDS1 eMRTD application",
-            issuer=config.issuer(),
+            issuer=self.issuer,
         )
         self.issuance = config.issuance
         self.files = self.lds.df
@@ -149,6 +154,8 @@ class EpassportApplet(Applet):
             if state.pace.session is not None and ctx.secure_session is state.pace.session:
                 state.bac, state.challenged = None, False  # PACE took the channel
             return answer
+        if ins == INS_INTERNAL_AUTHENTICATE:  # Active Authentication (9303-11 6.1)
+            return internal_authenticate(self.issuer, ctx, command)
         if ins == INS_GET_CHALLENGE:
             return self._get_challenge(ctx, state, command)
         if ins == INS_EXTERNAL_AUTHENTICATE:
