@@ -12,8 +12,9 @@ files mean is decided by the sans-IO :func:`evaluate`.
   length; READ BINARY B1 past 32767 (:func:`cardwire.commands.read_binary`). DG3 and DG4
   answer 6982 without Extended Access Control (BSI TR-03110) and are reported unreadable.
 - Checks: Passive Authentication (:mod:`cardwire.passport.passive`); Active Authentication
-  (:mod:`cardwire.passport.active`) when DG15 is present; AA means something only when DG15's
-  hash passed (else "failed" with that reason).
+  (:mod:`cardwire.passport.active`) when DG15 is present; Chip Authentication
+  (:mod:`cardwire.passport.chip_auth`) when DG14 has a chip key. AA and CA mean something only
+  when DG15's / DG14's hash passed (else "failed" with that reason).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from cardwire.passport.active import (
     internal_authenticate,
     verify_active_authentication,
 )
+from cardwire.passport.chip_auth import chip_authentication
 from cardwire.passport.lds import (
     EAC_PROTECTED,
     FID_COM,
@@ -195,6 +197,17 @@ def active_authentication(
     found.active = Verdict(False, broken) if broken and verdict.ok else verdict
 
 
+def chip_authentication_step(card: CardCommands, found: Inspection) -> None:
+    """CA v1 with DG14's key (9303-11 6.2); its verdict means something only when DG14's hash
+    passed."""
+    if found.dg14 is None:
+        return
+    found.chip = chip_authentication(card, found.dg14, commands.read_binary(0, ne=4))
+    broken = _hash_ok(found, "DG14")
+    if broken and found.chip is not None and found.chip.ok:
+        found.chip = Verdict(False, broken)
+
+
 def inspect_passport(
     card: CardCommands,
     password: str,
@@ -208,6 +221,7 @@ def inspect_passport(
     found = read_passport(card, password, kind, progress)
     evaluate(found, trusted)
     active_authentication(card, found, rng)
+    chip_authentication_step(card, found)
     return found
 
 

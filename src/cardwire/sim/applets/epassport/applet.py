@@ -44,7 +44,9 @@ from cardwire.errors import CryptogramError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.authentication import (
     INS_INTERNAL_AUTHENTICATE,
+    chip_authentication,
     internal_authenticate,
+    is_chip_authentication,
 )
 from cardwire.sim.applets.epassport.config import EpassportConfig, LdsFileConfig, LdsFiles
 from cardwire.sim.applets.epassport.files import file_command, select_application
@@ -72,6 +74,7 @@ class PassportChannel:
     bac: BacCard | None = field(default=None, repr=False)
     challenged: bool = False  # a GET CHALLENGE answer awaits its EXTERNAL AUTHENTICATE
     pace: PaceChannel = field(default_factory=PaceChannel)
+    chip_auth: list[str | None] = field(default_factory=lambda: [None])  # CA's Set AT protocol
 
 
 class EpassportApplet(Applet):
@@ -147,6 +150,8 @@ class EpassportApplet(Applet):
         if answer is not None:
             return answer
         ins = command.ins
+        if is_chip_authentication(command, state.chip_auth[0]):  # 9303-11 6.2
+            return chip_authentication(self.issuer, ctx, state.chip_auth, command)
         if ins == INS_MSE:
             return self.pace.set_at(ctx, state.pace, command)
         if ins == INS_GENERAL_AUTHENTICATE:

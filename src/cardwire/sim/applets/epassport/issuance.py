@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardwire.passport.security_infos import (
     ECDSA_SHA256,
-    ID_CA_ECDH_AES_128,
+    ID_CA_ECDH,
     ID_PK_ECDH,
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKey,
@@ -50,6 +50,10 @@ BrokenOption = Literal[
 DG_TEMPLATE_TAGS = {1: 0x61, 2: 0x75, 11: 0x6B, 12: 0x6C, 14: 0x6E, 15: 0x6F}  # 9303-10 4.6.1
 TAMPERED_DG = 11
 ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2"  # RFC 5758 3.2
+CA_PROTOCOLS = {  # 9303-11 9.2.5: id-CA-ECDH-3DES-CBC-CBC, -AES-CBC-CMAC-128/192/256
+    name: f"{ID_CA_ECDH}.{arc}"
+    for arc, name in enumerate(("3des", "aes128", "aes192", "aes256"), 1)
+}
 FACE_WIDTH, FACE_HEIGHT = 240, 320  # the shipped face.jpg (scripts/make_face.py)
 
 
@@ -64,6 +68,10 @@ class IssuanceConfig:
     full_date_of_birth: str = field(default="19690806", metadata={"number_as_text": True})
     issuing_authority: str = "UTOPIA PASSPORT OFFICE"
     date_of_issue: str = field(default="19840624", metadata={"number_as_text": True})
+    # The Chip Authentication cipher DG14 announces (9303-11 9.2.5: id-CA-ECDH-<cipher>).
+    chip_authentication: Literal["3des", "aes128", "aes192", "aes256"] = field(
+        default="aes128", metadata={"omit_default": True}
+    )
     broken: tuple[BrokenOption, ...] = field(default=(), metadata={"omit_default": True})
 
 
@@ -142,7 +150,7 @@ class Issuer:
     def dg14(self) -> bytes:
         return build_dg14(
             chip_key=ChipAuthenticationPublicKey(ID_PK_ECDH, public_key_info(self.ca_key)),
-            chip_info=ChipAuthenticationInfo(ID_CA_ECDH_AES_128, 1),
+            chip_info=ChipAuthenticationInfo(CA_PROTOCOLS[self.config.chip_authentication], 1),
             aa_algorithm=ECDSA_SHA256,
             pace=self.pace,
         )
