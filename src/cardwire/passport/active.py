@@ -39,16 +39,23 @@ def _recover_rsa(key: rsa.RSAPublicKey, signature: bytes, challenge: bytes) -> V
     value = pow(int.from_bytes(signature, "big"), numbers.e, numbers.n)
     if value & 0x0F != 0x0C:  # 9796-2 B.6: the representative or n minus it ends in ..C
         value = numbers.n - value
-    f = value.to_bytes(size, "big")
-    if f[0] != 0x6A:  # header 01 (scheme 1), more data 1, padding 1010 (9796-2 8.1.1)
+    return check_representative(value.to_bytes(size, "big"), challenge)
+
+
+def check_representative(f: bytes, challenge: bytes) -> Verdict:
+    """The recovered ISO/IEC 9796-2 scheme 1 representative F = 6A || M1 || H(M1 || M2) ||
+    trailer, with M2 the challenge (9303-11 6.1.2.1)."""
+    if f[:1] != b"\x6a":  # header 01 (scheme 1), more data 1, padding 1010 (9796-2 8.1.1)
         return Verdict(False, "the recovered message does not start with 6A")
-    if f[-1] == 0xBC:
+    if f[-1:] == b"\xbc":
         hash_name, trailer = "sha1", 1
-    elif f[-1] == 0xCC and f[-2] in ISO9796_HASHES:
+    elif f[-1:] == b"\xcc" and len(f) > 1 and f[-2] in ISO9796_HASHES:
         hash_name, trailer = ISO9796_HASHES[f[-2]], 2
     else:
         return Verdict(False, f"unknown ISO/IEC 9796-2 trailer {f[-2:].hex().upper()}")
     digest_size = hashlib.new(hash_name).digest_size
+    if len(f) < 1 + digest_size + trailer:
+        return Verdict(False, "the recovered message is too short")
     m1 = f[1 : -(digest_size + trailer)]
     digest = f[-(digest_size + trailer) : -trailer]
     if not hmac.compare_digest(hashlib.new(hash_name, m1 + challenge).digest(), digest):
@@ -88,6 +95,7 @@ def verify_active_authentication(
 __all__ = [
     "CHALLENGE_LENGTH",
     "ISO9796_HASHES",
+    "check_representative",
     "internal_authenticate",
     "verify_active_authentication",
 ]
