@@ -11,16 +11,13 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import UsageError
-from cardwire.sim.applets.epassport.issuance import ef_com
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
 from cardwire.sim.applets.epassport.lds import Td3Mrz, dg1_content
 from cardwire.sw import meaning
 
 MRZ = "L898902C<,690806,940623"
 SELECT_COM, SELECT_DG1 = "00A4020C02011E", "00 a4 02 0c 02 01 01"
 READ_COM = "00B000001A"  # EF.COM is 26 bytes
-
-# The default passport's EF.COM: DG1, DG2, DG11, DG12, DG14 and DG15 (issued, 26 bytes).
-ISSUED_EF_COM = ef_com([1, 2, 11, 12, 14, 15])
 
 
 def invoke(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:

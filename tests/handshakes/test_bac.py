@@ -13,7 +13,7 @@ from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.handshakes import MrzInformation, establish_bac
-from cardwire.sim.applets.epassport.issuance import ef_com
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
@@ -25,9 +25,6 @@ ICAO = json.loads(
 D3 = ICAO["d3_authentication"]
 h = bytes.fromhex
 SPECIMEN = "L898902C<,690806,940623"
-
-# The default passport's EF.COM: DG1, DG2, DG11, DG12, DG14 and DG15 (issued, 26 bytes).
-ISSUED_EF_COM = ef_com([1, 2, 11, 12, 14, 15])
 
 
 def passport_card(rng: Any = None) -> Card:

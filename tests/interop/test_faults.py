@@ -52,7 +52,8 @@ from cardwire.errors import (
 from cardwire.handshakes import establish_bac
 from cardwire.handshakes.scp03 import establish_scp03
 from cardwire.sim import profile as profiles
-from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm.base import HostSecureSession
@@ -159,7 +160,7 @@ def fresh(fault_card: FaultCard) -> Iterator[FaultCard]:
 def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
     card = connect(fresh.reader)
     session = bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     fresh.kill()
     error = typed_failure(lambda: read_ef_com(card))
     assert isinstance(error, TransportError), error
@@ -168,7 +169,7 @@ def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
     fresh.start()
     again = connect(fresh.reader)
     bac_session(again)  # re-established
-    assert read_ef_com(again) == DEFAULT_EF_COM
+    assert read_ef_com(again) == ISSUED_EF_COM
     close_quietly(again)
 
 
@@ -176,7 +177,7 @@ def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
 def test_tcp_connection_dropped(fresh: FaultCard, mid_frame: bool) -> None:
     card = connect(fresh.reader)
     session = bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     cuts = fresh.proxy.cuts
     if mid_frame:
         fresh.proxy.cut_mid_frame()  # the next answer reaches vpcd cut in half
@@ -193,7 +194,7 @@ def test_tcp_connection_dropped(fresh: FaultCard, mid_frame: bool) -> None:
     close_quietly(card)
     again = connect(fresh.reader)  # the card reconnects by itself (every 0.5 s)
     bac_session(again)
-    assert read_ef_com(again) == DEFAULT_EF_COM
+    assert read_ef_com(again) == ISSUED_EF_COM
     close_quietly(again)
 
 
@@ -249,7 +250,7 @@ def test_pcscd_restarted(
 ) -> None:
     card = connect(fresh.reader)
     session = bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     within(DEADLINE * 2, pcscd_restarts.restart)
     error = typed_failure(lambda: read_ef_com(card))
     assert isinstance(error, TransportError), error
@@ -259,7 +260,7 @@ def test_pcscd_restarted(
         wait_until(f"card back in {reader!r}", lambda r=reader: card_present(r))  # type: ignore[misc]
     again = connect(fresh.reader)
     bac_session(again)
-    assert read_ef_com(again) == DEFAULT_EF_COM
+    assert read_ef_com(again) == ISSUED_EF_COM
     close_quietly(again)
 
 
@@ -345,7 +346,7 @@ def test_mute_card_times_out_fails_closed_and_reconnects(fresh: FaultCard) -> No
     )
     card = Card(transport)
     bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     os.kill(process.pid, signal.SIGSTOP)
     try:
         error = typed_failure(lambda: card.read_binary(0, 4))
@@ -363,5 +364,5 @@ def test_mute_card_times_out_fails_closed_and_reconnects(fresh: FaultCard) -> No
         os.kill(process.pid, signal.SIGCONT)
     within(OPERATION_DEADLINE, transport.reconnect)
     bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     close_quietly(card)

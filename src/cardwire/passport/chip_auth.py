@@ -47,7 +47,8 @@ def choose(dg14: Dg14) -> tuple[ChipAuthenticationInfo, bytes] | str:
         infos = [ChipAuthenticationInfo(ID_CA_ECDH_3DES)]  # JMRTD's assumption (docs)
     for info in infos:
         for key in keys:
-            if info.key_id is None or key.key_id is None or info.key_id == key.key_id:
+            # Key ids are public references (9303-11 9.2.5), matched when both are given.
+            if key.key_id is None or info.key_id in (None, key.key_id):
                 return info, key.public_key
     return "no ChipAuthenticationInfo matches the ECDH chip key"
 

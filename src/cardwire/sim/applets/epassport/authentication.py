@@ -44,13 +44,17 @@ def internal_authenticate(issuer: Issuer, ctx: ChannelContext, command: Command)
 
 INS_MSE, INS_GENERAL_AUTHENTICATE = 0x22, 0x86  # ISO/IEC 7816-4:2020 11.5.11, 11.5.7
 MSE_SET_KAT, MSE_SET_AT = (0x41, 0xA6), (0x41, 0xA4)  # 9303-11 6.2.4.1 / 6.2.4.2
+_ID_CA_OCTETS = bytes.fromhex("04007F0007020203")  # 0.4.0.127.0.7.2.2.3 (id-CA), DER content
 _CIPHER_ARCS = {1: KeyType.TDES, 2: KeyType.AES128, 3: KeyType.AES192, 4: KeyType.AES256}
 
 
 def is_chip_authentication(command: Command, pending: str | None) -> bool:
     """Whether the command is a step of Chip Authentication (not of PACE, whose MSE is C1A4)."""
     if command.ins == INS_MSE:
-        return (command.p1, command.p2) in (MSE_SET_KAT, MSE_SET_AT)
+        if (command.p1, command.p2) == MSE_SET_KAT:
+            return True
+        # 41A4 with a CA protocol (80 = id-CA-* content octets); another OID is PACE's to refuse.
+        return (command.p1, command.p2) == MSE_SET_AT and command.data[2:10] == _ID_CA_OCTETS
     return command.ins == INS_GENERAL_AUTHENTICATE and pending is not None
 
 

@@ -109,6 +109,10 @@ def ef_com(data_groups: list[int]) -> bytes:
     return tlv(0x60, tlv(0x5F01, b"0107") + tlv(0x5F36, b"040000") + tlv(0x5C, tags))
 
 
+# The default passport's EF.COM: DG1, DG2, DG11, DG12, DG14 and DG15 (26 bytes).
+ISSUED_EF_COM = ef_com([1, 2, 11, 12, 14, 15])
+
+
 def _text_group(tag: int, items: list[tuple[int, str]]) -> bytes:
     # 9303-10 4.7.11/4.7.12: 5C lists the tags present, then each element.
     tags = b"".join(t.to_bytes(2, "big") for t, _ in items)
@@ -209,6 +213,7 @@ def sign_plain(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
 
 
 __all__ = [
+    "ISSUED_EF_COM",
     "BrokenOption",
     "IssuanceConfig",
     "Issuer",
