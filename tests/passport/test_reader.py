@@ -10,11 +10,13 @@ import pytest
 from cardwire.errors import UsageError
 from cardwire.passport.reader import Inspection, inspect_passport
 from cardwire.sim.applets.epassport.config import card_access_entry, default_config
-from passport_cards import MRZ, TRUSTED, passport_card
+from cardwire.sim.applets.epassport.pki import csca_certificate
+from passport_cards import MRZ, SEED, passport_card
 
 
 def inspect(kind: str = "mrz", password: str = MRZ, **options: Any) -> Inspection:
-    return inspect_passport(passport_card(**options), password, kind, trusted=TRUSTED)
+    trusted = [csca_certificate(SEED, options.get("key_type", "ec"))]
+    return inspect_passport(passport_card(**options), password, kind, trusted=trusted)
 
 
 def verdicts(found: Inspection) -> dict[str, Any]:
@@ -101,3 +103,11 @@ def test_eac_protected_dg3_is_reported_unreadable() -> None:
     assert found.unreadable == {"DG3": "protected by Extended Access Control"}
     assert "DG3" not in found.files
     assert verdicts(found) == ALL_PASS
+
+
+@pytest.mark.parametrize(("broken", "changed"), [((), {}), (("aa_key",), {"aa": False})])
+def test_rsa_passport(broken: tuple[str, ...], changed: dict[str, Any]) -> None:
+    # RSA 2048 CSCA, DS (PKCS#1 v1.5 SOD) and AA (ISO/IEC 9796-2 scheme 1, no DG14 AA info).
+    found = inspect(key_type="rsa", broken=broken)
+    assert verdicts(found) == {**ALL_PASS, **changed}
+    assert found.dg14 is not None and found.dg14.aa_algorithm is None

@@ -57,13 +57,21 @@ def test_not_a_sod() -> None:
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs Debian's openssl")
 @pytest.mark.parametrize(
-    ("broken", "verifies"), [((), True), (("sod_signature",), False), (("foreign_ds",), False)]
+    ("key_type", "broken", "verifies"),
+    [
+        ("ec", (), True),
+        ("rsa", (), True),
+        ("ec", ("sod_signature",), False),
+        ("rsa", ("sod_signature",), False),
+        ("ec", ("foreign_ds",), False),
+    ],
 )
 def test_openssl_verifies_the_issued_sod(
-    tmp_path: Path, broken: tuple[str, ...], verifies: bool
+    tmp_path: Path, key_type: str, broken: tuple[str, ...], verifies: bool
 ) -> None:
-    (tmp_path / "csca.pem").write_bytes(csca_pem(SEED))
-    (tmp_path / "sod.p7").write_bytes(parse_one(issued_sod(broken=broken)).value)
+    (tmp_path / "csca.pem").write_bytes(csca_pem(SEED, key_type))  # type: ignore[arg-type]
+    sod = issued_sod(broken=broken, key_type=key_type)
+    (tmp_path / "sod.p7").write_bytes(parse_one(sod).value)
     run = subprocess.run(
         [
             "openssl", "cms", "-verify", "-inform", "DER", "-in", str(tmp_path / "sod.p7"),
@@ -77,4 +85,4 @@ def test_openssl_verifies_the_issued_sod(
     assert (run.returncode == 0) is verifies, run.stderr
     if verifies:
         lds = (tmp_path / "lds.der").read_bytes()
-        assert lds == parse_sod(issued_sod()).econtent
+        assert lds == parse_sod(sod).econtent

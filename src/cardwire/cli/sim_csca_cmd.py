@@ -39,7 +39,8 @@ def csca(out: Path, profile: Path | None) -> None:
     """
     card = profiles.load(profile) if profile is not None else profiles.default_profile()
     try:
-        out.write_bytes(csca_pem(issuance_of(card).seed))
+        issuance = issuance_of(card)
+        out.write_bytes(csca_pem(issuance.seed, issuance.key_type))
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
     click.echo(f"wrote the test CSCA certificate to {out}")

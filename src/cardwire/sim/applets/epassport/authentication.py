@@ -3,8 +3,9 @@ Authentication v1 (9303-11 6.2).
 
 INTERNAL AUTHENTICATE 00 88 00 00 Lc=08 challenge Le: the chip signs the challenge with its AA
 private key, ECDSA-SHA256 in the plain format r || s (BSI TR-03111 5.2.1), the algorithm its
-DG14 announces. cardwire's choice, as most chips do: AA runs only under secure messaging
-(9303-11 6.1 runs it after BAC/PACE); a plain command answers 6982.
+DG14 announces, or RSA with ISO/IEC 9796-2 scheme 1 (SHA-1, trailer BC). cardwire's choice, as
+most chips do: AA runs only under secure messaging (9303-11 6.1 runs it after BAC/PACE); a plain
+command answers 6982.
 
 Chip Authentication: MSE:Set KAT (0C 22 41 A6, 3DES) or MSE:Set AT (0C 22 41 A4) and GENERAL
 AUTHENTICATE (AES) with the terminal's ephemeral ECDH key; the chip derives new keys from its
@@ -20,7 +21,7 @@ from cardwire.apdu import Command, Response
 from cardwire.crypto import KeyType
 from cardwire.passport.security_infos import ID_CA_ECDH
 from cardwire.sim.applet import CardStatus, ChannelContext
-from cardwire.sim.applets.epassport.issuance import Issuer, sign_plain
+from cardwire.sim.applets.epassport.issuance import Issuer, sign_aa
 from cardwire.sm.pace.symmetric import SessionKeys
 from cardwire.sw import SW
 from cardwire.tlv import parse_one, parse_values
@@ -37,7 +38,7 @@ def internal_authenticate(issuer: Issuer, ctx: ChannelContext, command: Command)
         raise CardStatus(SW.INCORRECT_P1_P2)
     if len(command.data) != AA_CHALLENGE_LENGTH:
         raise CardStatus(SW.WRONG_LENGTH)
-    return Response(sign_plain(issuer.chip_aa_key, command.data))
+    return Response(sign_aa(issuer.chip_aa_key, command.data, ctx.card.random))
 
 
 # --- Chip Authentication v1 (9303-11 6.2) -------------------------------------------------

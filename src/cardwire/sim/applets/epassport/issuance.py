@@ -18,6 +18,7 @@ PKI seed and the broken-passport options (docs/passport.md):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -36,10 +37,15 @@ from cardwire.passport.security_infos import (
 from cardwire.passport.sod import build_sod, lds_security_object, signed_attributes
 from cardwire.sim.applets.epassport.pki import (
     ECDSA_DETERMINISTIC,
+    SIGNATURE_OIDS,
     SIGNING_TIME,
+    KeyType,
+    SigningKey,
     derive_key,
     document_signer,
     public_key_info,
+    sign,
+    signing_key,
 )
 from cardwire.sm.card_access import PaceInfo
 from cardwire.tlv import tlv
@@ -49,7 +55,6 @@ BrokenOption = Literal[
 ]
 DG_TEMPLATE_TAGS = {1: 0x61, 2: 0x75, 11: 0x6B, 12: 0x6C, 14: 0x6E, 15: 0x6F}  # 9303-10 4.6.1
 TAMPERED_DG = 11
-ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2"  # RFC 5758 3.2
 CA_PROTOCOLS = {  # 9303-11 9.2.5: id-CA-ECDH-3DES-CBC-CBC, -AES-CBC-CMAC-128/192/256
     name: f"{ID_CA_ECDH}.{arc}"
     for arc, name in enumerate(("3des", "aes128", "aes192", "aes256"), 1)
@@ -72,6 +77,8 @@ class IssuanceConfig:
     chip_authentication: Literal["3des", "aes128", "aes192", "aes256"] = field(
         default="aes128", metadata={"omit_default": True}
     )
+    # CSCA, DS and AA keys: EC P-256 or RSA 2048 (docs/passport.md); the CA key is ECDH.
+    key_type: KeyType = field(default="ec", metadata={"omit_default": True})
     broken: tuple[BrokenOption, ...] = field(default=(), metadata={"omit_default": True})
 
 
@@ -126,10 +133,13 @@ class Issuer:
         self.config = config
         self.pace = pace
         seed, broken = config.seed, set(config.broken)
-        self.aa_key = derive_key(seed, "AA")
+        kind = config.key_type
+        self.aa_key: SigningKey = signing_key(seed, "AA", kind)
         self.ca_key = derive_key(seed, "CA")
         # The keys the chip answers with: DG15's / DG14's unless a broken option says not.
-        self.chip_aa_key = derive_key(seed, "AA-other") if "aa_key" in broken else self.aa_key
+        self.chip_aa_key = (
+            signing_key(seed, "AA-other", kind) if "aa_key" in broken else self.aa_key
+        )
         self.chip_ca_key = derive_key(seed, "CA-other") if "ca_key" in broken else self.ca_key
 
     def dg11(self, *, pristine: bool = False) -> bytes:
@@ -155,7 +165,8 @@ class Issuer:
         return build_dg14(
             chip_key=ChipAuthenticationPublicKey(ID_PK_ECDH, public_key_info(self.ca_key)),
             chip_info=ChipAuthenticationInfo(CA_PROTOCOLS[self.config.chip_authentication], 1),
-            aa_algorithm=ECDSA_SHA256,
+            # 9303-11 9.2.7: ActiveAuthenticationInfo names the ECDSA hash; RSA AA needs none.
+            aa_algorithm=ECDSA_SHA256 if self.config.key_type == "ec" else None,
             pace=self.pace,
         )
 
@@ -186,21 +197,39 @@ class Issuer:
         econtent = lds_security_object("sha256", hashes)
         attributes = signed_attributes(econtent, "sha256", SIGNING_TIME)
         signer = document_signer(
-            self.config.seed, expired="expired_ds" in broken, foreign="foreign_ds" in broken
+            self.config.seed,
+            key_type=self.config.key_type,
+            expired="expired_ds" in broken,
+            foreign="foreign_ds" in broken,
         )
-        signature = signer.key.sign(attributes, ECDSA_DETERMINISTIC)
+        signature = sign(signer.key, attributes)
         if "sod_signature" in broken:
             signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
         return build_sod(
             econtent=econtent,
             attributes=attributes,
             signature=signature,
-            signature_algorithm=ECDSA_WITH_SHA256,
+            signature_algorithm=SIGNATURE_OIDS[self.config.key_type],
             hash_name="sha256",
             certificate=signer.certificate_der,
             issuer=signer.issuer_der,
             serial=signer.certificate.serial_number,
         )
+
+
+def sign_aa(key: SigningKey, challenge: bytes, rng: Callable[[int], bytes]) -> bytes:
+    """The chip's Active Authentication answer: ECDSA plain, or RSA ISO/IEC 9796-2 scheme 1
+    with SHA-1 and trailer BC (9303-11 6.1.2.1): F = 6A || M1 || SHA-1(M1 || challenge) || BC,
+    M1 random, the signature the smaller of F^d and n - F^d mod n (9796-2 B.6)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return sign_plain(key, challenge)
+    size = (key.key_size + 7) // 8
+    m1 = rng(size - 22)
+    f = int.from_bytes(b"\x6a" + m1 + hashlib.sha1(m1 + challenge).digest() + b"\xbc", "big")  # noqa: S324 - the scheme's hash
+    numbers = key.private_numbers()
+    n = numbers.public_numbers.n
+    signature = pow(f, numbers.d, n)
+    return min(signature, n - signature).to_bytes(size, "big")
 
 
 def sign_plain(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
@@ -221,5 +250,6 @@ __all__ = [
     "ef_com",
     "face_jpeg",
     "facial_record",
+    "sign_aa",
     "sign_plain",
 ]
