@@ -77,6 +77,9 @@ def test_a_broken_passport_exits_1(tmp_path: Path) -> None:
     assert report["active_authentication"] == "failed"
     assert report["chip_authentication"] == "passed"
     assert report["passive_authentication"]["chain"] is True
+    text = invoke("passport", "read", "--sim", "--profile", str(path), "--mrz", MRZ)
+    assert text.exit_code == 1
+    assert "active authentication: failed (the ECDSA signature does not verify" in text.stdout
 
 
 def test_usage_errors() -> None:

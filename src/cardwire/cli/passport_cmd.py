@@ -41,6 +41,12 @@ def _verdict(verdict: Verdict | None) -> str:
     return PASSED if verdict.ok else FAILED
 
 
+def _with_reason(verdict: Verdict | None) -> str:
+    if verdict is None or not verdict.reason:
+        return _verdict(verdict)
+    return f"{_verdict(verdict)} ({verdict.reason})"
+
+
 def report(found: Inspection, files: list[str]) -> dict[str, Any]:
     """The JSON report (keys in docs/passport.md)."""
     pa = found.passive
@@ -95,14 +101,13 @@ def _text(result: dict[str, Any], found: Inspection) -> None:
     pa = found.passive
     if pa is not None:
         echo(f"passive authentication (checked at {pa.check_time:%Y-%m-%d}):")
-        echo(f"  signature: {_verdict(pa.signature)} {pa.signature.reason}".rstrip())
-        chain = "not checked (no --csca)" if pa.chain is None else _verdict(pa.chain)
-        echo(f"  chain: {chain} {pa.chain.reason if pa.chain else ''}".rstrip())
+        echo(f"  signature: {_with_reason(pa.signature)}")
+        chain = "not checked (no --csca)" if pa.chain is None else _with_reason(pa.chain)
+        echo(f"  chain: {chain}")
         for name, ok in pa.hashes.items():
             echo(f"  {name} hash: {PASSED if ok else FAILED}")
     for label, verdict in (("active", found.active), ("chip", found.chip)):
-        why = f" ({verdict.reason})" if verdict is not None and verdict.reason else ""
-        echo(f"{label} authentication: {_verdict(verdict)}{why}")
+        echo(f"{label} authentication: {_with_reason(verdict)}")
     for problem in found.problems:
         echo(f"problem: {problem}")
     for path in result["files"]:

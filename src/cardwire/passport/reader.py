@@ -170,7 +170,7 @@ def evaluate(found: Inspection, trusted: Sequence[x509.Certificate] | None) -> N
     found.passive = passive_authentication(sod, found.data_groups, trusted)
 
 
-def _hash_ok(found: Inspection, name: str) -> str | None:
+def _hash_failure(found: Inspection, name: str) -> str | None:
     """Why a check resting on ``name`` cannot mean anything, or None when its hash passed."""
     hashes = found.passive.hashes if found.passive else {}
     if not hashes.get(name, False):
@@ -193,7 +193,7 @@ def active_authentication(
     verdict = verify_active_authentication(
         parse_dg15(found.files["DG15"]), challenge, answer.data, algorithm
     )
-    broken = _hash_ok(found, "DG15")
+    broken = _hash_failure(found, "DG15")
     found.active = Verdict(False, broken) if broken and verdict.ok else verdict
 
 
@@ -203,7 +203,7 @@ def chip_authentication_step(card: CardCommands, found: Inspection) -> None:
     if found.dg14 is None:
         return
     found.chip = chip_authentication(card, found.dg14, commands.read_binary(0, ne=4))
-    broken = _hash_ok(found, "DG14")
+    broken = _hash_failure(found, "DG14")
     if broken and found.chip is not None and found.chip.ok:
         found.chip = Verdict(False, broken)
 
