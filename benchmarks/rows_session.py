@@ -26,8 +26,10 @@ from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.handshakes.pace import open_pace, select_application
+from cardwire.sim.applets.epassport.config import large_dg2_config
 from cardwire.sim.applets.epassport.lds import DG2_SIZE, EF_DG2, EPASSPORT_AID
 from cardwire.sim.card import SimCard
+from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from cardwire.transport.base import Transport
 from cardwire.transport.memory import MemoryTransport
 
@@ -38,10 +40,16 @@ SHORT_RESPONSE = 256  # ISO 7816-4 5.1: a short answer carries at most 256 data 
 ROUND_TARGET = 0.35  # issue 10: session round >= 0.35 of both sides' crypto floor
 
 
+def large_dg2_profile() -> Profile:
+    """The ePassport with the 60 KB synthetic DG2 (the default passport's DG2 is below 32 KB)."""
+    section = {k: v for k, v in large_dg2_config().items() if k not in ("type", "aid")}
+    return Profile(CardOptions(), (AppletSpec("epassport", EPASSPORT_AID, section),))
+
+
 def open_passport(wrap: Callable[[MemoryTransport], Transport] | None = None) -> Card:
     """A Card on a fresh simulated card (its transport wrapped by ``wrap``, if given):
     ePassport selected, PACE done, EF.DG2 selected."""
-    wire = MemoryTransport(SimCard())
+    wire = MemoryTransport(SimCard(large_dg2_profile()))
     card = Card(wire if wrap is None else wrap(wire))
     select_application(card, EPASSPORT_AID)
     session = open_pace(card, CAN)

@@ -13,7 +13,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import SecureChannelError, SessionClosedError
 from cardwire.handshakes import open_bac
-from cardwire.sim.applets.epassport.config import default_config
+from cardwire.sim.applets.epassport.config import large_dg2_config
 from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
     EPASSPORT_AID,
@@ -41,7 +41,7 @@ SCRATCH_SIZE = 1000
 
 
 def passport_profile() -> Profile:
-    config = default_config()
+    config = large_dg2_config()  # the 60 KB DG2 (READ BINARY B1) and the Appendix D EF.COM
     config["files"].append(
         {
             "fid": f"{SCRATCH:04X}",

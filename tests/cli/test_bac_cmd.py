@@ -11,12 +11,13 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import UsageError
-from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, Td3Mrz, dg1_content
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
+from cardwire.sim.applets.epassport.lds import Td3Mrz, dg1_content
 from cardwire.sw import meaning
 
 MRZ = "L898902C<,690806,940623"
 SELECT_COM, SELECT_DG1 = "00A4020C02011E", "00 a4 02 0c 02 01 01"
-READ_COM = "00B0000016"  # EF.COM is 22 bytes
+READ_COM = "00B000001A"  # EF.COM is 26 bytes
 
 
 def invoke(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
@@ -31,7 +32,7 @@ def test_text_output_shows_the_plain_exchanges() -> None:
         "< 9000",
         f"  9000 {meaning(0x9000)}",
         f"> {READ_COM}",
-        f"< {DEFAULT_EF_COM.hex().upper()}9000",
+        f"< {ISSUED_EF_COM.hex().upper()}9000",
         f"  9000 {meaning(0x9000)}",
     ]
 
@@ -125,7 +126,7 @@ def test_open_bac_in_the_shell() -> None:
     assert result.exit_code == 1  # the refused reads
     lines = result.stdout.splitlines()
     assert "bac session open on channel 0" in lines
-    assert f"data: {DEFAULT_EF_COM[:4].hex().upper()}" in lines
+    assert f"data: {ISSUED_EF_COM[:4].hex().upper()}" in lines
     assert lines[-1].startswith("sw: 6982")
     assert "L898902C" not in result.output
 

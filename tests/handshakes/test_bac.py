@@ -14,7 +14,8 @@ from cardwire.card import Card
 from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.handshakes import MrzInformation, open_bac
 from cardwire.sim import open_card
-from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.card import SimCard
 from cardwire.transport.memory import MemoryTransport
 from scripted_rng import scripted_rng
@@ -51,7 +52,7 @@ def test_the_session_reads_ef_com() -> None:
     card = passport_card()
     card.secure(open_bac(card, MrzInformation("L898902C", "690806", "940623")))
     card.select(h("011E"), check=True)
-    assert card.read_file() == DEFAULT_EF_COM
+    assert card.read_file() == ISSUED_EF_COM
 
 
 def test_on_a_logical_channel() -> None:
@@ -61,7 +62,7 @@ def test_on_a_logical_channel() -> None:
     session = open_bac(channel, SPECIMEN)
     channel.secure(session)
     channel.select(h("011E"))
-    assert channel.read_binary(0, 4) == DEFAULT_EF_COM[:4]
+    assert channel.read_binary(0, 4) == ISSUED_EF_COM[:4]
     assert card.send(Command(0, 0xB0, 0, 0, ne=4), check=False).sw == 0x6986  # no EF on 0
 
 

@@ -218,6 +218,8 @@ class FaultCard:
     def stop(self) -> int | None:
         status = stop(self.process)
         self.process = None
+        # Until pcscd sees the card gone, a start() would take the old card for the new one.
+        wait_until(f"card gone from {self.reader!r}", lambda: not card_present(self.reader))
         return status
 
 

@@ -12,13 +12,8 @@ import pytest
 from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.handshakes import open_bac
-from cardwire.sim.applets.epassport.lds import (
-    DEFAULT_EF_COM,
-    EPASSPORT_AID,
-    Td3Mrz,
-    dg1_content,
-    dg2_content,
-)
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM, dg2_photo
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID, Td3Mrz, dg1_content
 from cardwire.transport.pcsc import PcscTransport
 
 if TYPE_CHECKING:
@@ -47,7 +42,7 @@ def test_bac_then_files_under_secure_messaging(card: Card) -> None:
     assert card.send(Command(0, 0xB0, 0, 0, ne=4), check=False).sw == 0x6982  # before BAC
     card.secure(open_bac(card, MRZ))
     card.select(bytes.fromhex("011E"))
-    assert card.read_file() == DEFAULT_EF_COM
+    assert card.read_file() == ISSUED_EF_COM
     card.select(bytes.fromhex("0101"))
     assert card.read_file() == dg1_content(Td3Mrz())
 
@@ -55,14 +50,14 @@ def test_bac_then_files_under_secure_messaging(card: Card) -> None:
 def test_dg2_extended_length_through_pcscd(card: Card) -> None:
     card.secure(open_bac(card, MRZ))
     card.select(bytes.fromhex("0102"))
-    assert card.read_file(chunk=65536) == dg2_content()
+    assert card.read_file(chunk=65536) == dg2_photo()
 
 
 def test_dg2_short_apdus_through_pcscd(pcsc_stack: PcscStack) -> None:
     with open_card(pcsc_stack, extended=False) as card:
         card.secure(open_bac(card, MRZ))
         card.select(bytes.fromhex("0102"))
-        assert card.read_file(chunk=256) == dg2_content()
+        assert card.read_file(chunk=256) == dg2_photo()
 
 
 def test_two_channels_with_their_own_sessions(card: Card) -> None:
@@ -75,8 +70,8 @@ def test_two_channels_with_their_own_sessions(card: Card) -> None:
     card.select(bytes.fromhex("011E"))
     channel.select(bytes.fromhex("0101"))
     for _ in range(2):
-        assert card.read_binary(0, 4) == DEFAULT_EF_COM[:4]
+        assert card.read_binary(0, 4) == ISSUED_EF_COM[:4]
         assert channel.read_binary(0, 5) == dg1_content(Td3Mrz())[:5]
     channel.secure(None)
     channel.close()
-    assert card.read_binary(4, 4) == DEFAULT_EF_COM[4:8]
+    assert card.read_binary(4, 4) == ISSUED_EF_COM[4:8]

@@ -25,7 +25,8 @@ from cardwire.cla import SmIndication, parse_cla
 from cardwire.errors import SessionClosedError, UsageError
 from cardwire.handshakes import open_bac
 from cardwire.handshakes.scp03 import open_scp03
-from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sm.scp03 import StaticKeys
 from cardwire.transport.pcsc import PcscTransport
@@ -60,7 +61,7 @@ def check_echo(channel: CardCommands, source: random.Random) -> None:
 
 def check_bac_file(channel: CardCommands, source: random.Random) -> None:
     channel.select(bytes.fromhex("011E"))  # EF.COM, readable under secure messaging only
-    assert channel.read_file() == DEFAULT_EF_COM
+    assert channel.read_file() == ISSUED_EF_COM
 
 
 def scp03_key_information(channel: CardCommands) -> bytes:
@@ -165,7 +166,7 @@ def test_asyncio_tasks_and_threads_together(card: Card) -> None:
         async def secure_reader() -> None:
             for _ in range(ROUNDS // 2):
                 await bac.select(bytes.fromhex("011E"))
-                assert await bac.read_file() == DEFAULT_EF_COM
+                assert await bac.read_file() == ISSUED_EF_COM
 
         # A blocking thread on the basic channel at the same time as the tasks.
         pattern_file(card)

@@ -52,7 +52,8 @@ from cardwire.errors import (
 from cardwire.handshakes import open_bac
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim import profile as profiles
-from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, EPASSPORT_AID
+from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.security_domain import DEFAULT_AID as SECURITY_DOMAIN_AID
 from cardwire.sim.card import SimCard
 from cardwire.sm.base import HostSecureSession
@@ -162,7 +163,7 @@ def fresh(fault_card: FaultCard) -> Iterator[FaultCard]:
 def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
     card = connect(fresh.reader)
     session = bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     fresh.kill()
     error = typed_failure(lambda: read_ef_com(card))
     assert isinstance(error, TransportError), error
@@ -171,7 +172,7 @@ def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
     fresh.start()
     again = connect(fresh.reader)
     bac_session(again)  # re-established
-    assert read_ef_com(again) == DEFAULT_EF_COM
+    assert read_ef_com(again) == ISSUED_EF_COM
     close_quietly(again)
 
 
@@ -179,7 +180,7 @@ def test_card_process_killed_mid_session(fresh: FaultCard) -> None:
 def test_tcp_connection_dropped(fresh: FaultCard, mid_frame: bool) -> None:
     card = connect(fresh.reader)
     session = bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     cuts = fresh.proxy.cuts
     if mid_frame:
         fresh.proxy.cut_mid_frame()  # the next answer reaches vpcd cut in half
@@ -196,7 +197,7 @@ def test_tcp_connection_dropped(fresh: FaultCard, mid_frame: bool) -> None:
     close_quietly(card)
     again = connect(fresh.reader)  # the card reconnects by itself (every 0.5 s)
     bac_session(again)
-    assert read_ef_com(again) == DEFAULT_EF_COM
+    assert read_ef_com(again) == ISSUED_EF_COM
     close_quietly(again)
 
 
@@ -252,7 +253,7 @@ def test_pcscd_restarted(
 ) -> None:
     card = connect(fresh.reader)
     session = bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     within(DEADLINE * 2, pcscd_restarts.restart)
     error = typed_failure(lambda: read_ef_com(card))
     assert isinstance(error, TransportError), error
@@ -262,7 +263,7 @@ def test_pcscd_restarted(
         wait_until(f"card back in {reader!r}", lambda r=reader: card_present(r))  # type: ignore[misc]
     again = connect(fresh.reader)
     bac_session(again)
-    assert read_ef_com(again) == DEFAULT_EF_COM
+    assert read_ef_com(again) == ISSUED_EF_COM
     close_quietly(again)
 
 
@@ -348,7 +349,7 @@ def test_mute_card_times_out_fails_closed_and_reconnects(fresh: FaultCard) -> No
     transport = card.transport
     assert isinstance(transport, PcscTransport)
     bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     os.kill(process.pid, signal.SIGSTOP)
     try:
         error = typed_failure(lambda: card.read_binary(0, 4))
@@ -366,5 +367,5 @@ def test_mute_card_times_out_fails_closed_and_reconnects(fresh: FaultCard) -> No
         os.kill(process.pid, signal.SIGCONT)
     within(OPERATION_DEADLINE, transport.reconnect)
     bac_session(card)
-    assert read_ef_com(card) == DEFAULT_EF_COM
+    assert read_ef_com(card) == ISSUED_EF_COM
     close_quietly(card)

@@ -112,6 +112,10 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
     "pace": _lazy(
         "pace_cmd", "PACE (ICAO 9303-11): secure messaging keyed by a CAN, MRZ, PIN or PUK."
     ),
+    "passport": _lazy(
+        "passport_cmd",
+        "Read and verify ePassports (ICAO 9303): LDS, Passive and Active Authentication.",
+    ),
     "readers": _lazy(
         "readers_cmd",
         "List the PC/SC readers, card presence and ATR; the index works with --reader.",
@@ -133,7 +137,9 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
         "shell_cmd",
         "Interactive prompt: send hex APDUs or named commands, see decoded answers.",
     ),
-    "sim": _lazy("sim_cmd", "Configure and run the simulated card.", "sim_serve_cmd"),
+    "sim": _lazy(
+        "sim_cmd", "Configure and run the simulated card.", "sim_serve_cmd", "sim_csca_cmd"
+    ),
     "sm": _lazy(
         "sm_cmd",
         "ISO 7816-4 / ICAO 9303 secure messaging by hand: protect commands, unprotect responses.",

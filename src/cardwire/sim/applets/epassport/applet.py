@@ -42,6 +42,12 @@ from typing import Any, Self
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.epassport.authentication import (
+    INS_INTERNAL_AUTHENTICATE,
+    chip_authentication,
+    internal_authenticate,
+    is_chip_authentication,
+)
 from cardwire.sim.applets.epassport.config import EpassportConfig, LdsFileConfig, LdsFiles
 from cardwire.sim.applets.epassport.files import file_command, select_application
 from cardwire.sim.applets.pace import (
@@ -68,6 +74,7 @@ class PassportChannel:
     bac: BacCard | None = field(default=None, repr=False)
     challenged: bool = False  # a GET CHALLENGE answer awaits its EXTERNAL AUTHENTICATE
     pace: PaceChannel = field(default_factory=PaceChannel)
+    chip_auth: list[str | None] = field(default_factory=lambda: [None])  # CA's Set AT protocol
 
 
 class EpassportApplet(Applet):
@@ -81,13 +88,16 @@ class EpassportApplet(Applet):
         self.aid = config.aid
         self.mrz = config.mrz
         self.multiselectable = config.multiselectable
+        self.issuer = config.issuer()
         self.lds = LdsFiles.build(
             config.files,
             config.mrz,
             config.pace.card_access,
             name=config.aid,
             label="ICAO LDS1 eMRTD application",
+            issuer=self.issuer,
         )
+        self.issuance = config.issuance
         self.files = self.lds.df
         self._keys = config.mrz.bac_keys()
         mrz = config.mrz
@@ -113,6 +123,7 @@ class EpassportApplet(Applet):
             mrz=self.mrz,
             pace=self.pace.settings,
             files=self.export_files(),
+            issuance=self.issuance,
         )
 
     def export_state(self) -> dict[str, Any]:
@@ -140,6 +151,8 @@ class EpassportApplet(Applet):
         if answer is not None:
             return answer
         ins = command.ins
+        if is_chip_authentication(command, state.chip_auth[0]):  # 9303-11 6.2
+            return chip_authentication(self.issuer, ctx, state.chip_auth, command)
         if ins == INS_MSE:
             return self.pace.set_at(ctx, state.pace, command)
         if ins == INS_GENERAL_AUTHENTICATE:
@@ -147,6 +160,8 @@ class EpassportApplet(Applet):
             if state.pace.session is not None and ctx.secure_session is state.pace.session:
                 state.bac, state.challenged = None, False  # PACE took the channel
             return answer
+        if ins == INS_INTERNAL_AUTHENTICATE:  # Active Authentication (9303-11 6.1)
+            return internal_authenticate(self.issuer, ctx, command)
         if ins == INS_GET_CHALLENGE:
             return self._get_challenge(ctx, state, command)
         if ins == INS_EXTERNAL_AUTHENTICATE:

@@ -1,0 +1,203 @@
+"""Passive Authentication (ICAO Doc 9303-11 5.1, 9303-12): is the data on the chip what the
+issuing State signed?
+
+Three results, reported apart:
+
+- ``signature``: the SOD's SignerInfo verifies with the Document Signer certificate it carries
+  (RFC 5652 5.4/5.6: the signature covers the DER SET OF signed attributes; messageDigest is
+  the hash of the LDSSecurityObject and contentType its OID);
+- ``chain``: that DS certificate was issued by one of the trusted CSCA certificates (name and
+  signature) and both were valid at the check time; None when no CSCA was given;
+- ``hashes``: each data group read hashes to the value in the LDSSecurityObject.
+
+Time model (docs/passport.md): certificates are checked at the SOD's signingTime when it has
+one, else now. ICAO's PKI is a chain model: a DS certificate expires long before the passports
+it signed, so "now" would fail every valid older passport (9303-12 5.3, the DS private key
+usage period), and a specimen that expired in 1994 is still a document that was signed right.
+
+Keys: what the ``cryptography`` package loads (RSA, EC on named curves). EC keys with explicit
+domain parameters (9303-12 4.1.6.3) are refused by it and reported as an unsupported key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from cardwire.errors import DecodeError, UsageError
+from cardwire.passport.sod import ID_LDS_SECURITY_OBJECT, Sod
+
+# RFC 5758 3.2, RFC 4055 5, RFC 8017 A.2.4: signature algorithms and their hash.
+_SIGNATURE_HASHES = {
+    "1.2.840.10045.4.1": "sha1",
+    "1.2.840.10045.4.3.1": "sha224",
+    "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+    "1.2.840.113549.1.1.5": "sha1",
+    "1.2.840.113549.1.1.14": "sha224",
+    "1.2.840.113549.1.1.11": "sha256",
+    "1.2.840.113549.1.1.12": "sha384",
+    "1.2.840.113549.1.1.13": "sha512",
+}
+ID_RSASSA_PSS = "1.2.840.113549.1.1.10"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PassiveResult:
+    signature: Verdict
+    chain: Verdict | None
+    hashes: dict[str, bool] = field(default_factory=dict)
+    check_time: datetime | None = None
+
+    @property
+    def passed(self) -> bool:
+        chain_ok = self.chain is None or self.chain.ok
+        return self.signature.ok and chain_ok and all(self.hashes.values())
+
+
+def _hash(name: str) -> hashes.HashAlgorithm:
+    return {
+        "sha1": hashes.SHA1(),  # noqa: S303 - older passports signed with SHA-1 (9303-12)
+        "sha224": hashes.SHA224(),
+        "sha256": hashes.SHA256(),
+        "sha384": hashes.SHA384(),
+        "sha512": hashes.SHA512(),
+    }[name]
+
+
+def signer_certificate(sod: Sod) -> x509.Certificate:
+    """The DS certificate inside the SOD (the one whose serial the SignerInfo names)."""
+    if not sod.certificates:
+        raise DecodeError("EF.SOD carries no Document Signer certificate")
+    certificates = [x509.load_der_x509_certificate(der) for der in sod.certificates]
+    for certificate in certificates:
+        if sod.signer_serial is None or certificate.serial_number == sod.signer_serial:
+            return certificate
+    raise DecodeError("no certificate in EF.SOD matches the SignerInfo's serial number")
+
+
+def verify_signature(sod: Sod) -> Verdict:
+    """The SOD's signature with the DS certificate it carries (RFC 5652 5.4, 5.6)."""
+    if sod.content_type != ID_LDS_SECURITY_OBJECT:
+        return Verdict(False, "the signed contentType is not the LDSSecurityObject")
+    digest = hashlib.new(sod.digest_algorithm, sod.econtent).digest()
+    if not hmac.compare_digest(sod.message_digest or b"", digest):
+        return Verdict(False, "messageDigest does not match the LDSSecurityObject")
+    try:
+        key = signer_certificate(sod).public_key()
+    except (ValueError, UnsupportedAlgorithm, DecodeError) as exc:
+        return Verdict(False, f"unsupported Document Signer certificate or key: {exc}")
+    algorithm = _hash(_SIGNATURE_HASHES.get(sod.signature_algorithm, sod.digest_algorithm))
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sod.signature, sod.signed_attributes, ec.ECDSA(algorithm))
+        elif isinstance(key, rsa.RSAPublicKey):
+            scheme: padding.AsymmetricPadding = padding.PKCS1v15()
+            if sod.signature_algorithm == ID_RSASSA_PSS:  # RFC 4055 3.1, salt = hash length
+                scheme = padding.PSS(padding.MGF1(algorithm), algorithm.digest_size)
+            key.verify(sod.signature, sod.signed_attributes, scheme, algorithm)
+        else:
+            return Verdict(False, f"unsupported Document Signer key {type(key).__name__}")
+    except InvalidSignature:
+        return Verdict(False, "the SOD signature does not verify with the DS certificate")
+    return Verdict(True)
+
+
+def _valid_at(certificate: x509.Certificate, when: datetime) -> bool:
+    return certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc
+
+
+def verify_chain(sod: Sod, trusted: Sequence[x509.Certificate], when: datetime) -> Verdict:
+    """The DS certificate against the CSCA certificates at ``when`` (9303-12 5.1, 7.1)."""
+    try:
+        signer = signer_certificate(sod)
+    except (ValueError, DecodeError) as exc:
+        return Verdict(False, f"no usable DS certificate: {exc}")
+    if not _valid_at(signer, when):
+        return Verdict(False, f"the DS certificate was not valid at {when:%Y-%m-%d}")
+    issuers = [c for c in trusted if c.subject == signer.issuer]
+    if not issuers:
+        return Verdict(False, "no trusted CSCA has the DS certificate's issuer name")
+    for csca in issuers:
+        try:
+            signer.verify_directly_issued_by(csca)
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            continue
+        if not _valid_at(csca, when):
+            return Verdict(False, f"the CSCA certificate was not valid at {when:%Y-%m-%d}")
+        return Verdict(True)
+    return Verdict(False, "the DS certificate's signature does not verify with any trusted CSCA")
+
+
+def verify_hashes(sod: Sod, data_groups: Mapping[int, bytes]) -> dict[str, bool]:
+    """DG name -> whether its content hashes to the LDSSecurityObject's value (9303-11 5.1.1
+    step 3); a data group read that the SOD does not list fails."""
+    return {
+        f"DG{n}": hmac.compare_digest(
+            hashlib.new(sod.hash_algorithm, content).digest(), sod.hashes.get(n, b"")
+        )
+        for n, content in sorted(data_groups.items())
+    }
+
+
+def passive_authentication(
+    sod: Sod,
+    data_groups: Mapping[int, bytes],
+    trusted: Sequence[x509.Certificate] | None = None,
+    *,
+    now: datetime | None = None,
+) -> PassiveResult:
+    """The three checks; ``trusted`` None leaves the chain unchecked (its verdict None)."""
+    when = sod.signing_time or now or datetime.now(UTC)
+    chain = None if trusted is None else verify_chain(sod, trusted, when)
+    return PassiveResult(verify_signature(sod), chain, verify_hashes(sod, data_groups), when)
+
+
+def load_cscas(path: Path) -> list[x509.Certificate]:
+    """CSCA certificates from a PEM or DER file or a folder of them (``--csca``)."""
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    found: list[x509.Certificate] = []
+    for file in files:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        try:
+            if b"-----BEGIN CERTIFICATE-----" in data:
+                found.extend(x509.load_pem_x509_certificates(data))
+            else:
+                found.append(x509.load_der_x509_certificate(data))
+        except ValueError as exc:
+            if not path.is_dir():
+                raise UsageError(f"{file} is not an X.509 certificate (PEM or DER)") from exc
+    if not found:
+        raise UsageError(f"no CSCA certificate found in {path}")
+    return found
+
+
+__all__ = [
+    "PassiveResult",
+    "Verdict",
+    "load_cscas",
+    "passive_authentication",
+    "signer_certificate",
+    "verify_chain",
+    "verify_hashes",
+    "verify_signature",
+]

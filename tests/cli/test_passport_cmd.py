@@ -1,0 +1,92 @@
+"""``cardwire passport read`` and ``cardwire sim csca``: the done-when command of issue 19,
+the JSON keys, files written, exit 1 on a failed check, usage errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from cardwire.cli import cli
+from cardwire.sim import profile as profiles
+from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
+from cardwire.sim.profile import AppletSpec, CardOptions, Profile
+from passport_cards import passport_section
+
+MRZ = "L898902C<,690806,940623"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_done_when(tmp_path: Path) -> None:
+    csca = tmp_path / "csca.pem"
+    assert invoke("sim", "csca", str(csca)).exit_code == 0
+    assert csca.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    out = tmp_path / "out"
+    result = invoke(
+        "passport", "read", "--sim", "--mrz", MRZ, "--csca", str(csca), "--out", str(out), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["access"] == "PACE"
+    assert report["mrz"]["document_number"] == "L898902C"
+    assert report["data_groups"] == ["DG1", "DG2", "DG11", "DG12", "DG14", "DG15"]
+    assert report["passive_authentication"]["signature"] is True
+    assert report["passive_authentication"]["chain"] is True
+    assert set(report["passive_authentication"]["hashes"].values()) == {True}
+    assert report["active_authentication"] == report["chip_authentication"] == "passed"
+    assert report["unreadable"] == {}
+    files = {os.path.basename(p) for p in report["files"]}
+    assert {"EF.SOD.bin", "DG2.bin", "face-1.jpg"} <= files
+    assert (out / "face-1.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+
+
+def test_without_csca_the_chain_is_null_and_text_says_so() -> None:
+    result = invoke("passport", "read", "--sim", "--can", "123456", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["passive_authentication"]["chain"] is None
+    text = invoke("passport", "read", "--sim", "--can", "123456")
+    assert "chain: not checked (no --csca)" in text.stdout
+    assert "active authentication: passed" in text.stdout
+
+
+def test_a_broken_passport_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    section = passport_section(broken=("aa_key",))
+    profiles.save(path, Profile(CardOptions(), (AppletSpec("epassport", EPASSPORT_AID, section),)))
+    csca = tmp_path / "csca.pem"
+    assert invoke("sim", "csca", str(csca), "--profile", str(path)).exit_code == 0
+    result = invoke(
+        "passport",
+        "read",
+        "--sim",
+        "--profile",
+        str(path),
+        "--mrz",
+        MRZ,
+        "--csca",
+        str(csca),
+        "--json",
+    )
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["active_authentication"] == "failed"
+    assert report["chip_authentication"] == "passed"
+    assert report["passive_authentication"]["chain"] is True
+    text = invoke("passport", "read", "--sim", "--profile", str(path), "--mrz", MRZ)
+    assert text.exit_code == 1
+    assert "active authentication: failed (the ECDSA signature does not verify" in text.stdout
+
+
+def test_usage_errors() -> None:
+    assert invoke("passport", "read", "--sim").exit_code == 2
+    both = invoke("passport", "read", "--sim", "--mrz", MRZ, "--can", "123456")
+    assert both.exit_code == 2
+    assert "exactly one" in both.output
+    wrong = invoke("passport", "read", "--sim", "--can", "654321")
+    assert wrong.exit_code == 1  # the chip refuses the password
+    assert wrong.output.startswith("error: ")
