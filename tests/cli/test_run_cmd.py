@@ -88,7 +88,6 @@ def test_a_syntax_error_exits_2_before_anything_is_sent(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "message"),
     [
-        ("open nosuch --x 1\n", "line 1: open nosuch (options hidden): unknown secure protocol"),
         ("channel 3\n", "line 1: channel 3: channel 3 is not open here (open: 0)"),
     ],
 )
@@ -99,6 +98,29 @@ def test_runtime_usage_errors_exit_2_with_the_line(
     assert result.exit_code == 2
     assert result.stderr.startswith("error: " + message.replace("line 1", "line 2"))
     assert result.stdout.splitlines()[-1] == "1 command sent; expectations: 0 met, 0 failed"
+
+
+@pytest.mark.parametrize(
+    ("open_line", "problem"),
+    [
+        (f"open bac --mzr {SPECIMEN_MRZ}", "open bac: No such option '--mzr'"),
+        ("open nosuch --x 1", "unknown secure protocol 'nosuch'"),
+        ("open pace --param x --can 123456", "open pace: Invalid value for '--param'"),
+    ],
+)
+def test_open_lines_are_checked_before_anything_is_sent(
+    tmp_path: Path, open_line: str, problem: str
+) -> None:
+    # issue 18: a typo in line 4's options used to fail after lines 1-3 had been sent
+    state = tmp_path / "card.json"
+    wrong_pin = "002000010439393939"  # would use one of the PIN's tries
+    script = f"{SELECT_DEMO_1}\n{wrong_pin}\n00B0000001\n{open_line}\n"
+    result = run(tmp_path, script, "--sim", "--state", str(state))
+    assert result.exit_code == 2
+    assert "script.apdu: line 4: " + problem in result.stderr
+    assert SPECIMEN_MRZ not in result.stderr
+    assert result.stdout == ""
+    assert not state.exists()
 
 
 def test_an_unknown_protocol_names_the_known_ones(tmp_path: Path) -> None:

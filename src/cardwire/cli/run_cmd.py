@@ -22,7 +22,7 @@ from cardwire.card import Card
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
 from cardwire.cli.output import console as make_console
 from cardwire.cli.output import emit_json
-from cardwire.cli.secure_protocols import close_statement, open_statement
+from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
 from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
 from cardwire.errors import CardwireError, DecodeError, UsageError
 from cardwire.hexutil import to_hex
@@ -140,10 +140,19 @@ def _read_script(path: str) -> str:
 
 
 def _parse(path: str, raw: bool) -> Script:
+    """The whole script, checked before anything is sent: its syntax, and the protocol and
+    options of every ``open`` line (docs/cli.md, "Scripts")."""
     try:
-        return parse_script(_read_script(path), raw=raw)
+        script = parse_script(_read_script(path), raw=raw)
+        for statement in script.statements:
+            if isinstance(statement, OpenSecure):
+                try:
+                    check_open(statement.words)
+                except UsageError as exc:
+                    raise UsageError(f"line {statement.source.line}: {exc}") from exc
     except UsageError as exc:
         raise UsageError(f"{path}: {exc}") from exc
+    return script
 
 
 @cli.command("run")
