@@ -18,12 +18,20 @@ from typing import Any
 
 import click
 
-from cardwire.card import Card
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
 from cardwire.cli.output import console as make_console
 from cardwire.cli.output import emit_json
 from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
-from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
+from cardwire.cli.target import (
+    CardTarget,
+    Disconnect,
+    leave_option,
+    open_card,
+    reset_option,
+    target_options,
+    verbose_option,
+    wire_printer,
+)
 from cardwire.errors import CardwireError, DecodeError, UsageError
 from cardwire.hexutil import to_hex
 from cardwire.scripting.grammar import OpenSecure, Script, SendApdu, Statement, parse_script
@@ -163,6 +171,8 @@ def _parse(path: str, raw: bool) -> Script:
 @click.option("--show-keys", is_flag=True, help="Show the options of 'open' lines (secrets).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary document.")
 @verbose_option
+@reset_option
+@leave_option
 def run(
     script_path: str,
     target: CardTarget,
@@ -171,13 +181,16 @@ def run(
     show_keys: bool,
     as_json: bool,
     verbose: bool,
+    reset: bool,
+    leave: bool,
 ) -> None:
     """Run an APDU script (scriptor files run unchanged; '-' reads stdin).
 
     One statement per line: HEX [expect SW [REGEX]], reset, exit, set NAME HEX (then
     ${NAME}), open-channel, channel N, close-channel N, open PROTOCOL [OPTIONS], close;
     '#' starts a comment. The card refusing a command does not stop the script; a failed
-    expect does (exit 1). A syntax error exits 2 before anything is sent.
+    expect does (exit 1). A syntax error exits 2 before anything is sent. A script that
+    opened a secure session resets the card at the end (--leave keeps it as it is).
 
     \b
     Example:
@@ -190,9 +203,10 @@ def run(
     show_bar = wants_progress_bar(sys.stdout.isatty(), as_json, script.apdu_count)
     wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
     exit_code = EXIT_OK
+    disconnect = Disconnect(leave=leave)
     with (
         _display(show_bar, script.apdu_count) as (echo, advance),
-        Card(target.open(wire)) as card,
+        open_card(target, on_wire=wire, reset=reset, disconnect=disconnect) as card,
     ):
         runner = ScriptRunner(
             card,
@@ -202,6 +216,8 @@ def run(
             show_keys=show_keys,
         )
         for statement in script.statements:
+            if isinstance(statement, OpenSecure):
+                disconnect.secure = True  # reset on disconnect from here on (unless --leave)
             try:
                 outcome = runner.run(statement)
             except CardwireError as exc:

@@ -21,7 +21,14 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.output import emit_json
 from cardwire.cli.secure_protocols import SecureProtocol, group_values
-from cardwire.cli.target import CardTarget, target_options
+from cardwire.cli.target import (
+    CardTarget,
+    Disconnect,
+    leave_option,
+    open_card,
+    reset_option,
+    target_options,
+)
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm.base import HostSecureSession
@@ -152,17 +159,22 @@ def send_command(protocol: SecureProtocol) -> click.Command:
     @click.option("--verbose", "-v", is_flag=True, help="Also show every exchange on the wire.")
     @click.option("--check", "check_sw", is_flag=True, help="Exit 1 on an error status word.")
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the exchanges.")
+    @reset_option
+    @leave_option
     def send(
         apdus: tuple[str, ...],
         target: CardTarget,
         verbose: bool,
         check_sw: bool,
         as_json: bool,
+        reset: bool,
+        leave: bool,
     ) -> None:
         values = group_values(click.get_current_context())
         commands = parse_apdus(apdus)
         show = click.echo if verbose and not as_json else (lambda line: None)
-        with Card(target.open(), trace=True) as card:
+        disconnect = Disconnect(leave=leave, secure=True)
+        with open_card(target, trace=True, reset=reset, disconnect=disconnect) as card:
             exchanges = run_secure_send(protocol, values, card, commands, show)
         if as_json:
             emit_json([item.to_json() for item in exchanges])
@@ -185,7 +197,9 @@ def send_command(protocol: SecureProtocol) -> click.Command:
         "argument) through the secure session and print the plain exchanges.\n\n"
         "The protocol's options go before 'send'; the card (--sim or --reader) after it. "
         "Exit 0 when every APDU got an answer, whatever its status word; with --check an "
-        "error status word exits 1. A refused handshake or a MAC failure exits 1.\n\n"
+        "error status word exits 1. A refused handshake or a MAC failure exits 1. The card "
+        "is reset when the command ends, so that its secure session ends with the program "
+        "(--leave keeps it).\n\n"
         f"\b\nExample:\n  {example}"
     )
     return send

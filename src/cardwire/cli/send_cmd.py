@@ -17,7 +17,14 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.app import cli
 from cardwire.cli.output import emit_json
-from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
+from cardwire.cli.target import (
+    CardTarget,
+    open_card,
+    reset_option,
+    target_options,
+    verbose_option,
+    wire_printer,
+)
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sw import check, meaning
@@ -90,6 +97,7 @@ def _exchange_document(item: Exchange) -> dict[str, str]:
 @click.option("--check", "check_sw", is_flag=True, help="Exit 1 if any status word is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the exchanges.")
 @verbose_option
+@reset_option
 def send(
     apdus: tuple[str, ...],
     target: CardTarget,
@@ -97,6 +105,7 @@ def send(
     check_sw: bool,
     as_json: bool,
     verbose: bool,
+    reset: bool,
 ) -> None:
     """Send command APDUs (hex, one per argument) to the card, all in one session.
 
@@ -120,7 +129,7 @@ def send(
             show_wire(entry)
 
     exchanges = []
-    with Card(target.open(on_wire)) as card:
+    with open_card(target, on_wire=on_wire, reset=reset) as card:
         for apdu in commands:
             item = exchange(card, apdu, wire, raw=raw)
             exchanges.append(item)
