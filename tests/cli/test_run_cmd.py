@@ -48,7 +48,7 @@ def test_a_good_script_prints_each_exchange_and_a_summary(tmp_path: Path) -> Non
     assert (result.exit_code, result.stderr) == (0, "")
     lines = result.stdout.splitlines()
     assert lines[:3] == [f"> {SELECT_DEMO_1}", "< 9000", f"  9000 {meaning(0x9000)}"]
-    assert lines[6:8] == ["> 00B0000005", f"< {HELLO}9000"]
+    assert lines[6:8] == ["> 00B0000005", f"< {HELLO} 9000"]
     assert lines[-1] == "4 commands sent; expectations: 3 met, 0 failed"
 
 

@@ -47,6 +47,7 @@ def test_json_output_is_one_array() -> None:
     document = json.loads(output)
     assert document[1] == {
         "command": "000000000341424300",
+        "resent_as": None,
         "response": "4142439000",
         "data": "414243",
         "sw": "9000",
@@ -59,11 +60,27 @@ def test_get_response_and_6cxx_are_followed_unless_raw() -> None:
     assert code == 0
     cooked = json.loads(output)
     assert cooked[1]["data"] == "414243"  # 6103 then GET RESPONSE
-    assert cooked[2]["command"] == "000000000341424303"  # 6C03: re-sent with Le = 03
+    # 6C03: re-sent with Le = 03; the typed command stays, the re-sent one is said (issue 18)
+    assert cooked[2]["command"] == "000000000341424301"
+    assert cooked[2]["resent_as"] == "000000000341424303"
+    assert cooked[1]["resent_as"] is None  # GET RESPONSE is not a re-send
     assert cooked[2]["data"] == "414243"
+    code, output = run("--sim", *apdus)
+    assert output.splitlines()[7:11] == [
+        "> 000000000341424301",
+        "  re-sent as 000000000341424303 (the card asked for another Le with 6Cxx)",
+        "< 414243 9000",
+        "    0000  41 42 43" + " " * 39 + "  ABC",
+    ]
     code, output = run("--sim", "--json", "--raw", *apdus)
     raw = json.loads(output)
-    assert raw[1] == {"command": "0000000003414243", "response": "6103", "data": "", "sw": "6103"}
+    assert raw[1] == {
+        "command": "0000000003414243",
+        "resent_as": None,
+        "response": "6103",
+        "data": "",
+        "sw": "6103",
+    }
     assert raw[2]["sw"] == "6C03"
 
 

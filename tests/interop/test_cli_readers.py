@@ -90,25 +90,25 @@ def test_readers_watch_reports_insert_and_remove_with_the_atr(
 
     if SLOT1_READER not in (reader_names() or []):
         pytest.skip(f"vpcd lists no second reader {SLOT1_READER!r}")
-    watcher = subprocess.Popen(
+    with subprocess.Popen(
         [*CARDWIRE_CLI, "readers", "--watch", "--json", "--count", "2", "--timeout", "50"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert watcher.stdout is not None
-    first = [json.loads(watcher.stdout.readline()) for _ in (0, 1)]  # the states first
-    assert {e["reader"]: e["event"] for e in first}[SLOT1_READER] == "empty"
-    with (tmp_path / "card.log").open("wb") as log:
-        card = start([*CARDWIRE_CLI, "sim", "serve", "--vpcd", "127.0.0.1:35964"], log)
-        try:
-            inserted = json.loads(watcher.stdout.readline())
-        finally:
-            time.sleep(1)  # pcscd powers the card up; stopping it then is a removal
-            stop(card)
-    removed = json.loads(watcher.stdout.readline())
-    assert watcher.wait(timeout=CLI_TIMEOUT) == 0, watcher.stderr.read() if watcher.stderr else ""
+    ) as watcher:
+        assert watcher.stdout is not None and watcher.stderr is not None
+        first = [json.loads(watcher.stdout.readline()) for _ in (0, 1)]  # the states first
+        assert {e["reader"]: e["event"] for e in first}[SLOT1_READER] == "empty"
+        with (tmp_path / "card.log").open("wb") as log:
+            card = start([*CARDWIRE_CLI, "sim", "serve", "--vpcd", "127.0.0.1:35964"], log)
+            try:
+                inserted = json.loads(watcher.stdout.readline())
+            finally:
+                time.sleep(1)  # pcscd powers the card up; stopping it then is a removal
+                stop(card)
+        removed = json.loads(watcher.stdout.readline())
+        assert watcher.wait(timeout=CLI_TIMEOUT) == 0, watcher.stderr.read()
     assert (inserted["event"], inserted["reader"]) == ("inserted", SLOT1_READER)
     assert inserted["atr"] == SimCard().atr.hex().upper()
     assert (removed["event"], removed["reader"], removed["atr"]) == ("removed", SLOT1_READER, None)

@@ -27,16 +27,24 @@ from cardwire.cli.target import (
 )
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
-from cardwire.sw import check, meaning
+from cardwire.scripting.runner import exchange_lines
+from cardwire.sw import check
 from cardwire.trace.recorder import TraceEntry
 
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """One APDU from the command line and the card's (reassembled) answer."""
+    """One APDU from the command line and the card's (reassembled) answer: ``command`` as
+    typed, ``sent`` as the layers finally sent it (another Le after 6Cxx)."""
 
     command: bytes
     response: Response
+    sent: bytes | None = None
+
+    @property
+    def resent_as(self) -> bytes | None:
+        """The re-sent command when the layers re-sent it with another Le, else None."""
+        return self.sent if self.sent is not None and self.sent != self.command else None
 
 
 def as_sent(command: Command, wire: Sequence[TraceEntry]) -> Command:
@@ -64,7 +72,7 @@ def exchange(card: Card, apdu: bytes, wire: list[TraceEntry], *, raw: bool) -> E
     command = Command.decode(apdu)
     response = card.send(command, check=False)
     sent = as_sent(command, wire)
-    return Exchange(sent.encode(), response)
+    return Exchange(apdu, response, sent.encode())
 
 
 def parse_apdus(texts: Sequence[str], *, raw: bool) -> list[bytes]:
@@ -81,9 +89,11 @@ def parse_apdus(texts: Sequence[str], *, raw: bool) -> list[bytes]:
     return apdus
 
 
-def _exchange_document(item: Exchange) -> dict[str, str]:
+def _exchange_document(item: Exchange) -> dict[str, str | None]:
+    resent = item.resent_as
     return {
         "command": to_hex(item.command),
+        "resent_as": None if resent is None else to_hex(resent),
         "response": to_hex(item.response.encode()),
         "data": to_hex(item.response.data),
         "sw": f"{item.response.sw:04X}",
@@ -109,7 +119,9 @@ def send(
 ) -> None:
     """Send command APDUs (hex, one per argument) to the card, all in one session.
 
-    Each exchange is printed with the status word's meaning. Exit 0 when every APDU got an
+    Each exchange is printed: the command, the answer's data and status word apart, the data
+    as hex+ASCII, the status word's meaning, and a note when the command was re-sent with
+    the Le the card asked for (6Cxx). Exit 0 when every APDU got an
     answer, whatever its status word; with --check an error status word exits 1. Without
     --reader or --sim the only PC/SC reader is used.
 
@@ -134,9 +146,9 @@ def send(
             item = exchange(card, apdu, wire, raw=raw)
             exchanges.append(item)
             if not as_json:
-                click.echo(f"> {to_hex(item.command)}")
-                click.echo(f"< {to_hex(item.response.encode())}")
-                click.echo(f"  {item.response.sw:04X} {meaning(item.response.sw)}")
+                sent = item.sent if item.sent is not None else item.command
+                for line in exchange_lines(sent, item.response, item.command):
+                    click.echo(line)
     if as_json:
         emit_json([_exchange_document(item) for item in exchanges])
     if check_sw:

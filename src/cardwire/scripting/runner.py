@@ -16,7 +16,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.channels import Channel
 from cardwire.errors import UsageError
-from cardwire.hexutil import to_hex
+from cardwire.hexutil import hex_dump, to_hex
 from cardwire.scripting.grammar import (
     CloseChannel,
     CloseSecure,
@@ -51,13 +51,21 @@ class Outcome:
         return self.mismatch is None
 
 
-def exchange_lines(command: bytes, response: Response) -> tuple[str, ...]:
-    """The exchange as ``cardwire send`` prints it."""
-    return (
-        f"> {to_hex(command)}",
-        f"< {to_hex(response.encode())}",
-        f"  {response.sw:04X} {meaning(response.sw)}",
-    )
+def exchange_lines(
+    command: bytes, response: Response, typed: bytes | None = None
+) -> tuple[str, ...]:
+    """The exchange as ``cardwire send`` prints it: the command (``typed``, when the layers
+    re-sent it as ``command`` after 6Cxx, then the re-sent one), the response with its data and
+    status word apart, the data as hex+ASCII, and the status word's meaning."""
+    lines = [f"> {to_hex(typed if typed is not None else command)}"]
+    if typed is not None and typed != command:
+        # ISO/IEC 7816-4:2020 5.6: SW1 = 6C, the command is re-sent with Le = SW2
+        lines.append(f"  re-sent as {to_hex(command)} (the card asked for another Le with 6Cxx)")
+    data, sw = to_hex(response.data), f"{response.sw:04X}"
+    lines.append(f"< {data} {sw}" if data else f"< {sw}")
+    lines.extend(hex_dump(response.data, "    "))
+    lines.append(f"  {sw} {meaning(response.sw)}")
+    return tuple(lines)
 
 
 def _no_protocols(card: CardCommands, words: Sequence[str]) -> object:
