@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import UsageError
+from cardwire.hexutil import hex_dump
 from cardwire.sim.applets.epassport.lds import DEFAULT_EF_COM, Td3Mrz, dg1_content
 from cardwire.sw import meaning
 
@@ -23,6 +24,9 @@ def invoke(*args: str, env: dict[str, str] | None = None, stdin: str | None = No
     return CliRunner().invoke(cli, list(args), env=env, input=stdin)
 
 
+DUMP = hex_dump(DEFAULT_EF_COM, "    ")
+
+
 def test_text_output_shows_the_plain_exchanges() -> None:
     result = invoke("bac", "--mrz", MRZ, "send", "--sim", SELECT_COM, READ_COM)
     assert result.exit_code == 0, result.output
@@ -31,7 +35,8 @@ def test_text_output_shows_the_plain_exchanges() -> None:
         "< 9000",
         f"  9000 {meaning(0x9000)}",
         f"> {READ_COM}",
-        f"< {DEFAULT_EF_COM.hex().upper()}9000",
+        f"< {DEFAULT_EF_COM.hex().upper()} 9000",
+        *DUMP,
         f"  9000 {meaning(0x9000)}",
     ]
 
@@ -39,7 +44,7 @@ def test_text_output_shows_the_plain_exchanges() -> None:
 def test_verbose_adds_the_wire_and_never_the_mrz() -> None:
     result = invoke("bac", "--mrz", MRZ, "send", "--sim", "--verbose", SELECT_COM)
     assert result.exit_code == 0, result.output
-    wire = [line for line in result.stdout.splitlines() if line.startswith("  wire > ")]
+    wire = [line for line in result.stderr.splitlines() if line.startswith("  wire > ")]
     assert [line[9:13] for line in wire] == ["00A4", "0084", "0082", "0CA4"]
     assert "L898902C" not in result.output
 

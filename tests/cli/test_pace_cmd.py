@@ -47,7 +47,7 @@ def test_text_output_and_the_secret_never_printed() -> None:
     result = invoke("pace", "--can", DEFAULT_CAN, "send", "--sim", "--verbose", SELECT_DG1)
     assert result.exit_code == 0, result.output
     assert f"  9000 {meaning(0x9000)}" in result.stdout
-    wire = [line[9:13] for line in result.stdout.splitlines() if line.startswith("  wire > ")]
+    wire = [line[9:13] for line in result.stderr.splitlines() if line.startswith("  wire > ")]
     assert wire[:3] == ["00A4", "00B0", "0022"]  # SELECT, EF.CardAccess, MSE:Set AT
     assert wire.count("1086") == 3 and wire.count("0086") == 1
     assert DEFAULT_CAN not in result.output

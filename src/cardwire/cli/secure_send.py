@@ -2,11 +2,11 @@
 
 The command opens the card (``--reader`` or ``--sim``), runs the protocol's handshake, sends
 each APDU through the session and prints the plain exchanges; ``--verbose`` adds what went over
-the wire (handshake included). ``--json`` prints one array, one object per APDU, with the keys
-of ``cardwire send --json`` for the plain exchange (``command`` as given, ``response``,
-``data``, ``sw``) plus ``protected_command`` and ``protected_response`` (the last protected
-pair the session produced and checked for it; ``null`` when the APDU went out plain because the
-session had ended) and ``wire`` (every exchange on the wire: ``command``, ``response``).
+the wire (handshake included), on stderr. ``--json`` prints one array, one object per APDU,
+with the keys of ``cardwire send --json`` for the plain exchange (``command`` as given,
+``response``, ``data``, ``sw``) plus ``protected_command`` and ``protected_response`` (the last
+protected pair the session produced and checked for it; ``null`` when the APDU went out plain
+because the session had ended) and ``wire`` (every exchange on the wire: ``command``, ``response``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from cardwire.cli.target import (
 )
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.scripting.runner import exchange_lines
 from cardwire.sm.base import HostSecureSession
-from cardwire.sw import check, meaning
+from cardwire.sw import check
 
 
 class RecordingSession:
@@ -172,7 +173,8 @@ def send_command(protocol: SecureProtocol) -> click.Command:
     ) -> None:
         values = group_values(click.get_current_context())
         commands = parse_apdus(apdus)
-        show = click.echo if verbose and not as_json else (lambda line: None)
+        # --verbose goes to stderr (docs/cli.md, Conventions): stdout stays the same
+        show = (lambda line: click.echo(line, err=True)) if verbose else (lambda line: None)
         disconnect = Disconnect(leave=leave, secure=True)
         with open_card(target, trace=True, reset=reset, disconnect=disconnect) as card:
             exchanges = run_secure_send(protocol, values, card, commands, show)
@@ -180,12 +182,10 @@ def send_command(protocol: SecureProtocol) -> click.Command:
             emit_json([item.to_json() for item in exchanges])
         else:
             for item in exchanges:
-                click.echo(f"> {to_hex(item.command)}")
-                if verbose:
-                    for line in _wire_lines(item.wire):
-                        click.echo(line)
-                click.echo(f"< {to_hex(item.response.encode())}")
-                click.echo(f"  {item.response.sw:04X} {meaning(item.response.sw)}")
+                for line in _wire_lines(item.wire):
+                    show(line)
+                for line in exchange_lines(item.command, item.response):
+                    click.echo(line)
         if check_sw:
             for item in exchanges:
                 check(item.response.sw, Command.decode(item.command))
