@@ -173,8 +173,12 @@ def send_command(protocol: SecureProtocol) -> click.Command:
     ) -> None:
         values = group_values(click.get_current_context())
         commands = parse_apdus(apdus)
+
         # --verbose goes to stderr (docs/cli.md, Conventions): stdout stays the same
-        show = (lambda line: click.echo(line, err=True)) if verbose else (lambda line: None)
+        def show(line: str) -> None:
+            if verbose:
+                click.echo(line, err=True)
+
         disconnect = Disconnect(leave=leave, secure=True)
         with open_card(target, trace=True, reset=reset, disconnect=disconnect) as card:
             exchanges = run_secure_send(protocol, values, card, commands, show)
