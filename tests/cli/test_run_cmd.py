@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.run_cmd import PROGRESS_MIN_APDUS, wants_progress_bar
 from cardwire.errors import NoReaderError
+from cardwire.sim.card import SimCard
 from cardwire.sw import meaning
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
@@ -163,6 +164,27 @@ def test_json_summary_is_one_document(tmp_path: Path) -> None:
         }
     ]
     assert document["error"] is None
+
+
+def test_json_has_the_steps_that_are_not_apdus(tmp_path: Path) -> None:
+    # issue 18: `run --json` includes channel opens (and secure sessions, resets)
+    script = (
+        f"reset\nopen-channel\nchannel 1\n{SELECT_DEMO_1}\nclose-channel 1\n"
+        f"open bac --mrz '{SPECIMEN_MRZ}'\nclose\n"
+    )
+    result = run(tmp_path, script, "--sim", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["steps"] == [
+        {"line": 1, "step": "reset", "atr": SimCard().atr.hex().upper()},
+        {"line": 2, "step": "open-channel", "channel": 1},
+        {"line": 3, "step": "channel", "channel": 1},
+        {"line": 5, "step": "close-channel", "channel": 1},
+        {"line": 6, "step": "open", "channel": 0, "protocol": "bac"},
+        {"line": 7, "step": "close", "channel": 0},
+    ]
+    assert "L898902C" not in result.stdout
+    assert [e["line"] for e in document["exchanges"]] == [4]
 
 
 def test_script_from_stdin(tmp_path: Path) -> None:

@@ -34,7 +34,18 @@ from cardwire.cli.target import (
 )
 from cardwire.errors import CardwireError, DecodeError, UsageError
 from cardwire.hexutil import to_hex
-from cardwire.scripting.grammar import OpenSecure, Script, SendApdu, Statement, parse_script
+from cardwire.scripting.grammar import (
+    CloseChannel,
+    CloseSecure,
+    OpenChannel,
+    OpenSecure,
+    Reset,
+    Script,
+    SendApdu,
+    Statement,
+    UseChannel,
+    parse_script,
+)
 from cardwire.scripting.runner import Outcome, ScriptRunner
 
 PROGRESS_MIN_APDUS = 50
@@ -56,12 +67,16 @@ class Tally:
     met: int = 0
     failed: int = 0
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
 
     def count(self, outcome: Outcome) -> None:
         statement = outcome.statement
-        if not isinstance(statement, SendApdu) or outcome.response is None:
+        if not isinstance(statement, SendApdu):
+            self.steps.append(_step(outcome))
+            return
+        if outcome.response is None:
             return
         assert outcome.command is not None
         self.commands += 1
@@ -104,9 +119,33 @@ class Tally:
             "commands": self.commands,
             "expectations": {"met": self.met, "failed": self.failed},
             "exchanges": self.exchanges,
+            "steps": self.steps,
             "failures": self.failures,
             "error": self.error,
         }
+
+
+_STEP_NAMES: dict[type, str] = {
+    Reset: "reset",
+    OpenChannel: "open-channel",
+    UseChannel: "channel",
+    CloseChannel: "close-channel",
+    OpenSecure: "open",
+    CloseSecure: "close",
+}
+
+
+def _step(outcome: Outcome) -> dict[str, Any]:
+    """A statement that is not an APDU, for --json: what it did (never an ``open`` option)."""
+    statement = outcome.statement
+    step: dict[str, Any] = {"line": statement.source.line, "step": _STEP_NAMES[type(statement)]}
+    if outcome.channel is not None:
+        step["channel"] = outcome.channel
+    if isinstance(statement, OpenSecure):
+        step["protocol"] = statement.protocol
+    if outcome.atr is not None:
+        step["atr"] = to_hex(outcome.atr)
+    return step
 
 
 @contextmanager

@@ -42,6 +42,8 @@ class Outcome:
     command: bytes | None = None
     response: Response | None = None
     mismatch: str | None = None
+    channel: int | None = None  # open-channel: the number the card gave; channel, close-channel
+    atr: bytes | None = None  # reset: the new ATR
 
     @property
     def expectation_met(self) -> bool | None:
@@ -111,31 +113,42 @@ class ScriptRunner:
                 atr = self.card.reset()
                 self.channels.clear()
                 self.current = 0
-                return Outcome(statement, ("> reset", f"< ATR {to_hex(atr)}"))
+                return Outcome(statement, ("> reset", f"< ATR {to_hex(atr)}"), atr=atr)
             case OpenChannel():
                 channel = self.target.open_channel()
                 self.channels[channel.number] = channel
-                return Outcome(statement, ("> open-channel", f"< channel {channel.number} open"))
+                return Outcome(
+                    statement,
+                    ("> open-channel", f"< channel {channel.number} open"),
+                    channel=channel.number,
+                )
             case UseChannel(number=number):
                 self._check_open(number)
                 self.current = number
-                return Outcome(statement, (f"> channel {number}",))
+                return Outcome(statement, (f"> channel {number}",), channel=number)
             case CloseChannel(number=number):
                 self._check_open(number)
                 self.channels.pop(number).close()
                 if self.current == number:
                     self.current = 0
                 return Outcome(
-                    statement, (f"> close-channel {number}", f"< channel {number} closed")
+                    statement,
+                    (f"> close-channel {number}", f"< channel {number} closed"),
+                    channel=number,
                 )
             case OpenSecure():
+                channel_in_use = self.current
                 self.open_secure(self.target, statement.words)
                 shown = " ".join(statement.words) if self.show_keys else statement.protocol
                 hidden = "" if self.show_keys else " (options hidden; --show-keys shows them)"
-                return Outcome(statement, (f"> open {shown}{hidden}", "< secure session open"))
+                return Outcome(
+                    statement,
+                    (f"> open {shown}{hidden}", "< secure session open"),
+                    channel=channel_in_use,
+                )
             case CloseSecure():
                 self.close_secure(self.target)
-                return Outcome(statement, ("> close",))
+                return Outcome(statement, ("> close",), channel=self.current)
         raise UsageError(f"not a script statement: {statement!r}")  # pragma: no cover
 
     def _check_open(self, number: int) -> None:
