@@ -19,7 +19,6 @@ from typing import Any
 import click
 
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
-from cardwire.cli.output import console as make_console
 from cardwire.cli.output import emit_json
 from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
 from cardwire.cli.target import (
@@ -49,14 +48,15 @@ from cardwire.scripting.grammar import (
 from cardwire.scripting.runner import Outcome, ScriptRunner
 
 PROGRESS_MIN_APDUS = 50
-"""Scripts with at least this many APDUs get a progress bar (on a terminal only)."""
+"""Scripts with at least this many APDUs get a progress bar (on stderr, when it is a terminal)."""
 
 Echo = Callable[[str], None]
 
 
-def wants_progress_bar(stdout_is_terminal: bool, as_json: bool, apdus: int) -> bool:
-    """A progress bar only for long scripts, only on a terminal, never with --json."""
-    return stdout_is_terminal and not as_json and apdus >= PROGRESS_MIN_APDUS
+def wants_progress_bar(stderr_is_terminal: bool, apdus: int) -> bool:
+    """A progress bar for long scripts whenever stderr is a terminal, even with stdout (the
+    exchanges, or the --json document) redirected: the bar is on stderr."""
+    return stderr_is_terminal and apdus >= PROGRESS_MIN_APDUS
 
 
 @dataclass
@@ -150,20 +150,21 @@ def _step(outcome: Outcome) -> dict[str, Any]:
 
 @contextmanager
 def _display(progress_bar: bool, total: int) -> Iterator[tuple[Echo, Callable[[], None]]]:
-    """(echo for the output lines, advance the bar by one APDU)."""
+    """(echo for the output lines, advance the bar by one APDU); the bar is on stderr."""
     if not progress_bar:
         yield click.echo, lambda: None
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    out = make_console()
-    with Progress(console=out, transient=True) as progress:
+    # stdout on the same terminal: its lines go above the bar; redirected: straight to it
+    shared = sys.stdout.isatty()
+    bar = Console(stderr=True)
+    with Progress(
+        console=bar, transient=True, redirect_stdout=shared, redirect_stderr=False
+    ) as progress:
         task = progress.add_task("APDUs", total=total)
-
-        def echo(line: str) -> None:
-            out.print(line, markup=False, highlight=False)
-
-        yield echo, lambda: progress.advance(task)
+        yield click.echo, lambda: progress.advance(task)
 
 
 def _where(statement: Statement, show_keys: bool) -> str:
@@ -239,7 +240,7 @@ def run(
     """
     script = _parse(script_path, raw)
     tally = Tally()
-    show_bar = wants_progress_bar(sys.stdout.isatty(), as_json, script.apdu_count)
+    show_bar = wants_progress_bar(sys.stderr.isatty(), script.apdu_count)
     wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
     exit_code = EXIT_OK
     disconnect = Disconnect(leave=leave)
