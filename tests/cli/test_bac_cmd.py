@@ -72,7 +72,11 @@ def test_check_exits_1_on_an_error_status_word() -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["bac", "--mrz", "L898902C<,690806,940624", "send", "--sim", READ_COM], 1, "6300"),
+        (
+            ["bac", "--mrz", "L898902C<,690806,940624", "send", "--sim", READ_COM],
+            1,
+            "6300 to EXTERNAL AUTHENTICATE: BAC refused: the MRZ is probably wrong",
+        ),
         (["bac", "send", "--sim", READ_COM], 2, "--mrz"),
         (["bac", "--mrz", "L898902C<", "send", "--sim", READ_COM], 2, "DOC,BIRTH,EXPIRY"),
         (["bac", "--mrz", MRZ, "send", "--sim", "00B0"], 2, "APDU 1"),
@@ -87,6 +91,19 @@ def test_errors_are_one_line_with_the_exit_code(args: list[str], code: int, mess
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
     assert "L898902C" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "mrz",
+    [
+        "L898902C<3UTO6908061F9406236ZE184226B<<<<<14",  # TD3 line 2
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO6908061F9406236ZE184226B<<<<<14",
+    ],
+)
+def test_the_mrz_lines_themselves_are_accepted(mrz: str) -> None:
+    result = invoke("bac", "--mrz", mrz, "send", "--sim", READ_COM)
+    assert result.exit_code == 0, result.output
+    assert "L898902C" not in result.output
 
 
 def test_mrz_from_a_file_and_from_the_environment(tmp_path: Path) -> None:
