@@ -42,9 +42,11 @@ def sw_of(done: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def test_without_reader_the_reader_holding_the_card_is_used(pcsc_stack: PcscStack) -> None:
-    # Debian's vpcd shows two readers; only the stack's slot holds a card
-    done = cardwire("send", "--json", SELECT_DEMO_1)
-    assert sw_of(done) == ["9000"]
+    # Debian's vpcd shows two readers; only the stack's slot holds a card (before issue 18:
+    # "2 readers are connected; choose one with --reader", exit 3)
+    named = cardwire("send", "--reader", str(pcsc_stack.reader_index), "--json", GET_STATUS)
+    default = cardwire("send", "--json", GET_STATUS)
+    assert sw_of(default) == sw_of(named)
 
 
 def scp03_then_plain(pcsc_stack: PcscStack, *options: str) -> list[str]:
