@@ -83,9 +83,9 @@ def test_data_mismatch_and_keep_going(tmp_path: Path) -> None:
 def test_a_syntax_error_exits_2_before_anything_is_sent(tmp_path: Path) -> None:
     state = tmp_path / "card.json"
     wrong_pin = "002000010439393939"  # would use one of the PIN's tries
-    result = run(tmp_path, f"{wrong_pin}\nselect 5001\n", "--sim", "--state", str(state))
+    result = run(tmp_path, f"{wrong_pin}\nselct 5001\n", "--sim", "--state", str(state))
     assert result.exit_code == 2
-    assert result.stderr.endswith("script.apdu: line 2: unknown statement 'select' (and not hex)\n")
+    assert result.stderr.endswith("script.apdu: line 2: unknown statement 'selct' (and not hex)\n")
     assert result.stdout == ""
     assert not state.exists()
 
@@ -189,6 +189,51 @@ def test_json_has_the_steps_that_are_not_apdus(tmp_path: Path) -> None:
     ]
     assert "L898902C" not in result.stdout
     assert [e["line"] for e in document["exchanges"]] == [4]
+
+
+def test_the_shells_named_commands_run_in_scripts(tmp_path: Path) -> None:
+    # issue 18: one language; the shell's select, read-binary, verify... are script statements
+    script = (
+        "select F0636172647769726501 expect 9000\n"
+        "select 5001 expect 9000\n"
+        f"read-binary 0 5 expect 9000 {HELLO}\n"
+        "verify 1 9999 expect 63C2\n"
+        "read-record 1\n"
+        "get-challenge 8 expect XXXX\n"
+    )
+    state = tmp_path / "card.json"
+    result = run(tmp_path, script, "--sim", "--json", "--state", str(state))
+    document = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert [e["command"] for e in document["exchanges"][:4]] == [
+        "00A404000AF063617264776972650100",  # by AID, with the FCI (as the shell's select)
+        "00A4000002500100",  # ISO/IEC 7816-4: a 2-byte identifier selects by file identifier
+        "00B0000005",
+        "00200001",  # the PIN is never shown
+    ]
+    assert document["expectations"] == {"met": 5, "failed": 0}
+    text = run(tmp_path, script, "--sim", "--state", str(state))
+    assert "> 00200001 <5 bytes hidden>" in text.stdout
+    assert "39393939" not in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("read-binary x", "OFFSET must be a decimal number, got 'x'"),
+        ("select", "usage: select FID|AID"),
+        ("verify 1", "usage: verify REF PIN"),
+        ("read-record 0 expect 9000", "N must be 1..254, got 0"),
+        ("get-challenge expect 90", "usage: HEX expect SW [REGEX]"),
+    ],
+)
+def test_named_commands_are_checked_before_anything_is_sent(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    result = run(tmp_path, f"{SELECT_DEMO_1}\n{line}\n", "--sim")
+    assert result.exit_code == 2
+    assert f"line 2: {problem}" in result.stderr
+    assert result.stdout == ""
 
 
 def test_script_from_stdin(tmp_path: Path) -> None:

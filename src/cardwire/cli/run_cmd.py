@@ -172,6 +172,8 @@ def _where(statement: Statement, show_keys: bool) -> str:
     text = statement.source.text
     if isinstance(statement, OpenSecure) and not show_keys:
         text = f"open {statement.protocol} (options hidden)"
+    if isinstance(statement, SendApdu) and statement.secret and not show_keys:
+        text = f"{text.split()[0]} (arguments hidden)"
     return f"line {statement.source.line}: {text}"
 
 

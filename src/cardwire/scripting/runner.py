@@ -168,4 +168,10 @@ class ScriptRunner:
             command = plain.encode()
             response = target.send(plain, check=False)
         mismatch = None if statement.expect is None else statement.expect.mismatch(response)
-        return Outcome(statement, exchange_lines(command, response), command, response, mismatch)
+        lines = exchange_lines(command, response)
+        if statement.secret:
+            # a named command with a secret (verify REF PIN): the header only, never the PIN
+            hidden = f"> {to_hex(command[:4])} <{len(command) - 4} bytes hidden>"
+            lines = (hidden, *lines[1:])
+            command = command[:4]
+        return Outcome(statement, lines, command, response, mismatch)
