@@ -226,3 +226,31 @@ def test_unreadable_profile_or_state_is_one_error_line(
     path.write_bytes(content)
     result = CliRunner().invoke(cli, ["send", "--sim", option, str(path), "00A4040000"])
     _one_error_line(result, 2, text)
+
+
+def test_a_spaced_apdu_pasted_without_quotes_is_joined() -> None:
+    # issue 18: as `decode apdu` joins its arguments
+    code, output = run(
+        "--sim",
+        *["00", "A4", "04", "0C", "0A", "F0", "63", "61", "72", "64", "77", "69", "72", "65", "01"],
+    )
+    assert code == 0, output
+    assert output.splitlines()[:2] == ["> 00A4040C0AF0636172647769726501", "< 9000"]
+
+
+def test_a_fragment_among_apdus_says_to_quote() -> None:
+    code, output = run("--sim", "00A4040C", "0A", "F0636172647769726501")
+    assert code == 2
+    assert output == (
+        "error: APDU 2: 1 byte is not a command APDU; an APDU with spaces is one argument: "
+        'quote it ("00 A4 04 00 ...")\n'
+    )
+
+
+def test_a_secure_send_joins_a_spaced_apdu_too() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["pace", "--can", "123456", "send", "--sim", *["00", "A4", "02", "0C", "02", "01", "01"]],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("> 00A4020C020101\n< 9000\n")

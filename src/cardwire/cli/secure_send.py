@@ -29,8 +29,7 @@ from cardwire.cli.target import (
     reset_option,
     target_options,
 )
-from cardwire.errors import DecodeError
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.hexutil import to_hex
 from cardwire.scripting.runner import exchange_lines
 from cardwire.sm.base import HostSecureSession
 from cardwire.sw import check
@@ -95,13 +94,10 @@ class SecureExchange:
 
 def parse_apdus(texts: tuple[str, ...]) -> list[Command]:
     """Each argument is one command APDU in hex (any case, spaces and colons allowed)."""
-    commands = []
-    for number, text in enumerate(texts, start=1):
-        try:
-            commands.append(Command.decode(parse_hex(text)))
-        except DecodeError as exc:
-            raise DecodeError(f"APDU {number}: {exc}") from exc
-    return commands
+    from cardwire.cli.send_cmd import parse_apdus as parse_plain
+
+    # the same rules as `cardwire send` (a spaced APDU pasted without quotes is joined)
+    return [Command.decode(apdu) for apdu in parse_plain(texts, raw=False)]
 
 
 def _wire_lines(entries: list[tuple[bytes, bytes]]) -> list[str]:

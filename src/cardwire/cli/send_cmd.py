@@ -8,6 +8,7 @@ Le = xx (ISO/IEC 7816-4:2020 5.3.4 and 5.6), and data too long for one APDU are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from cardwire.hexutil import parse_hex, to_hex
 from cardwire.scripting.runner import exchange_lines
 from cardwire.sw import check
 from cardwire.trace.recorder import TraceEntry
+
+_SEPARATORS = re.compile(r"[\s:]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,32 @@ def exchange(card: Card, apdu: bytes, wire: list[TraceEntry], *, raw: bool) -> E
     return Exchange(apdu, response, sent.encode())
 
 
+HEADER_LENGTH = 4  # ISO/IEC 7816-3 12.1: CLA INS P1 P2, the shortest command APDU
+
+
+def apdu_arguments(texts: Sequence[str]) -> list[str]:
+    """The APDU arguments, with a spaced APDU pasted without quotes (``00 A4 04 00``: every
+    argument one byte) joined back into one APDU, as ``decode apdu`` joins its arguments."""
+    if len(texts) >= HEADER_LENGTH and all(len(_SEPARATORS.sub("", t)) == 2 for t in texts):
+        return [" ".join(texts)]
+    return list(texts)
+
+
 def parse_apdus(texts: Sequence[str], *, raw: bool) -> list[bytes]:
-    """Every APDU argument as bytes, checked before anything is sent (``raw``: hex only)."""
+    """Every APDU argument as bytes, checked before anything is sent (``raw``: hex only).
+    An argument too short to be an APDU, among several, is most likely part of a spaced APDU
+    pasted without quotes: the error says to quote it."""
+    texts = apdu_arguments(texts)
     apdus = []
     for number, text in enumerate(texts, start=1):
         try:
             apdu = parse_hex(text)
+            if len(texts) > 1 and len(apdu) < HEADER_LENGTH:
+                size = f"{len(apdu)} byte" + ("s are" if len(apdu) != 1 else " is")
+                raise DecodeError(
+                    f"{size} not a command APDU; an APDU with spaces is one argument: "
+                    'quote it ("00 A4 04 00 ...")'
+                )
             if not raw:
                 Command.decode(apdu)
         except DecodeError as exc:
