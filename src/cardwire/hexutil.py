@@ -27,3 +27,18 @@ def parse_hex(*parts: str) -> bytes:
 def to_hex(data: bytes) -> str:
     """Uppercase hex with no separators: the one output form of cardwire."""
     return data.hex().upper()
+
+
+DUMP_WIDTH = 16
+"""Bytes per line of :func:`hex_dump`."""
+
+
+def hex_dump(data: bytes, indent: str = "  ") -> list[str]:
+    """``data`` as hex+ASCII lines (offset, 16 bytes in hex, then printable ASCII with ``.``
+    for the rest), as ``hexdump -C`` and opensc-tool show answers; empty data: no lines."""
+    lines = []
+    for offset in range(0, len(data), DUMP_WIDTH):
+        row = data[offset : offset + DUMP_WIDTH]
+        text = "".join(chr(byte) if 0x20 <= byte < 0x7F else "." for byte in row)
+        lines.append(f"{indent}{offset:04X}  {row.hex(' ').upper():<{DUMP_WIDTH * 3 - 1}}  {text}")
+    return lines

@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import UsageError
+from cardwire.hexutil import hex_dump
 from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
 from cardwire.sim.applets.epassport.lds import Td3Mrz, dg1_content
 from cardwire.sw import meaning
@@ -24,6 +25,9 @@ def invoke(*args: str, env: dict[str, str] | None = None, stdin: str | None = No
     return CliRunner().invoke(cli, list(args), env=env, input=stdin)
 
 
+DUMP = hex_dump(ISSUED_EF_COM, "    ")
+
+
 def test_text_output_shows_the_plain_exchanges() -> None:
     result = invoke("bac", "--mrz", MRZ, "send", "--sim", SELECT_COM, READ_COM)
     assert result.exit_code == 0, result.output
@@ -32,7 +36,8 @@ def test_text_output_shows_the_plain_exchanges() -> None:
         "< 9000",
         f"  9000 {meaning(0x9000)}",
         f"> {READ_COM}",
-        f"< {ISSUED_EF_COM.hex().upper()}9000",
+        f"< {ISSUED_EF_COM.hex().upper()} 9000",
+        *DUMP,
         f"  9000 {meaning(0x9000)}",
     ]
 
@@ -40,7 +45,7 @@ def test_text_output_shows_the_plain_exchanges() -> None:
 def test_verbose_adds_the_wire_and_never_the_mrz() -> None:
     result = invoke("bac", "--mrz", MRZ, "send", "--sim", "--verbose", SELECT_COM)
     assert result.exit_code == 0, result.output
-    wire = [line for line in result.stdout.splitlines() if line.startswith("  wire > ")]
+    wire = [line for line in result.stderr.splitlines() if line.startswith("  wire > ")]
     assert [line[9:13] for line in wire] == ["00A4", "0084", "0082", "0CA4"]
     assert "L898902C" not in result.output
 
@@ -68,7 +73,11 @@ def test_check_exits_1_on_an_error_status_word() -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["bac", "--mrz", "L898902C<,690806,940624", "send", "--sim", READ_COM], 1, "6300"),
+        (
+            ["bac", "--mrz", "L898902C<,690806,940624", "send", "--sim", READ_COM],
+            1,
+            "6300 to EXTERNAL AUTHENTICATE: BAC refused: the MRZ is probably wrong",
+        ),
         (["bac", "send", "--sim", READ_COM], 2, "--mrz"),
         (["bac", "--mrz", "L898902C<", "send", "--sim", READ_COM], 2, "DOC,BIRTH,EXPIRY"),
         (["bac", "--mrz", MRZ, "send", "--sim", "00B0"], 2, "APDU 1"),
@@ -83,6 +92,19 @@ def test_errors_are_one_line_with_the_exit_code(args: list[str], code: int, mess
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
     assert "L898902C" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "mrz",
+    [
+        "L898902C<3UTO6908061F9406236ZE184226B<<<<<14",  # TD3 line 2
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO6908061F9406236ZE184226B<<<<<14",
+    ],
+)
+def test_the_mrz_lines_themselves_are_accepted(mrz: str) -> None:
+    result = invoke("bac", "--mrz", mrz, "send", "--sim", READ_COM)
+    assert result.exit_code == 0, result.output
+    assert "L898902C" not in result.output
 
 
 def test_mrz_from_a_file_and_from_the_environment(tmp_path: Path) -> None:

@@ -17,6 +17,10 @@ KENC, KMAC = "00112233445566778899AABBCCDDEEFF", "8899AABBCCDDEEFF00112233445566
 KEYS = ["--kenc", KENC, "--kmac", KMAC]
 SELECT_5007, READ_5007 = "00A4020C025007", "00B000001D"
 PROTECTED_TEXT = b"protected by secure messaging".hex().upper()
+DUMP = [
+    "    0000  70 72 6F 74 65 63 74 65 64 20 62 79 20 73 65 63  protected by sec",
+    "    0010  75 72 65 20 6D 65 73 73 61 67 69 6E 67           ure messaging",
+]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
@@ -31,7 +35,8 @@ def test_send_reads_ef_5007_under_the_session() -> None:
         "< 9000",
         f"  9000 {meaning(0x9000)}",
         f"> {READ_5007}",
-        f"< {PROTECTED_TEXT}9000",
+        f"< {PROTECTED_TEXT} 9000",
+        *DUMP,
         f"  9000 {meaning(0x9000)}",
     ]
 

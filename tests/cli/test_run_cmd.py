@@ -4,6 +4,10 @@ code, --json, --raw, --keep-going, stdin, secure sessions and scriptor files."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from click.testing import CliRunner, Result
 from cardwire.cli import cli
 from cardwire.cli.run_cmd import PROGRESS_MIN_APDUS, wants_progress_bar
 from cardwire.errors import NoReaderError
+from cardwire.sim.card import SimCard
 from cardwire.sw import meaning
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
@@ -48,7 +53,7 @@ def test_a_good_script_prints_each_exchange_and_a_summary(tmp_path: Path) -> Non
     assert (result.exit_code, result.stderr) == (0, "")
     lines = result.stdout.splitlines()
     assert lines[:3] == [f"> {SELECT_DEMO_1}", "< 9000", f"  9000 {meaning(0x9000)}"]
-    assert lines[6:8] == ["> 00B0000005", f"< {HELLO}9000"]
+    assert lines[6:8] == ["> 00B0000005", f"< {HELLO} 9000"]
     assert lines[-1] == "4 commands sent; expectations: 3 met, 0 failed"
 
 
@@ -78,9 +83,9 @@ def test_data_mismatch_and_keep_going(tmp_path: Path) -> None:
 def test_a_syntax_error_exits_2_before_anything_is_sent(tmp_path: Path) -> None:
     state = tmp_path / "card.json"
     wrong_pin = "002000010439393939"  # would use one of the PIN's tries
-    result = run(tmp_path, f"{wrong_pin}\nselect 5001\n", "--sim", "--state", str(state))
+    result = run(tmp_path, f"{wrong_pin}\nselct 5001\n", "--sim", "--state", str(state))
     assert result.exit_code == 2
-    assert result.stderr.endswith("script.apdu: line 2: unknown statement 'select' (and not hex)\n")
+    assert result.stderr.endswith("script.apdu: line 2: unknown statement 'selct' (and not hex)\n")
     assert result.stdout == ""
     assert not state.exists()
 
@@ -88,7 +93,6 @@ def test_a_syntax_error_exits_2_before_anything_is_sent(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "message"),
     [
-        ("open nosuch --x 1\n", "line 1: open nosuch (options hidden): unknown secure protocol"),
         ("channel 3\n", "line 1: channel 3: channel 3 is not open here (open: 0)"),
     ],
 )
@@ -99,6 +103,29 @@ def test_runtime_usage_errors_exit_2_with_the_line(
     assert result.exit_code == 2
     assert result.stderr.startswith("error: " + message.replace("line 1", "line 2"))
     assert result.stdout.splitlines()[-1] == "1 command sent; expectations: 0 met, 0 failed"
+
+
+@pytest.mark.parametrize(
+    ("open_line", "problem"),
+    [
+        (f"open bac --mzr {SPECIMEN_MRZ}", "open bac: No such option '--mzr'"),
+        ("open nosuch --x 1", "unknown secure protocol 'nosuch'"),
+        ("open pace --param x --can 123456", "open pace: Invalid value for '--param'"),
+    ],
+)
+def test_open_lines_are_checked_before_anything_is_sent(
+    tmp_path: Path, open_line: str, problem: str
+) -> None:
+    # issue 18: a typo in line 4's options used to fail after lines 1-3 had been sent
+    state = tmp_path / "card.json"
+    wrong_pin = "002000010439393939"  # would use one of the PIN's tries
+    script = f"{SELECT_DEMO_1}\n{wrong_pin}\n00B0000001\n{open_line}\n"
+    result = run(tmp_path, script, "--sim", "--state", str(state))
+    assert result.exit_code == 2
+    assert "script.apdu: line 4: " + problem in result.stderr
+    assert SPECIMEN_MRZ not in result.stderr
+    assert result.stdout == ""
+    assert not state.exists()
 
 
 def test_an_unknown_protocol_names_the_known_ones(tmp_path: Path) -> None:
@@ -141,6 +168,72 @@ def test_json_summary_is_one_document(tmp_path: Path) -> None:
         }
     ]
     assert document["error"] is None
+
+
+def test_json_has_the_steps_that_are_not_apdus(tmp_path: Path) -> None:
+    # issue 18: `run --json` includes channel opens (and secure sessions, resets)
+    script = (
+        f"reset\nopen-channel\nchannel 1\n{SELECT_DEMO_1}\nclose-channel 1\n"
+        f"open bac --mrz '{SPECIMEN_MRZ}'\nclose\n"
+    )
+    result = run(tmp_path, script, "--sim", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["steps"] == [
+        {"line": 1, "step": "reset", "atr": SimCard().atr.hex().upper()},
+        {"line": 2, "step": "open-channel", "channel": 1},
+        {"line": 3, "step": "channel", "channel": 1},
+        {"line": 5, "step": "close-channel", "channel": 1},
+        {"line": 6, "step": "open", "channel": 0, "protocol": "bac"},
+        {"line": 7, "step": "close", "channel": 0},
+    ]
+    assert "L898902C" not in result.stdout
+    assert [e["line"] for e in document["exchanges"]] == [4]
+
+
+def test_the_shells_named_commands_run_in_scripts(tmp_path: Path) -> None:
+    # issue 18: one language; the shell's select, read-binary, verify... are script statements
+    script = (
+        "select F0636172647769726501 expect 9000\n"
+        "select 5001 expect 9000\n"
+        f"read-binary 0 5 expect 9000 {HELLO}\n"
+        "verify 1 9999 expect 63C2\n"
+        "read-record 1\n"
+        "get-challenge 8 expect XXXX\n"
+    )
+    state = tmp_path / "card.json"
+    result = run(tmp_path, script, "--sim", "--json", "--state", str(state))
+    document = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert [e["command"] for e in document["exchanges"][:4]] == [
+        "00A404000AF063617264776972650100",  # by AID, with the FCI (as the shell's select)
+        "00A4000002500100",  # ISO/IEC 7816-4: a 2-byte identifier selects by file identifier
+        "00B0000005",
+        "00200001",  # the PIN is never shown
+    ]
+    assert document["expectations"] == {"met": 5, "failed": 0}
+    text = run(tmp_path, script, "--sim", "--state", str(state))
+    assert "> 00200001 <5 bytes hidden>" in text.stdout
+    assert "39393939" not in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("read-binary x", "OFFSET must be a decimal number, got 'x'"),
+        ("select", "usage: select FID|AID"),
+        ("verify 1", "usage: verify REF PIN"),
+        ("read-record 0 expect 9000", "N must be 1..254, got 0"),
+        ("get-challenge expect 90", "usage: HEX expect SW [REGEX]"),
+    ],
+)
+def test_named_commands_are_checked_before_anything_is_sent(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    result = run(tmp_path, f"{SELECT_DEMO_1}\n{line}\n", "--sim")
+    assert result.exit_code == 2
+    assert f"line 2: {problem}" in result.stderr
+    assert result.stdout == ""
 
 
 def test_script_from_stdin(tmp_path: Path) -> None:
@@ -195,18 +288,62 @@ def test_bac_session_in_a_script_hides_the_mrz(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("terminal", "as_json", "apdus", "bar"),
+    ("stderr_terminal", "apdus", "bar"),
     [
-        (True, False, PROGRESS_MIN_APDUS, True),
-        (True, False, PROGRESS_MIN_APDUS - 1, False),
-        (False, False, 10 * PROGRESS_MIN_APDUS, False),
-        (True, True, 10 * PROGRESS_MIN_APDUS, False),
+        (True, PROGRESS_MIN_APDUS, True),
+        (True, PROGRESS_MIN_APDUS - 1, False),
+        (False, 10 * PROGRESS_MIN_APDUS, False),
     ],
 )
-def test_progress_bar_only_for_long_scripts_on_a_terminal(
-    terminal: bool, as_json: bool, apdus: int, bar: bool
+def test_progress_bar_only_for_long_scripts_when_stderr_is_a_terminal(
+    stderr_terminal: bool, apdus: int, bar: bool
 ) -> None:
-    assert wants_progress_bar(terminal, as_json, apdus) is bar
+    assert wants_progress_bar(stderr_terminal, apdus) is bar
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_progress_goes_to_a_terminal_stderr_with_stdout_redirected(
+    tmp_path: Path, as_json: bool
+) -> None:
+    # issue 18: progress on stderr whenever stderr is a terminal, even with stdout redirected
+    script = tmp_path / "long.apdu"
+    script.write_text(f"{SELECT_ECHO}\n" + "000000000141 expect 9000 41\n" * PROGRESS_MIN_APDUS)
+    controller, terminal = pty.openpty()
+    command = [sys.executable, "-c", "from cardwire.cli import main; main()", "run", "--sim"]
+    try:
+        done = subprocess.run(
+            [*command, *(["--json"] if as_json else []), str(script)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "80"},
+            timeout=60,
+            check=False,
+        )
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal side is closed and everything was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        os.close(controller)
+    assert done.returncode == 0
+    assert b"APDUs" in shown  # the bar's label, on the terminal
+    assert b"\x1b[" not in done.stdout  # stdout stays plain
+    if as_json:
+        assert json.loads(done.stdout)["commands"] == PROGRESS_MIN_APDUS + 1
+    else:
+        assert (
+            done.stdout.decode().splitlines()[-1].startswith(f"{PROGRESS_MIN_APDUS + 1} commands")
+        )
 
 
 def test_long_script_output_is_plain_when_not_a_terminal(tmp_path: Path) -> None:

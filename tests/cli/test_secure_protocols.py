@@ -169,7 +169,7 @@ def test_protocol_command_sends_through_the_session(
     finally:
         cli.commands.pop("countertest")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:2] == ["> 00000000", "< 019000"]
+    assert result.stdout.splitlines()[:2] == ["> 00000000", "< 01 9000"]
     assert "Example:" in help_result.output and "cardwire countertest" in help_result.output
     assert missing.exit_code == 2 and "--width 2" in missing.stderr
 

@@ -47,6 +47,7 @@ def test_json_output_is_one_array() -> None:
     document = json.loads(output)
     assert document[1] == {
         "command": "000000000341424300",
+        "resent_as": None,
         "response": "4142439000",
         "data": "414243",
         "sw": "9000",
@@ -59,11 +60,27 @@ def test_get_response_and_6cxx_are_followed_unless_raw() -> None:
     assert code == 0
     cooked = json.loads(output)
     assert cooked[1]["data"] == "414243"  # 6103 then GET RESPONSE
-    assert cooked[2]["command"] == "000000000341424303"  # 6C03: re-sent with Le = 03
+    # 6C03: re-sent with Le = 03; the typed command stays, the re-sent one is said (issue 18)
+    assert cooked[2]["command"] == "000000000341424301"
+    assert cooked[2]["resent_as"] == "000000000341424303"
+    assert cooked[1]["resent_as"] is None  # GET RESPONSE is not a re-send
     assert cooked[2]["data"] == "414243"
+    code, output = run("--sim", *apdus)
+    assert output.splitlines()[7:11] == [
+        "> 000000000341424301",
+        "  re-sent as 000000000341424303 (the card asked for another Le with 6Cxx)",
+        "< 414243 9000",
+        "    0000  41 42 43" + " " * 39 + "  ABC",
+    ]
     code, output = run("--sim", "--json", "--raw", *apdus)
     raw = json.loads(output)
-    assert raw[1] == {"command": "0000000003414243", "response": "6103", "data": "", "sw": "6103"}
+    assert raw[1] == {
+        "command": "0000000003414243",
+        "resent_as": None,
+        "response": "6103",
+        "data": "",
+        "sw": "6103",
+    }
     assert raw[2]["sw"] == "6C03"
 
 
@@ -209,3 +226,31 @@ def test_unreadable_profile_or_state_is_one_error_line(
     path.write_bytes(content)
     result = CliRunner().invoke(cli, ["send", "--sim", option, str(path), "00A4040000"])
     _one_error_line(result, 2, text)
+
+
+def test_a_spaced_apdu_pasted_without_quotes_is_joined() -> None:
+    # issue 18: as `decode apdu` joins its arguments
+    code, output = run(
+        "--sim",
+        *["00", "A4", "04", "0C", "0A", "F0", "63", "61", "72", "64", "77", "69", "72", "65", "01"],
+    )
+    assert code == 0, output
+    assert output.splitlines()[:2] == ["> 00A4040C0AF0636172647769726501", "< 9000"]
+
+
+def test_a_fragment_among_apdus_says_to_quote() -> None:
+    code, output = run("--sim", "00A4040C", "0A", "F0636172647769726501")
+    assert code == 2
+    assert output == (
+        "error: APDU 2: 1 byte is not a command APDU; an APDU with spaces is one argument: "
+        'quote it ("00 A4 04 00 ...")\n'
+    )
+
+
+def test_a_secure_send_joins_a_spaced_apdu_too() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["pace", "--can", "123456", "send", "--sim", *["00", "A4", "02", "0C", "02", "01", "01"]],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("> 00A4020C020101\n< 9000\n")

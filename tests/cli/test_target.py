@@ -44,12 +44,16 @@ def test_without_options_the_only_reader_or_the_list(monkeypatch: pytest.MonkeyP
         def reader_names(self) -> list[str]:
             return ["Reader A", "Reader B"]
 
+        def readers(self) -> list[pcsc.ReaderInfo]:
+            return [pcsc.ReaderInfo(i, name, False, b"", False) for i, name in enumerate("AB")]
+
         def close(self) -> None:
             return None
 
     monkeypatch.setattr(pcsc, "PcscContext", TwoReaders)
-    with pytest.raises(NoReaderError, match="0: Reader A; 1: Reader B"):
+    with pytest.raises(NoReaderError, match="none of the 2 readers holds a card") as caught:
         open_transport()
+    assert "0: Reader A; 1: Reader B" in str(caught.value)
 
 
 def test_options_reach_the_command_as_one_target() -> None:

@@ -121,6 +121,7 @@ def test_secure_exchanges_are_written_as_they_went_over_the_wire(tmp_path: Path)
         "# atr: ",
         "# reade",
         "# time:",
+        "# reset",  # the script opened a session: the card is reset when it disconnects
     ]
 
 
@@ -145,7 +146,7 @@ def test_the_readme_path_as_a_new_user(tmp_path: Path) -> None:
     runner = CliRunner()
     sent = runner.invoke(cli, ["send", "--sim", SELECT_DEMO_1, "00A4020C025001", "00B0000005"])
     assert sent.exit_code == 0, sent.output
-    assert "< 48656C6C6F9000" in sent.stdout  # "Hello"
+    assert "< 48656C6C6F 9000" in sent.stdout  # "Hello"
     script = tmp_path / "hello.apdu"
     script.write_text(
         "# select demo application 1, then EF 5001, and read it\n"

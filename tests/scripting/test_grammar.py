@@ -127,7 +127,7 @@ def test_set_and_substitution() -> None:
     ("text", "message"),
     [
         ("frobnicate 12", "line 1: unknown statement 'frobnicate'"),
-        ("select 3F00", "line 1: unknown statement 'select'"),
+        ("selct 3F00", "line 1: unknown statement 'selct'"),
         ("\n\n00A4", "line 3: not a command APDU: a command APDU needs a 4-byte header"),
         ("00A4040005AABB", "line 1: not a command APDU"),
         ("00B0 00 0G", "line 1: not a hex digit"),

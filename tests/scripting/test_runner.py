@@ -33,7 +33,12 @@ def test_apdus_go_through_the_layers_and_expectations_are_judged() -> None:
             "00B0000000\n",  # no expectation: no verdict, whatever the card said
         )
     assert [o.expectation_met for o in outcomes] == [True, True, True, False, None]
-    assert outcomes[1].lines == ("> 0000000003414243", "< 4142439000", outcomes[1].lines[2])
+    assert outcomes[1].lines == (
+        "> 0000000003414243",
+        "< 414243 9000",  # data and status word apart
+        "    0000  41 42 43" + " " * 39 + "  ABC",  # hex+ASCII (issue 18)
+        outcomes[1].lines[3],
+    )
     assert outcomes[3].mismatch == "expected data matching 4142, received 414243"
 
 

@@ -158,6 +158,43 @@ def test_stop_while_waiting_for_vpcd(card: EchoCard) -> None:
     assert waiting.stopped
 
 
+def test_waiting_for_vpcd_is_said_once_then_connected(
+    card: EchoCard, caplog: pytest.LogCaptureFixture
+) -> None:
+    # issue 18: `sim serve` says once that it waits for vpcd at HOST:PORT, not at every retry
+    reports: list[str] = []
+    with socket.socket() as refused:  # bound, not listening: every connect is refused
+        refused.bind(("127.0.0.1", 0))
+        port = refused.getsockname()[1]
+        client = VpcdClient(
+            card,
+            "127.0.0.1",
+            port,
+            retry_interval=0.01,
+            on_connected=lambda where: reports.append(f"connected {where}"),
+            on_waiting=lambda where: reports.append(f"waiting {where}"),
+        )
+        caplog.set_level(logging.DEBUG, logger="cardwire.sim.vpcd")
+        thread = threading.Thread(target=client.run, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + WAIT
+            while caplog.text.count("cannot connect") < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert caplog.text.count("cannot connect") >= 3  # it retried several times
+            refused.listen()
+            refused.settimeout(WAIT)
+            conn, _ = refused.accept()
+            conn.close()
+            while len(reports) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            client.stop()
+            thread.join(WAIT)
+    address = f"127.0.0.1:{port}"
+    assert reports[:2] == [f"waiting {address}", f"connected {address}"]
+
+
 @pytest.mark.parametrize(
     ("apdu", "shown"),
     [

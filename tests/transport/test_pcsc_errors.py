@@ -369,3 +369,22 @@ def test_transmit_timeout_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> N
     scripted(monkeypatch)
     with pytest.raises(UsageError, match="transmit timeout"):
         PcscTransport(transmit_timeout=0)
+
+
+def test_without_reader_the_one_holding_a_card_is_chosen() -> None:
+    # issue 18: Debian's vpcd always shows two readers; the one with the card is meant
+    assert choose_reader(NAMES, None, [NAMES[1]]) == NAMES[1]
+
+
+@pytest.mark.parametrize(
+    ("holding", "message"),
+    [
+        ([], "none of the 3 readers holds a card; insert one"),
+        (NAMES[1:], "2 readers hold a card; choose one with --reader"),
+    ],
+)
+def test_without_reader_no_card_or_several_cards_ask(holding: list[str], message: str) -> None:
+    with pytest.raises(NoReaderError, match=message) as caught:
+        choose_reader(NAMES, None, holding)
+    for index, name in enumerate(NAMES):
+        assert f"{index}: {name}" in str(caught.value)

@@ -16,11 +16,12 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
+from cardwire.cli.mrz_text import parse_mrz
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.commands import SelectReturn
-from cardwire.errors import UsageError
-from cardwire.handshakes.bac import MrzInformation, open_bac
+from cardwire.errors import StatusError, UsageError
+from cardwire.handshakes.bac import open_bac
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 
@@ -30,18 +31,32 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     mrz_text = secret_or_prompt(values.get("mrz"), "--mrz", "MRZ (DOC,BIRTH,EXPIRY)")
     if not mrz_text:
         raise UsageError("bac needs --mrz DOC,BIRTH,EXPIRY (document number, YYMMDD, YYMMDD)")
-    mrz = MrzInformation.parse(resolve_secret(str(mrz_text), "--mrz"))
+    mrz = parse_mrz(resolve_secret(str(mrz_text), "--mrz"))
     aid = aid_value(values, EPASSPORT_AID)
     # ICAO 9303-10: the LDS1 application is selected by AID, P2 0C (no answer data).
     card.send(commands.select_by_aid(aid, fci=SelectReturn.NONE))
-    return open_bac(card, mrz)
+    try:
+        return open_bac(card, mrz)
+    except StatusError as exc:
+        # ICAO 9303-11 D.3: the chip answers 6300 to EXTERNAL AUTHENTICATE when the terminal's
+        # cryptogram does not verify, i.e. the keys come from another MRZ
+        if exc.sw != WRONG_SECRET_SW:
+            raise
+        raise StatusError(
+            exc.sw,
+            "BAC refused: the MRZ is probably wrong (document number, date of birth, date "
+            "of expiry; or paste the MRZ lines)",
+            exc.command,
+        ) from None
 
+
+WRONG_SECRET_SW = 0x6300  # ISO/IEC 7816-4 5.6: "no information given", after authentication
 
 MRZ_OPTION = click.option(
     "--mrz",
-    metavar="DOC,BIRTH,EXPIRY",
-    help="Document number, date of birth and date of expiry (YYMMDD) from the MRZ; "
-    "literal, @FILE or env:NAME.",
+    metavar="DOC,BIRTH,EXPIRY|LINES",
+    help="Document number, date of birth and date of expiry (YYMMDD) from the MRZ, or the MRZ "
+    "lines (TD3/TD2 line 2, TD1 lines 1 and 2); literal, @FILE or env:NAME.",
 )
 AID_OPTION = aid_option(EPASSPORT_AID, "The application selected before BAC.")
 

@@ -18,26 +18,45 @@ from typing import Any
 
 import click
 
-from cardwire.card import Card
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
-from cardwire.cli.output import console as make_console
 from cardwire.cli.output import emit_json
-from cardwire.cli.secure_protocols import close_statement, open_statement
-from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
+from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
+from cardwire.cli.target import (
+    CardTarget,
+    Disconnect,
+    leave_option,
+    open_card,
+    reset_option,
+    target_options,
+    verbose_option,
+    wire_printer,
+)
 from cardwire.errors import CardwireError, DecodeError, UsageError
 from cardwire.hexutil import to_hex
-from cardwire.scripting.grammar import OpenSecure, Script, SendApdu, Statement, parse_script
+from cardwire.scripting.grammar import (
+    CloseChannel,
+    CloseSecure,
+    OpenChannel,
+    OpenSecure,
+    Reset,
+    Script,
+    SendApdu,
+    Statement,
+    UseChannel,
+    parse_script,
+)
 from cardwire.scripting.runner import Outcome, ScriptRunner
 
 PROGRESS_MIN_APDUS = 50
-"""Scripts with at least this many APDUs get a progress bar (on a terminal only)."""
+"""Scripts with at least this many APDUs get a progress bar (on stderr, when it is a terminal)."""
 
 Echo = Callable[[str], None]
 
 
-def wants_progress_bar(stdout_is_terminal: bool, as_json: bool, apdus: int) -> bool:
-    """A progress bar only for long scripts, only on a terminal, never with --json."""
-    return stdout_is_terminal and not as_json and apdus >= PROGRESS_MIN_APDUS
+def wants_progress_bar(stderr_is_terminal: bool, apdus: int) -> bool:
+    """A progress bar for long scripts whenever stderr is a terminal, even with stdout (the
+    exchanges, or the --json document) redirected: the bar is on stderr."""
+    return stderr_is_terminal and apdus >= PROGRESS_MIN_APDUS
 
 
 @dataclass
@@ -48,12 +67,16 @@ class Tally:
     met: int = 0
     failed: int = 0
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
 
     def count(self, outcome: Outcome) -> None:
         statement = outcome.statement
-        if not isinstance(statement, SendApdu) or outcome.response is None:
+        if not isinstance(statement, SendApdu):
+            self.steps.append(_step(outcome))
+            return
+        if outcome.response is None:
             return
         assert outcome.command is not None
         self.commands += 1
@@ -96,27 +119,52 @@ class Tally:
             "commands": self.commands,
             "expectations": {"met": self.met, "failed": self.failed},
             "exchanges": self.exchanges,
+            "steps": self.steps,
             "failures": self.failures,
             "error": self.error,
         }
 
 
+_STEP_NAMES: dict[type, str] = {
+    Reset: "reset",
+    OpenChannel: "open-channel",
+    UseChannel: "channel",
+    CloseChannel: "close-channel",
+    OpenSecure: "open",
+    CloseSecure: "close",
+}
+
+
+def _step(outcome: Outcome) -> dict[str, Any]:
+    """A statement that is not an APDU, for --json: what it did (never an ``open`` option)."""
+    statement = outcome.statement
+    step: dict[str, Any] = {"line": statement.source.line, "step": _STEP_NAMES[type(statement)]}
+    if outcome.channel is not None:
+        step["channel"] = outcome.channel
+    if isinstance(statement, OpenSecure):
+        step["protocol"] = statement.protocol
+    if outcome.atr is not None:
+        step["atr"] = to_hex(outcome.atr)
+    return step
+
+
 @contextmanager
 def _display(progress_bar: bool, total: int) -> Iterator[tuple[Echo, Callable[[], None]]]:
-    """(echo for the output lines, advance the bar by one APDU)."""
+    """(echo for the output lines, advance the bar by one APDU); the bar is on stderr."""
     if not progress_bar:
         yield click.echo, lambda: None
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    out = make_console()
-    with Progress(console=out, transient=True) as progress:
+    # stdout on the same terminal: its lines go above the bar; redirected: straight to it
+    shared = sys.stdout.isatty()
+    bar = Console(stderr=True)
+    with Progress(
+        console=bar, transient=True, redirect_stdout=shared, redirect_stderr=False
+    ) as progress:
         task = progress.add_task("APDUs", total=total)
-
-        def echo(line: str) -> None:
-            out.print(line, markup=False, highlight=False)
-
-        yield echo, lambda: progress.advance(task)
+        yield click.echo, lambda: progress.advance(task)
 
 
 def _where(statement: Statement, show_keys: bool) -> str:
@@ -124,6 +172,8 @@ def _where(statement: Statement, show_keys: bool) -> str:
     text = statement.source.text
     if isinstance(statement, OpenSecure) and not show_keys:
         text = f"open {statement.protocol} (options hidden)"
+    if isinstance(statement, SendApdu) and statement.secret and not show_keys:
+        text = f"{text.split()[0]} (arguments hidden)"
     return f"line {statement.source.line}: {text}"
 
 
@@ -140,10 +190,19 @@ def _read_script(path: str) -> str:
 
 
 def _parse(path: str, raw: bool) -> Script:
+    """The whole script, checked before anything is sent: its syntax, and the protocol and
+    options of every ``open`` line (docs/cli.md, "Scripts")."""
     try:
-        return parse_script(_read_script(path), raw=raw)
+        script = parse_script(_read_script(path), raw=raw)
+        for statement in script.statements:
+            if isinstance(statement, OpenSecure):
+                try:
+                    check_open(statement.words)
+                except UsageError as exc:
+                    raise UsageError(f"line {statement.source.line}: {exc}") from exc
     except UsageError as exc:
         raise UsageError(f"{path}: {exc}") from exc
+    return script
 
 
 @cli.command("run")
@@ -154,6 +213,8 @@ def _parse(path: str, raw: bool) -> Script:
 @click.option("--show-keys", is_flag=True, help="Show the options of 'open' lines (secrets).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary document.")
 @verbose_option
+@reset_option
+@leave_option
 def run(
     script_path: str,
     target: CardTarget,
@@ -162,13 +223,16 @@ def run(
     show_keys: bool,
     as_json: bool,
     verbose: bool,
+    reset: bool,
+    leave: bool,
 ) -> None:
     """Run an APDU script (scriptor files run unchanged; '-' reads stdin).
 
     One statement per line: HEX [expect SW [REGEX]], reset, exit, set NAME HEX (then
     ${NAME}), open-channel, channel N, close-channel N, open PROTOCOL [OPTIONS], close;
     '#' starts a comment. The card refusing a command does not stop the script; a failed
-    expect does (exit 1). A syntax error exits 2 before anything is sent.
+    expect does (exit 1). A syntax error exits 2 before anything is sent. A script that
+    opened a secure session resets the card at the end (--leave keeps it as it is).
 
     \b
     Example:
@@ -178,12 +242,13 @@ def run(
     """
     script = _parse(script_path, raw)
     tally = Tally()
-    show_bar = wants_progress_bar(sys.stdout.isatty(), as_json, script.apdu_count)
+    show_bar = wants_progress_bar(sys.stderr.isatty(), script.apdu_count)
     wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
     exit_code = EXIT_OK
+    disconnect = Disconnect(leave=leave)
     with (
         _display(show_bar, script.apdu_count) as (echo, advance),
-        Card(target.open(wire)) as card,
+        open_card(target, on_wire=wire, reset=reset, disconnect=disconnect) as card,
     ):
         runner = ScriptRunner(
             card,
@@ -193,6 +258,8 @@ def run(
             show_keys=show_keys,
         )
         for statement in script.statements:
+            if isinstance(statement, OpenSecure):
+                disconnect.secure = True  # reset on disconnect from here on (unless --leave)
             try:
                 outcome = runner.run(statement)
             except CardwireError as exc:

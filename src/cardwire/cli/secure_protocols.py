@@ -131,12 +131,8 @@ def _lookup(name: str) -> SecureProtocol:
     return protocol
 
 
-def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSecureSession:
-    """Run ``open NAME [options]`` (``statement`` is what follows ``open``) on ``card``.
-
-    Any session already held there ends first (handshakes run in plain); the new session is
-    installed on ``card`` and returned.
-    """
+def _split(statement: str | Sequence[str]) -> tuple[SecureProtocol, dict[str, Any]]:
+    """The protocol and parsed option values of ``open NAME [options]``; nothing is sent."""
     try:
         words = shlex.split(statement) if isinstance(statement, str) else list(statement)
     except ValueError as exc:  # unbalanced quotes
@@ -146,7 +142,23 @@ def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSe
         raise UsageError(f"open what? one of: {known}")
     name, *args = words
     protocol = _lookup(name)
-    values = parse_options(protocol, args)
+    return protocol, parse_options(protocol, args)
+
+
+def check_open(statement: str | Sequence[str]) -> None:
+    """Check ``open NAME [options]`` without a card: the protocol is known and its options
+    parse (``run`` checks every ``open`` line before it sends anything). Values read at open
+    time (a prompt, ``@FILE``, ``env:NAME``) are not read here."""
+    _split(statement)
+
+
+def open_statement(card: CardCommands, statement: str | Sequence[str]) -> HostSecureSession:
+    """Run ``open NAME [options]`` (``statement`` is what follows ``open``) on ``card``.
+
+    Any session already held there ends first (handshakes run in plain); the new session is
+    installed on ``card`` and returned.
+    """
+    protocol, values = _split(statement)
     card.secure(None)
     return protocol.start(card, values)
 
@@ -196,6 +208,7 @@ __all__ = [
     "Establish",
     "OptionDecorator",
     "SecureProtocol",
+    "check_open",
     "close_statement",
     "establish_on",
     "group_values",

@@ -2,11 +2,11 @@
 
 The command opens the card (``--reader`` or ``--sim``), runs the protocol's handshake, sends
 each APDU through the session and prints the plain exchanges; ``--verbose`` adds what went over
-the wire (handshake included). ``--json`` prints one array, one object per APDU, with the keys
-of ``cardwire send --json`` for the plain exchange (``command`` as given, ``response``,
-``data``, ``sw``) plus ``protected_command`` and ``protected_response`` (the last protected
-pair the session produced and checked for it; ``null`` when the APDU went out plain because the
-session had ended) and ``wire`` (every exchange on the wire: ``command``, ``response``).
+the wire (handshake included), on stderr. ``--json`` prints one array, one object per APDU,
+with the keys of ``cardwire send --json`` for the plain exchange (``command`` as given,
+``response``, ``data``, ``sw``) plus ``protected_command`` and ``protected_response`` (the last
+protected pair the session produced and checked for it; ``null`` when the APDU went out plain
+because the session had ended) and ``wire`` (every exchange on the wire: ``command``, ``response``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,18 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.output import emit_json
 from cardwire.cli.secure_protocols import SecureProtocol, group_values
-from cardwire.cli.target import CardTarget, target_options
-from cardwire.errors import DecodeError
-from cardwire.hexutil import parse_hex, to_hex
+from cardwire.cli.target import (
+    CardTarget,
+    Disconnect,
+    leave_option,
+    open_card,
+    reset_option,
+    target_options,
+)
+from cardwire.hexutil import to_hex
+from cardwire.scripting.runner import exchange_lines
 from cardwire.sm.base import HostSecureSession
-from cardwire.sw import check, meaning
+from cardwire.sw import check
 
 
 class RecordingSession:
@@ -89,13 +96,10 @@ class SecureExchange:
 
 def parse_apdus(texts: tuple[str, ...]) -> list[Command]:
     """Each argument is one command APDU in hex (any case, spaces and colons allowed)."""
-    commands = []
-    for number, text in enumerate(texts, start=1):
-        try:
-            commands.append(Command.decode(parse_hex(text)))
-        except DecodeError as exc:
-            raise DecodeError(f"APDU {number}: {exc}") from exc
-    return commands
+    from cardwire.cli.send_cmd import parse_apdus as parse_plain
+
+    # the same rules as `cardwire send` (a spaced APDU pasted without quotes is joined)
+    return [Command.decode(apdu) for apdu in parse_plain(texts, raw=False)]
 
 
 def _wire_lines(entries: list[tuple[bytes, bytes]]) -> list[str]:
@@ -154,28 +158,36 @@ def send_command(protocol: SecureProtocol) -> click.Command:
     @click.option("--verbose", "-v", is_flag=True, help="Also show every exchange on the wire.")
     @click.option("--check", "check_sw", is_flag=True, help="Exit 1 on an error status word.")
     @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the exchanges.")
+    @reset_option
+    @leave_option
     def send(
         apdus: tuple[str, ...],
         target: CardTarget,
         verbose: bool,
         check_sw: bool,
         as_json: bool,
+        reset: bool,
+        leave: bool,
     ) -> None:
         values = group_values(click.get_current_context())
         commands = parse_apdus(apdus)
-        show = click.echo if verbose and not as_json else (lambda line: None)
-        with Card(target.open(), trace=True) as card:
+
+        # --verbose goes to stderr (docs/cli.md, Conventions): stdout stays the same
+        def show(line: str) -> None:
+            if verbose:
+                click.echo(line, err=True)
+
+        disconnect = Disconnect(leave=leave, secure=True)
+        with open_card(target, trace=True, reset=reset, disconnect=disconnect) as card:
             exchanges = run_secure_send(protocol, values, card, commands, show)
         if as_json:
             emit_json([item.to_json() for item in exchanges])
         else:
             for item in exchanges:
-                click.echo(f"> {to_hex(item.command)}")
-                if verbose:
-                    for line in _wire_lines(item.wire):
-                        click.echo(line)
-                click.echo(f"< {to_hex(item.response.encode())}")
-                click.echo(f"  {item.response.sw:04X} {meaning(item.response.sw)}")
+                for line in _wire_lines(item.wire):
+                    show(line)
+                for line in exchange_lines(item.command, item.response):
+                    click.echo(line)
         if check_sw:
             for item in exchanges:
                 check(item.response.sw, Command.decode(item.command))
@@ -187,7 +199,9 @@ def send_command(protocol: SecureProtocol) -> click.Command:
         "argument) through the secure session and print the plain exchanges.\n\n"
         "The protocol's options go before 'send'; the card (--sim or --reader) after it. "
         "Exit 0 when every APDU got an answer, whatever its status word; with --check an "
-        "error status word exits 1. A refused handshake or a MAC failure exits 1.\n\n"
+        "error status word exits 1. A refused handshake or a MAC failure exits 1. The card "
+        "is reset when the command ends, so that its secure session ends with the program "
+        "(--leave keeps it).\n\n"
         f"\b\nExample:\n  {example}"
     )
     return send

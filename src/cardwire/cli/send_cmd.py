@@ -8,6 +8,7 @@ Le = xx (ISO/IEC 7816-4:2020 5.3.4 and 5.6), and data too long for one APDU are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,19 +18,36 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.app import cli
 from cardwire.cli.output import emit_json
-from cardwire.cli.target import CardTarget, target_options, verbose_option, wire_printer
+from cardwire.cli.target import (
+    CardTarget,
+    open_card,
+    reset_option,
+    target_options,
+    verbose_option,
+    wire_printer,
+)
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
-from cardwire.sw import check, meaning
+from cardwire.scripting.runner import exchange_lines
+from cardwire.sw import check
 from cardwire.trace.recorder import TraceEntry
+
+_SEPARATORS = re.compile(r"[\s:]+")
 
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """One APDU from the command line and the card's (reassembled) answer."""
+    """One APDU from the command line and the card's (reassembled) answer: ``command`` as
+    typed, ``sent`` as the layers finally sent it (another Le after 6Cxx)."""
 
     command: bytes
     response: Response
+    sent: bytes | None = None
+
+    @property
+    def resent_as(self) -> bytes | None:
+        """The re-sent command when the layers re-sent it with another Le, else None."""
+        return self.sent if self.sent is not None and self.sent != self.command else None
 
 
 def as_sent(command: Command, wire: Sequence[TraceEntry]) -> Command:
@@ -57,15 +75,35 @@ def exchange(card: Card, apdu: bytes, wire: list[TraceEntry], *, raw: bool) -> E
     command = Command.decode(apdu)
     response = card.send(command, check=False)
     sent = as_sent(command, wire)
-    return Exchange(sent.encode(), response)
+    return Exchange(apdu, response, sent.encode())
+
+
+HEADER_LENGTH = 4  # ISO/IEC 7816-3 12.1: CLA INS P1 P2, the shortest command APDU
+
+
+def apdu_arguments(texts: Sequence[str]) -> list[str]:
+    """The APDU arguments, with a spaced APDU pasted without quotes (``00 A4 04 00``: every
+    argument one byte) joined back into one APDU, as ``decode apdu`` joins its arguments."""
+    if len(texts) >= HEADER_LENGTH and all(len(_SEPARATORS.sub("", t)) == 2 for t in texts):
+        return [" ".join(texts)]
+    return list(texts)
 
 
 def parse_apdus(texts: Sequence[str], *, raw: bool) -> list[bytes]:
-    """Every APDU argument as bytes, checked before anything is sent (``raw``: hex only)."""
+    """Every APDU argument as bytes, checked before anything is sent (``raw``: hex only).
+    An argument too short to be an APDU, among several, is most likely part of a spaced APDU
+    pasted without quotes: the error says to quote it."""
+    texts = apdu_arguments(texts)
     apdus = []
     for number, text in enumerate(texts, start=1):
         try:
             apdu = parse_hex(text)
+            if len(texts) > 1 and len(apdu) < HEADER_LENGTH:
+                size = f"{len(apdu)} byte" + ("s are" if len(apdu) != 1 else " is")
+                raise DecodeError(
+                    f"{size} not a command APDU; an APDU with spaces is one argument: "
+                    'quote it ("00 A4 04 00 ...")'
+                )
             if not raw:
                 Command.decode(apdu)
         except DecodeError as exc:
@@ -74,9 +112,11 @@ def parse_apdus(texts: Sequence[str], *, raw: bool) -> list[bytes]:
     return apdus
 
 
-def _exchange_document(item: Exchange) -> dict[str, str]:
+def _exchange_document(item: Exchange) -> dict[str, str | None]:
+    resent = item.resent_as
     return {
         "command": to_hex(item.command),
+        "resent_as": None if resent is None else to_hex(resent),
         "response": to_hex(item.response.encode()),
         "data": to_hex(item.response.data),
         "sw": f"{item.response.sw:04X}",
@@ -90,6 +130,7 @@ def _exchange_document(item: Exchange) -> dict[str, str]:
 @click.option("--check", "check_sw", is_flag=True, help="Exit 1 if any status word is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the exchanges.")
 @verbose_option
+@reset_option
 def send(
     apdus: tuple[str, ...],
     target: CardTarget,
@@ -97,10 +138,13 @@ def send(
     check_sw: bool,
     as_json: bool,
     verbose: bool,
+    reset: bool,
 ) -> None:
     """Send command APDUs (hex, one per argument) to the card, all in one session.
 
-    Each exchange is printed with the status word's meaning. Exit 0 when every APDU got an
+    Each exchange is printed: the command, the answer's data and status word apart, the data
+    as hex+ASCII, the status word's meaning, and a note when the command was re-sent with
+    the Le the card asked for (6Cxx). Exit 0 when every APDU got an
     answer, whatever its status word; with --check an error status word exits 1. Without
     --reader or --sim the only PC/SC reader is used.
 
@@ -120,14 +164,14 @@ def send(
             show_wire(entry)
 
     exchanges = []
-    with Card(target.open(on_wire)) as card:
+    with open_card(target, on_wire=on_wire, reset=reset) as card:
         for apdu in commands:
             item = exchange(card, apdu, wire, raw=raw)
             exchanges.append(item)
             if not as_json:
-                click.echo(f"> {to_hex(item.command)}")
-                click.echo(f"< {to_hex(item.response.encode())}")
-                click.echo(f"  {item.response.sw:04X} {meaning(item.response.sw)}")
+                sent = item.sent if item.sent is not None else item.command
+                for line in exchange_lines(sent, item.response, item.command):
+                    click.echo(line)
     if as_json:
         emit_json([_exchange_document(item) for item in exchanges])
     if check_sw:

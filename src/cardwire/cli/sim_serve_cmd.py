@@ -69,8 +69,9 @@ def serve(
 ) -> None:
     """Connect simulated cards to vsmartcard's vpcd reader in pcscd, until Ctrl-C or SIGTERM.
 
-    The card is the TCP client: it connects to vpcd, reconnects every 0.5 s after a drop, and
-    prints "connected HOST:PORT" on stderr once connected. On SIGINT or SIGTERM it saves the
+    The card is the TCP client: it connects to vpcd, reconnects every 0.5 s after a drop,
+    prints "waiting for vpcd at HOST:PORT" on stderr (once) while vpcd cannot be reached, and
+    "connected HOST:PORT" once connected. On SIGINT or SIGTERM it saves the
     card state and exits 0.
 
     \b
@@ -87,10 +88,17 @@ def serve(
     cards = [_load_card(profile, slot_state_path(state, slot)) for slot in range(slots)]
 
     def announce(where: str) -> None:
-        click.echo(f"connected {where}", err=True)
+        click.echo(f"connected {where}: the card is in the vpcd reader", err=True)
+
+    def waiting(where: str) -> None:
+        click.echo(
+            f"waiting for vpcd at {where} (is pcscd running with the vpcd driver?); "
+            "retrying every 0.5 s",
+            err=True,
+        )
 
     clients = [
-        VpcdClient(card, host, port + slot, on_connected=announce)
+        VpcdClient(card, host, port + slot, on_connected=announce, on_waiting=waiting)
         for slot, card in enumerate(cards)
     ]
     done = threading.Event()

@@ -23,14 +23,16 @@ never travel on the wire), and every reset is in it. The recorder is
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from cardwire.errors import UsageError
+from cardwire.card import Card
+from cardwire.errors import CardwireError, UsageError
 from cardwire.hexutil import to_hex
 from cardwire.trace.recorder import Listener, TraceEntry, TraceRecorder
 from cardwire.transport.base import Transport
@@ -89,6 +91,64 @@ def open_transport(
     from cardwire.transport.pcsc import PcscTransport
 
     return PcscTransport(reader)
+
+
+RESET_HELP = "Reset the card first, to start from a fresh ATR (no session, no selection)."
+LEAVE_HELP = (
+    "Leave the card as it is at the end: its secure session stays open on the card "
+    "(by default a command that opened one resets the card when it disconnects)."
+)
+
+
+def reset_option(command: F) -> F:
+    """``--reset``; the command receives ``reset: bool``."""
+    return click.option("--reset", is_flag=True, help=RESET_HELP)(command)
+
+
+def leave_option(command: F) -> F:
+    """``--leave``; the command receives ``leave: bool``."""
+    return click.option("--leave", is_flag=True, help=LEAVE_HELP)(command)
+
+
+@dataclass
+class Disconnect:
+    """How :func:`open_card` lets the card go: ``secure`` is set by the command once it starts
+    a handshake; then the card is reset on disconnect unless ``leave``."""
+
+    leave: bool = False
+    secure: bool = False
+
+
+@contextmanager
+def open_card(
+    target: CardTarget,
+    *,
+    on_wire: Listener | None = None,
+    trace: bool = False,
+    reset: bool = False,
+    disconnect: Disconnect | None = None,
+) -> Iterator[Card]:
+    """The :class:`Card` for a command: reset first with ``reset``; at the end, after an
+    error too, reset when ``disconnect.secure`` and not ``disconnect.leave``.
+
+    cardwire's own rule (docs/cli.md, "Readers and card state"): a card-side secure session
+    must not outlive the program that holds its keys, or the next program finds the card in
+    it (6982/6985, 6E00). GlobalPlatformPro leaves the card unless GP_PCSC_RESET=true;
+    ``--leave`` does what it does."""
+    card = Card(target.open(on_wire), trace=trace)
+    try:
+        if reset:
+            card.reset()
+        yield card
+    finally:
+        try:
+            if disconnect is not None and disconnect.secure and not disconnect.leave:
+                # PC/SC part 5 SCardReconnect SCARD_RESET_CARD: the session ends on the card.
+                # A card that is gone or mute took its session with it.
+                with suppress(CardwireError):
+                    card.reset()
+        finally:
+            card.close()
 
 
 def wire_printer(echo: Callable[[str], None]) -> Listener:

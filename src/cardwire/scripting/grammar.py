@@ -17,6 +17,10 @@ One statement per line (keywords in any case)::
     open PROTOCOL [OPTIONS]   open a secure session (bac, scp03, keycard, pace), e.g.
                               open bac --mrz L898902C<369080619406236
     close                     end the secure session of the channel in use
+    NAME ARGS [expect ...]    a named command of the shell, as in ``cardwire shell``:
+                              select FID|AID, read-binary [OFFSET [LEN]], read-record N,
+                              verify REF PIN (hidden in the output), get-challenge [LEN]
+                              (:mod:`cardwire.scripting.named`)
 
 The whole text is parsed before anything is sent: a syntax error (an unknown statement, bad
 hex, an APDU that does not decode, an undefined ${NAME}, a bad SW pattern or REGEX) raises a
@@ -41,6 +45,7 @@ from cardwire.apdu import Command, Response
 from cardwire.cla import MAX_CHANNEL
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.scripting.named import NAMED_COMMANDS, build_command
 from cardwire.sw import meaning
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -95,9 +100,12 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class SendApdu:
+    """An APDU, written in hex or as a named command (``secret``: its data is hidden in output)."""
+
     source: Source
     apdu: bytes
     expect: Expectation | None = None
+    secret: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +236,8 @@ class _Parser:
         if keyword == "close":
             self.no_arguments(keyword, args)
             return CloseSecure(source)
+        if keyword in NAMED_COMMANDS:
+            return self.named(source, keyword, words)
         return self.send(source, words)
 
     def define(self, args: list[str]) -> None:
@@ -259,6 +269,14 @@ class _Parser:
             raise UsageError("usage: open PROTOCOL [OPTIONS] (bac, scp03, keycard, pace)")
         return OpenSecure(source, tuple(words))
 
+    def named(self, source: Source, keyword: str, words: list[str]) -> SendApdu:
+        """A named command of the shell (``select 5001``, ``read-binary 0 5``, ...)."""
+        lowered = [word.lower() for word in words]
+        at = lowered.index("expect") if "expect" in lowered else len(words)
+        command = build_command(keyword, words[1:at])
+        expect = self.expectation(words[at + 1 :]) if at < len(words) else None
+        return SendApdu(source, command.encode(), expect, NAMED_COMMANDS[keyword].secret)
+
     def send(self, source: Source, words: list[str]) -> SendApdu:
         lowered = [word.lower() for word in words]
         at = lowered.index("expect") if "expect" in lowered else len(words)
@@ -288,6 +306,12 @@ class _Parser:
         except re.error as exc:
             raise UsageError(f"expect: bad REGEX {pattern!r}: {exc}") from exc
         return Expectation(words[0].upper(), compiled)
+
+
+def parse_expectation(words: list[str]) -> Expectation:
+    """``SW [REGEX]`` (the words after ``expect``) as an :class:`Expectation`; the shell uses it
+    for its ``expect`` (one language with scripts)."""
+    return _Parser.expectation(words)
 
 
 def parse_script(text: str, *, raw: bool = False) -> Script:

@@ -16,7 +16,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.channels import Channel
 from cardwire.errors import UsageError
-from cardwire.hexutil import to_hex
+from cardwire.hexutil import hex_dump, to_hex
 from cardwire.scripting.grammar import (
     CloseChannel,
     CloseSecure,
@@ -42,6 +42,8 @@ class Outcome:
     command: bytes | None = None
     response: Response | None = None
     mismatch: str | None = None
+    channel: int | None = None  # open-channel: the number the card gave; channel, close-channel
+    atr: bytes | None = None  # reset: the new ATR
 
     @property
     def expectation_met(self) -> bool | None:
@@ -51,13 +53,21 @@ class Outcome:
         return self.mismatch is None
 
 
-def exchange_lines(command: bytes, response: Response) -> tuple[str, ...]:
-    """The exchange as ``cardwire send`` prints it."""
-    return (
-        f"> {to_hex(command)}",
-        f"< {to_hex(response.encode())}",
-        f"  {response.sw:04X} {meaning(response.sw)}",
-    )
+def exchange_lines(
+    command: bytes, response: Response, typed: bytes | None = None
+) -> tuple[str, ...]:
+    """The exchange as ``cardwire send`` prints it: the command (``typed``, when the layers
+    re-sent it as ``command`` after 6Cxx, then the re-sent one), the response with its data and
+    status word apart, the data as hex+ASCII, and the status word's meaning."""
+    lines = [f"> {to_hex(typed if typed is not None else command)}"]
+    if typed is not None and typed != command:
+        # ISO/IEC 7816-4:2020 5.6: SW1 = 6C, the command is re-sent with Le = SW2
+        lines.append(f"  re-sent as {to_hex(command)} (the card asked for another Le with 6Cxx)")
+    data, sw = to_hex(response.data), f"{response.sw:04X}"
+    lines.append(f"< {data} {sw}" if data else f"< {sw}")
+    lines.extend(hex_dump(response.data, "    "))
+    lines.append(f"  {sw} {meaning(response.sw)}")
+    return tuple(lines)
 
 
 def _no_protocols(card: CardCommands, words: Sequence[str]) -> object:
@@ -103,31 +113,42 @@ class ScriptRunner:
                 atr = self.card.reset()
                 self.channels.clear()
                 self.current = 0
-                return Outcome(statement, ("> reset", f"< ATR {to_hex(atr)}"))
+                return Outcome(statement, ("> reset", f"< ATR {to_hex(atr)}"), atr=atr)
             case OpenChannel():
                 channel = self.target.open_channel()
                 self.channels[channel.number] = channel
-                return Outcome(statement, ("> open-channel", f"< channel {channel.number} open"))
+                return Outcome(
+                    statement,
+                    ("> open-channel", f"< channel {channel.number} open"),
+                    channel=channel.number,
+                )
             case UseChannel(number=number):
                 self._check_open(number)
                 self.current = number
-                return Outcome(statement, (f"> channel {number}",))
+                return Outcome(statement, (f"> channel {number}",), channel=number)
             case CloseChannel(number=number):
                 self._check_open(number)
                 self.channels.pop(number).close()
                 if self.current == number:
                     self.current = 0
                 return Outcome(
-                    statement, (f"> close-channel {number}", f"< channel {number} closed")
+                    statement,
+                    (f"> close-channel {number}", f"< channel {number} closed"),
+                    channel=number,
                 )
             case OpenSecure():
+                channel_in_use = self.current
                 self.open_secure(self.target, statement.words)
                 shown = " ".join(statement.words) if self.show_keys else statement.protocol
                 hidden = "" if self.show_keys else " (options hidden; --show-keys shows them)"
-                return Outcome(statement, (f"> open {shown}{hidden}", "< secure session open"))
+                return Outcome(
+                    statement,
+                    (f"> open {shown}{hidden}", "< secure session open"),
+                    channel=channel_in_use,
+                )
             case CloseSecure():
                 self.close_secure(self.target)
-                return Outcome(statement, ("> close",))
+                return Outcome(statement, ("> close",), channel=self.current)
         raise UsageError(f"not a script statement: {statement!r}")  # pragma: no cover
 
     def _check_open(self, number: int) -> None:
@@ -147,4 +168,10 @@ class ScriptRunner:
             command = plain.encode()
             response = target.send(plain, check=False)
         mismatch = None if statement.expect is None else statement.expect.mismatch(response)
-        return Outcome(statement, exchange_lines(command, response), command, response, mismatch)
+        lines = exchange_lines(command, response)
+        if statement.secret:
+            # a named command with a secret (verify REF PIN): the header only, never the PIN
+            hidden = f"> {to_hex(command[:4])} <{len(command) - 4} bytes hidden>"
+            lines = (hidden, *lines[1:])
+            command = command[:4]
+        return Outcome(statement, lines, command, response, mismatch)

@@ -65,12 +65,16 @@ class VpcdClient:
         *,
         retry_interval: float = RETRY_INTERVAL,
         on_connected: Callable[[str], None] | None = None,
+        on_waiting: Callable[[str], None] | None = None,
     ) -> None:
         self.card = card
         self.host = host
         self.port = port
         self.retry_interval = retry_interval
         self.on_connected = on_connected
+        # called once when vpcd cannot be reached, not at every retry; again after a drop
+        self.on_waiting = on_waiting
+        self._waiting = False
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
@@ -97,8 +101,12 @@ class VpcdClient:
         while not self._stop.is_set():
             sock = self._connect()
             if sock is None:
+                if not self._waiting and self.on_waiting is not None:
+                    self.on_waiting(self.address)
+                self._waiting = True
                 self._stop.wait(self.retry_interval)
                 continue
+            self._waiting = False
             try:
                 self._serve(sock)
             except OSError as exc:

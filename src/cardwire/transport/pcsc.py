@@ -229,10 +229,14 @@ class PcscContext:
             self.handle = None
 
 
-def choose_reader(names: Sequence[str], spec: str | int | None) -> str:
+def choose_reader(
+    names: Sequence[str], spec: str | int | None, holding: Sequence[str] | None = None
+) -> str:
     """Pick a reader: by index (int or digits), exact name, or a unique name fragment.
 
-    Without ``spec`` the only reader present is chosen. Errors list the readers that exist.
+    Without ``spec`` the only reader present is chosen; among several, the one reader that
+    holds a card (``holding``: the names of the readers with a card), as GlobalPlatformPro's
+    TerminalManager.getTheReader does. Errors list the readers that exist.
     """
     listing = "; ".join(f"{i}: {name}" for i, name in enumerate(names)) or "none"
     if not names:
@@ -240,9 +244,20 @@ def choose_reader(names: Sequence[str], spec: str | int | None) -> str:
     if spec is None:
         if len(names) == 1:
             return names[0]
-        raise NoReaderError(
-            f"{len(names)} readers are connected; choose one with --reader NAME|INDEX ({listing})"
+        with_card = [name for name in names if name in (holding or ())]
+        if len(with_card) == 1:
+            return with_card[0]
+        if holding is not None and not with_card:
+            raise NoReaderError(
+                f"none of the {len(names)} readers holds a card; insert one, or choose a "
+                f"reader with --reader NAME|INDEX ({listing})"
+            )
+        several = (
+            f"{len(with_card)} readers hold a card"
+            if with_card
+            else (f"{len(names)} readers are connected")
         )
+        raise NoReaderError(f"{several}; choose one with --reader NAME|INDEX ({listing})")
     if isinstance(spec, int) or spec.strip().isdigit():
         index = int(spec)
         if 0 <= index < len(names):
@@ -302,7 +317,7 @@ class PcscTransport:
         self._transaction_open = False
         self._card: Any = None
         try:
-            self._reader = choose_reader(self._context.reader_names(), reader)
+            self._reader = self._pick(reader)
             if timeout > 0:
                 self._context.wait_for_card(self._reader, timeout)
             code, card, active = self._scard.SCardConnect(
@@ -320,6 +335,14 @@ class PcscTransport:
         except BaseException:
             self.close()  # the card handle and the context, as when SCardConnect fails
             raise
+
+    def _pick(self, reader: str | int | None) -> str:
+        names = self._context.reader_names()
+        if reader is not None or len(names) < 2:
+            return choose_reader(names, reader)
+        # Several readers and none named: the one holding a card (docs/cli.md, "Readers").
+        holding = [info.name for info in self._context.readers() if info.card_present]
+        return choose_reader(names, None, holding)
 
     # -- Transport protocol -------------------------------------------------------------------
 
