@@ -26,7 +26,7 @@ from cardwire.trace.replay import replay as replay_trace
 from cardwire.trace.text import DIALECTS, read
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-_READABLE = [d.format.value for d in DIALECTS]
+_READABLE = [d.format.value for d in DIALECTS] + [TraceFormat.CCID.value]
 format_option = click.option(
     "--format",
     "trace_format",
@@ -45,7 +45,8 @@ def trace() -> None:
 
     Reads cardwire's trace format (`--trace FILE` of any command), scriptor output, the APDU
     log of `pcscd -a`, GlobalPlatformPro / apdu4j debug output, ykman / yubikit logs, pySim's
-    APDU trace and OpenSC debug logs (docs/traces.md), recognised from their content.
+    APDU trace, OpenSC debug logs and USB CCID captures (usbmon or USBPcap, pcap or pcapng)
+    (docs/traces.md), recognised from their content.
 
     \b
     Example:
