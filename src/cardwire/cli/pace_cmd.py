@@ -21,8 +21,10 @@ from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import UsageError
 from cardwire.handshakes.pace import open_pace, select_application
+from cardwire.hexutil import to_hex
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
+from cardwire.sm.pace import SessionKeys
 
 PASSWORD_OPTIONS = ("can", "mrz", "pin", "puk")
 
@@ -42,7 +44,13 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     aid = aid_value(values, EPASSPORT_AID)
     parameter_id = values.get("param")
     select_application(card, aid)
-    return open_pace(card, secret, kind=kind, parameter_id=parameter_id)
+    on_keys = _print_keys if values.get("show_keys") else None
+    return open_pace(card, secret, kind=kind, parameter_id=parameter_id, on_keys=on_keys)
+
+
+def _print_keys(keys: SessionKeys) -> None:
+    # On stderr, as `trace decode --pace-keys KSENC,KSMAC` takes them (docs/traces.md).
+    click.echo(f"PACE keys: {to_hex(keys.ks_enc)},{to_hex(keys.ks_mac)}", err=True)
 
 
 def _password_option(kind: str, metavar: str, what: str) -> Any:
@@ -66,6 +74,11 @@ OPTIONS = (
         "instead of reading EF.CardAccess.",
     ),
     aid_option(EPASSPORT_AID, "The application selected before PACE."),
+    click.option(
+        "--show-keys",
+        is_flag=True,
+        help="Print the session keys KS_enc,KS_mac on stderr (for `trace decode --pace-keys`).",
+    ),
 )
 
 EXAMPLE = "cardwire pace --can 123456 send --sim 00A4020C020101 00B0000000"
