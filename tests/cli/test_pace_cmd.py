@@ -168,3 +168,20 @@ def test_demo_runs_the_pace_section() -> None:
     assert "PACE" in result.stdout
     assert "63C2" in result.stdout  # the wrong eID PIN and its retry counter
     assert "ERIKSSON, ANNA MARIA" in result.stdout
+
+
+def test_show_keys_prints_what_trace_decode_takes(tmp_path: Path) -> None:
+    trace = tmp_path / "pace.trace"
+    args = ("pace", "--can", DEFAULT_CAN, "--show-keys", "send", "--sim", "--trace", str(trace))
+    result = invoke(*args, SELECT_DG1, READ)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("PACE keys: ")]
+    assert len(lines) == 1 and "PACE keys" not in result.stdout
+    keys = lines[0].removeprefix("PACE keys: ")
+    decoded = invoke("trace", "decode", "--json", "--pace-keys", keys, str(trace))
+    assert decoded.exit_code == 0, decoded.output
+    entries = [e for e in json.loads(decoded.stdout) if "mac_ok" in e]
+    assert [e["plain_command"] for e in entries] == ["00A4020C020101", READ]
+    assert all(e["mac_ok"] for e in entries)
+    hidden = invoke("pace", "--can", DEFAULT_CAN, "send", "--sim", SELECT_DG1)
+    assert hidden.exit_code == 0 and "PACE keys" not in hidden.output

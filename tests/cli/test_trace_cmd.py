@@ -234,7 +234,8 @@ def test_scp03_session_with_diversified_keys_decodes_with_diversify(tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--mrz", MRZ, "--scp03", "00,00,00"], "choose one way to decode"),
+        (["--scp02", "00,00,00", "--scp03", "00,00,00"], "choose one way to decode"),
+        (["--mrz", MRZ, "--suite", "3des"], "choose one way to decode"),
         (["--suite", "3des", "--kenc", "00"], "--suite, --kenc, --kmac and --ssc go together"),
         (["--keycard-iv", "00"], "--keycard-iv goes with --keycard"),
         (["--mrz", "L898902C,690806"], "the MRZ must be DOC,BIRTH,EXPIRY"),

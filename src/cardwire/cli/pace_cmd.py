@@ -24,8 +24,10 @@ from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, regi
 from cardwire.errors import StatusError, UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.handshakes.pace import open_pace, select_application
+from cardwire.hexutil import to_hex
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
+from cardwire.sm.pace import SessionKeys
 
 PASSWORD_OPTIONS = ("can", "mrz", "pin", "puk")
 PIN_SUSPENDED_SW = 0x63C1  # BSI TR-03110-2 3.5.1: one try left, the PIN is suspended
@@ -87,14 +89,20 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     steps = [{"can": values["can"]}, {"pin": values["pin"]}] if resume else [values]
     passwords = [chosen_password(step) for step in steps]  # checked before the card sees any
     select_application(card, aid)
+    on_keys = _print_keys if values.get("show_keys") else None
     session: HostSecureSession | None = None
     for kind, secret in passwords:
         try:
-            session = open_pace(card, secret, kind=kind, parameter_id=parameter_id)
+            session = open_pace(card, secret, kind=kind, parameter_id=parameter_id, on_keys=on_keys)
         except StatusError as exc:
             raise _explained(exc, kind) from None
     assert session is not None
     return session
+
+
+def _print_keys(keys: SessionKeys) -> None:
+    # On stderr, as `trace decode --pace-keys KSENC,KSMAC` takes them (docs/traces.md).
+    click.echo(f"PACE keys: {to_hex(keys.ks_enc)},{to_hex(keys.ks_mac)}", err=True)
 
 
 def _password_option(kind: str, metavar: str, what: str) -> Any:
@@ -120,6 +128,11 @@ OPTIONS = (
         "instead of reading EF.CardAccess.",
     ),
     aid_option(EPASSPORT_AID, "The application selected before PACE."),
+    click.option(
+        "--show-keys",
+        is_flag=True,
+        help="Print the session keys KS_enc,KS_mac on stderr (for `trace decode --pace-keys`).",
+    ),
 )
 
 EXAMPLE = "cardwire pace --can 123456 send --sim 00A4020C020101 00B0000000"

@@ -5,6 +5,7 @@ The trace format and the decoding options are described in docs/traces.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -26,7 +27,7 @@ from cardwire.trace.replay import replay as replay_trace
 from cardwire.trace.text import DIALECTS, read
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-_READABLE = [d.format.value for d in DIALECTS]
+_READABLE = [d.format.value for d in DIALECTS] + [TraceFormat.CCID.value]
 format_option = click.option(
     "--format",
     "trace_format",
@@ -45,7 +46,8 @@ def trace() -> None:
 
     Reads cardwire's trace format (`--trace FILE` of any command), scriptor output, the APDU
     log of `pcscd -a`, GlobalPlatformPro / apdu4j debug output, ykman / yubikit logs, pySim's
-    APDU trace and OpenSC debug logs (docs/traces.md), recognised from their content.
+    APDU trace, OpenSC debug logs and USB CCID captures (usbmon or USBPcap, pcap or pcapng)
+    (docs/traces.md), recognised from their content.
 
     \b
     Example:
@@ -74,25 +76,52 @@ def build_observer(
     keycard_iv: str | None = None,
     pace_keys: tuple[str, ...] = (),
 ) -> Observer | None:
-    """The observer the decoding options ask for (at most one protocol), or None."""
+    """The observer the decoding options ask for, or None: ISO SM (session keys, or the MRZ
+    and PACE keys) and one of SCP03, SCP02, Keycard may be combined, each on its channel."""
     iso_keys = (suite, kenc, kmac, ssc)
-    chosen = [
+    iso = [
         name
         for name, given in (
             ("--suite/--kenc/--kmac/--ssc", any(v is not None for v in iso_keys)),
             ("--mrz/--pace-keys", mrz is not None or bool(pace_keys)),
+        )
+        if given
+    ]
+    other = [
+        name
+        for name, given in (
             ("--scp03", scp03 is not None),
             ("--scp02", scp02 is not None),
             ("--keycard", keycard is not None),
         )
         if given
     ]
-    if len(chosen) > 1:
-        raise UsageError(f"choose one way to decode, not {' and '.join(chosen)}")
+    for chosen in (iso, other):
+        if len(chosen) > 1:
+            raise UsageError(f"choose one way to decode, not {' and '.join(chosen)}")
     if keycard_iv is not None and keycard is None:
         raise UsageError("--keycard-iv goes with --keycard")
     if diversify is not None and scp03 is None:
         raise UsageError("--diversify goes with --scp03")
+    iso_observer = _iso_observer(suite, kenc, kmac, ssc, mrz, pace_keys)
+    make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv)
+    if iso_observer is not None and make is not None:
+        from cardwire.trace.combined import CombinedObserver
+
+        return CombinedObserver(iso_observer, make)
+    if make is not None:
+        return make()
+    return iso_observer
+
+
+def _iso_observer(
+    suite: str | None,
+    kenc: str | None,
+    kmac: str | None,
+    ssc: str | None,
+    mrz: str | None,
+    pace_keys: tuple[str, ...],
+) -> IsoSmObserver | None:
     if suite is not None or kenc is not None or kmac is not None or ssc is not None:
         if suite is None or kenc is None or kmac is None or ssc is None:
             raise UsageError("--suite, --kenc, --kmac and --ssc go together")
@@ -107,6 +136,17 @@ def build_observer(
         bac = MrzInformation.parse(resolve_secret(mrz, "--mrz")).keys() if mrz else None
         pace = [tuple(_hex_list("--pace-keys", value, 2)) for value in pace_keys]
         return IsoSmObserver(bac=bac, pace=[(enc, mac) for enc, mac in pace])
+    return None
+
+
+def _other_observer(
+    scp03: str | None,
+    scp02: str | None,
+    diversify: str | None,
+    keycard: str | None,
+    keycard_iv: str | None,
+) -> Callable[[], Observer] | None:
+    """A maker of the GP or Keycard observer (one per logical channel when combined)."""
     if scp03 is not None:
         from cardwire.sm.scp03 import StaticKeys
         from cardwire.trace.scp03 import Scp03TraceObserver
@@ -114,19 +154,19 @@ def build_observer(
         enc, mac, dek = _hex_list("--scp03", scp03, 3)
         # With --diversify the keys are master keys; each card's keys come from them and the
         # diversification data of its INITIALIZE UPDATE answer (GP Amendment D 7.1.1.6).
-        return Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=diversify)
+        return lambda: Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=diversify)
     if scp02 is not None:
         from cardwire.sm.scp02 import StaticKeys as Scp02Keys
         from cardwire.trace.scp02 import Scp02TraceObserver
 
-        enc, mac, dek = _hex_list("--scp02", scp02, 3)
-        return Scp02TraceObserver(Scp02Keys(enc, mac, dek))
+        enc2, mac2, dek2 = _hex_list("--scp02", scp02, 3)
+        return lambda: Scp02TraceObserver(Scp02Keys(enc2, mac2, dek2))
     if keycard is not None:
         from cardwire.trace.keycard import KeycardObserver
 
-        enc, mac = _hex_list("--keycard", keycard, 2)
+        kenc, kmac = _hex_list("--keycard", keycard, 2)
         iv = parse_hex(keycard_iv) if keycard_iv is not None else None
-        return KeycardObserver.from_keys(enc, mac, iv)
+        return lambda: KeycardObserver.from_keys(kenc, kmac, iv)
     return None
 
 

@@ -17,6 +17,7 @@ raises :class:`cardwire.errors.StatusError`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Literal
 
 from cardwire import commands
@@ -36,6 +37,7 @@ from cardwire.sm.pace import (
     PaceHost,
     PacePassword,
     PasswordType,
+    SessionKeys,
     algorithm_for,
     domain_parameters,
 )
@@ -111,9 +113,11 @@ def open_pace(
     protocol: str | None = None,
     rng: Rng = os.urandom,
     mode: SmMode = SmMode.COMBINED,
+    on_keys: Callable[[SessionKeys], None] | None = None,
 ) -> IsoSmHost:
     """Run PACE on ``card`` (a Card or a Channel, the application already selected), install
-    the secure session with SSC 0 there and return it.
+    the secure session with SSC 0 there and return it. ``on_keys`` receives KS_enc and KS_mac
+    (ICAO 9303-11 9.7.1) when asked for (``cardwire pace --show-keys``, for ``trace decode``).
 
     Raises :class:`StatusError` when the chip refuses a step (6300 or 63Cx at the last step: a
     wrong password), :class:`cardwire.errors.CryptogramError` when the chip's token does not
@@ -143,6 +147,8 @@ def open_pace(
     while next_command is not None:
         next_command = host.receive(card.send(next_command, check=False))
     session = host.result.session
+    if on_keys is not None:
+        on_keys(host.result.keys)
     card.secure(session)  # replaces (ends) the CAN session PACE-PIN ran inside, if any
     return session
 

@@ -34,6 +34,7 @@ class TraceFormat(StrEnum):
     YKMAN = "ykman"  # ykman / yubikit
     PYSIM = "pysim"
     OPENSC = "opensc"
+    CCID = "ccid"  # USB CCID captures (usbmon or USBPcap, pcap or pcapng): binary, not text
 
 
 def _one_line(what: str, text: str) -> str:

@@ -42,7 +42,8 @@ from pathlib import Path
 
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
-from cardwire.trace.dialects import gpp, opensc, pysim, ykman
+from cardwire.trace.dialects import ccid, gpp, opensc, pysim, ykman
+from cardwire.trace.dialects.usb_capture import is_capture
 from cardwire.trace.model import (
     FORMAT_VERSION,
     MIN_RESPONSE,
@@ -302,14 +303,18 @@ def parse(text: str, dialect: TraceFormat | None = None) -> Trace:
         return detect(lines).parse(lines)
     chosen = next((d for d in DIALECTS if d.format is dialect), None)
     if chosen is None:
-        raise DecodeError(f"no reader for the {dialect} format")
+        raise DecodeError(f"no text reader for the {dialect} format (a binary capture)")
     return chosen.parse(lines)
 
 
 def read(path: Path, dialect: TraceFormat | None = None) -> Trace:
-    """Read and parse a trace file (UTF-8; undecodable bytes are a DecodeError)."""
+    """Read and parse a trace file: a USB CCID capture (pcap or pcapng, recognised by its
+    magic number) or text (UTF-8; undecodable bytes are a DecodeError)."""
+    data = path.read_bytes()
+    if dialect is TraceFormat.CCID or (dialect is None and is_capture(data)):
+        return ccid.parse(data)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DecodeError(f"{path}: not a UTF-8 text file", exc.start) from None
     return parse(text, dialect)
