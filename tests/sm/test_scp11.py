@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from scp11_pki import Pki
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError, SecureChannelError, UsageError
@@ -23,7 +24,6 @@ from cardwire.sm.scp11 import (
     parse_certificates,
     parse_key_reference,
 )
-from scp11_pki import Pki
 
 VECTORS = json.loads(
     (Path(__file__).parents[1] / "vectors" / "scp11_openscp_sessions.json").read_text()
