@@ -97,6 +97,8 @@ _WHILE_LOCKED = frozenset({INS_GET_STATUS, INS_SET_STATUS})
 class SecurityDomainApplet(Applet):
     """A GlobalPlatform Issuer Security Domain with SCP03 (see the module docstring)."""
 
+    answers_without_le = True  # Java Card over T=1: yubikit sends GET DATA BF21 as case 3
+
     def __init__(
         self,
         aid: bytes,
