@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NE, Command, Response
+from cardwire.apdu import MAX_EXTENDED_NC, MAX_EXTENDED_NE, MAX_SHORT_NE, Command, Response
 from cardwire.cla import Cla, SmIndication, parse_cla, with_chaining
 from cardwire.errors import DecodeError, SecureChannelError
 from cardwire.ins import Ins
@@ -301,8 +301,9 @@ class CardOS:
         ne, applet = wire.ne, channel.ctx.applet
         if ne == 0 and applet is not None and applet.answers_without_le:
             # The applet answers a command without Le as if Le were 00, as Java Card applets
-            # do over T=1 (clients such as the Keycard SDK send case 3 and read the data).
-            ne = MAX_SHORT_NE
+            # do over T=1 (clients such as the Keycard SDK send case 3 and read the data); an
+            # extended case 3 as if Le were 0000 (yubikit reads GET DATA BF21 so).
+            ne = MAX_EXTENDED_NE if wire.is_extended else MAX_SHORT_NE
         limit = ne if wire.is_extended else min(ne, MAX_SHORT_NE)
         if len(data) <= limit:
             return response

@@ -28,6 +28,7 @@ from cardwire.gp_content import INS_LOAD, INS_STORE_DATA
 from cardwire.sim.applet import Applet, AppletRegistry, CardStatus, ChannelContext
 from cardwire.sim.applets.security_domain import content, keys, life_cycle, status, store_data
 from cardwire.sim.applets.security_domain.scp02_session import Scp02Support
+from cardwire.sim.applets.security_domain.scp11 import Scp11Support
 from cardwire.sim.applets.security_domain.settings import (
     CARD_LOCKED,
     CARD_TERMINATED,
@@ -49,6 +50,7 @@ from cardwire.sm.scp03 import (
 )
 from cardwire.sm.scp03.diversification import NO_DIVERSIFICATION
 from cardwire.sm.scp03_levels import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, Mode
+from cardwire.sm.scp11 import TAG_CERTIFICATE_STORE, Scp11Card, Scp11CardSession
 from cardwire.sw import SW
 from cardwire.tlv import parse, tlv
 
@@ -71,6 +73,7 @@ class SdChannelState:
     # INSTALL [for personalization] (GPC 11.5.2.3.4): the application STORE DATA goes to.
     personalizing: bytes | None = None
     store_next_block: int = 0  # STORE DATA block number expected next (GPC 11.11.2.2)
+    scp11: Scp11Card | None = None  # the SCP11 handshake of this channel (scp11.py)
 
 
 Handler = Callable[["SecurityDomainApplet", ChannelContext, SdChannelState, Command], Response]
@@ -93,6 +96,8 @@ _WHILE_LOCKED = frozenset({INS_GET_STATUS, INS_SET_STATUS})
 
 class SecurityDomainApplet(Applet):
     """A GlobalPlatform Issuer Security Domain with SCP03 (see the module docstring)."""
+
+    answers_without_le = True  # Java Card over T=1: yubikit sends GET DATA BF21 as case 3
 
     def __init__(
         self,
@@ -121,6 +126,7 @@ class SecurityDomainApplet(Applet):
         # over the profile on reload does not diversify them twice.
         self.keys_diversified = False
         self.scp02: Scp02Support | None = None  # SCP02 key sets (scp02_session.py)
+        self.scp11: Scp11Support | None = None  # SCP11 keys and test PKI (scp11.py)
 
     # --- configuration ----------------------------------------------------------------------
 
@@ -143,6 +149,7 @@ class SecurityDomainApplet(Applet):
         )
         applet.keys_diversified = config.diversify is not None
         applet.scp02 = Scp02Support(config.scp02) if config.scp02 is not None else None
+        applet.scp11 = Scp11Support(config.scp11) if config.scp11 is not None else None
         return applet
 
     def settings(self) -> SecurityDomainConfig:
@@ -156,6 +163,7 @@ class SecurityDomainApplet(Applet):
             cplc=self.cplc,
             diversify=NO_DIVERSIFICATION if self.keys_diversified else None,
             scp02=self.scp02.settings() if self.scp02 is not None else None,
+            scp11=self.scp11.settings() if self.scp11 is not None else None,
             card_life_cycle=self.card_life_cycle,
             load_files=None if self.load_files is None else tuple(self.load_files),
             data_objects=self.data_objects,
@@ -186,6 +194,8 @@ class SecurityDomainApplet(Applet):
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)  # GPC 5.1.1.5: TERMINATED
         if command.ins == INS_INITIALIZE_UPDATE and cla.gp:
             return self._initialize_update(ctx, state, command)
+        if self.scp11 is not None and self.scp11.handles(command):
+            return self._scp11_handshake(ctx, state, command)
         if self._session_ended(ctx, state):
             # Issue 7: after the card aborted the secure channel, commands are refused with 6985
             # (conditions of use not satisfied) until a new session is opened. This is the
@@ -194,6 +204,8 @@ class SecurityDomainApplet(Applet):
         if command.ins == INS_EXTERNAL_AUTHENTICATE and cla.gp:
             return self._external_authenticate(ctx, state, command)
         if command.ins == INS_GET_DATA and (cla.gp or cla.interindustry):
+            if self.scp11 is not None and command.p1 << 8 | command.p2 == TAG_CERTIFICATE_STORE:
+                return self.scp11.get_certificates(command)
             return self._get_data(command)
         handler = MANAGEMENT.get(command.ins)
         if handler is None:
@@ -202,6 +214,14 @@ class SecurityDomainApplet(Applet):
             raise CardStatus(SW.CLA_NOT_SUPPORTED)  # GPC 11.1.4: card management is class 80
         if state.session is None or not state.session.active:
             # GPC 10.2: card content management needs an open secure channel session.
+            raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
+        if (
+            isinstance(state.session, Scp11CardSession)
+            and not state.session.oce_authenticated
+            and command.ins != INS_GET_STATUS
+        ):
+            # GP Amendment F 2.3: SCP11b does not authenticate the OCE; card content
+            # management (PUT KEY...) needs SCP11a/c. Reading (GET STATUS) stays allowed.
             raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
         if self.card_life_cycle == CARD_LOCKED and command.ins not in _WHILE_LOCKED:
             # GPC 5.1.1.4: a locked card refuses card content management until unlocked.
@@ -266,6 +286,22 @@ class SecurityDomainApplet(Applet):
         state.handshake = handshake
         kvn = answer.data[DIVERSIFICATION_DATA_LENGTH]
         state.handshake_keys = next(k for k in self.key_sets if k.kvn == kvn)
+        return answer
+
+    def _scp11_handshake(
+        self, ctx: ChannelContext, state: SdChannelState, command: Command
+    ) -> Response:
+        # GP Amendment F 7.5/7.6: the SCP11 handshake starts a new session on this channel.
+        assert self.scp11 is not None
+        ctx.end_secure_session()
+        state.handshake = state.session = state.session_keys = state.handshake_keys = None
+        state.status_pending = state.loading = state.personalizing = None
+        answer, session = self.scp11.process(state, command)
+        if session is not None:
+            ctx.secure_session = session
+            state.session = session
+            # PUT KEY decrypts with S-DEK (Amendment F 3.1.2), the key set's DEK slot.
+            state.session_keys = StaticKeys(session.dek, session.dek, session.dek, command.p1)
         return answer
 
     def _external_authenticate(

@@ -8,6 +8,7 @@ from typing import Any
 
 from cardwire.errors import ConfigError, UsageError
 from cardwire.sim.applets.security_domain.scp02_session import Scp02Config
+from cardwire.sim.applets.security_domain.scp11 import Scp11Config
 from cardwire.sim.config_loader import check, export
 from cardwire.sm.keycard.constants import KEYCARD_APPLET_AID, KEYCARD_PACKAGE_AID
 from cardwire.sm.scp03 import (
@@ -111,6 +112,8 @@ class SecurityDomainConfig:
     diversify: str | None = field(default=None, metadata={"omit_default": True})
     # SCP02 key sets (GP Card Spec Annex E), chosen by INITIALIZE UPDATE's key version.
     scp02: Scp02Config | None = field(default_factory=Scp02Config)
+    # SCP11 keys 11/13/15 and the test PKI they come from (GP Amendment F; scp11.py).
+    scp11: Scp11Config | None = field(default_factory=Scp11Config)
     # GPC 5.1.1 table 11-5: the card life cycle (01 OP_READY, 07 INITIALIZED, 0F SECURED, 7F
     # CARD_LOCKED, FF TERMINATED); a profile may start the card in OP_READY or INITIALIZED.
     # Always written: a state merged over an OP_READY profile must keep SECURED.
