@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from scp11_pki import Pki
 
 from cardwire.apdu import Command, Response
 from cardwire.cla import channel_of
@@ -23,7 +24,6 @@ from cardwire.sm.scp11 import (
     Scp11HostSession,
     Variant,
 )
-from scp11_pki import Pki
 
 PKI = Pki.make()
 HOST_EPHEMERAL = ec.derive_private_key(0x1234567, ec.SECP256R1())
