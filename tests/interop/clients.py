@@ -94,3 +94,10 @@ def run_console_client(
             process.stdin.close()
     with output.open("rb") as written:  # bounded: a client gone wrong may write without end
         return status, written.read(CONSOLE_OUTPUT_LIMIT).decode(errors="replace")
+
+
+def ended(client: str, status: int | None) -> str:
+    """How a run_console_client run ended, for failure messages."""
+    if status is None:
+        return f"{client}: no exit within {CLIENT_TIMEOUT} s (killed)"
+    return f"{client} exited {status}"

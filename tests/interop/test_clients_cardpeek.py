@@ -4,11 +4,13 @@ secure messaging. cardpeek reads with READ BINARY offsets in P1-P2 (128 bytes at
 offset 32768 and beyond P1 has b8 set, which ISO 7816-4 11.3.3 reads as a short EF identifier:
 it cannot read DG2 (60 KB) past 32 KB. That is cardpeek's limit, not the card's (docs/pcsc.md).
 
-How it runs headless: ``cardpeek -c -r READER -e LUA``. Its console questions read stdin with
-``fgets`` and loop on end of input, so its two first-run questions (install ~/.cardpeek, then
-acknowledge) are answered on a pipe that stays open (run_console_client). Its console
-``ui.readline`` reads the terminal through GNU readline, not the pipe, so the -e wrapper below
-replaces ``ui.readline`` and ``ui.question`` in Lua before it runs the unmodified script, saves
+How it runs headless (docs/pcsc.md): two ``cardpeek -c -r pcsc://READER -e LUA`` runs. Its
+console questions read stdin with ``fgets`` and loop on end of input, so answers go to a pipe
+that stays open (run_console_client): the client blocks, never spins, and dies at the deadline.
+The first run answers the two first-run questions (install ~/.cardpeek, acknowledge) and exits:
+cardpeek loads its Lua start-up files before it installs them. The second run's wrapper
+replaces ``ui.readline`` (console mode reads fd 0 through GNU readline, past the stdio buffer,
+so a piped MRZ is never seen) and ``ui.question`` in Lua, runs the unmodified script, saves
 cardpeek's card tree as XML (``ui.save_view``) and leaves with ``os.exit`` instead of falling
 back to the ``cardpeek>`` prompt."""
 
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import pytest
-from clients import debian_version, run_console_client
+from clients import debian_version, ended, run_console_client
 from pcsc_stack import select_works
 
 from cardwire.sim.applets.epassport.lds import (
@@ -103,7 +105,7 @@ def test_cardpeek_e_passport_reads_com_dg1_sod(pcsc_stack: PcscStack, tmp_path: 
         home=home,
         output=tmp_path / "install.log",
     )
-    assert status == 0, f"{client} exited {status} installing ~/.cardpeek: {log[-3000:]}"
+    assert status == 0, f"{ended(client, status)} installing ~/.cardpeek: {log[-3000:]}"
     assert script.exists(), f"{client}: no {script}: {log[-3000:]}"
     status, log = run_console_client(
         client,
@@ -112,7 +114,7 @@ def test_cardpeek_e_passport_reads_com_dg1_sod(pcsc_stack: PcscStack, tmp_path: 
         home=home,
         output=tmp_path / "cardpeek.log",
     )
-    said = f"{client} exited {status}: {log[-3000:]}"
+    said = f"{ended(client, status)}: {log[-3000:]}"
     assert status == 0, said
     for name in ("EF.COM", "EF.DG1", "EF.DG2", "EF.SOD"):
         assert f"Attempt to read from {name}" in log, said
