@@ -75,7 +75,7 @@ def test_json_decodes_icao_from_the_mrz(icao: Path) -> None:
     result = run("decode", "--json", "--mrz", MRZ, str(icao))
     assert result.exit_code == 0, result.output
     entries: list[dict[str, Any]] = json.loads(result.stdout)
-    assert [set(entry) for entry in entries[:2]] == [{"command", "response"}] * 2
+    assert [set(entry) for entry in entries[:2]] == [{"line", "command", "response"}] * 2
     assert [entry["plain_response"] for entry in entries[2:]] == [s["plain_response"] for s in D4]
     assert all(entry["mac_ok"] for entry in entries[2:])
 
@@ -116,7 +116,11 @@ def test_no_session_found_is_noted_on_stderr(tmp_path: Path) -> None:
     result = run("decode", "--json", "--mrz", MRZ, str(path))
     assert result.exit_code == 0
     assert json.loads(result.stdout) == [
-        {"command": D4[0]["protected_command"], "response": D4[0]["protected_response"]}
+        {
+            "line": 1,
+            "command": D4[0]["protected_command"],
+            "response": D4[0]["protected_response"],
+        }
     ]
     assert "note: no iso-sm session found" in result.stderr
 
