@@ -32,9 +32,36 @@ def test_decode_tlv_text_tree() -> None:
     result = run("decode", "tlv", "60145f01:04303130", "36 5F3606 303430303030 5C026175")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "60 (application 0, constructed) len 20"
-    assert lines[1] == "  5F01 (application 1, primitive) len 4: 30313036  '0106'"
-    assert lines[3] == "  5C (application 28, primitive) len 2: 6175  'au'"
+    # EF.COM: the first tag 60 chooses the ICAO LDS names (docs/cli.md, decode tlv)
+    assert lines[0] == "60 EF.COM (application 0, constructed) len 20"
+    assert lines[1] == "  5F01 LDS version (application 1, primitive) len 4: 30313036  '0106'"
+    assert lines[3] == "  5C tag list (application 28, primitive) len 2: 6175  'au'"
+
+
+@pytest.mark.parametrize(
+    ("dictionary", "data", "first_line"),
+    [
+        ("auto", "62 03 80 01 1D", "62 FCP template (application 2, constructed) len 3"),
+        ("auto", "66 04 73 02 06 00", "66 card data (application 6, constructed) len 4"),
+        ("icao", "66 04 73 02 06 00", "66 DG6 (application 6, constructed) len 4"),
+        ("auto", "A4 03 8F 01 00", "A4 application info template (context 4, constructed) len 3"),
+        ("auto", "E3 03 4F 01 00", "E3 GP registry related data (private 3, constructed) len 3"),
+        ("none", "62 03 80 01 1D", "62 (application 2, constructed) len 3"),
+    ],
+)
+def test_decode_tlv_names_tags_from_the_chosen_dictionary(
+    dictionary: str, data: str, first_line: str
+) -> None:
+    result = run("decode", "tlv", "--dict", dictionary, data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == first_line
+
+
+def test_decode_tlv_json_carries_the_names() -> None:
+    result = run("decode", "tlv", "--json", "--dict", "iso7816", "62 03 80 01 1D")
+    tree = json.loads(result.stdout)
+    assert tree[0]["name"] == "FCP template"
+    assert tree[0]["children"][0]["name"] == "number of data bytes"
 
 
 def test_decode_tlv_json_is_one_document() -> None:

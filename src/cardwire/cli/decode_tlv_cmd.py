@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cardwire import tlv
+from cardwire import tlv, tlv_names
 from cardwire.atr import Atr, CardCapabilities, HistoricalBytes, InterfaceBytes
 from cardwire.cli.app import decode
 from cardwire.cli.output import emit_json
@@ -23,11 +23,21 @@ _JSON_HELP = "Print one JSON document instead of text."
     help="Accept non-minimal lengths and tags, skip 00/FF padding, and show constructed "
     "values that are not BER-TLV as plain bytes.",
 )
-def decode_tlv(hex_parts: tuple[str, ...], as_json: bool, lenient: bool) -> None:
+@click.option(
+    "--dict",
+    "dictionary",
+    type=click.Choice(["auto", "none", *tlv_names.DICTIONARIES], case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="Tag names: ISO 7816-4 (FCP/FCI/FMD, DOs), GlobalPlatform (GET STATUS, card data, "
+    "key information), ICAO LDS, Keycard; auto chooses by the first tag.",
+)
+def decode_tlv(hex_parts: tuple[str, ...], as_json: bool, lenient: bool, dictionary: str) -> None:
     """Decode BER-TLV data objects (ISO 7816-4 section 6.3) into a tree.
 
     Strict by default: indefinite or non-minimal lengths, padding and bytes left over are
-    errors (exit 2).
+    errors (exit 2). Tags are named from the dictionary --dict chooses (auto: by the first
+    tag, 62/6F ISO 7816-4, E3/66 GlobalPlatform, 60/61/77 ICAO, A4/A3 Keycard).
 
     \b
     Example:
@@ -38,10 +48,13 @@ def decode_tlv(hex_parts: tuple[str, ...], as_json: bool, lenient: bool) -> None
     nodes = tlv.parse(data, strict=not lenient, deep=True)
     if not nodes:
         raise DecodeError("no BER-TLV data object in the input", 0)
+    if dictionary == "auto":
+        dictionary = tlv_names.guess(nodes[0].tag)
+    names = None if dictionary == "none" else tlv_names.named(dictionary)
     if as_json:
-        emit_json(tlv.to_json(nodes))
+        emit_json(tlv.to_json(nodes, names=names))
     else:
-        click.echo(tlv.render(nodes))
+        click.echo(tlv.render(nodes, names))
 
 
 def _h(value: int | None) -> str:
