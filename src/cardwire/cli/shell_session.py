@@ -329,7 +329,13 @@ class ShellSession:
             raise UsageError("usage: read-binary [OFFSET [LEN]]")
         offset = _decimal(args[0], "OFFSET", 0, 0xFFFFFFFF) if args else 0
         length = _decimal(args[1], "LEN", 1, 65536) if len(args) > 1 else 256
-        return self._answer(commands.read_binary(offset, ne=length))
+        command = commands.read_binary(offset, ne=length)
+        if command.ins == Ins.READ_BINARY_ODD:
+            # LEN counts file bytes; the DO 53 header around them counts in Ne too (ISO/IEC
+            # 7816-4:2020 clause 11, READ BINARY odd INS)
+            header = 1 + len(tlv.encode_length(length))
+            command = commands.read_binary(offset, ne=min(length + header, 65536))
+        return self._answer(command)
 
     def _read_record(self, args: list[str]) -> Outcome:
         if len(args) != 1:
