@@ -192,8 +192,16 @@ def _doc_examples() -> list[tuple[str, str]]:
     return examples
 
 
+_FILE_BLOCK = re.compile(r"```text file=(?P<name>\S+)\n(?P<body>.*?)```", re.DOTALL)
+
+
 @pytest.mark.parametrize(("command", "output"), _doc_examples())
-def test_docs_examples(command: str, output: str) -> None:
+def test_docs_examples(
+    command: str, output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for block in _FILE_BLOCK.finditer(DOC.read_text(encoding="utf-8")):
+        (tmp_path / block["name"]).write_text(block["body"], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
     args = shlex.split(command)[1:]
     result = run(*args)
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -152,3 +153,64 @@ def test_decode_tlv_deep_nesting_is_one_error_line(as_json: bool) -> None:
         data = tlv.tlv(0x30, data)
     args = ["decode", "tlv", *(["--json"] if as_json else []), data.hex()]
     assert_one_line_error(run(*args), 2, "deeper than 64 levels (MAX_DEPTH) (at offset 256)")
+
+
+# --- ATR details as pcsc-tools' ATR_analysis prints them (issue 18, Decoders) ---------------
+
+
+def _atr_rows(*args: str) -> dict[str, list[str]]:
+    result = run("decode", "atr", *args)
+    assert result.exit_code == 0, result.output
+    rows: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():
+        label, _, value = line.partition("  ")
+        rows.setdefault(label.strip(), []).append(value.strip())
+    return rows
+
+
+def test_ta_after_t15_is_clock_stop_and_class() -> None:
+    rows = _atr_rows("3B9F96801FC78031E073FE211B633A204E83009000B1")
+    # ATR_analysis: "TA(3) = C7 --> Clock stop: no preference - Class accepted by the card:
+    # (3G) A 5V B 3V C 1.8V"
+    assert rows["TA3"] == ["C7  clock stop: no preference - classes accepted: A 5V B 3V C 1.8V"]
+    rows = _atr_rows("3B9F96801F478031E073FE211B633A204E83009000B1")
+    assert rows["TA3"][0].startswith("47  clock stop: state L")
+
+
+def test_tc1_shows_its_value() -> None:
+    assert _atr_rows("3B 40 00")["TC1"] == ["00  extra guard time: 0"]
+    assert _atr_rows("3B 40 FF")["TC1"][0].startswith("FF  extra guard time: 255 (special value")
+
+
+@pytest.mark.parametrize(
+    ("atr", "line"),
+    [
+        # the exact numbers ATR_analysis (pcsc-tools 1.6) prints for these TA1 values
+        (
+            "3B9F96801FC78031E073FE211B633A204E83009000B1",
+            "Fi=512, Di=32, 16 cycles/ETU; 250000 bits/s at 4 MHz, fMax for Fi = 5 MHz => "
+            "312500 bits/s",
+        ),
+        (
+            "3B 16 18 80 11 FE 75 00 00",
+            "Fi=372, Di=12, 31 cycles/ETU; 129032 bits/s at 4 MHz, fMax for Fi = 5 MHz => "
+            "161290 bits/s",
+        ),
+    ],
+)
+def test_the_baud_rate_line_is_atr_analysis_s(atr: str, line: str) -> None:
+    assert _atr_rows(atr)["baud rate"] == [line]
+
+
+def test_identified_from_the_card_list(tmp_path: Path) -> None:
+    cards = tmp_path / "cards.txt"
+    cards.write_text("3B 40 ..\n\tsome card\n\tits maker\n", encoding="utf-8")
+    assert _atr_rows("--card-list", str(cards), "3B4000")["identified"] == [
+        "some card",
+        "its maker",
+    ]
+    assert _atr_rows("--card-list", str(cards), "3B0100")["identified"] == ["(not listed)"]
+    result = run("decode", "atr", "--json", "--card-list", str(cards), "3B4000")
+    fields = json.loads(result.stdout)
+    assert fields["identified"] == ["some card", "its maker"]
+    assert fields["baud_rate"].startswith("Fi=372, Di=1, 372 cycles/ETU")
