@@ -183,3 +183,9 @@ def test_pin_lines_stay_out_of_the_history(line: str) -> None:
 
     assert not fit_for_history(line)
     assert fit_for_history(line.split(maxsplit=1)[0] + " 1")
+
+
+def test_a_class_a0_answer_is_explained_as_gsm() -> None:
+    code, out, _ = run("A0A40000023F00\n")
+    assert code == 1
+    assert out == "sw: 6E00 (GSM: wrong instruction class given in the command)\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cardwire import commands, tlv, tlv_names
+from cardwire import commands, telecom, tlv, tlv_names
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.channels import Channel
@@ -59,20 +59,23 @@ def data_lines(data: bytes) -> list[str]:
     return lines
 
 
-def describe(response: Response) -> list[str]:
+def describe(response: Response, cla: int | None = None) -> list[str]:
     """A response as lines: data (hex, and text when printable), status word and meaning.
     An FCP/FCI/FMD is shown decoded instead (size, type, SFI, access rules; ``decode`` shows
-    its objects)."""
+    its objects). The status word is explained by the class of the command (``cla``): a SIM's
+    for class A0 (cardwire.telecom)."""
     info = FileInfo.parse(response.data) if response.data else None
     if info is not None:
         lines = [f"file: {info.describe()}"]
     else:
         lines = data_lines(response.data) if response.data else []
-    lines.append(f"sw: {response.sw:04X} ({meaning(response.sw)})")
+    lines.append(f"sw: {response.sw:04X} ({telecom.meaning(response.sw, cla)})")
     return lines
 
 
-def _failed(response: Response) -> bool:
+def _failed(response: Response, cla: int | None = None) -> bool:
+    if cla == telecom.GSM_CLA:
+        return not telecom.gsm_success(response.sw)
     try:
         check_sw(response.sw)
     except CardwireError:
@@ -185,7 +188,7 @@ class ShellSession:
             lines = [*data_lines(file_bytes), "(the file bytes, from the DO 53 of the answer)"]
             lines.append(f"sw: {response.sw:04X} ({meaning(response.sw)})")
             return Outcome(lines, failed=_failed(response))
-        return Outcome(describe(response), failed=_failed(response))
+        return Outcome(describe(response, command.cla), failed=_failed(response, command.cla))
 
     def _send_hex(self, line: str) -> Outcome:
         try:
