@@ -117,14 +117,16 @@ def shell(target: CardTarget) -> None:
     """Interactive prompt: send hex APDUs or named commands, see decoded answers.
 
     Without --sim or --reader it uses the only PC/SC reader present. On a terminal it shows
-    a prompt with the channel in use and keeps a history. With stdin not a terminal it reads
-    one command per line (blank and '#' lines skipped) and exits 1 if any command failed.
-    Type 'help' for the commands.
+    a prompt with the channel, the selected files and the secure session
+    (cardwire[0:3F00/5000/5001 pace]>), completes commands, options, protocols and the files
+    seen with Tab, asks PINs left off a line without echo, and keeps a history without
+    secrets. With stdin not a terminal it reads one command per line (blank and '#' lines
+    skipped) and exits 1 if any command failed. Type 'help' for the commands.
 
     \b
     Example:
       cardwire shell --sim
-      printf 'select F0636172647769726501\\nverify 1 1234\\n' | cardwire shell --sim
+      printf 'select 3F00/5000\\nverify 1 1234\\nselect 5003\\ncat\\n' | cardwire shell --sim
     """
     with Card(target.open()) as card:
         interactive = sys.stdin.isatty()
