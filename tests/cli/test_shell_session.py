@@ -189,3 +189,12 @@ def test_a_class_a0_answer_is_explained_as_gsm() -> None:
     code, out, _ = run("A0A40000023F00\n")
     assert code == 1
     assert out == "sw: 6E00 (GSM: wrong instruction class given in the command)\n"
+
+
+def test_a_failed_open_leaves_no_session_in_the_prompt() -> None:
+    session = ShellSession(open_card())
+    session.run_line("open pace --can 123456")
+    outcome = session.run_line("open pace --can 654321")  # wrong CAN: 6300
+    assert outcome.failed
+    assert not any("has ended" in line for line in outcome.lines)
+    assert session.prompt == "cardwire[0]> "

@@ -162,7 +162,9 @@ class ShellSession:
             return Outcome([f"error: {exc}"], failed=True)
 
     def _session_lost(self, exc: SecureChannelError) -> Outcome:
-        name = self.sessions.get(self.current, "secure").removesuffix(" ended")
+        if self.current not in self.sessions:  # a handshake that failed: no session to end
+            return Outcome([f"error: {exc}"], failed=True)
+        name = self.sessions[self.current].removesuffix(" ended")
         self.sessions[self.current] = f"{name} ended"
         return Outcome(
             [
@@ -450,6 +452,7 @@ class ShellSession:
     def _open(self, args: list[str]) -> Outcome:
         from cardwire.cli.secure_protocols import open_statement
 
+        self.sessions.pop(self.current, None)  # open_statement ends the session held here
         open_statement(self.target, args)
         self.sessions[self.current] = args[0].lower()
         return Outcome([f"{args[0]} session open on channel {self.current}"])
