@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from cardwire.telecom import GSM_CLA, GSM_INSTRUCTIONS, GSM_SECRET_INS
+
 
 class Ins(IntEnum):
     """Interindustry instruction codes (ISO 7816-4 table 4; even INS, odd forms are +1)."""
@@ -155,14 +157,19 @@ _SECRET_PROPRIETARY_INS: frozenset[int] = SECRET_INS | {0x22, 0xD8}
 
 def carries_secret(cla: int, ins: int) -> bool:
     """Whether the data field of a command with ``cla`` and ``ins`` is a secret to redact."""
+    if cla == GSM_CLA:  # the CHV commands of class A0 (3GPP TS 51.011 9.2)
+        return ins in GSM_SECRET_INS
     return ins in (_SECRET_PROPRIETARY_INS if cla & 0x80 else SECRET_INS)
 
 
 def command_name(cla: int, ins: int) -> str | None:
     """The name of ``ins`` under class ``cla``: ISO names for interindustry classes (b8 = 0),
-    GlobalPlatform names for the proprietary classes 0x80-0xFE; None when unknown."""
+    GSM names for class A0 (cardwire.telecom), GlobalPlatform names for the other proprietary
+    classes 0x80-0xFE; None when unknown."""
     if cla == 0xFF:
         return None
+    if cla == GSM_CLA:  # GSM 11.11 / 3GPP TS 51.011 9.2: the SIM's own class
+        return GSM_INSTRUCTIONS.get(ins)
     if cla & 0x80:
         return _GP_NAMES.get(ins)
     return _ISO_NAMES.get(ins)

@@ -28,7 +28,7 @@ and keeps every walker far from Python's recursion limit and the output small.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -407,15 +407,19 @@ def _text(value: bytes) -> str | None:
     return None
 
 
-def render(nodes: Iterable[Tlv]) -> str:
-    """An indented tree, one object per line; printable values also shown as text.
-    Offsets in errors count from the first object, re-encoded (the input's, for strict data)."""
+def render(nodes: Iterable[Tlv], names: Mapping[int, str] | None = None) -> str:
+    """An indented tree, one object per line; printable values also shown as text, tags named
+    from ``names`` (a dictionary of cardwire.tlv_names). Offsets in errors count from the
+    first object, re-encoded (the input's, for strict data)."""
     lines: list[str] = []
+    named = names or {}
 
     def emit(items: Iterable[Tlv], depth: int, offset: int) -> None:
         for node in items:
             pad = "  " * depth
-            head = f"{pad}{node.tag:02X} ({_describe_tag(node)}) len {len(node.value)}"
+            name = named.get(node.tag)
+            label = f"{node.tag:02X} {name}" if name else f"{node.tag:02X}"
+            head = f"{pad}{label} ({_describe_tag(node)}) len {len(node.value)}"
             children, problem, value_at = _safe_children(node, depth + 1, offset)
             offset = value_at + len(node.value)
             if children is not None:
@@ -434,14 +438,21 @@ def render(nodes: Iterable[Tlv]) -> str:
     return "\n".join(lines)
 
 
-def to_json(nodes: Iterable[Tlv], _level: int = 1, _offset: int = 0) -> list[dict[str, object]]:
-    """The tree as JSON-ready dicts: tag (hex), class, number, constructed, length, and
-    children (constructed) or value (hex; also for a constructed value that is not BER-TLV).
-    Offsets in errors count as in :func:`render`."""
+def to_json(
+    nodes: Iterable[Tlv],
+    _level: int = 1,
+    _offset: int = 0,
+    names: Mapping[int, str] | None = None,
+) -> list[dict[str, object]]:
+    """The tree as JSON-ready dicts: tag (hex), name (with ``names``, when known), class,
+    number, constructed, length, and children (constructed) or value (hex; also for a
+    constructed value that is not BER-TLV). Offsets in errors count as in :func:`render`."""
     out: list[dict[str, object]] = []
     for node in nodes:
-        item: dict[str, object] = {
-            "tag": f"{node.tag:02X}",
+        item: dict[str, object] = {"tag": f"{node.tag:02X}"}
+        if names and node.tag in names:
+            item["name"] = names[node.tag]
+        item |= {
             "class": node.tag_class,
             "number": node.tag_number,
             "constructed": node.constructed,
@@ -450,7 +461,7 @@ def to_json(nodes: Iterable[Tlv], _level: int = 1, _offset: int = 0) -> list[dic
         children, problem, value_at = _safe_children(node, _level, _offset)
         _offset = value_at + len(node.value)
         if children is not None:
-            item["children"] = to_json(children, _level + 1, value_at)
+            item["children"] = to_json(children, _level + 1, value_at, names)
         else:
             item["value"] = node.value.hex().upper()
             if problem is not None:

@@ -57,7 +57,9 @@ def test_decode_apdu_json_shape() -> None:
         (("6384000008",), {"channel": 7, "sm": "header-not-authenticated", "chaining": False}),
         (("1C84000008",), {"channel": 0, "sm": "header-authenticated", "chaining": True}),
         (("80CA9F7F00",), {"channel": 0, "sm": "none", "name": "GET DATA"}),
-        (("A0CA000000",), {"channel": None, "name": "GET DATA"}),
+        # class A0 is the GSM SIM's (3GPP TS 51.011 9.2): its names, not GlobalPlatform's
+        (("A0CA000000",), {"channel": None, "name": None}),
+        (("A0F2000016",), {"channel": None, "name": "STATUS"}),
         (("00990000",), {"name": None}),
     ],
 )
@@ -192,9 +194,43 @@ def _doc_examples() -> list[tuple[str, str]]:
     return examples
 
 
+_FILE_BLOCK = re.compile(r"```text file=(?P<name>\S+)\n(?P<body>.*?)```", re.DOTALL)
+
+
 @pytest.mark.parametrize(("command", "output"), _doc_examples())
-def test_docs_examples(command: str, output: str) -> None:
+def test_docs_examples(
+    command: str, output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for block in _FILE_BLOCK.finditer(DOC.read_text(encoding="utf-8")):
+        (tmp_path / block["name"]).write_text(block["body"], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
     args = shlex.split(command)[1:]
     result = run(*args)
     assert result.exit_code == 0, result.output
     assert result.stdout == output
+
+
+# --- SIM and UICC status words, by class (issue 18, Decoders) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "meaning"),
+    [
+        (["--class", "gsm", "9F17"], "GSM: normal ending, 23 response bytes available"),
+        (["--class", "GSM", "9840"], "GSM: unsuccessful CHV / UNBLOCK CHV verification"),
+        (["--class", "uicc", "9862"], "UICC: authentication error, application specific"),
+        (["9862"], "proprietary status word (application-specific)"),
+    ],
+)
+def test_decode_sw_by_class(args: list[str], meaning: str) -> None:
+    result = run("decode", "sw", "--json", *args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["meaning"].startswith(meaning)
+
+
+def test_decode_response_by_class_and_a0_apdu_names() -> None:
+    result = run("decode", "response", "--class", "gsm", "9E10")
+    assert "GSM: SIM data download error" in result.stdout
+    result = run("decode", "apdu", "A0 F2 00 00 16")
+    assert "A0  GSM SIM (3GPP TS 51.011)" in result.stdout
+    assert "F2  STATUS" in result.stdout

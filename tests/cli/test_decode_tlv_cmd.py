@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -32,9 +33,36 @@ def test_decode_tlv_text_tree() -> None:
     result = run("decode", "tlv", "60145f01:04303130", "36 5F3606 303430303030 5C026175")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "60 (application 0, constructed) len 20"
-    assert lines[1] == "  5F01 (application 1, primitive) len 4: 30313036  '0106'"
-    assert lines[3] == "  5C (application 28, primitive) len 2: 6175  'au'"
+    # EF.COM: the first tag 60 chooses the ICAO LDS names (docs/cli.md, decode tlv)
+    assert lines[0] == "60 EF.COM (application 0, constructed) len 20"
+    assert lines[1] == "  5F01 LDS version (application 1, primitive) len 4: 30313036  '0106'"
+    assert lines[3] == "  5C tag list (application 28, primitive) len 2: 6175  'au'"
+
+
+@pytest.mark.parametrize(
+    ("dictionary", "data", "first_line"),
+    [
+        ("auto", "62 03 80 01 1D", "62 FCP template (application 2, constructed) len 3"),
+        ("auto", "66 04 73 02 06 00", "66 card data (application 6, constructed) len 4"),
+        ("icao", "66 04 73 02 06 00", "66 DG6 (application 6, constructed) len 4"),
+        ("auto", "A4 03 8F 01 00", "A4 application info template (context 4, constructed) len 3"),
+        ("auto", "E3 03 4F 01 00", "E3 GP registry related data (private 3, constructed) len 3"),
+        ("none", "62 03 80 01 1D", "62 (application 2, constructed) len 3"),
+    ],
+)
+def test_decode_tlv_names_tags_from_the_chosen_dictionary(
+    dictionary: str, data: str, first_line: str
+) -> None:
+    result = run("decode", "tlv", "--dict", dictionary, data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == first_line
+
+
+def test_decode_tlv_json_carries_the_names() -> None:
+    result = run("decode", "tlv", "--json", "--dict", "iso7816", "62 03 80 01 1D")
+    tree = json.loads(result.stdout)
+    assert tree[0]["name"] == "FCP template"
+    assert tree[0]["children"][0]["name"] == "number of data bytes"
 
 
 def test_decode_tlv_json_is_one_document() -> None:
@@ -125,3 +153,64 @@ def test_decode_tlv_deep_nesting_is_one_error_line(as_json: bool) -> None:
         data = tlv.tlv(0x30, data)
     args = ["decode", "tlv", *(["--json"] if as_json else []), data.hex()]
     assert_one_line_error(run(*args), 2, "deeper than 64 levels (MAX_DEPTH) (at offset 256)")
+
+
+# --- ATR details as pcsc-tools' ATR_analysis prints them (issue 18, Decoders) ---------------
+
+
+def _atr_rows(*args: str) -> dict[str, list[str]]:
+    result = run("decode", "atr", *args)
+    assert result.exit_code == 0, result.output
+    rows: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():
+        label, _, value = line.partition("  ")
+        rows.setdefault(label.strip(), []).append(value.strip())
+    return rows
+
+
+def test_ta_after_t15_is_clock_stop_and_class() -> None:
+    rows = _atr_rows("3B9F96801FC78031E073FE211B633A204E83009000B1")
+    # ATR_analysis: "TA(3) = C7 --> Clock stop: no preference - Class accepted by the card:
+    # (3G) A 5V B 3V C 1.8V"
+    assert rows["TA3"] == ["C7  clock stop: no preference - classes accepted: A 5V B 3V C 1.8V"]
+    rows = _atr_rows("3B9F96801F478031E073FE211B633A204E83009000B1")
+    assert rows["TA3"][0].startswith("47  clock stop: state L")
+
+
+def test_tc1_shows_its_value() -> None:
+    assert _atr_rows("3B 40 00")["TC1"] == ["00  extra guard time: 0"]
+    assert _atr_rows("3B 40 FF")["TC1"][0].startswith("FF  extra guard time: 255 (special value")
+
+
+@pytest.mark.parametrize(
+    ("atr", "line"),
+    [
+        # the exact numbers ATR_analysis (pcsc-tools 1.6) prints for these TA1 values
+        (
+            "3B9F96801FC78031E073FE211B633A204E83009000B1",
+            "Fi=512, Di=32, 16 cycles/ETU; 250000 bits/s at 4 MHz, fMax for Fi = 5 MHz => "
+            "312500 bits/s",
+        ),
+        (
+            "3B 16 18 80 11 FE 75 00 00",
+            "Fi=372, Di=12, 31 cycles/ETU; 129032 bits/s at 4 MHz, fMax for Fi = 5 MHz => "
+            "161290 bits/s",
+        ),
+    ],
+)
+def test_the_baud_rate_line_is_atr_analysis_s(atr: str, line: str) -> None:
+    assert _atr_rows(atr)["baud rate"] == [line]
+
+
+def test_identified_from_the_card_list(tmp_path: Path) -> None:
+    cards = tmp_path / "cards.txt"
+    cards.write_text("3B 40 ..\n\tsome card\n\tits maker\n", encoding="utf-8")
+    assert _atr_rows("--card-list", str(cards), "3B4000")["identified"] == [
+        "some card",
+        "its maker",
+    ]
+    assert _atr_rows("--card-list", str(cards), "3B0100")["identified"] == ["(not listed)"]
+    result = run("decode", "atr", "--json", "--card-list", str(cards), "3B4000")
+    fields = json.loads(result.stdout)
+    assert fields["identified"] == ["some card", "its maker"]
+    assert fields["baud_rate"].startswith("Fi=372, Di=1, 372 cycles/ETU")

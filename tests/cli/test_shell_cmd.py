@@ -64,7 +64,7 @@ def test_a_good_script_exits_0_without_banner_or_prompt() -> None:
         ("read-record", "usage: read-record N"),
         ("channel 3", "channel 3 is not open"),
         ("close-channel 0", "channel 0 cannot be closed"),
-        ("verify 1", "usage: verify REF PIN"),
+        ("verify 1", "the values are asked only on a terminal"),
         ("select 3F0", "odd number of hex digits"),
     ],
 )

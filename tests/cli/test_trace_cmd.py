@@ -75,7 +75,7 @@ def test_json_decodes_icao_from_the_mrz(icao: Path) -> None:
     result = run("decode", "--json", "--mrz", MRZ, str(icao))
     assert result.exit_code == 0, result.output
     entries: list[dict[str, Any]] = json.loads(result.stdout)
-    assert [set(entry) for entry in entries[:2]] == [{"command", "response"}] * 2
+    assert [set(entry) for entry in entries[:2]] == [{"line", "command", "response"}] * 2
     assert [entry["plain_response"] for entry in entries[2:]] == [s["plain_response"] for s in D4]
     assert all(entry["mac_ok"] for entry in entries[2:])
 
@@ -117,6 +117,7 @@ def test_no_session_found_is_noted_on_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout) == [
         {
+            "line": 1,
             "command": D4[0]["protected_command"],
             "response": D4[0]["protected_response"],
             "plain_command": None,

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from cardwire import telecom
 from cardwire.apdu import MAX_EXTENDED_NE, Command, Response
 from cardwire.cla import parse_cla
 from cardwire.cli.app import decode, encode
 from cardwire.cli.output import emit_json
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
-from cardwire.sw import meaning
+from cardwire.telecom import GSM_CLA
 
 _JSON_HELP = "Print one JSON document instead of text."
+_CLASSES = {"iso": None, "gsm": GSM_CLA, "uicc": None}
+
+
+def _class_option() -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--class",
+        "card_class",
+        type=click.Choice(list(_CLASSES), case_sensitive=False),
+        default="iso",
+        show_default=True,
+        help="Explain the status word as answered to: iso (ISO/IEC 7816-4), gsm (a class A0 "
+        "SIM command, 3GPP TS 51.011) or uicc (ETSI TS 102 221).",
+    )
+
+
+def _meaning(sw: int, card_class: str) -> str:
+    card_class = card_class.lower()
+    return telecom.meaning(sw, _CLASSES[card_class], uicc=card_class == "uicc")
 
 
 def apdu_fields(cmd: Command) -> dict[str, Any]:
@@ -47,10 +67,11 @@ def _print_apdu(cmd: Command) -> None:
     cla = parse_cla(cmd.cla)
     channel = "no channel" if cla.channel is None else f"channel {cla.channel}"
     chaining = "chaining" if cla.chaining else "no chaining"
+    kind = "GSM SIM (3GPP TS 51.011)" if cmd.cla == GSM_CLA else str(cla.kind)
     _lines(
         [
             ("case", cmd.case),
-            ("CLA", f"{cmd.cla:02X}  {cla.kind}, {channel}, SM {cla.sm}, {chaining}"),
+            ("CLA", f"{cmd.cla:02X}  {kind}, {channel}, SM {cla.sm}, {chaining}"),
             ("INS", f"{cmd.ins:02X}  {cmd.name or 'unknown instruction'}"),
             ("P1 P2", f"{cmd.p1:02X} {cmd.p2:02X}"),
             ("Nc", str(cmd.nc)),
@@ -82,7 +103,8 @@ def decode_apdu(hex_parts: tuple[str, ...], as_json: bool) -> None:
 @decode.command("response")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
-def decode_response(hex_parts: tuple[str, ...], as_json: bool) -> None:
+@_class_option()
+def decode_response(hex_parts: tuple[str, ...], as_json: bool, card_class: str) -> None:
     """Decode a response APDU: data followed by the status word SW1 SW2.
 
     \b
@@ -90,7 +112,11 @@ def decode_response(hex_parts: tuple[str, ...], as_json: bool) -> None:
       cardwire decode response 60145F01 9000
     """
     resp = Response.decode(parse_hex(*hex_parts))
-    fields = {"data": to_hex(resp.data), "sw": f"{resp.sw:04X}", "meaning": meaning(resp.sw)}
+    fields = {
+        "data": to_hex(resp.data),
+        "sw": f"{resp.sw:04X}",
+        "meaning": _meaning(resp.sw, card_class),
+    }
     if as_json:
         emit_json(fields)
     else:
@@ -100,18 +126,24 @@ def decode_response(hex_parts: tuple[str, ...], as_json: bool) -> None:
 @decode.command("sw")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
-def decode_sw(hex_parts: tuple[str, ...], as_json: bool) -> None:
+@_class_option()
+def decode_sw(hex_parts: tuple[str, ...], as_json: bool, card_class: str) -> None:
     """Explain a status word (ISO 7816-4 section 5.6).
+
+    With --class gsm it is explained as a SIM answers a class A0 command (3GPP TS 51.011:
+    9Fxx, 9Exx, 920x, 98xx...), with --class uicc as a UICC does (ETSI TS 102 221: 91xx,
+    9300, 9850, 9862-9864).
 
     \b
     Example:
       cardwire decode sw 6A82
+      cardwire decode sw --class gsm 9F17
     """
     raw = parse_hex(*hex_parts)
     if len(raw) != 2:
         raise DecodeError(f"a status word is two bytes, got {len(raw)}", min(len(raw), 2))
     sw = int.from_bytes(raw, "big")
-    fields = {"sw": f"{sw:04X}", "meaning": meaning(sw)}
+    fields = {"sw": f"{sw:04X}", "meaning": _meaning(sw, card_class)}
     if as_json:
         emit_json(fields)
     else:

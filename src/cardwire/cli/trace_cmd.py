@@ -5,6 +5,7 @@ The trace format and the decoding options are described in docs/traces.md.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
 from cardwire.cli.output import console, emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
+from cardwire.cli.trace_lines import plain_lines
 from cardwire.errors import UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.hexutil import parse_hex, to_hex
@@ -277,13 +279,16 @@ def decode(
             err=True,
         )
     if as_json:
-        emit_json([entry.to_json() for entry in entries])
+        emit_json([{"line": entry.line, **entry.to_json()} for entry in entries])
         return
-    out = console()
     if show_keys and observer is not None:
         for label, value in observer.session_keys():
-            out.print(f"{label}: {to_hex(value)}")
-    out.print(_table(entries, observer is not None))
+            click.echo(f"{label}: {to_hex(value)}")
+    if not sys.stdout.isatty():  # piped: one greppable line per exchange (docs/cli.md)
+        for text in plain_lines(entries, observer is not None):
+            click.echo(text)
+        return
+    console().print(_table(entries, observer is not None))
 
 
 @trace.command("export")
