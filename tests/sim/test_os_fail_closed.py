@@ -109,10 +109,27 @@ def test_a_class_the_card_does_not_support_names_no_channel_and_ends_nothing(rig
 
 
 def test_a_mixed_chain_under_an_admitting_session_is_aborted() -> None:
-    """SCP03 admits plain SELECT: a protected piece then a plain piece of the same header is
-    not one chain (ISO 7816-4:2020 5.3.3 with clause 10), it answers 6883 and keeps nothing."""
+    """SCP03 admits plain SELECT, but never a plain chain piece at C-MAC: a protected piece then
+    a plain piece of the same header is not one chain (ISO 7816-4:2020 5.3.3 with clause 10);
+    the plain piece is refused (6987), the session ends and nothing is kept."""
     rig = RIGS["scp03"]()
     select = Command(0x00, 0xA4, 0x04, 0x00, b"\xa0\x00")
     first = rig.raw(rig.host.protect(select.replace(cla=0x10)).encode())
     assert first.sw >> 8 in (0x90, 0x61)  # the piece is taken (its R-MAC waits with 61xx)
-    assert rig.raw(rig.plain_piece(b"\x00\x00\x01\x51", select)).sw == 0x6883
+    assert rig.raw(rig.plain_piece(b"\x00\x00\x01\x51", select)).sw == 0x6987
+    assert not rig.accepted(rig.target)  # the session is gone: nothing protected is taken
+
+
+@pytest.mark.parametrize("cla", [0x10, 0x11])  # chaining bit, on channel 0 and channel 1
+def test_a_plain_chain_piece_of_an_os_command_ends_an_scp03_session(cla: int) -> None:
+    """Found by the fail-closed fuzzer: SCP03 at C-MAC admitted a plain *chained* SELECT (its
+    first piece was answered 9000). Commands SCP03 leaves plain are never chained, so a plain
+    piece is refused (6987) and ends the session like any other plain piece."""
+    rig = RIGS["scp03"]()
+    answer = rig.raw(bytes([cla]) + bytes.fromhex("A400000100")).sw
+    if cla & 0x03:  # another channel, not open: 6881, and this channel's session is untouched
+        assert answer == 0x6881
+        assert rig.accepted(rig.target)
+        return
+    assert answer == 0x6987
+    assert not rig.accepted(rig.target)

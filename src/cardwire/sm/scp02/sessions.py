@@ -88,8 +88,11 @@ class Scp02CardSession(_ChannelView):
         return not (info.gp and command.ins == INS_INITIALIZE_UPDATE)
 
     def admits_plain(self, command: Command) -> bool:
-        """Every command :meth:`handles` leaves alone runs plain."""
-        return True
+        """Every command :meth:`handles` leaves alone runs plain, but never as a chain piece at
+        C-MAC: each piece of a chain is protected on its own (ISO/IEC 7816-4:2020 5.3.3 with
+        clause 10; the commands left alone, SELECT, MANAGE CHANNEL, GET RESPONSE and INITIALIZE
+        UPDATE, are never chained)."""
+        return not (self._channel.level & SecurityLevel.C_MAC and parse_cla(command.cla).chaining)
 
     def unwrap(self, command: Command) -> Command:
         return self._channel.unwrap(command)

@@ -94,8 +94,10 @@ class Scp03CardSession(_ChannelView):
     def admits_plain(self, command: Command) -> bool:
         """Every command :meth:`handles` leaves alone: below C-MAC the level itself admits plain
         commands, and at C-MAC the OS commands (SELECT, MANAGE CHANNEL, GET RESPONSE) and
-        INITIALIZE UPDATE run plain (GP Card Spec v2.3 Amendment D 6.2.4, 7.1.2)."""
-        return True
+        INITIALIZE UPDATE run plain (GP Card Spec v2.3 Amendment D 6.2.4, 7.1.2) - but never as
+        a chain piece: at C-MAC each piece of a chain is protected on its own (ISO/IEC 7816-4:2020
+        5.3.3 with clause 10), and none of those commands is ever chained."""
+        return not (self._channel.level & SecurityLevel.C_MAC and parse_cla(command.cla).chaining)
 
     def unwrap(self, command: Command) -> Command:
         return self._channel.unwrap(command)
