@@ -7,9 +7,7 @@ from cardwire.apdu import Command, Response
 from cardwire.cla import parse_cla
 from cardwire.sm.scp02.channel import Scp02Channel
 from cardwire.sm.scp02.constants import Option, SecurityLevel
-from cardwire.sm.scp03.class_byte import carries_gp_sm
-from cardwire.sm.scp03.constants import PLAIN_ISO_INS
-from cardwire.sm.scp03_levels import INS_INITIALIZE_UPDATE
+from cardwire.sm.scp03 import INS_INITIALIZE_UPDATE, PLAIN_ISO_INS, carries_gp_sm
 from cardwire.sm.selection import SessionScope
 
 

@@ -1,5 +1,7 @@
 """The SCP03 secure-channel codec shared by host, card and observer (GP Amendment D 6.2.4-6.2.7):
-keys, MAC chaining value and encryption counter after EXTERNAL AUTHENTICATE.
+keys, MAC chaining value and encryption counter after EXTERNAL AUTHENTICATE, and the three views
+of an open channel (host session, card session, passive trace observer). All three share one
+:class:`Scp03Channel`, so host and card cannot drift apart.
 
 Every verification failure raises a :class:`cardwire.errors.SecureChannelError` and ends the
 session; later calls raise :class:`cardwire.errors.SessionClosedError`.
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hmac
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
+from cardwire.cla import parse_cla
 from cardwire.crypto.block import AES_BLOCK, Aes
 from cardwire.crypto.cmac import AesCmacKey
 from cardwire.crypto.padding import pad, unpad
@@ -20,20 +23,22 @@ from cardwire.errors import (
     SessionClosedError,
     UsageError,
 )
-from cardwire.sm.scp03.class_byte import (
+from cardwire.sm.scp03._keys import SessionKeys
+from cardwire.sm.scp03._params import (
+    INS_INITIALIZE_UPDATE,
+    PLAIN_ISO_INS,
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_SECURITY_NOT_SATISFIED,
+    ZERO_BLOCK,
+    Mode,
+    SecurityLevel,
     carries_gp_sm,
     cla_in_mac,
     encoded_lc,
     plain_cla,
     secure_cla,
 )
-from cardwire.sm.scp03.constants import (
-    SW_CONDITIONS_NOT_SATISFIED,
-    SW_SECURITY_NOT_SATISFIED,
-    ZERO_BLOCK,
-)
-from cardwire.sm.scp03.keys import SessionKeys
-from cardwire.sm.scp03_levels import Mode, SecurityLevel
+from cardwire.sm.selection import SessionScope
 
 # GP Amendment D 6.2.5 / 6.2.7: SW1SW2 that are not errors (9000 and warnings 62xx, 63xx).
 _WARNING_SW1 = (0x62, 0x63)
@@ -276,3 +281,109 @@ class Scp03Channel:
         if self.level & SecurityLevel.C_DECRYPTION:
             room = room // AES_BLOCK * AES_BLOCK - 1  # ISO 9797-1 method 2 adds at least 1 byte
         return room
+
+
+class _ChannelView:
+    """What every view of the channel shows: whether it is open, its level and mode."""
+
+    __slots__ = ("_channel",)
+
+    def __init__(self, channel: Scp03Channel) -> None:
+        self._channel = channel
+
+    @property
+    def active(self) -> bool:
+        return self._channel.active
+
+    @property
+    def level(self) -> SecurityLevel:
+        return self._channel.level
+
+    @property
+    def mode(self) -> Mode:
+        return self._channel.mode
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "closed"
+        return f"{type(self).__name__}(level={self.level:02X}, {self.mode.name}, {state})"
+
+
+class Scp03HostSession(_ChannelView):
+    """Host side of an open SCP03 channel (implements ``cardwire.sm.base.HostSecureSession``).
+
+    ``channel`` is the logical channel the handshake ran on: its number is in every CLA (GPC
+    v2.3 11.1.4), so the session is refused on any other channel (``Card.secure``)."""
+
+    __slots__ = ("channel",)
+    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
+    scope = SessionScope.SELECTION
+
+    def __init__(self, channel: Scp03Channel, number: int | None = None) -> None:
+        super().__init__(channel)
+        self.channel = number
+
+    @property
+    def max_payload(self) -> int:
+        return self._channel.max_payload()
+
+    def protect(self, command: Command) -> Command:
+        return self._channel.protect(command)
+
+    def unprotect(self, response: Response) -> Response:
+        return self._channel.unprotect(response)
+
+
+class Scp03CardSession(_ChannelView):
+    """Card side of an open SCP03 channel (the ``CardSession`` of ``cardwire.sim.applet``)."""
+
+    __slots__ = ()
+    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
+    scope = SessionScope.SELECTION
+
+    def handles(self, command: Command) -> bool:
+        """Whether the OS must pass ``command`` through :meth:`unwrap`: every command that
+        carries GP secure messaging, and, at a level with C-MAC, every other command except
+        the ones the OS serves itself (SELECT, MANAGE CHANNEL, GET RESPONSE, INITIALIZE UPDATE)
+        so that a command below the level is refused."""
+        if not self._channel.active:
+            return False
+        if carries_gp_sm(command.cla):
+            return True
+        if not self._channel.level & SecurityLevel.C_MAC:
+            return False
+        info = parse_cla(command.cla)
+        if info.interindustry and command.ins in PLAIN_ISO_INS:
+            return False
+        return not (info.gp and command.ins == INS_INITIALIZE_UPDATE)
+
+    def admits_plain(self, command: Command) -> bool:
+        """Every command :meth:`handles` leaves alone: below C-MAC the level itself admits plain
+        commands, and at C-MAC the OS commands (SELECT, MANAGE CHANNEL, GET RESPONSE) and
+        INITIALIZE UPDATE run plain (GP Card Spec v2.3 Amendment D 6.2.4, 7.1.2)."""
+        return True
+
+    def unwrap(self, command: Command) -> Command:
+        return self._channel.unwrap(command)
+
+    def wrap(self, response: Response) -> Response:
+        return self._channel.wrap(response)
+
+
+class Scp03Observer(_ChannelView):
+    """A passive view of a recorded session (trace decoding): unwraps each protected command as
+    the card would and checks each response as the host would, on one shared state. Built by
+    ``cardwire.sm.scp03.observe``; with ``keep_going=True`` there a MAC failure raises for its
+    exchange only and the observer stays active."""
+
+    __slots__ = ()
+
+    def command(self, command: Command) -> Command:
+        """The plain command of a protected one (raises if its C-MAC does not verify)."""
+        return self._channel.unwrap(command)
+
+    def response(self, response: Response) -> Response:
+        """The plain response (raises if its R-MAC does not verify)."""
+        return self._channel.unprotect(response)
