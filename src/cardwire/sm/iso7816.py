@@ -40,7 +40,14 @@ from cardwire.errors import (
     SessionClosedError,
     UsageError,
 )
-from cardwire.sm.iso7816_suites import MAC_LENGTH, AesSuite, SmSuite, TdesSuite, make_suite
+from cardwire.sm.iso7816_suites import (
+    MAC_LENGTH,
+    AesSuite,
+    SmSuite,
+    SuiteName,
+    TdesSuite,
+    make_suite,
+)
 from cardwire.sm.selection import SessionScope
 
 # ISO 7816-4 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
@@ -459,6 +466,7 @@ __all__ = [
     "IsoSmHost",
     "SmMode",
     "SmSuite",
+    "SuiteName",
     "TdesSuite",
     "make_suite",
     "max_plain_payload",
