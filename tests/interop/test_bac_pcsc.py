@@ -11,7 +11,7 @@ import pytest
 
 from cardwire.apdu import Command
 from cardwire.card import Card
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,
     EPASSPORT_AID,

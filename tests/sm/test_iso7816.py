@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cardwire import tlv
 from cardwire.apdu import Command, Response
-from cardwire.crypto import pad
+from cardwire.crypto.padding import pad
 from cardwire.errors import (
     DecodeError,
     MacError,

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from cardwire import tlv
 from cardwire.apdu import Command, Response
-from cardwire.crypto import KeyType
+from cardwire.crypto.kdf_icao import KeyType
 from cardwire.errors import (
     CardwireError,
     CryptogramError,

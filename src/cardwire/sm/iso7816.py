@@ -32,7 +32,7 @@ from typing import NoReturn
 from cardwire import tlv
 from cardwire.apdu import MAX_EXTENDED_NE, MAX_SHORT_NC, MAX_SHORT_NE, Command, Response
 from cardwire.cla import SmIndication, parse_cla, with_secure_messaging
-from cardwire.crypto import pad, unpad
+from cardwire.crypto.padding import pad, unpad
 from cardwire.errors import (
     DecodeError,
     MacError,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from enum import StrEnum
 
-from cardwire.crypto import Aes, AesCmacKey, RetailMacKey, TripleDes
+from cardwire.crypto.block import Aes, TripleDes
+from cardwire.crypto.cmac import AesCmacKey
+from cardwire.crypto.retail_mac import RetailMacKey
 from cardwire.errors import UsageError
 
 MAC_LENGTH = 8  # ICAO Doc 9303-11 9.8.3: 8-byte MACs (AES-CMAC truncated)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cardwire.crypto import KeyType
+from cardwire.crypto.kdf_icao import KeyType
 from cardwire.errors import UsageError
 from cardwire.sm.card_access import ID_PACE
 

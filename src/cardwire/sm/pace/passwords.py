@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from cardwire.crypto import KdfCounter, KeyType, kdf
+from cardwire.crypto.kdf_icao import KdfCounter, KeyType, kdf
 from cardwire.errors import UsageError
 from cardwire.sm.bac import mrz_information
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cardwire.crypto import Aes, AesCmacKey, KdfCounter, KeyType, RetailMacKey, TripleDes, kdf, pad
+from cardwire.crypto.block import Aes, TripleDes
+from cardwire.crypto.cmac import AesCmacKey
+from cardwire.crypto.kdf_icao import KdfCounter, KeyType, kdf
+from cardwire.crypto.padding import pad
+from cardwire.crypto.retail_mac import RetailMacKey
 from cardwire.errors import DecodeError
 from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost, SmMode, SmSuite, TdesSuite
 from cardwire.sm.pace.constants import TOKEN_LENGTH
