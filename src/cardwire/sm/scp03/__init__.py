@@ -12,13 +12,19 @@ session; later calls raise :class:`cardwire.errors.SessionClosedError`.
 
 Modules (private; this package is the only import path): ``_params`` (levels, modes, sizes,
 status words, the class byte), ``_keys`` (static and session keys, diversification, KDF
-derivations), ``_channel`` (the per-APDU codec and its host, card and observer views),
+derivations), ``_channel`` (the per-APDU codec and its host, card and observer views; the
+views are generic over the codec, ``Gp*``, and SCP02 names its own subclasses of them),
 ``_handshake`` (INITIALIZE UPDATE / EXTERNAL AUTHENTICATE on both sides, and :func:`observe`).
 """
 
 from __future__ import annotations
 
 from cardwire.sm.scp03._channel import (
+    GpCardSession,
+    GpChannelView,
+    GpCodec,
+    GpHostSession,
+    GpObserver,
     Scp03CardSession,
     Scp03Channel,
     Scp03HostSession,
@@ -103,6 +109,11 @@ __all__ = [
     "VALID_LEVELS",
     "ZERO_BLOCK",
     "Derivation",
+    "GpCardSession",
+    "GpChannelView",
+    "GpCodec",
+    "GpHostSession",
+    "GpObserver",
     "InitializeUpdateResponse",
     "KeyInformation",
     "KeyParameter",

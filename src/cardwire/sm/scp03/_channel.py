@@ -10,6 +10,8 @@ session; later calls raise :class:`cardwire.errors.SessionClosedError`.
 from __future__ import annotations
 
 import hmac
+from enum import IntFlag
+from typing import Generic, Protocol, TypeVar
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
 from cardwire.cla import parse_cla
@@ -283,12 +285,37 @@ class Scp03Channel:
         return room
 
 
-class _ChannelView:
-    """What every view of the channel shows: whether it is open, its level and mode."""
+class GpCodec(Protocol):
+    """What a view needs of the protocol's codec."""
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def level(self) -> IntFlag: ...
+
+    def close(self) -> None: ...
+
+    def max_payload(self) -> int: ...
+
+    def protect(self, command: Command) -> Command: ...
+
+    def unprotect(self, response: Response) -> Response: ...
+
+    def unwrap(self, command: Command) -> Command: ...
+
+    def wrap(self, response: Response) -> Response: ...
+
+
+CodecT = TypeVar("CodecT", bound=GpCodec)
+
+
+class GpChannelView(Generic[CodecT]):
+    """What every view shows: whether the session is open, and its level."""
 
     __slots__ = ("_channel",)
 
-    def __init__(self, channel: Scp03Channel) -> None:
+    def __init__(self, channel: CodecT) -> None:
         self._channel = channel
 
     @property
@@ -296,32 +323,30 @@ class _ChannelView:
         return self._channel.active
 
     @property
-    def level(self) -> SecurityLevel:
+    def level(self) -> IntFlag:
         return self._channel.level
-
-    @property
-    def mode(self) -> Mode:
-        return self._channel.mode
 
     def close(self) -> None:
         self._channel.close()
 
+    def _describe(self) -> str:
+        return f"level={self.level:02X}"
+
     def __repr__(self) -> str:
         state = "active" if self.active else "closed"
-        return f"{type(self).__name__}(level={self.level:02X}, {self.mode.name}, {state})"
+        return f"{type(self).__name__}({self._describe()}, {state})"
 
 
-class Scp03HostSession(_ChannelView):
-    """Host side of an open SCP03 channel (implements ``cardwire.sm.base.HostSecureSession``).
-
-    ``channel`` is the logical channel the handshake ran on: its number is in every CLA (GPC
-    v2.3 11.1.4), so the session is refused on any other channel (``Card.secure``)."""
+class GpHostSession(GpChannelView[CodecT]):
+    """Host side (implements ``cardwire.sm.base.HostSecureSession``). ``channel`` is the logical
+    channel the session runs on: its number is in every CLA (GP Card Spec v2.3 11.1.4), so the
+    session is refused on any other channel (``Card.secure``)."""
 
     __slots__ = ("channel",)
     #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
     scope = SessionScope.SELECTION
 
-    def __init__(self, channel: Scp03Channel, number: int | None = None) -> None:
+    def __init__(self, channel: CodecT, number: int | None = None) -> None:
         super().__init__(channel)
         self.channel = number
 
@@ -336,8 +361,8 @@ class Scp03HostSession(_ChannelView):
         return self._channel.unprotect(response)
 
 
-class Scp03CardSession(_ChannelView):
-    """Card side of an open SCP03 channel (the ``CardSession`` of ``cardwire.sim.applet``)."""
+class GpCardSession(GpChannelView[CodecT]):
+    """Card side (the ``CardSession`` of ``cardwire.sim.applet``)."""
 
     __slots__ = ()
     #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
@@ -347,12 +372,12 @@ class Scp03CardSession(_ChannelView):
         """Whether the OS must pass ``command`` through :meth:`unwrap`: every command that
         carries GP secure messaging, and, at a level with C-MAC, every other command except
         the ones the OS serves itself (SELECT, MANAGE CHANNEL, GET RESPONSE, INITIALIZE UPDATE)
-        so that a command below the level is refused."""
+        so that a command below the level is refused (GP Card Spec v2.3 10.2.3)."""
         if not self._channel.active:
             return False
         if carries_gp_sm(command.cla):
             return True
-        if not self._channel.level & SecurityLevel.C_MAC:
+        if not self._channel.level & SecurityLevel.C_MAC:  # b1 in SCP02 and SCP03 alike
             return False
         info = parse_cla(command.cla)
         if info.interindustry and command.ins in PLAIN_ISO_INS:
@@ -361,8 +386,8 @@ class Scp03CardSession(_ChannelView):
 
     def admits_plain(self, command: Command) -> bool:
         """Every command :meth:`handles` leaves alone: below C-MAC the level itself admits plain
-        commands, and at C-MAC the OS commands (SELECT, MANAGE CHANNEL, GET RESPONSE) and
-        INITIALIZE UPDATE run plain (GP Card Spec v2.3 Amendment D 6.2.4, 7.1.2)."""
+        commands, and at C-MAC the OS commands and INITIALIZE UPDATE run plain (GP Card Spec
+        v2.3 Amendment D 6.2.4, 7.1.2)."""
         return True
 
     def unwrap(self, command: Command) -> Command:
@@ -372,11 +397,9 @@ class Scp03CardSession(_ChannelView):
         return self._channel.wrap(response)
 
 
-class Scp03Observer(_ChannelView):
+class GpObserver(GpChannelView[CodecT]):
     """A passive view of a recorded session (trace decoding): unwraps each protected command as
-    the card would and checks each response as the host would, on one shared state. Built by
-    ``cardwire.sm.scp03.observe``; with ``keep_going=True`` there a MAC failure raises for its
-    exchange only and the observer stays active."""
+    the card would and checks each response as the host would, on one shared state."""
 
     __slots__ = ()
 
@@ -385,5 +408,39 @@ class Scp03Observer(_ChannelView):
         return self._channel.unwrap(command)
 
     def response(self, response: Response) -> Response:
-        """The plain response (raises if its R-MAC does not verify)."""
+        """The plain response (raises if its MAC does not verify)."""
         return self._channel.unprotect(response)
+
+
+class _Scp03Mode:
+    """What the SCP03 views add: the S8/S16 mode (GP Amendment D 5.1)."""
+
+    __slots__ = ()
+    _channel: Scp03Channel
+
+    @property
+    def mode(self) -> Mode:
+        return self._channel.mode
+
+    def _describe(self) -> str:
+        return f"level={self._channel.level:02X}, {self.mode.name}"
+
+
+class Scp03HostSession(_Scp03Mode, GpHostSession[Scp03Channel]):
+    """Host side of an open SCP03 channel (implements ``cardwire.sm.base.HostSecureSession``)."""
+
+    __slots__ = ()
+
+
+class Scp03CardSession(_Scp03Mode, GpCardSession[Scp03Channel]):
+    """Card side of an open SCP03 channel (the ``CardSession`` of ``cardwire.sim.applet``)."""
+
+    __slots__ = ()
+
+
+class Scp03Observer(_Scp03Mode, GpObserver[Scp03Channel]):
+    """A passive view of a recorded SCP03 session (trace decoding). Built by
+    ``cardwire.sm.scp03.observe``; with ``keep_going=True`` there a MAC failure raises for its
+    exchange only and the observer stays active."""
+
+    __slots__ = ()
