@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwire.atr import Atr, CardCapabilities, build_atr, decode_historical
-from cardwire.atr.historical import CompactTlv, parse_compact
+from cardwire.atr import (
+    Atr,
+    CardCapabilities,
+    CompactTlv,
+    build_atr,
+    decode_historical,
+    parse_compact,
+)
 from cardwire.errors import DecodeError, UsageError
 
 # (ATR, protocols, Fi, Di, TCK, extended length, logical channels, historical bytes)

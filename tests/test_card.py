@@ -362,7 +362,7 @@ def test_explicit_reset_returns_channel_0_to_plain_and_closes_the_others() -> No
 
 
 def test_bac_replaces_a_lost_session_and_runs_in_plain() -> None:
-    from cardwire.handshakes import open_bac
+    from cardwire.handshakes.bac import open_bac
     from test_sm_integration import SPECIMEN, passport_profile
 
     wire = FaultyWire(SimCard(passport_profile()))

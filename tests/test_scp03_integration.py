@@ -17,8 +17,7 @@ from cardwire.errors import SecureChannelError, StatusError
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sim.card import SimCard
-from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
-from cardwire.sm.scp03_levels import VALID_LEVELS, Mode
+from cardwire.sm.scp03 import VALID_LEVELS, Mode, Scp03Handshake, Scp03HostSession, StaticKeys
 from cardwire.transport.memory import MemoryTransport
 from diversified_card import KDD, MASTER, diversified_profile
 

@@ -12,7 +12,7 @@ import pytest
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import SecureChannelError, SessionClosedError
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.sim.applets.epassport.config import large_dg2_config
 from cardwire.sim.applets.epassport.lds import (
     DEFAULT_EF_COM,

@@ -31,7 +31,9 @@ from hypothesis import strategies as st
 from benchmarks import floor_crypto as fc
 from benchmarks import report, rows_session
 from cardwire.card import Card
-from cardwire.crypto import Aes, AesCmacKey, RetailMacKey, TripleDes
+from cardwire.crypto.block import Aes, TripleDes
+from cardwire.crypto.cmac import AesCmacKey
+from cardwire.crypto.retail_mac import RetailMacKey
 
 
 class FakeClock:

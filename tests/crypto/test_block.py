@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, CipherAlgorithm, algo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwire.crypto import Aes, TripleDes, expand_des_key
+from cardwire.crypto.block import Aes, TripleDes, expand_des_key
 from cardwire.errors import UsageError
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwire.crypto import AesCmacKey, aes_cmac
+from cardwire.crypto.cmac import AesCmacKey, aes_cmac
 from cardwire.errors import UsageError
 
 _DATA = json.loads((Path(__file__).parent.parent / "vectors" / "cmac_aes.json").read_text())

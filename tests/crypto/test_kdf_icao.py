@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwire.crypto import KeyType, adjust_parity, has_odd_parity, kdf
+from cardwire.crypto.des_parity import adjust_parity, has_odd_parity
+from cardwire.crypto.kdf_icao import KeyType, kdf
 
 _VECTORS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent.parent / "vectors" / "kdf_icao.json").read_text()

@@ -46,7 +46,7 @@ def test_nist_cavp_middle_fixed_8_bit_counter(vector: dict[str, Any]) -> None:
 @pytest.mark.parametrize("before", [b"", b"\x01\x02\x03"])
 def test_counter_sits_between_before_and_after(before: bytes) -> None:
     # SP 800-108 4.1: K(i) = PRF(KI, before || [i]_8 || after), counter first when before is
-    # empty (the GlobalPlatformPro "kdf3" layout of sm/scp03/diversification.py).
+    # empty (the GlobalPlatformPro "kdf3" layout of sm/scp03/_keys.py).
     key, after = bytes(range(16)), b"fixed data after"
     blocks = [aes_cmac(key, before + bytes((i,)) + after) for i in (1, 2, 3)]
     assert kdf_counter_cmac(key, before, after, 40) == b"".join(blocks)[:40]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwire.crypto import pad, unpad
+from cardwire.crypto.padding import pad, unpad
 from cardwire.errors import DecodeError, UsageError
 
 PAD_CASES = [

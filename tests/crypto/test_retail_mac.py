@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cardwire.crypto import RetailMacKey, retail_mac
+from cardwire.crypto.retail_mac import RetailMacKey, retail_mac
 from cardwire.errors import UsageError
 
 _VECTORS: list[dict[str, Any]] = json.loads(

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 
 from cardwire import sw, tlv
 from cardwire.apdu import Command, Response
-from cardwire.atr import Atr, decode_historical
-from cardwire.atr.historical import parse_compact
+from cardwire.atr import Atr, decode_historical, parse_compact
 from cardwire.card import binary_data
 from cardwire.channels import assigned_channel
 from cardwire.cla import parse_cla
@@ -150,7 +149,7 @@ DECODERS: dict[str, Callable[[bytes], object]] = {
     "cla.parse_cla": _cla,
     "tlv.parse (BER-TLV, strict and lenient, deep, render, json)": _ber_tlv,
     "tlv.parse_simple": _simple_tlv,
-    "atr.historical.parse_compact": _compact_tlv,
+    "atr.parse_compact": _compact_tlv,
     "atr.Atr.parse": _atr,
     "atr.decode_historical": _historical,
     "sw helpers": _status_word,
@@ -186,7 +185,7 @@ SEEDS: dict[str, list[bytes]] = {
         _DEEP_TLV,  # issue 15: 1,200 levels, mutations cut and bend it at every depth
     ],
     "tlv.parse_simple": [bytes.fromhex("0103AABBCC02FF0003") + b"\x00" * 3],
-    "atr.historical.parse_compact": [bytes.fromhex("3180730000040000829000")],
+    "atr.parse_compact": [bytes.fromhex("3180730000040000829000")],
     "atr.Atr.parse": [SimCard().atr, bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")],
     "atr.decode_historical": [bytes.fromhex("0073FE21C7059000")],
     "sim.vpcd frames": [encode_frame(b"\x04") + encode_frame(bytes.fromhex("00A4040000"))],

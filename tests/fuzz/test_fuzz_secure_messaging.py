@@ -38,8 +38,7 @@ from cardwire.sm.iso7816 import (
     TdesSuite,
 )
 from cardwire.sm.keycard import KeycardCardSession, KeycardSession, SessionKeys
-from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys
-from cardwire.sm.scp03_levels import SecurityLevel
+from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, SecurityLevel, StaticKeys
 
 SD_AID = bytes.fromhex("A000000151000000")  # GP Card Spec: the ISD AID
 

@@ -34,7 +34,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.errors import CardwireError
 from cardwire.handshakes import keycard as keycard_io
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.handshakes.pace import open_pace, select_application
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.eid import DEFAULT_PIN as EID_PIN

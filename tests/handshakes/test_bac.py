@@ -12,7 +12,7 @@ import pytest
 from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import CryptogramError, StatusError, UsageError
-from cardwire.handshakes import MrzInformation, open_bac
+from cardwire.handshakes.bac import MrzInformation, open_bac
 from cardwire.sim import open_card
 from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID

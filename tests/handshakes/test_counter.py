@@ -13,7 +13,7 @@ from cardwire.errors import SecureChannelError, StatusError, UsageError
 from cardwire.handshakes.counter import open_counter
 from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
-from cardwire.sm.iso7816 import CounterPlacement, SmMode
+from cardwire.sm.iso7816 import CounterPlacement, SmMode, SuiteName
 from cardwire.sw import SW
 from cardwire.transport.memory import MemoryTransport
 
@@ -35,10 +35,11 @@ def read_5007(card: CardCommands) -> bytes:
     return card.send(READ).data
 
 
-def test_on_the_card_the_session_reads_ef_5007() -> None:
+@pytest.mark.parametrize("suite", [SuiteName.AES, SuiteName.AES128, "aes"])
+def test_on_the_card_the_session_reads_ef_5007(suite: SuiteName | str) -> None:
     card = open_card(trace=True)
     select_demo(card)
-    session = open_counter(card, suite="aes", kenc=KENC, kmac=KMAC)
+    session = open_counter(card, suite=suite, kenc=KENC, kmac=KMAC)
     assert card.trace is not None
     get_challenge = card.trace.entries[-1]
     assert get_challenge.command == bytes.fromhex("0084000002")  # Le = width

@@ -64,9 +64,13 @@ def test_a_given_parameter_id_skips_ef_card_access_and_is_announced() -> None:
         ("puk", "1234567890", PasswordType.PUK),
         ("mrz", "L898902C<,690806,940623", PasswordType.MRZ),
         ("mrz", MrzInformation("L898902C<", "690806", "940623"), PasswordType.MRZ),
+        (PasswordType.PIN, "654321", PasswordType.PIN),
+        (PasswordType.MRZ, "L898902C<,690806,940623", PasswordType.MRZ),
     ],
 )
-def test_password_kinds(kind: str, password: str | MrzInformation, expected: PasswordType) -> None:
+def test_password_kinds(
+    kind: PasswordType | str, password: str | MrzInformation, expected: PasswordType
+) -> None:
     assert pace_password(password, kind).kind is expected
 
 
@@ -77,9 +81,13 @@ def test_password_kinds(kind: str, password: str | MrzInformation, expected: Pas
         ("can", ""),
         ("mrz", "L898902C<"),
         ("can", MrzInformation("X", "690806", "940623")),
+        (PasswordType.CAN, MrzInformation("X", "690806", "940623")),
+        (3, "654321"),  # the int value of PasswordType.PIN is not a kind
     ],
 )
-def test_bad_passwords_are_usage_errors(kind: str, password: str | MrzInformation) -> None:
+def test_bad_passwords_are_usage_errors(
+    kind: PasswordType | str, password: str | MrzInformation
+) -> None:
     with pytest.raises(UsageError):
         pace_password(password, kind)
 
@@ -135,9 +143,15 @@ def test_mse_retry_warning(mse_sw: int, final_sw: int, steps: int) -> None:
     assert len(card.sent) == steps
 
 
-def test_pin_on_the_eid_application() -> None:
+def test_blocked_names_the_password_kind() -> None:
+    with pytest.raises(StatusError, match="the PIN is blocked"):
+        open_pace(WarningCard(0x63C0), "654321", kind=PasswordType.PIN, parameter_id=13)
+
+
+@pytest.mark.parametrize("kind", [PasswordType.PIN, "pin"])
+def test_pin_on_the_eid_application(kind: PasswordType | str) -> None:
     card = open_card()
     select_application(card, EID_AID)
-    card.secure(open_pace(card, "654321", kind="pin"))
+    card.secure(open_pace(card, "654321", kind=kind))
     card.select(bytes.fromhex("0104"))
     assert card.read_file() == bytes.fromhex("64070C054552494B41")  # 64 { UTF8String "ERIKA" }

@@ -10,8 +10,7 @@ from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sim.card import SimCard
-from cardwire.sm.scp03 import StaticKeys
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode, StaticKeys
 from cardwire.trace.recorder import TraceRecorder
 from cardwire.transport.memory import MemoryTransport
 

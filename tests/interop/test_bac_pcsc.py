@@ -11,7 +11,7 @@ import pytest
 
 from cardwire.apdu import Command
 from cardwire.card import Card
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM, dg2_photo
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID, Td3Mrz, dg1_content
 from cardwire.transport.pcsc import PcscTransport

@@ -23,7 +23,7 @@ from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
 from cardwire.cla import SmIndication, parse_cla
 from cardwire.errors import SessionClosedError, UsageError
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID

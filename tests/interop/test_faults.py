@@ -49,7 +49,7 @@ from cardwire.errors import (
     TransportError,
     TransportTimeoutError,
 )
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim import profile as profiles
 from cardwire.sim.applets.epassport.issuance import ISSUED_EF_COM

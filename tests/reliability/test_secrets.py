@@ -34,7 +34,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.errors import CardwireError, SecureChannelError, StatusError
 from cardwire.handshakes import keycard as keycard_io
-from cardwire.handshakes import open_bac
+from cardwire.handshakes.bac import open_bac
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim import open_card
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import CURVES, OCE_KID, Scp11Card, Scp11Handshake, Variant
 
 KVN = 0x01

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cardwire import tlv
 from cardwire.apdu import Command, Response
-from cardwire.crypto import pad
+from cardwire.crypto.padding import pad
 from cardwire.errors import (
     DecodeError,
     MacError,
@@ -32,6 +32,7 @@ from cardwire.sm.iso7816 import (
     IsoSmHost,
     SmMode,
     SmSuite,
+    SuiteName,
     TdesSuite,
     make_suite,
     max_plain_payload,
@@ -266,6 +267,25 @@ def test_ssc_width_must_match_suite() -> None:
         make_suite("des", bytes(16), bytes(16))
     with pytest.raises(UsageError):
         make_suite("aes192", bytes(16), bytes(16))
+
+
+@pytest.mark.parametrize(
+    ("name", "key_length", "expected"),
+    [
+        (SuiteName.TDES, 16, "3des"),
+        ("3des", 16, "3des"),
+        (SuiteName.AES, 24, "aes192"),
+        (SuiteName.AES256, 32, "aes256"),
+        ("aes", 32, "aes256"),
+    ],
+)
+def test_suites_by_enum_or_string(name: SuiteName | str, key_length: int, expected: str) -> None:
+    assert make_suite(name, bytes(key_length), bytes(key_length)).name == expected
+
+
+def test_a_sized_suite_name_must_match_the_key() -> None:
+    with pytest.raises(UsageError, match="suite aes256 does not match a 16-byte key"):
+        make_suite(SuiteName.AES256, bytes(16), bytes(16))
 
 
 def test_error_responses_are_protected_and_counted() -> None:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from cardwire import tlv
 from cardwire.apdu import Command, Response
-from cardwire.crypto import KeyType
+from cardwire.crypto.kdf_icao import KeyType
 from cardwire.errors import (
     CardwireError,
     CryptogramError,
@@ -38,7 +38,10 @@ from cardwire.sm.card_access import PaceInfo, parse_card_access
 from cardwire.sm.pace import (
     ALGORITHMS,
     SUPPORTED_PARAMETER_IDS,
+    DhModpGroup,
+    EcGroup,
     PaceCard,
+    PaceGroup,
     PaceHost,
     PaceOutcome,
     PacePassword,
@@ -51,7 +54,6 @@ from cardwire.sm.pace import (
     encrypt_nonce,
     mse_set_at,
 )
-from cardwire.sm.pace.groups import DhModpGroup, EcGroup, PaceGroup
 
 VECTORS = Path(__file__).parent.parent / "vectors"
 G1: dict[str, Any] = json.loads((VECTORS / "pace_icao_9303_11_appendix_g1.json").read_text())

@@ -30,7 +30,10 @@ from cardwire.errors import (
 from cardwire.sim.applet import CardSession
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp03 import (
+    VALID_LEVELS,
     InitializeUpdateResponse,
+    KeyParameter,
+    Mode,
     Scp03Card,
     Scp03CardSession,
     Scp03Handshake,
@@ -39,8 +42,8 @@ from cardwire.sm.scp03 import (
     derive_session_keys,
     observe,
     pseudo_random_challenge,
+    security_level,
 )
-from cardwire.sm.scp03_levels import VALID_LEVELS, KeyParameter, Mode, security_level
 
 VECTORS = json.loads(
     (Path(__file__).parent.parent / "vectors" / "scp03_pysim_sessions.json").read_text()

@@ -1,4 +1,4 @@
-"""Key diversification templates (cardwire.sm.scp03.diversification, StaticKeys.diversified)
+"""Key diversification templates (cardwire.sm.scp03.diversify_key, StaticKeys.diversified)
 and the host handshake with ``diversify``: published known answers, then host against card."""
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 
 from cardwire.crypto.block import Aes
 from cardwire.errors import CryptogramError, UsageError
-from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys, diversify_key
-from cardwire.sm.scp03.diversification import KeyPurpose
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import KeyPurpose, Mode, Scp03Card, Scp03Handshake, StaticKeys, diversify_key
 
 MASTER_16 = bytes.fromhex("404142434445464748494A4B4C4D4E4F")
 MASTER_24 = bytes.fromhex("404142434445464748494A4B4C4D4E4F5051525354555657")

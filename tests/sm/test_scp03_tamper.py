@@ -17,13 +17,13 @@ from cardwire.apdu import Command, Response
 from cardwire.cla import channel_of
 from cardwire.errors import DecodeError, SecureChannelError, SessionClosedError
 from cardwire.sm.scp03 import (
+    Mode,
     Scp03Card,
     Scp03CardSession,
     Scp03Handshake,
     Scp03HostSession,
     StaticKeys,
 )
-from cardwire.sm.scp03_levels import Mode
 
 AID = bytes.fromhex("A000000151000000")
 C_MAC_LEVELS = (0x01, 0x03, 0x11, 0x13, 0x33)

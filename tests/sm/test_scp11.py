@@ -15,7 +15,7 @@ from scp11_pki import Pki
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError, SecureChannelError, UsageError
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import (
     CURVES,
     Scp11Handshake,

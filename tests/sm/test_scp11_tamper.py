@@ -16,7 +16,7 @@ from scp11_pki import Pki
 from cardwire.apdu import Command, Response
 from cardwire.cla import channel_of
 from cardwire.errors import DecodeError, SecureChannelError, SessionClosedError
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import (
     Scp11Card,
     Scp11CardSession,

@@ -11,8 +11,7 @@ import pytest
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError, UsageError
-from cardwire.sm.scp03 import Scp03Card, Scp03Handshake, StaticKeys, observe
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode, Scp03Card, Scp03Handshake, StaticKeys, observe
 from cardwire.trace.decode import decode_trace
 from cardwire.trace.observers import BAD_PADDING
 from cardwire.trace.scp03 import Scp03TraceObserver, carries_gp_sm

@@ -15,24 +15,13 @@
 (:attr:`Atr.historical_info`): a malformed COMPACT-TLV there is reported in
 ``HistoricalBytes.problem``, not raised, because it does not stop anyone from using the card.
 
-Modules: ``interface`` (TS, Fi/Di tables, interface bytes), ``historical`` (historical bytes),
-``answer_to_reset`` (:class:`Atr`), ``build`` (:func:`build_atr`).
+This package is the one import path; its private modules: ``_atr`` (TS, Fi/Di tables,
+interface bytes, :class:`Atr`, :func:`build_atr`) and ``_historical`` (historical bytes).
 """
 
 from __future__ import annotations
 
-from cardwire.atr.answer_to_reset import (
-    Atr,
-)
-from cardwire.atr.build import (
-    build_atr,
-)
-from cardwire.atr.historical import (
-    CardCapabilities,
-    HistoricalBytes,
-    decode_historical,
-)
-from cardwire.atr.interface import (
+from cardwire.atr._atr import (
     DEFAULT_TA1,
     DI_TABLE,
     FI_TABLE,
@@ -40,8 +29,17 @@ from cardwire.atr.interface import (
     MAX_HISTORICAL,
     TS_DIRECT,
     TS_INVERSE,
+    Atr,
     InterfaceBytes,
     SpecificMode,
+    build_atr,
+)
+from cardwire.atr._historical import (
+    CardCapabilities,
+    CompactTlv,
+    HistoricalBytes,
+    decode_historical,
+    parse_compact,
 )
 
 __all__ = [
@@ -54,9 +52,11 @@ __all__ = [
     "TS_INVERSE",
     "Atr",
     "CardCapabilities",
+    "CompactTlv",
     "HistoricalBytes",
     "InterfaceBytes",
     "SpecificMode",
     "build_atr",
     "decode_historical",
+    "parse_compact",
 ]

@@ -25,8 +25,13 @@ from cardwire.handshakes.scp03 import open_scp03
 from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
-from cardwire.sm.scp03 import DEFAULT_KVN, DIVERSIFICATION_SCHEMES, StaticKeys
-from cardwire.sm.scp03_levels import VALID_LEVELS, security_level
+from cardwire.sm.scp03 import (
+    DEFAULT_KVN,
+    DIVERSIFICATION_SCHEMES,
+    VALID_LEVELS,
+    StaticKeys,
+    security_level,
+)
 
 
 def parse_keys(text: str, kvn: int) -> StaticKeys:

@@ -1,28 +1,8 @@
-"""Cryptographic primitives for cardwire (the only package that imports ``cryptography``)."""
+"""Cryptographic primitives for cardwire (the only package that imports ``cryptography``).
 
-from __future__ import annotations
-
-from cardwire.crypto.block import Aes, BlockCipher, TripleDes, expand_des_key
-from cardwire.crypto.cmac import AesCmacKey, aes_cmac
-from cardwire.crypto.des_parity import adjust_parity, has_odd_parity
-from cardwire.crypto.kdf_icao import KdfCounter, KeyType, kdf
-from cardwire.crypto.padding import pad, unpad
-from cardwire.crypto.retail_mac import RetailMacKey, retail_mac
-
-__all__ = [
-    "Aes",
-    "AesCmacKey",
-    "BlockCipher",
-    "KdfCounter",
-    "KeyType",
-    "RetailMacKey",
-    "TripleDes",
-    "adjust_parity",
-    "aes_cmac",
-    "expand_des_key",
-    "has_odd_parity",
-    "kdf",
-    "pad",
-    "retail_mac",
-    "unpad",
-]
+Import each primitive from its module (there is no second path through this package):
+``block`` (AES, 3DES), ``cmac`` (AES-CMAC), ``retail_mac`` (ISO 9797-1 MAC algorithm 3),
+``padding`` (ISO 7816-4 padding), ``des_parity``, ``kdf_icao`` (ICAO 9303-11 9.7.1),
+``kdf_sp800108`` (NIST SP 800-108 counter mode, SCP03), ``dh_groups``, ``ec_arith`` (PACE),
+``secp256k1`` (Keycard).
+"""

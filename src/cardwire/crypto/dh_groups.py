@@ -13,7 +13,7 @@ TR-03111 3.1.3 I2OS); a received value y is accepted when 1 < y < p - 1 and y^q 
 
 Private exponents lie in [1, q-1] (NIST SP 800-56A rev. 3 5.6.1.1, FFC key pairs, which RFC
 5114 groups are): :func:`public_value` refuses others, and PACE draws them below q
-(cardwire.sm.pace.groups), as in the worked example of ICAO Doc 9303-11 Appendix G.2 (160-bit
+(cardwire.sm.pace, its groups), as in the worked example of ICAO Doc 9303-11 Appendix G.2 (160-bit
 keys in the group with a 160-bit q). No separate, shorter exponent size applies.
 """
 

@@ -8,9 +8,3 @@ it (:func:`~cardwire.handshakes.bac.open_bac`, :func:`~cardwire.handshakes.pace.
 :func:`~cardwire.handshakes.keycard.open_keycard`). The session is bound to that channel:
 ``other_channel.secure(session)`` raises UsageError.
 """
-
-from __future__ import annotations
-
-from cardwire.handshakes.bac import MrzInformation, open_bac
-
-__all__ = ["MrzInformation", "open_bac"]

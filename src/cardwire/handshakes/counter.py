@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from cardwire.card import CardCommands
 from cardwire.sm.counter import DEFAULT_WIDTH, CounterHost, initial_value_command
-from cardwire.sm.iso7816 import CounterPlacement, SmMode, make_suite
+from cardwire.sm.iso7816 import CounterPlacement, SmMode, SuiteName, make_suite
 
 
 def open_counter(
     card: CardCommands,
     *,
-    suite: str,
+    suite: SuiteName | str,
     kenc: bytes,
     kmac: bytes,
     width: int = DEFAULT_WIDTH,
@@ -24,9 +24,10 @@ def open_counter(
     mode: SmMode = SmMode.COMBINED,
 ) -> CounterHost:
     """Start the counter mode on ``card`` (a Card or a Channel) and install the session
-    there; ``suite`` is ``aes`` or
-    ``3des``. Raises :class:`cardwire.errors.StatusError` when the card refuses GET CHALLENGE
-    and :class:`cardwire.errors.SecureChannelError` when its answer is not ``width`` bytes."""
+    there; ``suite`` is a :class:`cardwire.sm.iso7816.SuiteName` (``SuiteName.AES``,
+    ``SuiteName.TDES``...) or its string (``"aes"``, ``"3des"``, still accepted). Raises
+    :class:`cardwire.errors.StatusError` when the card refuses GET CHALLENGE and
+    :class:`cardwire.errors.SecureChannelError` when its answer is not ``width`` bytes."""
     sm_suite = make_suite(suite, kenc, kmac)
     # UsageError for a bad width, placement or mode before anything is sent.
     CounterHost(sm_suite, bytes(width), placement=placement, mode=mode)

@@ -54,18 +54,27 @@ SFI_CARD_ACCESS = 0x1C  # ICAO 9303-10 3.11.3 / BSI TR-03110-3 A.1.2
 RETRY_WARNING = 0x63C0  # TR-03110-3 B.1: MSE:Set AT 63Cx, x = tries left (a warning)
 
 
-def pace_password(password: str | MrzInformation, kind: str) -> PacePassword:
+def password_type(kind: PasswordType | str) -> PasswordType:
+    """``kind`` as a :class:`PasswordType`: the enum itself, or its name as a string (``can``,
+    ``mrz``, ``pin``, ``puk``; the CLI's spelling, still accepted)."""
+    if isinstance(kind, PasswordType):
+        return kind
+    found = KINDS.get(kind) if isinstance(kind, str) else None
+    if found is None:
+        raise UsageError(f"unknown PACE password kind {kind!r} (can, mrz, pin or puk)")
+    return found
+
+
+def pace_password(password: str | MrzInformation, kind: PasswordType | str) -> PacePassword:
     """f(password) for ``kind`` (ICAO 9303-11 9.7.3): the MRZ as ``DOC,BIRTH,EXPIRY`` (or an
     :class:`MrzInformation`), the CAN, PIN or PUK as text."""
-    password_type = KINDS.get(kind)
-    if password_type is None:
-        raise UsageError(f"unknown PACE password kind {kind!r} (can, mrz, pin or puk)")
-    if password_type is PasswordType.MRZ:
+    ptype = password_type(kind)
+    if ptype is PasswordType.MRZ:
         info = password if isinstance(password, MrzInformation) else MrzInformation.parse(password)
         return PacePassword.from_mrz(info.document_number, info.date_of_birth, info.date_of_expiry)
     if isinstance(password, MrzInformation):
-        raise UsageError(f"a {kind.upper()} is text, not MRZ fields")
-    return PacePassword.from_text(password_type, password)
+        raise UsageError(f"a {ptype.name} is text, not MRZ fields")
+    return PacePassword.from_text(ptype, password)
 
 
 def read_card_access(card: CardCommands) -> tuple[PaceInfo, ...]:
@@ -108,7 +117,7 @@ def open_pace(
     card: CardCommands,
     password: str | MrzInformation,
     *,
-    kind: PasswordKind | str = "can",
+    kind: PasswordType | PasswordKind | str = PasswordType.CAN,
     parameter_id: int | None = None,
     protocol: str | None = None,
     rng: Rng = os.urandom,
@@ -118,6 +127,9 @@ def open_pace(
     """Run PACE on ``card`` (a Card or a Channel, the application already selected), install
     the secure session with SSC 0 there and return it. ``on_keys`` receives KS_enc and KS_mac
     (ICAO 9303-11 9.7.1) when asked for (``cardwire pace --show-keys``, for ``trace decode``).
+
+    ``kind`` is a :class:`cardwire.sm.pace.PasswordType` (``PasswordType.CAN`` by default); its
+    lower-case name as a string (``"can"``, ``"mrz"``, ``"pin"``, ``"puk"``) is accepted too.
 
     Raises :class:`StatusError` when the chip refuses a step (6300 or 63Cx at the last step: a
     wrong password), :class:`cardwire.errors.CryptogramError` when the chip's token does not
@@ -141,7 +153,7 @@ def open_pace(
     answer = card.send(command, check=False)
     if answer.sw & 0xFFF0 == RETRY_WARNING:
         if answer.sw == RETRY_WARNING:
-            raise StatusError(answer.sw, f"the {kind.upper()} is blocked", command)
+            raise StatusError(answer.sw, f"the {secret.kind.name} is blocked", command)
         answer = Response(answer.data, SW.SUCCESS)  # a warning: PACE goes on
     next_command = host.receive(answer)
     while next_command is not None:
@@ -165,6 +177,7 @@ __all__ = [
     "info_for_parameter",
     "open_pace",
     "pace_password",
+    "password_type",
     "read_card_access",
     "select_application",
 ]

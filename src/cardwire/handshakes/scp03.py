@@ -14,8 +14,7 @@ import os
 from cardwire.card import CardCommands
 from cardwire.errors import UsageError
 from cardwire.sm.base import Rng
-from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
-from cardwire.sm.scp03_levels import FULL_SECURITY, Mode
+from cardwire.sm.scp03 import FULL_SECURITY, Mode, Scp03Handshake, Scp03HostSession, StaticKeys
 
 
 def open_scp03(
@@ -35,7 +34,7 @@ def open_scp03(
     ``host_challenge`` fixes the challenge (8 bytes, or 16 with ``s16``) instead of ``rng``;
     ``aid`` (the Security Domain's AID) is needed when the card uses a pseudo-random card
     challenge. ``diversify`` (``kdf3``) makes ``keys`` master keys, diversified with the card's
-    key diversification data (``cardwire.sm.scp03.diversification``). Raises CryptogramError
+    key diversification data (``cardwire.sm.scp03.DIVERSIFICATION_SCHEMES``). Raises CryptogramError
     when the keys or key version are wrong, StatusError when the card refuses a command.
     """
     mode = Mode.S16 if s16 else Mode.S8

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardwire.card import CardCommands
 from cardwire.errors import DecodeError
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import (
     OCE_KID,
     Scp11Handshake,

@@ -21,7 +21,7 @@ from pyasn1.type import univ  # type: ignore[import-untyped]
 
 from cardwire.apdu import Command
 from cardwire.card import CardCommands
-from cardwire.crypto import KeyType
+from cardwire.crypto.kdf_icao import KeyType
 from cardwire.errors import SecureChannelError, StatusError
 from cardwire.passport.passive import Verdict
 from cardwire.passport.security_infos import (
@@ -31,7 +31,7 @@ from cardwire.passport.security_infos import (
     ChipAuthenticationInfo,
     Dg14,
 )
-from cardwire.sm.pace.symmetric import SessionKeys
+from cardwire.sm.pace import SessionKeys
 from cardwire.tlv import tlv
 
 CIPHERS = {1: KeyType.TDES, 2: KeyType.AES128, 3: KeyType.AES192, 4: KeyType.AES256}

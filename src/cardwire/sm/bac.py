@@ -20,7 +20,10 @@ import hmac
 from dataclasses import dataclass, field
 
 from cardwire.apdu import Command
-from cardwire.crypto import KdfCounter, RetailMacKey, TripleDes, kdf, pad
+from cardwire.crypto.block import TripleDes
+from cardwire.crypto.kdf_icao import KdfCounter, kdf
+from cardwire.crypto.padding import pad
+from cardwire.crypto.retail_mac import RetailMacKey
 from cardwire.errors import CryptogramError, SessionClosedError, UsageError
 from cardwire.sm.base import Rng
 from cardwire.sm.iso7816 import IsoSmCard, IsoSmHost, SmMode, TdesSuite

@@ -32,7 +32,7 @@ from typing import NoReturn
 from cardwire import tlv
 from cardwire.apdu import MAX_EXTENDED_NE, MAX_SHORT_NC, MAX_SHORT_NE, Command, Response
 from cardwire.cla import SmIndication, parse_cla, with_secure_messaging
-from cardwire.crypto import pad, unpad
+from cardwire.crypto.padding import pad, unpad
 from cardwire.errors import (
     DecodeError,
     MacError,
@@ -40,7 +40,14 @@ from cardwire.errors import (
     SessionClosedError,
     UsageError,
 )
-from cardwire.sm.iso7816_suites import MAC_LENGTH, AesSuite, SmSuite, TdesSuite, make_suite
+from cardwire.sm.iso7816_suites import (
+    MAC_LENGTH,
+    AesSuite,
+    SmSuite,
+    SuiteName,
+    TdesSuite,
+    make_suite,
+)
 from cardwire.sm.selection import SessionScope
 
 # ISO 7816-4 10.2, table 53 (SM data objects) as profiled by ICAO Doc 9303-11 9.8.
@@ -459,6 +466,7 @@ __all__ = [
     "IsoSmHost",
     "SmMode",
     "SmSuite",
+    "SuiteName",
     "TdesSuite",
     "make_suite",
     "max_plain_payload",

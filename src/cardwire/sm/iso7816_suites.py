@@ -4,11 +4,26 @@ two-key 3DES with the retail MAC, and AES with AES-CMAC truncated to 8 bytes."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from enum import StrEnum
 
-from cardwire.crypto import Aes, AesCmacKey, RetailMacKey, TripleDes
+from cardwire.crypto.block import Aes, TripleDes
+from cardwire.crypto.cmac import AesCmacKey
+from cardwire.crypto.retail_mac import RetailMacKey
 from cardwire.errors import UsageError
 
 MAC_LENGTH = 8  # ICAO Doc 9303-11 9.8.3: 8-byte MACs (AES-CMAC truncated)
+
+
+class SuiteName(StrEnum):
+    """The suites by name (ICAO Doc 9303-11 9.8.1): ``AES`` takes its key size from K_enc, the
+    sized names insist on one. A StrEnum, so the plain strings (``"aes"``, ``"3des"``...) that
+    configs and the CLI carry are accepted wherever a name is."""
+
+    TDES = "3des"
+    AES = "aes"
+    AES128 = "aes128"
+    AES192 = "aes192"
+    AES256 = "aes256"
 
 
 class SmSuite(ABC):
@@ -87,16 +102,19 @@ class AesSuite(SmSuite):
         return self._mac.mac(padded)[:MAC_LENGTH]
 
 
-def make_suite(name: str, kenc: bytes, kmac: bytes) -> SmSuite:
-    """A suite by name: ``3des``, or ``aes`` (key size from ``kenc``)."""
-    if name == "3des":
+def make_suite(name: SuiteName | str, kenc: bytes, kmac: bytes) -> SmSuite:
+    """A suite by :class:`SuiteName` or its string: ``3des``, or ``aes`` (key size from
+    ``kenc``) or a sized ``aes128``/``aes192``/``aes256`` that must match ``kenc``."""
+    try:
+        suite_name = SuiteName(name)
+    except ValueError:
+        raise UsageError(f"unknown secure-messaging suite {name!r} (3des or aes)") from None
+    if suite_name is SuiteName.TDES:
         return TdesSuite(kenc, kmac)
-    if name in ("aes", "aes128", "aes192", "aes256"):
-        suite = AesSuite(kenc, kmac)
-        if name not in ("aes", suite.name):
-            raise UsageError(f"suite {name} does not match a {len(kenc)}-byte key")
-        return suite
-    raise UsageError(f"unknown secure-messaging suite {name!r} (3des or aes)")
+    suite = AesSuite(kenc, kmac)
+    if suite_name not in (SuiteName.AES, suite.name):
+        raise UsageError(f"suite {suite_name} does not match a {len(kenc)}-byte key")
+    return suite
 
 
-__all__ = ["MAC_LENGTH", "AesSuite", "SmSuite", "TdesSuite", "make_suite"]
+__all__ = ["MAC_LENGTH", "AesSuite", "SmSuite", "SuiteName", "TdesSuite", "make_suite"]

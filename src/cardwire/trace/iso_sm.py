@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from cardwire.apdu import Command, Response
 from cardwire.cla import SmIndication, parse_cla
-from cardwire.crypto import TripleDes
+from cardwire.crypto.block import TripleDes
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError, UsageError
 from cardwire.sm.bac import CHALLENGE_LENGTH, CRYPTOGRAM_LENGTH, BacHost, BacKeys
 from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost, SmSuite, TdesSuite, make_suite

@@ -17,8 +17,7 @@ from cardwire.sm.scp02 import I_15, Scp02Card, StaticKeys
 from cardwire.sm.scp02.channel import Scp02Channel
 from cardwire.sm.scp02.constants import SCP02_ID
 from cardwire.sm.scp02.sessions import Scp02Observer
-from cardwire.sm.scp03.class_byte import carries_gp_sm
-from cardwire.sm.scp03_levels import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE
+from cardwire.sm.scp03 import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, carries_gp_sm
 from cardwire.trace.observers import Decoded, decode_command, is_select
 
 SW_OK = 0x9000

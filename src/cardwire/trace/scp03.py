@@ -20,7 +20,7 @@ checked, response decrypted, per the session's security level.
   exchange. A real card ends the session there (GP Amendment D 6.2.4) and answers the rest
   with an error status word, which then shows in the trace.
 - With ``diversify`` (``kdf3``) the static keys given are master keys, diversified with the
-  card's diversification data (``cardwire.sm.scp03.diversification``).
+  card's diversification data (``cardwire.sm.scp03.DIVERSIFICATION_SCHEMES``).
 """
 
 from __future__ import annotations
@@ -29,18 +29,16 @@ from cardwire.apdu import Command, Response
 from cardwire.cla import parse_cla
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError
 from cardwire.sm.scp03 import (
-    InitializeUpdateResponse,
-    Scp03Observer,
-    StaticKeys,
-    derive_session_keys,
-    observe,
-)
-from cardwire.sm.scp03.class_byte import carries_gp_sm
-from cardwire.sm.scp03.constants import PLAIN_ISO_INS
-from cardwire.sm.scp03_levels import (
     INS_EXTERNAL_AUTHENTICATE,
     INS_INITIALIZE_UPDATE,
+    PLAIN_ISO_INS,
+    InitializeUpdateResponse,
+    Scp03Observer,
     SecurityLevel,
+    StaticKeys,
+    carries_gp_sm,
+    derive_session_keys,
+    observe,
 )
 from cardwire.trace.observers import Decoded, decode_command, is_select, reason
 

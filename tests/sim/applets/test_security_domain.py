@@ -19,8 +19,7 @@ from cardwire.sim.applets.security_domain import (
 )
 from cardwire.sim.card import SimCard
 from cardwire.sim.profile import Profile, default_profile
-from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode, Scp03Handshake, Scp03HostSession, StaticKeys
 from cardwire.tlv import parse_one
 
 ECHO_AID = bytes.fromhex("F0636172647769726503")

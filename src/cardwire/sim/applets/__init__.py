@@ -2,106 +2,53 @@
 
 ``APPLET_TYPES[name](section)`` builds an applet from its whole profile section (``type``,
 ``aid`` and its own configuration merged with saved state); ``DEFAULT_CONFIGS[name]()`` is the
-configuration the default profile uses. Imports are deferred so that loading one applet type
-never imports the others.
+configuration the default profile uses. Both come from one table, and the imports are deferred
+so that loading one applet type never imports the others.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from cardwire.sim.applet import Applet, AppletFactory
 
+_PACKAGE = "cardwire.sim.applets"
 
-def _filesystem(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.filesystem import FileSystemApplet
-
-    return FileSystemApplet.from_config(section)
-
-
-def _filesystem_default() -> dict[str, Any]:
-    from cardwire.sim.applets.filesystem import default_config
-
-    return default_config()
-
-
-def _echo(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.echo import EchoApplet
-
-    return EchoApplet.from_config(section)
-
-
-def _echo_default() -> dict[str, Any]:
-    from cardwire.sim.applets.echo import default_config
-
-    return default_config()
-
-
-def _keycard(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.keycard import KeycardApplet
-
-    return KeycardApplet.from_config(section)
-
-
-def _keycard_default() -> dict[str, Any]:
-    from cardwire.sim.applets.keycard import default_config
-
-    return default_config()
-
-
-def _epassport(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.epassport.applet import EpassportApplet
-
-    return EpassportApplet.from_config(section)
-
-
-def _epassport_default() -> dict[str, Any]:
-    from cardwire.sim.applets.epassport.config import default_config
-
-    return default_config()
-
-
-def _eid(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.eid import EidApplet
-
-    return EidApplet.from_config(section)
-
-
-def _eid_default() -> dict[str, Any]:
-    from cardwire.sim.applets.eid import default_config
-
-    return default_config()
-
-
-def _security_domain(section: dict[str, Any]) -> Applet:
-    from cardwire.sim.applets.security_domain import SecurityDomainApplet
-
-    return SecurityDomainApplet.from_config(section)
-
-
-def _security_domain_default() -> dict[str, Any]:
-    from cardwire.sim.applets.security_domain import default_config
-
-    return default_config()
-
-
-APPLET_TYPES: dict[str, AppletFactory] = {
-    "filesystem": _filesystem,
-    "echo": _echo,
-    "keycard": _keycard,
-    "epassport": _epassport,
-    "eid": _eid,
-    "security-domain": _security_domain,
+# type name -> (module of the applet class, the class, module of its ``default_config``)
+_TABLE: dict[str, tuple[str, str, str]] = {
+    "filesystem": ("filesystem", "FileSystemApplet", "filesystem"),
+    "echo": ("echo", "EchoApplet", "echo"),
+    "keycard": ("keycard", "KeycardApplet", "keycard"),
+    "epassport": ("epassport.applet", "EpassportApplet", "epassport.config"),
+    "eid": ("eid", "EidApplet", "eid"),
+    "security-domain": ("security_domain", "SecurityDomainApplet", "security_domain"),
 }
 
+
+@dataclass(frozen=True, slots=True)
+class _AppletType:
+    """One row of the table: builds its applet and its default configuration on first use."""
+
+    module: str
+    cls: str
+    config_module: str
+
+    def __call__(self, section: dict[str, Any]) -> Applet:
+        applet_class = getattr(importlib.import_module(f"{_PACKAGE}.{self.module}"), self.cls)
+        return cast(Applet, applet_class.from_config(section))
+
+    def default_config(self) -> dict[str, Any]:
+        module = importlib.import_module(f"{_PACKAGE}.{self.config_module}")
+        return cast(dict[str, Any], module.default_config())
+
+
+_TYPES = {name: _AppletType(*row) for name, row in _TABLE.items()}
+APPLET_TYPES: dict[str, AppletFactory] = dict(_TYPES)
 DEFAULT_CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
-    "filesystem": _filesystem_default,
-    "echo": _echo_default,
-    "keycard": _keycard_default,
-    "epassport": _epassport_default,
-    "eid": _eid_default,
-    "security-domain": _security_domain_default,
+    name: applet_type.default_config for name, applet_type in _TYPES.items()
 }
 
 __all__ = ["APPLET_TYPES", "DEFAULT_CONFIGS"]

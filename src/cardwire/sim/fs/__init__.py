@@ -12,25 +12,28 @@ word a card answers (ISO/IEC 7816-4:2020 5.6, table 6). The profile mapping form
 as hex strings, contents as ``{text|hex|pattern}``) is read by :func:`build_tree` and written
 back by :func:`tree_to_config`, so that an exported state is a loadable profile section.
 
-Modules: ``model`` (the tree and its operations), ``contents`` (content mappings),
-``profile_form`` (build a tree from a profile, export it back), ``control_parameters``
-(FCP / FCI / FMD).
+This package is the one import path; its private modules: ``_model`` (the tree and its
+operations, FCP / FCI / FMD) and ``_profile`` (content mappings; build a tree from a profile,
+export it back).
 """
 
 from __future__ import annotations
 
-from cardwire.sim.fs.contents import (
-    decode_content,
-    encode_content,
-)
-from cardwire.sim.fs.control_parameters import (
+from cardwire.sim.fs._model import (
     DATA_CODING_BYTE,
+    ERASED_BYTE,
     FCI_TEMPLATE,
     FCP_TEMPLATE,
     FDB_DF,
     FDB_SHAREABLE,
     FMD_TEMPLATE,
     LCS_OPERATIONAL_ACTIVATED,
+    MAX_DF_NAME,
+    MAX_RECORD_NUMBER,
+    MAX_RECORD_SIZE,
+    MAX_SFI,
+    MF_FID,
+    RESERVED_FIDS,
     TAG_DATA_SIZE,
     TAG_DF_NAME,
     TAG_FILE_DESCRIPTOR,
@@ -38,28 +41,21 @@ from cardwire.sim.fs.control_parameters import (
     TAG_LIFE_CYCLE,
     TAG_SECURITY_COMPACT,
     TAG_SFI,
+    DedicatedFile,
+    ElementaryFile,
+    File,
+    Structure,
     fci,
     fcp,
     fcp_objects,
     file_descriptor,
     fmd,
-)
-from cardwire.sim.fs.model import (
-    ERASED_BYTE,
-    MAX_DF_NAME,
-    MAX_RECORD_NUMBER,
-    MAX_RECORD_SIZE,
-    MAX_SFI,
-    MF_FID,
-    RESERVED_FIDS,
-    DedicatedFile,
-    ElementaryFile,
-    File,
-    Structure,
     path_of,
 )
-from cardwire.sim.fs.profile_form import (
+from cardwire.sim.fs._profile import (
     build_tree,
+    decode_content,
+    encode_content,
     tree_to_config,
 )
 

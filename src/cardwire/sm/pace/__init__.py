@@ -23,12 +23,17 @@ The protocol (9303-11 4.4.3 and 4.4.4):
 Everything is sans-IO: the host turns responses into the next command, the card turns commands
 into responses, and randomness comes from an injected ``rng`` so the worked examples replay.
 Integrated Mapping and Chip Authentication Mapping are recognised in OIDs but not supported.
+
+This package is the one import path; its private modules: ``_algorithms`` (OIDs, command bytes,
+tags), ``_groups`` (ECDH and DH groups, standardized domain parameters), ``_messages``
+(passwords, the symmetric steps, GENERAL AUTHENTICATE encoding), ``_host`` and ``_card``.
 """
 
 from __future__ import annotations
 
-from cardwire.sm.pace.algorithms import (
+from cardwire.sm.pace._algorithms import (
     ALGORITHMS,
+    CLA_CHAINING,
     ID_PACE_DH_GM_3DES_CBC_CBC,
     ID_PACE_DH_GM_AES_CBC_CMAC_128,
     ID_PACE_DH_GM_AES_CBC_CMAC_192,
@@ -37,14 +42,6 @@ from cardwire.sm.pace.algorithms import (
     ID_PACE_ECDH_GM_AES_CBC_CMAC_128,
     ID_PACE_ECDH_GM_AES_CBC_CMAC_192,
     ID_PACE_ECDH_GM_AES_CBC_CMAC_256,
-    KeyAgreement,
-    MappingKind,
-    PaceAlgorithm,
-    algorithm_for,
-)
-from cardwire.sm.pace.card import PaceCard, PaceOutcome
-from cardwire.sm.pace.constants import (
-    CLA_CHAINING,
     INS_GENERAL_AUTHENTICATE,
     INS_MSE,
     MSE_SET_AT_P1,
@@ -70,17 +67,29 @@ from cardwire.sm.pace.constants import (
     TAG_TOKEN_IC,
     TAG_TOKEN_IFD,
     TOKEN_LENGTH,
+    KeyAgreement,
+    MappingKind,
+    PaceAlgorithm,
+    algorithm_for,
 )
-from cardwire.sm.pace.domain_parameters import SUPPORTED_PARAMETER_IDS, domain_parameters
-from cardwire.sm.pace.groups import DhModpGroup, EcGroup, PaceGroup
-from cardwire.sm.pace.host import PaceHost, PaceResult
-from cardwire.sm.pace.messages import general_authenticate, mse_set_at
-from cardwire.sm.pace.passwords import PacePassword, PasswordType
-from cardwire.sm.pace.symmetric import (
+from cardwire.sm.pace._card import PaceCard, PaceOutcome
+from cardwire.sm.pace._groups import (
+    SUPPORTED_PARAMETER_IDS,
+    DhModpGroup,
+    EcGroup,
+    PaceGroup,
+    domain_parameters,
+)
+from cardwire.sm.pace._host import PaceHost, PaceResult
+from cardwire.sm.pace._messages import (
+    PacePassword,
+    PasswordType,
     SessionKeys,
     authentication_token,
     decrypt_nonce,
     encrypt_nonce,
+    general_authenticate,
+    mse_set_at,
 )
 
 __all__ = [

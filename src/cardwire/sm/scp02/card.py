@@ -26,14 +26,15 @@ from cardwire.sm.scp02.handshake import Exchange, exchange, external_authenticat
 from cardwire.sm.scp02.initialize_update import InitializeUpdateResponse
 from cardwire.sm.scp02.keys import StaticKeys
 from cardwire.sm.scp02.sessions import Scp02CardSession
-from cardwire.sm.scp03.class_byte import carries_gp_sm, plain_cla
-from cardwire.sm.scp03.constants import (
+from cardwire.sm.scp03 import (
     SW_AUTHENTICATION_FAILED,
     SW_CONDITIONS_NOT_SATISFIED,
     SW_KEY_NOT_FOUND,
     SW_SECURITY_NOT_SATISFIED,
     SW_WRONG_LENGTH,
     SW_WRONG_P1P2,
+    carries_gp_sm,
+    plain_cla,
 )
 
 

@@ -23,8 +23,14 @@ from cardwire.errors import (
 from cardwire.sm.scp02.constants import MAC_LENGTH, ZERO_ICV, Option, SecurityLevel
 from cardwire.sm.scp02.crypto import retail_mac_with_icv
 from cardwire.sm.scp02.keys import SessionKeys
-from cardwire.sm.scp03.class_byte import carries_gp_sm, cla_in_mac, plain_cla, secure_cla
-from cardwire.sm.scp03.constants import SW_CONDITIONS_NOT_SATISFIED, SW_SECURITY_NOT_SATISFIED
+from cardwire.sm.scp03 import (
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_SECURITY_NOT_SATISFIED,
+    carries_gp_sm,
+    cla_in_mac,
+    plain_cla,
+    secure_cla,
+)
 
 
 class _Ciphers:

@@ -11,8 +11,7 @@ from cardwire.sm.scp02.channel import c_mac
 from cardwire.sm.scp02.constants import ZERO_ICV, Option, SecurityLevel
 from cardwire.sm.scp02.crypto import card_cryptogram, derive_session_keys, host_cryptogram
 from cardwire.sm.scp02.keys import SessionKeys, StaticKeys
-from cardwire.sm.scp03.class_byte import secure_cla
-from cardwire.sm.scp03_levels import INS_EXTERNAL_AUTHENTICATE
+from cardwire.sm.scp03 import INS_EXTERNAL_AUTHENTICATE, secure_cla
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,7 @@ from cardwire.sm.scp02.handshake import Exchange, exchange, external_authenticat
 from cardwire.sm.scp02.initialize_update import InitializeUpdateResponse
 from cardwire.sm.scp02.keys import StaticKeys
 from cardwire.sm.scp02.sessions import Scp02HostSession
-from cardwire.sm.scp03.constants import SW_AUTHENTICATION_FAILED
-from cardwire.sm.scp03_levels import INS_INITIALIZE_UPDATE
+from cardwire.sm.scp03 import INS_INITIALIZE_UPDATE, SW_AUTHENTICATION_FAILED
 
 
 @dataclass(eq=False)

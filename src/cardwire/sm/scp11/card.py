@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError, SecureChannelError
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import crypto, messages
 from cardwire.sm.scp11.constants import KEY_USAGE_FULL, P2_MORE_CERTIFICATES, Variant
 from cardwire.sm.scp11.sessions import Scp11CardSession, open_channel

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cardwire.apdu import Command, Response
 from cardwire.cla import with_channel
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError, UsageError
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import crypto, messages
 from cardwire.sm.scp11.constants import KEY_USAGE_FULL, OCE_KID, Variant
 from cardwire.sm.scp11.sessions import Scp11HostSession, open_channel

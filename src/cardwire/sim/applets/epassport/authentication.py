@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pyasn1.codec.der import decoder  # type: ignore[import-untyped]
 
 from cardwire.apdu import Command, Response
-from cardwire.crypto import KeyType
+from cardwire.crypto.kdf_icao import KeyType
 from cardwire.passport.security_infos import ID_CA_ECDH
 from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.issuance import Issuer, sign_aa
-from cardwire.sm.pace.symmetric import SessionKeys
+from cardwire.sm.pace import SessionKeys
 from cardwire.sw import SW
 from cardwire.tlv import parse_one, parse_values
 

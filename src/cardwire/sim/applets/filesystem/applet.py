@@ -51,7 +51,8 @@ def _empty_mf() -> dict[str, object]:
 @dataclass(frozen=True, kw_only=True)
 class FileSystemConfig:
     """The file-system applet's profile section (docs/simulator.md). ``mf`` is the file tree in
-    its profile form (:mod:`cardwire.sim.fs.profile_form` reads and writes it)."""
+    its profile form (:func:`cardwire.sim.fs.build_tree` reads it,
+    :func:`cardwire.sim.fs.tree_to_config` writes it)."""
 
     aid: bytes = DEFAULT_AID
     multiselectable: bool = True

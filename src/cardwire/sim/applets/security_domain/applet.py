@@ -43,13 +43,15 @@ from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sm.scp02 import Scp02Card, Scp02CardSession
 from cardwire.sm.scp03 import (
     DIVERSIFICATION_DATA_LENGTH,
+    INS_EXTERNAL_AUTHENTICATE,
+    INS_INITIALIZE_UPDATE,
     MAX_SEQUENCE_COUNTER,
+    NO_DIVERSIFICATION,
+    Mode,
     Scp03Card,
     Scp03CardSession,
     StaticKeys,
 )
-from cardwire.sm.scp03.diversification import NO_DIVERSIFICATION
-from cardwire.sm.scp03_levels import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, Mode
 from cardwire.sm.scp11 import TAG_CERTIFICATE_STORE, Scp11Card, Scp11CardSession
 from cardwire.sw import SW
 from cardwire.tlv import parse, tlv

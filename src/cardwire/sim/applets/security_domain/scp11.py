@@ -26,7 +26,7 @@ from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError, SecureChannelError
 from cardwire.sim.applet import CardStatus
 from cardwire.sim.config_loader import check
-from cardwire.sm.scp03_levels import Mode
+from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import (
     CURVES,
     OCE_KID,

@@ -151,7 +151,7 @@ def default_config() -> dict[str, Any]:
 
 def diversified_key_sets(config: SecurityDomainConfig) -> list[StaticKeys]:
     """``diversify: kdf3`` in the profile: ``key_sets`` are master keys and the card holds the
-    keys diversified with its ``diversification_data`` (``cardwire.sm.scp03.diversification``,
+    keys diversified with its ``diversification_data`` (``cardwire.sm.scp03`` KDF3,
     the GlobalPlatformPro KDF3 template), as a card personalised from a master key would. The
     exported state holds the diversified keys and ``diversify: none``, so a reload keeps them."""
     key_sets = [k.keys() for k in config.key_sets]

@@ -19,7 +19,7 @@ from cardwire.errors import (
 from cardwire.sm.base import Rng
 from cardwire.sm.card_access import PaceInfo
 from cardwire.sm.iso7816 import IsoSmHost, SmMode
-from cardwire.sm.pace.constants import (
+from cardwire.sm.pace._algorithms import (
     TAG_CAR_1,
     TAG_CAR_2,
     TAG_ENCRYPTED_NONCE,
@@ -30,10 +30,16 @@ from cardwire.sm.pace.constants import (
     TAG_TOKEN_IC,
     TAG_TOKEN_IFD,
 )
-from cardwire.sm.pace.domain_parameters import checked_setup
-from cardwire.sm.pace.messages import dynamic_objects, general_authenticate, mse_set_at
-from cardwire.sm.pace.passwords import PacePassword
-from cardwire.sm.pace.symmetric import SessionKeys, authentication_token, decrypt_nonce
+from cardwire.sm.pace._groups import checked_setup
+from cardwire.sm.pace._messages import (
+    PacePassword,
+    SessionKeys,
+    authentication_token,
+    decrypt_nonce,
+    dynamic_objects,
+    general_authenticate,
+    mse_set_at,
+)
 from cardwire.sw import SW, meaning
 
 

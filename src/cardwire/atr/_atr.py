@@ -1,23 +1,105 @@
-"""The :class:`Atr` value: strict parsing of ``TS T0 {TAi TBi TCi TDi} T1..TK [TCK]``
-(ISO/IEC 7816-3:2006 8.2) and what the interface bytes mean."""
+"""The ATR value: framing and interface bytes, strict parsing, and building one.
+
+- ATR framing and interface bytes (ISO/IEC 7816-3:2006 8.1-8.3): TS, length limits, the Fi/Di
+  tables, one group of interface characters and the specific mode byte TA2.
+- The :class:`Atr` value: strict parsing of ``TS T0 {TAi TBi TCi TDi} T1..TK [TCK]`` (ISO/IEC
+  7816-3:2006 8.2) and what the interface bytes mean.
+- Building an ATR from its parts (ISO/IEC 7816-3:2006 8.2), TCK computed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cardwire.atr.historical import HistoricalBytes, decode_historical, hex_or_none
-from cardwire.atr.interface import (
-    DEFAULT_TA1,
-    DI_TABLE,
-    FI_TABLE,
-    MAX_ATR_LENGTH,
-    TS_DIRECT,
-    TS_INVERSE,
-    InterfaceBytes,
-    SpecificMode,
+from cardwire.atr._historical import (
+    CompactTlv,
+    HistoricalBytes,
+    decode_historical,
+    hex_or_none,
+    parse_compact,
 )
-from cardwire.errors import DecodeError
+from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import to_hex
+
+TS_DIRECT = 0x3B  # ISO/IEC 7816-3:2006 8.1
+TS_INVERSE = 0x3F
+MAX_ATR_LENGTH = 33  # ISO/IEC 7816-3:2006 8.2.1: TS and at most 32 characters
+MAX_HISTORICAL = 15
+# ISO/IEC 7816-3:2006 8.3, table 7: Fi and f(max) in MHz from the high nibble of TA1
+FI_TABLE: dict[int, tuple[int, float]] = {
+    0x0: (372, 4.0),
+    0x1: (372, 5.0),
+    0x2: (558, 6.0),
+    0x3: (744, 8.0),
+    0x4: (1116, 12.0),
+    0x5: (1488, 16.0),
+    0x6: (1860, 20.0),
+    0x9: (512, 5.0),
+    0xA: (768, 7.5),
+    0xB: (1024, 10.0),
+    0xC: (1536, 15.0),
+    0xD: (2048, 20.0),
+}
+# ISO/IEC 7816-3:2006 8.3, table 8: Di from the low nibble of TA1
+DI_TABLE: dict[int, int] = {
+    0x1: 1,
+    0x2: 2,
+    0x3: 4,
+    0x4: 8,
+    0x5: 16,
+    0x6: 32,
+    0x7: 64,
+    0x8: 12,
+    0x9: 20,
+}
+DEFAULT_TA1 = 0x11  # ISO/IEC 7816-3:2006 8.3: Fi=372, Di=1 when TA1 is absent
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceBytes:
+    """Group i of interface bytes: TAi TBi TCi TDi (``None`` when absent).
+
+    ``protocol`` is the T announced by TD(i-1), the byte that introduced this group (``None``
+    for group 1, introduced by T0). Groups 1 and 2 are global (except TC2, for T=0); from group 3
+    on the bytes are specific to ``protocol``, or global when it is 15 (ISO/IEC 7816-3 8.2.3).
+    """
+
+    index: int
+    protocol: int | None
+    ta: int | None = None
+    tb: int | None = None
+    tc: int | None = None
+    td: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """Hex bytes (or null) per position."""
+
+        def h(value: int | None) -> str | None:
+            return None if value is None else f"{value:02X}"
+
+        return {
+            "group": self.index,
+            "protocol": self.protocol,
+            "ta": h(self.ta),
+            "tb": h(self.tb),
+            "tc": h(self.tc),
+            "td": h(self.td),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpecificMode:
+    """TA2 (ISO/IEC 7816-3:2006 8.3): the card runs in specific mode with ``protocol``."""
+
+    protocol: int  # b4-b1
+    can_change: bool  # b8 = 0: able to change to negotiable mode
+    implicit_parameters: bool  # b5 = 1: Fi/Di are implicit, not those of TA1
+
+    @classmethod
+    def from_byte(cls, ta2: int) -> SpecificMode:
+        """Decode TA2."""
+        return cls(ta2 & 0x0F, not ta2 & 0x80, bool(ta2 & 0x10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,3 +341,63 @@ class Atr:
             "tck": hex_or_none(self.tck),
             "tck_valid": self.tck_valid,
         }
+
+
+def build_atr(
+    *,
+    protocols: Sequence[int] = (1,),
+    extended_length: bool = False,
+    logical_channels: int = 1,
+    historical: bytes = b"",
+    command_chaining: bool = True,
+    selection_methods: int = 0xB6,
+    data_coding: int = 0x21,
+    ta1: int | None = None,
+) -> bytes:
+    """A direct-convention ATR offering ``protocols`` (in that order), with TCK when needed.
+
+    The historical bytes are category ``80`` then card capabilities (COMPACT-TLV tag 7,
+    ISO/IEC 7816-4:2020 table 119 for the third byte), then ``historical``: further COMPACT-TLV
+    objects, already encoded. ``logical_channels`` is 1 (basic channel only) to 8 ("eight or
+    more"); above 1 both the card and the interface device may assign channel numbers.
+    Default ``selection_methods`` B6: by full DF name, path, file identifier; SFI and record
+    numbers. Default ``data_coding`` 21: proprietary write behaviour, data unit of one byte.
+    """
+    offered = list(dict.fromkeys(protocols))
+    if not offered or any(not isinstance(t, int) or not 0 <= t <= 15 for t in offered):
+        raise UsageError(f"protocols must be a non-empty sequence of 0..15, got {protocols!r}")
+    if not 1 <= logical_channels <= 8:
+        raise UsageError(f"logical_channels must be 1..8, got {logical_channels}")
+    for name, value in (("selection_methods", selection_methods), ("data_coding", data_coding)):
+        if not 0 <= value <= 0xFF:
+            raise UsageError(f"{name} must be a byte, got {value!r}")
+    if ta1 is not None and not 0 <= ta1 <= 0xFF:
+        raise UsageError(f"ta1 must be a byte, got {ta1!r}")
+    # ISO/IEC 7816-4:2020 table 119: b8 chaining, b7 extended Lc/Le, b5-b4 assignment, b3-b1 max-1
+    third = (0x80 if command_chaining else 0) | (0x40 if extended_length else 0)
+    if logical_channels > 1:
+        third |= 0b11 << 3 | (logical_channels - 1)
+    caps = CompactTlv(0x7, bytes((selection_methods, data_coding, third)))
+    history = b"\x80" + caps.encode() + bytes(historical)
+    if len(history) > MAX_HISTORICAL:
+        raise UsageError(f"{len(history)} historical bytes: at most {MAX_HISTORICAL}")
+    try:
+        parse_compact(history[1:])  # the extra objects must be well-formed COMPACT-TLV
+    except DecodeError as exc:
+        raise UsageError(f"historical: not COMPACT-TLV objects: {exc}") from exc
+    body = bytearray()
+    only_t0 = offered == [0]
+    t0 = len(history) | (0x10 if ta1 is not None else 0) | (0 if only_t0 else 0x80)
+    body.append(t0)
+    if ta1 is not None:
+        body.append(ta1)
+    if not only_t0:  # ISO/IEC 7816-3:2006 8.2.3: TDi chain, one per offered protocol
+        for i, t in enumerate(offered):
+            body.append(t | (0x80 if i + 1 < len(offered) else 0))
+    body += history
+    if not only_t0:  # ISO/IEC 7816-3:2006 8.2.5: TCK makes the XOR of T0..TCK zero
+        tck = 0
+        for b in body:
+            tck ^= b
+        body.append(tck)
+    return bytes((TS_DIRECT,)) + bytes(body)

@@ -1,5 +1,6 @@
 """The chip's side of PACE (ICAO Doc 9303 Part 11, 4.4): answers MSE:Set AT and the four
-GENERAL AUTHENTICATE steps with status words, never exceptions."""
+GENERAL AUTHENTICATE steps with status words, never exceptions.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from cardwire.errors import CryptogramError, DecodeError, UsageError
 from cardwire.sm.base import Rng
 from cardwire.sm.card_access import PaceInfo
 from cardwire.sm.iso7816 import IsoSmCard, SmMode
-from cardwire.sm.pace.algorithms import PaceAlgorithm, algorithm_for
-from cardwire.sm.pace.constants import (
+from cardwire.sm.pace._algorithms import (
     INS_GENERAL_AUTHENTICATE,
     INS_MSE,
     MSE_SET_AT_P1,
@@ -36,12 +36,18 @@ from cardwire.sm.pace.constants import (
     TAG_PROTOCOL,
     TAG_TOKEN_IC,
     TAG_TOKEN_IFD,
+    PaceAlgorithm,
+    algorithm_for,
 )
-from cardwire.sm.pace.domain_parameters import checked_setup
-from cardwire.sm.pace.groups import PaceGroup
-from cardwire.sm.pace.messages import dynamic_objects
-from cardwire.sm.pace.passwords import PacePassword, PasswordType
-from cardwire.sm.pace.symmetric import SessionKeys, authentication_token, encrypt_nonce
+from cardwire.sm.pace._groups import PaceGroup, checked_setup
+from cardwire.sm.pace._messages import (
+    PacePassword,
+    PasswordType,
+    SessionKeys,
+    authentication_token,
+    dynamic_objects,
+    encrypt_nonce,
+)
 from cardwire.sw import SW
 
 

@@ -1,5 +1,10 @@
-"""Groups: the asymmetric half of the PACE Generic Mapping over ECDH and DH
-(ICAO Doc 9303 Part 11, 4.4.3.3; BSI TR-03111)."""
+"""PACE groups and domain parameters (the asymmetric half of the Generic Mapping).
+
+- Groups: the asymmetric half of the PACE Generic Mapping over ECDH and DH (ICAO Doc 9303 Part
+  11, 4.4.3.3; BSI TR-03111).
+- The standardized PACE domain parameters and the check of a PACEInfo against them (ICAO Doc
+  9303 Part 11, 9.5.1 and 9.2.1).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,16 @@ from cardwire.crypto.dh_groups import DhGroup
 from cardwire.crypto.ec_arith import Curve
 from cardwire.errors import CryptogramError, UsageError
 from cardwire.sm.base import Rng
-from cardwire.sm.pace.algorithms import KeyAgreement, PaceAlgorithm
-from cardwire.sm.pace.constants import (
+from cardwire.sm.card_access import PACE_VERSION, PaceInfo
+from cardwire.sm.pace._algorithms import (
     TAG_DH_PUBLIC_VALUE,
     TAG_EC_PUBLIC_POINT,
     TAG_OID,
     TAG_PUBLIC_KEY,
+    KeyAgreement,
+    MappingKind,
+    PaceAlgorithm,
+    algorithm_for,
 )
 
 _MAX_DRAWS = 64
@@ -168,3 +177,46 @@ class DhModpGroup(PaceGroup):
 
     def shared_secret(self, private: int, peer_public: bytes) -> bytes:
         return self.public_key(private, peer_public)
+
+
+# 9303-11 9.5.1, table of standardized domain parameters (BSI TR-03110-3 A.2.1.1)
+_DOMAIN_PARAMETERS: dict[int, DhGroup | Curve] = {
+    0: dh_groups.MODP_1024_160,
+    1: dh_groups.MODP_2048_224,
+    2: dh_groups.MODP_2048_256,
+    12: ec_arith.NIST_P256,
+    13: ec_arith.BRAINPOOL_P256R1,
+    15: ec_arith.NIST_P384,
+    16: ec_arith.BRAINPOOL_P384R1,
+    17: ec_arith.BRAINPOOL_P512R1,
+    18: ec_arith.NIST_P521,
+}
+SUPPORTED_PARAMETER_IDS = tuple(sorted(_DOMAIN_PARAMETERS))
+
+
+def domain_parameters(parameter_id: int) -> PaceGroup:
+    """The group of a standardized domain parameter id (9303-11 9.5.1)."""
+    found = _DOMAIN_PARAMETERS.get(parameter_id)
+    if found is None:
+        raise UsageError(
+            f"domain parameter id {parameter_id} is not supported "
+            f"(supported: {', '.join(map(str, SUPPORTED_PARAMETER_IDS))})"
+        )
+    return DhModpGroup(found) if isinstance(found, DhGroup) else EcGroup(found)
+
+
+def checked_setup(info: PaceInfo) -> tuple[PaceAlgorithm, PaceGroup]:
+    algorithm = algorithm_for(info.protocol)
+    if algorithm.mapping is not MappingKind.GENERIC:
+        raise UsageError(f"{info.protocol}: only the Generic Mapping is supported")
+    if info.version != PACE_VERSION:
+        raise UsageError(f"PACEInfo version {info.version} is not {PACE_VERSION}")
+    if info.parameter_id is None:
+        raise UsageError("a PACEInfo without parameterId (proprietary domain parameters)")
+    group = domain_parameters(info.parameter_id)
+    if group.agreement is not algorithm.agreement:
+        raise UsageError(
+            f"{info.protocol} is {algorithm.agreement.upper()} but parameter id "
+            f"{info.parameter_id} is a {group.agreement.upper()} group"
+        )
+    return algorithm, group

@@ -1,5 +1,6 @@
 """The historical bytes of an ATR (ISO/IEC 7816-4:2020 8.1.1): category indicator, COMPACT-TLV
-objects, card capabilities and the status indicator. Problems are reported, not raised."""
+objects, card capabilities and the status indicator. Problems are reported, not raised.
+"""
 
 from __future__ import annotations
 

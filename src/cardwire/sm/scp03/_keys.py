@@ -1,0 +1,172 @@
+"""SCP03 keys: the static key set a Security Domain holds, its per-card diversification, and the
+session keys, challenge and cryptograms derived from it with the SP 800-108 KDF (GP Amendment D
+4.1.1, 6.2.1, 6.2.2).
+
+Key diversification. GlobalPlatform defines no diversification scheme of its own; the named
+templates are those that public host tools implement for AES (SCP03) keys, applied to the card's
+10-byte key diversification data (the first field of the INITIALIZE UPDATE answer, GP Amendment D
+7.1.1.6 table 7-3):
+
+- ``kdf3``: GlobalPlatformPro (``library/src/main/java/pro/javacard/gp/keys/PlaintextKeys.java``,
+  template ``"$_ 0x00 0x00 0x00 $k 0x00 $0 .. $9"``, run through ``GPCrypto.scp03_kdf``): the
+  NIST SP 800-108 counter-mode KDF with AES-CMAC, an 8-bit counter *before* the fixed data
+  (nothing precedes it), fixed data = 00 00 00 || key type || 00 || diversification data, and
+  output length = the master key length. Key types: 01 ENC, 02 MAC, 03 DEK (the same project's
+  ``SCP03_KDF_CONSTANTS`` 0000000100 / 0000000200 / 0000000300). There is no L field.
+- ``none``: the keys are used as given.
+
+The EMV CPS and VISA2 templates of the same projects build a 3DES-ECB input block; they apply to
+SCP01/SCP02 3DES keys only (GlobalPlatformPro refuses them for SCP03, whose templates must hold
+the ``$_`` counter marker), so they are not offered here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from cardwire.crypto.kdf_sp800108 import kdf_counter_cmac, scp03_kdf
+from cardwire.errors import UsageError
+from cardwire.sm.scp03._params import (
+    AES_KEY_LENGTHS,
+    DEFAULT_KEY,
+    DEFAULT_KVN,
+    DIVERSIFICATION_DATA_LENGTH,
+    SEQUENCE_COUNTER_LENGTH,
+    Derivation,
+    Mode,
+)
+
+NO_DIVERSIFICATION = "none"
+KDF3 = "kdf3"
+SCHEMES = (NO_DIVERSIFICATION, KDF3)
+
+
+class KeyPurpose(IntEnum):
+    """The key type byte of the KDF3 fixed data (GlobalPlatformPro ``GPCardKeys.KeyPurpose``)."""
+
+    ENC = 0x01
+    MAC = 0x02
+    DEK = 0x03
+
+
+def scheme_name(name: str) -> str:
+    """``name`` normalised to one of :data:`SCHEMES` (any case); UsageError otherwise."""
+    normalised = name.strip().lower() if isinstance(name, str) else ""
+    if normalised not in SCHEMES:
+        raise UsageError(f"unknown key diversification {name!r}: use one of {', '.join(SCHEMES)}")
+    return normalised
+
+
+def _kdf3(master: bytes, purpose: KeyPurpose, diversification_data: bytes) -> bytes:
+    # GlobalPlatformPro "kdf3": counter || 00 00 00 || key type || 00 || KDD, L = key length.
+    fixed = b"".join((bytes(3), bytes((purpose,)), b"\x00", diversification_data))
+    return kdf_counter_cmac(master, b"", fixed, len(master))
+
+
+def diversify_key(
+    master: bytes, purpose: KeyPurpose, diversification_data: bytes, scheme: str = KDF3
+) -> bytes:
+    """The card key for ``purpose`` derived from ``master`` with the named ``scheme``."""
+    name = scheme_name(scheme)
+    if len(diversification_data) != DIVERSIFICATION_DATA_LENGTH:
+        raise UsageError(
+            f"key diversification data is {DIVERSIFICATION_DATA_LENGTH} bytes, "
+            f"got {len(diversification_data)}"
+        )
+    if name == NO_DIVERSIFICATION:
+        return master
+    return _kdf3(master, purpose, diversification_data)
+
+
+__all__ = [
+    "KDF3",
+    "NO_DIVERSIFICATION",
+    "SCHEMES",
+    "KeyPurpose",
+    "diversify_key",
+    "scheme_name",
+]
+
+
+def _check_aes_key(name: str, key: bytes) -> None:
+    if not isinstance(key, bytes) or len(key) not in AES_KEY_LENGTHS:
+        size = len(key) if isinstance(key, bytes) else type(key).__name__
+        raise UsageError(f"SCP03 {name} key must be 16, 24 or 32 bytes, got {size}")
+
+
+@dataclass(frozen=True, slots=True)
+class StaticKeys:
+    """A static SCP03 key set (GP Amendment D 4.1.1): K-ENC, K-MAC, K-DEK and its version.
+
+    ``kvn`` 0 on the host means "the card's default key set" (GP Card Spec 11.11.2.1). The repr
+    never shows key bytes.
+    """
+
+    enc: bytes
+    mac: bytes
+    dek: bytes
+    kvn: int = DEFAULT_KVN
+
+    def __post_init__(self) -> None:
+        for name in ("enc", "mac", "dek"):
+            _check_aes_key(name.upper(), getattr(self, name))
+        if not isinstance(self.kvn, int) or not 0 <= self.kvn <= 0xFF:
+            raise UsageError(f"key version number must be 0..255, got {self.kvn!r}")
+
+    @classmethod
+    def default(cls, kvn: int = DEFAULT_KVN) -> StaticKeys:
+        """The well-known test key set 404142...4F for ENC, MAC and DEK."""
+        return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, kvn)
+
+    def diversified(self, diversification_data: bytes, scheme: str = KDF3) -> StaticKeys:
+        """The card's keys derived from these (master) keys and the card's 10-byte key
+        diversification data with the named template (``cardwire.sm.scp03.DIVERSIFICATION_SCHEMES``:
+        ``kdf3`` or ``none``); the key version stays."""
+        enc, mac, dek = (
+            diversify_key(master, purpose, diversification_data, scheme)
+            for master, purpose in (
+                (self.enc, KeyPurpose.ENC),
+                (self.mac, KeyPurpose.MAC),
+                (self.dek, KeyPurpose.DEK),
+            )
+        )
+        return StaticKeys(enc, mac, dek, self.kvn)
+
+    def __repr__(self) -> str:
+        return f"StaticKeys(kvn={self.kvn:02X}, AES-{len(self.enc) * 8}, <hidden>)"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKeys:
+    """S-ENC, S-MAC and S-RMAC (GP Amendment D 6.2.1). The repr never shows key bytes."""
+
+    enc: bytes
+    mac: bytes
+    rmac: bytes
+
+    def __repr__(self) -> str:
+        return "SessionKeys(<hidden>)"
+
+
+def derive_session_keys(keys: StaticKeys, context: bytes) -> SessionKeys:
+    """GP Amendment D 6.2.1: each session key is KDF(static key, constant, L = key bits,
+    context = host challenge || card challenge)."""
+    return SessionKeys(
+        enc=scp03_kdf(keys.enc, Derivation.S_ENC, context, len(keys.enc) * 8),
+        mac=scp03_kdf(keys.mac, Derivation.S_MAC, context, len(keys.mac) * 8),
+        rmac=scp03_kdf(keys.mac, Derivation.S_RMAC, context, len(keys.mac) * 8),
+    )
+
+
+def pseudo_random_challenge(
+    keys: StaticKeys, sequence_counter: int, aid: bytes, mode: Mode
+) -> bytes:
+    """GP Amendment D 6.2.2.1: card challenge = KDF(K-ENC, 02, L, sequence counter || AID)."""
+    context = sequence_counter.to_bytes(SEQUENCE_COUNTER_LENGTH, "big") + aid
+    return scp03_kdf(keys.enc, Derivation.CARD_CHALLENGE, context, mode * 8)
+
+
+def derive_cryptogram(s_mac: bytes, constant: Derivation, context: bytes, mode: Mode) -> bytes:
+    # GP Amendment D 6.2.2.2 / 6.2.2.3: cryptograms use S-MAC, L = 64 (S8) or 128 (S16).
+    return scp03_kdf(s_mac, constant, context, mode * 8)
