@@ -20,6 +20,7 @@ codec), ``sessions`` (host, card, observer views),
 from __future__ import annotations
 
 from cardwire.sm.scp03.card import Scp03Card
+from cardwire.sm.scp03.channel import Scp03Channel
 from cardwire.sm.scp03.constants import (
     AES_KEY_LENGTHS,
     DEFAULT_KEY,
@@ -67,6 +68,7 @@ __all__ = [
     "KeyInformation",
     "Scp03Card",
     "Scp03CardSession",
+    "Scp03Channel",
     "Scp03Handshake",
     "Scp03HostSession",
     "Scp03Observer",

@@ -4,10 +4,7 @@ value (Amendment F 6.2.2). Host and card reuse SCP03's sessions around one SCP03
 
 from __future__ import annotations
 
-from cardwire.sm.scp03 import Scp03CardSession, Scp03HostSession, SessionKeys
-
-# The SCP03 package face does not export its per-APDU codec; SCP11 needs it (see docs/scp11.md).
-from cardwire.sm.scp03.channel import Scp03Channel
+from cardwire.sm.scp03 import Scp03CardSession, Scp03Channel, Scp03HostSession, SessionKeys
 from cardwire.sm.scp03_levels import FULL_SECURITY, Mode
 from cardwire.sm.scp11.constants import Variant
 from cardwire.sm.scp11.crypto import Scp11Keys
