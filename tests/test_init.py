@@ -69,6 +69,9 @@ def test_the_public_names_are_all_importable() -> None:
     assert {"open_bac", "open_pace", "open_scp03", "open_counter", "open_keycard"} <= set(
         cardwire.__all__
     )
+    from cardwire.handshakes.scp11 import open_scp11
+
+    assert "open_scp11" in cardwire.__all__ and cardwire.open_scp11 is open_scp11
 
 
 def test_importing_cardwire_loads_no_session() -> None:

@@ -6,9 +6,9 @@ card that can sit behind a real PC/SC reader.
 
 The public names are here: the codecs (:class:`Command`, :class:`Response`, :class:`SW`) and
 the errors load at once; the session (:class:`Card`, :class:`Channel`) and the handshakes
-(``open_bac``, ``open_pace``, ``open_scp02``, ``open_scp03``, ``open_counter``,
-``open_keycard``) load on first use (PEP 562), so a program that only encodes APDUs does not
-pay for them.
+(``open_bac``, ``open_pace``, ``open_scp02``, ``open_scp03``, ``open_scp11``,
+``open_counter``, ``open_keycard``) load on first use (PEP 562), so a program that only
+encodes APDUs does not pay for them.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from cardwire.handshakes.pace import open_pace
     from cardwire.handshakes.scp02 import open_scp02
     from cardwire.handshakes.scp03 import open_scp03
+    from cardwire.handshakes.scp11 import open_scp11
 
 _LAZY = {
     "Card": "cardwire.card",
@@ -55,6 +56,7 @@ _LAZY = {
     "open_pace": "cardwire.handshakes.pace",
     "open_scp02": "cardwire.handshakes.scp02",
     "open_scp03": "cardwire.handshakes.scp03",
+    "open_scp11": "cardwire.handshakes.scp11",
 }
 
 
@@ -99,5 +101,6 @@ __all__ = [
     "open_pace",
     "open_scp02",
     "open_scp03",
+    "open_scp11",
 ]
 __version__ = "0.1.0"

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from cardwire.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = (ROOT / "docs" / "cli.md", ROOT / "docs" / "gp.md")
+DOCS = tuple(ROOT / "docs" / name for name in ("cli.md", "gp.md", "scp11.md"))
 # Binary files the examples use (docs/gp.md loads a CAP file): copied into every example's
 # directory under their own name.
 DATA_FILES = sorted((ROOT / "tests" / "data" / "gp").glob("*.cap"))
@@ -177,7 +177,7 @@ def test_every_command_has_an_example() -> None:
         for line in command_lines(example.block)
     }
     missing = sorted(" ".join(path) for path in leaf_commands(cli) - documented)
-    assert missing == [], f"docs/cli.md and docs/gp.md have no example of: {', '.join(missing)}"
+    assert missing == [], f"docs/cli.md, gp.md, scp11.md have no example of: {', '.join(missing)}"
 
 
 def test_the_block_reader() -> None:

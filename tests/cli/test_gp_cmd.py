@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from cap_builder import keycard_cap
@@ -78,12 +79,26 @@ def test_the_default_card_walk(tmp_path: Path) -> None:
     assert f"APP:{ECHO}" not in listing(state, keys=NEW_KEYS, kvn="31")
 
 
-def test_scp11_is_not_available_yet() -> None:
+@pytest.mark.parametrize("scp", ["11", "11b"])
+def test_list_over_scp11b_needs_no_keys(scp: str) -> None:
+    result = CliRunner().invoke(cli, ["gp", "list", "--sim", "--scp", scp, "--json"])
+    assert result.exit_code == 0, result.output
+    assert "A000000151000000" in result.output
+
+
+@pytest.mark.parametrize("scp", ["11a", "11c"])
+def test_list_over_scp11a_and_c_with_the_exported_oce_credentials(scp: str, tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["sim", "scp11-credentials", str(tmp_path)]).exit_code == 0
+    oce = ["--oce-key", str(tmp_path / "oce-key.pem"), "--oce-cert", str(tmp_path / "oce-cert.pem")]
+    result = CliRunner().invoke(cli, ["gp", "list", "--sim", "--scp", scp, *oce, "--json"])
+    assert result.exit_code == 0, result.output
+    assert "A000000151000000" in result.output
+
+
+def test_scp11_refuses_scp03_keys() -> None:
     result = CliRunner().invoke(cli, ["gp", "list", "--sim", "--scp", "11", "--keys", KEYS])
     assert result.exit_code == 2
-    assert result.output == (
-        "error: --scp 11: not available yet (cardwire speaks SCP02 and SCP03)\n"
-    )
+    assert result.output == "error: --scp 11 takes no --keys or --level (SCP11 is keyed by ECC)\n"
 
 
 def test_list_over_scp02_with_its_own_defaults() -> None:

@@ -188,5 +188,5 @@ def test_open_knows_every_protocol_in_a_fresh_process() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == (
-        "unknown secure protocol 'nosuch' (known: bac, counter, keycard, pace, scp02, scp03)"
+        "unknown secure protocol 'nosuch' (known: bac, counter, keycard, pace, scp02, scp03, scp11)"
     )

@@ -360,6 +360,18 @@ def test_extended_le_takes_the_whole_response() -> None:
     assert send(card, blob(1000, 600)) == Response(expected_blob(600), 0x6100)
 
 
+def test_an_applet_answering_without_le_takes_extended_case_3_as_le_0000() -> None:
+    # The Security Domain answers as a Java Card over T=1 (answers_without_le); yubikit sends
+    # GET DATA BF21 (Amendment F 7.4.2) as an extended case 3 and reads the 630-byte chain in
+    # one answer, as ISO 7816-4 5.1 reads an extended Le of 0000 (65536 bytes).
+    card = SimCard()
+    assert send(card, select(bytes.fromhex("A000000151000000"))).sw == 0x9000
+    answer = send(card, "00CABF21000006A60483021301")
+    assert answer.sw == 0x9000 and len(answer.data) > 256
+    # A short case 3 stays Le 00: the first 256 bytes and 61xx.
+    assert send(card, "00CABF2106A60483021301").sw & 0xFF00 == 0x6100
+
+
 def test_error_answers_are_never_split() -> None:
     card = make_card()
     assert send(card, "00EE000000") == Response(b"", 0x6D00)

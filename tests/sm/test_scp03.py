@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardwire.apdu import Command, Response
-from cardwire.crypto.block import Aes
+from cardwire.crypto.block import AES_BLOCK, Aes
 from cardwire.crypto.cmac import AesCmacKey, aes_cmac
 from cardwire.crypto.kdf_sp800108 import scp03_kdf
+from cardwire.crypto.padding import pad
 from cardwire.errors import (
     CryptogramError,
     DecodeError,
@@ -40,6 +41,7 @@ from cardwire.sm.scp03 import (
     Scp03HostSession,
     StaticKeys,
     derive_session_keys,
+    encoded_lc,
     observe,
     pseudo_random_challenge,
     security_level,
@@ -547,6 +549,20 @@ def test_extended_length_commands(level: int) -> None:
     assert card.unwrap(Command.decode(wire.encode())) == near
     forced = Command(0x80, 0xE8, 0x00, 0x00, bytes(8), extended=True)
     assert card.unwrap(Command.decode(host.protect(forced).encode())) == forced
+
+
+def test_extended_command_whose_data_decrypts_to_nothing_is_case_1() -> None:
+    # yubikit pads and encrypts empty data (GP Amendment D 6.2.6) and sends the result as an
+    # extended command without Le: unwrapped, it is case 1, which has no extended form.
+    host, card = open_pair(0x33)
+    channel = host._channel  # the host codec, driven as yubikit drives its own
+    ciphers = channel.ensure_active()
+    channel._counter += 1
+    data = ciphers.enc.encrypt_cbc(channel._command_icv(ciphers), pad(b"", AES_BLOCK))
+    header = bytes((0x84, 0xCA, 0x00, 0x66))
+    mac = channel._c_mac(ciphers, header, encoded_lc(len(data) + 8, True), data)
+    wire = Command(0x84, 0xCA, 0x00, 0x66, data + mac, extended=True)
+    assert card.unwrap(Command.decode(wire.encode())) == Command(0x80, 0xCA, 0x00, 0x66)
 
 
 def test_extended_lc_is_part_of_the_mac() -> None:

@@ -129,6 +129,10 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
         "scp03_cmd",
         "GlobalPlatform SCP03: send APDUs through an SCP03 session with a Security Domain.",
     ),
+    "scp11": _lazy(
+        "scp11_cmd",
+        "GlobalPlatform SCP11 a/b/c: send APDUs through an SCP11 session with a Security Domain.",
+    ),
     "send": _lazy(
         "send_cmd",
         "Send command APDUs (hex, one per argument) to the card, all in one session.",
@@ -138,7 +142,11 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
         "Interactive prompt: send hex APDUs or named commands, see decoded answers.",
     ),
     "sim": _lazy(
-        "sim_cmd", "Configure and run the simulated card.", "sim_serve_cmd", "sim_csca_cmd"
+        "sim_cmd",
+        "Configure and run the simulated card.",
+        "sim_serve_cmd",
+        "sim_csca_cmd",
+        "sim_scp11_cmd",
     ),
     "sm": _lazy(
         "sm_cmd",

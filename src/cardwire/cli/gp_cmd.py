@@ -1,9 +1,10 @@
 """``cardwire gp COMMAND``: GlobalPlatform card management, as GlobalPlatformPro's ``gp`` does it.
 
 Every command takes the secure channel options (``--keys``, ``--kvn``, ``--level``, ``--s16`` and
-``--diversify`` for SCP03, ``--i`` for SCP02, ``--aid`` of the Security Domain), ``--scp 03|02``
-(11 is accepted and answered "not available yet"; ``--kvn`` and ``--level`` default to each
-protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02), ``--json`` and
+``--diversify`` for SCP03, ``--i`` for SCP02, ``--oce-key`` / ``--oce-cert`` for SCP11a/c,
+``--aid`` of the Security Domain), ``--scp 03|02|11a|11b|11c`` (11 alone is 11b; ``--kvn`` and
+``--level`` default to each protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02, 01 and
+the fixed level 33 for SCP11), ``--json`` and
 ``--sim|--reader``. This module holds the group, the shared options, the session opening and
 ``info`` / ``list``; ``gp_manage_cmd`` and ``gp_load_cmd`` hold the other commands
 (docs/gp.md).
@@ -26,6 +27,7 @@ from cardwire.cli.app import CardwireGroup, cli
 from cardwire.cli.output import emit_json
 from cardwire.cli.scp03_cmd import OPTIONS as SCP03_OPTIONS
 from cardwire.cli.scp03_cmd import SCP03
+from cardwire.cli.secure_protocols import OptionDecorator
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import DecodeError, UsageError
 from cardwire.gp import (
@@ -48,13 +50,14 @@ from cardwire.sim.applets.security_domain import DEFAULT_AID
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SCP_CHOICES = ("02", "03", "11")
+SCP_CHOICES = ("02", "03", "11", "11a", "11b", "11c")
 
 
 def gp_options(command: F) -> F:
     """The options every ``gp`` command shares; the command receives ``target``, ``json_out``
     and ``values`` (the secure channel options by name)."""
-    option_names = ("keys", "kvn", "level", "s16", "diversify", "aid", "scp", "i")
+    option_names: tuple[str, ...] = ("keys", "kvn", "level", "s16", "diversify", "aid", "scp")
+    option_names += ("i", "oce_key", "oce_cert")
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -64,25 +67,35 @@ def gp_options(command: F) -> F:
     decorated: Callable[..., Any] = wrapper
     # --kvn and --level come from SCP03's options (the first options after --keys) with no
     # default here, so that each protocol applies its own when they are not given.
-    for option in reversed(
-        (
-            SCP03_OPTIONS[0],  # --keys
-            click.option("--kvn", metavar="HEX", help="Key version number (30 SCP03, 20 SCP02)."),
-            click.option("--level", metavar="HEX", help="Security level (33 SCP03, 01 SCP02)."),
-            *SCP03_OPTIONS[3:],
-            click.option("--i", "i", metavar="HEX", help="SCP02 implementation option (55)."),
-        )
-    ):
+    options: tuple[OptionDecorator, ...] = (
+        SCP03_OPTIONS[0],  # --keys
+        click.option("--kvn", metavar="HEX", help="Key version (30 SCP03, 20 SCP02, 01 SCP11)"),
+        click.option("--level", metavar="HEX", help="Security level (33 SCP03, 01 SCP02)."),
+        *SCP03_OPTIONS[3:],
+        click.option("--i", "i", metavar="HEX", help="SCP02 implementation option (55)."),
+        *_scp11_options(),
+    )
+    for option in reversed(options):
         decorated = option(decorated)
     decorated = click.option(
         "--scp",
         type=click.Choice(SCP_CHOICES),
         default="03",
         show_default=True,
-        help="Secure channel protocol (11: not available yet).",
+        help="Secure channel protocol (11 alone: 11b).",
     )(decorated)
     decorated = click.option("--json", "json_out", is_flag=True, help="Print JSON.")(decorated)
     return target_options(decorated)  # type: ignore[return-value]
+
+
+def _scp11_options() -> tuple[OptionDecorator, ...]:
+    """SCP11a/c's ``--oce-key`` and ``--oce-cert`` (cardwire.cli.scp11_cmd)."""
+    return (
+        click.option("--oce-key", metavar="FILE", help="SCP11a/c: OCE private key (PEM/DER)."),
+        click.option(
+            "--oce-cert", metavar="FILE", multiple=True, help="SCP11a/c: OCE certificates."
+        ),
+    )
 
 
 def open_secure(card: Card, values: dict[str, Any]) -> None:
@@ -94,8 +107,15 @@ def open_secure(card: Card, values: dict[str, Any]) -> None:
 
         SCP02.start(card, values)
         return
+    if scp.startswith("11"):
+        from cardwire.cli.scp11_cmd import SCP11
+
+        if values.get("keys") is not None or values.get("level") is not None:
+            raise UsageError(f"--scp {scp} takes no --keys or --level (SCP11 is keyed by ECC)")
+        SCP11.start(card, {**values, "variant": scp})
+        return
     if scp != "03":
-        raise UsageError(f"--scp {scp}: not available yet (cardwire speaks SCP02 and SCP03)")
+        raise UsageError(f"--scp {scp}: unknown secure channel protocol")
     SCP03.start(card, values)
 
 

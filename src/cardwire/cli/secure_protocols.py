@@ -110,7 +110,8 @@ def parse_options(protocol: SecureProtocol, args: Sequence[str]) -> dict[str, An
 
 
 PROTOCOL_MODULES = tuple(
-    f"cardwire.cli.{name}_cmd" for name in ("bac", "counter", "keycard", "pace", "scp02", "scp03")
+    f"cardwire.cli.{name}_cmd"
+    for name in ("bac", "counter", "keycard", "pace", "scp02", "scp03", "scp11")
 )
 """The modules that register a protocol; ``open`` imports them (the CLI imports a module only
 when one of its commands runs)."""

@@ -221,7 +221,9 @@ class Scp03Channel:
             command.p2,
             data,
             command.ne,
-            extended=command.extended if command.extended else None,
+            # An extended command whose data decrypts to nothing and has no Le is case 1 now,
+            # which has no extended form (yubikit encrypts empty data under SCP03/SCP11).
+            extended=True if command.extended and (data or command.ne) else None,
         )
 
     # -- responses -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ value (Amendment F 6.2.2). Host and card reuse SCP03's sessions around one SCP03
 
 from __future__ import annotations
 
-# The SCP03 package face does not export its per-APDU codec; SCP11 needs it (see docs/scp11.md).
 from cardwire.sm.scp03 import (
     FULL_SECURITY,
     Mode,
