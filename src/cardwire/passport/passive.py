@@ -15,8 +15,10 @@ one, else now. ICAO's PKI is a chain model: a DS certificate expires long before
 it signed, so "now" would fail every valid older passport (9303-12 5.3, the DS private key
 usage period), and a specimen that expired in 1994 is still a document that was signed right.
 
-Keys: what the ``cryptography`` package loads (RSA, EC on named curves). EC keys with explicit
-domain parameters (9303-12 4.1.6.3) are refused by it and reported as an unsupported key.
+Keys: RSA and named-curve EC keys through the ``cryptography`` package; EC keys with explicit
+domain parameters (9303-12 4.1.6.3, what many States issue) through cardwire's own parsing and
+ECDSA (:mod:`cardwire.passport.ec_keys`), whichever ``cryptography`` version is installed (44
+refuses explicit brainpool keys), so one code path checks them everywhere.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from cardwire.errors import DecodeError, UsageError
+from cardwire.passport import ec_keys
 from cardwire.passport.sod import ID_LDS_SECURITY_OBJECT, Sod
 
 # RFC 5758 3.2, RFC 4055 5, RFC 8017 A.2.4: signature algorithms and their hash.
@@ -92,6 +95,30 @@ def signer_certificate(sod: Sod) -> x509.Certificate:
     raise DecodeError("no certificate in EF.SOD matches the SignerInfo's serial number")
 
 
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def _explicit_key(certificate: x509.Certificate) -> bytes | None:
+    """The certificate's SubjectPublicKeyInfo when it is an EC key with explicit parameters
+    (9303-12 4.1.6.3), verified by cardwire's ECDSA; None for any other key."""
+    spki = ec_keys.certificate_spki(_der(certificate))
+    key = ec_keys.parse_ec_public_key(spki)
+    return spki if key is not None and key.explicit else None
+
+
+def _issued_by(signer: x509.Certificate, csca: x509.Certificate) -> bool:
+    """Whether ``csca``'s key signed ``signer`` (RFC 5280 6.1.3 (a)(1))."""
+    try:
+        explicit = _explicit_key(csca)
+        if explicit is not None:
+            return ec_keys.verify_certificate(_der(signer), explicit)
+        signer.verify_directly_issued_by(csca)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm, DecodeError):
+        return False
+    return True
+
+
 def verify_signature(sod: Sod) -> Verdict:
     """The SOD's signature with the DS certificate it carries (RFC 5652 5.4, 5.6)."""
     if sod.content_type != ID_LDS_SECURITY_OBJECT:
@@ -99,11 +126,18 @@ def verify_signature(sod: Sod) -> Verdict:
     digest = hashlib.new(sod.digest_algorithm, sod.econtent).digest()
     if not hmac.compare_digest(sod.message_digest or b"", digest):
         return Verdict(False, "messageDigest does not match the LDSSecurityObject")
+    hash_name = _SIGNATURE_HASHES.get(sod.signature_algorithm, sod.digest_algorithm)
     try:
-        key = signer_certificate(sod).public_key()
+        certificate = signer_certificate(sod)
+        explicit = _explicit_key(certificate)
+        if explicit is not None:
+            if ec_keys.verify_ecdsa(explicit, sod.signed_attributes, sod.signature, hash_name):
+                return Verdict(True)
+            return Verdict(False, "the SOD signature does not verify with the DS certificate")
+        key = certificate.public_key()
     except (ValueError, UnsupportedAlgorithm, DecodeError) as exc:
         return Verdict(False, f"unsupported Document Signer certificate or key: {exc}")
-    algorithm = _hash(_SIGNATURE_HASHES.get(sod.signature_algorithm, sod.digest_algorithm))
+    algorithm = _hash(hash_name)
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(sod.signature, sod.signed_attributes, ec.ECDSA(algorithm))
@@ -135,9 +169,7 @@ def verify_chain(sod: Sod, trusted: Sequence[x509.Certificate], when: datetime) 
     if not issuers:
         return Verdict(False, "no trusted CSCA has the DS certificate's issuer name")
     for csca in issuers:
-        try:
-            signer.verify_directly_issued_by(csca)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        if not _issued_by(signer, csca):
             continue
         if not _valid_at(csca, when):
             return Verdict(False, f"the CSCA certificate was not valid at {when:%Y-%m-%d}")
