@@ -157,8 +157,36 @@ def _valid_at(certificate: x509.Certificate, when: datetime) -> bool:
     return certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc
 
 
-def verify_chain(sod: Sod, trusted: Sequence[x509.Certificate], when: datetime) -> Verdict:
-    """The DS certificate against the CSCA certificates at ``when`` (9303-12 5.1, 7.1)."""
+def _revoked(
+    signer: x509.Certificate,
+    csca: x509.Certificate,
+    crls: Sequence[x509.CertificateRevocationList],
+) -> bool:
+    """Whether a CRL of ``csca`` (its name, signed with its key) lists the DS certificate
+    (9303-12 7.1.4, RFC 5280 6.3). A CRL whose signature does not verify is ignored. cardwire's
+    choice: a revoked DS fails whatever the revocation date, since a compromised DS key can
+    sign SODs with any signingTime (docs/passport.md)."""
+    for crl in crls:
+        if crl.issuer != csca.subject:
+            continue
+        try:
+            signed = crl.is_signature_valid(csca.public_key())  # type: ignore[arg-type]
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            signed = False
+        entry = crl.get_revoked_certificate_by_serial_number(signer.serial_number)
+        if signed and entry is not None:
+            return True
+    return False
+
+
+def verify_chain(
+    sod: Sod,
+    trusted: Sequence[x509.Certificate],
+    when: datetime,
+    crls: Sequence[x509.CertificateRevocationList] = (),
+) -> Verdict:
+    """The DS certificate against the CSCA certificates at ``when`` (9303-12 5.1, 7.1), and
+    against their CRLs."""
     try:
         signer = signer_certificate(sod)
     except (ValueError, DecodeError) as exc:
@@ -173,6 +201,8 @@ def verify_chain(sod: Sod, trusted: Sequence[x509.Certificate], when: datetime) 
             continue
         if not _valid_at(csca, when):
             return Verdict(False, f"the CSCA certificate was not valid at {when:%Y-%m-%d}")
+        if _revoked(signer, csca, crls):
+            return Verdict(False, "the DS certificate is revoked (CSCA CRL)")
         return Verdict(True)
     return Verdict(False, "the DS certificate's signature does not verify with any trusted CSCA")
 
@@ -194,10 +224,11 @@ def passive_authentication(
     trusted: Sequence[x509.Certificate] | None = None,
     *,
     now: datetime | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> PassiveResult:
     """The three checks; ``trusted`` None leaves the chain unchecked (its verdict None)."""
     when = sod.signing_time or now or datetime.now(UTC)
-    chain = None if trusted is None else verify_chain(sod, trusted, when)
+    chain = None if trusted is None else verify_chain(sod, trusted, when, crls)
     return PassiveResult(verify_signature(sod), chain, verify_hashes(sod, data_groups), when)
 
 
@@ -223,9 +254,28 @@ def load_cscas(path: Path) -> list[x509.Certificate]:
     return found
 
 
+def load_crls(paths: Sequence[Path]) -> list[x509.CertificateRevocationList]:
+    """CRLs from PEM or DER files (``--crl``)."""
+    found: list[x509.CertificateRevocationList] = []
+    for file in paths:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        try:
+            if b"-----BEGIN X509 CRL-----" in data:
+                found.append(x509.load_pem_x509_crl(data))
+            else:
+                found.append(x509.load_der_x509_crl(data))
+        except ValueError as exc:
+            raise UsageError(f"{file} is not an X.509 CRL (PEM or DER)") from exc
+    return found
+
+
 __all__ = [
     "PassiveResult",
     "Verdict",
+    "load_crls",
     "load_cscas",
     "passive_authentication",
     "signer_certificate",

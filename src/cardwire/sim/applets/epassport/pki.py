@@ -185,6 +185,26 @@ def document_signer(
     return DocumentSigner(key, _certify(builder, issuer_key, key))
 
 
+def csca_crl(seed: str, key_type: KeyType = "ec", revoked: tuple[int, ...] = ()) -> bytes:
+    """A CRL of the test CSCA (9303-12 7.1.4: issued and signed by the CSCA) revoking the
+    certificates whose serial numbers are ``revoked`` (the DS is serial 2), PEM."""
+    key = signing_key(seed, "CSCA", key_type)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(csca_certificate(seed, key_type).subject)
+        .last_update(SIGNING_TIME)
+        .next_update(_CSCA_VALIDITY[1])
+    )
+    for serial in revoked:
+        entry = x509.RevokedCertificateBuilder().serial_number(serial)
+        builder = builder.add_revoked_certificate(entry.revocation_date(SIGNING_TIME).build())
+    if isinstance(key, rsa.RSAPrivateKey):
+        crl = builder.sign(key, hashes.SHA256())
+    else:
+        crl = builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    return crl.public_bytes(serialization.Encoding.PEM)
+
+
 def csca_pem(seed: str, key_type: KeyType = "ec") -> bytes:
     """The test CSCA certificate as PEM (what ``cardwire sim csca`` writes)."""
     return csca_certificate(seed, key_type).public_bytes(serialization.Encoding.PEM)
@@ -210,6 +230,7 @@ __all__ = [
     "KeyType",
     "SigningKey",
     "csca_certificate",
+    "csca_crl",
     "csca_pem",
     "derive_key",
     "document_signer",
