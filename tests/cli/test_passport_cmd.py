@@ -11,7 +11,9 @@ from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
 from cardwire.sim import profile as profiles
+from cardwire.sim.applets.epassport.issuance import IssuanceConfig
 from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
+from cardwire.sim.applets.epassport.pki import csca_crl
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from passport_cards import passport_section
 
@@ -90,3 +92,15 @@ def test_usage_errors() -> None:
     wrong = invoke("passport", "read", "--sim", "--can", "654321")
     assert wrong.exit_code == 1  # the chip refuses the password
     assert wrong.output.startswith("error: ")
+
+
+def test_crl_revoking_the_document_signer_fails_the_chain(tmp_path: Path) -> None:
+    csca, crl = tmp_path / "csca.pem", tmp_path / "csca.crl"
+    assert invoke("sim", "csca", str(csca)).exit_code == 0
+    crl.write_bytes(csca_crl(IssuanceConfig().seed, "ec", (2,)))  # the DS is serial 2
+    args = ["passport", "read", "--sim", "--mrz", MRZ, "--csca", str(csca), "--json"]
+    result = invoke(*args, "--crl", str(crl))
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["passive_authentication"]["chain"] is False
+    assert report["passive_authentication"]["signature"] is True

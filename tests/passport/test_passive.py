@@ -8,13 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cardwire.errors import UsageError
-from cardwire.passport.passive import load_cscas, passive_authentication, verify_signature
+from cardwire.passport.passive import (
+    load_crls,
+    load_cscas,
+    passive_authentication,
+    verify_signature,
+)
 from cardwire.passport.sod import parse_sod
 from cardwire.sim.applets.epassport.issuance import IssuanceConfig, Issuer
-from cardwire.sim.applets.epassport.pki import csca_certificate, csca_pem
+from cardwire.sim.applets.epassport.pki import csca_certificate, csca_crl, csca_pem
 
 VECTOR = json.loads((Path(__file__).parents[1] / "vectors" / "sod_hjp_specimen.json").read_text())
 SEED = IssuanceConfig().seed
@@ -84,3 +90,40 @@ def test_load_cscas(tmp_path: Path) -> None:
     assert len(load_cscas(tmp_path / "a.pem")) == 1
     with pytest.raises(UsageError):
         load_cscas(tmp_path / "notes.txt")
+
+
+@pytest.mark.parametrize(
+    ("crl_seed", "revoked", "chain_ok"),
+    [
+        (SEED, (2,), False),  # the CSCA's CRL lists the DS (serial 2)
+        (SEED, (7,), True),  # a CRL that lists another certificate
+        (f"{SEED}|foreign", (2,), True),  # same issuer name, another key: not the CSCA's CRL
+    ],
+)
+def test_crl_revokes_the_document_signer(
+    crl_seed: str, revoked: tuple[int, ...], chain_ok: bool
+) -> None:
+    crls = load_crls_from(csca_crl(crl_seed, "ec", revoked))
+    result = passive_authentication(
+        parse_sod(sod_of()), GROUPS, [csca_certificate(SEED)], crls=crls
+    )
+    assert result.chain is not None and result.chain.ok is chain_ok
+    assert result.signature.ok and all(result.hashes.values())
+    if not chain_ok:
+        assert result.chain.reason == "the DS certificate is revoked (CSCA CRL)"
+
+
+def load_crls_from(pem: bytes) -> list[x509.CertificateRevocationList]:
+    return [x509.load_pem_x509_crl(pem)]
+
+
+def test_load_crls_reads_pem_and_der_and_refuses_others(tmp_path: Path) -> None:
+    pem = csca_crl(SEED, "ec", (2,))
+    der = x509.load_pem_x509_crl(pem).public_bytes(Encoding.DER)
+    (tmp_path / "a.pem").write_bytes(pem)
+    (tmp_path / "b.der").write_bytes(der)
+    (tmp_path / "c.pem").write_bytes(csca_pem(SEED))
+    crls = load_crls([tmp_path / "a.pem", tmp_path / "b.der"])
+    assert [c.public_bytes(Encoding.DER) for c in crls] == [der, der]
+    with pytest.raises(UsageError, match=r"not an X\.509 CRL"):
+        load_crls([tmp_path / "c.pem"])

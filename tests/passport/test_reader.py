@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from cardwire.errors import UsageError
+from cardwire.passport.ec_keys import parse_ec_public_key
+from cardwire.passport.lds import parse_dg15
 from cardwire.passport.reader import Inspection, inspect_passport
 from cardwire.sim.applets.epassport.config import card_access_entry, default_config
 from cardwire.sim.applets.epassport.pki import csca_certificate
@@ -111,3 +113,26 @@ def test_rsa_passport(broken: tuple[str, ...], changed: dict[str, Any]) -> None:
     found = inspect(key_type="rsa", broken=broken)
     assert verdicts(found) == {**ALL_PASS, **changed}
     assert found.dg14 is not None and found.dg14.aa_algorithm is None
+
+
+@pytest.mark.parametrize(
+    ("broken", "changed"),
+    [
+        ((), {}),
+        (("sod_signature",), {"signature": False}),
+        (("foreign_ds",), {"chain": False}),
+        (("aa_key",), {"aa": False}),
+        (("ca_key",), {"ca": False}),
+    ],
+)
+def test_brainpool_explicit_parameter_passport(
+    broken: tuple[str, ...], changed: dict[str, Any]
+) -> None:
+    # ICAO 9303-12 4.1.6.3: CSCA, DS, AA and CA keys on brainpoolP256r1 with explicit domain
+    # parameters, checked by cardwire's own SubjectPublicKeyInfo parsing and ECDSA.
+    found = inspect(key_type="brainpool", broken=broken)
+    assert verdicts(found) == {**ALL_PASS, **changed}
+    assert found.dg14 is not None
+    for spki in (parse_dg15(found.files["DG15"]), found.dg14.chip_keys[0].public_key):
+        key = parse_ec_public_key(spki)
+        assert key is not None and key.explicit and key.curve.name == "brainpoolP256r1"

@@ -9,12 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from cardwire.errors import DecodeError
 from cardwire.passport.passive import signer_certificate
 from cardwire.passport.sod import ID_LDS_SECURITY_OBJECT, parse_sod
 from cardwire.sim.applets.epassport.issuance import IssuanceConfig, Issuer
-from cardwire.sim.applets.epassport.pki import csca_pem
+from cardwire.sim.applets.epassport.pki import csca_pem, document_signer
 from cardwire.tlv import parse_one, tlv
 
 VECTOR = json.loads((Path(__file__).parents[1] / "vectors" / "sod_hjp_specimen.json").read_text())
@@ -86,3 +87,33 @@ def test_openssl_verifies_the_issued_sod(
     if verifies:
         lds = (tmp_path / "lds.der").read_bytes()
         assert lds == parse_sod(sod).econtent
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs Debian's openssl")
+@pytest.mark.parametrize(("broken", "verifies"), [((), True), (("sod_signature",), False)])
+def test_openssl_checks_the_explicit_brainpool_sod_signature(
+    tmp_path: Path, broken: tuple[str, ...], verifies: bool
+) -> None:
+    # 9303-12 4.1.6.3 keys (explicit brainpoolP256r1 parameters): OpenSSL 3.0 checks the
+    # SOD's signature with the DS key (-noverify: no chain) but refuses the chain itself
+    # ("Certificate public key has explicit ECC parameters"), which cardwire checks instead.
+    sod = issued_sod(broken=broken, key_type="brainpool")
+    (tmp_path / "sod.p7").write_bytes(parse_one(sod).value)
+    run = subprocess.run(
+        ["openssl", "cms", "-verify", "-inform", "DER", "-in", str(tmp_path / "sod.p7"),
+         "-noverify", "-out", str(tmp_path / "lds.der")],
+        capture_output=True,
+        check=False,
+    )  # fmt: skip
+    assert (run.returncode == 0) is verifies, run.stderr
+    (tmp_path / "csca.pem").write_bytes(csca_pem(SEED, "brainpool"))
+    ds = document_signer(SEED, key_type="brainpool").certificate
+    (tmp_path / "ds.pem").write_bytes(ds.public_bytes(serialization.Encoding.PEM))
+    chain = subprocess.run(
+        ["openssl", "verify", "-attime", "1735689600", "-CAfile", str(tmp_path / "csca.pem"),
+         str(tmp_path / "ds.pem")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert chain.returncode != 0 and "explicit ECC parameters" in chain.stdout + chain.stderr

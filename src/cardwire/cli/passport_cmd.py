@@ -19,7 +19,7 @@ from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
-from cardwire.passport.passive import Verdict, load_cscas
+from cardwire.passport.passive import Verdict, load_crls, load_cscas
 from cardwire.passport.reader import FAILED, NOT_SUPPORTED, PASSED, Inspection, inspect_passport
 
 PROGRESS_FROM = 4096  # files at least this large report their progress on stderr
@@ -124,6 +124,13 @@ def _text(result: dict[str, Any], found: Inspection) -> None:
     help="CSCA certificate (PEM/DER) or a folder of them: checks the DS certificate's chain.",
 )
 @click.option(
+    "--crl",
+    "crl_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSCA's CRL (PEM/DER, repeatable): a revoked DS certificate fails the chain.",
+)
+@click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write the files here."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -132,6 +139,7 @@ def read(
     mrz: str | None,
     can: str | None,
     csca: Path | None,
+    crl_files: tuple[Path, ...],
     out: Path | None,
     as_json: bool,
 ) -> None:
@@ -149,13 +157,16 @@ def read(
     kind, secret = ("mrz", mrz) if mrz is not None else ("can", can)
     password = resolve_secret(str(secret), f"--{kind}")
     trusted = load_cscas(csca) if csca is not None else None
+    crls = load_crls(crl_files)
 
     def progress(name: str, done: int, total: int) -> None:
         if total >= PROGRESS_FROM:
             click.echo(f"\r{name}: {done}/{total} bytes", err=True, nl=done >= total)
 
     with Card(target.open()) as card:
-        found = inspect_passport(card, password, kind, trusted=trusted, progress=progress)
+        found = inspect_passport(
+            card, password, kind, trusted=trusted, crls=crls, progress=progress
+        )
     files = write_files(found, out) if out is not None else []
     result = report(found, files)
     if as_json:

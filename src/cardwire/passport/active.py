@@ -6,7 +6,8 @@ public half DG15 carries, by signing a random challenge (INTERNAL AUTHENTICATE 0
   implicit) or xxCC with a hash identifier (9796-2 B.1: 33 SHA-1, 34 SHA-256, 35 SHA-512,
   36 SHA-384, 38 SHA-224), since DG15 does not name the hash. M2 is the challenge.
 - ECDSA: the plain signature r || s (BSI TR-03111 5.2.1) over the challenge with the hash of
-  DG14's ActiveAuthenticationInfo (9303-11 6.1.2.2).
+  DG14's ActiveAuthenticationInfo (9303-11 6.1.2.2). A DG15 key with explicit domain
+  parameters (9303-12 4.1.6.3) is checked with cardwire's ECDSA (:mod:`.ec_keys`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from cardwire import commands
 from cardwire.apdu import Command
+from cardwire.crypto.ecdsa_verify import verify
+from cardwire.errors import DecodeError
+from cardwire.passport import ec_keys
 from cardwire.passport.passive import Verdict
 from cardwire.passport.security_infos import ECDSA_HASHES
 
@@ -68,6 +72,12 @@ def verify_active_authentication(
 ) -> Verdict:
     """Check the chip's answer to ``challenge`` against DG15's key (9303-11 6.1.2)."""
     try:
+        explicit = ec_keys.parse_ec_public_key(public_key_der)
+    except DecodeError as exc:
+        return Verdict(False, f"unsupported AA public key in DG15: {exc}")
+    if explicit is not None and explicit.explicit:
+        return _verify_plain(explicit, challenge, signature, ecdsa_algorithm)
+    try:
         key = serialization.load_der_public_key(public_key_der)
     except (ValueError, UnsupportedAlgorithm) as exc:
         return Verdict(False, f"unsupported AA public key in DG15: {exc}")
@@ -88,6 +98,23 @@ def verify_active_authentication(
     try:
         key.verify(der, challenge, ec.ECDSA(algorithm))
     except InvalidSignature:
+        return Verdict(False, "the ECDSA signature does not verify with DG15's key")
+    return Verdict(True)
+
+
+def _verify_plain(
+    key: ec_keys.EcPublicKey, challenge: bytes, signature: bytes, ecdsa_algorithm: str | None
+) -> Verdict:
+    """ECDSA AA with an explicit-parameter key: r || s, each the byte length of the order
+    (BSI TR-03111 5.2.1), with the hash of DG14's ActiveAuthenticationInfo."""
+    hash_name = ECDSA_HASHES.get(ecdsa_algorithm or "")
+    if hash_name is None:
+        return Verdict(False, "ECDSA AA needs DG14's ActiveAuthenticationInfo (its hash)")
+    half = key.curve.order_size
+    if len(signature) != 2 * half:
+        return Verdict(False, "the ECDSA signature is not r || s of the curve's size")
+    r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+    if not verify(key.curve, key.point, challenge, r, s, hash_name):
         return Verdict(False, "the ECDSA signature does not verify with DG15's key")
     return Verdict(True)
 

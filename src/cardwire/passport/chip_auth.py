@@ -8,7 +8,9 @@ private key implicitly: only then can it answer under the new keys (6.2.3).
 - DG14 without ChipAuthenticationInfo: id-CA-ECDH-3DES-CBC-CBC is assumed, as JMRTD does
   (the protocol of the earliest chips, which announced only the key).
 
-ECDH keys on named curves (what ``cryptography`` loads); DH keys are reported unsupported.
+ECDH keys on named curves, or with explicit domain parameters (9303-12 4.1.6.3) of a curve
+cardwire knows (parsed by :mod:`.ec_keys`, then used as the named curve); DH keys are reported
+unsupported.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pyasn1.type import univ  # type: ignore[import-untyped]
 from cardwire.apdu import Command
 from cardwire.card import CardCommands
 from cardwire.crypto.kdf_icao import KeyType
-from cardwire.errors import SecureChannelError, StatusError
+from cardwire.errors import DecodeError, SecureChannelError, StatusError
+from cardwire.passport import ec_keys
 from cardwire.passport.passive import Verdict
 from cardwire.passport.security_infos import (
     ID_CA_ECDH,
@@ -82,8 +85,12 @@ def chip_authentication(card: CardCommands, dg14: Dg14, probe: Command) -> Verdi
         return Verdict(False, chosen)
     info, key_der = chosen
     try:
-        chip_key = serialization.load_der_public_key(key_der)
-    except (ValueError, UnsupportedAlgorithm) as exc:
+        explicit = ec_keys.parse_ec_public_key(key_der)
+        if explicit is not None and explicit.explicit:
+            chip_key: object = explicit.to_cryptography()
+        else:
+            chip_key = serialization.load_der_public_key(key_der)
+    except (ValueError, UnsupportedAlgorithm, DecodeError) as exc:
         return Verdict(False, f"unsupported chip key in DG14: {exc}")
     if not isinstance(chip_key, ec.EllipticCurvePublicKey):
         return Verdict(False, "DG14's ECDH chip key is not an EC key")

@@ -15,8 +15,10 @@ one, else now. ICAO's PKI is a chain model: a DS certificate expires long before
 it signed, so "now" would fail every valid older passport (9303-12 5.3, the DS private key
 usage period), and a specimen that expired in 1994 is still a document that was signed right.
 
-Keys: what the ``cryptography`` package loads (RSA, EC on named curves). EC keys with explicit
-domain parameters (9303-12 4.1.6.3) are refused by it and reported as an unsupported key.
+Keys: RSA and named-curve EC keys through the ``cryptography`` package; EC keys with explicit
+domain parameters (9303-12 4.1.6.3, what many States issue) through cardwire's own parsing and
+ECDSA (:mod:`cardwire.passport.ec_keys`), whichever ``cryptography`` version is installed (44
+refuses explicit brainpool keys), so one code path checks them everywhere.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from cardwire.errors import DecodeError, UsageError
+from cardwire.passport import ec_keys
 from cardwire.passport.sod import ID_LDS_SECURITY_OBJECT, Sod
 
 # RFC 5758 3.2, RFC 4055 5, RFC 8017 A.2.4: signature algorithms and their hash.
@@ -92,6 +95,30 @@ def signer_certificate(sod: Sod) -> x509.Certificate:
     raise DecodeError("no certificate in EF.SOD matches the SignerInfo's serial number")
 
 
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def _explicit_key(certificate: x509.Certificate) -> bytes | None:
+    """The certificate's SubjectPublicKeyInfo when it is an EC key with explicit parameters
+    (9303-12 4.1.6.3), verified by cardwire's ECDSA; None for any other key."""
+    spki = ec_keys.certificate_spki(_der(certificate))
+    key = ec_keys.parse_ec_public_key(spki)
+    return spki if key is not None and key.explicit else None
+
+
+def _issued_by(signer: x509.Certificate, csca: x509.Certificate) -> bool:
+    """Whether ``csca``'s key signed ``signer`` (RFC 5280 6.1.3 (a)(1))."""
+    try:
+        explicit = _explicit_key(csca)
+        if explicit is not None:
+            return ec_keys.verify_certificate(_der(signer), explicit)
+        signer.verify_directly_issued_by(csca)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm, DecodeError):
+        return False
+    return True
+
+
 def verify_signature(sod: Sod) -> Verdict:
     """The SOD's signature with the DS certificate it carries (RFC 5652 5.4, 5.6)."""
     if sod.content_type != ID_LDS_SECURITY_OBJECT:
@@ -99,11 +126,18 @@ def verify_signature(sod: Sod) -> Verdict:
     digest = hashlib.new(sod.digest_algorithm, sod.econtent).digest()
     if not hmac.compare_digest(sod.message_digest or b"", digest):
         return Verdict(False, "messageDigest does not match the LDSSecurityObject")
+    hash_name = _SIGNATURE_HASHES.get(sod.signature_algorithm, sod.digest_algorithm)
     try:
-        key = signer_certificate(sod).public_key()
+        certificate = signer_certificate(sod)
+        explicit = _explicit_key(certificate)
+        if explicit is not None:
+            if ec_keys.verify_ecdsa(explicit, sod.signed_attributes, sod.signature, hash_name):
+                return Verdict(True)
+            return Verdict(False, "the SOD signature does not verify with the DS certificate")
+        key = certificate.public_key()
     except (ValueError, UnsupportedAlgorithm, DecodeError) as exc:
         return Verdict(False, f"unsupported Document Signer certificate or key: {exc}")
-    algorithm = _hash(_SIGNATURE_HASHES.get(sod.signature_algorithm, sod.digest_algorithm))
+    algorithm = _hash(hash_name)
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(sod.signature, sod.signed_attributes, ec.ECDSA(algorithm))
@@ -123,8 +157,36 @@ def _valid_at(certificate: x509.Certificate, when: datetime) -> bool:
     return certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc
 
 
-def verify_chain(sod: Sod, trusted: Sequence[x509.Certificate], when: datetime) -> Verdict:
-    """The DS certificate against the CSCA certificates at ``when`` (9303-12 5.1, 7.1)."""
+def _revoked(
+    signer: x509.Certificate,
+    csca: x509.Certificate,
+    crls: Sequence[x509.CertificateRevocationList],
+) -> bool:
+    """Whether a CRL of ``csca`` (its name, signed with its key) lists the DS certificate
+    (9303-12 7.1.4, RFC 5280 6.3). A CRL whose signature does not verify is ignored. cardwire's
+    choice: a revoked DS fails whatever the revocation date, since a compromised DS key can
+    sign SODs with any signingTime (docs/passport.md)."""
+    for crl in crls:
+        if crl.issuer != csca.subject:
+            continue
+        try:
+            signed = crl.is_signature_valid(csca.public_key())  # type: ignore[arg-type]
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            signed = False
+        entry = crl.get_revoked_certificate_by_serial_number(signer.serial_number)
+        if signed and entry is not None:
+            return True
+    return False
+
+
+def verify_chain(
+    sod: Sod,
+    trusted: Sequence[x509.Certificate],
+    when: datetime,
+    crls: Sequence[x509.CertificateRevocationList] = (),
+) -> Verdict:
+    """The DS certificate against the CSCA certificates at ``when`` (9303-12 5.1, 7.1), and
+    against their CRLs."""
     try:
         signer = signer_certificate(sod)
     except (ValueError, DecodeError) as exc:
@@ -135,12 +197,12 @@ def verify_chain(sod: Sod, trusted: Sequence[x509.Certificate], when: datetime) 
     if not issuers:
         return Verdict(False, "no trusted CSCA has the DS certificate's issuer name")
     for csca in issuers:
-        try:
-            signer.verify_directly_issued_by(csca)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        if not _issued_by(signer, csca):
             continue
         if not _valid_at(csca, when):
             return Verdict(False, f"the CSCA certificate was not valid at {when:%Y-%m-%d}")
+        if _revoked(signer, csca, crls):
+            return Verdict(False, "the DS certificate is revoked (CSCA CRL)")
         return Verdict(True)
     return Verdict(False, "the DS certificate's signature does not verify with any trusted CSCA")
 
@@ -162,10 +224,11 @@ def passive_authentication(
     trusted: Sequence[x509.Certificate] | None = None,
     *,
     now: datetime | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> PassiveResult:
     """The three checks; ``trusted`` None leaves the chain unchecked (its verdict None)."""
     when = sod.signing_time or now or datetime.now(UTC)
-    chain = None if trusted is None else verify_chain(sod, trusted, when)
+    chain = None if trusted is None else verify_chain(sod, trusted, when, crls)
     return PassiveResult(verify_signature(sod), chain, verify_hashes(sod, data_groups), when)
 
 
@@ -191,9 +254,28 @@ def load_cscas(path: Path) -> list[x509.Certificate]:
     return found
 
 
+def load_crls(paths: Sequence[Path]) -> list[x509.CertificateRevocationList]:
+    """CRLs from PEM or DER files (``--crl``)."""
+    found: list[x509.CertificateRevocationList] = []
+    for file in paths:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        try:
+            if b"-----BEGIN X509 CRL-----" in data:
+                found.append(x509.load_pem_x509_crl(data))
+            else:
+                found.append(x509.load_der_x509_crl(data))
+        except ValueError as exc:
+            raise UsageError(f"{file} is not an X.509 CRL (PEM or DER)") from exc
+    return found
+
+
 __all__ = [
     "PassiveResult",
     "Verdict",
+    "load_crls",
     "load_cscas",
     "passive_authentication",
     "signer_certificate",

@@ -161,7 +161,11 @@ def read_passport(
     return found
 
 
-def evaluate(found: Inspection, trusted: Sequence[x509.Certificate] | None) -> None:
+def evaluate(
+    found: Inspection,
+    trusted: Sequence[x509.Certificate] | None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
+) -> None:
     """Parse the files and run Passive Authentication (sans-IO)."""
     parsers: Mapping[str, Callable[[bytes], None]] = {
         "DG1": lambda d: setattr(found, "mrz", parse_dg1(d)),
@@ -177,7 +181,7 @@ def evaluate(found: Inspection, trusted: Sequence[x509.Certificate] | None) -> N
             except DecodeError as exc:
                 found.problems.append(f"{name}: {exc}")
     sod = parse_sod(found.files["EF.SOD"])
-    found.passive = passive_authentication(sod, found.data_groups, trusted)
+    found.passive = passive_authentication(sod, found.data_groups, trusted, crls=crls)
 
 
 def _hash_failure(found: Inspection, name: str) -> str | None:
@@ -224,12 +228,13 @@ def inspect_passport(
     kind: str = "mrz",
     *,
     trusted: Sequence[x509.Certificate] | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
     progress: Progress | None = None,
     rng: Callable[[int], bytes] = os.urandom,
 ) -> Inspection:
     """The whole inspection: access, read, parse, Passive and Active Authentication."""
     found = read_passport(card, password, kind, progress)
-    evaluate(found, trusted)
+    evaluate(found, trusted, crls)
     active_authentication(card, found, rng)
     chip_authentication_step(card, found)
     return found

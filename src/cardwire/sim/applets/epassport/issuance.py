@@ -77,7 +77,8 @@ class IssuanceConfig:
     chip_authentication: Literal["3des", "aes128", "aes192", "aes256"] = field(
         default="aes128", metadata={"omit_default": True}
     )
-    # CSCA, DS and AA keys: EC P-256 or RSA 2048 (docs/passport.md); the CA key is ECDH.
+    # CSCA, DS and AA keys: EC P-256, RSA 2048 or brainpoolP256r1 with explicit parameters
+    # (docs/passport.md); the CA key is ECDH (brainpool explicit with "brainpool", else P-256).
     key_type: KeyType = field(default="ec", metadata={"omit_default": True})
     broken: tuple[BrokenOption, ...] = field(default=(), metadata={"omit_default": True})
 
@@ -135,12 +136,15 @@ class Issuer:
         seed, broken = config.seed, set(config.broken)
         kind = config.key_type
         self.aa_key: SigningKey = signing_key(seed, "AA", kind)
-        self.ca_key = derive_key(seed, "CA")
+        brainpool = kind == "brainpool"  # the CA key too: explicit brainpool in DG14
+        self.ca_key = derive_key(seed, "CA", brainpool=brainpool)
         # The keys the chip answers with: DG15's / DG14's unless a broken option says not.
         self.chip_aa_key = (
             signing_key(seed, "AA-other", kind) if "aa_key" in broken else self.aa_key
         )
-        self.chip_ca_key = derive_key(seed, "CA-other") if "ca_key" in broken else self.ca_key
+        self.chip_ca_key = (
+            derive_key(seed, "CA-other", brainpool=brainpool) if "ca_key" in broken else self.ca_key
+        )
 
     def dg11(self, *, pristine: bool = False) -> bytes:
         name = self.config.full_name
@@ -166,7 +170,7 @@ class Issuer:
             chip_key=ChipAuthenticationPublicKey(ID_PK_ECDH, public_key_info(self.ca_key)),
             chip_info=ChipAuthenticationInfo(CA_PROTOCOLS[self.config.chip_authentication], 1),
             # 9303-11 9.2.7: ActiveAuthenticationInfo names the ECDSA hash; RSA AA needs none.
-            aa_algorithm=ECDSA_SHA256 if self.config.key_type == "ec" else None,
+            aa_algorithm=ECDSA_SHA256 if self.config.key_type != "rsa" else None,
             pace=self.pace,
         )
 

@@ -6,7 +6,11 @@ ICAO Doc 9303-12 (PKI for MRTDs): the CSCA is self-signed (5.1, 7.1.1: basicCons
 keyUsage keyCertSign and cRLSign); the Document Signer certificate is issued by it (keyUsage
 digitalSignature, 7.1.1). Keys are EC on the named curve P-256 (secp256r1), which Debian's
 OpenSSL verifies, or RSA 2048 (``key_type: rsa``, :mod:`.rsa_keys`); the signatures are
-deterministic (ECDSA per RFC 6979, RSA PKCS#1 v1.5) so the issued files are reproducible. The
+deterministic (ECDSA per RFC 6979, RSA PKCS#1 v1.5) so the issued files are reproducible.
+``key_type: brainpool`` issues brainpoolP256r1 keys (RFC 5639) whose certificates, DG14 and DG15
+carry explicit domain parameters, as 9303-12 4.1.6.3 asks and many States do: ``cryptography``
+builds the certificates on the named curve, then :func:`.ec_keys.with_explicit_key` re-encodes
+the key and signs the TBSCertificate again. The
 broken-passport options (docs/passport.md) bend this PKI: an expired DS certificate, a DS issued
 by a foreign CSCA, AA and CA keys the chip does not hold.
 
@@ -27,6 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
+from cardwire.passport.ec_keys import explicit_spki, with_explicit_key
 from cardwire.sim.applets.epassport.rsa_keys import derive_rsa_key
 
 CURVE = ec.SECP256R1()
@@ -35,22 +40,41 @@ _CSCA_VALIDITY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2044, 1, 1, tzinfo=
 _DS_VALIDITY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC))
 _EXPIRED_DS_VALIDITY = (datetime(2022, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))
 ECDSA_DETERMINISTIC = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
-KeyType = Literal["ec", "rsa"]
+KeyType = Literal["ec", "rsa", "brainpool"]
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 # RFC 5758 3.2 / RFC 4055 5: the SignerInfo's signature algorithm for each key type.
-SIGNATURE_OIDS = {"ec": "1.2.840.10045.4.3.2", "rsa": "1.2.840.113549.1.1.11"}
+SIGNATURE_OIDS = {
+    "ec": "1.2.840.10045.4.3.2",
+    "brainpool": "1.2.840.10045.4.3.2",
+    "rsa": "1.2.840.113549.1.1.11",
+}
+_BRAINPOOL_ORDER = (
+    0xA9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7  # RFC 5639 3.4
+)
 
 
-def derive_key(seed: str, label: str) -> ec.EllipticCurvePrivateKey:
-    """A P-256 private key from ``seed`` and ``label`` (SHA-256 of both, reduced mod n)."""
+def derive_key(seed: str, label: str, *, brainpool: bool = False) -> ec.EllipticCurvePrivateKey:
+    """A P-256 (or brainpoolP256r1) private key from ``seed`` and ``label`` (SHA-256 of both,
+    reduced mod n)."""
     order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # FIPS 186-4 D.1.2.3
+    curve: ec.EllipticCurve = CURVE
+    if brainpool:
+        order, curve = _BRAINPOOL_ORDER, ec.BrainpoolP256R1()
     digest = hashlib.sha256(f"cardwire test PKI|{seed}|{label}".encode()).digest()
-    return ec.derive_private_key(int.from_bytes(digest, "big") % (order - 1) + 1, CURVE)
+    return ec.derive_private_key(int.from_bytes(digest, "big") % (order - 1) + 1, curve)
 
 
 def signing_key(seed: str, label: str, key_type: KeyType = "ec") -> SigningKey:
-    """The CSCA, DS or AA key: EC P-256, or RSA 2048 for ``key_type`` "rsa"."""
-    return derive_rsa_key(seed, label) if key_type == "rsa" else derive_key(seed, label)
+    """The CSCA, DS, AA (or CA) key: EC P-256, RSA 2048 for "rsa", brainpoolP256r1 for
+    "brainpool"."""
+    if key_type == "rsa":
+        return derive_rsa_key(seed, label)
+    return derive_key(seed, label, brainpool=key_type == "brainpool")
+
+
+def _explicit(key: SigningKey) -> bool:
+    """Whether the key's certificates and data groups carry explicit EC parameters."""
+    return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name.startswith("brainpool")
 
 
 def sign(key: SigningKey, data: bytes) -> bytes:
@@ -60,10 +84,18 @@ def sign(key: SigningKey, data: bytes) -> bytes:
     return key.sign(data, ECDSA_DETERMINISTIC)
 
 
-def _certify(builder: x509.CertificateBuilder, key: SigningKey) -> x509.Certificate:
+def _certify(
+    builder: x509.CertificateBuilder, key: SigningKey, subject: SigningKey
+) -> x509.Certificate:
     if isinstance(key, rsa.RSAPrivateKey):
         return builder.sign(key, hashes.SHA256())
-    return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    certificate = builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    if not _explicit(subject):
+        return certificate
+    assert isinstance(subject, ec.EllipticCurvePrivateKey)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    der = with_explicit_key(der, subject.public_key(), lambda tbs: sign(key, tbs))
+    return x509.load_der_x509_certificate(der)
 
 
 def _name(country: str, common_name: str) -> x509.Name:
@@ -107,7 +139,7 @@ def csca_certificate(seed: str, key_type: KeyType = "ec") -> x509.Certificate:
         .add_extension(_usage(ca=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
-    return _certify(builder, key)
+    return _certify(builder, key, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +182,27 @@ def document_signer(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
         )
     )
-    return DocumentSigner(key, _certify(builder, issuer_key))
+    return DocumentSigner(key, _certify(builder, issuer_key, key))
+
+
+def csca_crl(seed: str, key_type: KeyType = "ec", revoked: tuple[int, ...] = ()) -> bytes:
+    """A CRL of the test CSCA (9303-12 7.1.4: issued and signed by the CSCA) revoking the
+    certificates whose serial numbers are ``revoked`` (the DS is serial 2), PEM."""
+    key = signing_key(seed, "CSCA", key_type)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(csca_certificate(seed, key_type).subject)
+        .last_update(SIGNING_TIME)
+        .next_update(_CSCA_VALIDITY[1])
+    )
+    for serial in revoked:
+        entry = x509.RevokedCertificateBuilder().serial_number(serial)
+        builder = builder.add_revoked_certificate(entry.revocation_date(SIGNING_TIME).build())
+    if isinstance(key, rsa.RSAPrivateKey):
+        crl = builder.sign(key, hashes.SHA256())
+    else:
+        crl = builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    return crl.public_bytes(serialization.Encoding.PEM)
 
 
 def csca_pem(seed: str, key_type: KeyType = "ec") -> bytes:
@@ -159,7 +211,11 @@ def csca_pem(seed: str, key_type: KeyType = "ec") -> bytes:
 
 
 def public_key_info(key: SigningKey) -> bytes:
-    """SubjectPublicKeyInfo DER of ``key``'s public half (DG14, DG15)."""
+    """SubjectPublicKeyInfo DER of ``key``'s public half (DG14, DG15); explicit parameters
+    for a brainpool key (9303-12 4.1.6.3)."""
+    if _explicit(key):
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return explicit_spki(key.public_key())
     return key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -174,6 +230,7 @@ __all__ = [
     "KeyType",
     "SigningKey",
     "csca_certificate",
+    "csca_crl",
     "csca_pem",
     "derive_key",
     "document_signer",
