@@ -140,6 +140,8 @@ def run_secure_send(
                 wire,
             )
         )
+    if protocol.before_close is not None:
+        protocol.before_close(card, values)
     return exchanges
 
 
