@@ -1,0 +1,104 @@
+"""The Keycard applet's data and life-cycle commands: STORE DATA, GET DATA, INIT, FACTORY RESET
+(Keycard docs, keycard.tech/docs/apdu; the PyPI keycard SDK 0.4.0 for INIT's optional tries)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cardwire.apdu import Command, Response
+from cardwire.crypto.block import AES_BLOCK, Aes
+from cardwire.crypto.padding import unpad
+from cardwire.errors import CardwireError
+from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applets.keycard.settings import (
+    DATA_CASH,
+    DATA_NDEF,
+    DATA_PUBLIC,
+    FACTORY_RESET_P1,
+    FACTORY_RESET_P2,
+    INIT_PIN_TRIES,
+    INIT_PUK_TRIES,
+    MAX_DATA_LENGTH,
+    PIN_LENGTH,
+    PUK_LENGTH,
+    is_digits,
+)
+from cardwire.sm.keycard import SECRET_LENGTH
+from cardwire.sw import SW
+
+if TYPE_CHECKING:
+    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
+
+SLOTS = (DATA_PUBLIC, DATA_NDEF, DATA_CASH)
+_CREDENTIALS = PIN_LENGTH + PUK_LENGTH + SECRET_LENGTH
+
+
+def store_data(
+    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
+) -> Response:
+    """Keycard docs, STORE DATA: P1 = slot (public, NDEF, cash), at most 127 bytes; PIN needed."""
+    applet.require_pin(ctx, state)
+    if command.p1 not in SLOTS or command.p2 != 0:
+        raise CardStatus(SW.INCORRECT_P1_P2)
+    if len(command.data) > MAX_DATA_LENGTH:
+        raise CardStatus(SW.INCORRECT_DATA)
+    applet.data[command.p1] = command.data
+    ctx.card.commit()
+    return Response()
+
+
+def get_data(
+    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
+) -> Response:
+    """Keycard docs, GET DATA: readable without PIN, in plain or through the channel."""
+    applet.require_initialized()
+    if command.p1 not in SLOTS or command.p2 != 0:
+        raise CardStatus(SW.INCORRECT_P1_P2)
+    return Response(applet.data.get(command.p1, b""))
+
+
+def factory_reset(
+    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
+) -> Response:
+    """Keycard docs, FACTORY RESET: P1 AA P2 55, no channel, no PIN; everything is erased and
+    the card waits for INIT (a new instance UID comes with it). Sent through an open channel it
+    is answered through it; the channel then gets 6D00 to everything (the card is blank) until
+    SELECT ends it."""
+    if (command.p1, command.p2) != (FACTORY_RESET_P1, FACTORY_RESET_P2):
+        raise CardStatus(SW.INCORRECT_P1_P2)
+    state.pin_verified = False
+    applet.factory_reset()
+    ctx.card.commit()
+    return Response()
+
+
+def init(
+    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
+) -> Response:
+    """Keycard docs, INIT (pre-initialised card only, else 6D00): data = length ‖ host ephemeral
+    public key ‖ IV ‖ AES-CBC(ECDH x, IV, PIN ‖ PUK ‖ pairing secret [‖ PIN tries ‖ PUK
+    tries]), ISO 9797-1 method 2 padding."""
+    if applet.initialized:
+        raise CardStatus(SW.INS_NOT_SUPPORTED)
+    data = command.data
+    try:
+        key_length = data[0]
+        public_key = data[1 : 1 + key_length]
+        iv = data[1 + key_length : 1 + key_length + AES_BLOCK]
+        ciphertext = data[1 + key_length + AES_BLOCK :]
+        shared = applet.identity(ctx).shared_secret(public_key)
+        plain = unpad(Aes(shared).decrypt_cbc(iv, ciphertext), AES_BLOCK)
+    except (CardwireError, IndexError):
+        raise CardStatus(SW.INCORRECT_DATA) from None
+    if len(plain) not in (_CREDENTIALS, _CREDENTIALS + 2):
+        raise CardStatus(SW.INCORRECT_DATA)
+    pin, puk = plain[:PIN_LENGTH], plain[PIN_LENGTH : PIN_LENGTH + PUK_LENGTH]
+    secret = plain[PIN_LENGTH + PUK_LENGTH : _CREDENTIALS]
+    tries = plain[_CREDENTIALS:] or bytes((3, 5))
+    if not is_digits(pin, PIN_LENGTH) or not is_digits(puk, PUK_LENGTH):
+        raise CardStatus(SW.INCORRECT_DATA)
+    if tries[0] not in INIT_PIN_TRIES or tries[1] not in INIT_PUK_TRIES:
+        raise CardStatus(SW.INCORRECT_DATA)
+    applet.initialize(ctx, pin=pin, puk=puk, secret=secret, pin_tries=tries[0], puk_tries=tries[1])
+    ctx.card.commit()
+    return Response()
