@@ -19,6 +19,7 @@ import click
 
 from cardwire.card import Card, CardCommands
 from cardwire.cli.app import cli
+from cardwire.cli.keycard.commands import register as register_commands
 from cardwire.cli.keycard.connect import (
     connect,
     describe,
@@ -231,5 +232,7 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
     if show_keys:
         click.echo(f"keys: {document['enc']},{document['mac']}")
 
+
+register_commands(keycard_group)
 
 __all__ = ["KEYCARD", "keycard_group"]

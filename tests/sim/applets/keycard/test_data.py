@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cardwire.apdu import Command
 from cardwire.card import Card
 from cardwire.errors import StatusError
 from cardwire.handshakes import keycard as keycard_io
+from cardwire.sim.card import SimCard
 from cardwire.sm.keycard import commands
+from cardwire.transport.memory import MemoryTransport
 from sim.applets.keycard.rig import DEFAULT_SECRET, PIN, SEED_1, open_channel, rng
 
 
@@ -80,3 +84,12 @@ def test_init_is_refused_once_initialised_and_garbage_is_6a80(card: Card) -> Non
     assert caught.value.sw == 0x6D00  # Keycard docs, INIT: gone once initialised
     card.send(commands.factory_reset())
     assert card.send(Command(0x80, 0xFE, 0, 0, b"\x41" + bytes(40)), check=False).sw == 0x6A80
+
+
+def test_init_survives_in_the_state_file(card: Card, state_path: Path) -> None:
+    card.send(commands.factory_reset())
+    blank = keycard_io.select_keycard(card)
+    card.send(commands.init(blank.public_key, PIN, "123456789012", DEFAULT_SECRET, rng=rng(8)))
+    again = Card(MemoryTransport(SimCard(state_path=state_path, rng=rng(9))))
+    assert keycard_io.select_keycard(again).initialized
+    open_channel(again)

@@ -165,3 +165,14 @@ def test_the_keys_survive_in_the_state_file(seeded: Card, state_path: Path) -> N
     open_channel(again)
     assert _status_key_path(again) == "m/0'/1/2'"
     assert _export(again).public_key == _public(M_0H_1_2H)
+
+
+def test_remove_key_survives_in_the_state_file(seeded: Card, state_path: Path) -> None:
+    seeded.send(commands.derive_key("m/0'/1"))
+    seeded.send(commands.set_pinless_path("m/1"))
+    seeded.send(commands.remove_key())
+    again = Card(MemoryTransport(SimCard(state_path=state_path, rng=rng(9))))
+    open_channel(again)
+    assert _status_key_path(again) == "m"
+    assert not commands.parse_status(again.send(commands.get_status()).data).key_initialized
+    assert again.send(commands.sign(bytes(32), pinless=True), check=False).sw == 0x6A88

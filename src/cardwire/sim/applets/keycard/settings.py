@@ -114,15 +114,15 @@ class KeycardConfig:
     key: bytes | None = field(default=None, repr=False, metadata={"length": 32})
     # The master key's chain code (empty for a plain key pair: no derivation), the current key
     # path and the PIN-less path (Keycard path bytes), the data slots, the INIT state.
-    chain_code: bytes = field(default=b"", repr=False, metadata={"omit_default": True})
-    key_path: bytes = field(default=b"", metadata={"omit_default": True})
-    pinless_path: bytes | None = field(default=None, metadata={"omit_default": True})
-    public_data: bytes = field(default=b"", metadata={"omit_default": True})
-    ndef_data: bytes = field(default=b"", metadata={"omit_default": True})
-    cash_data: bytes = field(default=b"", metadata={"omit_default": True})
-    initialized: bool = field(default=True, metadata={"omit_default": True})
-    pin_tries: int = field(default=PIN_TRIES, metadata={"range": (2, 10), "omit_default": True})
-    puk_tries: int = field(default=PUK_TRIES, metadata={"range": (3, 12), "omit_default": True})
+    chain_code: bytes = field(default=b"", repr=False)
+    key_path: bytes = field(default=b"")
+    pinless_path: bytes | None = field(default=None)
+    public_data: bytes = field(default=b"")
+    ndef_data: bytes = field(default=b"")
+    cash_data: bytes = field(default=b"")
+    initialized: bool = field(default=True)
+    pin_tries: int = field(default=PIN_TRIES, metadata={"range": (2, 10)})
+    puk_tries: int = field(default=PUK_TRIES, metadata={"range": (3, 12)})
 
     def __post_init__(self) -> None:
         check(is_digits(self.pin.encode(), PIN_LENGTH), "pin", "expected 6 digits (CHANGE PIN)")
