@@ -8,7 +8,15 @@ Q = r⁻¹ (s·R - e·G). The signer finds its j by recovering each candidate an
 
 from __future__ import annotations
 
-from cardwire.crypto.ec_arith import Curve, Point, add, encode_point, multiply, negate
+from cardwire.crypto.ec_arith import (
+    Curve,
+    Point,
+    add,
+    decode_point,
+    encode_point,
+    multiply,
+    negate,
+)
 from cardwire.crypto.secp256k1 import CURVE_ORDER
 from cardwire.errors import CryptogramError
 
@@ -47,6 +55,15 @@ def decompress(compressed: bytes) -> bytes:
     return encode_point(SECP256K1, point)
 
 
+def compressed(public_key: bytes) -> bytes:
+    """Any SEC 1 encoding of a secp256k1 point to its 33-byte compressed form."""
+    if len(public_key) == 33:
+        decompress(public_key)  # checks it is a point
+        return bytes(public_key)
+    point = decode_point(SECP256K1, public_key)
+    return bytes((2 | (point.y & 1),)) + point.x.to_bytes(32, "big")
+
+
 def recover(digest: bytes, r: int, s: int, recovery_id: int) -> bytes:
     """The uncompressed public key for ``recovery_id``; :class:`CryptogramError` if none."""
     n = SECP256K1.n
@@ -76,4 +93,4 @@ def recovery_id(public_key: bytes, digest: bytes, r: int, s: int) -> int:
     raise CryptogramError("the signature was not made by this key")
 
 
-__all__ = ["SECP256K1", "decompress", "recover", "recovery_id"]
+__all__ = ["SECP256K1", "compressed", "decompress", "recover", "recovery_id"]

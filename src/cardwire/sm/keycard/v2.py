@@ -44,6 +44,7 @@ from cardwire.ins import Ins
 from cardwire.sm.keycard.constants import (
     CLA_KEYCARD,
     INS_OPEN_SECURE_CHANNEL,
+    INS_SELECT,
     SW_CHANNEL_CLOSED,
     SW_SUCCESS,
 )
@@ -128,6 +129,7 @@ class KeycardV2Session:
         self._c2h = AESCCM(key_c2h, tag_length=TAG_LENGTH)
         self._counter = 0
         self._pending = False
+        self._ending = False
 
     @property
     def active(self) -> bool:
@@ -140,6 +142,11 @@ class KeycardV2Session:
     def protect(self, command: Command) -> Command:
         if self._h2c is None or self._pending:
             raise SessionClosedError("the Keycard V2 channel is closed")
+        if command.ins == INS_SELECT and not command.cla & 0x80:
+            # As in V1 (docs/keycard.md): a SELECT deselects the applet, which ends the
+            # channel; it goes out plain and the session ends with its answer.
+            self._ending = True
+            return command
         if len(command.data) > self.max_payload:
             raise UsageError(f"V2 commands carry at most {self.max_payload} data bytes")
         inner = bytes((CLA_KEYCARD, command.ins, command.p1, command.p2, len(command.data)))
@@ -148,6 +155,9 @@ class KeycardV2Session:
         return Command(CLA_KEYCARD, INS_SECURED_APDU, 0, 0, payload)
 
     def unprotect(self, response: Response) -> Response:
+        if self._ending:
+            self.close()
+            return response
         if self._h2c is None or not self._pending:
             raise SessionClosedError("no protected V2 command waits for this answer")
         self._pending = False

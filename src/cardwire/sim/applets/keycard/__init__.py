@@ -9,7 +9,9 @@ MUTUALLY AUTHENTICATE, GET STATUS (application status, key path), VERIFY PIN, CH
 PUK, pairing secret), UNBLOCK PIN, LOAD KEY (key pair, extended key pair, BIP-39 seed), DERIVE
 KEY, GENERATE MNEMONIC, REMOVE KEY, GENERATE KEY, SIGN (current key, derive, derive and make
 current, PIN-less path), SET PINLESS PATH, EXPORT KEY, STORE DATA / GET DATA, FACTORY RESET.
-Not implemented (6D00): IDENTIFY CARD, and the 4.x commands.
+Applet 4.x (``version: 0400`` in the profile, :func:`keycard_4x_profile`): Secure Channel V2
+(``channel_v2``: no pairing, the Identity Certificate in SELECT, INIT inside the channel).
+Not implemented (6D00): IDENTIFY CARD, and the 4.x-only commands.
 
 The card's secure-channel key and instance UID are created with the card's random generator at
 the first SELECT when the profile gives none, and are then kept in the state file.
@@ -20,6 +22,9 @@ commands, by job).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from cardwire.sim.applets.keycard.applet import (
     KeycardApplet,
@@ -59,6 +64,25 @@ from cardwire.sim.applets.keycard.settings import (
 )
 from cardwire.sm.keycard import KEYCARD_AID
 
+if TYPE_CHECKING:
+    from cardwire.sim.profile import Profile
+
+
+def keycard_4x_profile() -> Profile:
+    """The default card with its Keycard applet as a 4.x applet (version 4.0, Secure Channel
+    V2, the simulator test CA): ``cardwire.sim.profile.save(path, keycard_4x_profile())``."""
+    from cardwire.sim.profile import default_profile
+
+    profile = default_profile()
+    applets = tuple(
+        replace(spec, settings={**spec.settings, "version": "0400"})
+        if spec.type == "keycard"
+        else spec
+        for spec in profile.applets
+    )
+    return replace(profile, applets=applets)
+
+
 __all__ = [
     "CAPABILITIES",
     "CHANGE_PAIRING_SECRET",
@@ -93,4 +117,5 @@ __all__ = [
     "TAG_SIGNATURE_TEMPLATE",
     "KeycardApplet",
     "default_config",
+    "keycard_4x_profile",
 ]

@@ -23,7 +23,7 @@ from cardwire.crypto.bip32 import (
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import CardwireError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
-from cardwire.sim.applets.keycard import channel, data, keys, pin, sign
+from cardwire.sim.applets.keycard import channel, channel_v2, data, keys, pin, sign
 from cardwire.sim.applets.keycard.settings import (
     CAPABILITIES,
     DATA_CASH,
@@ -51,6 +51,8 @@ from cardwire.sim.applets.keycard.settings import (
     PIN_TRIES,
     PUK_REFERENCE,
     PUK_TRIES,
+    SIM_TEST_CA_KEY,
+    V2_VERSION,
     KeycardConfig,
 )
 from cardwire.sim.config_loader import export, load, without_type
@@ -68,6 +70,14 @@ from cardwire.sm.keycard import (
     TAG_KEY_UID,
     TAG_PUBLIC_KEY,
     KeycardCardSession,
+)
+from cardwire.sm.keycard.v2 import (
+    INS_SECURED_APDU,
+    STATUS_INITIALIZED,
+    TAG_CERTIFICATE,
+    TAG_STATUS,
+    IdentityCertificate,
+    KeycardV2CardSession,
 )
 from cardwire.sw import SW
 from cardwire.tlv import tlv
@@ -115,6 +125,8 @@ class KeycardApplet(Applet):
         puk_tries: int = PUK_TRIES,
         pin_tries_left: int | None = None,
         puk_tries_left: int | None = None,
+        identity_key: bytes | None = None,
+        ca_key: bytes | None = None,
     ) -> None:
         self.aid = aid
         self.version = version
@@ -129,6 +141,8 @@ class KeycardApplet(Applet):
         self.pinless_path = pinless_path
         self.data: dict[int, bytes] = dict(data or {})
         self.initialized = initialized
+        self._identity_key = None if identity_key is None else Secp256k1PrivateKey(identity_key)
+        self.ca_key = Secp256k1PrivateKey(ca_key or SIM_TEST_CA_KEY)
 
     # --- configuration and state -----------------------------------------------------------
 
@@ -161,6 +175,8 @@ class KeycardApplet(Applet):
             puk_tries=config.puk_tries,
             pin_tries_left=config.pin_tries_left,
             puk_tries_left=config.puk_tries_left,
+            identity_key=config.identity_key,
+            ca_key=config.ca_key,
         )
 
     def settings(self) -> KeycardConfig:
@@ -187,6 +203,8 @@ class KeycardApplet(Applet):
             initialized=self.initialized,
             pin_tries=self.pin.max_tries,
             puk_tries=self.puk.max_tries,
+            identity_key=None if self._identity_key is None else self._identity_key.scalar,
+            ca_key=self.ca_key.scalar,
         )
 
     def export_state(self) -> dict[str, Any]:
@@ -287,11 +305,28 @@ class KeycardApplet(Applet):
             ctx.card.commit()
         return self.channel_key
 
+    @property
+    def v2(self) -> bool:
+        """Applet 4.x: Secure Channel V2 (keycard-go and the SDK switch on the version)."""
+        return self.version >= V2_VERSION
+
+    def identity_key(self, ctx: ChannelContext) -> Secp256k1PrivateKey:
+        """The 4.x Identity Key, created on first use with the card's random generator."""
+        if self._identity_key is None:
+            self._identity_key = Secp256k1PrivateKey.generate(ctx.card.random)
+            ctx.card.commit()
+        return self._identity_key
+
+    def certificate(self, ctx: ChannelContext) -> bytes:
+        return IdentityCertificate.issue(self.ca_key, self.identity_key(ctx)).encode()
+
     def application_info(self, ctx: ChannelContext) -> bytes:
         """Keycard docs, SELECT: A4 { 8F instance UID, 80 public key, 02 version, 02 free
         pairing slots, 8E key UID (empty without a key), 8D capabilities }; a pre-initialised
         card answers only 80 { public key }."""
         public_key = self.identity(ctx).public_key
+        if self.v2:
+            return self._application_info_v2(ctx)
         if not self.initialized:
             return tlv(TAG_PUBLIC_KEY, public_key)
         assert self.instance_uid is not None
@@ -306,6 +341,23 @@ class KeycardApplet(Applet):
         )
         return tlv(TAG_APPLICATION_INFO, body)
 
+    def _application_info_v2(self, ctx: ChannelContext) -> bytes:
+        """SDK parsing/application_info.py for 4.x: the template in both states, with the
+        Identity Certificate (8A) and a status byte (8C: 10 initialised | PIN tries left)."""
+        if self.instance_uid is None:
+            self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)
+            ctx.card.commit()
+        status = (STATUS_INITIALIZED if self.initialized else 0) | (self.pin.tries_left & 0x0F)
+        body = (
+            tlv(TAG_INSTANCE_UID, self.instance_uid)
+            + tlv(TAG_INTEGER, self.version.to_bytes(2, "big"))
+            + tlv(TAG_KEY_UID, self.key_uid)
+            + tlv(TAG_CAPABILITIES, bytes((CAPABILITIES,)))
+            + tlv(TAG_CERTIFICATE, self.certificate(ctx))
+            + tlv(TAG_STATUS, bytes((status,)))
+        )
+        return tlv(TAG_APPLICATION_INFO, body)
+
     def select(self, ctx: ChannelContext, command: Command) -> Response:
         return Response(self.application_info(ctx))
 
@@ -317,7 +369,8 @@ class KeycardApplet(Applet):
     def process(self, ctx: ChannelContext, command: Command) -> Response:
         if command.cla != CLA_KEYCARD:
             raise CardStatus(SW.CLA_NOT_SUPPORTED)
-        handler = self._handlers.get(command.ins)
+        handlers = self._handlers_v2 if self.v2 else self._handlers
+        handler = handlers.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
         state = ctx.state if isinstance(ctx.state, ChannelState) else ChannelState()
@@ -326,19 +379,24 @@ class KeycardApplet(Applet):
             state.pair_challenge = None  # Keycard docs, PAIR: the two steps follow each other
         return handler(self, ctx, state, command)
 
-    def session(self, ctx: ChannelContext) -> KeycardCardSession | None:
+    def session(self, ctx: ChannelContext) -> KeycardCardSession | KeycardV2CardSession | None:
         session = ctx.secure_session
-        return session if isinstance(session, KeycardCardSession) and session.active else None
+        if isinstance(session, (KeycardCardSession, KeycardV2CardSession)) and session.active:
+            return session
+        return None
 
     def require_initialized(self) -> None:
         # Keycard docs, INIT: a pre-initialised card knows only SELECT and INIT (6D00 else).
         if not self.initialized:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
 
-    def require_channel(self, ctx: ChannelContext, state: ChannelState) -> None:
+    def require_channel(
+        self, ctx: ChannelContext, state: ChannelState, *, initialized: bool = True
+    ) -> None:
         """The command must have come through an authenticated channel; otherwise the channel
         is aborted and 6982 answered plain (Keycard docs, "Secure Channel")."""
-        self.require_initialized()
+        if initialized:
+            self.require_initialized()
         session = self.session(ctx)
         if ctx.secured and session is not None and session.authenticated:
             return
@@ -372,4 +430,16 @@ class KeycardApplet(Applet):
         INS_GET_DATA: data.get_data,
         INS_FACTORY_RESET: data.factory_reset,
         INS_INIT: data.init,
+    }
+    # Applet 4.x: no pairing (PAIR, UNPAIR, MUTUALLY AUTHENTICATE answer 6D00), the V2
+    # handshake, INIT inside the channel.
+    _handlers_v2: ClassVar[dict[int, Handler]] = {
+        **{
+            ins: handler
+            for ins, handler in _handlers.items()
+            if ins not in (INS_PAIR, INS_UNPAIR, INS_MUTUALLY_AUTHENTICATE)
+        },
+        INS_OPEN_SECURE_CHANNEL: channel_v2.open_secure_channel,
+        INS_INIT: channel_v2.init,
+        INS_SECURED_APDU: channel_v2.secured_apdu_without_channel,
     }

@@ -84,6 +84,12 @@ INIT_PIN_TRIES, INIT_PUK_TRIES = range(2, 11), range(3, 13)
 PAIRING_MODES = (0x00, 0x01, 0x02)  # Keycard 3.x PAIR P2: any, ephemeral, persistent
 
 
+# cardwire's simulator test CA for Identity Certificates (applet 4.x): a published, insecure
+# key, like Keycard's own test CA; hosts trust it only when told to (`--test-ca`).
+SIM_TEST_CA_KEY = bytes.fromhex("3ba5b1c0ffee5eed0000000000000000000000000000000000000000ca5eca5e")
+V2_VERSION = 0x0400  # keycard-go / PyPI SDK: Secure Channel V2 from applet 4.0
+
+
 @functools.cache
 def default_pairing_secret() -> bytes:
     return pairing_secret(DEFAULT_PAIRING_PASSWORD)
@@ -121,6 +127,10 @@ class KeycardConfig:
     ndef_data: bytes = field(default=b"")
     cash_data: bytes = field(default=b"")
     initialized: bool = field(default=True)
+    # Applet 4.x (Secure Channel V2): the card's Identity Key and the CA that certifies it
+    # (default: cardwire's simulator test CA, docs/keycard.md). Made on first use if absent.
+    identity_key: bytes | None = field(default=None, repr=False, metadata={"length": 32})
+    ca_key: bytes | None = field(default=None, repr=False, metadata={"length": 32})
     pin_tries: int = field(default=PIN_TRIES, metadata={"range": (2, 10)})
     puk_tries: int = field(default=PUK_TRIES, metadata={"range": (3, 12)})
 
