@@ -97,3 +97,16 @@ def test_the_host_session_refuses_to_send_after_6982(card4: Card) -> None:
     assert not session.active
     with pytest.raises(SessionClosedError):
         session.protect(commands.get_status())
+
+
+def test_ndef_in_pieces_and_segments_on_4x(card4: Card) -> None:
+    # PyPI SDK store_data.py / get_data.py: P2 = offset / 4 on 3.2+ (write) and 4.0+ (read).
+    _open(card4)
+    card4.send(commands.verify_pin(PIN))
+    ndef = (298).to_bytes(2, "big") + bytes(range(256)) + bytes(42)
+    card4.send(Command(0x80, 0xE2, 0x01, 0x00, ndef[:220]))
+    card4.send(Command(0x80, 0xE2, 0x01, 220 // 4, ndef[220:]))
+    first = card4.send(Command(0x80, 0xCA, 0x01, 0x00)).data
+    rest = card4.send(Command(0x80, 0xCA, 0x01, len(first) // 4)).data
+    assert first + rest == ndef and len(first) == 240
+    assert card4.send(Command(0x80, 0xE2, 0x01, 0x7F, b"x"), check=False).sw == 0x6A80

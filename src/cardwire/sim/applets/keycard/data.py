@@ -30,15 +30,31 @@ if TYPE_CHECKING:
     from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
 SLOTS = (DATA_PUBLIC, DATA_NDEF, DATA_CASH)
+# PyPI SDK store_data.py / get_data.py: chunked NDEF writes from 3.2 (512 bytes), segmented
+# reads from 4.0; a segment is a multiple of 4 bytes (cardwire: 240).
+CHUNKED_NDEF_VERSION, SEGMENTED_NDEF_VERSION = 0x0302, 0x0400
+MAX_NDEF_LENGTH, NDEF_SEGMENT = 512, 240
 _CREDENTIALS = PIN_LENGTH + PUK_LENGTH + SECRET_LENGTH
 
 
 def store_data(
     applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
 ) -> Response:
-    """Keycard docs, STORE DATA: P1 = slot (public, NDEF, cash), at most 127 bytes; PIN needed."""
+    """Keycard docs, STORE DATA: P1 = slot (public, NDEF, cash), at most 127 bytes; PIN needed.
+    From applet 3.2 (PyPI SDK ``store_data.py``) the NDEF file takes up to 512 bytes in pieces:
+    P2 = offset / 4, each piece continuing the previous one."""
     applet.require_pin(ctx, state)
-    if command.p1 not in SLOTS or command.p2 != 0:
+    if command.p1 not in SLOTS:
+        raise CardStatus(SW.INCORRECT_P1_P2)
+    if command.p1 == DATA_NDEF and applet.version >= CHUNKED_NDEF_VERSION:
+        offset = command.p2 * 4
+        current = applet.data.get(DATA_NDEF, b"")
+        if offset > len(current) or offset + len(command.data) > MAX_NDEF_LENGTH:
+            raise CardStatus(SW.INCORRECT_DATA)
+        applet.data[DATA_NDEF] = current[:offset] + command.data
+        ctx.card.commit()
+        return Response()
+    if command.p2 != 0:
         raise CardStatus(SW.INCORRECT_P1_P2)
     if len(command.data) > MAX_DATA_LENGTH:
         raise CardStatus(SW.INCORRECT_DATA)
@@ -50,11 +66,21 @@ def store_data(
 def get_data(
     applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
 ) -> Response:
-    """Keycard docs, GET DATA: readable without PIN, in plain or through the channel."""
+    """Keycard docs, GET DATA: readable without PIN, in plain or through the channel. From
+    applet 4.0 (PyPI SDK ``get_data.py``) the NDEF file is read in segments: P2 = offset / 4,
+    at most 240 bytes each."""
     applet.require_initialized()
-    if command.p1 not in SLOTS or command.p2 != 0:
+    if command.p1 not in SLOTS:
         raise CardStatus(SW.INCORRECT_P1_P2)
-    return Response(applet.data.get(command.p1, b""))
+    content = applet.data.get(command.p1, b"")
+    if command.p1 == DATA_NDEF and applet.version >= SEGMENTED_NDEF_VERSION:
+        offset = command.p2 * 4
+        if offset > len(content):
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        return Response(content[offset : offset + NDEF_SEGMENT])
+    if command.p2 != 0:
+        raise CardStatus(SW.INCORRECT_P1_P2)
+    return Response(content)
 
 
 def factory_reset(
