@@ -101,7 +101,7 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
     "demo": _lazy("demo_cmd", "Run the main job on the built-in simulated card: no reader needed."),
     "keycard": _lazy(
         "keycard_cmd",
-        "Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",
+        "Keycard secure channel: v1 (applet 3.x, pairing) or v2 (4.x, certificate).",
     ),
     "pace": _lazy(
         "pace_cmd", "PACE (ICAO 9303-11): secure messaging keyed by a CAN, MRZ, PIN or PUK."

@@ -42,12 +42,13 @@ from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
 from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sm.base import HostSecureSession
 from cardwire.sm.keycard import KeycardSession
 
 _SHOW_KEYS_HELP = "Print secrets: the pairing key, the session keys."
 
 
-def establish(card: CardCommands, values: dict[str, Any]) -> KeycardSession:
+def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     """Select the applet, find or make the pairing, open the channel (``after_open`` then
     verifies the PIN inside it)."""
     return connect(card, values).session
@@ -56,7 +57,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> KeycardSession:
 KEYCARD = register(
     SecureProtocol(
         name="keycard",
-        summary="Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",
+        summary="Keycard secure channel: v1 (applet 3.x, pairing) or v2 (4.x, certificate).",
         options=(
             click.option(
                 "--pairing-password",
@@ -75,6 +76,17 @@ KEYCARD = register(
                 metavar="PATH",
                 help="The pairing store file (default: "
                 "$XDG_CONFIG_HOME/cardwire/keycard-pairings.json).",
+            ),
+            click.option(
+                "--ca-key",
+                multiple=True,
+                metavar="HEX",
+                help="Applet 4.x: also trust Identity Certificates from this CA public key.",
+            ),
+            click.option(
+                "--test-ca",
+                is_flag=True,
+                help="Applet 4.x: trust cardwire's simulator test CA (never for real cards).",
             ),
             click.option(
                 "--no-store",
@@ -190,6 +202,8 @@ def unpair_command(target: CardTarget, index: int | None) -> None:
         raise UsageError("unpair needs the user PIN: cardwire keycard --pin PIN unpair ...")
     with Card(target.open()) as card:
         connection = connect(card, values)
+        if connection.pairing is None:
+            raise UsageError("Secure Channel V2 (applet 4.x) has no pairings to unpair")
         verify_pin(card, values)
         slot = connection.pairing.index if index is None else index
         keycard_io.unpair(card, slot)
@@ -220,16 +234,18 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
     with Card(target.open()) as card:
         connection = connect(card, values)
         document = describe(connection, show_keys)
-        if show_keys:
-            document["enc"] = to_hex(connection.session.keys.enc)
-            document["mac"] = to_hex(connection.session.keys.mac)
+        session = connection.session
+        if show_keys and isinstance(session, KeycardSession):
+            document["enc"] = to_hex(session.keys.enc)
+            document["mac"] = to_hex(session.keys.mac)
         verify_pin(card, values)
         release(card, values)
     if as_json:
         emit_json(document)
         return
-    click.echo(f"Keycard {document['version']}, pairing {connection.pairing.index}: channel open")
-    if show_keys:
+    channel = "V2" if connection.pairing is None else f"pairing {connection.pairing.index}"
+    click.echo(f"Keycard {document['version']}, {channel}: channel open")
+    if "enc" in document:
         click.echo(f"keys: {document['enc']},{document['mac']}")
 
 

@@ -106,3 +106,41 @@ def test_refusals_name_the_problem_not_the_secret() -> None:
     assert no_pin.exit_code == 2 and "--pin" in no_pin.output
     both = invoke("keycard", "--pin", PIN, "load-key", "--sim", "--seed", "00" * 16, "--key", "01")
     assert both.exit_code == 2
+
+
+def test_the_cli_on_a_4x_card_over_secure_channel_v2(tmp_path: Path) -> None:
+    from cardwire.sim import profile as profiles
+    from cardwire.sim.applets.keycard import keycard_4x_profile
+
+    profile = tmp_path / "keycard4.yaml"
+    profiles.save(profile, keycard_4x_profile())
+    card = ["--sim", "--profile", str(profile), "--state", str(tmp_path / "card.yaml")]
+    untrusted = invoke("keycard", "status", *card)
+    assert untrusted.exit_code == 1 and "trusted CA" in untrusted.output
+    runs = [
+        ("--test-ca", "open", *card, "--json"),
+        (
+            "--test-ca",
+            "--pin",
+            PIN,
+            "load-key",
+            *card,
+            "--seed",
+            "000102030405060708090A0B0C0D0E0F",
+        ),
+        ("--test-ca", "--pin", PIN, "sign", *card, "--path", "m/0'/1/2'", DIGEST, "--json"),
+        ("--test-ca", "--pin", PIN, "send", *card, "80F20000"),
+        ("--test-ca", "status", *card),
+    ]
+    results = [invoke("keycard", *args) for args in runs]
+    for args, result in zip(runs, results, strict=True):
+        assert result.exit_code == 0, (args, result.output)
+    opened = json.loads(results[0].stdout)
+    assert (opened["secure_channel"], opened["pairing_index"]) == ("V2", None)
+    # bip-0032.mediawiki, Test vector 1: m/0H/1/2H's public key (X coordinate).
+    signed = json.loads(results[2].stdout)["public_key"]
+    assert signed[2:66] == "57BFE1E341D01C69FE5654309956CBEA516822FBA8A601743A012A7896EE8DC2"
+    assert "key loaded" in results[4].stdout
+    assert json.loads(invoke("keycard", "pairings", "--json").stdout)["pairings"] == []
+    unpair = invoke("keycard", "--test-ca", "--pin", PIN, "unpair", *card)
+    assert unpair.exit_code == 2 and "no pairings" in unpair.output

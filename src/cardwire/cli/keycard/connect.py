@@ -16,9 +16,10 @@ from cardwire.cli.keycard.store import PairingStore
 from cardwire.cli.secrets import resolve_secret
 from cardwire.errors import CryptogramError, StatusError, UsageError
 from cardwire.handshakes import keycard as keycard_io
-from cardwire.hexutil import to_hex
+from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm import keycard
 from cardwire.sm.keycard import ApplicationInfo, KeycardSession, Pairing
+from cardwire.sm.keycard.v2 import KeycardV2Session
 
 # Keycard docs, PAIR: 6A84 when every pairing slot is taken.
 SW_NO_FREE_SLOT = 0x6A84
@@ -31,14 +32,34 @@ _ONE_OFF = "_keycard_one_off_pairing"
 NO_FREE_SLOT = "no free pairing slot: unpair one or factory-reset"
 
 
+# PyPI keycard SDK constants.py: the Keycard CAs' public keys (official, test), trusted by
+# default for Secure Channel V2 certificates; `--test-ca` adds cardwire's simulator test CA.
+KEYCARD_CA_KEYS = (
+    bytes.fromhex("029ab99ee1e7a71bdf45b3f9c58c99866ff1294d2c1e304e228a86e10c3343501c"),
+    bytes.fromhex("025877220aaae6e54a6f974602d5995c0fe24a3ea7ddabd8644bec795b9da00743"),
+)
+
+
 @dataclass
 class Connection:
-    """An open channel: the SELECT answer, the pairing and how it was found."""
+    """An open channel: the SELECT answer, the pairing (None on V2) and how it was found."""
 
     info: ApplicationInfo
-    pairing: Pairing
-    session: KeycardSession
-    source: str  # "given" (--pairing), "stored", "new" (now stored) or "one-off"
+    pairing: Pairing | None
+    session: KeycardSession | KeycardV2Session
+    source: str  # "given" (--pairing), "stored", "new" (now stored), "one-off" or "v2"
+
+
+def trusted_cas(values: dict[str, Any]) -> list[bytes]:
+    """The CA keys a V2 card's Identity Certificate may come from."""
+    keys = list(KEYCARD_CA_KEYS)
+    keys += [parse_hex(str(key)) for key in values.get("ca_key") or ()]
+    if values.get("test_ca"):
+        from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
+        from cardwire.sim.applets.keycard.settings import SIM_TEST_CA_KEY
+
+        keys.append(Secp256k1PrivateKey(SIM_TEST_CA_KEY).public_key)
+    return keys
 
 
 def store_of(values: dict[str, Any]) -> PairingStore | None:
@@ -81,6 +102,9 @@ def connect(card: CardCommands, values: dict[str, Any]) -> Connection:
     if given is not None and password is not None:
         raise UsageError("use either --pairing or --pairing-password, not both")
     info = keycard_io.select_keycard(card)
+    if info.secure_channel_v2:  # applet 4.x: no pairing, the card proves itself
+        session = keycard_io.open_keycard_v2(card, info, trusted_cas(values))
+        return Connection(info, None, session, "v2")
     if not info.public_key:
         raise UsageError("this Keycard applet has no secure channel (no public key in SELECT)")
     if given is not None:
@@ -143,15 +167,17 @@ def release(card: CardCommands, values: dict[str, Any]) -> None:
 
 
 def describe(connection: Connection, show_keys: bool) -> dict[str, Any]:
+    pairing = connection.pairing
     document: dict[str, Any] = {
         "version": connection.info.version_text,
+        "secure_channel": "V2" if pairing is None else "V1",
         "instance_uid": to_hex(connection.info.instance_uid),
-        "pairing_index": connection.pairing.index,
+        "pairing_index": None if pairing is None else pairing.index,
         "pairing_source": connection.source,
         "free_slots": connection.info.free_slots,
     }
-    if show_keys:
-        document["pairing_key"] = to_hex(connection.pairing.key)
+    if show_keys and pairing is not None:
+        document["pairing_key"] = to_hex(pairing.key)
     return document
 
 
@@ -164,5 +190,6 @@ __all__ = [
     "pairing_secret_of",
     "release",
     "store_of",
+    "trusted_cas",
     "verify_pin",
 ]

@@ -143,6 +143,7 @@ class KeycardApplet(Applet):
         self.initialized = initialized
         self._identity_key = None if identity_key is None else Secp256k1PrivateKey(identity_key)
         self.ca_key = Secp256k1PrivateKey(ca_key or SIM_TEST_CA_KEY)
+        self._certificate: bytes | None = None
 
     # --- configuration and state -----------------------------------------------------------
 
@@ -318,7 +319,11 @@ class KeycardApplet(Applet):
         return self._identity_key
 
     def certificate(self, ctx: ChannelContext) -> bytes:
-        return IdentityCertificate.issue(self.ca_key, self.identity_key(ctx)).encode()
+        """The Identity Certificate, issued once per applet object (the keys do not change)."""
+        if self._certificate is None:
+            issued = IdentityCertificate.issue(self.ca_key, self.identity_key(ctx))
+            self._certificate = issued.encode()
+        return self._certificate
 
     def application_info(self, ctx: ChannelContext) -> bytes:
         """Keycard docs, SELECT: A4 { 8F instance UID, 80 public key, 02 version, 02 free
