@@ -44,6 +44,7 @@ from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.keycard import KeycardSession
+from cardwire.sm.keycard.v2 import KeycardV2Session
 
 _SHOW_KEYS_HELP = "Print secrets: the pairing key, the session keys."
 
@@ -238,6 +239,8 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
         if show_keys and isinstance(session, KeycardSession):
             document["enc"] = to_hex(session.keys.enc)
             document["mac"] = to_hex(session.keys.mac)
+        elif show_keys and isinstance(session, KeycardV2Session):
+            document["h2c"], document["c2h"] = (to_hex(key) for key in session.keys)
         verify_pin(card, values)
         release(card, values)
     if as_json:
@@ -247,6 +250,8 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
     click.echo(f"Keycard {document['version']}, {channel}: channel open")
     if "enc" in document:
         click.echo(f"keys: {document['enc']},{document['mac']}")
+    if "h2c" in document:  # what `trace decode --keycard-v2` takes
+        click.echo(f"keys: {document['h2c']},{document['c2h']}")
 
 
 register_commands(keycard_group)

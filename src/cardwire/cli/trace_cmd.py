@@ -58,6 +58,7 @@ def build_observer(
     diversify: str | None = None,
     keycard: str | None = None,
     keycard_iv: str | None = None,
+    keycard_v2: str | None = None,
 ) -> Observer | None:
     """The observer the decoding options ask for (at most one protocol), or None."""
     iso_keys = (suite, kenc, kmac, ssc)
@@ -68,6 +69,7 @@ def build_observer(
             ("--mrz", mrz is not None),
             ("--scp03", scp03 is not None),
             ("--keycard", keycard is not None),
+            ("--keycard-v2", keycard_v2 is not None),
         )
         if given
     ]
@@ -104,6 +106,10 @@ def build_observer(
         enc, mac = _hex_list("--keycard", keycard, 2)
         iv = parse_hex(keycard_iv) if keycard_iv is not None else None
         return KeycardObserver.from_keys(enc, mac, iv)
+    if keycard_v2 is not None:  # Secure Channel V2 (applet 4.x), docs/keycard.md
+        from cardwire.trace.keycard import KeycardV2Observer
+
+        return KeycardV2Observer(*_hex_list("--keycard-v2", keycard_v2, 2))
     return None
 
 
@@ -153,6 +159,7 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
 )
 @click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex.")
 @click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace).")
+@click.option("--keycard-v2", metavar="H2C,C2H", help="Keycard Secure Channel V2 keys, hex.")
 @click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
 def decode(
     file: Path,
@@ -166,6 +173,7 @@ def decode(
     diversify: str | None,
     keycard: str | None,
     keycard_iv: str | None,
+    keycard_v2: str | None,
     show_keys: bool,
 ) -> None:
     """Show a trace, with protected exchanges in plain beside the wire when keys are given.
@@ -189,6 +197,7 @@ def decode(
         diversify=diversify,
         keycard=keycard,
         keycard_iv=keycard_iv,
+        keycard_v2=keycard_v2,
     )
     entries = decode_trace(read(file), observer)
     if observer is not None and not any(entry.decoded for entry in entries):

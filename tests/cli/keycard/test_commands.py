@@ -144,3 +144,21 @@ def test_the_cli_on_a_4x_card_over_secure_channel_v2(tmp_path: Path) -> None:
     assert json.loads(invoke("keycard", "pairings", "--json").stdout)["pairings"] == []
     unpair = invoke("keycard", "--test-ca", "--pin", PIN, "unpair", *card)
     assert unpair.exit_code == 2 and "no pairings" in unpair.output
+
+
+def test_trace_decode_keycard_v2_from_open_show_keys(tmp_path: Path) -> None:
+    from cardwire.sim import profile as profiles
+    from cardwire.sim.applets.keycard import keycard_4x_profile
+
+    profile = tmp_path / "keycard4.yaml"
+    profiles.save(profile, keycard_4x_profile())
+    trace = tmp_path / "v2.trace"
+    card = ["--sim", "--profile", str(profile), "--trace", str(trace)]
+    opened = invoke("keycard", "--test-ca", "--pin", PIN, "open", *card, "--show-keys", "--json")
+    assert opened.exit_code == 0, opened.output
+    document = json.loads(opened.stdout)
+    keys = f"{document['h2c']},{document['c2h']}"
+    decoded = invoke("trace", "decode", "--json", "--keycard-v2", keys, str(trace))
+    assert decoded.exit_code == 0, decoded.output
+    text = decoded.stdout
+    assert "8020000006313233343536" in text.upper()  # VERIFY PIN 123456, in plain

@@ -125,6 +125,7 @@ class KeycardV2Session:
     """Host side of a V2 channel (a ``HostSecureSession``)."""
 
     def __init__(self, key_h2c: bytes, key_c2h: bytes) -> None:
+        self.keys = (key_h2c, key_c2h)  # for `keycard open --show-keys` / trace decode
         self._h2c: AESCCM | None = AESCCM(key_h2c, tag_length=TAG_LENGTH)
         self._c2h = AESCCM(key_c2h, tag_length=TAG_LENGTH)
         self._counter = 0
@@ -177,6 +178,9 @@ class KeycardV2Session:
 
     def close(self) -> None:
         self._h2c = None
+
+    def __repr__(self) -> str:
+        return f"KeycardV2Session(active={self.active}, <keys hidden>)"
 
 
 class KeycardV2CardSession:
