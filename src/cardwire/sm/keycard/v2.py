@@ -124,6 +124,8 @@ def _nonce(counter: int) -> bytes:
 class KeycardV2Session:
     """Host side of a V2 channel (a ``HostSecureSession``)."""
 
+    MAX_DATA = MAX_INNER_APDU - 5
+
     def __init__(self, key_h2c: bytes, key_c2h: bytes) -> None:
         self.keys = (key_h2c, key_c2h)  # for `keycard open --show-keys` / trace decode
         self._h2c: AESCCM | None = AESCCM(key_h2c, tag_length=TAG_LENGTH)
