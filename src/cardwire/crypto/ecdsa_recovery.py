@@ -8,6 +8,8 @@ Q = r⁻¹ (s·R - e·G). The signer finds its j by recovering each candidate an
 
 from __future__ import annotations
 
+import hmac
+
 from cardwire.crypto.ec_arith import (
     Curve,
     Point,
@@ -32,7 +34,7 @@ SECP256K1 = Curve(
 )
 
 
-def _lift_x(x: int, odd: bool) -> Point | None:
+def lift_x(x: int, odd: bool) -> Point | None:
     """The point with this x and y parity (p ≡ 3 mod 4: y = (x³ + 7)^((p+1)/4))."""
     p = SECP256K1.p
     if x >= p:
@@ -49,7 +51,7 @@ def decompress(compressed: bytes) -> bytes:
     it is not a point."""
     point = None
     if len(compressed) == 33 and compressed[0] in (2, 3):
-        point = _lift_x(int.from_bytes(compressed[1:], "big"), compressed[0] == 3)
+        point = lift_x(int.from_bytes(compressed[1:], "big"), compressed[0] == 3)
     if point is None:
         raise CryptogramError("not a compressed secp256k1 point")
     return encode_point(SECP256K1, point)
@@ -69,7 +71,7 @@ def recover(digest: bytes, r: int, s: int, recovery_id: int) -> bytes:
     n = SECP256K1.n
     if not (0 < r < n and 0 < s < n and 0 <= recovery_id <= 3):
         raise CryptogramError("not a recoverable secp256k1 signature")
-    point = _lift_x(r + (recovery_id >> 1) * n, bool(recovery_id & 1))
+    point = lift_x(r + (recovery_id >> 1) * n, bool(recovery_id & 1))
     if point is None:
         raise CryptogramError("no public key for this recovery id")
     e = int.from_bytes(digest, "big") % n
@@ -86,11 +88,11 @@ def recovery_id(public_key: bytes, digest: bytes, r: int, s: int) -> int:
     """The j for which :func:`recover` gives ``public_key`` (uncompressed)."""
     for candidate in range(4):
         try:
-            if recover(digest, r, s, candidate) == public_key:
+            if hmac.compare_digest(recover(digest, r, s, candidate), public_key):
                 return candidate
         except CryptogramError:
             continue
     raise CryptogramError("the signature was not made by this key")
 
 
-__all__ = ["SECP256K1", "compressed", "decompress", "recover", "recovery_id"]
+__all__ = ["SECP256K1", "compressed", "decompress", "lift_x", "recover", "recovery_id"]

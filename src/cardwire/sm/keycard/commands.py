@@ -92,7 +92,7 @@ def parse_status(data: bytes) -> Status:
     values = [child.value for child in node.children]
     if node.tag != TAG_STATUS or len(values) < 3 or not all(len(v) == 1 for v in values[:3]):
         raise DecodeError("GET STATUS: expected A3 { 02 PIN tries, 02 PUK tries, 01 key }", 0)
-    return Status(values[0][0], values[1][0], values[2] != b"\x00")
+    return Status(values[0][0], values[1][0], any(values[2]))
 
 
 def parse_key_path(data: bytes) -> str:

@@ -5,6 +5,7 @@ cardwire.crypto.bip32)."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from typing import TYPE_CHECKING
 
 from cardwire.apdu import Command, Response
@@ -74,7 +75,7 @@ def _key_pair(data: bytes, *, extended: bool) -> ExtendedKey:
         raise CardStatus(SW.INCORRECT_DATA) from None
     public = fields.get(TAG_PUBLIC_KEY)
     chain_code = fields.get(TAG_CHAIN_CODE, b"") if extended else b""
-    if public is not None and public != private.public_key:
+    if public is not None and not hmac.compare_digest(public, private.public_key):
         raise CardStatus(SW.INCORRECT_DATA)
     if extended and len(chain_code) != CHAIN_CODE_LENGTH:
         raise CardStatus(SW.INCORRECT_DATA)
