@@ -23,7 +23,15 @@ from cardwire.crypto.bip32 import (
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import CardwireError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
-from cardwire.sim.applets.keycard import channel, channel_v2, data, keys, pin, sign
+from cardwire.sim.applets.keycard import (
+    channel,
+    channel_v2,
+    commands_4x,
+    data,
+    keys,
+    pin,
+    sign,
+)
 from cardwire.sim.applets.keycard.settings import (
     CAPABILITIES,
     DATA_CASH,
@@ -447,4 +455,8 @@ class KeycardApplet(Applet):
         INS_OPEN_SECURE_CHANNEL: channel_v2.open_secure_channel,
         INS_INIT: channel_v2.init,
         INS_SECURED_APDU: channel_v2.secured_apdu_without_channel,
+        INS_SIGN: commands_4x.sign,
+        commands_4x.INS_GET_CHALLENGE: commands_4x.get_challenge,
+        commands_4x.INS_ECDH: commands_4x.ecdh,
+        commands_4x.INS_EXPORT_BIP85: commands_4x.export_bip85,
     }
