@@ -6,6 +6,7 @@ Identity Certificate and the handshake signature, and runs its commands inside t
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -99,10 +100,39 @@ def test_sdk_opens_v2_and_runs_its_commands(sdk_card: Any) -> None:
     sdk_card.store_data(ndef, constants.StorageSlot.NDEF)
     assert sdk_card.get_data(constants.StorageSlot.NDEF) == ndef
     assert len(sdk_card.generate_mnemonic(checksum_size=4)) == 12
+    # The 4.x-only commands.
+    assert len(sdk_card.get_challenge(32)) == 32
+    peer = Secp256k1PrivateKey.generate(os.urandom)
+    shared = sdk_card.ecdh(peer.public_key, "m/43'/60'/1581'/0'/0")
+    exported_ecdh = sdk_card.export_key(
+        constants.DerivationOption.DERIVE, public_only=True, keypath="m/43'/60'/1581'/0'/0"
+    )
+    assert shared == peer.shared_secret(exported_ecdh.public_key)
+    assert len(sdk_card.export_bip85("m/83696968'/0'/0'", 64)) == 64
+    tweak = hashlib.sha256(b"tweak").digest()
+    schnorr = sdk_card.sign_with_path(
+        digest, "m/86'/0'/0'/0/0", algorithm=constants.SigningAlgorithm.SCHNORR_BIP340, tweak=tweak
+    )
+    _verify_schnorr(schnorr, digest, tweak)
     sdk_card.change_pin("654321")
     sdk_card.change_pin(PIN)
     sdk_card.remove_key()
     assert sdk_card.status["initialized"] is False
+
+
+def _verify_schnorr(result: Any, digest: bytes, tweak: bytes) -> None:
+    """BIP-340 verification (cardwire.crypto.bip340) under the tweaked key P + t·G."""
+    from cardwire.crypto import bip340
+    from cardwire.crypto.ec_arith import add, decode_point, multiply
+    from cardwire.crypto.ecdsa_recovery import SECP256K1
+
+    point = decode_point(SECP256K1, bytes(result.public_key))
+    tweaked = add(
+        SECP256K1, point, multiply(SECP256K1, int.from_bytes(tweak, "big"), SECP256K1.generator)
+    )
+    assert tweaked is not None
+    signature = bytes(result.r) + bytes(result.s)  # the SDK keeps r and s as 32 bytes each
+    bip340.verify(tweaked.x.to_bytes(32, "big"), digest, signature)
 
 
 def test_sdk_refuses_an_untrusted_v2_card(slot1_reader: int) -> None:
