@@ -105,6 +105,11 @@ def test_sdk_runs_every_applet_31_command(sdk_card: Any) -> None:
     constants = pytest.importorskip("keycard.constants")
     digest = hashlib.sha256(b"the whole Keycard").digest()
     sdk_card.select()
+    # IDENTIFY CARD (plain): the SDK verifies the signature and recovers the simulator test CA.
+    from cardwire.crypto.bip32 import compressed_public_key
+    from cardwire.sim.applets.keycard.settings import SIM_TEST_CA_KEY
+
+    assert sdk_card.ident() == compressed_public_key(SIM_TEST_CA_KEY)
     pairing = sdk_card.pair(PAIRING_PASSWORD)
     try:
         sdk_card.open_secure_channel()

@@ -93,3 +93,17 @@ def test_init_survives_in_the_state_file(card: Card, state_path: Path) -> None:
     again = Card(MemoryTransport(SimCard(state_path=state_path, rng=rng(9))))
     assert keycard_io.select_keycard(again).initialized
     open_channel(again)
+
+
+def test_identify_card_answers_a_certificate_the_sdk_accepts(card: Card) -> None:
+    from keycard.parsing.identity import parse as sdk_parse
+
+    from cardwire.crypto.bip32 import compressed_public_key
+    from cardwire.sim.applets.keycard.settings import SIM_TEST_CA_KEY
+
+    keycard_io.select_keycard(card)  # IDENTIFY CARD travels plain
+    challenge = bytes(range(32))
+    answer = card.send(Command(0x80, 0x14, 0x00, 0x00, challenge)).data
+    # The SDK's own parser verifies the signature and recovers the CA key.
+    assert sdk_parse(challenge, answer) == compressed_public_key(SIM_TEST_CA_KEY)
+    assert card.send(Command(0x80, 0x14, 0x00, 0x00, bytes(31)), check=False).sw == 0x6A80

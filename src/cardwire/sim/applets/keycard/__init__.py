@@ -8,10 +8,12 @@ Implemented (applet 3.1): SELECT (both states), INIT, PAIR, UNPAIR, OPEN SECURE 
 MUTUALLY AUTHENTICATE, GET STATUS (application status, key path), VERIFY PIN, CHANGE PIN (PIN,
 PUK, pairing secret), UNBLOCK PIN, LOAD KEY (key pair, extended key pair, BIP-39 seed), DERIVE
 KEY, GENERATE MNEMONIC, REMOVE KEY, GENERATE KEY, SIGN (current key, derive, derive and make
-current, PIN-less path), SET PINLESS PATH, EXPORT KEY, STORE DATA / GET DATA, FACTORY RESET.
+current, PIN-less path), SET PINLESS PATH, EXPORT KEY, STORE DATA / GET DATA, FACTORY RESET,
+IDENTIFY CARD.
 Applet 4.x (``version: 0400`` in the profile, :func:`keycard_4x_profile`): Secure Channel V2
 (``channel_v2``: no pairing, the Identity Certificate in SELECT, INIT inside the channel).
-Not implemented (6D00): IDENTIFY CARD, and the 4.x-only commands.
+``commands_4x``: GET CHALLENGE, ECDH, EXPORT BIP85 and 4.x's SIGN (master only, BIP-340
+Schnorr with a tweak). Not implemented: EXPORT LEE and the LEE seed.
 
 The card's secure-channel key and instance UID are created with the card's random generator at
 the first SELECT when the profile gives none, and are then kept in the state file.

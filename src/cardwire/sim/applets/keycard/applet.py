@@ -46,6 +46,7 @@ from cardwire.sim.applets.keycard.settings import (
     INS_GENERATE_MNEMONIC,
     INS_GET_DATA,
     INS_GET_STATUS,
+    INS_IDENTIFY,
     INS_INIT,
     INS_LOAD_KEY,
     INS_REMOVE_KEY,
@@ -443,6 +444,7 @@ class KeycardApplet(Applet):
         INS_GET_DATA: data.get_data,
         INS_FACTORY_RESET: data.factory_reset,
         INS_INIT: data.init,
+        INS_IDENTIFY: data.identify,
     }
     # Applet 4.x: no pairing (PAIR, UNPAIR, MUTUALLY AUTHENTICATE answer 6D00), the V2
     # handshake, INIT inside the channel.

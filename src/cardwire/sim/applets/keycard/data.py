@@ -21,10 +21,13 @@ from cardwire.sim.applets.keycard.settings import (
     MAX_DATA_LENGTH,
     PIN_LENGTH,
     PUK_LENGTH,
+    TAG_SIGNATURE_TEMPLATE,
     is_digits,
 )
 from cardwire.sm.keycard import SECRET_LENGTH
+from cardwire.sm.keycard.v2 import TAG_CERTIFICATE
 from cardwire.sw import SW
+from cardwire.tlv import tlv
 
 if TYPE_CHECKING:
     from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
@@ -35,6 +38,7 @@ SLOTS = (DATA_PUBLIC, DATA_NDEF, DATA_CASH)
 CHUNKED_NDEF_VERSION, SEGMENTED_NDEF_VERSION = 0x0302, 0x0400
 MAX_NDEF_LENGTH, NDEF_SEGMENT = 512, 240
 _CREDENTIALS = PIN_LENGTH + PUK_LENGTH + SECRET_LENGTH
+IDENTIFY_CHALLENGE_LENGTH = 32  # PyPI SDK ident.py: a 32-byte challenge
 
 
 def store_data(
@@ -81,6 +85,20 @@ def get_data(
     if command.p2 != 0:
         raise CardStatus(SW.INCORRECT_P1_P2)
     return Response(content)
+
+
+def identify(
+    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
+) -> Response:
+    """IDENTIFY CARD (14; applet 3.1 release notes, PyPI SDK ``commands/ident.py`` and
+    ``parsing/identity.py``): a 32-byte challenge in, A0 { 8A Identity Certificate, 30 DER
+    signature of the challenge (as a SHA-256 digest) by the Identity Key } out; plain, no PIN,
+    on both profiles (the simulator test CA issues the certificate)."""
+    if len(command.data) != IDENTIFY_CHALLENGE_LENGTH:
+        raise CardStatus(SW.INCORRECT_DATA)
+    signature = applet.identity_key(ctx).sign_digest(command.data)
+    body = tlv(TAG_CERTIFICATE, applet.certificate(ctx)) + signature
+    return Response(tlv(TAG_SIGNATURE_TEMPLATE, body))
 
 
 def factory_reset(
