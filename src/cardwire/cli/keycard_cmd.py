@@ -254,6 +254,44 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
         click.echo(f"keys: {document['h2c']},{document['c2h']}")
 
 
+@keycard_group.command("identify")
+@target_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def identify_command(target: CardTarget, as_json: bool) -> None:
+    """IDENTIFY CARD: the card signs a random challenge; print its Identity Key and the CA key
+    recovered from its certificate (after checking the signature).
+
+    \b
+    Example:
+      cardwire keycard identify --sim
+    """
+    import os
+
+    from cardwire.apdu import Command
+    from cardwire.crypto.ecdsa_recovery import compressed
+    from cardwire.sm.keycard.v2 import IdentityCertificate
+    from cardwire.tlv import parse_one
+
+    challenge = os.urandom(32)
+    with Card(target.open()) as card:
+        keycard_io.select_keycard(card)
+        answer = card.send(Command(0x80, 0x14, 0, 0, challenge, 256)).data  # plain (SDK ident.py)
+    template = parse_one(answer)
+    fields = {child.tag: child for child in template.children}
+    if template.tag != 0xA0 or 0x8A not in fields or 0x30 not in fields:
+        raise UsageError("IDENTIFY CARD: expected A0 { 8A certificate, 30 signature }")
+    certificate = IdentityCertificate.parse(fields[0x8A].value)
+    certificate.verify(challenge, fields[0x30].encode())
+    document = {
+        "identity_key": to_hex(certificate.identity_key),
+        "ca_key": to_hex(compressed(certificate.ca_public_key())),
+    }
+    if as_json:
+        emit_json(document)
+    else:
+        click.echo(f"identity key {document['identity_key']}\nCA key {document['ca_key']}")
+
+
 register_commands(keycard_group)
 
 __all__ = ["KEYCARD", "keycard_group"]

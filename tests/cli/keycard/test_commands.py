@@ -162,3 +162,13 @@ def test_trace_decode_keycard_v2_from_open_show_keys(tmp_path: Path) -> None:
     assert decoded.exit_code == 0, decoded.output
     text = decoded.stdout
     assert "8020000006313233343536" in text.upper()  # VERIFY PIN 123456, in plain
+
+
+def test_identify_prints_the_simulator_test_ca() -> None:
+    from cardwire.crypto.bip32 import compressed_public_key
+    from cardwire.sim.applets.keycard.settings import SIM_TEST_CA_KEY
+
+    result = invoke("keycard", "identify", "--sim", "--json")
+    assert result.exit_code == 0, result.output
+    ca_key = json.loads(result.stdout)["ca_key"]
+    assert ca_key == compressed_public_key(SIM_TEST_CA_KEY).hex().upper()
