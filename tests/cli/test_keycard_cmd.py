@@ -66,3 +66,99 @@ def test_open_keycard_in_a_script(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 met, 0 failed" in result.stdout
     assert PIN not in result.stdout
+
+
+# --- the pairing store (issue 20, "Fix first: pairing slots"; docs/keycard.md "Pairing store") ---
+
+
+def _free_slots(state: str) -> int:
+    opened = invoke("keycard", "open", "--sim", "--state", state, "--json")
+    assert opened.exit_code == 0, opened.output
+    return int(json.loads(opened.stdout)["free_slots"])
+
+
+def test_twenty_runs_take_one_pairing_slot(tmp_path: Path) -> None:
+    state = str(tmp_path / "card.json")
+    for run in range(20):
+        result = invoke("keycard", "--pin", PIN, "send", "--sim", "--state", state, GET_STATUS)
+        assert result.exit_code == 0, (run, result.output)
+        assert "9000" in result.stdout
+    # The applet has 5 slots (docs/keycard.md); the SELECT seen by `open` counts the free ones
+    # before that run's pairing is looked up: one slot in all, the stored pairing's.
+    assert _free_slots(state) == 4
+
+
+def test_the_store_is_private_and_listed(tmp_path: Path, private_config_home: Path) -> None:
+    state = str(tmp_path / "card.json")
+    paired = invoke("keycard", "pair", "--sim", "--state", state)
+    assert (paired.exit_code, paired.stdout.strip()) == (0, "0")
+    store = private_config_home / "cardwire" / "keycard-pairings.json"
+    assert store.stat().st_mode & 0o777 == 0o600
+    listed = invoke("keycard", "pairings", "--json")
+    (row,) = json.loads(listed.stdout)["pairings"]
+    assert row["index"] == 0 and "key" not in row
+    opened = invoke("keycard", "open", "--sim", "--state", state, "--json")
+    document = json.loads(opened.stdout)
+    assert (document["pairing_source"], document["instance_uid"]) == (
+        "stored",
+        row["instance_uid"],
+    )
+    freed = invoke("keycard", "--pin", PIN, "unpair", "--sim", "--state", state)
+    assert (freed.exit_code, freed.stdout.strip()) == (0, "unpaired slot 0")
+    assert json.loads(invoke("keycard", "pairings", "--json").stdout)["pairings"] == []
+    assert _free_slots(state) == 5  # counted at SELECT, before that `open` pairs anew
+
+
+def test_a_pairing_store_path_can_be_chosen(tmp_path: Path, private_config_home: Path) -> None:
+    chosen = tmp_path / "elsewhere.json"
+    result = invoke("keycard", "--pairing-store", str(chosen), "open", "--sim", "--json")
+    assert result.exit_code == 0, result.output
+    assert chosen.exists() and not (private_config_home / "cardwire").exists()
+    listed = invoke("keycard", "--pairing-store", str(chosen), "pairings")
+    assert "slot 0" in listed.stdout
+
+
+def test_a_one_off_pairing_is_unpaired_before_exit(tmp_path: Path) -> None:
+    state = str(tmp_path / "card.json")
+    for _ in range(6):  # more runs than slots
+        result = invoke(
+            "keycard", "--no-store", "--pin", PIN, "send", "--sim", "--state", state, GET_STATUS
+        )
+        assert result.exit_code == 0, result.output
+    assert json.loads(invoke("keycard", "pairings", "--json").stdout)["pairings"] == []
+    no_store = invoke("keycard", "--no-store", "open", "--sim", "--state", state)
+    assert no_store.exit_code == 2 and "--pin" in no_store.stderr
+    opened = invoke(
+        "keycard", "--no-store", "--pin", PIN, "open", "--sim", "--state", state, "--json"
+    )
+    assert json.loads(opened.stdout)["free_slots"] == 5
+
+
+def test_a_full_card_says_what_to_do(tmp_path: Path) -> None:
+    state = str(tmp_path / "card.json")
+    for _ in range(5):
+        paired = invoke("keycard", "--no-store", "pair", "--sim", "--state", state, "--show-keys")
+        assert paired.exit_code == 0, paired.output
+    full = invoke("keycard", "--pin", PIN, "send", "--sim", "--state", state, GET_STATUS)
+    assert full.exit_code == 2
+    assert "no free pairing slot: unpair one or factory-reset" in full.stderr
+
+
+def test_no_store_pair_needs_show_keys() -> None:
+    result = invoke("keycard", "--no-store", "pair", "--sim")
+    assert result.exit_code == 2 and "--show-keys" in result.stderr
+
+
+def test_a_stale_stored_pairing_is_replaced(tmp_path: Path) -> None:
+    state = str(tmp_path / "card.json")
+    paired = invoke("keycard", "pair", "--sim", "--state", state, "--show-keys")
+    pairing = paired.stdout.strip()
+    # Freed with the explicit pairing, behind the store's back: the stored entry is now stale.
+    freed = invoke(
+        "keycard", "--pairing", pairing, "--pin", PIN, "unpair", "--sim", "--state", state
+    )
+    assert freed.exit_code == 0, freed.output
+    result = invoke("keycard", "--pin", PIN, "send", "--sim", "--state", state, GET_STATUS)
+    assert result.exit_code == 0, result.output
+    assert "stale" in result.stderr and pairing.split(":")[1] not in result.stderr
+    assert _free_slots(state) == 4

@@ -22,7 +22,15 @@ def test_command_names_and_options() -> None:
 
 def test_protocols_then_their_options() -> None:
     session = ShellSession(open_card())
-    assert candidates(session, "open ") == ["bac", "counter", "keycard", "pace", "scp02", "scp03"]
+    assert candidates(session, "open ") == [
+        "bac",
+        "counter",
+        "keycard",
+        "pace",
+        "scp02",
+        "scp03",
+        "scp11",
+    ]
     assert "--can" in candidates(session, "open pace --")
     assert candidates(session, "open pace --ca") == ["--can"]
 

@@ -117,3 +117,58 @@ def test_select_and_plain_6982_end_the_session(
 def test_iv_length_is_checked() -> None:
     with pytest.raises(UsageError):
         KeycardObserver(KEYS, bytes(15))
+
+
+# --- Secure Channel V2 (applet 4.x) ---------------------------------------------------------
+
+
+def v2_lines(flip: int | None = None) -> tuple[list[str], tuple[bytes, bytes]]:
+    """OPEN SECURE CHANNEL (V2) answered 9000, then COMMANDS through the V2 host and card
+    sessions of cardwire.sm.keycard.v2; ``flip`` alters that command's protected answer."""
+    from cardwire.sm.keycard.v2 import KeycardV2CardSession, KeycardV2Session, derive_keys
+
+    keys = derive_keys(bytes(32), bytes(range(32)))
+    host, card = KeycardV2Session(*keys), KeycardV2CardSession(*keys)
+    lines = ["> 8010000061" + "00" * 32 + "04" * 65, "< " + "04" * 65 + "3006020101020101" + "9000"]
+    for index, (command, response) in enumerate(COMMANDS):
+        wire = host.protect(command)
+        card.unwrap(wire)
+        answer = card.wrap(response)
+        data = bytearray(answer.data)
+        if index == flip:
+            data[0] ^= 1
+        lines += [f"> {wire.encode().hex()}", f"< {bytes(data).hex()}9000"]
+        host.unprotect(answer)  # the host got the genuine answer; only the trace is altered
+    return lines, keys
+
+
+def test_v2_session_decodes_command_and_answer() -> None:
+    from cardwire.trace.keycard import KeycardV2Observer
+
+    lines, keys = v2_lines()
+    entries = decode_trace(parse("\n".join(lines)), KeycardV2Observer(*keys))
+    assert entries[0].decoded is None  # the handshake is plain
+    decoded = [entry.decoded for entry in entries[1:]]
+    for item, (command, response) in zip(decoded, COMMANDS, strict=True):
+        assert item is not None and item.mac_ok
+        assert (
+            item.plain_command
+            == bytes((0x80, command.ins, command.p1, command.p2, len(command.data))) + command.data
+        )
+        assert item.plain_response == response.encode()
+
+
+def test_v2_a_forged_answer_shows_failed_and_decoding_goes_on() -> None:
+    from cardwire.trace.keycard import KeycardV2Observer
+
+    lines, keys = v2_lines(flip=1)
+    entries = decode_trace(parse("\n".join(lines)), KeycardV2Observer(*keys))
+    assert entries[2].decoded is not None and not entries[2].decoded.mac_ok
+    assert entries[3].decoded is not None and entries[3].decoded.mac_ok
+
+
+def test_v2_keys_are_16_bytes() -> None:
+    from cardwire.trace.keycard import KeycardV2Observer
+
+    with pytest.raises(UsageError):
+        KeycardV2Observer(bytes(32), bytes(32))

@@ -107,7 +107,7 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
     ),
     "keycard": _lazy(
         "keycard_cmd",
-        "Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",
+        "Keycard secure channel: v1 (applet 3.x, pairing) or v2 (4.x, certificate).",
     ),
     "pace": _lazy(
         "pace_cmd", "PACE (ICAO 9303-11): secure messaging keyed by a CAN, MRZ, PIN or PUK."

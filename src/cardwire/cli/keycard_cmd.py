@@ -1,12 +1,14 @@
 """``cardwire keycard [--pairing-password P | --pairing INDEX:KEY] [--pin PIN] send APDU...``,
-``cardwire keycard pair|unpair|open``, and ``open keycard ...`` in the shell and in scripts.
+``cardwire keycard pair|pairings|unpair|open``, and ``open keycard ...`` in the shell and
+scripts.
 
-The Keycard secure channel v1 (Keycard docs; docs/keycard.md): the applet is selected, a pairing is
-made (``--pairing-password``, default "KeycardDefaultPairing", takes a pairing slot) or reused
-(``--pairing INDEX:KEY`` as ``keycard pair --show-keys`` prints it), OPEN SECURE CHANNEL and
-MUTUALLY AUTHENTICATE run, and with ``--pin`` the PIN is verified inside the channel. Every
-secret may be given literally, as ``@FILE`` or as ``env:NAME``; none is printed unless
-``--show-keys``.
+The Keycard secure channel v1 (Keycard docs; docs/keycard.md): the applet is selected, the
+pairing stored for the card's instance UID is reused (cardwire.cli.keycard.store), else a pairing
+is made with ``--pairing-password`` (default "KeycardDefaultPairing") and stored (``--no-store``:
+unpaired before the command exits); ``--pairing INDEX:KEY`` gives one explicitly. OPEN SECURE
+CHANNEL and MUTUALLY AUTHENTICATE run, and with ``--pin`` the PIN is verified inside the
+channel. Every secret may be given literally, as ``@FILE`` or as ``env:NAME``; none is printed
+unless ``--show-keys``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from typing import Any
 
 import click
 
-from cardwire.apdu import Command
 from cardwire.card import Card, CardCommands
 from cardwire.cli.app import cli
+from cardwire.cli.keycard.commands import register as register_commands
+from cardwire.cli.keycard.connect import (
+    connect,
+    describe,
+    pair_new,
+    pairing_secret_of,
+    release,
+    store_of,
+    verify_pin,
+)
+from cardwire.cli.keycard.store import PairingStore
 from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import (
@@ -30,71 +42,64 @@ from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
 from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
-from cardwire.sm import keycard
-from cardwire.sm.keycard import ApplicationInfo, KeycardSession, Pairing
+from cardwire.sm.base import HostSecureSession
+from cardwire.sm.keycard import KeycardSession
+from cardwire.sm.keycard.v2 import KeycardV2Session
 
 _SHOW_KEYS_HELP = "Print secrets: the pairing key, the session keys."
 
 
-def _pairing(card: CardCommands, values: dict[str, Any]) -> Pairing:
-    """The stored pairing given with --pairing, or a new one made with the pairing password."""
-    pairing_text, password = values.get("pairing"), values.get("pairing_password")
-    if pairing_text is not None and password is not None:
-        raise UsageError("use either --pairing or --pairing-password, not both")
-    if pairing_text is not None:
-        return Pairing.parse(resolve_secret(str(pairing_text), "--pairing"))
-    if password is not None:
-        password = resolve_secret(str(password), "--pairing-password")
-    return keycard_io.pair(
-        card, keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD)
-    )
-
-
-def _open_channel(
-    card: CardCommands, values: dict[str, Any]
-) -> tuple[ApplicationInfo, Pairing, KeycardSession]:
-    info = keycard_io.select_keycard(card)
-    if not info.public_key:
-        raise UsageError("this Keycard applet has no secure channel (no public key in SELECT)")
-    pairing = _pairing(card, values)
-    session = keycard_io.open_keycard(card, pairing, info.public_key)
-    return info, pairing, session
-
-
-def _verify_pin(card: CardCommands, values: dict[str, Any]) -> None:
-    pin = values.get("pin")
-    if pin is not None:  # Keycard docs, VERIFY PIN: CLA 80 INS 20, the PIN in ASCII
-        secret = resolve_secret(str(pin), "--pin").encode("ascii")
-        card.send(Command(keycard.CLA_KEYCARD, 0x20, 0, 0, secret))
-
-
-def establish(card: CardCommands, values: dict[str, Any]) -> KeycardSession:
-    """Select the applet, pair (or reuse a pairing), open the channel (``after_open`` then
+def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
+    """Select the applet, find or make the pairing, open the channel (``after_open`` then
     verifies the PIN inside it)."""
-    return _open_channel(card, values)[2]
+    return connect(card, values).session
 
 
 KEYCARD = register(
     SecureProtocol(
         name="keycard",
-        summary="Keycard secure channel v1 (applet 3.x): ECDH, AES-CBC and CBC-MAC per APDU.",
+        summary="Keycard secure channel: v1 (applet 3.x, pairing) or v2 (4.x, certificate).",
         options=(
             click.option(
                 "--pairing-password",
                 metavar="P",
-                help="Pairing password (default: KeycardDefaultPairing); pairs anew, taking a "
-                "slot. Literal, @FILE or env:NAME.",
+                help="Pairing password for a new pairing (default: KeycardDefaultPairing). "
+                "Literal, @FILE or env:NAME.",
             ),
             click.option(
                 "--pairing",
                 metavar="INDEX:KEY",
-                help="A stored pairing, as `keycard pair --show-keys` prints it.",
+                help="Use this pairing (as `keycard pair --show-keys` prints it), not the store.",
             ),
             click.option("--pin", metavar="PIN", help="VERIFY PIN first, inside the channel."),
+            click.option(
+                "--pairing-store",
+                metavar="PATH",
+                help="The pairing store file (default: "
+                "$XDG_CONFIG_HOME/cardwire/keycard-pairings.json).",
+            ),
+            click.option(
+                "--ca-key",
+                multiple=True,
+                metavar="HEX",
+                help="Applet 4.x: also trust Identity Certificates from this CA public key.",
+            ),
+            click.option(
+                "--test-ca",
+                is_flag=True,
+                help="Applet 4.x: trust cardwire's simulator test CA (never for real cards).",
+            ),
+            click.option(
+                "--no-store",
+                is_flag=True,
+                help="Do not store a new pairing: it is unpaired before the command exits "
+                "(needs --pin).",
+            ),
         ),
         establish=establish,
         example="cardwire keycard --pin 123456 send --sim 80F20000",
-        after_open=_verify_pin,
+        after_open=verify_pin,
+        before_close=release,
     )
 )
 
@@ -115,26 +120,36 @@ def pair_command(
     show_keys: bool,
     as_json: bool,
 ) -> None:
-    """PAIR with the card; print the pairing index (INDEX:KEY with --show-keys).
+    """PAIR with the card and store the pairing; print the slot (INDEX:KEY with --show-keys).
+
+    With --no-store the pairing is not kept, so its key must be printed (--show-keys).
 
     \b
     Example:
-      cardwire keycard pair --sim --state card.json --show-keys
+      cardwire keycard pair --sim --state card.json
     """
     values = group_values(click.get_current_context())
     password = values.get("pairing_password")
     if password is not None and pairing_secret is not None:
         raise UsageError("use either --pairing-password or --pairing-secret, not both")
+    store = store_of(values)
+    if store is None and not show_keys:
+        raise UsageError("--no-store without --show-keys would lose the pairing key")
     if pairing_secret is not None:
         secret = parse_hex(resolve_secret(pairing_secret, "--pairing-secret"))
     else:
-        password = resolve_secret(str(password), "--pairing-password") if password else None
-        secret = keycard.pairing_secret(password or keycard.DEFAULT_PAIRING_PASSWORD)
+        secret = pairing_secret_of(values)
     with Card(target.open()) as card:
-        keycard_io.select_keycard(card)
-        pairing = keycard_io.pair(card, secret, mode=mode)
+        info = keycard_io.select_keycard(card)
+        pairing = pair_new(card, secret, mode=mode)
+    if store is not None:
+        store.put(info.instance_uid, pairing)
     if as_json:
-        document: dict[str, Any] = {"index": pairing.index}
+        document: dict[str, Any] = {
+            "index": pairing.index,
+            "instance_uid": to_hex(info.instance_uid),
+            "stored": None if store is None else str(store.path),
+        }
         if show_keys:
             document["key"] = to_hex(pairing.key)
         emit_json(document)
@@ -142,25 +157,63 @@ def pair_command(
         click.echo(pairing.encode() if show_keys else str(pairing.index))
 
 
+@keycard_group.command("pairings")
+@click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def pairings_command(show_keys: bool, as_json: bool) -> None:
+    """List the stored pairings: card instance UID and pairing slot.
+
+    \b
+    Example:
+      cardwire keycard pairings --json
+    """
+    store = store_of(group_values(click.get_current_context())) or PairingStore()
+    rows = []
+    for entry in store.entries():
+        row: dict[str, Any] = {
+            "instance_uid": to_hex(entry.instance_uid),
+            "index": entry.pairing.index,
+        }
+        if show_keys:
+            row["key"] = to_hex(entry.pairing.key)
+        rows.append(row)
+    if as_json:
+        emit_json({"store": str(store.path), "pairings": rows})
+        return
+    if not rows:
+        click.echo(f"no stored pairing ({store.path})")
+    for row in rows:
+        key = f" {row['key']}" if show_keys else ""
+        click.echo(f"{row['instance_uid']} slot {row['index']}{key}")
+
+
 @keycard_group.command("unpair")
 @target_options
 @click.argument("index", type=click.IntRange(0, 255), required=False)
 def unpair_command(target: CardTarget, index: int | None) -> None:
-    """UNPAIR a pairing slot (default: the pairing used to open the channel); needs --pin.
+    """UNPAIR a pairing slot (default: the pairing used to open the channel, which then leaves
+    the store); needs --pin.
 
     \b
     Example:
-      cardwire keycard --pairing 0:5F0E... --pin 123456 unpair --sim --state card.json
+      cardwire keycard --pin 123456 unpair --sim --state card.json
     """
     values = group_values(click.get_current_context())
     if values.get("pin") is None:
         raise UsageError("unpair needs the user PIN: cardwire keycard --pin PIN unpair ...")
     with Card(target.open()) as card:
-        _info, pairing, session = _open_channel(card, values)
-        card.secure(session)
-        _verify_pin(card, values)
-        slot = pairing.index if index is None else index
+        connection = connect(card, values)
+        if connection.pairing is None:
+            raise UsageError("Secure Channel V2 (applet 4.x) has no pairings to unpair")
+        verify_pin(card, values)
+        slot = connection.pairing.index if index is None else index
         keycard_io.unpair(card, slot)
+        if slot == connection.pairing.index:
+            values.pop("_keycard_one_off_pairing", None)  # that one is gone already
+            store = store_of(values)
+            if store is not None and connection.source != "given":
+                store.remove(connection.info.instance_uid)
+        release(card, values)
     click.echo(f"unpaired slot {slot}")
 
 
@@ -180,23 +233,65 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
     """
     values = group_values(click.get_current_context())
     with Card(target.open()) as card:
-        info, pairing, session = _open_channel(card, values)
-        document: dict[str, Any] = {
-            "version": info.version_text,
-            "instance_uid": to_hex(info.instance_uid),
-            "pairing_index": pairing.index,
-            "free_slots": info.free_slots,
-        }
-        if show_keys:
+        connection = connect(card, values)
+        document = describe(connection, show_keys)
+        session = connection.session
+        if show_keys and isinstance(session, KeycardSession):
             document["enc"] = to_hex(session.keys.enc)
             document["mac"] = to_hex(session.keys.mac)
-            document["pairing_key"] = to_hex(pairing.key)
+        elif show_keys and isinstance(session, KeycardV2Session):
+            document["h2c"], document["c2h"] = (to_hex(key) for key in session.keys)
+        verify_pin(card, values)
+        release(card, values)
     if as_json:
         emit_json(document)
         return
-    click.echo(f"Keycard {document['version']}, pairing {pairing.index}: channel open")
-    if show_keys:
+    channel = "V2" if connection.pairing is None else f"pairing {connection.pairing.index}"
+    click.echo(f"Keycard {document['version']}, {channel}: channel open")
+    if "enc" in document:
         click.echo(f"keys: {document['enc']},{document['mac']}")
+    if "h2c" in document:  # what `trace decode --keycard-v2` takes
+        click.echo(f"keys: {document['h2c']},{document['c2h']}")
 
+
+@keycard_group.command("identify")
+@target_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def identify_command(target: CardTarget, as_json: bool) -> None:
+    """IDENTIFY CARD: the card signs a random challenge; print its Identity Key and the CA key
+    recovered from its certificate (after checking the signature).
+
+    \b
+    Example:
+      cardwire keycard identify --sim
+    """
+    import os
+
+    from cardwire.apdu import Command
+    from cardwire.crypto.ecdsa_recovery import compressed
+    from cardwire.sm.keycard.v2 import IdentityCertificate
+    from cardwire.tlv import parse_one
+
+    challenge = os.urandom(32)
+    with Card(target.open()) as card:
+        keycard_io.select_keycard(card)
+        answer = card.send(Command(0x80, 0x14, 0, 0, challenge, 256)).data  # plain (SDK ident.py)
+    template = parse_one(answer)
+    fields = {child.tag: child for child in template.children}
+    if template.tag != 0xA0 or 0x8A not in fields or 0x30 not in fields:
+        raise UsageError("IDENTIFY CARD: expected A0 { 8A certificate, 30 signature }")
+    certificate = IdentityCertificate.parse(fields[0x8A].value)
+    certificate.verify(challenge, fields[0x30].encode())
+    document = {
+        "identity_key": to_hex(certificate.identity_key),
+        "ca_key": to_hex(compressed(certificate.ca_public_key())),
+    }
+    if as_json:
+        emit_json(document)
+    else:
+        click.echo(f"identity key {document['identity_key']}\nCA key {document['ca_key']}")
+
+
+register_commands(keycard_group)
 
 __all__ = ["KEYCARD", "keycard_group"]

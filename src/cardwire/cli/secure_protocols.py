@@ -59,6 +59,9 @@ class SecureProtocol:
     extra: Mapping[str, Any] = field(default_factory=dict)  # the protocol's own use
     # Runs once the session is installed, inside it (e.g. Keycard's VERIFY PIN).
     after_open: AfterOpen | None = None
+    # Runs after the last command of ``send``, before the card is closed (e.g. Keycard's UNPAIR
+    # of a pairing that is not stored).
+    before_close: AfterOpen | None = None
 
     def start(self, card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
         """Run the handshake on ``card``, install the session there, then ``after_open``."""

@@ -146,6 +146,8 @@ def run_secure_send(
                 wire,
             )
         )
+    if protocol.before_close is not None:
+        protocol.before_close(card, values)
     return exchanges
 
 

@@ -77,6 +77,7 @@ def build_observer(
     keycard: str | None = None,
     keycard_iv: str | None = None,
     pace_keys: tuple[str, ...] = (),
+    keycard_v2: str | None = None,
 ) -> Observer | None:
     """The observer the decoding options ask for, or None: ISO SM (session keys, or the MRZ
     and PACE keys) and one of SCP03, SCP02, Keycard may be combined, each on its channel."""
@@ -95,6 +96,7 @@ def build_observer(
             ("--scp03", scp03 is not None),
             ("--scp02", scp02 is not None),
             ("--keycard", keycard is not None),
+            ("--keycard-v2", keycard_v2 is not None),
         )
         if given
     ]
@@ -106,7 +108,7 @@ def build_observer(
     if diversify is not None and scp03 is None:
         raise UsageError("--diversify goes with --scp03")
     iso_observer = _iso_observer(suite, kenc, kmac, ssc, mrz, pace_keys)
-    make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv)
+    make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv, keycard_v2)
     if iso_observer is not None and make is not None:
         from cardwire.trace.combined import CombinedObserver
 
@@ -147,6 +149,7 @@ def _other_observer(
     diversify: str | None,
     keycard: str | None,
     keycard_iv: str | None,
+    keycard_v2: str | None = None,
 ) -> Callable[[], Observer] | None:
     """A maker of the GP or Keycard observer (one per logical channel when combined)."""
     if scp03 is not None:
@@ -169,6 +172,11 @@ def _other_observer(
         kenc, kmac = _hex_list("--keycard", keycard, 2)
         iv = parse_hex(keycard_iv) if keycard_iv is not None else None
         return lambda: KeycardObserver.from_keys(kenc, kmac, iv)
+    if keycard_v2 is not None:  # Secure Channel V2 (applet 4.x), docs/keycard.md
+        from cardwire.trace.keycard import KeycardV2Observer
+
+        h2c, c2h = _hex_list("--keycard-v2", keycard_v2, 2)
+        return lambda: KeycardV2Observer(h2c, c2h)
     return None
 
 
@@ -227,6 +235,7 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
     help="PACE session keys, hex (as `cardwire pace --show-keys` prints them); repeat for each "
     "PACE session in the trace, in order. Combines with --mrz.",
 )
+@click.option("--keycard-v2", metavar="H2C,C2H", help="Keycard Secure Channel V2 keys, hex.")
 @click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
 @format_option
 def decode(
@@ -243,6 +252,7 @@ def decode(
     keycard: str | None,
     keycard_iv: str | None,
     pace_keys: tuple[str, ...],
+    keycard_v2: str | None,
     show_keys: bool,
     trace_format: str | None,
 ) -> None:
@@ -269,6 +279,7 @@ def decode(
         keycard=keycard,
         keycard_iv=keycard_iv,
         pace_keys=pace_keys,
+        keycard_v2=keycard_v2,
     )
     entries = decode_trace(_read(file, trace_format), observer)
     if observer is not None and not any(e.decoded and e.decoded.mac_ok for e in entries):

@@ -1,17 +1,28 @@
 """The host-side Keycard exchanges over a card session: SELECT, PAIR, OPEN SECURE CHANNEL with
-MUTUALLY AUTHENTICATE, UNPAIR."""
+MUTUALLY AUTHENTICATE (V1) or with the Identity Certificate (V2, applet 4.x), UNPAIR."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
-from cardwire.apdu import MAX_SHORT_NE
+from cardwire.apdu import MAX_SHORT_NE, Command
 from cardwire.card import CardCommands
+from cardwire.crypto.ecdsa_recovery import compressed
+from cardwire.crypto.secp256k1 import PUBLIC_KEY_LENGTH, Secp256k1PrivateKey
+from cardwire.errors import CryptogramError, DecodeError
 from cardwire.sm.base import Rng
 from cardwire.sm.keycard.application_info import ApplicationInfo
-from cardwire.sm.keycard.constants import KEYCARD_AID
+from cardwire.sm.keycard.constants import CLA_KEYCARD, INS_OPEN_SECURE_CHANNEL, KEYCARD_AID
 from cardwire.sm.keycard.host import KeycardSession, OpenSecureChannel
 from cardwire.sm.keycard.pairing import Pairing, PairingHandshake, unpair_command
+from cardwire.sm.keycard.v2 import SALT_LENGTH as V2_SALT_LENGTH
+from cardwire.sm.keycard.v2 import (
+    IdentityCertificate,
+    KeycardV2Session,
+    derive_keys,
+    transcript_digest,
+)
 
 
 def select_keycard(card: CardCommands, aid: bytes = KEYCARD_AID) -> ApplicationInfo:
@@ -45,6 +56,42 @@ def open_keycard(
     except BaseException:
         card.secure(None)
         raise
+    return session
+
+
+def open_keycard_v2(
+    card: CardCommands,
+    info: ApplicationInfo,
+    trusted_cas: Iterable[bytes],
+    trusted_identities: Iterable[bytes] = (),
+    *,
+    rng: Rng = os.urandom,
+) -> KeycardV2Session:
+    """Secure Channel V2 (applet 4.x; cardwire.sm.keycard.v2): check the Identity Certificate
+    against the trusted CA keys (or a trusted Identity Key), OPEN SECURE CHANNEL with a salt
+    and an ephemeral key, verify the card's signature over the transcript; the session is left
+    installed on ``card``. An untrusted card or a bad signature raises CryptogramError."""
+    certificate = IdentityCertificate.parse(info.certificate)
+    identities = {compressed(key) for key in trusted_identities}
+    if certificate.identity_key not in identities:
+        cas = {compressed(key) for key in trusted_cas}
+        if compressed(certificate.ca_public_key()) not in cas:
+            raise CryptogramError("the card's Identity Certificate is not from a trusted CA")
+    card.secure(None)
+    salt = rng(V2_SALT_LENGTH)
+    ephemeral = Secp256k1PrivateKey.generate(rng)
+    command = Command(
+        CLA_KEYCARD, INS_OPEN_SECURE_CHANNEL, 0, 0, salt + ephemeral.public_key, MAX_SHORT_NE
+    )
+    response = card.send(command)
+    card_key = response.data[:PUBLIC_KEY_LENGTH]
+    if len(response.data) <= PUBLIC_KEY_LENGTH:
+        raise DecodeError("OPEN SECURE CHANNEL (V2) answer too short", 0)
+    certificate.verify(
+        transcript_digest(salt, ephemeral.public_key, card_key), response.data[PUBLIC_KEY_LENGTH:]
+    )
+    session = KeycardV2Session(*derive_keys(salt, ephemeral.shared_secret(card_key)))
+    card.secure(session)
     return session
 
 

@@ -136,4 +136,84 @@ class KeycardObserver:
         return f"KeycardObserver({'active' if self.active else 'idle'}, <keys hidden>)"
 
 
-__all__ = ["KeycardObserver"]
+class KeycardV2Observer:
+    """A passive Secure Channel V2 (applet 4.x) decoder from the two session keys
+    (host-to-card, card-to-host; ``cardwire keycard open --show-keys`` prints them).
+
+    cardwire.sm.keycard.v2 has the wire format (PyPI keycard SDK ``secure_channel/v2.py``): the
+    session starts at an OPEN SECURE CHANNEL answered 9000 (counter 0; the first one only: the
+    keys belong to one session); each
+    SECURED APDU (80 18) is AES-128-CCM under the counter nonce, its answer under the other key
+    and the same nonce, and the counter moves after the answer. A SELECT, a reset or a plain
+    6982 ends the session; a message that does not authenticate is shown as failed and the
+    counter still moves (both sides do).
+    """
+
+    name = "keycard-v2"
+
+    def __init__(self, key_h2c: bytes, key_c2h: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+        from cardwire.sm.keycard.v2 import KEY_LENGTH, TAG_LENGTH
+
+        if len(key_h2c) != KEY_LENGTH or len(key_c2h) != KEY_LENGTH:
+            raise UsageError(f"Keycard V2 session keys are {KEY_LENGTH} bytes each")
+        self._h2c = AESCCM(key_h2c, tag_length=TAG_LENGTH)
+        self._c2h = AESCCM(key_c2h, tag_length=TAG_LENGTH)
+        self._counter: int | None = None  # the session starts at OPEN SECURE CHANNEL
+        self._used = False
+
+    @property
+    def active(self) -> bool:
+        return self._counter is not None
+
+    def session_keys(self) -> list[tuple[str, bytes]]:
+        return []
+
+    def reset(self) -> None:
+        self._end()
+
+    def _end(self) -> None:
+        if self._counter is not None:
+            self._used = True
+        self._counter = None
+
+    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
+        from cryptography.exceptions import InvalidTag
+
+        from cardwire.sm.keycard.v2 import INS_SECURED_APDU, NONCE_LENGTH
+
+        wire = decode_command(command)
+        answer = Response.decode(response)
+        if wire is None or wire.cla != CLA_KEYCARD:
+            if wire is not None and is_select(wire):
+                self._end()
+            return None
+        if wire.ins == INS_OPEN_SECURE_CHANNEL:
+            self._end()
+            if answer.sw == SW_OK and not self._used:
+                self._counter = 0
+            return None
+        if wire.ins != INS_SECURED_APDU or self._counter is None:
+            return None
+        nonce = self._counter.to_bytes(NONCE_LENGTH, "big")
+        if answer.sw == SW_CHANNEL_CLOSED and not answer.data:
+            self._end()
+            try:
+                inner = self._h2c.decrypt(nonce, wire.data, None)
+            except InvalidTag:
+                return Decoded.failed()
+            return Decoded(inner, answer.encode(), True)
+        self._counter += 1
+        try:
+            inner = self._h2c.decrypt(nonce, wire.data, None)
+            plain = self._c2h.decrypt(nonce, answer.data, None)
+        except InvalidTag:
+            return Decoded.failed()
+        return Decoded(inner, plain, True)
+
+    def __repr__(self) -> str:
+        return f"KeycardV2Observer({'active' if self.active else 'idle'}, <keys hidden>)"
+
+
+__all__ = ["KeycardObserver", "KeycardV2Observer"]

@@ -385,7 +385,7 @@ def test_sign_returns_the_public_key_and_a_signature_that_verifies() -> None:
 @pytest.mark.parametrize(
     ("command", "sw"),
     [
-        (Command(0x80, 0xC0, 0x01, 0x00, bytes(32)), 0x6A86),  # key derivation: not supported
+        (Command(0x80, 0xC0, 0x04, 0x00, bytes(32)), 0x6A86),  # no such key option
         (Command(0x80, 0xC0, 0x00, 0x01, bytes(32)), 0x6A86),  # EdDSA: not supported
         (Command(0x80, 0xC0, 0x00, 0x00, bytes(31)), 0x6A80),
     ],

@@ -15,6 +15,11 @@ TAG_PUBLIC_KEY = 0x80
 TAG_INTEGER = 0x02
 TAG_KEY_UID = 0x8E
 TAG_CAPABILITIES = 0x8D
+# Applet 4.x (PyPI keycard SDK parsing/application_info.py): the Identity Certificate and a
+# status byte (bit 10: initialised; low nibble: PIN tries left).
+TAG_CERTIFICATE = 0x8A
+TAG_STATUS = 0x8C
+STATUS_INITIALIZED = 0x10
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,13 @@ class ApplicationInfo:
     key_uid: bytes = b""
     capabilities: int | None = None
     initialized: bool = True
+    certificate: bytes = b""  # 4.x only
+    status: int | None = None  # 4.x only
+
+    @property
+    def secure_channel_v2(self) -> bool:
+        """keycard-go and the SDK: Secure Channel V2 from applet 4.0."""
+        return self.version >= 0x0400
 
     @property
     def version_text(self) -> str:
@@ -56,6 +68,7 @@ class ApplicationInfo:
             raise DecodeError("the application info template has no 2-byte version (tag 02)", 0)
         slots = [v[0] for v in integers if len(v) == 1]
         capabilities = value(TAG_CAPABILITIES)
+        status = value(TAG_STATUS)
         return cls(
             public_key=value(TAG_PUBLIC_KEY),
             instance_uid=value(TAG_INSTANCE_UID),
@@ -63,4 +76,7 @@ class ApplicationInfo:
             free_slots=slots[0] if slots else None,
             key_uid=value(TAG_KEY_UID),
             capabilities=capabilities[0] if capabilities else None,
+            initialized=bool(status[0] & STATUS_INITIALIZED) if status else True,
+            certificate=value(TAG_CERTIFICATE),
+            status=status[0] if status else None,
         )

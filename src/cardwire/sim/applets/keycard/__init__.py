@@ -1,25 +1,32 @@
-"""A Keycard-compatible applet (version 3.x, secure channel v1) for the simulated card.
+"""A Keycard-compatible applet (version 3.1, secure channel v1) for the simulated card.
 
-Sources: Keycard docs (keycard.tech/docs/apdu: SELECT, PAIR, UNPAIR, OPEN SECURE CHANNEL,
-MUTUALLY AUTHENTICATE, GET STATUS, VERIFY PIN, CHANGE PIN, UNBLOCK PIN, GENERATE KEY, SIGN),
-and docs/keycard.md. The channel codec is cardwire.sm.keycard's, the same
-object the host uses.
+Sources: Keycard docs (keycard.tech/docs/apdu, one page per command), the PyPI keycard SDK
+0.4.0 where the docs are silent (INIT's retry counts), and docs/keycard.md. The channel codec
+is cardwire.sm.keycard's, the same object the host uses.
 
-Implemented: SELECT answers the application info template; PAIR (P2 pairing modes 0, 1, 2;
-6A84 when every slot is taken; 6985 while a channel is open); OPEN SECURE CHANNEL; MUTUALLY
-AUTHENTICATE; UNPAIR; GET STATUS (application status, empty key path); VERIFY PIN, CHANGE PIN
-(PIN, PUK, pairing secret), UNBLOCK PIN with retry counters made durable before the comparison;
-GENERATE KEY and SIGN (ECDSA secp256k1 over a 32-byte digest with the current key). Not
-implemented (6D00): INIT, LOAD KEY, DERIVE KEY, EXPORT KEY, GENERATE MNEMONIC, REMOVE KEY, SET
-NDEF, STORE/GET DATA, FACTORY RESET.
+Implemented (applet 3.1): SELECT (both states), INIT, PAIR, UNPAIR, OPEN SECURE CHANNEL,
+MUTUALLY AUTHENTICATE, GET STATUS (application status, key path), VERIFY PIN, CHANGE PIN (PIN,
+PUK, pairing secret), UNBLOCK PIN, LOAD KEY (key pair, extended key pair, BIP-39 seed), DERIVE
+KEY, GENERATE MNEMONIC, REMOVE KEY, GENERATE KEY, SIGN (current key, derive, derive and make
+current, PIN-less path), SET PINLESS PATH, EXPORT KEY, STORE DATA / GET DATA, FACTORY RESET,
+IDENTIFY CARD.
+Applet 4.x (``version: 0400`` in the profile, :func:`keycard_4x_profile`): Secure Channel V2
+(``channel_v2``: no pairing, the Identity Certificate in SELECT, INIT inside the channel).
+``commands_4x``: GET CHALLENGE, ECDH, EXPORT BIP85 and 4.x's SIGN (master only, BIP-340
+Schnorr with a tweak). Not implemented: EXPORT LEE and the LEE seed.
 
 The card's secure-channel key and instance UID are created with the card's random generator at
 the first SELECT when the profile gives none, and are then kept in the state file.
 
-Modules: ``settings`` (constants, defaults, profile parsing), ``applet`` (:class:`KeycardApplet`).
+Modules: ``settings`` (constants, defaults, profile parsing), ``applet`` (:class:`KeycardApplet`:
+state, SELECT, dispatch, shared rules), ``channel``, ``pin``, ``keys``, ``sign``, ``data`` (the
+commands, by job).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from cardwire.sim.applets.keycard.applet import (
     KeycardApplet,
@@ -59,6 +66,25 @@ from cardwire.sim.applets.keycard.settings import (
 )
 from cardwire.sm.keycard import KEYCARD_AID
 
+if TYPE_CHECKING:
+    from cardwire.sim.profile import Profile
+
+
+def keycard_4x_profile() -> Profile:
+    """The default card with its Keycard applet as a 4.x applet (version 4.0, Secure Channel
+    V2, the simulator test CA): ``cardwire.sim.profile.save(path, keycard_4x_profile())``."""
+    from cardwire.sim.profile import default_profile
+
+    profile = default_profile()
+    applets = tuple(
+        replace(spec, settings={**spec.settings, "version": "0400"})
+        if spec.type == "keycard"
+        else spec
+        for spec in profile.applets
+    )
+    return replace(profile, applets=applets)
+
+
 __all__ = [
     "CAPABILITIES",
     "CHANGE_PAIRING_SECRET",
@@ -93,4 +119,5 @@ __all__ = [
     "TAG_SIGNATURE_TEMPLATE",
     "KeycardApplet",
     "default_config",
+    "keycard_4x_profile",
 ]

@@ -1,63 +1,77 @@
-"""The simulated Keycard applet itself: SELECT answer, pairing, the secure channel, PIN handling,
-key generation and signing (Keycard docs, keycard.tech/docs/apdu)."""
+"""The simulated Keycard applet itself: its state, the SELECT answer, the dispatch of commands to
+the modules that implement them (channel, pin, keys, sign, data) and the rules they share
+(Keycard docs, keycard.tech/docs/apdu)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from cardwire.apdu import Command, Response
+from cardwire.crypto.bip32 import (
+    MAX_PATH_COMPONENTS,
+    SOURCE_CURRENT,
+    SOURCE_MASTER,
+    SOURCE_PARENT,
+    ExtendedKey,
+    decode_path,
+    derive_path,
+    encode_path,
+)
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
-from cardwire.errors import DecodeError
+from cardwire.errors import CardwireError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.keycard import (
+    channel,
+    channel_v2,
+    commands_4x,
+    data,
+    keys,
+    pin,
+    sign,
+)
 from cardwire.sim.applets.keycard.settings import (
     CAPABILITIES,
-    CHANGE_PAIRING_SECRET,
-    CHANGE_PIN,
-    CHANGE_PUK,
+    DATA_CASH,
+    DATA_NDEF,
+    DATA_PUBLIC,
     DEFAULT_VERSION,
-    DIGEST_LENGTH,
-    GET_STATUS_APPLICATION,
-    GET_STATUS_KEY_PATH,
     INS_CHANGE_PIN,
+    INS_DERIVE_KEY,
+    INS_EXPORT_KEY,
+    INS_FACTORY_RESET,
     INS_GENERATE_KEY,
+    INS_GENERATE_MNEMONIC,
+    INS_GET_DATA,
     INS_GET_STATUS,
+    INS_IDENTIFY,
+    INS_INIT,
+    INS_LOAD_KEY,
+    INS_REMOVE_KEY,
+    INS_SET_PINLESS_PATH,
     INS_SIGN,
+    INS_STORE_DATA,
     INS_UNBLOCK_PIN,
     INS_VERIFY_PIN,
     INSTANCE_UID_LENGTH,
-    PAIRING_MODES,
-    PIN_LENGTH,
     PIN_REFERENCE,
     PIN_TRIES,
-    PUK_LENGTH,
     PUK_REFERENCE,
     PUK_TRIES,
-    SIGN_CURRENT_KEY,
-    SIGN_ECDSA_SECP256K1,
-    TAG_APPLICATION_STATUS,
-    TAG_BOOLEAN,
-    TAG_SIGNATURE_TEMPLATE,
+    SIM_TEST_CA_KEY,
+    V2_VERSION,
     KeycardConfig,
-    is_digits,
 )
 from cardwire.sim.config_loader import export, load, without_type
-from cardwire.sim.pin import ReferenceData, tries_left_sw
+from cardwire.sim.pin import ReferenceData
 from cardwire.sm.keycard import (
-    CHALLENGE_LENGTH,
     CLA_KEYCARD,
     INS_MUTUALLY_AUTHENTICATE,
     INS_OPEN_SECURE_CHANNEL,
     INS_PAIR,
     INS_UNPAIR,
-    IV_LENGTH,
-    PAIR_FINAL_STEP,
-    PAIR_FIRST_STEP,
-    SALT_LENGTH,
-    SECRET_LENGTH,
     TAG_APPLICATION_INFO,
     TAG_CAPABILITIES,
     TAG_INSTANCE_UID,
@@ -65,19 +79,32 @@ from cardwire.sm.keycard import (
     TAG_KEY_UID,
     TAG_PUBLIC_KEY,
     KeycardCardSession,
-    derive_session_keys,
+)
+from cardwire.sm.keycard.v2 import (
+    INS_SECURED_APDU,
+    STATUS_INITIALIZED,
+    TAG_CERTIFICATE,
+    TAG_STATUS,
+    IdentityCertificate,
+    KeycardV2CardSession,
 )
 from cardwire.sw import SW
 from cardwire.tlv import tlv
 
+# The placeholder credentials of a pre-initialised card (INIT sets the real ones).
+_UNSET_PIN, _UNSET_PUK = b"000000", b"000000000000"
+
 
 @dataclass(eq=False)
-class _ChannelState:
+class ChannelState:
     """Per logical channel: the PIN verified in this channel's session, a PAIR in progress."""
 
     pin_verified: bool = False
     pair_challenge: bytes | None = None  # the card challenge of PAIR step 1
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[["KeycardApplet", ChannelContext, ChannelState, Command], Response]
 
 
 class KeycardApplet(Applet):
@@ -98,18 +125,34 @@ class KeycardApplet(Applet):
         channel_key: bytes | None = None,
         instance_uid: bytes | None = None,
         key: bytes | None = None,
+        chain_code: bytes = b"",
+        key_path: tuple[int, ...] = (),
+        pinless_path: tuple[int, ...] | None = None,
+        data: Mapping[int, bytes] | None = None,
+        initialized: bool = True,
+        pin_tries: int = PIN_TRIES,
+        puk_tries: int = PUK_TRIES,
         pin_tries_left: int | None = None,
         puk_tries_left: int | None = None,
+        identity_key: bytes | None = None,
+        ca_key: bytes | None = None,
     ) -> None:
         self.aid = aid
         self.version = version
-        self.pin = ReferenceData(PIN_REFERENCE, pin, max_tries=PIN_TRIES, tries_left=pin_tries_left)
-        self.puk = ReferenceData(PUK_REFERENCE, puk, max_tries=PUK_TRIES, tries_left=puk_tries_left)
+        self.pin = ReferenceData(PIN_REFERENCE, pin, max_tries=pin_tries, tries_left=pin_tries_left)
+        self.puk = ReferenceData(PUK_REFERENCE, puk, max_tries=puk_tries, tries_left=puk_tries_left)
         self.secret = secret
         self.slots = slots
         self.channel_key = None if channel_key is None else Secp256k1PrivateKey(channel_key)
         self.instance_uid = instance_uid
-        self.key = None if key is None else Secp256k1PrivateKey(key)
+        self.master = None if key is None else ExtendedKey(key, chain_code)
+        self.key_path = key_path
+        self.pinless_path = pinless_path
+        self.data: dict[int, bytes] = dict(data or {})
+        self.initialized = initialized
+        self._identity_key = None if identity_key is None else Secp256k1PrivateKey(identity_key)
+        self.ca_key = Secp256k1PrivateKey(ca_key or SIM_TEST_CA_KEY)
+        self._certificate: bytes | None = None
 
     # --- configuration and state -----------------------------------------------------------
 
@@ -129,8 +172,21 @@ class KeycardApplet(Applet):
             channel_key=config.secure_channel_key,
             instance_uid=config.instance_uid,
             key=config.key,
+            chain_code=config.chain_code,
+            key_path=decode_path(config.key_path),
+            pinless_path=None if config.pinless_path is None else decode_path(config.pinless_path),
+            data={
+                DATA_PUBLIC: config.public_data,
+                DATA_NDEF: config.ndef_data,
+                DATA_CASH: config.cash_data,
+            },
+            initialized=config.initialized,
+            pin_tries=config.pin_tries,
+            puk_tries=config.puk_tries,
             pin_tries_left=config.pin_tries_left,
             puk_tries_left=config.puk_tries_left,
+            identity_key=config.identity_key,
+            ca_key=config.ca_key,
         )
 
     def settings(self) -> KeycardConfig:
@@ -147,31 +203,146 @@ class KeycardApplet(Applet):
             pairings=tuple(self.slots),
             secure_channel_key=None if self.channel_key is None else self.channel_key.scalar,
             instance_uid=self.instance_uid,
-            key=None if self.key is None else self.key.scalar,
+            key=None if self.master is None else self.master.private_key,
+            chain_code=b"" if self.master is None else self.master.chain_code,
+            key_path=encode_path(self.key_path),
+            pinless_path=None if self.pinless_path is None else encode_path(self.pinless_path),
+            public_data=self.data.get(DATA_PUBLIC, b""),
+            ndef_data=self.data.get(DATA_NDEF, b""),
+            cash_data=self.data.get(DATA_CASH, b""),
+            initialized=self.initialized,
+            pin_tries=self.pin.max_tries,
+            puk_tries=self.puk.max_tries,
+            identity_key=None if self._identity_key is None else self._identity_key.scalar,
+            ca_key=self.ca_key.scalar,
         )
 
     def export_state(self) -> dict[str, Any]:
         return export(self.settings())
 
+    # --- keys ------------------------------------------------------------------------------
+
+    def set_master(self, master: ExtendedKey | None) -> None:
+        """A new master key (or none): the current path is the master's, no PIN-less path."""
+        self.master = master
+        self.key_path = ()
+        self.pinless_path = None
+
+    @property
+    def key(self) -> Secp256k1PrivateKey | None:
+        """The current key (the master derived along the current path), None without a key."""
+        if self.master is None:
+            return None
+        return Secp256k1PrivateKey(self.derive(self.key_path).private_key)
+
+    @property
+    def key_uid(self) -> bytes:
+        """Keycard docs, SELECT: SHA-256 of the master public key, or empty without a key."""
+        if self.master is None:
+            return b""
+        return hashlib.sha256(Secp256k1PrivateKey(self.master.private_key).public_key).digest()
+
+    def resolve_path(self, source: int, path_data: bytes) -> tuple[int, ...]:
+        """Keycard docs, DERIVE KEY: the absolute path of ``path_data`` read from the master,
+        the parent of the current key or the current key; a bad path answers 6A80."""
+        try:
+            relative = decode_path(path_data)
+        except CardwireError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        if source == SOURCE_MASTER:
+            path = relative
+        elif source == SOURCE_PARENT:
+            if not self.key_path:  # the master has no parent (cardwire's choice of 6B00)
+                raise CardStatus(SW.WRONG_P1_P2)
+            path = self.key_path[:-1] + relative
+        elif source == SOURCE_CURRENT:
+            path = self.key_path + relative
+        else:
+            raise CardStatus(SW.INCORRECT_P1_P2)
+        if len(path) > MAX_PATH_COMPONENTS:
+            raise CardStatus(SW.INCORRECT_DATA)
+        return path
+
+    def derive(self, path: tuple[int, ...]) -> ExtendedKey:
+        """The key at ``path``; 6985 without a key, or to derive from a key without chain code."""
+        if self.master is None or (path and not self.master.chain_code):
+            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+        try:
+            return derive_path(self.master, path)
+        except CardwireError:  # BIP-32's (2^-127) invalid child
+            raise CardStatus(SW.INCORRECT_DATA) from None
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def factory_reset(self) -> None:
+        """Keycard docs, FACTORY RESET: keys, pairings, data and credentials are erased."""
+        self.set_master(None)
+        self.slots = [None] * len(self.slots)
+        self.data = {}
+        self.initialized = False
+        self.instance_uid = None
+        self.pin = ReferenceData(PIN_REFERENCE, _UNSET_PIN, max_tries=PIN_TRIES)
+        self.puk = ReferenceData(PUK_REFERENCE, _UNSET_PUK, max_tries=PUK_TRIES)
+
+    def initialize(
+        self,
+        ctx: ChannelContext,
+        *,
+        pin: bytes,
+        puk: bytes,
+        secret: bytes,
+        pin_tries: int,
+        puk_tries: int,
+    ) -> None:
+        self.pin = ReferenceData(PIN_REFERENCE, pin, max_tries=pin_tries)
+        self.puk = ReferenceData(PUK_REFERENCE, puk, max_tries=puk_tries)
+        self.secret = secret
+        self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)  # a new card instance
+        self.initialized = True
+
     # --- selection -------------------------------------------------------------------------
 
-    def new_channel_state(self) -> _ChannelState:
-        return _ChannelState()
+    def new_channel_state(self) -> ChannelState:
+        return ChannelState()
 
-    def _identity(self, ctx: ChannelContext) -> Secp256k1PrivateKey:
+    def identity(self, ctx: ChannelContext) -> Secp256k1PrivateKey:
         """The secure-channel key, created on first use with the card's random generator."""
-        if self.channel_key is None or self.instance_uid is None:
+        if self.channel_key is None or (self.initialized and self.instance_uid is None):
             if self.channel_key is None:
                 self.channel_key = Secp256k1PrivateKey.generate(ctx.card.random)
-            if self.instance_uid is None:
+            if self.initialized and self.instance_uid is None:
                 self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)
             ctx.card.commit()
         return self.channel_key
 
+    @property
+    def v2(self) -> bool:
+        """Applet 4.x: Secure Channel V2 (keycard-go and the SDK switch on the version)."""
+        return self.version >= V2_VERSION
+
+    def identity_key(self, ctx: ChannelContext) -> Secp256k1PrivateKey:
+        """The 4.x Identity Key, created on first use with the card's random generator."""
+        if self._identity_key is None:
+            self._identity_key = Secp256k1PrivateKey.generate(ctx.card.random)
+            ctx.card.commit()
+        return self._identity_key
+
+    def certificate(self, ctx: ChannelContext) -> bytes:
+        """The Identity Certificate, issued once per applet object (the keys do not change)."""
+        if self._certificate is None:
+            issued = IdentityCertificate.issue(self.ca_key, self.identity_key(ctx))
+            self._certificate = issued.encode()
+        return self._certificate
+
     def application_info(self, ctx: ChannelContext) -> bytes:
         """Keycard docs, SELECT: A4 { 8F instance UID, 80 public key, 02 version, 02 free
-        pairing slots, 8E key UID (empty without a key), 8D capabilities }."""
-        public_key = self._identity(ctx).public_key
+        pairing slots, 8E key UID (empty without a key), 8D capabilities }; a pre-initialised
+        card answers only 80 { public key }."""
+        public_key = self.identity(ctx).public_key
+        if self.v2:
+            return self._application_info_v2(ctx)
+        if not self.initialized:
+            return tlv(TAG_PUBLIC_KEY, public_key)
         assert self.instance_uid is not None
         free = sum(1 for slot in self.slots if slot is None)
         body = (
@@ -184,222 +355,110 @@ class KeycardApplet(Applet):
         )
         return tlv(TAG_APPLICATION_INFO, body)
 
-    @property
-    def key_uid(self) -> bytes:
-        """Keycard docs, SELECT: SHA-256 of the public key, or empty without a key."""
-        return b"" if self.key is None else hashlib.sha256(self.key.public_key).digest()
+    def _application_info_v2(self, ctx: ChannelContext) -> bytes:
+        """SDK parsing/application_info.py for 4.x: the template in both states, with the
+        Identity Certificate (8A) and a status byte (8C: 10 initialised | PIN tries left)."""
+        if self.instance_uid is None:
+            self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)
+            ctx.card.commit()
+        status = (STATUS_INITIALIZED if self.initialized else 0) | (self.pin.tries_left & 0x0F)
+        body = (
+            tlv(TAG_INSTANCE_UID, self.instance_uid)
+            + tlv(TAG_INTEGER, self.version.to_bytes(2, "big"))
+            + tlv(TAG_KEY_UID, self.key_uid)
+            + tlv(TAG_CAPABILITIES, bytes((CAPABILITIES,)))
+            + tlv(TAG_CERTIFICATE, self.certificate(ctx))
+            + tlv(TAG_STATUS, bytes((status,)))
+        )
+        return tlv(TAG_APPLICATION_INFO, body)
 
     def select(self, ctx: ChannelContext, command: Command) -> Response:
         return Response(self.application_info(ctx))
 
     def deselect(self, ctx: ChannelContext) -> None:
-        ctx.state = _ChannelState()
+        ctx.state = ChannelState()
 
-    # --- dispatch --------------------------------------------------------------------------
+    # --- dispatch and shared rules ---------------------------------------------------------
 
     def process(self, ctx: ChannelContext, command: Command) -> Response:
         if command.cla != CLA_KEYCARD:
             raise CardStatus(SW.CLA_NOT_SUPPORTED)
-        handler = self._handlers.get(command.ins)
+        handlers = self._handlers_v2 if self.v2 else self._handlers
+        handler = handlers.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
-        state = ctx.state if isinstance(ctx.state, _ChannelState) else _ChannelState()
+        state = ctx.state if isinstance(ctx.state, ChannelState) else ChannelState()
         ctx.state = state
         if command.ins != INS_PAIR:
             state.pair_challenge = None  # Keycard docs, PAIR: the two steps follow each other
         return handler(self, ctx, state, command)
 
-    # --- secure channel --------------------------------------------------------------------
-
-    def _session(self, ctx: ChannelContext) -> KeycardCardSession | None:
+    def session(self, ctx: ChannelContext) -> KeycardCardSession | KeycardV2CardSession | None:
         session = ctx.secure_session
-        return session if isinstance(session, KeycardCardSession) and session.active else None
+        if isinstance(session, (KeycardCardSession, KeycardV2CardSession)) and session.active:
+            return session
+        return None
 
-    def _require_channel(self, ctx: ChannelContext, state: _ChannelState) -> None:
+    def require_initialized(self) -> None:
+        # Keycard docs, INIT: a pre-initialised card knows only SELECT and INIT (6D00 else).
+        if not self.initialized:
+            raise CardStatus(SW.INS_NOT_SUPPORTED)
+
+    def require_channel(
+        self, ctx: ChannelContext, state: ChannelState, *, initialized: bool = True
+    ) -> None:
         """The command must have come through an authenticated channel; otherwise the channel
         is aborted and 6982 answered plain (Keycard docs, "Secure Channel")."""
-        session = self._session(ctx)
+        if initialized:
+            self.require_initialized()
+        session = self.session(ctx)
         if ctx.secured and session is not None and session.authenticated:
             return
         ctx.end_secure_session()
         state.pin_verified = False
         raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
 
-    def _require_pin(self, ctx: ChannelContext, state: _ChannelState) -> None:
-        self._require_channel(ctx, state)
+    def require_pin(self, ctx: ChannelContext, state: ChannelState) -> None:
+        self.require_channel(ctx, state)
         if not state.pin_verified:  # Keycard docs: unmet preconditions answer 6985
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
 
-    def _pair(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        if self._session(ctx) is not None:  # Keycard docs, PAIR: 6985 if a channel is open
-            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
-        if command.p1 == PAIR_FIRST_STEP:
-            if command.p2 not in PAIRING_MODES:
-                raise CardStatus(SW.INCORRECT_P1_P2)
-            if len(command.data) != CHALLENGE_LENGTH:
-                raise CardStatus(SW.INCORRECT_DATA)
-            card_challenge = ctx.card.random(CHALLENGE_LENGTH)
-            state.pair_challenge = card_challenge
-            cryptogram = hashlib.sha256(self.secret + command.data).digest()
-            return Response(cryptogram + card_challenge)
-        challenge, state.pair_challenge = state.pair_challenge, None
-        if command.p1 != PAIR_FINAL_STEP or challenge is None:
-            raise CardStatus(SW.INCORRECT_P1_P2)  # Keycard docs: 6A86, also without step 1
-        if len(command.data) != CHALLENGE_LENGTH:
-            raise CardStatus(SW.INCORRECT_DATA)
-        expected = hashlib.sha256(self.secret + challenge).digest()
-        if not hmac.compare_digest(command.data, expected):
-            raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
-        free = next((i for i, slot in enumerate(self.slots) if slot is None), None)
-        if free is None:
-            raise CardStatus(SW.NOT_ENOUGH_MEMORY)  # 6A84: every pairing slot is taken
-        salt = ctx.card.random(SALT_LENGTH)
-        self.slots[free] = hashlib.sha256(self.secret + salt).digest()
-        ctx.card.commit()
-        return Response(bytes((free,)) + salt)
-
-    def _open_secure_channel(
-        self, ctx: ChannelContext, state: _ChannelState, command: Command
-    ) -> Response:
-        # Keycard docs, OPEN SECURE CHANNEL: a new channel replaces any open one.
-        ctx.end_secure_session()
-        state.pin_verified = False
-        if command.p1 >= len(self.slots) or self.slots[command.p1] is None:
-            raise CardStatus(SW.INCORRECT_P1_P2)
-        pairing_key = self.slots[command.p1]
-        assert pairing_key is not None
-        try:
-            shared = self._identity(ctx).shared_secret(command.data)
-        except DecodeError:
-            raise CardStatus(SW.INCORRECT_DATA) from None
-        salt = ctx.card.random(SALT_LENGTH)
-        iv = ctx.card.random(IV_LENGTH)
-        keys = derive_session_keys(shared, pairing_key, salt)
-        ctx.secure_session = KeycardCardSession(keys, iv)
-        return Response(salt + iv)
-
-    def _mutually_authenticate(
-        self, ctx: ChannelContext, state: _ChannelState, command: Command
-    ) -> Response:
-        session = self._session(ctx)
-        if not ctx.secured or session is None or session.authenticated:
-            # Keycard docs, MUTUALLY AUTHENTICATE: 6985 without a fresh channel.
-            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
-        if len(command.data) != CHALLENGE_LENGTH:
-            ctx.end_secure_session()
-            raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
-        session.authenticated = True
-        return Response(ctx.card.random(CHALLENGE_LENGTH))
-
-    def _unpair(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        self._require_pin(ctx, state)
-        if command.p1 >= len(self.slots):  # Keycard docs, UNPAIR: 6A86 for an invalid index
-            raise CardStatus(SW.INCORRECT_P1_P2)
-        self.slots[command.p1] = None
-        ctx.card.commit()
-        return Response()
-
-    # --- status and credentials ------------------------------------------------------------
-
-    def _get_status(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        self._require_channel(ctx, state)
-        if command.p1 == GET_STATUS_KEY_PATH:
-            return Response()  # no derivation: the current key is the master key, path "m"
-        if command.p1 != GET_STATUS_APPLICATION:
-            raise CardStatus(SW.INCORRECT_P1_P2)
-        body = (
-            tlv(TAG_INTEGER, bytes((self.pin.tries_left,)))
-            + tlv(TAG_INTEGER, bytes((self.puk.tries_left,)))
-            + tlv(TAG_BOOLEAN, b"\xff" if self.key is not None else b"\x00")
-        )
-        return Response(tlv(TAG_APPLICATION_STATUS, body))
-
-    def _verify_pin(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        self._require_channel(ctx, state)
-        state.pin_verified = False
-        self._check(self.pin, command.data, ctx)
-        state.pin_verified = True
-        return Response()
-
-    @staticmethod
-    def _check(reference: ReferenceData, candidate: bytes, ctx: ChannelContext) -> None:
-        # Keycard docs, VERIFY PIN: 63CX with X tries left; a blocked PIN answers 63C0. The
-        # counter is decremented and committed before the comparison (sim.pin rules).
-        try:
-            reference.check(candidate, ctx.card.commit)
-        except CardStatus as status:
-            if status.sw == SW.AUTHENTICATION_METHOD_BLOCKED:
-                raise CardStatus(tries_left_sw(0)) from None
-            raise
-
-    def _change_pin(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        self._require_pin(ctx, state)
-        data = command.data
-        if command.p1 == CHANGE_PIN:
-            if not is_digits(data, PIN_LENGTH):
-                raise CardStatus(SW.INCORRECT_DATA)
-            self.pin.set_value(data)
-            self.pin.reset_counter()
-        elif command.p1 == CHANGE_PUK:
-            if not is_digits(data, PUK_LENGTH):
-                raise CardStatus(SW.INCORRECT_DATA)
-            self.puk.set_value(data)
-            self.puk.reset_counter()
-        elif command.p1 == CHANGE_PAIRING_SECRET:
-            if len(data) != SECRET_LENGTH:
-                raise CardStatus(SW.INCORRECT_DATA)
-            self.secret = data
-        else:
-            raise CardStatus(SW.INCORRECT_P1_P2)
-        ctx.card.commit()
-        return Response()
-
-    def _unblock_pin(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        self._require_channel(ctx, state)
-        if not self.pin.blocked:  # Keycard docs, UNBLOCK PIN: 6985 if the PIN is not blocked
-            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
-        data = command.data
-        if len(data) != PUK_LENGTH + PIN_LENGTH or not is_digits(data[PUK_LENGTH:], PIN_LENGTH):
-            raise CardStatus(SW.INCORRECT_DATA)
-        self._check(self.puk, data[:PUK_LENGTH], ctx)
-        self.pin.set_value(data[PUK_LENGTH:])
-        self.pin.reset_counter()
-        ctx.card.commit()
-        state.pin_verified = True
-        return Response()
-
-    # --- keys ------------------------------------------------------------------------------
-
-    def _generate_key(
-        self, ctx: ChannelContext, state: _ChannelState, command: Command
-    ) -> Response:
-        self._require_pin(ctx, state)
-        self.key = Secp256k1PrivateKey.generate(ctx.card.random)
-        ctx.card.commit()
-        return Response(self.key_uid)  # Keycard docs, GENERATE KEY: answers the key UID
-
-    def _sign(self, ctx: ChannelContext, state: _ChannelState, command: Command) -> Response:
-        self._require_pin(ctx, state)
-        if command.p1 != SIGN_CURRENT_KEY or command.p2 != SIGN_ECDSA_SECP256K1:
-            raise CardStatus(SW.INCORRECT_P1_P2)  # no key derivation, ECDSA only
-        if len(command.data) != DIGEST_LENGTH:
-            raise CardStatus(SW.INCORRECT_DATA)
-        if self.key is None:
-            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
-        signature = self.key.sign_digest(command.data)  # DER: 30 len r s
-        return Response(
-            tlv(TAG_SIGNATURE_TEMPLATE, tlv(TAG_PUBLIC_KEY, self.key.public_key) + signature)
-        )
-
-    _handlers: ClassVar[dict[int, Callable[..., Response]]] = {
-        INS_PAIR: _pair,
-        INS_OPEN_SECURE_CHANNEL: _open_secure_channel,
-        INS_MUTUALLY_AUTHENTICATE: _mutually_authenticate,
-        INS_UNPAIR: _unpair,
-        INS_GET_STATUS: _get_status,
-        INS_VERIFY_PIN: _verify_pin,
-        INS_CHANGE_PIN: _change_pin,
-        INS_UNBLOCK_PIN: _unblock_pin,
-        INS_GENERATE_KEY: _generate_key,
-        INS_SIGN: _sign,
+    _handlers: ClassVar[dict[int, Handler]] = {
+        INS_PAIR: channel.pair,
+        INS_OPEN_SECURE_CHANNEL: channel.open_secure_channel,
+        INS_MUTUALLY_AUTHENTICATE: channel.mutually_authenticate,
+        INS_UNPAIR: channel.unpair,
+        INS_GET_STATUS: pin.get_status,
+        INS_VERIFY_PIN: pin.verify_pin,
+        INS_CHANGE_PIN: pin.change_pin,
+        INS_UNBLOCK_PIN: pin.unblock_pin,
+        INS_LOAD_KEY: keys.load_key,
+        INS_DERIVE_KEY: keys.derive_key,
+        INS_GENERATE_KEY: keys.generate_key,
+        INS_REMOVE_KEY: keys.remove_key,
+        INS_GENERATE_MNEMONIC: keys.generate_mnemonic,
+        INS_EXPORT_KEY: keys.export_key,
+        INS_SIGN: sign.sign,
+        INS_SET_PINLESS_PATH: sign.set_pinless_path,
+        INS_STORE_DATA: data.store_data,
+        INS_GET_DATA: data.get_data,
+        INS_FACTORY_RESET: data.factory_reset,
+        INS_INIT: data.init,
+        INS_IDENTIFY: data.identify,
+    }
+    # Applet 4.x: no pairing (PAIR, UNPAIR, MUTUALLY AUTHENTICATE answer 6D00), the V2
+    # handshake, INIT inside the channel.
+    _handlers_v2: ClassVar[dict[int, Handler]] = {
+        **{
+            ins: handler
+            for ins, handler in _handlers.items()
+            if ins not in (INS_PAIR, INS_UNPAIR, INS_MUTUALLY_AUTHENTICATE)
+        },
+        INS_OPEN_SECURE_CHANNEL: channel_v2.open_secure_channel,
+        INS_INIT: channel_v2.init,
+        INS_SECURED_APDU: channel_v2.secured_apdu_without_channel,
+        INS_SIGN: commands_4x.sign,
+        commands_4x.INS_GET_CHALLENGE: commands_4x.get_challenge,
+        commands_4x.INS_ECDH: commands_4x.ecdh,
+        commands_4x.INS_EXPORT_BIP85: commands_4x.export_bip85,
     }
