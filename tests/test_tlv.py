@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardwire import tlv
+from cardwire.cli import tlv_view
 from cardwire.errors import DecodeError, UsageError
 from cardwire.tlv import SimpleTlv, Tlv
 
@@ -140,7 +141,7 @@ def test_children_of_primitive_and_malformed_constructed() -> None:
     assert info.value.offset == 3  # the bad length byte, counted from the outer object
     lenient = tlv.parse(broken.encode(), strict=False, deep=True)
     assert lenient == (broken,)
-    assert "not BER-TLV" in tlv.render(lenient)
+    assert "not BER-TLV" in tlv_view.render(lenient)
 
 
 # --- public examples ------------------------------------------------------------------------
@@ -243,11 +244,11 @@ def test_icao_ef_com_and_sm_objects() -> None:
 
 def test_render_and_json() -> None:
     nodes = tlv.parse(bytes.fromhex("6F0A8403A00000A503500141"))
-    text = tlv.render(nodes).splitlines()
+    text = tlv_view.render(nodes).splitlines()
     assert text[0].startswith("6F (application 15, constructed) len 10")
     assert text[1] == "  84 (context 4, primitive) len 3: A00000"
     assert text[3] == "    50 (application 16, primitive) len 1: 41  'A'"
-    assert tlv.to_json(nodes) == [
+    assert tlv_view.to_json(nodes) == [
         {
             "tag": "6F",
             "class": "application",
@@ -351,8 +352,8 @@ def test_any_bytes_value_or_decode_error(data: bytes) -> None:
             nodes = tlv.parse(data, strict=strict, deep=True)
         except DecodeError:
             continue
-        tlv.render(nodes)
-        tlv.to_json(nodes)
+        tlv_view.render(nodes)
+        tlv_view.to_json(nodes)
         if strict:
             assert b"".join(n.encode() for n in nodes) == data  # strict means canonical
 
@@ -414,14 +415,14 @@ def _walkers(data: bytes) -> list[object]:
     out: list[object] = []
     for strict in (True, False):
         out.append(tlv.parse(data, strict=strict, deep=True))
-        out.append(tlv.render(tlv.parse(data, strict=strict)))
-        out.append(tlv.to_json(tlv.parse(data, strict=strict)))
+        out.append(tlv_view.render(tlv.parse(data, strict=strict)))
+        out.append(tlv_view.to_json(tlv.parse(data, strict=strict)))
     return out
 
 
 def test_nesting_at_the_limit_parses() -> None:
     data = _nested(tlv.MAX_DEPTH, 0x30) + _nested(tlv.MAX_DEPTH, 0x7F61)
-    rendered = tlv.render(tlv.parse(data, deep=True))
+    rendered = tlv_view.render(tlv.parse(data, deep=True))
     assert len(rendered.splitlines()) == 2 * tlv.MAX_DEPTH
     _walkers(data)
 
@@ -433,8 +434,8 @@ def test_nesting_beyond_the_limit_is_a_decode_error(levels: int) -> None:
     for consumer in (
         lambda: tlv.parse(data, deep=True),
         lambda: tlv.parse(data, strict=False, deep=True),
-        lambda: tlv.render(tlv.parse(data)),
-        lambda: tlv.to_json(tlv.parse(data, strict=False)),
+        lambda: tlv_view.render(tlv.parse(data)),
+        lambda: tlv_view.to_json(tlv.parse(data, strict=False)),
     ):
         with pytest.raises(DecodeError, match=f"deeper than {tlv.MAX_DEPTH} levels") as info:
             consumer()

@@ -28,7 +28,7 @@ and keeps every walker far from Python's recursion limit and the output small.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -39,15 +39,15 @@ __all__ = [
     "MAX_DEPTH",
     "SimpleTlv",
     "Tlv",
+    "bounded_children",
     "encode_length",
     "encode_tag",
     "find",
     "parse",
     "parse_one",
     "parse_simple",
-    "render",
+    "parse_values",
     "tlv",
-    "to_json",
     "walk",
 ]
 
@@ -379,11 +379,12 @@ def find(nodes: Iterable[Tlv], tag: int) -> Tlv | None:
     return None
 
 
-def _safe_children(
+def bounded_children(
     node: Tlv, level: int, offset: int
 ) -> tuple[tuple[Tlv, ...] | None, str | None, int]:
-    """The children of the object at ``level`` that starts at ``offset``, or why not, and the
-    offset of its value. Children beyond MAX_DEPTH raise (they are not shown as bytes)."""
+    """The children of the object at nesting ``level`` that starts at ``offset``, or why not
+    (a constructed value that is not BER-TLV), and the offset of its value; for walkers that
+    show a tree. Children beyond :data:`MAX_DEPTH` raise :class:`DecodeError`."""
     value_at = offset + len(node.encode()) - len(node.value)
     if not node.constructed:
         return None, None, value_at
@@ -394,77 +395,3 @@ def _safe_children(
     if children and level >= MAX_DEPTH:
         raise _too_deep(value_at)
     return children, None, value_at
-
-
-def _describe_tag(node: Tlv) -> str:
-    kind = "constructed" if node.constructed else "primitive"
-    return f"{node.tag_class} {node.tag_number}, {kind}"
-
-
-def _text(value: bytes) -> str | None:
-    if value and all(0x20 <= b < 0x7F for b in value):
-        return value.decode("ascii")
-    return None
-
-
-def render(nodes: Iterable[Tlv], names: Mapping[int, str] | None = None) -> str:
-    """An indented tree, one object per line; printable values also shown as text, tags named
-    from ``names`` (a dictionary of cardwire.tlv_names). Offsets in errors count from the
-    first object, re-encoded (the input's, for strict data)."""
-    lines: list[str] = []
-    named = names or {}
-
-    def emit(items: Iterable[Tlv], depth: int, offset: int) -> None:
-        for node in items:
-            pad = "  " * depth
-            name = named.get(node.tag)
-            label = f"{node.tag:02X} {name}" if name else f"{node.tag:02X}"
-            head = f"{pad}{label} ({_describe_tag(node)}) len {len(node.value)}"
-            children, problem, value_at = _safe_children(node, depth + 1, offset)
-            offset = value_at + len(node.value)
-            if children is not None:
-                lines.append(head)
-                emit(children, depth + 1, value_at)
-                continue
-            line = f"{head}: {node.value.hex().upper()}"
-            text = _text(node.value)
-            if text is not None:
-                line += f"  '{text}'"
-            if problem is not None:
-                line += f"  (not BER-TLV: {problem})"
-            lines.append(line)
-
-    emit(nodes, 0, 0)
-    return "\n".join(lines)
-
-
-def to_json(
-    nodes: Iterable[Tlv],
-    _level: int = 1,
-    _offset: int = 0,
-    names: Mapping[int, str] | None = None,
-) -> list[dict[str, object]]:
-    """The tree as JSON-ready dicts: tag (hex), name (with ``names``, when known), class,
-    number, constructed, length, and children (constructed) or value (hex; also for a
-    constructed value that is not BER-TLV). Offsets in errors count as in :func:`render`."""
-    out: list[dict[str, object]] = []
-    for node in nodes:
-        item: dict[str, object] = {"tag": f"{node.tag:02X}"}
-        if names and node.tag in names:
-            item["name"] = names[node.tag]
-        item |= {
-            "class": node.tag_class,
-            "number": node.tag_number,
-            "constructed": node.constructed,
-            "length": len(node.value),
-        }
-        children, problem, value_at = _safe_children(node, _level, _offset)
-        _offset = value_at + len(node.value)
-        if children is not None:
-            item["children"] = to_json(children, _level + 1, value_at, names)
-        else:
-            item["value"] = node.value.hex().upper()
-            if problem is not None:
-                item["problem"] = problem
-        out.append(item)
-    return out

@@ -26,6 +26,7 @@ from cardwire.atr import Atr, decode_historical, parse_compact
 from cardwire.card import binary_data
 from cardwire.channels import assigned_channel
 from cardwire.cla import parse_cla
+from cardwire.cli import tlv_view
 from cardwire.crypto.secp256k1 import check_public_key, verify_digest
 from cardwire.errors import CardwireError
 from cardwire.hexutil import parse_hex, to_hex
@@ -56,7 +57,7 @@ def _ber_tlv(data: bytes) -> object:
     out: list[object] = []
     for strict in (True, False):
         nodes = tlv.parse(data, strict=strict, deep=True)
-        out += [tlv.render(nodes), json.dumps(tlv.to_json(nodes)), list(tlv.walk(nodes))]
+        out += [tlv_view.render(nodes), json.dumps(tlv_view.to_json(nodes)), list(tlv.walk(nodes))]
     return out
 
 

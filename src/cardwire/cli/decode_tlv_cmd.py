@@ -9,6 +9,7 @@ import click
 from cardwire import tlv, tlv_names
 from cardwire.atr import Atr, CardCapabilities, HistoricalBytes, InterfaceBytes
 from cardwire.atr.smartcard_list import find_list, identify
+from cardwire.cli import tlv_view
 from cardwire.cli.app import decode
 from cardwire.cli.output import emit_json
 from cardwire.errors import DecodeError
@@ -55,9 +56,9 @@ def decode_tlv(hex_parts: tuple[str, ...], as_json: bool, lenient: bool, diction
         dictionary = tlv_names.guess(nodes[0].tag)
     names = None if dictionary == "none" else tlv_names.named(dictionary)
     if as_json:
-        emit_json(tlv.to_json(nodes, names=names))
+        emit_json(tlv_view.to_json(nodes, names=names))
     else:
-        click.echo(tlv.render(nodes, names))
+        click.echo(tlv_view.render(nodes, names))
 
 
 def _h(value: int | None) -> str:

@@ -15,6 +15,7 @@ from cardwire import commands, telecom, tlv, tlv_names
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
 from cardwire.channels import Channel
+from cardwire.cli import tlv_view
 from cardwire.cli.shell_commands import help_text, lookup
 from cardwire.cli.shell_files import MF, FileInfo, FileTree, Location
 from cardwire.errors import (
@@ -382,7 +383,7 @@ class ShellSession:
         if not nodes:
             raise UsageError("the last answer holds no BER-TLV data object")
         name = args[0] if args else tlv_names.guess(nodes[0].tag)
-        return Outcome(tlv.render(nodes, tlv_names.named(name)).splitlines())
+        return Outcome(tlv_view.render(nodes, tlv_names.named(name)).splitlines())
 
     # -- PINs ------------------------------------------------------------------------------------
 
