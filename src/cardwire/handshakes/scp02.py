@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from cardwire.card import CardCommands
-from cardwire.errors import UsageError
+from cardwire.handshakes.scp03 import fixed_challenge, run_gp_handshake
 from cardwire.sm.base import Rng
 from cardwire.sm.scp02 import I_15, Scp02Handshake, Scp02HostSession, StaticKeys
 
@@ -34,19 +34,11 @@ def open_scp02(
     when the keys or key version are wrong, StatusError when the card refuses a command.
     """
     if host_challenge is not None:
-        if len(host_challenge) != 8:
-            raise UsageError("the SCP02 host challenge is 8 bytes")
-        fixed = host_challenge
-        rng = lambda _n: fixed  # noqa: E731 - the injected challenge
+        rng = fixed_challenge(host_challenge, 8, "in SCP02")
     handshake = Scp02Handshake(
         keys, level=level, option=option, channel=card.number, aid=aid, rng=rng
     )
-    card.secure(None)
-    answer = card.send(handshake.initialize_update(), check=False)
-    done = card.send(handshake.external_authenticate(answer), check=False)
-    session = handshake.complete(done)
-    card.secure(session)  # bound to card.number, the channel in its CLA (GPC 11.1.4)
-    return session
+    return run_gp_handshake(card, handshake)
 
 
 __all__ = ["open_scp02"]

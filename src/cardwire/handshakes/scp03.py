@@ -10,11 +10,44 @@ is removed first (INITIALIZE UPDATE ends it on the card too, GP Card Spec v2.3 1
 from __future__ import annotations
 
 import os
+from typing import Protocol, TypeVar
 
+from cardwire.apdu import Command, Response
 from cardwire.card import CardCommands
 from cardwire.errors import UsageError
-from cardwire.sm.base import Rng
+from cardwire.sm.base import HostSecureSession, Rng
 from cardwire.sm.scp03 import FULL_SECURITY, Mode, Scp03Handshake, Scp03HostSession, StaticKeys
+
+SessionT_co = TypeVar("SessionT_co", bound=HostSecureSession, covariant=True)
+
+
+class GpHostHandshake(Protocol[SessionT_co]):
+    """The host side of an SCP02 or SCP03 handshake (cardwire.sm)."""
+
+    def initialize_update(self) -> Command: ...
+
+    def external_authenticate(self, response: Response) -> Command: ...
+
+    def complete(self, response: Response) -> SessionT_co: ...
+
+
+def fixed_challenge(host_challenge: bytes, length: int, where: str) -> Rng:
+    """An rng that gives the caller's host challenge, once its length is checked."""
+    if len(host_challenge) != length:
+        raise UsageError(f"the host challenge is {length} bytes {where}")
+    return lambda _n: host_challenge
+
+
+def run_gp_handshake(card: CardCommands, handshake: GpHostHandshake[SessionT_co]) -> SessionT_co:
+    """INITIALIZE UPDATE then EXTERNAL AUTHENTICATE in plain (a session already on the channel
+    is removed first: INITIALIZE UPDATE ends it on the card, GP Card Spec 10.2.3), then the
+    session is installed on ``card``."""
+    card.secure(None)
+    answer = card.send(handshake.initialize_update(), check=False)
+    done = card.send(handshake.external_authenticate(answer), check=False)
+    session = handshake.complete(done)
+    card.secure(session)  # bound to card.number, the channel in its CLA (GPC 11.1.4)
+    return session
 
 
 def open_scp03(
@@ -39,10 +72,7 @@ def open_scp03(
     """
     mode = Mode.S16 if s16 else Mode.S8
     if host_challenge is not None:
-        if len(host_challenge) != mode:
-            raise UsageError(f"the host challenge is {int(mode)} bytes in {mode.name} mode")
-        fixed = host_challenge
-        rng = lambda _n: fixed  # noqa: E731 - the injected challenge
+        rng = fixed_challenge(host_challenge, mode, f"in {mode.name} mode")
     handshake = Scp03Handshake(
         keys,
         level=level,
@@ -52,12 +82,7 @@ def open_scp03(
         rng=rng,
         diversify=diversify,
     )
-    card.secure(None)
-    answer = card.send(handshake.initialize_update(), check=False)
-    done = card.send(handshake.external_authenticate(answer), check=False)
-    session = handshake.complete(done)
-    card.secure(session)  # bound to card.number, the channel in its CLA (GPC 11.1.4)
-    return session
+    return run_gp_handshake(card, handshake)
 
 
 __all__ = ["open_scp03"]

@@ -15,7 +15,6 @@ from cardwire.sm.scp02.constants import (
     CARD_CHALLENGE_LENGTH,
     HOST_CHALLENGE_LENGTH,
     I_15,
-    MAX_SEQUENCE_COUNTER,
     SEQUENCE_COUNTER_LENGTH,
     Option,
     implementation_option,
@@ -28,18 +27,17 @@ from cardwire.sm.scp02.keys import StaticKeys
 from cardwire.sm.scp02.sessions import Scp02CardSession
 from cardwire.sm.scp03 import (
     SW_AUTHENTICATION_FAILED,
-    SW_CONDITIONS_NOT_SATISFIED,
-    SW_KEY_NOT_FOUND,
     SW_SECURITY_NOT_SATISFIED,
     SW_WRONG_LENGTH,
     SW_WRONG_P1P2,
+    GpCardHandshake,
     carries_gp_sm,
     plain_cla,
 )
 
 
 @dataclass(eq=False)
-class Scp02Card:
+class Scp02Card(GpCardHandshake[StaticKeys, Exchange]):
     """Card side of SCP02 with implementation option 15 or 55 (``option``); kvn 0 in
     INITIALIZE UPDATE selects the first key set. The caller owns the sequence counter."""
 
@@ -51,30 +49,14 @@ class Scp02Card:
     _pending: Exchange | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.key_sets:
-            raise UsageError("a Security Domain needs at least one key set")
-        if len(self.diversification_data) != 10:
-            raise UsageError("key diversification data is 10 bytes")
+        self._check_setup()
         self.option = implementation_option(self.option)
-
-    def key_set(self, kvn: int) -> StaticKeys:
-        if kvn == 0:
-            return self.key_sets[0]  # GP Card Spec E.5.1.3: 00 = first available key set
-        for keys in self.key_sets:
-            if keys.kvn == kvn:
-                return keys
-        raise SecureChannelError(f"no key set with version {kvn:02X}", card_sw=SW_KEY_NOT_FOUND)
 
     def initialize_update(self, command: Command, sequence_counter: int = 0) -> Response:
         """Answer INITIALIZE UPDATE; SecureChannelError (with ``card_sw``) on a bad command."""
-        self._pending = None
-        if command.p2 != 0x00:
-            raise SecureChannelError("INITIALIZE UPDATE P2 must be 00", card_sw=SW_WRONG_P1P2)
-        if command.nc != HOST_CHALLENGE_LENGTH:
-            raise SecureChannelError("host challenge must be 8 bytes", card_sw=SW_WRONG_LENGTH)
-        if not 0 <= sequence_counter <= MAX_SEQUENCE_COUNTER:
-            raise UsageError(f"SCP02 sequence counter must fit 2 bytes, got {sequence_counter}")
-        keys = self.key_set(command.p1)
+        keys = self._start_initialize_update(
+            command, HOST_CHALLENGE_LENGTH, sequence_counter, SEQUENCE_COUNTER_LENGTH
+        )
         sequence = sequence_counter.to_bytes(SEQUENCE_COUNTER_LENGTH, "big")
         option = Option(self.option)
         if option & Option.PSEUDO_RANDOM_CHALLENGE:
@@ -93,12 +75,7 @@ class Scp02Card:
     def external_authenticate(self, command: Command) -> tuple[Response, Scp02CardSession]:
         """Check EXTERNAL AUTHENTICATE and open the session; SecureChannelError otherwise
         (the handshake is then over: a new INITIALIZE UPDATE is needed)."""
-        done, self._pending = self._pending, None
-        if done is None:
-            raise SecureChannelError(
-                "EXTERNAL AUTHENTICATE without INITIALIZE UPDATE",
-                card_sw=SW_CONDITIONS_NOT_SATISFIED,
-            )
+        done = self._take_pending()
         if not carries_gp_sm(command.cla) or command.p2 != 0x00:
             raise SecureChannelError(
                 "EXTERNAL AUTHENTICATE must carry a C-MAC", card_sw=SW_SECURITY_NOT_SATISFIED

@@ -17,16 +17,14 @@ from cardwire.errors import (
     DecodeError,
     MacError,
     SecureChannelError,
-    SessionClosedError,
     UsageError,
 )
 from cardwire.sm.scp02.constants import MAC_LENGTH, ZERO_ICV, Option, SecurityLevel
 from cardwire.sm.scp02.crypto import retail_mac_with_icv
 from cardwire.sm.scp02.keys import SessionKeys
 from cardwire.sm.scp03 import (
-    SW_CONDITIONS_NOT_SATISFIED,
     SW_SECURITY_NOT_SATISFIED,
-    carries_gp_sm,
+    GpChannelState,
     cla_in_mac,
     plain_cla,
     secure_cla,
@@ -54,47 +52,30 @@ def c_mac(ciphers_mac: RetailMacKey, icv: bytes, wire_cla: int, command: Command
     return retail_mac_with_icv(ciphers_mac, icv, header + command.data)
 
 
-class Scp02Channel:
+class Scp02Channel(GpChannelState[_Ciphers]):
     """Secure-channel state after EXTERNAL AUTHENTICATE: session keys and the ICV."""
 
-    __slots__ = ("_ciphers", "_icv", "_tolerant", "level", "option")
+    protocol = "SCP02"
+    __slots__ = ("_icv", "level", "option")
 
     def __init__(
         self, keys: SessionKeys, level: SecurityLevel, option: Option, first_mac: bytes
     ) -> None:
-        self._ciphers: _Ciphers | None = _Ciphers(keys, option)
+        ciphers = _Ciphers(keys, option)
+        super().__init__(ciphers)
         self.level = level
         self.option = option
-        self._tolerant = False
         self._icv = ZERO_ICV
-        self._chain(self._ciphers, first_mac)
+        self._chain(ciphers, first_mac)
 
     def keep_going_after_failures(self) -> None:
         """Trace decoding only: a failed check raises but does not end the session; the ICV
         moves on from the C-MAC computed over the command as received (what the host chained
         from when only the MAC was corrupted)."""
-        self._tolerant = True
+        super().keep_going_after_failures()
 
-    @property
-    def active(self) -> bool:
-        return self._ciphers is not None
-
-    def close(self) -> None:
-        self._ciphers = None
+    def _restart_chaining(self) -> None:
         self._icv = ZERO_ICV
-
-    def ensure_active(self) -> _Ciphers:
-        ciphers = self._ciphers
-        if ciphers is None:
-            raise SessionClosedError(
-                "the SCP02 session has ended", card_sw=SW_CONDITIONS_NOT_SATISFIED
-            )
-        return ciphers
-
-    def fail(self, error: SecureChannelError) -> SecureChannelError:
-        if not self._tolerant:
-            self.close()
-        return error
 
     def _chain(self, ciphers: _Ciphers, mac: bytes) -> None:
         self._icv = ciphers.icv.encrypt_block(mac) if ciphers.icv is not None else mac
@@ -119,22 +100,7 @@ class Scp02Channel:
 
     def unwrap(self, command: Command) -> Command:
         ciphers = self.ensure_active()
-        if not self.level & SecurityLevel.C_MAC:
-            raise self.fail(
-                SecureChannelError(
-                    "secure messaging received but the session level is 00",
-                    card_sw=SW_SECURITY_NOT_SATISFIED,
-                )
-            )
-        if not carries_gp_sm(command.cla):
-            # GP Card Spec 10.2.3 / E.4.4: a command below the session's level is refused and
-            # the session ends.
-            raise self.fail(
-                SecureChannelError(
-                    f"command without secure messaging below security level {self.level:02X}",
-                    card_sw=SW_SECURITY_NOT_SATISFIED,
-                )
-            )
+        self._check_secured(command, bool(self.level & SecurityLevel.C_MAC))
         if command.nc < MAC_LENGTH or command.is_extended:
             raise self.fail(
                 MacError("C-MAC missing or not a short APDU", card_sw=SW_SECURITY_NOT_SATISFIED)

@@ -8,8 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from cardwire.apdu import Command, Response
-from cardwire.cla import with_channel
-from cardwire.errors import CryptogramError, DecodeError, UsageError
+from cardwire.errors import CryptogramError, UsageError
 from cardwire.sm.base import Rng
 from cardwire.sm.scp02.channel import Scp02Channel
 from cardwire.sm.scp02.constants import (
@@ -25,11 +24,11 @@ from cardwire.sm.scp02.handshake import Exchange, exchange, external_authenticat
 from cardwire.sm.scp02.initialize_update import InitializeUpdateResponse
 from cardwire.sm.scp02.keys import StaticKeys
 from cardwire.sm.scp02.sessions import Scp02HostSession
-from cardwire.sm.scp03 import INS_INITIALIZE_UPDATE, SW_AUTHENTICATION_FAILED
+from cardwire.sm.scp03 import INS_INITIALIZE_UPDATE, GpHostHandshake
 
 
 @dataclass(eq=False)
-class Scp02Handshake:
+class Scp02Handshake(GpHostHandshake[InitializeUpdateResponse, Scp02Channel]):
     """Host side of the SCP02 handshake.
 
     The card's "i" parameter is not in its INITIALIZE UPDATE answer (GP Card Spec E.5.1.6), so
@@ -52,14 +51,6 @@ class Scp02Handshake:
     def __post_init__(self) -> None:
         self.level = security_level(self.level)
         self.option = implementation_option(self.option)
-
-    @property
-    def cla(self) -> int:
-        return with_channel(0x80, self.channel)
-
-    @property
-    def card_answer(self) -> InitializeUpdateResponse | None:
-        return self._answer
 
     @property
     def session_dek(self) -> bytes | None:
@@ -118,12 +109,5 @@ class Scp02Handshake:
 
     def complete(self, response: Response) -> Scp02HostSession:
         """Check the answer to EXTERNAL AUTHENTICATE and return the open session."""
-        if self._pending is None:
-            raise UsageError("call external_authenticate() first")
-        pending, self._pending = self._pending, None
-        if response.sw == SW_AUTHENTICATION_FAILED:
-            raise CryptogramError("the card rejected the host cryptogram (SW 6300)")
-        response.check()
-        if response.data:
-            raise DecodeError("EXTERNAL AUTHENTICATE answered with data", 0)
+        pending = self._accepted_channel(response)
         return Scp02HostSession(pending)

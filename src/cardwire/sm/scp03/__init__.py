@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from cardwire.sm.scp03._channel import (
     GpCardSession,
+    GpChannelState,
     GpChannelView,
     GpCodec,
     GpHostSession,
@@ -30,6 +31,7 @@ from cardwire.sm.scp03._channel import (
     Scp03HostSession,
     Scp03Observer,
 )
+from cardwire.sm.scp03._gp_handshake import GpCardHandshake, GpHostHandshake
 from cardwire.sm.scp03._handshake import (
     InitializeUpdateResponse,
     KeyInformation,
@@ -109,9 +111,12 @@ __all__ = [
     "VALID_LEVELS",
     "ZERO_BLOCK",
     "Derivation",
+    "GpCardHandshake",
     "GpCardSession",
+    "GpChannelState",
     "GpChannelView",
     "GpCodec",
+    "GpHostHandshake",
     "GpHostSession",
     "GpObserver",
     "InitializeUpdateResponse",

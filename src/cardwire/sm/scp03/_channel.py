@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 from enum import IntFlag
-from typing import Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
 from cardwire.cla import parse_cla
@@ -61,18 +61,83 @@ class _SessionCiphers:
         self.rmac = AesCmacKey(keys.rmac)
 
 
-class Scp03Channel:
+CiphersT = TypeVar("CiphersT")
+
+
+class GpChannelState(Generic[CiphersT]):
+    """What the SCP02 and SCP03 codecs share: the prepared session keys until the session ends,
+    and the trace decoder's tolerant mode. GP Card Spec 10.2.3 / Amendment D 6.2: a failed check
+    ends the session, after which every call raises SessionClosedError."""
+
+    __slots__ = ("_ciphers", "_tolerant")
+    protocol: ClassVar[str]
+    level: IntFlag
+
+    def __init__(self, ciphers: CiphersT) -> None:
+        self._ciphers: CiphersT | None = ciphers
+        self._tolerant = False
+
+    def keep_going_after_failures(self) -> None:
+        """Trace decoding only: a failed check raises but no longer ends the session."""
+        self._tolerant = True
+
+    @property
+    def active(self) -> bool:
+        return self._ciphers is not None
+
+    def close(self) -> None:
+        """End the session and drop its keys (cardwire.sm.base)."""
+        self._ciphers = None
+        self._restart_chaining()
+
+    def _restart_chaining(self) -> None:
+        raise NotImplementedError
+
+    def ensure_active(self) -> CiphersT:
+        """The session's ciphers; SessionClosedError once it has ended."""
+        ciphers = self._ciphers
+        if ciphers is None:
+            raise SessionClosedError(
+                f"the {self.protocol} session has ended", card_sw=SW_CONDITIONS_NOT_SATISFIED
+            )
+        return ciphers
+
+    def fail(self, error: SecureChannelError) -> SecureChannelError:
+        if not self._tolerant:
+            self.close()
+        return error
+
+    def _check_secured(self, command: Command, has_c_mac: bool) -> None:
+        """Card side: a session at level 00 takes no secure messaging; a session with C-MAC
+        takes no plain command (GP Card Spec 10.2.3, E.4.4 / Amendment D 6.2.4: a command below
+        the session's security level is refused and the session is terminated)."""
+        if not has_c_mac:
+            raise self.fail(
+                SecureChannelError(
+                    "secure messaging received but the session level is 00",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        if not carries_gp_sm(command.cla):
+            raise self.fail(
+                SecureChannelError(
+                    f"command without secure messaging below security level {self.level:02X}",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+
+
+class Scp03Channel(GpChannelState[_SessionCiphers]):
     """Secure-channel state after EXTERNAL AUTHENTICATE: keys, MAC chaining value, counter."""
 
+    protocol = "SCP03"
     __slots__ = (
         "_chaining",
-        "_ciphers",
         "_counter",
         "_has_c_decryption",
         "_has_c_mac",
         "_has_r_encryption",
         "_has_r_mac",
-        "_tolerant",
         "level",
         "mac_length",
         "mode",
@@ -81,7 +146,7 @@ class Scp03Channel:
     def __init__(
         self, keys: SessionKeys, level: SecurityLevel, mode: Mode, chaining: bytes
     ) -> None:
-        self._ciphers: _SessionCiphers | None = _SessionCiphers(keys)
+        super().__init__(_SessionCiphers(keys))
         self.level = level
         # The level's bits as plain bools: IntFlag arithmetic is slow on the per-APDU path.
         self._has_c_mac = bool(level & SecurityLevel.C_MAC)
@@ -95,7 +160,6 @@ class Scp03Channel:
         # GP Amendment D 6.2.6: the counter starts at zero and is incremented for every command
         # after EXTERNAL AUTHENTICATE (even one without data), so the first command uses 1.
         self._counter = 0
-        self._tolerant = False
 
     def keep_going_after_failures(self) -> None:
         """Trace decoding only: a failed check raises but no longer ends the session, so that
@@ -104,30 +168,10 @@ class Scp03Channel:
         host chains from), to the C-MAC computed over the command as received in S8 mode (the
         wire holds only 8 of its 16 bytes; that is what a card that kept going would chain
         from). The encryption counter has moved on too. A bad R-MAC changes no state."""
-        self._tolerant = True
+        super().keep_going_after_failures()
 
-    @property
-    def active(self) -> bool:
-        return self._ciphers is not None
-
-    def close(self) -> None:
-        """End the session and drop its keys (cardwire.sm.base)."""
-        self._ciphers = None
+    def _restart_chaining(self) -> None:
         self._chaining = ZERO_BLOCK
-
-    def ensure_active(self) -> _SessionCiphers:
-        """The session's ciphers; SessionClosedError once it has ended."""
-        ciphers = self._ciphers
-        if ciphers is None:
-            raise SessionClosedError(
-                "the SCP03 session has ended", card_sw=SW_CONDITIONS_NOT_SATISFIED
-            )
-        return ciphers
-
-    def fail(self, error: SecureChannelError) -> SecureChannelError:
-        if not self._tolerant:
-            self.close()
-        return error
 
     # GP Amendment D 6.2.6: ICV = E(S-ENC, counter as a 16-byte block); 6.2.7: for responses
     # the most significant byte of that block is set to 80.
@@ -184,22 +228,7 @@ class Scp03Channel:
 
     def unwrap(self, command: Command) -> Command:
         ciphers = self.ensure_active()
-        if not self._has_c_mac:
-            raise self.fail(
-                SecureChannelError(
-                    "secure messaging received but the session level is 00",
-                    card_sw=SW_SECURITY_NOT_SATISFIED,
-                )
-            )
-        if not carries_gp_sm(command.cla):
-            # GP Card Spec 10.2.3 / Amendment D 6.2.4: a command below the session's security
-            # level is refused and the session is terminated.
-            raise self.fail(
-                SecureChannelError(
-                    f"command without secure messaging below security level {self.level:02X}",
-                    card_sw=SW_SECURITY_NOT_SATISFIED,
-                )
-            )
+        self._check_secured(command, self._has_c_mac)
         if command.nc < self.mac_length:
             raise self.fail(
                 MacError("C-MAC missing: command data too short", card_sw=SW_SECURITY_NOT_SATISFIED)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cardwire.apdu import Command, Response
-from cardwire.cla import channel_of, with_channel
+from cardwire.cla import channel_of
 from cardwire.crypto.cmac import AesCmacKey
 from cardwire.errors import CryptogramError, DecodeError, MacError, SecureChannelError, UsageError
 from cardwire.sm.base import Rng
@@ -27,6 +27,7 @@ from cardwire.sm.scp03._channel import (
     Scp03HostSession,
     Scp03Observer,
 )
+from cardwire.sm.scp03._gp_handshake import GpCardHandshake, GpHostHandshake
 from cardwire.sm.scp03._keys import (
     SessionKeys,
     StaticKeys,
@@ -40,12 +41,9 @@ from cardwire.sm.scp03._params import (
     INS_EXTERNAL_AUTHENTICATE,
     INS_INITIALIZE_UPDATE,
     KEY_INFORMATION_LENGTH,
-    MAX_SEQUENCE_COUNTER,
     SCP03_ID,
     SEQUENCE_COUNTER_LENGTH,
     SW_AUTHENTICATION_FAILED,
-    SW_CONDITIONS_NOT_SATISFIED,
-    SW_KEY_NOT_FOUND,
     SW_SECURITY_NOT_SATISFIED,
     SW_WRONG_LENGTH,
     SW_WRONG_P1P2,
@@ -147,7 +145,7 @@ def external_authenticate_command(
 
 
 @dataclass(eq=False)
-class Scp03Handshake:
+class Scp03Handshake(GpHostHandshake[InitializeUpdateResponse, Scp03Channel]):
     """Host side of the SCP03 handshake (GP Amendment D 7.1).
 
     1. :meth:`initialize_update` gives the INITIALIZE UPDATE command (host challenge from ``rng``).
@@ -182,15 +180,6 @@ class Scp03Handshake:
         self.mode = Mode(self.mode)
         if self.diversify is not None:
             self.diversify = scheme_name(self.diversify)
-
-    @property
-    def cla(self) -> int:
-        return with_channel(0x80, self.channel)
-
-    @property
-    def card_answer(self) -> InitializeUpdateResponse | None:
-        """The decoded INITIALIZE UPDATE answer, once received."""
-        return self._answer
 
     @property
     def card_keys(self) -> StaticKeys | None:
@@ -266,25 +255,14 @@ class Scp03Handshake:
                 "wrong AID, wrong static keys, or a replayed card answer"
             )
 
-    def _take_channel(self) -> Scp03Channel:
-        if self._pending is None:
-            raise UsageError("call external_authenticate() first")
-        pending, self._pending = self._pending, None
-        return pending
-
     def complete(self, response: Response) -> Scp03HostSession:
         """Check the answer to EXTERNAL AUTHENTICATE and return the open session."""
-        pending = self._take_channel()
-        if response.sw == SW_AUTHENTICATION_FAILED:
-            raise CryptogramError("the card rejected the host cryptogram (SW 6300)")
-        response.check()
-        if response.data:
-            raise DecodeError("EXTERNAL AUTHENTICATE answered with data", 0)
+        pending = self._accepted_channel(response)
         return Scp03HostSession(pending, self.channel)
 
 
 @dataclass(eq=False)
-class Scp03Card:
+class Scp03Card(GpCardHandshake[StaticKeys, tuple[StaticKeys, bytes, SessionKeys]]):
     """Card side of the SCP03 handshake for one Security Domain (GP Amendment D 7.1).
 
     ``key_sets`` are the static key sets the card holds (kvn 0 in INITIALIZE UPDATE selects the
@@ -303,10 +281,7 @@ class Scp03Card:
     )
 
     def __post_init__(self) -> None:
-        if not self.key_sets:
-            raise UsageError("a Security Domain needs at least one key set")
-        if len(self.diversification_data) != DIVERSIFICATION_DATA_LENGTH:
-            raise UsageError("key diversification data is 10 bytes")
+        self._check_setup()
         self.mode = Mode(self.mode)
 
     @property
@@ -319,26 +294,11 @@ class Scp03Card:
             i |= KeyParameter.S16
         return i
 
-    def _key_set(self, kvn: int) -> StaticKeys:
-        if kvn == 0:
-            return self.key_sets[0]  # GP Card Spec 11.11.2.1: 00 = first available key set
-        for keys in self.key_sets:
-            if keys.kvn == kvn:
-                return keys
-        raise SecureChannelError(f"no key set with version {kvn:02X}", card_sw=SW_KEY_NOT_FOUND)
-
     def initialize_update(self, command: Command, sequence_counter: int = 0) -> Response:
         """Answer INITIALIZE UPDATE; SecureChannelError (with ``card_sw``) on a bad command."""
-        self._pending = None
-        if command.p2 != 0x00:
-            raise SecureChannelError("INITIALIZE UPDATE P2 must be 00", card_sw=SW_WRONG_P1P2)
-        if command.nc != self.mode:
-            raise SecureChannelError(
-                f"host challenge must be {int(self.mode)} bytes", card_sw=SW_WRONG_LENGTH
-            )
-        if not 0 <= sequence_counter <= MAX_SEQUENCE_COUNTER:
-            raise UsageError(f"sequence counter must fit 3 bytes, got {sequence_counter}")
-        keys = self._key_set(command.p1)
+        keys = self._start_initialize_update(
+            command, self.mode, sequence_counter, SEQUENCE_COUNTER_LENGTH
+        )
         if self.pseudo_random:
             challenge = pseudo_random_challenge(keys, sequence_counter, self.aid, self.mode)
         else:
@@ -364,13 +324,7 @@ class Scp03Card:
         """Verify EXTERNAL AUTHENTICATE; SecureChannelError (with ``card_sw``) on failure.
 
         Any failure drops the pending handshake (a new INITIALIZE UPDATE is needed)."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            raise SecureChannelError(
-                "EXTERNAL AUTHENTICATE without INITIALIZE UPDATE",
-                card_sw=SW_CONDITIONS_NOT_SATISFIED,
-            )
-        _, context, session_keys = pending
+        _, context, session_keys = self._take_pending()
         try:
             level = security_level(command.p1)
         except UsageError:
