@@ -31,7 +31,7 @@ durable with ``ctx.card.commit()`` before the response is returned (and, for PIN
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -98,6 +98,7 @@ class RegistryEntry:
     aid: bytes
     applet_type: str
     locked: bool = False
+    load_file: bytes | None = None  # recorded per instance (the inert type); else the type's
 
 
 @runtime_checkable
@@ -114,7 +115,11 @@ class AppletRegistry(Protocol):
         """The built-in applet types an instance can be installed from."""
         ...
 
-    def install(self, applet_type: str, aid: bytes) -> None: ...
+    def install(
+        self, applet_type: str, aid: bytes, settings: Mapping[str, object] | None = None
+    ) -> None:
+        """A new instance of ``applet_type``; ``settings`` override its default section."""
+        ...
 
     def delete(self, aid: bytes) -> None: ...
 

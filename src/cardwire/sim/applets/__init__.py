@@ -74,6 +74,18 @@ def _eid_default() -> dict[str, Any]:
     return default_config()
 
 
+def _inert(section: dict[str, Any]) -> Applet:
+    from cardwire.sim.applets.inert import InertApplet
+
+    return InertApplet.from_config(section)
+
+
+def _inert_default() -> dict[str, Any]:
+    from cardwire.sim.applets.inert import default_config
+
+    return default_config()
+
+
 def _security_domain(section: dict[str, Any]) -> Applet:
     from cardwire.sim.applets.security_domain import SecurityDomainApplet
 
@@ -93,6 +105,7 @@ APPLET_TYPES: dict[str, AppletFactory] = {
     "epassport": _epassport,
     "eid": _eid,
     "security-domain": _security_domain,
+    "inert": _inert,
 }
 
 DEFAULT_CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -102,6 +115,7 @@ DEFAULT_CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
     "epassport": _epassport_default,
     "eid": _eid_default,
     "security-domain": _security_domain_default,
+    "inert": _inert_default,
 }
 
 __all__ = ["APPLET_TYPES", "DEFAULT_CONFIGS"]
