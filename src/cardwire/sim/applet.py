@@ -90,6 +90,15 @@ class CardServices(Protocol):
         ...
 
 
+class OsServices(CardServices, Protocol):
+    """What the card OS asks the card beyond an applet's services."""
+
+    def card_locked_to(self) -> bytes | None:
+        """While the card life cycle is CARD_LOCKED, the AID of the Issuer Security Domain,
+        the only application the OS may select (GPC 5.1.1.4); else None."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryEntry:
     """One applet as a card manager sees it (GP Card Spec v2.3 9.1: the GlobalPlatform Registry

@@ -258,6 +258,17 @@ class SimCard:
         self._terminated = True
         self.commit()
 
+    def card_locked_to(self) -> bytes | None:
+        """GPC 5.1.1.4: the ISD's AID while the card is CARD_LOCKED (it alone is selectable)."""
+        from cardwire.gp_content import CardLifeCycle
+        from cardwire.sim.applets.security_domain import SecurityDomainApplet
+
+        for slot in self._os.slots:
+            applet = slot.applet
+            if isinstance(applet, SecurityDomainApplet):
+                return slot.aid if applet.card_life_cycle == CardLifeCycle.CARD_LOCKED else None
+        return None
+
     def current_profile(self) -> Profile:
         """The profile with the current life cycle and applet states (what ``save`` writes)."""
         with self._lock:
