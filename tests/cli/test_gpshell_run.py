@@ -140,3 +140,12 @@ def test_install_for_load_load_and_install_for_install_in_three_steps(tmp_path: 
     result = run(script, "--sim")
     assert result.exit_code == 0, result.stderr
     assert "loaded A0000008040001 in 1 blocks\ninstalled A00000080400010102\n" in result.stdout
+
+
+def test_a_second_open_sc_opens_another_channel(tmp_path: Path) -> None:
+    second = f"open_sc -scp 2 -keyver 32 -security 3 -key {KEY}\n"
+    script = write(tmp_path, "mode_211\n" + OPEN_SCP03 + second + "get_status -element 20\n")
+    result = run(script, "--sim")
+    assert result.exit_code == 0, result.stderr
+    assert "secure channel open (SCP02, key version 20)" in result.stdout
+    assert "PKG: A0000008040001 (LOADED)" in result.stdout
