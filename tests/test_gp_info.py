@@ -6,7 +6,7 @@ import pytest
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError
-from cardwire.gp import StatusScope
+from cardwire.gp import StatusScope, parse_status
 from cardwire.gp_info import (
     life_cycle_name,
     parse_card_data,
@@ -29,6 +29,7 @@ def test_card_data() -> None:
         "card_identification_scheme": "2A864886FC6B03",
         "scp": "02",
         "scp_i": "55",
+        "scps": "02/55",
     }
 
 
@@ -77,3 +78,77 @@ def test_a_card_refusing_the_tagged_format_is_read_in_the_legacy_one() -> None:
     entries = read_any_status(card, StatusScope.LOAD_FILES_AND_MODULES)
     assert len(entries) == 2
     assert [c.p2 for c in sent] == [0x02, 0x00, 0x01]
+
+
+# --- known answers published by other projects ------------------------------------------------
+# martinpaljak/GlobalPlatformPro, library/src/test/java/pro/javacard/gp/TestParseTags.java
+# (testOther, testParseISD, testParsePartialISD, testPrivileges): real cards' answers.
+GPPRO_CARD_DATA_GP211 = bytes.fromhex(
+    "664C734A06072A864886FC6B01600C060A2A864886FC6B02020101630906072A864886FC6B03640B06092A"
+    "864886FC6B040215650B06092B8510864864020103660C060A2B060104012A026E0102"
+)
+GPPRO_CARD_DATA_GP22_TWO_SCPS = bytes.fromhex(
+    "6657735506072A864886FC6B01600B06092A864886FC6B020202630906072A864886FC6B03640B06092A"
+    "864886FC6B040370640B06092A864886FC6B048000650A06082A864886FC6B0504660C060A2B060104012A"
+    "026E0103"
+)
+GPPRO_ISD_INITIALIZED = bytes.fromhex("E3144F07A00000015100009F700107C50180EA028000")
+GPPRO_ISD_PARTIAL = bytes.fromhex(
+    "E3464F08A0000000030000009F700101C5039EFE80CF0140CF0141CF0142CF0143CF0180CF0181CF0182CF01"
+    "83C40BD276000005AAFFCAFE0001CE020001CC08A000000003000000"
+)
+# GPShell's manual (kaoh/globalplatform, gpshell/src/gpshell.1.md, "Format of CPLC data"):
+# a GET DATA 9F7F answer and the fields GPShell decodes from it.
+GPSHELL_CPLC = bytes.fromhex(
+    "9F7F2A4790504047918102310083580011689145814812836500000000012F3130313136380000000000000000"
+)
+
+
+def test_globalplatformpro_card_data_gp211_scp02_i15() -> None:
+    assert parse_card_data(GPPRO_CARD_DATA_GP211) == {
+        "gp_version": "2.1.1",
+        "card_identification_scheme": "2A864886FC6B03",
+        "scp": "02",
+        "scp_i": "15",
+        "scps": "02/15",
+    }
+
+
+def test_globalplatformpro_card_data_with_scp03_and_scp80_keeps_the_first() -> None:
+    # Before: the second 64 object (SCP80, OTA) overwrote SCP03 i=70.
+    data = parse_card_data(GPPRO_CARD_DATA_GP22_TWO_SCPS)
+    assert (data["gp_version"], data["scp"], data["scp_i"]) == ("2.2", "03", "70")
+    assert data["scps"] == "03/70 80/00"
+
+
+def test_globalplatformpro_isd_entries() -> None:
+    (isd,) = parse_status(GPPRO_ISD_INITIALIZED)
+    assert isd.aid == bytes.fromhex("A0000001510000")
+    assert life_cycle_name(StatusScope.ISSUER_SECURITY_DOMAIN, isd.life_cycle) == "INITIALIZED"
+    assert privilege_names(isd.privileges) == ["SecurityDomain"]
+    (partial,) = parse_status(GPPRO_ISD_PARTIAL)
+    assert partial.life_cycle == 0x01
+    assert life_cycle_name(StatusScope.ISSUER_SECURITY_DOMAIN, partial.life_cycle) == "OP_READY"
+    assert partial.load_file == bytes.fromhex("D276000005AAFFCAFE0001")
+    assert partial.associated_sd == bytes.fromhex("A000000003000000")
+    assert len(privilege_names(partial.privileges)) == 13  # testPrivileges: 9EFE80 is 13
+
+
+def test_globalplatformpro_privileges_80c000() -> None:
+    assert privilege_names(bytes.fromhex("80C000")) == [
+        "SecurityDomain",
+        "TrustedPath",
+        "AuthorizedManagement",
+    ]
+
+
+def test_gpshell_manual_cplc() -> None:
+    cplc = parse_cplc(GPSHELL_CPLC)
+    assert (cplc["ic_fabricator"], cplc["ic_type"], cplc["os_id"]) == ("4790", "5040", "4791")
+    assert (cplc["os_release_date"], cplc["os_release_level"]) == ("8102", "3100")
+    assert (cplc["ic_fabrication_date"], cplc["ic_serial_number"]) == ("8358", "00116891")
+    assert (cplc["ic_batch_identifier"], cplc["ic_module_fabricator"]) == ("4581", "4812")
+    assert cplc["ic_module_packaging_date"] == "8365"
+    assert (cplc["ic_pre_personalizer"], cplc["ic_pre_perso_equipment_date"]) == ("012F", "3130")
+    assert cplc["ic_pre_perso_equipment_id"] == "31313638"
+    assert cplc["ic_perso_equipment_id"] == "00000000"

@@ -65,7 +65,8 @@ _GP_OID = bytes.fromhex("2A864886FC6B")  # GPC H.2: {globalPlatform 1.2.840.1142
 
 def parse_card_data(data: bytes) -> dict[str, str]:
     """Card recognition data (GPC H.2 table H-1) of GET DATA 0066: GP version, card
-    identification scheme, secure channel protocol and its "i" parameter."""
+    identification scheme, secure channel protocol and its "i" parameter (the first listed;
+    ``scps`` lists every one as ``SCP/i``)."""
     nodes = parse(data)
     if len(nodes) != 1 or nodes[0].tag != 0x66:
         raise DecodeError("card data is not one 66 object", 0)
@@ -82,9 +83,13 @@ def parse_card_data(data: bytes) -> dict[str, str]:
             out["gp_version"] = ".".join(str(b) for b in rest if b) or "?"
         elif node.tag == 0x63:
             out["card_identification_scheme"] = oid.hex().upper()
-        elif node.tag == 0x64 and len(rest) >= 2:  # 04 scp i
-            out["scp"] = f"{rest[0]:02X}"
-            out["scp_i"] = f"{rest[1]:02X}"
+        elif node.tag == 0x64 and len(rest) >= 2:  # 04 scp i, one 64 per SCP offered
+            # A card may list several (an SCP03 card with SCP80 for OTA, as in
+            # GlobalPlatformPro's TestParseTags.testOther): "scp" is the first, "scps" all.
+            out.setdefault("scp", f"{rest[0]:02X}")
+            out.setdefault("scp_i", f"{rest[1]:02X}")
+            listed = out.get("scps", "").split()
+            out["scps"] = " ".join([*listed, f"{rest[0]:02X}/{rest[1]:02X}"])
     return out
 
 

@@ -441,3 +441,40 @@ def _applet(card: SimCard, aid: bytes) -> Blob:
     applet = card.applet(aid)
     assert isinstance(applet, Blob)
     return applet
+
+
+def test_a_card_locked_card_selects_its_issuer_security_domain_only(tmp_path: Path) -> None:
+    """GPC 5.1.1.4: in CARD_LOCKED only the ISD can be selected; the rest answers 6A82, and
+    no application is selected implicitly after a reset. Unlocking gives them back."""
+    from cardwire.gp_content import CardLifeCycle, set_card_status
+    from cardwire.sim.applets.security_domain import DEFAULT_AID
+    from cardwire.sim.card import SimCard
+    from cardwire.sm.scp03 import Scp03Handshake, Scp03HostSession, StaticKeys
+
+    echo = Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("F0636172647769726503"))
+    read_binary = Command(0x00, 0xB0, 0x00, 0x00, ne=5)  # the default applet's EF
+
+    def exchange(sim: SimCard, command: Command) -> Response:
+        return Response.decode(sim.process(command.encode()))
+
+    def set_status(sim: SimCard, state: CardLifeCycle) -> None:
+        assert exchange(sim, Command(0x00, 0xA4, 0x04, 0x0C, DEFAULT_AID)).sw == 0x9000
+        handshake = Scp03Handshake(StaticKeys.default(), level=0x33, rng=bytes)
+        answer = exchange(sim, handshake.initialize_update())
+        host: Scp03HostSession = handshake.complete(
+            exchange(sim, handshake.external_authenticate(answer))
+        )
+        command = host.protect(set_card_status(state).replace(ne=256))
+        assert host.unprotect(exchange(sim, command)).sw == 0x9000
+
+    state = tmp_path / "card.json"
+    sim = SimCard(state_path=state)
+    assert exchange(sim, echo).sw == 0x9000
+    set_status(sim, CardLifeCycle.CARD_LOCKED)
+    assert exchange(sim, echo).sw == 0x6A82
+    locked = SimCard(state_path=state)  # after a restart: nothing selected implicitly
+    assert exchange(locked, read_binary).sw != 0x9000
+    assert exchange(locked, echo).sw == 0x6A82
+    assert exchange(locked, Command(0x00, 0xA4, 0x04, 0x0C, DEFAULT_AID)).sw == 0x9000
+    set_status(locked, CardLifeCycle.SECURED)
+    assert exchange(locked, echo).sw == 0x9000

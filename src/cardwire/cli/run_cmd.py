@@ -212,6 +212,7 @@ def _parse(path: str, raw: bool) -> Script:
 @click.option("--keep-going", is_flag=True, help="Run the rest after a failed expectation.")
 @click.option("--show-keys", is_flag=True, help="Show the options of 'open' lines (secrets).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary document.")
+@click.option("--gpshell", is_flag=True, help="SCRIPT is a GPShell script (docs/gp.md).")
 @verbose_option
 @reset_option
 @leave_option
@@ -222,6 +223,7 @@ def run(
     keep_going: bool,
     show_keys: bool,
     as_json: bool,
+    gpshell: bool,
     verbose: bool,
     reset: bool,
     leave: bool,
@@ -240,6 +242,10 @@ def run(
       (hello.apdu: "00A4040C0AF0636172647769726501 expect 9000", then
        "00A4020C025001", then "00B0000005 expect 9000 48656C6C6F")
     """
+    if gpshell:
+        from cardwire.cli.gpshell_run import run_gpshell
+
+        sys.exit(run_gpshell(script_path, target, verbose=verbose, reset=reset, leave=leave))
     script = _parse(script_path, raw)
     tally = Tally()
     show_bar = wants_progress_bar(sys.stderr.isatty(), script.apdu_count)

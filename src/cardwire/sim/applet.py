@@ -31,7 +31,7 @@ durable with ``ctx.card.commit()`` before the response is returned (and, for PIN
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,6 +90,15 @@ class CardServices(Protocol):
         ...
 
 
+class OsServices(CardServices, Protocol):
+    """What the card OS asks the card beyond an applet's services."""
+
+    def card_locked_to(self) -> bytes | None:
+        """While the card life cycle is CARD_LOCKED, the AID of the Issuer Security Domain,
+        the only application the OS may select (GPC 5.1.1.4); else None."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryEntry:
     """One applet as a card manager sees it (GP Card Spec v2.3 9.1: the GlobalPlatform Registry
@@ -98,6 +107,7 @@ class RegistryEntry:
     aid: bytes
     applet_type: str
     locked: bool = False
+    load_file: bytes | None = None  # recorded per instance (the inert type); else the type's
 
 
 @runtime_checkable
@@ -114,7 +124,11 @@ class AppletRegistry(Protocol):
         """The built-in applet types an instance can be installed from."""
         ...
 
-    def install(self, applet_type: str, aid: bytes) -> None: ...
+    def install(
+        self, applet_type: str, aid: bytes, settings: Mapping[str, object] | None = None
+    ) -> None:
+        """A new instance of ``applet_type``; ``settings`` override its default section."""
+        ...
 
     def delete(self, aid: bytes) -> None: ...
 

@@ -258,6 +258,17 @@ class SimCard:
         self._terminated = True
         self.commit()
 
+    def card_locked_to(self) -> bytes | None:
+        """GPC 5.1.1.4: the ISD's AID while the card is CARD_LOCKED (it alone is selectable)."""
+        from cardwire.gp_content import CardLifeCycle
+        from cardwire.sim.applets.security_domain import SecurityDomainApplet
+
+        for slot in self._os.slots:
+            applet = slot.applet
+            if isinstance(applet, SecurityDomainApplet):
+                return slot.aid if applet.card_life_cycle == CardLifeCycle.CARD_LOCKED else None
+        return None
+
     def current_profile(self) -> Profile:
         """The profile with the current life cycle and applet states (what ``save`` writes)."""
         with self._lock:
@@ -280,22 +291,24 @@ class SimCardRegistry:
     def entries(self) -> tuple[RegistryEntry, ...]:
         os_ = self._card._os
         return tuple(
-            RegistryEntry(spec.aid, spec.type, os_.is_locked(spec.aid))
+            RegistryEntry(spec.aid, spec.type, os_.is_locked(spec.aid), _load_file(spec))
             for spec in self._card._profile.applets
         )
 
     def applet_types(self) -> tuple[str, ...]:
         return tuple(name for name in self._card._types if name in DEFAULT_CONFIGS)
 
-    def install(self, applet_type: str, aid: bytes) -> None:
+    def install(
+        self, applet_type: str, aid: bytes, settings: Mapping[str, object] | None = None
+    ) -> None:
         card = self._card
         if applet_type not in self.applet_types():
             raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
         if any(spec.aid == aid for spec in card._profile.applets) or not 5 <= len(aid) <= 16:
             raise CardStatus(SW.INCORRECT_DATA)
-        settings = DEFAULT_CONFIGS[applet_type]()
+        section = {**DEFAULT_CONFIGS[applet_type](), **(settings or {})}
         spec = AppletSpec(
-            applet_type, aid, {k: v for k, v in settings.items() if k not in ("type", "aid")}
+            applet_type, aid, {k: v for k, v in section.items() if k not in ("type", "aid")}
         )
         try:
             slot = _install(Profile(card._profile.card, (spec,)), card._types)[0]
@@ -325,6 +338,12 @@ class SimCardRegistry:
         card._profile = replace(
             card._profile, applets=tuple(_with_lock(spec, locked, aid) for spec in specs)
         )
+
+
+def _load_file(spec: AppletSpec) -> bytes | None:
+    """The load file an instance records itself (the inert type's section), if any."""
+    recorded = spec.settings.get("load_file")
+    return bytes.fromhex(recorded) if isinstance(recorded, str) else None
 
 
 def _with_lock(spec: AppletSpec, locked: bool, aid: bytes) -> AppletSpec:

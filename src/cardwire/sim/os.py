@@ -13,7 +13,8 @@ One command APDU goes through these steps (the order of cardwire.sim.applet):
 4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), all pieces protected or
    all plain (a mixed chain answers 6883), except for the INS codes the current applet lists in
    ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
-5. the OS handles MANAGE CHANNEL, SELECT by AID and TERMINATE CARD USAGE; everything else goes
+5. the OS handles MANAGE CHANNEL, SELECT by AID (only the ISD while the card is CARD_LOCKED,
+   ``card_locked_to``) and TERMINATE CARD USAGE; everything else goes
    to the channel's current applet; ``CardStatus`` becomes the status word;
 6. a response to an unwrapped command is wrapped by the session that unwrapped it while that
    session is still active (a session the applet replaced meanwhile is closed afterwards);
@@ -34,7 +35,8 @@ from cardwire.apdu import MAX_EXTENDED_NC, MAX_EXTENDED_NE, MAX_SHORT_NE, Comman
 from cardwire.cla import Cla, SmIndication, parse_cla, with_chaining
 from cardwire.errors import DecodeError, SecureChannelError
 from cardwire.ins import Ins
-from cardwire.sim.applet import Applet, CardServices, CardStatus, ChannelContext
+from cardwire.sim.applet import Applet, CardStatus, ChannelContext, OsServices
+from cardwire.sim.occurrence import pick_occurrence
 from cardwire.sim.profile import CardOptions
 from cardwire.sm.selection import survives_select
 from cardwire.sw import SW
@@ -44,8 +46,6 @@ OPEN = 0x00  # MANAGE CHANNEL P1, ISO 7816-4:2020 11.1.2
 CLOSE = 0x80
 SELECT_BY_DF_NAME = 0x04  # SELECT P1, ISO 7816-4:2020 11.2.2 table 62
 MAX_CHANNEL_NUMBER = 19  # ISO 7816-4:2020 5.4.1
-# ISO 7816-4:2020 11.2.2 table 63: P2 b2-b1 file occurrence.
-FIRST_OCCURRENCE, LAST_OCCURRENCE, NEXT_OCCURRENCE, PREVIOUS_OCCURRENCE = 0, 1, 2, 3
 # Compared with every command, looked up once (an Enum member lookup is slow).
 _GET_RESPONSE, _MANAGE_CHANNEL = Ins.GET_RESPONSE, Ins.MANAGE_CHANNEL
 _SELECT = Ins.SELECT
@@ -98,7 +98,7 @@ class CardOS:
         self,
         slots: Sequence[AppletSlot],
         options: CardOptions,
-        services: CardServices,
+        services: OsServices,
         default_slot: AppletSlot | None,
         locked: Iterable[bytes] = (),
     ) -> None:
@@ -403,8 +403,9 @@ class CardOS:
 
     def _new_channel(self, number: int, slot: AppletSlot | None) -> _Channel:
         ctx = ChannelContext(number, self._services)
-        if slot is not None and slot.aid in self._locked:
-            slot = None  # GP Card Spec v2.3 5.3.1: a LOCKED application is not selected
+        isd = self._services.card_locked_to()
+        if slot is not None and (slot.aid in self._locked or isd not in (None, slot.aid)):
+            slot = None  # GPC 5.3.1 a LOCKED application, 5.1.1.4 a CARD_LOCKED card
         if slot is not None:  # implicit selection: fresh per-channel state, no SELECT answer
             ctx.applet = slot.applet
             ctx.state = slot.applet.new_channel_state()
@@ -426,12 +427,18 @@ class CardOS:
             # selection fails as for an unknown application (6A82).
             raise CardStatus(SW.FILE_NOT_FOUND)
         candidates = [s for s in candidates if s.aid not in self._locked]
+        isd = self._services.card_locked_to()
+        if isd is not None and any(s.aid != isd for s in candidates):
+            # GPC 5.1.1.4: a CARD_LOCKED card selects its Issuer Security Domain only
+            candidates = [s for s in candidates if s.aid == isd]
+            if not candidates:
+                raise CardStatus(SW.FILE_NOT_FOUND)
         if not candidates:
             # Not an applet: the current applet may know it as a DF name.
             if ctx.applet is None:
                 raise CardStatus(SW.FILE_NOT_FOUND)
             return ctx.applet.process(ctx, command)
-        slot = self._pick_occurrence(candidates, self._slot_of(ctx.applet), command.p2 & 0x03)
+        slot = pick_occurrence(candidates, self._slot_of(ctx.applet), command.p2 & 0x03)
         if self._busy_elsewhere(slot.applet, ctx.channel):
             # Not multiselectable and current on another channel: 6985.
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
@@ -450,23 +457,6 @@ class CardOS:
             ctx.applet = None
             ctx.state = None
             raise
-
-    @staticmethod
-    def _pick_occurrence(
-        candidates: list[AppletSlot], current: AppletSlot | None, occurrence: int
-    ) -> AppletSlot:
-        # ISO 7816-4:2020 11.2.2 table 63; applets are ordered as in the profile.
-        if occurrence == FIRST_OCCURRENCE:
-            return candidates[0]
-        if occurrence == LAST_OCCURRENCE:
-            return candidates[-1]
-        if current not in candidates:
-            return candidates[0] if occurrence == NEXT_OCCURRENCE else candidates[-1]
-        assert current is not None
-        index = candidates.index(current) + (1 if occurrence == NEXT_OCCURRENCE else -1)
-        if not 0 <= index < len(candidates):
-            raise CardStatus(SW.FILE_NOT_FOUND)
-        return candidates[index]
 
     def _slot_of(self, applet: Applet | None) -> AppletSlot | None:
         return next((s for s in self._slots if s.applet is applet), None)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cap_builder import KEYCARD_APPLET, KEYCARD_PACKAGE, keycard_cap
+from cap_builder import KEYCARD_APPLET, KEYCARD_PACKAGE, cap_zip, keycard_cap
 from cardwire import gp
 from cardwire.apdu import Command, Response
 from cardwire.cap import CapFile
@@ -104,6 +104,47 @@ def test_load_refusals() -> None:
     assert answer.sw == 0x6A80
     # A load file without a built-in applet behind it cannot be installed (no JC VM).
     assert KEYCARD_PACKAGE not in status(sim, host, gp.StatusScope.LOAD_FILES)
+
+
+OTHER_PACKAGE = bytes.fromhex("D27600012401")  # names no built-in applet
+OTHER_APPLET = bytes.fromhex("D2760001240101")
+OTHER_INSTANCE = bytes.fromhex("D276000124010101")
+
+
+def load_other(sim: SimCard, host: Scp03HostSession) -> None:
+    cap = CapFile.from_zip(cap_zip(OTHER_PACKAGE, (OTHER_APPLET,)))
+    assert send(sim, host, install_for_load(InstallForLoad(cap.package_aid))).sw == 0x9000
+    for command in load_blocks(cap.load_file_data_block()):
+        assert send(sim, host, command).sw == 0x9000
+    install = gp.install(gp.InstallData(OTHER_PACKAGE, OTHER_APPLET, OTHER_INSTANCE))
+    assert send(sim, host, install).sw == 0x9000
+
+
+def test_a_package_naming_no_built_in_applet_installs_an_inert_instance(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    sim = SimCard(state_path=state)
+    host = open_session(sim)
+    load_other(sim, host)
+    # GPC 9.1: the registry records the instance with the load file it came from
+    entry = status(sim, host, gp.StatusScope.APPLICATIONS)[OTHER_INSTANCE]
+    assert (entry.load_file, entry.life_cycle) == (OTHER_PACKAGE, gp.LifeCycle.SELECTABLE)
+    # selectable; every other command answers 6A81 (cardwire.sim.applets.inert)
+    assert exchange(sim, Command(0x00, 0xA4, 0x04, 0x00, OTHER_INSTANCE, ne=256)).sw == 0x9000
+    assert exchange(sim, Command(0x80, 0x10, 0x00, 0x00, b"\x01", ne=256)).sw == 0x6A81
+    # the instance and its load file record survive a restart through the state file
+    again = SimCard(state_path=state)
+    host = open_session(again)
+    assert status(again, host, gp.StatusScope.APPLICATIONS)[OTHER_INSTANCE].load_file == (
+        OTHER_PACKAGE
+    )
+    # the package lists no inert package of its own, and goes with --related
+    files = status(again, host, gp.StatusScope.LOAD_FILES)
+    assert OTHER_PACKAGE in files and not any(aid.endswith(b"inert") for aid in files)
+    assert send(again, host, gp.delete(OTHER_PACKAGE)).sw == 0x6985
+    assert send(again, host, gp.delete(OTHER_PACKAGE, related=True)).sw == 0x9000
+    assert OTHER_INSTANCE not in status(again, host, gp.StatusScope.APPLICATIONS)
+    fresh = SimCard(state_path=state)
+    assert exchange(fresh, Command(0x00, 0xA4, 0x04, 0x00, OTHER_INSTANCE, ne=256)).sw == 0x6A82
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "epassport": ("epassport.applet", "EpassportApplet", "epassport.config"),
     "eid": ("eid", "EidApplet", "eid"),
     "security-domain": ("security_domain", "SecurityDomainApplet", "security_domain"),
+    "inert": ("inert", "InertApplet", "inert"),
 }
 
 

@@ -3,8 +3,9 @@ make selectable, for personalization), LOAD (GPC 11.6) and DELETE (GPC 11.2) of 
 and executable load files.
 
 The simulator cannot run Java Card bytecode: a loaded CAP file is kept as a load file with its
-modules (the Applet component's AIDs), and an instance can be installed from it when its
-package AID names a built-in applet type (``settings.load_file_aid``); that type then runs.
+modules (the Applet component's AIDs), and an instance can be installed from it: when its
+package AID names a built-in applet type (``settings.load_file_aid``) that type runs, else the
+instance is inert (``cardwire.sim.applets.inert``: selectable, 6A81 to everything else).
 """
 
 from __future__ import annotations
@@ -26,17 +27,21 @@ from cardwire.gp_content import (
     personalization_target,
 )
 from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applets.inert import TYPE_NAME as INERT
 from cardwire.sim.applets.security_domain.key_deletion import (
     is_key_deletion,
     key_sets_after_deletion,
 )
 from cardwire.sim.applets.security_domain.settings import (
     SECURITY_DOMAIN_PRIVILEGE,
-    TYPE_NAME,
     LoadFileConfig,
     load_file_aid,
 )
-from cardwire.sim.applets.security_domain.status import load_files
+from cardwire.sim.applets.security_domain.status import (
+    built_in_types,
+    entry_load_file,
+    load_files,
+)
 from cardwire.sw import SW
 
 if TYPE_CHECKING:
@@ -138,12 +143,15 @@ def _install_instance(sd: SecurityDomainApplet, ctx: ChannelContext, data: Insta
     item = next((f for f in load_files(sd, ctx) if f.aid == data.load_file), None)
     if item is None or data.module not in item.modules:
         raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)  # GPC 11.5.3: load file not found
-    types = {load_file_aid(name): name for name in registry.applet_types()}
+    types = {load_file_aid(name): name for name in built_in_types(registry)}
     applet_type = types.get(data.load_file)
-    if applet_type is None or applet_type == TYPE_NAME:
-        # No built-in applet behind this package: the simulator cannot run its bytecode.
-        raise CardStatus(SW.FUNCTION_NOT_SUPPORTED)
-    registry.install(applet_type, data.aid)
+    if applet_type is None:
+        # No built-in applet behind this package: the simulator cannot run its bytecode, so
+        # the instance is an inert one that records its load file and module (GPC 9.1).
+        settings = {"load_file": data.load_file.hex().upper(), "module": data.module.hex().upper()}
+        registry.install(INERT, data.aid, settings)
+    else:
+        registry.install(applet_type, data.aid)
     ctx.card.commit()
     return Response(b"\x00")  # GPC 11.5.3.1: the response data field is one byte 00
 
@@ -174,7 +182,7 @@ def delete(
         return Response(b"\x00")  # GPC 11.2.3.1: the response data field is one byte 00
     # GPC 11.2.2.1: a load file goes with its instances only when P2 b8 asks for it; else
     # instances still on the card make the deletion fail (6985).
-    instances = [e.aid for e in registry.entries() if load_file_aid(e.applet_type) == aid]
+    instances = [e.aid for e in registry.entries() if entry_load_file(e) == aid]
     if instances and not command.p2 & 0x80:
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
     for instance in instances:

@@ -16,7 +16,8 @@ from cardwire.gp import (
     RegistryData,
     StatusScope,
 )
-from cardwire.sim.applet import CardStatus, ChannelContext, RegistryEntry
+from cardwire.sim.applet import AppletRegistry, CardStatus, ChannelContext, RegistryEntry
+from cardwire.sim.applets.inert import TYPE_NAME as INERT
 from cardwire.sim.applets.security_domain.settings import (
     APPLICATION_PRIVILEGES,
     ISD_PRIVILEGES,
@@ -40,9 +41,18 @@ def load_files(sd: SecurityDomainApplet, ctx: ChannelContext) -> list[LoadFileCo
         return list(sd.load_files)
     return [
         LoadFileConfig(aid=load_file_aid(name), modules=(module_aid(name),))
-        for name in sd.registry(ctx).applet_types()
-        if name != TYPE_NAME
+        for name in built_in_types(sd.registry(ctx))
     ]
+
+
+def built_in_types(registry: AppletRegistry) -> list[str]:
+    """The applet types with a package on the card (not the SD, not the inert type)."""
+    return [name for name in registry.applet_types() if name not in (TYPE_NAME, INERT)]
+
+
+def entry_load_file(entry: RegistryEntry) -> bytes:
+    """The load file an instance came from: recorded by the instance (inert), else its type's."""
+    return entry.load_file if entry.load_file is not None else load_file_aid(entry.applet_type)
 
 
 def get_status(
@@ -108,7 +118,7 @@ def application_data(sd: SecurityDomainApplet, entry: RegistryEntry) -> Registry
         entry.aid,
         LifeCycle.LOCKED if entry.locked else LifeCycle.SELECTABLE,
         APPLICATION_PRIVILEGES,
-        load_file=load_file_aid(entry.applet_type),
+        load_file=entry_load_file(entry),
         associated_sd=sd.aid,
     )
 
