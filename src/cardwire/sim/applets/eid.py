@@ -37,21 +37,19 @@ from typing import Any, Self
 
 from cardwire.apdu import Command, Response
 from cardwire.hexutil import to_hex
-from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.config import (
     LdsFileConfig,
     LdsFiles,
     PaceSettings,
     card_access_entry,
 )
-from cardwire.sim.applets.epassport.files import file_command, select_application
+from cardwire.sim.applets.epassport.files import IcaoApplet
 from cardwire.sim.applets.epassport.lds import Td3Mrz
 from cardwire.sim.applets.pace import (
-    PACE_CHAINED_STEPS,
     PaceChannel,
     PaceResponder,
     chip_pace_channel,
-    sm_gate,
 )
 from cardwire.sim.config_loader import check, export, load, without_type
 from cardwire.sim.fs import ElementaryFile
@@ -130,12 +128,11 @@ class EidChannel:
     pace: PaceChannel = field(default_factory=PaceChannel)
 
 
-class EidApplet(Applet):
+class EidApplet(IcaoApplet[EidChannel]):
     """The eID-style application (see the module docstring for its rules). It holds a PACE
     responder whose password policy it is (retry counter, suspension, blocking)."""
 
-    chained_steps = PACE_CHAINED_STEPS
-    takes_chip_session = True  # ICAO 9303-11 4.2: selected under the chip's PACE
+    channel_type = EidChannel
 
     def __init__(self, config: EidConfig) -> None:
         self.aid = config.aid
@@ -171,23 +168,11 @@ class EidApplet(Applet):
     def export_state(self) -> dict[str, Any]:
         return {"type": "eid", **export(self.settings())}
 
-    # --- the Applet contract ----------------------------------------------------------------
+    # --- the Applet contract (the rest is IcaoApplet's) --------------------------------------
 
-    def new_channel_state(self) -> EidChannel:
-        return EidChannel()
-
-    def select(self, ctx: ChannelContext, command: Command) -> Response:
-        return Response(select_application(self.files, self.aid, self._state(ctx), command.p2))
-
-    def deselect(self, ctx: ChannelContext) -> None:
-        ctx.state = self.new_channel_state()
-
-    def process(self, ctx: ChannelContext, command: Command) -> Response:
-        state = self._state(ctx)
-        sm_gate(ctx, command)
-        answer = file_command(self.files, ctx, state, command)
-        if answer is not None:
-            return answer
+    def application_command(
+        self, ctx: ChannelContext, state: EidChannel, command: Command
+    ) -> Response:
         if command.ins == INS_MSE:
             return self.pace.set_at(ctx, state.pace, command)
         if command.ins == INS_GENERAL_AUTHENTICATE:
@@ -195,11 +180,6 @@ class EidApplet(Applet):
         if command.ins == INS_RESET_RETRY_COUNTER:
             return self._reset_retry_counter(ctx, state, command)
         raise CardStatus(SW.INS_NOT_SUPPORTED)  # no BAC: an eID application, not an ePassport
-
-    def _state(self, ctx: ChannelContext) -> EidChannel:
-        if not isinstance(ctx.state, EidChannel):
-            ctx.state = self.new_channel_state()
-        return ctx.state
 
     # --- the PACE password policy (cardwire.sim.applets.pace.PasswordPolicy) ------------------
 

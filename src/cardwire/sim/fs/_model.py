@@ -303,3 +303,38 @@ def fci(file: File, df_name: bytes | None = None) -> bytes:
 def fmd(file: File) -> bytes:
     """FMD template, tag 64 (SELECT P2 = 08): this simulator keeps no management data."""
     return tlv(FMD_TEMPLATE, b"")
+
+
+__all__ = [
+    "DATA_CODING_BYTE",
+    "ERASED_BYTE",
+    "FCI_TEMPLATE",
+    "FCP_TEMPLATE",
+    "FDB_DF",
+    "FDB_SHAREABLE",
+    "FMD_TEMPLATE",
+    "LCS_OPERATIONAL_ACTIVATED",
+    "MAX_DF_NAME",
+    "MAX_RECORD_NUMBER",
+    "MAX_RECORD_SIZE",
+    "MAX_SFI",
+    "MF_FID",
+    "RESERVED_FIDS",
+    "TAG_DATA_SIZE",
+    "TAG_DF_NAME",
+    "TAG_FILE_DESCRIPTOR",
+    "TAG_FILE_ID",
+    "TAG_LIFE_CYCLE",
+    "TAG_SECURITY_COMPACT",
+    "TAG_SFI",
+    "DedicatedFile",
+    "ElementaryFile",
+    "File",
+    "Structure",
+    "fci",
+    "fcp",
+    "fcp_objects",
+    "file_descriptor",
+    "fmd",
+    "path_of",
+]

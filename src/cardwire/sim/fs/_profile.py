@@ -217,3 +217,11 @@ def _ef_to_config(ef: ElementaryFile) -> dict[str, Any]:
         out["records"] = [encode_content(r) for r in ef.records]
     out["access"] = ef.access.to_config()
     return out
+
+
+__all__ = [
+    "build_tree",
+    "decode_content",
+    "encode_content",
+    "tree_to_config",
+]

@@ -29,96 +29,19 @@ the shared codec), ``host`` and ``card`` (the two sides of an open channel), ``a
 
 from __future__ import annotations
 
-from cardwire.sm.keycard.application_info import (
-    TAG_APPLICATION_INFO,
-    TAG_CAPABILITIES,
-    TAG_INSTANCE_UID,
-    TAG_INTEGER,
-    TAG_KEY_UID,
-    TAG_PUBLIC_KEY,
-    ApplicationInfo,
-)
-from cardwire.sm.keycard.card import (
-    KeycardCardSession,
-)
-from cardwire.sm.keycard.codec import (
-    MAX_PAYLOAD,
-    KeycardCodec,
-    SessionKeys,
-    derive_session_keys,
-    max_plain_payload,
-)
-from cardwire.sm.keycard.constants import (
-    CHALLENGE_LENGTH,
-    CLA_KEYCARD,
-    DEFAULT_PAIRING_PASSWORD,
-    INS_MUTUALLY_AUTHENTICATE,
-    INS_OPEN_SECURE_CHANNEL,
-    INS_PAIR,
-    INS_SELECT,
-    INS_UNPAIR,
-    IV_LENGTH,
-    KEY_LENGTH,
-    KEYCARD_AID,
-    MAC_LENGTH,
-    PAIR_FINAL_STEP,
-    PAIR_FIRST_STEP,
-    PAIRING_ITERATIONS,
-    PAIRING_SALT,
-    SALT_LENGTH,
-    SECRET_LENGTH,
-    SW_CHANNEL_CLOSED,
-    SW_SUCCESS,
-)
-from cardwire.sm.keycard.host import (
-    KeycardSession,
-    OpenSecureChannel,
-)
-from cardwire.sm.keycard.pairing import (
-    Pairing,
-    PairingHandshake,
-    pairing_secret,
-    unpair_command,
-)
+from cardwire.sm.keycard import application_info, card, codec, constants, host, pairing
+from cardwire.sm.keycard.application_info import *  # noqa: F403
+from cardwire.sm.keycard.card import *  # noqa: F403
+from cardwire.sm.keycard.codec import *  # noqa: F403
+from cardwire.sm.keycard.constants import *  # noqa: F403
+from cardwire.sm.keycard.host import *  # noqa: F403
+from cardwire.sm.keycard.pairing import *  # noqa: F403
 
-__all__ = [
-    "CHALLENGE_LENGTH",
-    "CLA_KEYCARD",
-    "DEFAULT_PAIRING_PASSWORD",
-    "INS_MUTUALLY_AUTHENTICATE",
-    "INS_OPEN_SECURE_CHANNEL",
-    "INS_PAIR",
-    "INS_SELECT",
-    "INS_UNPAIR",
-    "IV_LENGTH",
-    "KEYCARD_AID",
-    "KEY_LENGTH",
-    "MAC_LENGTH",
-    "MAX_PAYLOAD",
-    "PAIRING_ITERATIONS",
-    "PAIRING_SALT",
-    "PAIR_FINAL_STEP",
-    "PAIR_FIRST_STEP",
-    "SALT_LENGTH",
-    "SECRET_LENGTH",
-    "SW_CHANNEL_CLOSED",
-    "SW_SUCCESS",
-    "TAG_APPLICATION_INFO",
-    "TAG_CAPABILITIES",
-    "TAG_INSTANCE_UID",
-    "TAG_INTEGER",
-    "TAG_KEY_UID",
-    "TAG_PUBLIC_KEY",
-    "ApplicationInfo",
-    "KeycardCardSession",
-    "KeycardCodec",
-    "KeycardSession",
-    "OpenSecureChannel",
-    "Pairing",
-    "PairingHandshake",
-    "SessionKeys",
-    "derive_session_keys",
-    "max_plain_payload",
-    "pairing_secret",
-    "unpair_command",
-]
+__all__ = (
+    application_info.__all__
+    + card.__all__
+    + codec.__all__
+    + constants.__all__
+    + host.__all__
+    + pairing.__all__
+)

@@ -80,3 +80,14 @@ class ApplicationInfo:
             certificate=value(TAG_CERTIFICATE),
             status=status[0] if status else None,
         )
+
+
+__all__ = [
+    "TAG_APPLICATION_INFO",
+    "TAG_CAPABILITIES",
+    "TAG_INSTANCE_UID",
+    "TAG_INTEGER",
+    "TAG_KEY_UID",
+    "TAG_PUBLIC_KEY",
+    "ApplicationInfo",
+]

@@ -88,3 +88,8 @@ class KeycardCardSession:
 
     def __repr__(self) -> str:
         return f"KeycardCardSession(active={self.active})"
+
+
+__all__ = [
+    "KeycardCardSession",
+]

@@ -171,3 +171,12 @@ class KeycardCodec:
 
     def __repr__(self) -> str:
         return "KeycardCodec(<hidden>)"
+
+
+__all__ = [
+    "MAX_PAYLOAD",
+    "KeycardCodec",
+    "SessionKeys",
+    "derive_session_keys",
+    "max_plain_payload",
+]

@@ -35,3 +35,27 @@ DEFAULT_PAIRING_PASSWORD = "KeycardDefaultPairing"  # noqa: S105 - the documente
 SW_SUCCESS = 0x9000
 # Keycard docs, "Secure Channel": 6982 answered without MAC = channel aborted.
 SW_CHANNEL_CLOSED = 0x6982
+
+
+__all__ = [
+    "CHALLENGE_LENGTH",
+    "CLA_KEYCARD",
+    "DEFAULT_PAIRING_PASSWORD",
+    "INS_MUTUALLY_AUTHENTICATE",
+    "INS_OPEN_SECURE_CHANNEL",
+    "INS_PAIR",
+    "INS_SELECT",
+    "INS_UNPAIR",
+    "IV_LENGTH",
+    "KEYCARD_AID",
+    "KEY_LENGTH",
+    "MAC_LENGTH",
+    "PAIRING_ITERATIONS",
+    "PAIRING_SALT",
+    "PAIR_FINAL_STEP",
+    "PAIR_FIRST_STEP",
+    "SALT_LENGTH",
+    "SECRET_LENGTH",
+    "SW_CHANNEL_CLOSED",
+    "SW_SUCCESS",
+]

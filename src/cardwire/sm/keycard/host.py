@@ -190,3 +190,9 @@ class OpenSecureChannel:
                 f"MUTUALLY AUTHENTICATE answered {len(response.data)} bytes with "
                 f"{response.sw:04X} (expected 32 bytes and 9000): wrong pairing key?"
             )
+
+
+__all__ = [
+    "KeycardSession",
+    "OpenSecureChannel",
+]

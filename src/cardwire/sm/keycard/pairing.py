@@ -144,3 +144,11 @@ def unpair_command(index: int) -> Command:
     if not 0 <= index <= 0xFF:
         raise UsageError(f"a pairing index is 0..255, got {index}")
     return Command(CLA_KEYCARD, INS_UNPAIR, index, 0)
+
+
+__all__ = [
+    "Pairing",
+    "PairingHandshake",
+    "pairing_secret",
+    "unpair_command",
+]

@@ -273,3 +273,9 @@ class PaceCard:
 
     def __repr__(self) -> str:
         return f"PaceCard({self.outcome.value})"
+
+
+__all__ = [
+    "PaceCard",
+    "PaceOutcome",
+]

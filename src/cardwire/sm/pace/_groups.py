@@ -220,3 +220,12 @@ def checked_setup(info: PaceInfo) -> tuple[PaceAlgorithm, PaceGroup]:
             f"{info.parameter_id} is a {group.agreement.upper()} group"
         )
     return algorithm, group
+
+
+__all__ = [
+    "SUPPORTED_PARAMETER_IDS",
+    "DhModpGroup",
+    "EcGroup",
+    "PaceGroup",
+    "domain_parameters",
+]

@@ -204,3 +204,9 @@ class PaceHost:
 
     def __repr__(self) -> str:
         return f"PaceHost({self.algorithm.oid}, {self.group.name}, {self._step.value})"
+
+
+__all__ = [
+    "PaceHost",
+    "PaceResult",
+]

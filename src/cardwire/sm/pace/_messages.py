@@ -192,3 +192,15 @@ def dynamic_objects(data: bytes, allowed: Sequence[int], required: int | None) -
     if required is not None and required not in values:
         raise DecodeError(f"object {required:02X} is missing from 7C")
     return values
+
+
+__all__ = [
+    "PacePassword",
+    "PasswordType",
+    "SessionKeys",
+    "authentication_token",
+    "decrypt_nonce",
+    "encrypt_nonce",
+    "general_authenticate",
+    "mse_set_at",
+]

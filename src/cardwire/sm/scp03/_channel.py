@@ -478,3 +478,17 @@ class Scp03Observer(_Scp03Mode, GpObserver[Scp03Channel]):
     exchange only and the observer stays active."""
 
     __slots__ = ()
+
+
+__all__ = [
+    "GpCardSession",
+    "GpChannelState",
+    "GpChannelView",
+    "GpCodec",
+    "GpHostSession",
+    "GpObserver",
+    "Scp03CardSession",
+    "Scp03Channel",
+    "Scp03HostSession",
+    "Scp03Observer",
+]

@@ -115,3 +115,9 @@ class GpCardHandshake(Generic[KeysT, PendingT]):
                 card_sw=SW_CONDITIONS_NOT_SATISFIED,
             )
         return pending
+
+
+__all__ = [
+    "GpCardHandshake",
+    "GpHostHandshake",
+]

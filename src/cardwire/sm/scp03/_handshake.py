@@ -408,3 +408,13 @@ def observe(
     if keep_going:
         channel.keep_going_after_failures()
     return Scp03Observer(channel)
+
+
+__all__ = [
+    "InitializeUpdateResponse",
+    "KeyInformation",
+    "Scp03Card",
+    "Scp03Handshake",
+    "external_authenticate_command",
+    "observe",
+]

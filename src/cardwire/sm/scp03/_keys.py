@@ -39,7 +39,7 @@ from cardwire.sm.scp03._params import (
 
 NO_DIVERSIFICATION = "none"
 KDF3 = "kdf3"
-SCHEMES = (NO_DIVERSIFICATION, KDF3)
+DIVERSIFICATION_SCHEMES = (NO_DIVERSIFICATION, KDF3)
 
 
 class KeyPurpose(IntEnum):
@@ -51,10 +51,15 @@ class KeyPurpose(IntEnum):
 
 
 def scheme_name(name: str) -> str:
-    """``name`` normalised to one of :data:`SCHEMES` (any case); UsageError otherwise."""
+    """``name`` normalised to one of :data:`DIVERSIFICATION_SCHEMES` (any case).
+
+    UsageError for any other name.
+    """
     normalised = name.strip().lower() if isinstance(name, str) else ""
-    if normalised not in SCHEMES:
-        raise UsageError(f"unknown key diversification {name!r}: use one of {', '.join(SCHEMES)}")
+    if normalised not in DIVERSIFICATION_SCHEMES:
+        raise UsageError(
+            f"unknown key diversification {name!r}: use one of {', '.join(DIVERSIFICATION_SCHEMES)}"
+        )
     return normalised
 
 
@@ -77,16 +82,6 @@ def diversify_key(
     if name == NO_DIVERSIFICATION:
         return master
     return _kdf3(master, purpose, diversification_data)
-
-
-__all__ = [
-    "KDF3",
-    "NO_DIVERSIFICATION",
-    "SCHEMES",
-    "KeyPurpose",
-    "diversify_key",
-    "scheme_name",
-]
 
 
 def _check_aes_key(name: str, key: bytes) -> None:
@@ -170,3 +165,18 @@ def pseudo_random_challenge(
 def derive_cryptogram(s_mac: bytes, constant: Derivation, context: bytes, mode: Mode) -> bytes:
     # GP Amendment D 6.2.2.2 / 6.2.2.3: cryptograms use S-MAC, L = 64 (S8) or 128 (S16).
     return scp03_kdf(s_mac, constant, context, mode * 8)
+
+
+__all__ = [
+    "DIVERSIFICATION_SCHEMES",
+    "KDF3",
+    "NO_DIVERSIFICATION",
+    "KeyPurpose",
+    "SessionKeys",
+    "StaticKeys",
+    "derive_cryptogram",
+    "derive_session_keys",
+    "diversify_key",
+    "pseudo_random_challenge",
+    "scheme_name",
+]

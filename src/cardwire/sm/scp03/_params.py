@@ -144,3 +144,37 @@ def carries_gp_sm(cla: int) -> bool:
 def encoded_lc(nc: int, extended: bool) -> bytes:
     # ISO 7816-4 5.1: the Lc field as it travels (short: 1 byte; extended: 00 || 2 bytes).
     return b"\x00" + nc.to_bytes(2, "big") if extended else nc.to_bytes(1, "big")
+
+
+__all__ = [
+    "AES_KEY_LENGTHS",
+    "DEFAULT_KEY",
+    "DEFAULT_KVN",
+    "DIVERSIFICATION_DATA_LENGTH",
+    "FULL_SECURITY",
+    "INS_EXTERNAL_AUTHENTICATE",
+    "INS_INITIALIZE_UPDATE",
+    "KEY_INFORMATION_LENGTH",
+    "MAX_SEQUENCE_COUNTER",
+    "PLAIN_ISO_INS",
+    "SCP03_ID",
+    "SEQUENCE_COUNTER_LENGTH",
+    "SW_AUTHENTICATION_FAILED",
+    "SW_CONDITIONS_NOT_SATISFIED",
+    "SW_KEY_NOT_FOUND",
+    "SW_SECURITY_NOT_SATISFIED",
+    "SW_WRONG_LENGTH",
+    "SW_WRONG_P1P2",
+    "VALID_LEVELS",
+    "ZERO_BLOCK",
+    "Derivation",
+    "KeyParameter",
+    "Mode",
+    "SecurityLevel",
+    "carries_gp_sm",
+    "cla_in_mac",
+    "encoded_lc",
+    "plain_cla",
+    "secure_cla",
+    "security_level",
+]

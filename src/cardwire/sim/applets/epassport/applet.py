@@ -41,7 +41,7 @@ from typing import Any, Self
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError
-from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.authentication import (
     INS_INTERNAL_AUTHENTICATE,
     chip_authentication,
@@ -49,13 +49,11 @@ from cardwire.sim.applets.epassport.authentication import (
     is_chip_authentication,
 )
 from cardwire.sim.applets.epassport.config import EpassportConfig, LdsFileConfig, LdsFiles
-from cardwire.sim.applets.epassport.files import file_command, select_application
+from cardwire.sim.applets.epassport.files import IcaoApplet
 from cardwire.sim.applets.pace import (
-    PACE_CHAINED_STEPS,
     OpenPasswords,
     PaceChannel,
     PaceResponder,
-    sm_gate,
 )
 from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sim.fs import ElementaryFile
@@ -77,12 +75,11 @@ class PassportChannel:
     chip_auth: list[str | None] = field(default_factory=lambda: [None])  # CA's Set AT protocol
 
 
-class EpassportApplet(Applet):
+class EpassportApplet(IcaoApplet[PassportChannel]):
     """ICAO LDS1 application: the LDS EFs and EF.CardAccess, BAC and PACE, secure messaging per
     channel."""
 
-    chained_steps = PACE_CHAINED_STEPS
-    takes_chip_session = True  # ICAO 9303-11 4.2: selected under the chip's PACE
+    channel_type = PassportChannel
 
     def __init__(self, config: EpassportConfig) -> None:
         self.aid = config.aid
@@ -133,23 +130,11 @@ class EpassportApplet(Applet):
         """The ``files`` list with the current contents."""
         return self.lds.export(self.mrz, self.pace.settings.card_access)
 
-    # --- the Applet contract ----------------------------------------------------------------
+    # --- the Applet contract (the rest is IcaoApplet's) --------------------------------------
 
-    def new_channel_state(self) -> PassportChannel:
-        return PassportChannel()
-
-    def select(self, ctx: ChannelContext, command: Command) -> Response:
-        return Response(select_application(self.files, self.aid, self._state(ctx), command.p2))
-
-    def deselect(self, ctx: ChannelContext) -> None:
-        ctx.state = self.new_channel_state()
-
-    def process(self, ctx: ChannelContext, command: Command) -> Response:
-        state = self._state(ctx)
-        sm_gate(ctx, command)
-        answer = file_command(self.files, ctx, state, command)
-        if answer is not None:
-            return answer
+    def application_command(
+        self, ctx: ChannelContext, state: PassportChannel, command: Command
+    ) -> Response:
         ins = command.ins
         if is_chip_authentication(command, state.chip_auth[0]):  # 9303-11 6.2
             return chip_authentication(self.issuer, ctx, state.chip_auth, command)
@@ -167,11 +152,6 @@ class EpassportApplet(Applet):
         if ins == INS_EXTERNAL_AUTHENTICATE:
             return self._external_authenticate(ctx, state, command)
         raise CardStatus(SW.INS_NOT_SUPPORTED)
-
-    def _state(self, ctx: ChannelContext) -> PassportChannel:
-        if not isinstance(ctx.state, PassportChannel):
-            ctx.state = self.new_channel_state()
-        return ctx.state
 
     # --- BAC (ICAO 9303-11 4.3, Appendix D.3) -----------------------------------------------
 

@@ -7,11 +7,12 @@ A channel's security status here is only whether the command came under secure m
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from cardwire.apdu import Command, Response
 from cardwire.sim.access import SecurityStatus
-from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.pace import PACE_CHAINED_STEPS, sm_gate
 from cardwire.sim.file_commands import read_binary, select_answer, update_binary
 from cardwire.sim.fs import DedicatedFile, ElementaryFile
 from cardwire.sw import SW
@@ -24,6 +25,13 @@ _SECURED_STATUS = SecurityStatus(secured=True)
 
 class HasCurrentEf(Protocol):
     current_ef: ElementaryFile | None
+
+
+class IcaoChannel(HasCurrentEf, Protocol):
+    def __init__(self) -> None: ...
+
+
+ChannelT = TypeVar("ChannelT", bound=IcaoChannel)
 
 
 def status(ctx: ChannelContext) -> SecurityStatus:
@@ -69,4 +77,43 @@ def _select(df: DedicatedFile, channel: HasCurrentEf, command: Command) -> Respo
     return Response(select_answer(command.p2 & 0x0C, found, None, fmd_allowed=False))
 
 
-__all__ = ["file_command", "select_application", "status"]
+class IcaoApplet(Applet, Generic[ChannelT]):
+    """What the ePassport and eID applets share: SELECT by AID, the secure-messaging gate and the
+    file commands on their application DF; ``application_command`` answers the rest."""
+
+    chained_steps = PACE_CHAINED_STEPS
+    takes_chip_session = True  # ICAO 9303-11 4.2: selected under the chip's PACE
+    channel_type: type[ChannelT]
+    aid: bytes
+    files: DedicatedFile
+
+    def new_channel_state(self) -> ChannelT:
+        return self.channel_type()
+
+    def select(self, ctx: ChannelContext, command: Command) -> Response:
+        return Response(select_application(self.files, self.aid, self._state(ctx), command.p2))
+
+    def deselect(self, ctx: ChannelContext) -> None:
+        ctx.state = self.new_channel_state()
+
+    def process(self, ctx: ChannelContext, command: Command) -> Response:
+        state = self._state(ctx)
+        sm_gate(ctx, command)
+        answer = file_command(self.files, ctx, state, command)
+        if answer is not None:
+            return answer
+        return self.application_command(ctx, state, command)
+
+    def application_command(
+        self, ctx: ChannelContext, state: ChannelT, command: Command
+    ) -> Response:
+        """Any instruction other than the file commands (raise CardStatus to refuse it)."""
+        raise CardStatus(SW.INS_NOT_SUPPORTED)
+
+    def _state(self, ctx: ChannelContext) -> ChannelT:
+        if not isinstance(ctx.state, self.channel_type):
+            ctx.state = self.new_channel_state()
+        return ctx.state
+
+
+__all__ = ["IcaoApplet", "IcaoChannel", "file_command", "select_application", "status"]
