@@ -47,6 +47,23 @@ def test_done_when(tmp_path: Path) -> None:
     assert (out / "face-1.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
+def test_a_master_list_from_sim_csca_passes_and_a_tampered_one_fails(tmp_path: Path) -> None:
+    listed = tmp_path / "csca.ml"
+    assert invoke("sim", "csca", "--master-list", str(listed)).exit_code == 0
+    args = ["passport", "read", "--sim", "--mrz", MRZ, "--json", "--csca", str(listed)]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["passive_authentication"]["chain"] is True
+    data = bytearray(listed.read_bytes())
+    data[-100] ^= 0x01  # inside the signature or the signer certificate
+    listed.write_bytes(bytes(data))
+    result = invoke(*args)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)["passive_authentication"]
+    assert report["chain"] is False
+    assert "master list csca.ml refused" in " ".join(report["reasons"])
+
+
 def test_without_csca_the_chain_is_null_and_text_says_so() -> None:
     result = invoke("passport", "read", "--sim", "--can", "123456", "--json")
     assert result.exit_code == 0

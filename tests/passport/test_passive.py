@@ -1,5 +1,5 @@
 """Passive Authentication: signature, chain and hashes reported apart; the time model; the
-published specimen SOD's RSASSA-PSS signature; CSCA loading."""
+published specimen SOD's RSASSA-PSS signature; CRLs (CSCA loading: test_master_list.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cardwire.errors import UsageError
 from cardwire.passport.passive import (
     load_crls,
-    load_cscas,
     passive_authentication,
     verify_signature,
 )
@@ -80,16 +79,6 @@ def test_specimen_chain_without_its_csca_fails_and_checks_now() -> None:
     result = passive_authentication(sod, {}, [csca_certificate(SEED)], now=now)
     assert result.check_time == now  # no signingTime in this SOD
     assert result.chain is not None and not result.chain.ok
-
-
-def test_load_cscas(tmp_path: Path) -> None:
-    (tmp_path / "a.pem").write_bytes(csca_pem(SEED))
-    (tmp_path / "b.der").write_bytes(csca_certificate("other").public_bytes(Encoding.DER))
-    (tmp_path / "notes.txt").write_text("not a certificate")
-    assert len(load_cscas(tmp_path)) == 2
-    assert len(load_cscas(tmp_path / "a.pem")) == 1
-    with pytest.raises(UsageError):
-        load_cscas(tmp_path / "notes.txt")
 
 
 @pytest.mark.parametrize(

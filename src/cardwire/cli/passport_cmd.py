@@ -19,7 +19,8 @@ from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
-from cardwire.passport.passive import Verdict, load_crls, load_cscas
+from cardwire.passport.master_list import load_cscas
+from cardwire.passport.passive import Verdict, load_crls
 from cardwire.passport.reader import FAILED, NOT_SUPPORTED, PASSED, Inspection, inspect_passport
 
 PROGRESS_FROM = 4096  # files at least this large report their progress on stderr
@@ -120,8 +121,10 @@ def _text(result: dict[str, Any], found: Inspection) -> None:
 @click.option("--can", metavar="CAN", help="The card access number (PACE only).")
 @click.option(
     "--csca",
+    multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="CSCA certificate (PEM/DER) or a folder of them: checks the DS certificate's chain.",
+    help="CSCA certificate (PEM/DER), ICAO master list (DER, signer verified) or a folder of "
+    "them (repeatable): checks the DS certificate's chain.",
 )
 @click.option(
     "--crl",
@@ -138,7 +141,7 @@ def read(
     target: CardTarget,
     mrz: str | None,
     can: str | None,
-    csca: Path | None,
+    csca: tuple[Path, ...],
     crl_files: tuple[Path, ...],
     out: Path | None,
     as_json: bool,
@@ -156,7 +159,7 @@ def read(
         raise UsageError("passport read needs exactly one of --mrz DOC,BIRTH,EXPIRY or --can")
     kind, secret = ("mrz", mrz) if mrz is not None else ("can", can)
     password = resolve_secret(str(secret), f"--{kind}")
-    trusted = load_cscas(csca) if csca is not None else None
+    trusted = load_cscas(csca) if csca else None
     crls = load_crls(crl_files)
 
     def progress(name: str, done: int, total: int) -> None:

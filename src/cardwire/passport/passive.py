@@ -61,6 +61,15 @@ class Verdict:
     reason: str = ""
 
 
+class TrustedCscas(list[x509.Certificate]):
+    """The CSCA certificates ``--csca`` gave, and the master lists it refused (each with the
+    reason: their CSCAs are not among these), so a chain that fails says why."""
+
+    def __init__(self, cscas: Sequence[x509.Certificate] = (), refused: Sequence[str] = ()):
+        super().__init__(cscas)
+        self.refused = tuple(refused)
+
+
 @dataclass(frozen=True, slots=True)
 class PassiveResult:
     signature: Verdict
@@ -107,7 +116,7 @@ def _explicit_key(certificate: x509.Certificate) -> bytes | None:
     return spki if key is not None and key.explicit else None
 
 
-def _issued_by(signer: x509.Certificate, csca: x509.Certificate) -> bool:
+def issued_by(signer: x509.Certificate, csca: x509.Certificate) -> bool:
     """Whether ``csca``'s key signed ``signer`` (RFC 5280 6.1.3 (a)(1))."""
     try:
         explicit = _explicit_key(csca)
@@ -119,13 +128,14 @@ def _issued_by(signer: x509.Certificate, csca: x509.Certificate) -> bool:
     return True
 
 
-def verify_signature(sod: Sod) -> Verdict:
-    """The SOD's signature with the DS certificate it carries (RFC 5652 5.4, 5.6)."""
-    if sod.content_type != ID_LDS_SECURITY_OBJECT:
-        return Verdict(False, "the signed contentType is not the LDSSecurityObject")
+def verify_signature(sod: Sod, content_type: str = ID_LDS_SECURITY_OBJECT) -> Verdict:
+    """The SOD's signature with the DS certificate it carries (RFC 5652 5.4, 5.6); with
+    ``content_type``, any such SignedData (a master list and its signer certificate)."""
+    if sod.content_type != content_type:
+        return Verdict(False, f"the signed contentType is not {content_type}")
     digest = hashlib.new(sod.digest_algorithm, sod.econtent).digest()
     if not hmac.compare_digest(sod.message_digest or b"", digest):
-        return Verdict(False, "messageDigest does not match the LDSSecurityObject")
+        return Verdict(False, "messageDigest does not match the signed content")
     hash_name = _SIGNATURE_HASHES.get(sod.signature_algorithm, sod.digest_algorithm)
     try:
         certificate = signer_certificate(sod)
@@ -153,7 +163,7 @@ def verify_signature(sod: Sod) -> Verdict:
     return Verdict(True)
 
 
-def _valid_at(certificate: x509.Certificate, when: datetime) -> bool:
+def valid_at(certificate: x509.Certificate, when: datetime) -> bool:
     return certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc
 
 
@@ -186,20 +196,33 @@ def verify_chain(
     crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> Verdict:
     """The DS certificate against the CSCA certificates at ``when`` (9303-12 5.1, 7.1), and
-    against their CRLs."""
+    against their CRLs; a failure names the master lists ``--csca`` refused."""
+    verdict = _chain(sod, trusted, when, crls)
+    refused = trusted.refused if isinstance(trusted, TrustedCscas) else ()
+    if verdict.ok or not refused:
+        return verdict
+    return Verdict(False, f"{verdict.reason} ({'; '.join(refused)})")
+
+
+def _chain(
+    sod: Sod,
+    trusted: Sequence[x509.Certificate],
+    when: datetime,
+    crls: Sequence[x509.CertificateRevocationList],
+) -> Verdict:
     try:
         signer = signer_certificate(sod)
     except (ValueError, DecodeError) as exc:
         return Verdict(False, f"no usable DS certificate: {exc}")
-    if not _valid_at(signer, when):
+    if not valid_at(signer, when):
         return Verdict(False, f"the DS certificate was not valid at {when:%Y-%m-%d}")
     issuers = [c for c in trusted if c.subject == signer.issuer]
     if not issuers:
         return Verdict(False, "no trusted CSCA has the DS certificate's issuer name")
     for csca in issuers:
-        if not _issued_by(signer, csca):
+        if not issued_by(signer, csca):
             continue
-        if not _valid_at(csca, when):
+        if not valid_at(csca, when):
             return Verdict(False, f"the CSCA certificate was not valid at {when:%Y-%m-%d}")
         if _revoked(signer, csca, crls):
             return Verdict(False, "the DS certificate is revoked (CSCA CRL)")
@@ -232,28 +255,6 @@ def passive_authentication(
     return PassiveResult(verify_signature(sod), chain, verify_hashes(sod, data_groups), when)
 
 
-def load_cscas(path: Path) -> list[x509.Certificate]:
-    """CSCA certificates from a PEM or DER file or a folder of them (``--csca``)."""
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    found: list[x509.Certificate] = []
-    for file in files:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
-        try:
-            if b"-----BEGIN CERTIFICATE-----" in data:
-                found.extend(x509.load_pem_x509_certificates(data))
-            else:
-                found.append(x509.load_der_x509_certificate(data))
-        except ValueError as exc:
-            if not path.is_dir():
-                raise UsageError(f"{file} is not an X.509 certificate (PEM or DER)") from exc
-    if not found:
-        raise UsageError(f"no CSCA certificate found in {path}")
-    return found
-
-
 def load_crls(paths: Sequence[Path]) -> list[x509.CertificateRevocationList]:
     """CRLs from PEM or DER files (``--crl``)."""
     found: list[x509.CertificateRevocationList] = []
@@ -274,11 +275,13 @@ def load_crls(paths: Sequence[Path]) -> list[x509.CertificateRevocationList]:
 
 __all__ = [
     "PassiveResult",
+    "TrustedCscas",
     "Verdict",
+    "issued_by",
     "load_crls",
-    "load_cscas",
     "passive_authentication",
     "signer_certificate",
+    "valid_at",
     "verify_chain",
     "verify_hashes",
     "verify_signature",

@@ -15,7 +15,7 @@ for the simulator.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
@@ -70,25 +70,25 @@ class Sod:
     signature: bytes
     message_digest: bytes | None
     content_type: str | None
-    econtent: bytes  # the LDSSecurityObject DER
+    econtent: bytes  # the LDSSecurityObject DER (the signed eContent)
     signer_serial: int | None
     signing_time: datetime | None
 
 
-def _decode(der: bytes, spec: object, what: str) -> object:
+def _decode(der: bytes, spec: object, what: str, where: str = "EF.SOD") -> object:
     try:
         value, rest = decoder.decode(der, asn1Spec=spec)
     except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"EF.SOD {what}: {exc}") from exc
+        raise DecodeError(f"{where} {what}: {exc}") from exc
     if rest:
-        raise DecodeError(f"EF.SOD {what}: trailing bytes")
+        raise DecodeError(f"{where} {what}: trailing bytes")
     return value
 
 
-def _hash_name(oid: str, what: str) -> str:
+def _hash_name(oid: str, what: str, where: str = "EF.SOD") -> str:
     name = HASH_OIDS.get(oid)
     if name is None:
-        raise DecodeError(f"EF.SOD {what}: unknown hash algorithm {oid}")
+        raise DecodeError(f"{where} {what}: unknown hash algorithm {oid}")
     return name
 
 
@@ -97,18 +97,30 @@ def parse_sod(data: bytes) -> Sod:
     node: Tlv = parse_one(data, strict=False)
     if node.tag != 0x77:
         raise DecodeError(f"EF.SOD starts with tag {node.tag:X}, expected 77", 0)
-    info = _decode(node.value, rfc5652.ContentInfo(), "ContentInfo")
-    if str(info["contentType"]) != ID_SIGNED_DATA:  # type: ignore[index]
-        raise DecodeError("EF.SOD does not hold a CMS SignedData")
-    signed = _decode(bytes(info["content"]), rfc5652.SignedData(), "SignedData")  # type: ignore[index]
-    encap = signed["encapContentInfo"]  # type: ignore[index]
-    econtent = bytes(encap["eContent"])
-    lds = _decode(econtent, _LdsSecurityObject(), "LDSSecurityObject")
+    econtent_type, signed = parse_signed_data(node.value)
+    if econtent_type != ID_LDS_SECURITY_OBJECT:
+        raise DecodeError(f"EF.SOD holds eContentType {econtent_type}, not the LDSSecurityObject")
+    lds = _decode(signed.econtent, _LdsSecurityObject(), "LDSSecurityObject")
     algorithm = _hash_name(str(lds["hashAlgorithm"][0]), "LDSSecurityObject")  # type: ignore[index]
     hashes = {
         int(item["dataGroupNumber"]): bytes(item["dataGroupHashValue"])
         for item in lds["dataGroupHashValues"]  # type: ignore[index]
     }
+    return replace(signed, hash_algorithm=algorithm, hashes=hashes)
+
+
+def parse_signed_data(content_info: bytes, what: str = "EF.SOD") -> tuple[str, Sod]:
+    """A CMS ContentInfo holding a SignedData with one SignerInfo (RFC 5652 5): its
+    eContentType and its parts (``hashes`` empty: the caller decodes the eContent). EF.SOD and
+    the ICAO master list (9303-12 9) are both such SignedData."""
+    info = _decode(content_info, rfc5652.ContentInfo(), "ContentInfo", what)
+    if str(info["contentType"]) != ID_SIGNED_DATA:  # type: ignore[index]
+        raise DecodeError(f"{what} does not hold a CMS SignedData")
+    signed = _decode(bytes(info["content"]), rfc5652.SignedData(), "SignedData", what)  # type: ignore[index]
+    encap = signed["encapContentInfo"]  # type: ignore[index]
+    if not encap["eContent"].isValue:
+        raise DecodeError(f"{what} SignedData has no encapsulated content")
+    econtent = bytes(encap["eContent"])
     certificates = tuple(
         bytes(encoder.encode(choice["certificate"]))
         for choice in signed["certificates"]  # type: ignore[index]
@@ -116,18 +128,19 @@ def parse_sod(data: bytes) -> Sod:
     )
     signers = signed["signerInfos"]  # type: ignore[index]
     if len(signers) != 1:
-        raise DecodeError(f"EF.SOD has {len(signers)} SignerInfos, expected 1")
+        raise DecodeError(f"{what} has {len(signers)} SignerInfos, expected 1")
     signer = signers[0]
     attributes = signer["signedAttrs"]
     digest = content_type = signing_time = None
     for attribute in attributes:
         kind, values = str(attribute["attrType"]), attribute["attrValues"]
         if kind == ID_MESSAGE_DIGEST:
-            digest = bytes(_decode(bytes(values[0]), univ.OctetString(), "messageDigest"))  # type: ignore[call-overload]
+            digest = bytes(_decode(bytes(values[0]), univ.OctetString(), "messageDigest", what))  # type: ignore[call-overload]
         elif kind == ID_CONTENT_TYPE:
-            content_type = str(_decode(bytes(values[0]), univ.ObjectIdentifier(), "contentType"))
+            oid = _decode(bytes(values[0]), univ.ObjectIdentifier(), "contentType", what)
+            content_type = str(oid)
         elif kind == ID_SIGNING_TIME:
-            time = _decode(bytes(values[0]), rfc5652.Time(), "signingTime")
+            time = _decode(bytes(values[0]), rfc5652.Time(), "signingTime", what)
             signing_time = time.getComponent().asDateTime  # type: ignore[attr-defined]
     # RFC 5652 5.4: the signature covers the DER of the attributes as an explicit SET OF.
     signed_attributes = b"\x31" + bytes(encoder.encode(attributes))[1:]
@@ -137,13 +150,15 @@ def parse_sod(data: bytes) -> Sod:
         if sid.getName() == "issuerAndSerialNumber"
         else None
     )
-    return Sod(
-        hash_algorithm=algorithm,
-        hashes=hashes,
+    return str(encap["eContentType"]), Sod(
+        hash_algorithm="",
+        hashes={},
         certificates=certificates,
         signed_attributes=signed_attributes if attributes.isValue else b"",
         signature_algorithm=str(signer["signatureAlgorithm"]["algorithm"]),
-        digest_algorithm=_hash_name(str(signer["digestAlgorithm"]["algorithm"]), "SignerInfo"),
+        digest_algorithm=_hash_name(
+            str(signer["digestAlgorithm"]["algorithm"]), "SignerInfo", what
+        ),
         signature=bytes(signer["signature"]),
         message_digest=digest,
         content_type=content_type,
@@ -182,7 +197,12 @@ def lds_security_object(hash_name: str, hashes: dict[int, bytes]) -> bytes:
     )
 
 
-def signed_attributes(econtent: bytes, hash_name: str, signing_time: datetime) -> bytes:
+def signed_attributes(
+    econtent: bytes,
+    hash_name: str,
+    signing_time: datetime,
+    content_type: str = ID_LDS_SECURITY_OBJECT,
+) -> bytes:
     """SET OF { contentType, messageDigest, signingTime } (RFC 5652 5.3, 11), DER sorted."""
     digest = hashlib.new(hash_name, econtent).digest()
     time = _der(useful.UTCTime.fromDateTime(signing_time))
@@ -191,7 +211,7 @@ def signed_attributes(econtent: bytes, hash_name: str, signing_time: datetime) -
         return tlv(0x30, _oid(kind) + tlv(0x31, value))
 
     items = [
-        attribute(ID_CONTENT_TYPE, _oid(ID_LDS_SECURITY_OBJECT)),
+        attribute(ID_CONTENT_TYPE, _oid(content_type)),
         attribute(ID_MESSAGE_DIGEST, tlv(0x04, digest)),
         attribute(ID_SIGNING_TIME, time),
     ]
@@ -210,6 +230,33 @@ def build_sod(
     serial: int,
 ) -> bytes:
     """EF.SOD: 77 { ContentInfo { signedData, SignedData v3 } } (RFC 5652 5.1-5.3)."""
+    info = build_signed_data(
+        econtent_type=ID_LDS_SECURITY_OBJECT,
+        econtent=econtent,
+        attributes=attributes,
+        signature=signature,
+        signature_algorithm=signature_algorithm,
+        hash_name=hash_name,
+        certificate=certificate,
+        issuer=issuer,
+        serial=serial,
+    )
+    return tlv(0x77, info)
+
+
+def build_signed_data(
+    *,
+    econtent_type: str,
+    econtent: bytes,
+    attributes: bytes,
+    signature: bytes,
+    signature_algorithm: str,
+    hash_name: str,
+    certificate: bytes,
+    issuer: bytes,
+    serial: int,
+) -> bytes:
+    """ContentInfo { signedData, SignedData v3 } with one signer (RFC 5652 5.1-5.3)."""
     digest_algorithm = algorithm_identifier(HASH_OID_BY_NAME[hash_name])
     signer = tlv(
         0x30,
@@ -225,11 +272,11 @@ def build_sod(
         0x30,
         _der(univ.Integer(3))  # version 3: eContentType is not id-data (RFC 5652 5.1)
         + tlv(0x31, digest_algorithm)
-        + tlv(0x30, _oid(ID_LDS_SECURITY_OBJECT) + tlv(0xA0, tlv(0x04, econtent)))
+        + tlv(0x30, _oid(econtent_type) + tlv(0xA0, tlv(0x04, econtent)))
         + tlv(0xA0, certificate)
         + tlv(0x31, signer),
     )
-    return tlv(0x77, tlv(0x30, _oid(ID_SIGNED_DATA) + tlv(0xA0, signed_data)))
+    return tlv(0x30, _oid(ID_SIGNED_DATA) + tlv(0xA0, signed_data))
 
 
 __all__ = [
@@ -238,8 +285,10 @@ __all__ = [
     "ID_LDS_SECURITY_OBJECT",
     "Sod",
     "algorithm_identifier",
+    "build_signed_data",
     "build_sod",
     "lds_security_object",
+    "parse_signed_data",
     "parse_sod",
     "signed_attributes",
 ]

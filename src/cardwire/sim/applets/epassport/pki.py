@@ -40,6 +40,7 @@ _CSCA_VALIDITY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2044, 1, 1, tzinfo=
 _DS_VALIDITY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC))
 _EXPIRED_DS_VALIDITY = (datetime(2022, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))
 ECDSA_DETERMINISTIC = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+ID_MLS_KEY = "2.23.136.1.1.3"  # 9303-12: id-icao-cscaMasterListSigningKey
 KeyType = Literal["ec", "rsa", "brainpool"]
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 # RFC 5758 3.2 / RFC 4055 5: the SignerInfo's signature algorithm for each key type.
@@ -185,6 +186,34 @@ def document_signer(
     return DocumentSigner(key, _certify(builder, issuer_key, key))
 
 
+@cache
+def master_list_signer(
+    seed: str, key_type: KeyType = "ec", *, foreign: bool = False
+) -> DocumentSigner:
+    """The Master List Signer (9303-12 7.1.1: digitalSignature, extKeyUsage
+    id-icao-cscaMasterListSigningKey), issued by the test CSCA (or, ``foreign``, by another CSCA
+    of the same name that the list does not hold)."""
+    csca_seed = f"{seed}|foreign" if foreign else seed
+    issuer = csca_certificate(csca_seed, key_type)
+    issuer_key = signing_key(csca_seed, "CSCA", key_type)
+    key = signing_key(seed, "MLS", key_type)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name("UT", "cardwire test Master List Signer"))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(3)
+        .not_valid_before(_DS_VALIDITY[0])
+        .not_valid_after(_DS_VALIDITY[1])
+        .add_extension(_usage(sign=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(ID_MLS_KEY)]), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+        )
+    )
+    return DocumentSigner(key, _certify(builder, issuer_key, key))
+
+
 def csca_crl(seed: str, key_type: KeyType = "ec", revoked: tuple[int, ...] = ()) -> bytes:
     """A CRL of the test CSCA (9303-12 7.1.4: issued and signed by the CSCA) revoking the
     certificates whose serial numbers are ``revoked`` (the DS is serial 2), PEM."""
@@ -224,6 +253,7 @@ def public_key_info(key: SigningKey) -> bytes:
 __all__ = [
     "CURVE",
     "ECDSA_DETERMINISTIC",
+    "ID_MLS_KEY",
     "SIGNATURE_OIDS",
     "SIGNING_TIME",
     "DocumentSigner",
@@ -234,6 +264,7 @@ __all__ = [
     "csca_pem",
     "derive_key",
     "document_signer",
+    "master_list_signer",
     "public_key_info",
     "sign",
     "signing_key",
