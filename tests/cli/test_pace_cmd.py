@@ -185,3 +185,34 @@ def test_show_keys_prints_what_trace_decode_takes(tmp_path: Path) -> None:
     assert all(e["mac_ok"] for e in entries)
     hidden = invoke("pace", "--can", DEFAULT_CAN, "send", "--sim", SELECT_DG1)
     assert hidden.exit_code == 0 and "PACE keys" not in hidden.output
+
+
+def test_trace_pace_secret_lets_trace_decode_recompute_the_keys_from_the_can(
+    tmp_path: Path,
+) -> None:
+    trace = tmp_path / "pace.trace"
+    args = ("pace", "--can", DEFAULT_CAN, "--trace-pace-secret", "send", "--sim")
+    result = invoke(*args, "--trace", str(trace), SELECT_DG1, READ)
+    assert result.exit_code == 0, result.output
+    assert trace.stat().st_mode & 0o777 == 0o600
+    assert parse(trace.read_text(encoding="utf-8")).comments[0].startswith("SECRET: ")
+    decoded = invoke("trace", "decode", "--json", "--can", DEFAULT_CAN, str(trace))
+    assert decoded.exit_code == 0, decoded.output
+    entries = [e for e in json.loads(decoded.stdout) if "mac_ok" in e]
+    assert [e["plain_command"] for e in entries] == ["00A4020C020101", READ]
+    assert all(e["mac_ok"] for e in entries)
+    out = tmp_path / "pace.pcapng"
+    exported = invoke("trace", "export", "--can", DEFAULT_CAN, "--pcapng", str(out), str(trace))
+    assert exported.exit_code == 0, exported.output
+    assert b"00A4020C020101" in out.read_bytes()  # the plain command as a packet comment
+
+
+def test_trace_pace_secret_needs_a_trace_file_and_is_off_by_default(tmp_path: Path) -> None:
+    refused = invoke("pace", "--can", DEFAULT_CAN, "--trace-pace-secret", "send", "--sim", READ)
+    assert refused.exit_code == 2 and "--trace FILE" in refused.output
+    trace = tmp_path / "plain.trace"
+    result = invoke("pace", "--can", DEFAULT_CAN, "send", "--sim", "--trace", str(trace), READ)
+    assert result.exit_code == 0, result.output
+    assert "pace-key-agreement-private-key" not in trace.read_text(encoding="utf-8")
+    decoded = invoke("trace", "decode", "--can", DEFAULT_CAN, str(trace))
+    assert decoded.exit_code == 2 and "--trace-pace-secret" in decoded.output

@@ -347,3 +347,19 @@ def test_export_pcapng_and_format_option(tmp_path: Path) -> None:
     assert "5 exchanges, 10 packets" in result.stderr
     refused = run("export", "--format", "gpp", "--pcapng", str(out), str(sample))
     assert refused.exit_code != 0  # forced to the wrong format: nothing read
+
+
+def test_export_takes_every_decoding_option_of_decode(icao: Path, tmp_path: Path) -> None:
+    from cardwire.cli.trace_cmd import decode, export
+
+    def names(command: Any) -> set[str]:
+        return {p.name for p in command.params if p.name is not None}
+
+    assert names(decode) - names(export) == {"as_json", "show_keys"}
+    out = tmp_path / "keys.pcapng"
+    session = ["--suite", "3des", "--kenc", D3["ks_enc"], "--kmac", D3["ks_mac"]]
+    result = run("export", *session, "--ssc", D3["ssc"], "--pcapng", str(out), str(icao))
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    for step in D4:  # each plain command of ICAO 9303-11 D.4 as a packet comment
+        assert f"plain command {step['command']}".encode() in data

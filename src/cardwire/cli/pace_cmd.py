@@ -10,11 +10,13 @@ never printed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from cardwire.card import CardCommands
+from cardwire.channels import Channel
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
 from cardwire.cli.bac_cmd import WRONG_SECRET_SW
@@ -28,6 +30,7 @@ from cardwire.hexutil import to_hex
 from cardwire.sim.profile import EPASSPORT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.pace import SessionKeys
+from cardwire.trace.recorder import TraceRecorder
 
 PASSWORD_OPTIONS = ("can", "mrz", "pin", "puk")
 PIN_SUSPENDED_SW = 0x63C1  # BSI TR-03110-2 3.5.1: one try left, the PIN is suspended
@@ -88,16 +91,35 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     resume = bool(values.get("can")) and bool(values.get("pin"))
     steps = [{"can": values["can"]}, {"pin": values["pin"]}] if resume else [values]
     passwords = [chosen_password(step) for step in steps]  # checked before the card sees any
+    on_secret = _secret_recorder(card) if values.get("trace_pace_secret") else None
     select_application(card, aid)
     on_keys = _print_keys if values.get("show_keys") else None
     session: HostSecureSession | None = None
     for kind, secret in passwords:
         try:
-            session = open_pace(card, secret, kind=kind, parameter_id=parameter_id, on_keys=on_keys)
+            session = open_pace(
+                card,
+                secret,
+                kind=kind,
+                parameter_id=parameter_id,
+                on_keys=on_keys,
+                on_secret=on_secret,
+            )
         except StatusError as exc:
             raise _explained(exc, kind) from None
     assert session is not None
     return session
+
+
+def _secret_recorder(card: CardCommands) -> Callable[[int], None]:
+    """Where ``--trace-pace-secret`` puts SK_IFD: the ``--trace FILE`` recorder below ``card``
+    (a channel's card), made to hold secrets (mode 0600, docs/traces.md) before PACE runs."""
+    base = card.card if isinstance(card, Channel) else card
+    recorder = getattr(base, "transport", None)
+    if not isinstance(recorder, TraceRecorder) or recorder.path is None:
+        raise UsageError("--trace-pace-secret goes with --trace FILE (it writes to that trace)")
+    recorder.allow_secrets()
+    return recorder.record_pace_secret
 
 
 def _print_keys(keys: SessionKeys) -> None:
@@ -132,6 +154,12 @@ OPTIONS = (
         "--show-keys",
         is_flag=True,
         help="Print the session keys KS_enc,KS_mac on stderr (for `trace decode --pace-keys`).",
+    ),
+    click.option(
+        "--trace-pace-secret",
+        is_flag=True,
+        help="Write the terminal's PACE key-agreement private key into the --trace FILE (mode "
+        "0600), so that `trace decode --can|--mrz|--pin|--puk` recomputes the session keys.",
     ),
 )
 

@@ -16,7 +16,8 @@ With ``--trace FILE`` the transport that :meth:`CardTarget.open` returns records
 at the very bottom, below every layer, so secure exchanges are written as they went over the
 wire. The file is written when the transport closes (``Card.close()`` or leaving ``with Card``),
 also after an error; its header has the ATR, the reader and the time, never a key (session keys
-never travel on the wire), and every reset is in it. The recorder is
+never travel on the wire; the one exception is asked for: ``cardwire pace --trace-pace-secret``
+writes the PACE key-agreement private key, mode 0600), and every reset is in it. The recorder is
 :class:`cardwire.trace.recorder.TraceRecorder`; the format is in docs/traces.md.
 """
 

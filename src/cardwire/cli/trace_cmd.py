@@ -5,9 +5,11 @@ The trace format and the decoding options are described in docs/traces.md.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -20,6 +22,7 @@ from cardwire.cli.trace_lines import plain_lines
 from cardwire.errors import UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sm.pace import PacePassword
 from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES
 from cardwire.trace.decode import DecodedExchange, decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
@@ -78,15 +81,23 @@ def build_observer(
     keycard_iv: str | None = None,
     pace_keys: tuple[str, ...] = (),
     keycard_v2: str | None = None,
+    can: str | None = None,
+    pin: str | None = None,
+    puk: str | None = None,
+    pace_secrets: tuple[int, ...] = (),
 ) -> Observer | None:
     """The observer the decoding options ask for, or None: ISO SM (session keys, or the MRZ
-    and PACE keys) and one of SCP03, SCP02, Keycard may be combined, each on its channel."""
+    and PACE keys or passwords) and one of SCP03, SCP02, Keycard may be combined, each on its
+    channel. ``pace_secrets``: the PACE private keys the trace holds (trace.pace_secret), used
+    with the PACE passwords (``mrz``, ``can``, ``pin``, ``puk``)."""
     iso_keys = (suite, kenc, kmac, ssc)
+    passwords = _pace_passwords(mrz, can, pin, puk)
+    pace = len(passwords) > int(mrz is not None)  # --mrz alone also means BAC
     iso = [
         name
         for name, given in (
             ("--suite/--kenc/--kmac/--ssc", any(v is not None for v in iso_keys)),
-            ("--mrz/--pace-keys", mrz is not None or bool(pace_keys)),
+            ("--mrz/--pace-keys/--can/--pin/--puk", mrz is not None or bool(pace_keys) or pace),
         )
         if given
     ]
@@ -108,6 +119,14 @@ def build_observer(
     if diversify is not None and scp03 is None:
         raise UsageError("--diversify goes with --scp03")
     iso_observer = _iso_observer(suite, kenc, kmac, ssc, mrz, pace_keys)
+    if passwords:
+        from cardwire.trace.pace_secret import PaceKeyRecovery
+
+        recovery = PaceKeyRecovery(passwords, pace_secrets)
+        if iso_observer is None:
+            iso_observer = IsoSmObserver(recovery=recovery)
+        else:
+            iso_observer.recover_pace(recovery)
     make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv, keycard_v2)
     if iso_observer is not None and make is not None:
         from cardwire.trace.combined import CombinedObserver
@@ -116,6 +135,20 @@ def build_observer(
     if make is not None:
         return make()
     return iso_observer
+
+
+def _pace_passwords(
+    mrz: str | None, can: str | None, pin: str | None, puk: str | None
+) -> list[PacePassword]:
+    """The PACE passwords given (9303-11 9.7.3); the MRZ is also BAC's (--mrz)."""
+    from cardwire.handshakes.pace import pace_password
+
+    given = [("mrz", mrz), ("can", can), ("pin", pin), ("puk", puk)]
+    return [
+        pace_password(resolve_secret(value, f"--{kind}"), kind)
+        for kind, value in given
+        if value is not None
+    ]
 
 
 def _iso_observer(
@@ -209,50 +242,87 @@ def _table(entries: list[DecodedExchange], decoding: bool) -> Table:
     return table
 
 
+_RECOMPUTE_HELP = (
+    "PACE with the {}: recomputes the session keys of a trace recorded with "
+    "`cardwire pace ... --trace-pace-secret` (literal, @FILE or env:NAME)."
+)
+_DECODING_OPTIONS = (
+    click.option("--suite", type=click.Choice(["3des", "aes"]), help="ISO SM suite."),
+    click.option("--kenc", help="ISO SM session encryption key, hex (or @FILE, env:NAME)."),
+    click.option("--kmac", help="ISO SM session MAC key, hex (or @FILE, env:NAME)."),
+    click.option("--ssc", help="ISO SM send sequence counter before the first protected command."),
+    click.option(
+        "--mrz",
+        metavar="DOC,BIRTH,EXPIRY",
+        help="BAC: keys from the MRZ and the trace (and PACE with the MRZ, as --can).",
+    ),
+    click.option("--can", metavar="CAN", help=_RECOMPUTE_HELP.format("card access number")),
+    click.option("--pin", metavar="PIN", help=_RECOMPUTE_HELP.format("eID PIN")),
+    click.option("--puk", metavar="PUK", help=_RECOMPUTE_HELP.format("eID PUK")),
+    click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex."),
+    click.option("--scp02", metavar="ENC,MAC,DEK", help="SCP02 static 3DES keys, hex."),
+    click.option(
+        "--diversify",
+        metavar="NAME",
+        type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
+        help="With --scp03: the keys are master keys, diversified per card (kdf3: "
+        "GlobalPlatformPro KDF3; none: as given), as `cardwire scp03 --diversify`.",
+    ),
+    click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex."),
+    click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace)."),
+    click.option(
+        "--pace-keys",
+        metavar="KSENC,KSMAC",
+        multiple=True,
+        help="PACE session keys, hex (as `cardwire pace --show-keys` prints them); repeat for "
+        "each PACE session in the trace, in order. Combines with --mrz.",
+    ),
+    click.option("--keycard-v2", metavar="H2C,C2H", help="Keycard Secure Channel V2 keys, hex."),
+)
+
+
+_DECODING_NAMES = (
+    *("suite", "kenc", "kmac", "ssc", "mrz", "can", "pin", "puk", "scp03", "scp02"),
+    *("diversify", "keycard", "keycard_iv", "pace_keys", "keycard_v2"),
+)
+
+
+def decoding_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The decoding options of `trace decode`, shared by `trace export` (one place, one
+    meaning); the command receives them as ``decoding: dict`` for :func:`build_observer`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        decoding = {name: kwargs.pop(name) for name in _DECODING_NAMES}
+        return command(*args, decoding=decoding, **kwargs)
+
+    for option in reversed(_DECODING_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _decoded(file: Path, trace_format: str | None, decoding: dict[str, Any]) -> Decoding:
+    """The trace read and decoded with the options; the observer (None: no keys given)."""
+    parsed = _read(file, trace_format)
+    from cardwire.trace.pace_secret import secrets_in
+
+    observer = build_observer(**decoding, pace_secrets=secrets_in(parsed))
+    return decode_trace(parsed, observer), observer
+
+
+Decoding = tuple[list[DecodedExchange], Observer | None]
+
+
 @trace.command("decode")
 @click.argument("file", type=_FILE)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object each.")
-@click.option("--suite", type=click.Choice(["3des", "aes"]), help="ISO SM suite.")
-@click.option("--kenc", help="ISO SM session encryption key, hex (or @FILE, env:NAME).")
-@click.option("--kmac", help="ISO SM session MAC key, hex (or @FILE, env:NAME).")
-@click.option("--ssc", help="ISO SM send sequence counter before the first protected command.")
-@click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: keys from the MRZ and the trace.")
-@click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
-@click.option("--scp02", metavar="ENC,MAC,DEK", help="SCP02 static 3DES keys, hex.")
-@click.option(
-    "--diversify",
-    metavar="NAME",
-    type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
-    help="With --scp03: the keys are master keys, diversified per card (kdf3: GlobalPlatformPro "
-    "KDF3; none: as given), as `cardwire scp03 --diversify`.",
-)
-@click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex.")
-@click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace).")
-@click.option(
-    "--pace-keys",
-    metavar="KSENC,KSMAC",
-    multiple=True,
-    help="PACE session keys, hex (as `cardwire pace --show-keys` prints them); repeat for each "
-    "PACE session in the trace, in order. Combines with --mrz.",
-)
-@click.option("--keycard-v2", metavar="H2C,C2H", help="Keycard Secure Channel V2 keys, hex.")
+@decoding_options
 @click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
 @format_option
 def decode(
     file: Path,
     as_json: bool,
-    suite: str | None,
-    kenc: str | None,
-    kmac: str | None,
-    ssc: str | None,
-    mrz: str | None,
-    scp03: str | None,
-    scp02: str | None,
-    diversify: str | None,
-    keycard: str | None,
-    keycard_iv: str | None,
-    pace_keys: tuple[str, ...],
-    keycard_v2: str | None,
+    decoding: dict[str, Any],
     show_keys: bool,
     trace_format: str | None,
 ) -> None:
@@ -266,22 +336,10 @@ def decode(
     404142434445464748494A4B4C4D4E4F,404142434445464748494A4B4C4D4E4F gp.trace
     Example (SCP03 with master keys, diversified per card with GlobalPlatformPro's KDF3):
       cardwire trace decode --scp03 @master.keys --diversify kdf3 gp.trace
+    Example (PACE recorded with `cardwire pace --can 123456 --trace-pace-secret ...`):
+      cardwire trace decode --can 123456 pace.trace
     """
-    observer = build_observer(
-        suite=suite,
-        kenc=kenc,
-        kmac=kmac,
-        ssc=ssc,
-        mrz=mrz,
-        scp03=scp03,
-        scp02=scp02,
-        diversify=diversify,
-        keycard=keycard,
-        keycard_iv=keycard_iv,
-        pace_keys=pace_keys,
-        keycard_v2=keycard_v2,
-    )
-    entries = decode_trace(_read(file, trace_format), observer)
+    entries, observer = _decoded(file, trace_format, decoding)
     if observer is not None and not any(e.decoded and e.decoded.mac_ok for e in entries):
         click.echo(
             f"note: no {observer.name} session found in this trace for the keys given "
@@ -311,19 +369,17 @@ def decode(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write pcapng here (Wireshark shows the APDUs as ISO 7816, no setting needed).",
 )
-@click.option("--mrz", metavar="DOC,BIRTH,EXPIRY", help="BAC: decode with keys from the MRZ.")
-@click.option("--pace-keys", metavar="KSENC,KSMAC", multiple=True, help="PACE session keys, hex.")
-@click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex.")
+@decoding_options
 @format_option
 def export(
     file: Path,
     out: Path,
-    mrz: str | None,
-    pace_keys: tuple[str, ...],
-    scp03: str | None,
+    decoding: dict[str, Any],
     trace_format: str | None,
 ) -> None:
     """Write a trace as pcapng for Wireshark; decoded plain values as packet comments.
+
+    Takes the decoding options of `trace decode`.
 
     \b
     Example:
@@ -331,8 +387,7 @@ def export(
     """
     from cardwire.trace.pcapng import pcapng_bytes
 
-    observer = build_observer(mrz=mrz, pace_keys=pace_keys, scp03=scp03)
-    entries = decode_trace(_read(file, trace_format), observer)
+    entries, _observer = _decoded(file, trace_format, decoding)
     out.write_bytes(pcapng_bytes(entries))
     click.echo(f"{len(entries)} exchanges, {2 * len(entries)} packets written to {out}", err=True)
 

@@ -123,10 +123,13 @@ def open_pace(
     rng: Rng = os.urandom,
     mode: SmMode = SmMode.COMBINED,
     on_keys: Callable[[SessionKeys], None] | None = None,
+    on_secret: Callable[[int], None] | None = None,
 ) -> IsoSmHost:
     """Run PACE on ``card`` (a Card or a Channel, the application already selected), install
     the secure session with SSC 0 there and return it. ``on_keys`` receives KS_enc and KS_mac
     (ICAO 9303-11 9.7.1) when asked for (``cardwire pace --show-keys``, for ``trace decode``).
+    ``on_secret`` receives the terminal's key-agreement private key SK_IFD (9303-11 4.4.3.3.2)
+    before it is used, only when asked for (``--trace-pace-secret``: a trace that holds it).
 
     ``kind`` is a :class:`cardwire.sm.pace.PasswordType` (``PasswordType.CAN`` by default); its
     lower-case name as a string (``"can"``, ``"mrz"``, ``"pin"``, ``"puk"``) is accepted too.
@@ -156,7 +159,14 @@ def open_pace(
             raise StatusError(answer.sw, f"the {secret.kind.name} is blocked", command)
         answer = Response(answer.data, SW.SUCCESS)  # a warning: PACE goes on
     next_command = host.receive(answer)
+    told = False
     while next_command is not None:
+        secret_key = host.key_agreement_private_key
+        if on_secret is not None and secret_key is not None and not told:
+            # 9303-11 4.4.4.2 step 3: 7C { 83 PK_IFD } goes out; SK_IFD is the only terminal
+            # key that yields the shared secret (the mapping key pair stays private).
+            on_secret(secret_key)
+            told = True
         next_command = host.receive(card.send(next_command, check=False))
     session = host.result.session
     if on_keys is not None:

@@ -45,6 +45,7 @@ from cardwire.errors import CryptogramError, DecodeError, SecureChannelError, Us
 from cardwire.sm.bac import CHALLENGE_LENGTH, CRYPTOGRAM_LENGTH, BacHost, BacKeys
 from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost, SmSuite, TdesSuite, make_suite
 from cardwire.trace.observers import NO_SESSION, Decoded, decode_command, reason
+from cardwire.trace.pace_secret import PaceKeyRecovery
 
 INS_GET_CHALLENGE = 0x84  # ISO 7816-4 11.6.3
 INS_EXTERNAL_AUTHENTICATE = 0x82  # ISO 7816-4 11.6.4
@@ -84,9 +85,12 @@ class IsoSmObserver:
         ssc: bytes = b"",
         bac: BacKeys | None = None,
         pace: Sequence[tuple[bytes, bytes]] = (),
+        recovery: PaceKeyRecovery | None = None,
     ) -> None:
-        if suite is None and bac is None and not pace:
-            raise UsageError("give session keys (suite and SSC), BAC keys (MRZ) or PACE keys")
+        if suite is None and bac is None and not pace and recovery is None:
+            raise UsageError(
+                "give session keys (suite and SSC), BAC keys (MRZ), PACE keys or a PACE password"
+            )
         if suite is not None and bac is not None:
             raise UsageError("give either session keys (suite and SSC) or BAC keys from the MRZ")
         if suite is not None and len(ssc) != suite.ssc_width:
@@ -96,10 +100,15 @@ class IsoSmObserver:
         self._given = _Session(suite, int.from_bytes(ssc, "big")) if suite is not None else None
         self._bac = bac
         self._pace = list(pace)
+        self._recovery = recovery
         self._sessions: dict[int, _Session] = {}
         self._rnd_ic: dict[int, bytes] = {}
         self._pace_tdes: dict[int, bool] = {}
         self._keys: list[tuple[str, bytes]] = []
+
+    def recover_pace(self, recovery: PaceKeyRecovery) -> None:
+        """Also recompute PACE sessions from the trace's PACE private key (pace_secret)."""
+        self._recovery = recovery
 
     @classmethod
     def from_keys(cls, suite_name: str, kenc: bytes, kmac: bytes, ssc: bytes) -> IsoSmObserver:
@@ -191,7 +200,18 @@ class IsoSmObserver:
             # ICAO 9303-11 4.4.4.1: MSE:Set AT names the PACE protocol OID in DO80.
             oid = _find_do80(command.data)
             self._pace_tdes[channel] = bool(oid) and oid[-1] == PACE_OID_3DES
+            if self._recovery is not None:
+                self._recovery.set_at(channel, command.data)
             return
+        if command.ins == INS_GENERAL_AUTHENTICATE and self._recovery is not None:
+            # Keys recomputed from the trace's PACE private key (cardwire.trace.pace_secret).
+            keys = self._recovery.general_authenticate(channel, command, response)
+            if keys is not None:
+                self._pace_tdes.pop(channel, None)
+                self._sessions[channel] = _Session(keys.suite(), 0)  # 9303-11 9.8.2: SSC 0
+                self._keys = [("KS_enc", keys.ks_enc), ("KS_mac", keys.ks_mac)]
+                self._keys += [("PACE nonce s", nonce) for nonce in self._recovery.nonces[-1:]]
+                return
         if (
             command.ins == INS_GENERAL_AUTHENTICATE
             and not command.cla & CLA_CHAINING  # the last step of the chain (9303-11 4.4.4.2)

@@ -9,12 +9,17 @@ the transport closes, also after an error.
 
 Nothing is redacted: a trace is the wire, and a PIN sent in plain (VERIFY outside a secure
 channel) is on the wire. Keys never are: session keys never travel, and secure channels carry
-PINs encrypted.
+PINs encrypted. The one exception is asked for: with ``secrets=True`` (or :meth:`allow_secrets`;
+the CLI's ``cardwire pace ... --trace-pace-secret``) :meth:`record_pace_secret` adds the
+terminal's PACE key-agreement private key as a comment (:mod:`cardwire.trace.pace_secret`),
+the file gets mode 0600 before anything is written to it, and the first comment says that the
+trace holds a secret.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -71,6 +76,7 @@ class TraceRecorder:
         path: Path | None = None,
         clock: Callable[[], float] = time.perf_counter,
         keep: bool = True,
+        secrets: bool = False,
     ) -> None:
         if path is not None and not keep:
             raise UsageError("a trace written to a file keeps its exchanges (keep=True)")
@@ -86,8 +92,11 @@ class TraceRecorder:
         self._listeners: list[Listener] = []
         self._guard = threading.Lock()
         self._written = False
+        self._secrets: list[str] | None = None  # None: this trace may hold no secret
         if path is not None:
             self._write("")
+        if secrets:
+            self.allow_secrets()
 
     @property
     def atr(self) -> bytes:
@@ -120,6 +129,34 @@ class TraceRecorder:
             self._entries.clear()
             self._events.clear()
 
+    def allow_secrets(self) -> None:
+        """Let this trace hold PACE private keys (:meth:`record_pace_secret`): the file is made
+        readable by its owner only (mode 0600) now, before any secret is written to it."""
+        if self.path is not None:
+            try:
+                os.chmod(self.path, 0o600)
+            except OSError as exc:
+                raise UsageError(f"cannot protect the trace {self.path}: {exc}") from exc
+        with self._guard:
+            if self._secrets is None:
+                self._secrets = []
+
+    @property
+    def holds_secrets(self) -> bool:
+        """Whether this trace may hold secrets (asked for with ``secrets`` or allow_secrets)."""
+        return self._secrets is not None
+
+    def record_pace_secret(self, private_key: int) -> None:
+        """Record the terminal's PACE key-agreement private key SK_IFD (ICAO 9303-11
+        4.4.3.3.2) as a comment; only in a trace that was allowed secrets."""
+        from cardwire.trace.pace_secret import secret_comment
+
+        comment = secret_comment(private_key)
+        with self._guard:
+            if self._secrets is None:
+                raise UsageError("this trace was not asked to hold secrets (allow_secrets)")
+            self._secrets.append(comment)
+
     def transmit(self, apdu: bytes) -> bytes:
         start = self.clock()
         response = self.transport.transmit(apdu)
@@ -149,7 +186,13 @@ class TraceRecorder:
             reader=" ".join(self.name.split()),  # a header is one line
             time=self.started_at.isoformat(timespec="seconds"),
         )
-        return Trace(self.events, header)
+        with self._guard:
+            secrets = None if self._secrets is None else tuple(self._secrets)
+        if secrets is None:
+            return Trace(self.events, header)
+        from cardwire.trace.pace_secret import WARNING_COMMENT
+
+        return Trace(self.events, header, (WARNING_COMMENT, *secrets))
 
     def text(self) -> str:
         """The recording in cardwire's text format."""

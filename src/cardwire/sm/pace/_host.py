@@ -109,6 +109,19 @@ class PaceHost:
             raise UsageError("PACE has not completed")
         return self._result
 
+    @property
+    def key_agreement_private_key(self) -> int | None:
+        """The terminal's ephemeral key-agreement private key SK_IFD (9303-11 4.4.3.3.2), from
+        the key-agreement command until the chip's token is checked (then it is erased);
+        ``None`` outside that window.
+
+        Only for a trace the user asked to hold it (``cardwire pace --trace-pace-secret``):
+        with it and the chip's PK_IC from the trace, anyone computes the session keys. The
+        mapping key pair is never exposed (with both, the password could be guessed offline)."""
+        if self._step not in (_HostStep.KEY_AGREEMENT, _HostStep.TOKENS):
+            return None
+        return self._private
+
     def start(self) -> Command:
         """The MSE:Set AT command that opens the exchange."""
         if self._step is not _HostStep.NEW:

@@ -200,6 +200,7 @@ __all__ = [
     "SessionKeys",
     "authentication_token",
     "decrypt_nonce",
+    "dynamic_objects",
     "encrypt_nonce",
     "general_authenticate",
     "mse_set_at",
