@@ -241,7 +241,7 @@ def test_the_shells_named_commands_run_in_scripts(tmp_path: Path) -> None:
     [
         ("read-binary x", "OFFSET must be a decimal number, got 'x'"),
         ("select", "usage: select FID|AID"),
-        ("verify 1", "usage: verify REF PIN"),
+        ("verify 1", "usage: verify [--pad-ff] REF PIN"),
         ("read-record 0 expect 9000", "N must be 1..254, got 0"),
         ("get-challenge expect 90", "usage: HEX expect SW [REGEX]"),
     ],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import glob
 from typing import TYPE_CHECKING
 
-from cardwire.cli.shell_commands import ALIASES, COMMANDS, Complete, lookup
+from cardwire.cli.shell_commands import ALIASES, Complete, all_commands, lookup
 from cardwire.tlv_names import DICTIONARIES
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def candidates(session: ShellSession, line: str) -> list[str]:
     words = line.split()
     partial = "" if line.endswith(" ") or not line else words.pop()
     if not words:
-        names = [command.name for command in COMMANDS] + list(ALIASES)
+        names = [command.name for command in all_commands()] + list(ALIASES)
         return sorted(name for name in names if name.startswith(partial))
     command = lookup(words[0])
     if command is None:
