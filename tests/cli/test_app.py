@@ -70,6 +70,35 @@ def test_help_lists_every_summary_in_full(path: tuple[str, ...]) -> None:
     assert "..." not in listing
 
 
+PROTOCOL_GROUPS = ["bac", "pace", "counter", "scp02", "scp03", "scp11", "keycard", "sm", "sim"]
+
+
+@pytest.mark.parametrize("name", PROTOCOL_GROUPS)
+def test_protocol_groups_list_their_subcommands_uncut(name: str) -> None:
+    # issue 18: click's default listing cut `cardwire bac --help`'s summaries with "..."
+    result = CliRunner().invoke(cli, [name, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    listing = " ".join(result.output.partition("Commands:")[2].split())
+    group = cli.get_command(click.Context(cli), name)
+    assert isinstance(group, click.Group)
+    for sub in group.list_commands(click.Context(group)):
+        command = group.get_command(click.Context(group), sub)
+        assert command is not None
+        summary = " ".join(command.get_short_help_str(limit=sys.maxsize).split())
+        assert f"{sub} {summary}" in listing
+    paths = ("../...", "./...", "m/...")  # keycard's key paths hold "..." of their own
+    for path in paths:
+        listing = listing.replace(path, "")
+    assert "..." not in listing
+
+
+def test_summaries_are_in_the_users_words() -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
+    listing = " ".join(result.output.split())
+    assert "counter Generic counter mode (ISO 7816-4 SM with a counter)." in listing
+    assert "7816-4:2020 10.2" not in listing
+
+
 def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["decode", "nosuch"])
     assert result.exit_code == 2

@@ -153,6 +153,7 @@ def test_json_summary_is_one_document(tmp_path: Path) -> None:
     assert document["exchanges"][2] == {
         "line": 4,
         "command": "00B0000005",
+        "resent_as": None,
         "response": f"{HELLO}9000",
         "data": HELLO,
         "sw": "9000",
@@ -168,6 +169,24 @@ def test_json_summary_is_one_document(tmp_path: Path) -> None:
         }
     ]
     assert document["error"] is None
+
+
+def test_a_6cxx_re_send_is_said_as_send_says_it(tmp_path: Path) -> None:
+    # issue 18: the typed command stays, the one the layers re-sent with Le = SW2 follows
+    script = f"{SELECT_ECHO}\n000000000341424301 expect 9000 414243\n"
+    result = run(tmp_path, script, "--sim")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[3:6] == [
+        "> 000000000341424301",
+        "  re-sent as 000000000341424303 (the card asked for another Le with 6Cxx)",
+        "< 414243 9000",
+    ]
+    document = json.loads(run(tmp_path, script, "--sim", "--json").stdout)
+    assert [item["resent_as"] for item in document["exchanges"]] == [
+        None,
+        "000000000341424303",
+    ]
+    assert document["exchanges"][1]["command"] == "000000000341424301"
 
 
 def test_json_has_the_steps_that_are_not_apdus(tmp_path: Path) -> None:
@@ -222,7 +241,7 @@ def test_the_shells_named_commands_run_in_scripts(tmp_path: Path) -> None:
     [
         ("read-binary x", "OFFSET must be a decimal number, got 'x'"),
         ("select", "usage: select FID|AID"),
-        ("verify 1", "usage: verify REF PIN"),
+        ("verify 1", "usage: verify [--pad-ff] REF PIN"),
         ("read-record 0 expect 9000", "N must be 1..254, got 0"),
         ("get-challenge expect 90", "usage: HEX expect SW [REGEX]"),
     ],

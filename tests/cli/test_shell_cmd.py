@@ -14,6 +14,7 @@ from cardwire.cli.shell_cmd import ShellSession
 from cardwire.errors import TransportError
 from cardwire.sim import open_card
 from cardwire.sim.card import SimCard
+from cardwire.sw import meaning
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
 
@@ -170,3 +171,37 @@ def test_input_that_is_not_utf8_is_an_error_line_not_a_traceback() -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr.count("error: ") == 1 and "line 2: unknown command" in result.stderr
     assert result.stdout.count("sw: ") == 2  # the line after it still ran
+
+
+def test_expect_checks_a_line_as_run_does() -> None:
+    # issue 18, "one language": `expect SW [REGEX]` ends any shell line, as in scripts
+    script = (
+        "select F0636172647769726501 expect 9000\n"
+        "select 5001 expect 90XX\n"
+        "read-binary 0 5 expect 9000 48656C6C6F\n"
+        "00B0000005 expect 9000 48.*\n"
+        "select 5099 expect 9000\n"
+    )
+    code, out, err = run(script)
+    assert code == 1, out + err
+    # as run says it: the line number, expected and received (stdin: on stderr)
+    assert err == f"error: line 5: expected SW 9000, received 6A82 ({meaning(0x6A82)})\n"
+
+
+def test_a_data_mismatch_and_a_bad_expect() -> None:
+    code, _, err = run(
+        "select F0636172647769726501\nselect 5001\nread-binary 0 5 expect 9000 00.*\n"
+    )
+    assert code == 1
+    assert err == "error: line 3: expected data matching 00.*, received 48656C6C6F\n"
+    # a bad expectation is refused before the command is sent
+    session = ShellSession(open_card())
+    outcome = session.run_line("get-challenge expect 9G00")
+    assert outcome.failed
+    assert outcome.lines == [
+        "error: usage: HEX expect SW [REGEX] (SW: 4 hex digits or X, e.g. 61XX)"
+    ]
+    assert session.last is None
+    outcome = session.run_line("ls expect 9000")
+    assert outcome.failed
+    assert outcome.lines[-1] == "error: expect: the command sent nothing to check"

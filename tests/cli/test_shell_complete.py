@@ -48,6 +48,39 @@ def test_files_seen_so_far_channels_and_dictionaries() -> None:
     assert candidates(session, "decode i") == ["iso7816", "icao"]
 
 
+def test_relative_parent_paths() -> None:
+    # issue 18: `../` paths complete from the DF that `..` selects, as the shell resolves it
+    session = ShellSession(open_card())
+    session.run_line("select 3F00/5000/5001")
+    session.run_line("select ../5002")
+    assert candidates(session, "select ../") == ["../..", "../5001", "../5002"]
+    assert candidates(session, "select ../500") == ["../5001", "../5002"]
+    assert candidates(session, "select ../../") == ["../../..", "../../5000"]
+    assert candidates(session, "select ../../5000/") == ["../../5000/5001", "../../5000/5002"]
+    assert candidates(session, "get ../5001") == ["../5001"]
+    session.run_line("select ..")  # now in DF 5000: `..` is the MF
+    assert candidates(session, "select ../") == ["../..", "../5000"]
+
+
+def test_relative_path_completes_on_a_terminal(tmp_path: Path) -> None:
+    shell = PtySession("shell", "--sim", home=tmp_path)
+    try:
+        shell.expect(r"cardwire\[0\]> $")
+        shell.send("select 3F00/5000/5001\r")
+        shell.expect(r"cardwire\[0:3F00/5000/5001\]> $")
+        shell.send("select ../../50\t")
+        shell.expect(r"select \.\./\.\./5000 $")
+        shell.send("\x15select ../5002\r")  # Ctrl-U: drop the line; 5002 is seen now
+        shell.expect(r"cardwire\[0:3F00/5000/5002\]> $")
+        shell.send("select ../500\t\t")  # two Tabs: the list of the candidates
+        screen = shell.expect(r"\.\./5001 +\.\./5002")
+        shell.send("\x15exit\r")
+        shell.read_all()
+    finally:
+        shell.close()
+    assert screen
+
+
 def test_local_file_names_for_get(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "dump.bin").write_bytes(b"")
     monkeypatch.chdir(tmp_path)

@@ -25,7 +25,9 @@ EXIT_TRANSPORT = 3
 
 
 class CardwireGroup(click.Group):
-    """A click group that turns cardwire errors into one line on stderr and an exit code."""
+    """A click group that turns cardwire errors into one line on stderr and an exit code, and
+    whose ``--help`` lists every subcommand's summary in full, wrapped, never cut
+    mid-sentence (click's own listing cuts at the width with "...")."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +35,20 @@ class CardwireGroup(click.Group):
         except CardwireError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+    def summary_rows(self, ctx: click.Context) -> list[tuple[str, str]]:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        return rows
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = self.summary_rows(ctx)
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +88,7 @@ class LazyGroup(CardwireGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(self.lazy))
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def summary_rows(self, ctx: click.Context) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
         for name in self.list_commands(ctx):
             entry = self.lazy.get(name)
@@ -81,9 +97,7 @@ class LazyGroup(CardwireGroup):
                 rows.append((name, entry.summary))
             elif command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+        return rows
 
 
 def _lazy(module: str, summary: str, *more: str) -> LazyCommand:
@@ -96,7 +110,7 @@ ROOT_COMMANDS: dict[str, LazyCommand] = {
     ),
     "counter": _lazy(
         "counter_cmd",
-        "Generic counter mode (ISO 7816-4:2020 10.2): secure messaging with a card-chosen counter.",
+        "Generic counter mode (ISO 7816-4 SM with a counter).",
     ),
     "demo": _lazy("demo_cmd", "Run the main job on the built-in simulated card: no reader needed."),
     "gp": _lazy(

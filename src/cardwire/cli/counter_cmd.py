@@ -99,8 +99,7 @@ EXAMPLE = (
 COUNTER = register(
     SecureProtocol(
         name="counter",
-        summary="Generic counter mode (ISO 7816-4:2020 10.2): secure messaging with a card-chosen "
-        "counter.",
+        summary="Generic counter mode (ISO 7816-4 SM with a counter).",
         options=OPTIONS,
         establish=establish,
         example=EXAMPLE,

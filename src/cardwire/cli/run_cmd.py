@@ -10,17 +10,19 @@ as one document instead. Grammar: :mod:`cardwire.scripting.grammar` and docs/cli
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from cardwire.apdu import Command
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
 from cardwire.cli.output import emit_json
 from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
+from cardwire.cli.send_cmd import as_sent
 from cardwire.cli.target import (
     CardTarget,
     Disconnect,
@@ -45,7 +47,8 @@ from cardwire.scripting.grammar import (
     UseChannel,
     parse_script,
 )
-from cardwire.scripting.runner import Outcome, ScriptRunner
+from cardwire.scripting.runner import Outcome, ScriptRunner, exchange_lines
+from cardwire.trace.recorder import TraceEntry
 
 PROGRESS_MIN_APDUS = 50
 """Scripts with at least this many APDUs get a progress bar (on stderr, when it is a terminal)."""
@@ -88,6 +91,7 @@ class Tally:
             {
                 "line": statement.source.line,
                 "command": to_hex(outcome.command),
+                "resent_as": None if outcome.resent_as is None else to_hex(outcome.resent_as),
                 "response": to_hex(response.encode()),
                 "data": to_hex(response.data),
                 "sw": f"{response.sw:04X}",
@@ -165,6 +169,22 @@ def _display(progress_bar: bool, total: int) -> Iterator[tuple[Echo, Callable[[]
     ) as progress:
         task = progress.add_task("APDUs", total=total)
         yield click.echo, lambda: progress.advance(task)
+
+
+def _with_resend(outcome: Outcome, wire: Sequence[TraceEntry]) -> Outcome:
+    """An APDU's outcome with the 6Cxx re-send said, as ``cardwire send`` says it: the typed
+    command, then ``re-sent as`` (ISO/IEC 7816-4:2020 5.6, SW1 = 6C: re-sent with Le = SW2)."""
+    statement = outcome.statement
+    if not isinstance(statement, SendApdu) or statement.secret:
+        return outcome
+    if outcome.command is None or outcome.response is None:
+        return outcome
+    typed = Command.decode(outcome.command)
+    sent = as_sent(typed, wire).encode()
+    if sent == outcome.command:
+        return outcome
+    lines = exchange_lines(sent, outcome.response, outcome.command)
+    return replace(outcome, lines=lines, resent_as=sent)
 
 
 def _where(statement: Statement, show_keys: bool) -> str:
@@ -249,12 +269,19 @@ def run(
     script = _parse(script_path, raw)
     tally = Tally()
     show_bar = wants_progress_bar(sys.stderr.isatty(), script.apdu_count)
-    wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
+    show_wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
+    wire: list[TraceEntry] = []
+
+    def on_wire(entry: TraceEntry) -> None:
+        wire.append(entry)
+        if show_wire is not None:
+            show_wire(entry)
+
     exit_code = EXIT_OK
     disconnect = Disconnect(leave=leave)
     with (
         _display(show_bar, script.apdu_count) as (echo, advance),
-        open_card(target, on_wire=wire, reset=reset, disconnect=disconnect) as card,
+        open_card(target, on_wire=on_wire, reset=reset, disconnect=disconnect) as card,
     ):
         runner = ScriptRunner(
             card,
@@ -266,8 +293,11 @@ def run(
         for statement in script.statements:
             if isinstance(statement, OpenSecure):
                 disconnect.secure = True  # reset on disconnect from here on (unless --leave)
+            wire.clear()
             try:
                 outcome = runner.run(statement)
+                if not raw:
+                    outcome = _with_resend(outcome, wire)
             except CardwireError as exc:
                 tally.error = f"{_where(statement, show_keys)}: {exc}"
                 click.echo(f"error: {tally.error}", err=True)

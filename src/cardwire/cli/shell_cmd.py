@@ -23,6 +23,7 @@ from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import CardwireError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.ins import carries_secret
+from cardwire.scripting.named import NAMED_COMMANDS
 
 __all__ = ["Outcome", "ShellSession", "describe", "fit_for_history", "run_script", "shell"]
 
@@ -60,7 +61,8 @@ def fit_for_history(line: str) -> bool:
     if not words:
         return False
     keyword = words[0].lower()
-    if keyword in ("verify", "change-pin", "unblock-pin"):
+    named = NAMED_COMMANDS.get(keyword)
+    if named is not None and named.secret:
         return len([word for word in words if not word.startswith("-")]) < 3
     if keyword == "open":
         return len(words) < 3

@@ -1,14 +1,19 @@
-"""The shell's named commands as one table: name, arguments, help and what completes them.
+"""The shell's commands as one table: name, arguments, help and what completes them.
 
-The table is data only (no card, no click), so the ``run`` script grammar can adopt the same
-names later (issue 18, "One language"): :data:`COMMANDS` says what each command takes, and
-``cardwire.cli.shell_cmd.ShellSession`` maps each name to the method that runs it.
+Every named command of ``run`` scripts (:data:`cardwire.scripting.named.NAMED_COMMANDS`, the
+one source, issue 18 "One language") is a shell command too, with its usage and summary from
+there; the entries here are the shell's own (files, channels, sessions, help) and the one it
+widens (``select`` also takes paths, ``..`` and MF). A named command the shell does not widen
+runs through :func:`cardwire.scripting.named.build_command`, so adding a command to that
+table makes it valid in both. ``cardwire.cli.shell_session.ShellSession`` runs each line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+
+from cardwire.scripting.named import NAMED_COMMANDS, NamedCommand
 
 
 class Complete(Enum):
@@ -38,9 +43,7 @@ class ShellCommand:
         return f"{self.name} {self.args}".rstrip()
 
 
-PIN_OPTIONS = ("--pad-ff",)
-
-COMMANDS: tuple[ShellCommand, ...] = (
+_FILES: tuple[ShellCommand, ...] = (
     ShellCommand(
         "select",
         "FID|PATH|AID|..|MF",
@@ -51,30 +54,8 @@ COMMANDS: tuple[ShellCommand, ...] = (
     ShellCommand("ls", "", "the files of the current DF the shell has seen (with their FCP)"),
     ShellCommand("cat", "", "the whole current EF (transparent: all bytes; records: each one)"),
     ShellCommand("get", "FID|PATH LOCALFILE", "select an EF and save its bytes", Complete.LOCAL),
-    ShellCommand("read-binary", "[OFFSET [LEN]]", "READ BINARY of the current EF (default 0 256)"),
-    ShellCommand("read-record", "N", "READ RECORD N of the current record EF"),
-    ShellCommand("update-binary", "[OFFSET] HEX", "UPDATE BINARY at OFFSET (default 0)"),
-    ShellCommand("update-record", "N HEX", "UPDATE RECORD N of the current record EF"),
-    ShellCommand(
-        "verify",
-        "[--pad-ff] REF [PIN]",
-        "VERIFY the PIN (ASCII; asked without echo when left out)",
-        options=PIN_OPTIONS,
-    ),
-    ShellCommand(
-        "change-pin",
-        "[--pad-ff] REF [OLD NEW]",
-        "CHANGE REFERENCE DATA (asked without echo when left out)",
-        options=PIN_OPTIONS,
-    ),
-    ShellCommand(
-        "unblock-pin",
-        "[--pad-ff] REF [PUK NEW]",
-        "RESET RETRY COUNTER with the PUK (asked without echo when left out)",
-        options=PIN_OPTIONS,
-    ),
-    ShellCommand("get-data", "TAG", "GET DATA of a data object (tag in hex: 5F52, 9F7F, 66)"),
-    ShellCommand("get-challenge", "[LEN]", "GET CHALLENGE (default 8 bytes)"),
+)
+_SESSION: tuple[ShellCommand, ...] = (
     ShellCommand(
         "decode",
         "[DICT]",
@@ -95,24 +76,51 @@ COMMANDS: tuple[ShellCommand, ...] = (
     ShellCommand("help", "", "this text"),
     ShellCommand("exit", "", "leave (end of input does too)"),
 )
+_OWN = {command.name: command for command in (*_FILES, *_SESSION)}
+
+
+def _from_named(named: NamedCommand) -> ShellCommand:
+    """A script's named command as a shell command: its usage, its summary, its options; the
+    secret values it prompts for may be left off the line."""
+    args = named.usage.removeprefix(named.name).strip()
+    summary = named.summary
+    if named.prompts:
+        summary += " (left off: asked without echo)"
+    return ShellCommand(named.name, args, summary, options=named.options)
+
+
+def all_commands() -> list[ShellCommand]:
+    """Every shell command: the file commands, then every named command of the scripts (the
+    shell's own where it widens one), then channels, sessions and the rest."""
+    named = [_OWN.get(name) or _from_named(entry) for name, entry in NAMED_COMMANDS.items()]
+    listed = [*_FILES, *(command for command in named if command.name not in _OWN)]
+    return [*listed, *_SESSION]
+
 
 ALIASES = {"quit": "exit", "cd": "select"}
-
-BY_NAME = {command.name: command for command in COMMANDS}
 
 
 def lookup(name: str) -> ShellCommand | None:
     """The command called ``name`` (any case, aliases too), or None."""
     name = name.lower()
-    return BY_NAME.get(ALIASES.get(name, name))
+    name = ALIASES.get(name, name)
+    if name in _OWN:
+        return _OWN[name]
+    named = NAMED_COMMANDS.get(name)
+    return None if named is None else _from_named(named)
 
 
 def help_text() -> list[str]:
     """The ``help`` lines: one per command, usage then help."""
-    width = max(len(command.usage) for command in COMMANDS) + 2
+    commands = all_commands()
+    width = max(len(command.usage) for command in commands) + 2
     lines = [
         "commands (hex is any case, spaces and colons allowed; numbers are decimal):",
         f"  {'HEX'.ljust(width)}send a command APDU (on channel N > 0 its CLA gets channel N)",
     ]
-    lines += [f"  {command.usage.ljust(width)}{command.help}" for command in COMMANDS]
+    lines += [f"  {command.usage.ljust(width)}{command.help}" for command in commands]
+    lines.append(
+        f"  {'... expect SW [REGEX]'.ljust(width)}after any command: check its (last) answer, "
+        "as in run scripts"
+    )
     return lines

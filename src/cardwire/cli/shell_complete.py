@@ -8,7 +8,7 @@ from __future__ import annotations
 import glob
 from typing import TYPE_CHECKING
 
-from cardwire.cli.shell_commands import ALIASES, COMMANDS, Complete, lookup
+from cardwire.cli.shell_commands import ALIASES, Complete, all_commands, lookup
 from cardwire.tlv_names import DICTIONARIES
 
 if TYPE_CHECKING:
@@ -41,16 +41,41 @@ def _file_words(session: ShellSession) -> list[str]:
     return sorted(words)
 
 
+def _relative_words(session: ShellSession, partial: str) -> list[str]:
+    """Completions of a path that starts with ``..`` (``../50``, ``../../3F00/``): the steps up
+    are resolved as the shell's ``select`` resolves them (``..`` from an EF is the DF holding
+    it, from a DF its parent, ISO/IEC 7816-4:2020 clause 11), then the files seen there."""
+    steps = partial.split("/")
+    done, last = steps[:-1], steps[-1]
+    here = session.location
+    base = list(here.path) if here.ef is not None else list(here.path[:-1])
+    going_up = True
+    for step in done[1:]:
+        if step == ".." and going_up:
+            base = base[:-1]
+        elif step:
+            going_up = False
+            base.append(step.upper())
+    prefix = "/".join(done) + "/"
+    words = [prefix + fid for fid in session.files.under(base)]
+    if going_up and ".".startswith(last):
+        words.append(prefix + "..")
+    return sorted(word for word in words if word.upper().startswith(partial.upper()))
+
+
 def candidates(session: ShellSession, line: str) -> list[str]:
     """Every completion of the last (partial) word of ``line``."""
     words = line.split()
     partial = "" if line.endswith(" ") or not line else words.pop()
     if not words:
-        names = [command.name for command in COMMANDS] + list(ALIASES)
+        names = [command.name for command in all_commands()] + list(ALIASES)
         return sorted(name for name in names if name.startswith(partial))
     command = lookup(words[0])
     if command is None:
         return []
+    relative = partial.startswith("../") and len(words) == 1
+    if relative and command.complete in (Complete.FILES, Complete.LOCAL):
+        return _relative_words(session, partial)
     if partial.startswith("-") and command.options:
         options = list(command.options)
     elif command.complete is Complete.PROTOCOLS:

@@ -2,7 +2,9 @@
 
 :class:`ShellSession` holds the card, the channels, where each channel is in the file tree,
 the secure session open on each, the files seen and the last answer. The names it accepts are
-the table of :mod:`cardwire.cli.shell_commands`; each maps to one method here.
+the table of :mod:`cardwire.cli.shell_commands`: the shell's own map to one method here, the
+named commands of scripts run through :func:`cardwire.scripting.named.build_command`. Any line
+may end in ``expect SW [REGEX]``, checked as ``run`` checks it (issue 18, "one language").
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from cardwire.errors import (
 )
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.ins import Ins
+from cardwire.scripting.grammar import Expectation, parse_expectation
+from cardwire.scripting.named import NAMED_COMMANDS, PAD_FF, build_command, decimal
 from cardwire.sw import SW, meaning
 from cardwire.sw import check as check_sw
 
-CHV_LENGTH = 8  # GSM 11.11 / 3GPP TS 51.011 9.2.9: a CHV is 8 bytes, padded with FF
 DO_DISCRETIONARY = 0x53  # ISO/IEC 7816-4:2020 clause 11: odd-INS READ BINARY answers DO 53
 
 
@@ -41,15 +44,6 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
     failed: bool = False
     leave: bool = False
-
-
-def _decimal(text: str, what: str, low: int, high: int) -> int:
-    if not text.isdigit():
-        raise UsageError(f"{what} must be a decimal number, got {text!r}")
-    value = int(text)
-    if not low <= value <= high:
-        raise UsageError(f"{what} must be {low}..{high}, got {value}")
-    return value
 
 
 def data_lines(data: bytes) -> list[str]:
@@ -95,16 +89,6 @@ def _odd_read_data(command: Command, response: Response) -> bytes | None:
     return node.value if node.tag == DO_DISCRETIONARY else None
 
 
-def _pin_bytes(text: str, pad_ff: bool) -> bytes:
-    value = text.encode("utf-8")
-    if pad_ff:
-        # pySim's verify_chv: the ASCII CHV, right-padded with FF to 8 bytes (GSM 11.11 9.2.9)
-        if len(value) > CHV_LENGTH:
-            raise UsageError(f"--pad-ff: the PIN has more than {CHV_LENGTH} bytes")
-        value = value.ljust(CHV_LENGTH, b"\xff")
-    return value
-
-
 AskSecret = Callable[[str], str]
 
 
@@ -148,19 +132,46 @@ class ShellSession:
         words = line.split()
         if not words or words[0].startswith("#"):
             return Outcome()
-        command = lookup(words[0])
         try:
-            if command is not None:
-                handler = getattr(self, "_" + command.name.replace("-", "_"))
-                outcome: Outcome = handler(words[1:])
-                return outcome
-            return self._send_hex(line)
+            lowered = [word.lower() for word in words]
+            expect = None
+            if "expect" in lowered:  # `... expect SW [REGEX]`, checked before anything is sent
+                at = lowered.index("expect")
+                expect = parse_expectation(words[at + 1 :])
+                words = words[:at]
+                if not words:
+                    raise UsageError("expect needs a command before it")
+            before = self.last
+            outcome = self._run_words(words)
+            return outcome if expect is None else self._check(outcome, expect, before)
         except TransportError:
             raise
         except SecureChannelError as exc:
             return self._session_lost(exc)
         except CardwireError as exc:
             return Outcome([f"error: {exc}"], failed=True)
+
+    def _run_words(self, words: list[str]) -> Outcome:
+        command = lookup(words[0])
+        if command is None:
+            return self._send_hex(" ".join(words))
+        handler = getattr(self, "_" + command.name.replace("-", "_"), None)
+        if handler is None:  # a named command of the scripts' table, as it is
+            return self._named(command.name, words[1:])
+        outcome: Outcome = handler(words[1:])
+        return outcome
+
+    def _check(self, outcome: Outcome, expect: Expectation, before: Response | None) -> Outcome:
+        """A failed expectation is reported as ``run`` reports it (expected, received)."""
+        if self.last is None or self.last is before:
+            outcome.lines.append("error: expect: the command sent nothing to check")
+            outcome.failed = True
+            return outcome
+        mismatch = expect.mismatch(self.last)
+        if mismatch is not None:
+            outcome.lines.append(f"error: {mismatch}")
+        outcome.failed = mismatch is not None
+        return outcome
 
     def _session_lost(self, exc: SecureChannelError) -> Outcome:
         if self.current not in self.sessions:  # a handshake that failed: no session to end
@@ -328,52 +339,6 @@ class ShellSession:
         Path(args[1]).write_bytes(data)
         return Outcome([f"{len(data)} bytes of {self.location.text()} saved to {args[1]}"])
 
-    # -- reading and writing ------------------------------------------------------------------
-
-    def _read_binary(self, args: list[str]) -> Outcome:
-        if len(args) > 2:
-            raise UsageError("usage: read-binary [OFFSET [LEN]]")
-        offset = _decimal(args[0], "OFFSET", 0, 0xFFFFFFFF) if args else 0
-        length = _decimal(args[1], "LEN", 1, 65536) if len(args) > 1 else 256
-        command = commands.read_binary(offset, ne=length)
-        if command.ins == Ins.READ_BINARY_ODD:
-            # LEN counts file bytes; the DO 53 header around them counts in Ne too (ISO/IEC
-            # 7816-4:2020 clause 11, READ BINARY odd INS)
-            header = 1 + len(tlv.encode_length(length))
-            command = commands.read_binary(offset, ne=min(length + header, 65536))
-        return self._answer(command)
-
-    def _read_record(self, args: list[str]) -> Outcome:
-        if len(args) != 1:
-            raise UsageError("usage: read-record N")
-        return self._answer(commands.read_record(_decimal(args[0], "N", 1, 254)))
-
-    def _update_binary(self, args: list[str]) -> Outcome:
-        if len(args) not in (1, 2):
-            raise UsageError("usage: update-binary [OFFSET] HEX")
-        offset = _decimal(args[0], "OFFSET", 0, 0xFFFFFFFF) if len(args) == 2 else 0
-        return self._answer(commands.update_binary(parse_hex(args[-1]), offset))
-
-    def _update_record(self, args: list[str]) -> Outcome:
-        if len(args) != 2:
-            raise UsageError("usage: update-record N HEX")
-        number = _decimal(args[0], "N", 1, 254)
-        return self._answer(commands.update_record(number, parse_hex(args[1])))
-
-    def _get_data(self, args: list[str]) -> Outcome:
-        if len(args) != 1:
-            raise UsageError("usage: get-data TAG (hex, one or two bytes)")
-        tag = parse_hex(args[0])
-        if not 1 <= len(tag) <= 2:
-            raise UsageError(f"a GET DATA tag is one or two bytes, got {len(tag)}")
-        return self._answer(commands.get_data(int.from_bytes(tag, "big")))
-
-    def _get_challenge(self, args: list[str]) -> Outcome:
-        if len(args) > 1:
-            raise UsageError("usage: get-challenge [LEN]")
-        length = _decimal(args[0], "LEN", 1, 256) if args else 8
-        return self._answer(commands.get_challenge(length))
-
     def _decode(self, args: list[str]) -> Outcome:
         if len(args) > 1:
             raise UsageError("usage: decode [iso7816|gp|icao|keycard]")
@@ -385,36 +350,18 @@ class ShellSession:
         name = args[0] if args else tlv_names.guess(nodes[0].tag)
         return Outcome(tlv_view.render(nodes, tlv_names.named(name)).splitlines())
 
-    # -- PINs ------------------------------------------------------------------------------------
+    # -- named commands ---------------------------------------------------------------------
 
-    def _secrets(
-        self, args: list[str], usage: str, prompts: tuple[str, ...]
-    ) -> tuple[int, list[bytes]]:
-        pad_ff = "--pad-ff" in args
-        words = [word for word in args if word != "--pad-ff"]
-        if any(word.startswith("-") for word in words) or len(words) not in (1, 1 + len(prompts)):
-            raise UsageError(f"usage: {usage}")
-        reference = _decimal(words[0], "REF", 0, 255)
-        values = words[1:]
-        if not values:
+    def _named(self, name: str, args: list[str]) -> Outcome:
+        """A named command of the scripts' table; a secret it prompts for, left off the line,
+        is asked without echo (on a terminal)."""
+        prompts = NAMED_COMMANDS[name].prompts
+        if prompts and len([word for word in args if word != PAD_FF]) == 1:
             if self.ask_secret is None:
+                usage = NAMED_COMMANDS[name].usage
                 raise UsageError(f"usage: {usage} (the values are asked only on a terminal)")
-            values = [self.ask_secret(f"{prompt}: ") for prompt in prompts]
-        return reference, [_pin_bytes(value, pad_ff) for value in values]
-
-    def _verify(self, args: list[str]) -> Outcome:
-        reference, (pin,) = self._secrets(args, "verify [--pad-ff] REF [PIN]", ("PIN",))
-        return self._answer(commands.verify(reference, pin))
-
-    def _change_pin(self, args: list[str]) -> Outcome:
-        usage = "change-pin [--pad-ff] REF [OLD NEW]"
-        reference, (old, new) = self._secrets(args, usage, ("current PIN", "new PIN"))
-        return self._answer(commands.change_reference_data(reference, new, old))
-
-    def _unblock_pin(self, args: list[str]) -> Outcome:
-        usage = "unblock-pin [--pad-ff] REF [PUK NEW]"
-        reference, (puk, new) = self._secrets(args, usage, ("PUK", "new PIN"))
-        return self._answer(commands.reset_retry_counter(reference, puk, new))
+            args = [*args, *(self.ask_secret(f"{prompt}: ") for prompt in prompts)]
+        return self._answer(build_command(name, args))
 
     # -- channels, sessions, card ----------------------------------------------------------------
 
@@ -428,7 +375,7 @@ class ShellSession:
     def _channel_number(self, args: list[str], usage: str) -> int:
         if len(args) != 1:
             raise UsageError(f"usage: {usage}")
-        number = _decimal(args[0], "N", 0, 19)
+        number = decimal(args[0], "N", 0, 19)
         if number and number not in self.channels:
             open_ones = ", ".join(str(n) for n in [0, *sorted(self.channels)])
             raise UsageError(f"channel {number} is not open here (open: {open_ones})")

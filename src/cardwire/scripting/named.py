@@ -10,8 +10,12 @@ do the same for its lines)::
     NAMED_COMMANDS["verify"].usage                         # "verify REF PIN"
 
 A bad word raises :class:`cardwire.errors.UsageError` with the usage line, before anything is
-sent. Numbers are decimal, identifiers hex, as in the shell. Adding a command here makes it
-valid in both places; ``secret`` marks a command whose words hold a secret (shown hidden).
+sent. Numbers are decimal, identifiers hex, as in the shell. This table is the one source:
+adding a command here makes it valid in ``run`` scripts and in the shell (its help, its
+completion and its interpreter, :mod:`cardwire.cli.shell_commands`), where a few commands
+do more (``select`` by path; a PIN left off is asked). ``secret`` marks a command whose words
+hold a secret (shown hidden, kept out of the shell history); ``prompts`` name the secret
+values the shell asks without echo when the line leaves them off.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cardwire import commands
+from cardwire import commands, tlv
 from cardwire.apdu import Command
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex
+from cardwire.ins import Ins
 
 FID_LENGTH = 2  # ISO/IEC 7816-4:2020 7.1.1: a file identifier is two bytes
+CHV_LENGTH = 8  # GSM 11.11 / 3GPP TS 51.011 9.2.9: a CHV is 8 bytes, padded with FF
+PAD_FF = "--pad-ff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,8 @@ class NamedCommand:
     summary: str
     build: Callable[[Sequence[str]], Command]
     secret: bool = False
+    options: tuple[str, ...] = ()
+    prompts: tuple[str, ...] = ()
 
 
 def decimal(text: str, what: str, low: int, high: int) -> int:
@@ -67,11 +76,45 @@ def _select(args: Sequence[str]) -> Command:
     return commands.select_by_aid(target)
 
 
+def _hex(text: str, what: str) -> bytes:
+    try:
+        return parse_hex(text)
+    except DecodeError as exc:
+        raise UsageError(f"{what}: {exc}") from exc
+
+
 def _read_binary(args: Sequence[str]) -> Command:
     _arity(args, 0, 2, "read-binary [OFFSET [LEN]]")
     offset = decimal(args[0], "OFFSET", 0, 0xFFFFFFFF) if args else 0
     length = decimal(args[1], "LEN", 1, 65536) if len(args) > 1 else 256
-    return commands.read_binary(offset, ne=length)
+    command = commands.read_binary(offset, ne=length)
+    if command.ins == Ins.READ_BINARY_ODD:
+        # LEN counts file bytes; the DO 53 header around them counts in Ne too (ISO/IEC
+        # 7816-4:2020 clause 11, READ BINARY odd INS)
+        header = 1 + len(tlv.encode_length(length))
+        command = commands.read_binary(offset, ne=min(length + header, 65536))
+    return command
+
+
+def _update_binary(args: Sequence[str]) -> Command:
+    _arity(args, 1, 2, "update-binary [OFFSET] HEX")
+    offset = decimal(args[0], "OFFSET", 0, 0xFFFFFFFF) if len(args) == 2 else 0
+    return commands.update_binary(_hex(args[-1], "update-binary"), offset)
+
+
+def _update_record(args: Sequence[str]) -> Command:
+    _arity(args, 2, 2, "update-record N HEX")
+    number = decimal(args[0], "N", 1, 254)
+    return commands.update_record(number, _hex(args[1], "update-record"))
+
+
+def _get_data(args: Sequence[str]) -> Command:
+    _arity(args, 1, 1, "get-data TAG (hex, one or two bytes)")
+    tag = _hex(args[0], "get-data")
+    # ISO/IEC 7816-4:2020 11.5.2: P1-P2 hold a tag of one or two bytes
+    if not 1 <= len(tag) <= 2:
+        raise UsageError(f"a GET DATA tag is one or two bytes, got {len(tag)}")
+    return commands.get_data(int.from_bytes(tag, "big"))
 
 
 def _read_record(args: Sequence[str]) -> Command:
@@ -80,9 +123,39 @@ def _read_record(args: Sequence[str]) -> Command:
     return commands.read_record(decimal(args[0], "N", 1, 254))
 
 
+def pin_bytes(text: str, pad_ff: bool) -> bytes:
+    """A PIN as ASCII bytes; ``pad_ff``: right-padded with FF to 8 bytes, as pySim's
+    ``verify_chv`` does (GSM 11.11 9.2.9)."""
+    value = text.encode("utf-8")
+    if pad_ff:
+        if len(value) > CHV_LENGTH:
+            raise UsageError(f"{PAD_FF}: the PIN has more than {CHV_LENGTH} bytes")
+        value = value.ljust(CHV_LENGTH, b"\xff")
+    return value
+
+
+def _pin_words(args: Sequence[str], usage: str, values: int) -> tuple[int, list[bytes]]:
+    """REF and the PIN values of ``[--pad-ff] REF VALUE...``."""
+    words = [word for word in args if word != PAD_FF]
+    if any(word.startswith("-") for word in words) or len(words) != 1 + values:
+        raise UsageError(f"usage: {usage}")
+    pad_ff = PAD_FF in args
+    return decimal(words[0], "REF", 0, 255), [pin_bytes(word, pad_ff) for word in words[1:]]
+
+
 def _verify(args: Sequence[str]) -> Command:
-    _arity(args, 2, 2, "verify REF PIN")
-    return commands.verify(decimal(args[0], "REF", 0, 255), args[1].encode("utf-8"))
+    reference, (pin,) = _pin_words(args, "verify [--pad-ff] REF PIN", 1)
+    return commands.verify(reference, pin)
+
+
+def _change_pin(args: Sequence[str]) -> Command:
+    reference, (old, new) = _pin_words(args, "change-pin [--pad-ff] REF OLD NEW", 2)
+    return commands.change_reference_data(reference, new, old)
+
+
+def _unblock_pin(args: Sequence[str]) -> Command:
+    reference, (puk, new) = _pin_words(args, "unblock-pin [--pad-ff] REF PUK NEW", 2)
+    return commands.reset_retry_counter(reference, puk, new)
 
 
 def _get_challenge(args: Sequence[str]) -> Command:
@@ -101,7 +174,43 @@ NAMED_COMMANDS: dict[str, NamedCommand] = {
             _read_binary,
         ),
         NamedCommand("read-record", "read-record N", "READ RECORD N", _read_record),
-        NamedCommand("verify", "verify REF PIN", "VERIFY (PIN as text)", _verify, secret=True),
+        NamedCommand(
+            "update-binary",
+            "update-binary [OFFSET] HEX",
+            "UPDATE BINARY at OFFSET (default 0)",
+            _update_binary,
+        ),
+        NamedCommand("update-record", "update-record N HEX", "UPDATE RECORD N", _update_record),
+        NamedCommand(
+            "verify",
+            "verify [--pad-ff] REF PIN",
+            "VERIFY the PIN (ASCII; --pad-ff: FF-padded to 8 bytes, as SIM CHVs)",
+            _verify,
+            secret=True,
+            options=(PAD_FF,),
+            prompts=("PIN",),
+        ),
+        NamedCommand(
+            "change-pin",
+            "change-pin [--pad-ff] REF OLD NEW",
+            "CHANGE REFERENCE DATA",
+            _change_pin,
+            secret=True,
+            options=(PAD_FF,),
+            prompts=("current PIN", "new PIN"),
+        ),
+        NamedCommand(
+            "unblock-pin",
+            "unblock-pin [--pad-ff] REF PUK NEW",
+            "RESET RETRY COUNTER with the PUK",
+            _unblock_pin,
+            secret=True,
+            options=(PAD_FF,),
+            prompts=("PUK", "new PIN"),
+        ),
+        NamedCommand(
+            "get-data", "get-data TAG", "GET DATA of a data object (tag in hex: 5F52)", _get_data
+        ),
         NamedCommand("get-challenge", "get-challenge [LEN]", "GET CHALLENGE (8)", _get_challenge),
     )
 }
@@ -117,4 +226,4 @@ def build_command(name: str, args: Sequence[str]) -> Command:
     return entry.build(args)
 
 
-__all__ = ["NAMED_COMMANDS", "NamedCommand", "build_command", "decimal"]
+__all__ = ["NAMED_COMMANDS", "NamedCommand", "build_command", "decimal", "pin_bytes"]

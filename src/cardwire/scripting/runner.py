@@ -44,6 +44,7 @@ class Outcome:
     mismatch: str | None = None
     channel: int | None = None  # open-channel: the number the card gave; channel, close-channel
     atr: bytes | None = None  # reset: the new ATR
+    resent_as: bytes | None = None  # an APDU the layers re-sent with another Le (6Cxx)
 
     @property
     def expectation_met(self) -> bool | None:
