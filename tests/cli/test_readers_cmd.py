@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cardwire.cli import atr_names, cli, readers_cmd
-from cardwire.transport import pcsc
+from cardwire.transport import pcsc, pcsc_errors
 from cardwire.transport.pcsc import ReaderInfo
 
 READERS = [
@@ -40,7 +40,7 @@ def test_json_is_one_document(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_no_service_is_exit_3_with_advice(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_service() -> list[ReaderInfo]:
-        raise pcsc.error_for(pcsc.SCARD_E_NO_SERVICE, "cannot reach PC/SC")
+        raise pcsc_errors.error_for(pcsc_errors.SCARD_E_NO_SERVICE, "cannot reach PC/SC")
 
     monkeypatch.setattr(pcsc, "list_readers", no_service)
     result = CliRunner().invoke(cli, ["readers"])

@@ -17,9 +17,10 @@ from cardwire.errors import (
     TransportTimeoutError,
     UsageError,
 )
-from cardwire.transport import pcsc
+from cardwire.transport import pcsc, pcsc_errors
 from cardwire.transport.base import Transport
-from cardwire.transport.pcsc import PcscTransport, choose_reader, error_for
+from cardwire.transport.pcsc import PcscTransport, choose_reader
+from cardwire.transport.pcsc_errors import error_for
 
 # (pcsclite.h name, error class, a word of the advice the message must give)
 ERRORS = [
@@ -44,7 +45,7 @@ ERRORS = [
 def test_result_codes_map_to_typed_errors(
     name: str, error: type[TransportError], advice: str
 ) -> None:
-    exc = error_for(getattr(pcsc, name), "cannot connect", "Reader X")
+    exc = error_for(getattr(pcsc_errors, name), "cannot connect", "Reader X")
     assert type(exc) is error
     assert str(exc).startswith("cannot connect: ")
     assert advice in str(exc)
@@ -55,11 +56,11 @@ def test_result_codes_map_to_typed_errors(
 def test_codes_agree_with_pyscard(name: str) -> None:
     # pyscard (smartcard/scard) exports pcsc-lite's PCSC/pcsclite.h values: an independent copy.
     scard = pytest.importorskip("smartcard.scard")
-    assert getattr(pcsc, name) == getattr(scard, name) & 0xFFFFFFFF
+    assert getattr(pcsc_errors, name) == getattr(scard, name) & 0xFFFFFFFF
 
 
 def test_negative_long_from_pyscard_is_understood() -> None:
-    signed = pcsc.SCARD_E_NO_SERVICE - (1 << 32)
+    signed = pcsc_errors.SCARD_E_NO_SERVICE - (1 << 32)
     assert isinstance(error_for(signed, "x"), NoServiceError)
 
 
@@ -154,20 +155,20 @@ def scripted(monkeypatch: pytest.MonkeyPatch, **results: int) -> ScriptedScard:
 
 
 def test_no_service(monkeypatch: pytest.MonkeyPatch) -> None:
-    scripted(monkeypatch, SCardEstablishContext=pcsc.SCARD_E_NO_SERVICE)
+    scripted(monkeypatch, SCardEstablishContext=pcsc_errors.SCARD_E_NO_SERVICE)
     with pytest.raises(NoServiceError, match="PC/SC service is not running"):
         PcscTransport()
 
 
 def test_no_reader_releases_the_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = scripted(monkeypatch, SCardListReaders=pcsc.SCARD_E_NO_READERS_AVAILABLE)
+    fake = scripted(monkeypatch, SCardListReaders=pcsc_errors.SCARD_E_NO_READERS_AVAILABLE)
     with pytest.raises(NoReaderError, match="no reader is connected"):
         PcscTransport()
     assert fake.calls[-1] == "SCardReleaseContext"
 
 
 def test_no_card(monkeypatch: pytest.MonkeyPatch) -> None:
-    scripted(monkeypatch, SCardConnect=pcsc.SCARD_E_NO_SMARTCARD)
+    scripted(monkeypatch, SCardConnect=pcsc_errors.SCARD_E_NO_SMARTCARD)
     with pytest.raises(NoCardError, match="no card in reader 'Virtual PCD 00 00'"):
         PcscTransport()
 
@@ -187,7 +188,7 @@ def test_bytes_in_bytes_out_and_close_is_idempotent(monkeypatch: pytest.MonkeyPa
 
 
 def test_reset_by_another_program_reconnects_then_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = scripted(monkeypatch, SCardTransmit=pcsc.SCARD_W_RESET_CARD)
+    fake = scripted(monkeypatch, SCardTransmit=pcsc_errors.SCARD_W_RESET_CARD)
     transport = PcscTransport()
     with pytest.raises(CardRemovedError, match="reset by another program"):
         transport.transmit(b"\x00\xa4\x04\x00")
@@ -215,7 +216,7 @@ def test_nested_transactions_begin_and_end_once(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_sharing_violation_on_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    scripted(monkeypatch, SCardBeginTransaction=pcsc.SCARD_E_SHARING_VIOLATION)
+    scripted(monkeypatch, SCardBeginTransaction=pcsc_errors.SCARD_E_SHARING_VIOLATION)
     transport = PcscTransport()
     with pytest.raises(TransportError, match="exclusively"), transport.transaction():
         pass
@@ -224,7 +225,7 @@ def test_sharing_violation_on_transaction(monkeypatch: pytest.MonkeyPatch) -> No
 def test_atr_failure_after_connect_releases_card_and_context(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fake = scripted(monkeypatch, SCardStatus=pcsc.SCARD_W_REMOVED_CARD)
+    fake = scripted(monkeypatch, SCardStatus=pcsc_errors.SCARD_W_REMOVED_CARD)
     with pytest.raises(CardRemovedError, match="cannot read the ATR"):
         PcscTransport()
     assert fake.calls[-2:] == ["SCardDisconnect", "SCardReleaseContext"]

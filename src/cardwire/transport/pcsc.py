@@ -29,7 +29,6 @@ from types import ModuleType, TracebackType
 from typing import Any, Literal, Self
 
 from cardwire.errors import (
-    CardRemovedError,
     NoCardError,
     NoReaderError,
     NoServiceError,
@@ -37,29 +36,19 @@ from cardwire.errors import (
     TransportTimeoutError,
     UsageError,
 )
+from cardwire.transport.pcsc_errors import (
+    SCARD_E_NO_READERS_AVAILABLE,
+    SCARD_E_TIMEOUT,
+    SCARD_S_SUCCESS,
+    SCARD_W_REMOVED_CARD,
+    SCARD_W_RESET_CARD,
+    error_for,
+    unsigned_code,
+)
 from cardwire.transport.watchdog import Watchdog
 
 PcscProtocol = Literal["T0", "T1", "any"]
 ShareMode = Literal["shared", "exclusive"]
-
-# Result codes (pcsc-lite PCSC/pcsclite.h; same values as WinSCard's winerror.h).
-SCARD_S_SUCCESS = 0x00000000
-SCARD_E_UNKNOWN_READER = 0x80100009
-SCARD_E_TIMEOUT = 0x8010000A
-SCARD_E_SHARING_VIOLATION = 0x8010000B
-SCARD_E_NO_SMARTCARD = 0x8010000C
-SCARD_E_PROTO_MISMATCH = 0x8010000F
-SCARD_F_COMM_ERROR = 0x80100013
-SCARD_E_NOT_TRANSACTED = 0x80100016
-SCARD_E_READER_UNAVAILABLE = 0x80100017
-SCARD_E_NO_SERVICE = 0x8010001D
-SCARD_E_SERVICE_STOPPED = 0x8010001E
-SCARD_E_NO_READERS_AVAILABLE = 0x8010002E
-SCARD_W_UNSUPPORTED_CARD = 0x80100065
-SCARD_W_UNRESPONSIVE_CARD = 0x80100066
-SCARD_W_UNPOWERED_CARD = 0x80100067
-SCARD_W_RESET_CARD = 0x80100068
-SCARD_W_REMOVED_CARD = 0x80100069
 
 # Reader states of SCardGetStatusChange (pcsclite.h SCARD_STATE_*).
 SCARD_STATE_UNAWARE = 0x0000
@@ -77,63 +66,6 @@ _POLL_MS = 200
 DEFAULT_TRANSMIT_TIMEOUT = 30.0
 """Seconds a transmit may take before the watchdog gives up on the card (PcscTransport)."""
 _MIN_RESPONSE = 2  # ISO/IEC 7816-4 5.1: every response APDU ends with SW1 SW2
-
-_START_PCSCD = "start it (`systemctl start pcscd.socket`, or `pcscd` as root)"
-
-
-def _unsigned(code: int) -> int:
-    # pyscard may hand back a negative LONG on some platforms.
-    return code & 0xFFFFFFFF
-
-
-def error_for(code: int, action: str, reader: str | None = None) -> TransportError:
-    """The cardwire error for PC/SC result ``code`` while doing ``action`` (on ``reader``)."""
-    code = _unsigned(code)
-    where = f" in reader {reader!r}" if reader else ""
-    what = f"{action}: "
-    if code in (SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED):
-        return NoServiceError(f"{what}the PC/SC service is not running; {_START_PCSCD}")
-    if code == SCARD_E_NO_READERS_AVAILABLE:
-        return NoReaderError(
-            f"{what}no reader is connected; plug one in or run `cardwire sim serve`"
-        )
-    if code in (SCARD_E_UNKNOWN_READER, SCARD_E_READER_UNAVAILABLE):
-        return NoReaderError(
-            f"{what}reader {reader!r} is not available; `cardwire readers` lists the readers"
-        )
-    if code == SCARD_E_NO_SMARTCARD:
-        return NoCardError(f"{what}no card{where}; insert a card and try again")
-    if code == SCARD_W_REMOVED_CARD:
-        return CardRemovedError(f"{what}the card was removed{where}; insert it and start again")
-    if code == SCARD_W_RESET_CARD:
-        return CardRemovedError(
-            f"{what}the card{where} was reset by another program; its session state is lost, "
-            "start again"
-        )
-    if code in (SCARD_W_UNPOWERED_CARD, SCARD_W_UNRESPONSIVE_CARD, SCARD_W_UNSUPPORTED_CARD):
-        return NoCardError(
-            f"{what}the card{where} does not answer (mute, unpowered or unsupported ATR); "
-            "reinsert it or try another reader"
-        )
-    if code == SCARD_E_SHARING_VIOLATION:
-        return TransportError(
-            f"{what}another program holds the card{where} exclusively; close it and retry"
-        )
-    if code == SCARD_E_PROTO_MISMATCH:
-        return TransportError(
-            f"{what}the card{where} does not speak the requested protocol; try --protocol any"
-        )
-    if code == SCARD_E_TIMEOUT:
-        return TransportTimeoutError(f"{what}timed out waiting for the card{where}")
-    if code == SCARD_E_NOT_TRANSACTED:
-        # pcsc-lite answers a failed IFDTransmit (the reader lost the card) with this code,
-        # and SCardEndTransaction without a transaction.
-        return TransportError(
-            f"{what}the exchange with the card{where} did not complete (PC/SC error "
-            f"{code:08X}: the reader lost the card, or no transaction was open); reconnect "
-            "and start again"
-        )
-    return TransportError(f"{what}PC/SC error {code:08X}{where}")
 
 
 def _load_pyscard() -> ModuleType:
@@ -162,7 +94,7 @@ class PcscContext:
     def __init__(self) -> None:
         self._scard = _load_pyscard()
         code, handle = self._scard.SCardEstablishContext(_SCOPE_USER)
-        if _unsigned(code) != SCARD_S_SUCCESS:
+        if unsigned_code(code) != SCARD_S_SUCCESS:
             raise error_for(code, "cannot reach PC/SC")
         self.handle: Any = handle
         self.scard = self._scard
@@ -170,7 +102,7 @@ class PcscContext:
     def reader_names(self) -> list[str]:
         """The names of the connected readers (empty when there are none)."""
         code, names = self.scard.SCardListReaders(self.handle, [])
-        code = _unsigned(code)
+        code = unsigned_code(code)
         if code == SCARD_E_NO_READERS_AVAILABLE:
             return []
         if code != SCARD_S_SUCCESS:
@@ -185,7 +117,7 @@ class PcscContext:
         code, states = self.scard.SCardGetStatusChange(
             self.handle, 0, [(name, SCARD_STATE_UNAWARE) for name in names]
         )
-        code = _unsigned(code)
+        code = unsigned_code(code)
         if code not in (SCARD_S_SUCCESS, SCARD_E_TIMEOUT):
             raise error_for(code, "cannot read reader states")
         infos = []
@@ -210,7 +142,7 @@ class PcscContext:
             remaining = deadline - time.monotonic()
             wait_ms = max(0, min(_POLL_MS, int(remaining * 1000)))
             code, states = self.scard.SCardGetStatusChange(self.handle, wait_ms, [(reader, state)])
-            code = _unsigned(code)
+            code = unsigned_code(code)
             if code == SCARD_S_SUCCESS:
                 _, state, _ = states[0]
                 state &= ~0x0002  # SCARD_STATE_CHANGED: acknowledge before waiting again
@@ -323,7 +255,7 @@ class PcscTransport:
             code, card, active = self._scard.SCardConnect(
                 self._context.handle, self._reader, self._share, self._protocols
             )
-            if _unsigned(code) != SCARD_S_SUCCESS:
+            if unsigned_code(code) != SCARD_S_SUCCESS:
                 raise error_for(code, "cannot connect to the card", self._reader)
         except BaseException:
             self._context.close()
@@ -378,7 +310,7 @@ class PcscTransport:
             self._stuck = str(exc)
             self._card = None  # the abandoned call owns the handle and the context now
             raise
-        code = _unsigned(code)
+        code = unsigned_code(code)
         if code != SCARD_S_SUCCESS:
             if code == SCARD_W_RESET_CARD:
                 # PC/SC part 5: after a reset by someone else the handle must be reconnected;
@@ -410,7 +342,7 @@ class PcscTransport:
             code, card, active = context.scard.SCardConnect(
                 context.handle, self._reader, self._share, self._protocols
             )
-            if _unsigned(code) != SCARD_S_SUCCESS:
+            if unsigned_code(code) != SCARD_S_SUCCESS:
                 context.close()
                 raise error_for(code, "cannot reconnect to the card", self._reader)
             self._context, self._card, self._active = context, card, int(active)
@@ -447,7 +379,7 @@ class PcscTransport:
         with self._transaction_lock:
             if not self._transaction_open:
                 code = self._scard.SCardBeginTransaction(card)
-                if _unsigned(code) != SCARD_S_SUCCESS:
+                if unsigned_code(code) != SCARD_S_SUCCESS:
                     raise error_for(code, "cannot begin a transaction", self._reader)
                 self._transaction_open = True
             self._transactions += 1
@@ -462,7 +394,7 @@ class PcscTransport:
                         self._end_transaction(self._card)
 
     def _end_transaction(self, card: Any) -> None:
-        code = _unsigned(self._scard.SCardEndTransaction(card, _LEAVE_CARD))
+        code = unsigned_code(self._scard.SCardEndTransaction(card, _LEAVE_CARD))
         if code not in (SCARD_S_SUCCESS, SCARD_W_RESET_CARD, SCARD_W_REMOVED_CARD):
             raise error_for(code, "cannot end the transaction", self._reader)
 
@@ -495,7 +427,7 @@ class PcscTransport:
     def _reconnect(self, disposition: int) -> None:
         card = self._require_card()
         code, active = self._scard.SCardReconnect(card, self._share, self._protocols, disposition)
-        if _unsigned(code) != SCARD_S_SUCCESS:
+        if unsigned_code(code) != SCARD_S_SUCCESS:
             raise error_for(code, "cannot reconnect to the card", self._reader)
         self._active = int(active)
         with self._transaction_lock:
@@ -504,6 +436,6 @@ class PcscTransport:
 
     def _read_atr(self) -> bytes:
         code, _reader, _state, _protocol, atr = self._scard.SCardStatus(self._card)
-        if _unsigned(code) != SCARD_S_SUCCESS:
+        if unsigned_code(code) != SCARD_S_SUCCESS:
             raise error_for(code, "cannot read the ATR", self._reader)
         return bytes(atr)
