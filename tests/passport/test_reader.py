@@ -11,6 +11,7 @@ from cardwire.errors import UsageError
 from cardwire.passport.ec_keys import parse_ec_public_key
 from cardwire.passport.lds import parse_dg15
 from cardwire.passport.reader import Inspection, inspect_passport
+from cardwire.passport.security_infos import ID_CA_DH, ID_PK_DH
 from cardwire.sim.applets.epassport.config import card_access_entry, default_config
 from cardwire.sim.applets.epassport.pki import csca_certificate
 from passport_cards import MRZ, SEED, passport_card
@@ -73,6 +74,22 @@ def test_bac_when_ef_card_access_offers_no_pace() -> None:
 @pytest.mark.parametrize("cipher", ["3des", "aes128", "aes256"])
 def test_chip_authentication_ciphers(cipher: str) -> None:
     assert verdicts(inspect(chip_authentication=cipher)) == ALL_PASS
+
+
+@pytest.mark.parametrize(
+    ("cipher", "broken", "changed"),
+    [("3des", (), {}), ("aes128", (), {}), ("aes128", ("ca_key",), {"ca": False})],
+)
+def test_dh_chip_authentication(
+    cipher: str, broken: tuple[str, ...], changed: dict[str, Any]
+) -> None:
+    # 9303-11 6.2 with a DH chip key (RFC 5114 2.2 group): DG14 announces id-PK-DH and
+    # id-CA-DH-<cipher>; a chip holding another DH key fails exactly the CA verdict.
+    found = inspect(ca_key="dh", chip_authentication=cipher, broken=broken)
+    assert verdicts(found) == {**ALL_PASS, **changed}
+    assert found.dg14 is not None
+    assert found.dg14.chip_keys[0].protocol == ID_PK_DH
+    assert found.dg14.chip_authentication[0].protocol.startswith(ID_CA_DH + ".")
 
 
 @pytest.mark.parametrize(

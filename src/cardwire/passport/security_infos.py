@@ -28,7 +28,8 @@ from cardwire.tlv import tlv
 
 ID_PK_DH, ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.1", "0.4.0.127.0.7.2.2.1.2"  # 9303-11 9.2.6
 ID_CA_DH, ID_CA_ECDH = "0.4.0.127.0.7.2.2.3.1", "0.4.0.127.0.7.2.2.3.2"  # 9303-11 9.2.5
-ID_CA_ECDH_3DES = ID_CA_ECDH + ".1"
+ID_CA_DH_3DES, ID_CA_ECDH_3DES = ID_CA_DH + ".1", ID_CA_ECDH + ".1"
+ID_CA_DH_AES_128 = ID_CA_DH + ".2"
 ID_CA_ECDH_AES_128 = ID_CA_ECDH + ".2"
 ID_AA = "2.23.136.1.1.5"  # 9303-11 9.2.7: id-icao-mrtd-security-aaProtocolObject
 # 9303-11 9.2.7 / BSI TR-03111 5.2.1: the ECDSA signature algorithms AA may name.
@@ -138,6 +139,8 @@ __all__ = [
     "ECDSA_SHA256",
     "ID_AA",
     "ID_CA_DH",
+    "ID_CA_DH_3DES",
+    "ID_CA_DH_AES_128",
     "ID_CA_ECDH",
     "ID_CA_ECDH_3DES",
     "ID_CA_ECDH_AES_128",

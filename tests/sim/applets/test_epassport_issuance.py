@@ -7,11 +7,15 @@ import json
 
 import pytest
 
+from cardwire.crypto.dh_groups import MODP_2048_224
 from cardwire.errors import ConfigError
+from cardwire.passport.dh_keys import parse_dh_public_key
+from cardwire.passport.security_infos import ID_CA_DH_3DES, ID_PK_DH, parse_dg14_infos
 from cardwire.sim.applets.epassport.applet import EpassportApplet
 from cardwire.sim.applets.epassport.config import default_config, large_dg2_config
 from cardwire.sim.applets.epassport.issuance import IssuanceConfig, Issuer, dg2_photo, ef_com
 from cardwire.sim.fs import ElementaryFile
+from cardwire.tlv import parse_one
 
 
 def contents(applet: EpassportApplet) -> dict[int, bytes]:
@@ -68,3 +72,17 @@ def test_the_seed_changes_every_key() -> None:
     assert one.dg15() != two.dg15()
     assert one.dg14() != two.dg14()
     assert Issuer(IssuanceConfig(), ()).dg15() == one.dg15()
+
+
+def test_ca_key_dh_puts_an_rfc5114_dh_key_in_dg14() -> None:
+    issuer = Issuer(IssuanceConfig(ca_key="dh", chip_authentication="3des"), ())
+    dg14 = parse_dg14_infos(parse_one(issuer.dg14()).value)
+    (key,) = dg14.chip_keys
+    assert key.protocol == ID_PK_DH  # 9303-11 9.2.6
+    assert [i.protocol for i in dg14.chip_authentication] == [ID_CA_DH_3DES]
+    public = parse_dh_public_key(key.public_key)
+    assert (public.p, public.g, public.q) == (MODP_2048_224.p, MODP_2048_224.g, MODP_2048_224.q)
+    # Reproducible from the seed, and the broken option holds another key.
+    assert Issuer(IssuanceConfig(ca_key="dh"), ()).ca_key == issuer.ca_key
+    other = Issuer(IssuanceConfig(ca_key="dh", broken=("ca_key",)), ())
+    assert other.chip_ca_key != other.ca_key == issuer.ca_key

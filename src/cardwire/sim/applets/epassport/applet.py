@@ -44,6 +44,7 @@ from cardwire.errors import CryptogramError
 from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.authentication import (
     INS_INTERNAL_AUTHENTICATE,
+    CaPending,
     chip_authentication,
     internal_authenticate,
     is_chip_authentication,
@@ -72,7 +73,7 @@ class PassportChannel:
     bac: BacCard | None = field(default=None, repr=False)
     challenged: bool = False  # a GET CHALLENGE answer awaits its EXTERNAL AUTHENTICATE
     pace: PaceChannel = field(default_factory=PaceChannel)
-    chip_auth: list[str | None] = field(default_factory=lambda: [None])  # CA's Set AT protocol
+    chip_auth: CaPending = field(default_factory=CaPending)  # CA's Set AT protocol
 
 
 class EpassportApplet(IcaoApplet[PassportChannel]):
@@ -136,7 +137,7 @@ class EpassportApplet(IcaoApplet[PassportChannel]):
         self, ctx: ChannelContext, state: PassportChannel, command: Command
     ) -> Response:
         ins = command.ins
-        if is_chip_authentication(command, state.chip_auth[0]):  # 9303-11 6.2
+        if is_chip_authentication(command, state.chip_auth.protocol):  # 9303-11 6.2
             return chip_authentication(self.issuer, ctx, state.chip_auth, command)
         if ins == INS_MSE:
             return self.pace.set_at(ctx, state.pace, command)

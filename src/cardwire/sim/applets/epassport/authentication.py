@@ -8,18 +8,24 @@ most chips do: AA runs only under secure messaging (9303-11 6.1 runs it after BA
 command answers 6982.
 
 Chip Authentication: MSE:Set KAT (0C 22 41 A6, 3DES) or MSE:Set AT (0C 22 41 A4) and GENERAL
-AUTHENTICATE (AES) with the terminal's ephemeral ECDH key; the chip derives new keys from its
-CA private key and restarts secure messaging with SSC 0 after answering.
+AUTHENTICATE (AES) with the terminal's ephemeral ECDH point or DH public value (the
+big-endian integer the length of p, 9303-11 9.4.2); the chip derives new keys from its CA
+private key and restarts secure messaging with SSC 0 after answering. The protocol family of
+Set AT must be the chip key's (id-CA-ECDH-* for an EC key, id-CA-DH-* for a DH key).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyasn1.codec.der import decoder  # type: ignore[import-untyped]
 
 from cardwire.apdu import Command, Response
 from cardwire.crypto.kdf_icao import KeyType
-from cardwire.passport.security_infos import ID_CA_ECDH
+from cardwire.errors import DecodeError
+from cardwire.passport.dh_keys import DhPrivateKey
+from cardwire.passport.security_infos import ID_CA_DH, ID_CA_ECDH
 from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.epassport.issuance import Issuer, sign_aa
 from cardwire.sm.pace import SessionKeys
@@ -49,6 +55,15 @@ _ID_CA_OCTETS = bytes.fromhex("04007F0007020203")  # 0.4.0.127.0.7.2.2.3 (id-CA)
 _CIPHER_ARCS = {1: KeyType.TDES, 2: KeyType.AES128, 3: KeyType.AES192, 4: KeyType.AES256}
 
 
+@dataclass(eq=False)
+class CaPending:
+    """Per channel: the protocol a Set AT chose, and the GENERAL AUTHENTICATE data chained so
+    far (a DH public value does not fit one short APDU under secure messaging)."""
+
+    protocol: str | None = None
+    chained: bytes = b""
+
+
 def is_chip_authentication(command: Command, pending: str | None) -> bool:
     """Whether the command is a step of Chip Authentication (not of PACE, whose MSE is C1A4)."""
     if command.ins == INS_MSE:
@@ -60,30 +75,43 @@ def is_chip_authentication(command: Command, pending: str | None) -> bool:
 
 
 def _switch_keys(issuer: Issuer, ctx: ChannelContext, point: bytes, key_type: KeyType) -> None:
-    # 9303-11 6.2.3 / 9.7.1: K = ECDH(chip key, terminal's ephemeral key) x-coordinate;
-    # KS_enc = KDF(K, 1), KS_mac = KDF(K, 2); secure messaging restarts with SSC 0 after this
-    # command's answer (which still travels under the old keys).
+    # 9303-11 6.2.3 / 9.7.1: K = ECDH x-coordinate, or the DH secret padded to p's length
+    # (9.4.2); KS_enc = KDF(K, 1), KS_mac = KDF(K, 2); secure messaging restarts with SSC 0
+    # after this command's answer (which still travels under the old keys).
     key = issuer.chip_ca_key
-    try:
-        peer = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, point)
-    except ValueError:
-        raise CardStatus(SW.INCORRECT_DATA) from None
-    shared = key.exchange(ec.ECDH(), peer)
+    if isinstance(key, DhPrivateKey):
+        try:
+            shared = key.exchange(point)  # validated: 1 < y < p-1, y^q = 1 (SP 800-56A)
+        except DecodeError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+    else:
+        try:
+            peer = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, point)
+        except ValueError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
+        shared = key.exchange(ec.ECDH(), peer)
     ctx.secure_session = SessionKeys.derive(key_type, shared).card_session()
 
 
 def chip_authentication(
-    issuer: Issuer, ctx: ChannelContext, pending: list[str | None], command: Command
+    issuer: Issuer, ctx: ChannelContext, pending: CaPending, command: Command
 ) -> Response:
     """MSE:Set KAT (3DES), or MSE:Set AT then GENERAL AUTHENTICATE (AES); ``pending`` holds
     the protocol a Set AT chose on this channel."""
     if not ctx.secured:
         raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)  # CA runs under BAC/PACE SM
     if command.ins == INS_GENERAL_AUTHENTICATE:
-        protocol, pending[0] = pending[0], None
+        if command.cla & 0x10:  # ISO/IEC 7816-4:2020 5.3.3: a piece of a chain, more follow
+            pending.chained += command.data
+            return Response()
+        protocol, pending.protocol = pending.protocol, None
+        data, pending.chained = pending.chained + command.data, b""
         assert protocol is not None
         # 9303-11 6.2.4.2: 7C { 80 ephemeral public key }; the answer is an empty 7C.
-        node = parse_one(command.data) if command.data else None
+        try:
+            node = parse_one(data) if data else None
+        except DecodeError:
+            raise CardStatus(SW.INCORRECT_DATA) from None
         point = node.find(0x80) if node is not None and node.tag == 0x7C else None
         if point is None:
             raise CardStatus(SW.INCORRECT_DATA)
@@ -100,14 +128,16 @@ def chip_authentication(
     oid = objects.get(0x80, b"")
     protocol = str(decoder.decode(b"\x06" + bytes([len(oid)]) + oid)[0]) if oid else ""
     arc = protocol.rsplit(".", 1)
-    if arc[0] != ID_CA_ECDH or int(arc[1]) not in _CIPHER_ARCS:
-        raise CardStatus(SW.INCORRECT_DATA)  # the simulated chip has an ECDH key only
-    pending[0] = protocol
+    family = ID_CA_DH if isinstance(issuer.chip_ca_key, DhPrivateKey) else ID_CA_ECDH
+    if arc[0] != family or not arc[1].isdigit() or int(arc[1]) not in _CIPHER_ARCS:
+        raise CardStatus(SW.INCORRECT_DATA)  # 9303-11 9.2.5: the family of the chip's key
+    pending.protocol, pending.chained = protocol, b""
     return Response()
 
 
 __all__ = [
     "INS_INTERNAL_AUTHENTICATE",
+    "CaPending",
     "chip_authentication",
     "internal_authenticate",
     "is_chip_authentication",

@@ -26,9 +26,13 @@ from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from cardwire.crypto.dh_groups import MODP_2048_224
+from cardwire.passport.dh_keys import DhPrivateKey, dh_spki
 from cardwire.passport.security_infos import (
     ECDSA_SHA256,
+    ID_CA_DH,
     ID_CA_ECDH,
+    ID_PK_DH,
     ID_PK_ECDH,
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKey,
@@ -55,10 +59,12 @@ BrokenOption = Literal[
 ]
 DG_TEMPLATE_TAGS = {1: 0x61, 2: 0x75, 11: 0x6B, 12: 0x6C, 14: 0x6E, 15: 0x6F}  # 9303-10 4.6.1
 TAMPERED_DG = 11
-CA_PROTOCOLS = {  # 9303-11 9.2.5: id-CA-ECDH-3DES-CBC-CBC, -AES-CBC-CMAC-128/192/256
-    name: f"{ID_CA_ECDH}.{arc}"
+CA_PROTOCOLS = {  # 9303-11 9.2.5: id-CA-(EC)DH-3DES-CBC-CBC, -AES-CBC-CMAC-128/192/256
+    (family, name): f"{oid}.{arc}"
+    for family, oid in (("ec", ID_CA_ECDH), ("dh", ID_CA_DH))
     for arc, name in enumerate(("3des", "aes128", "aes192", "aes256"), 1)
 }
+CA_DH_GROUP = MODP_2048_224  # RFC 5114 2.2, PACE's standardized domain parameters id 2
 FACE_WIDTH, FACE_HEIGHT = 240, 320  # the shipped face.jpg (scripts/make_face.py)
 
 
@@ -80,6 +86,9 @@ class IssuanceConfig:
     # CSCA, DS and AA keys: EC P-256, RSA 2048 or brainpoolP256r1 with explicit parameters
     # (docs/passport.md); the CA key is ECDH (brainpool explicit with "brainpool", else P-256).
     key_type: KeyType = field(default="ec", metadata={"omit_default": True})
+    # The Chip Authentication key: "ec" (ECDH, as key_type says) or "dh" (DH in RFC 5114's
+    # 2048-bit group with a 224-bit subgroup, 2.2; DG14 announces id-PK-DH / id-CA-DH-*).
+    ca_key: Literal["ec", "dh"] = field(default="ec", metadata={"omit_default": True})
     broken: tuple[BrokenOption, ...] = field(default=(), metadata={"omit_default": True})
 
 
@@ -136,15 +145,22 @@ class Issuer:
         seed, broken = config.seed, set(config.broken)
         kind = config.key_type
         self.aa_key: SigningKey = signing_key(seed, "AA", kind)
-        brainpool = kind == "brainpool"  # the CA key too: explicit brainpool in DG14
-        self.ca_key = derive_key(seed, "CA", brainpool=brainpool)
+        self.ca_key = self._ca_key("CA")
         # The keys the chip answers with: DG15's / DG14's unless a broken option says not.
         self.chip_aa_key = (
             signing_key(seed, "AA-other", kind) if "aa_key" in broken else self.aa_key
         )
-        self.chip_ca_key = (
-            derive_key(seed, "CA-other", brainpool=brainpool) if "ca_key" in broken else self.ca_key
-        )
+        self.chip_ca_key = self._ca_key("CA-other") if "ca_key" in broken else self.ca_key
+
+    def _ca_key(self, label: str) -> ec.EllipticCurvePrivateKey | DhPrivateKey:
+        config = self.config
+        if config.ca_key == "dh":
+            # x in [1, q-1] from the seed, as derive_key does for EC (SP 800-56A 5.6.1.1).
+            digest = hashlib.sha256(f"cardwire test PKI|{config.seed}|{label}|DH".encode())
+            x = int.from_bytes(digest.digest(), "big") % (CA_DH_GROUP.q - 1) + 1
+            return DhPrivateKey(CA_DH_GROUP, x)
+        # A brainpool passport's CA key is explicit brainpool in DG14 too.
+        return derive_key(config.seed, label, brainpool=config.key_type == "brainpool")
 
     def dg11(self, *, pristine: bool = False) -> bytes:
         name = self.config.full_name
@@ -166,9 +182,16 @@ class Issuer:
         )
 
     def dg14(self) -> bytes:
+        key = self.ca_key
+        if isinstance(key, DhPrivateKey):
+            # 9303-11 9.2.6: id-PK-DH with an X9.42 SubjectPublicKeyInfo (p, g, q).
+            chip_key = ChipAuthenticationPublicKey(ID_PK_DH, dh_spki(key.public_key()))
+        else:
+            chip_key = ChipAuthenticationPublicKey(ID_PK_ECDH, public_key_info(key))
+        protocol = CA_PROTOCOLS[self.config.ca_key, self.config.chip_authentication]
         return build_dg14(
-            chip_key=ChipAuthenticationPublicKey(ID_PK_ECDH, public_key_info(self.ca_key)),
-            chip_info=ChipAuthenticationInfo(CA_PROTOCOLS[self.config.chip_authentication], 1),
+            chip_key=chip_key,
+            chip_info=ChipAuthenticationInfo(protocol, 1),
             # 9303-11 9.2.7: ActiveAuthenticationInfo names the ECDSA hash; RSA AA needs none.
             aa_algorithm=ECDSA_SHA256 if self.config.key_type != "rsa" else None,
             pace=self.pace,
