@@ -10,8 +10,9 @@ import click
 from cardwire import gp
 from cardwire.cli.gp_cmd import gp as gp_group
 from cardwire.cli.gp_cmd import gp_options, hex_argument, managed_card
+from cardwire.cli.gp_key_options import byte_option
 from cardwire.cli.output import emit_json
-from cardwire.cli.scp03_cmd import _byte_option, parse_keys
+from cardwire.cli.scp03_cmd import parse_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.target import CardTarget
 from cardwire.errors import UsageError
@@ -61,8 +62,8 @@ def delete_key(
     last: bool,
 ) -> None:
     """Delete a key set by version and/or key identifier (GPC 11.2.2.3.2)."""
-    kvn = None if key_version is None else _byte_option({"v": key_version}, "v", 0)
-    kid = None if key_id is None else _byte_option({"v": key_id}, "v", 0)
+    kvn = None if key_version is None else byte_option({"v": key_version}, "v", 0)
+    kid = None if key_id is None else byte_option({"v": key_id}, "v", 0)
     command = gp.delete_key(kvn, kid, last=last)
     with managed_card(target, values) as card:
         card.send(command)
@@ -88,13 +89,13 @@ def put_key(
     text = secret_or_prompt(new_keys, "--new-keys", "new keys (ENC,MAC,DEK)")
     if not text:
         raise UsageError("put-key needs --new-keys ENC,MAC,DEK")
-    kvn = _byte_option({"new-kvn": new_kvn}, "new-kvn", DEFAULT_KVN)
+    kvn = byte_option({"new-kvn": new_kvn}, "new-kvn", DEFAULT_KVN)
     keys = parse_keys(resolve_secret(str(text), "--new-keys"), kvn)
     current = parse_keys(
         resolve_secret(str(values.get("keys") or ""), "--keys"),
-        _byte_option(values, "kvn", DEFAULT_KVN),
+        byte_option(values, "kvn", DEFAULT_KVN),
     )
-    old = None if replace is None else _byte_option({"replace": replace}, "replace", 0)
+    old = None if replace is None else byte_option({"replace": replace}, "replace", 0)
     with managed_card(target, values) as card:
         answer = card.send(gp.put_key(keys, current.dek, replace_kvn=old))
         gp.check_put_key_answer(answer.data, keys)  # GPC 11.8.3.1: KCVs match

@@ -16,11 +16,11 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
+from cardwire.cli.gp_key_options import byte_option, split_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import UsageError
 from cardwire.handshakes.scp02 import open_scp02
-from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp02 import StaticKeys
@@ -28,33 +28,8 @@ from cardwire.sm.scp02.constants import DEFAULT_KVN, implementation_option, secu
 
 
 def parse_keys(text: str, kvn: int) -> StaticKeys:
-    """``ENC,MAC,DEK`` or one key for all three (hex, 16 bytes each), with ``kvn``."""
-    parts = text.replace(";", ",").split(",")
-    if len(parts) not in (1, 3):
-        raise UsageError("--keys takes ENC,MAC,DEK or one key for all three")
-    keys = []
-    for name, part in zip(("ENC", "MAC", "DEK"), parts * (3 // len(parts)), strict=True):
-        try:
-            key = parse_hex(part)
-        except DecodeError:
-            raise UsageError(f"--keys: the {name} key is not hex") from None
-        if len(key) != 16:
-            raise UsageError(f"--keys: the {name} key is {len(key)} bytes, not 16")
-        keys.append(key)
-    return StaticKeys(keys[0], keys[1], keys[2], kvn)
-
-
-def _byte(values: dict[str, Any], name: str, default: int) -> int:
-    text = values.get(name)
-    if text is None:
-        return default
-    try:
-        raw = parse_hex(str(text))
-    except DecodeError as exc:
-        raise UsageError(f"--{name}: {exc}") from exc
-    if len(raw) != 1:
-        raise UsageError(f"--{name} is one byte in hex, e.g. {default:02X}")
-    return raw[0]
+    """``ENC,MAC,DEK`` or one key for all three (hex, 16 bytes each: 3DES), with ``kvn``."""
+    return StaticKeys(*split_keys(text, (16,)), kvn)
 
 
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
@@ -62,9 +37,11 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     keys_text = secret_or_prompt(values.get("keys"), "--keys", "SCP02 keys (ENC,MAC,DEK)")
     if not keys_text:
         raise UsageError("scp02 needs --keys ENC,MAC,DEK (or one key for all three)")
-    keys = parse_keys(resolve_secret(str(keys_text), "--keys"), _byte(values, "kvn", DEFAULT_KVN))
-    level = security_level(_byte(values, "level", 0x01))
-    option = implementation_option(_byte(values, "i", 0x55))
+    keys = parse_keys(
+        resolve_secret(str(keys_text), "--keys"), byte_option(values, "kvn", DEFAULT_KVN)
+    )
+    level = security_level(byte_option(values, "level", 0x01))
+    option = implementation_option(byte_option(values, "i", 0x55))
     aid = aid_value(values, DEFAULT_AID)
     card.send(commands.select_by_aid(aid))  # GP Card Spec 11.9: select the SD first
     return open_scp02(card, keys, level=level, option=option, aid=aid)

@@ -18,11 +18,11 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
+from cardwire.cli.gp_key_options import byte_option, split_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
-from cardwire.errors import DecodeError, UsageError
+from cardwire.errors import UsageError
 from cardwire.handshakes.scp03 import open_scp03
-from cardwire.hexutil import parse_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp03 import (
@@ -36,33 +36,7 @@ from cardwire.sm.scp03 import (
 
 def parse_keys(text: str, kvn: int) -> StaticKeys:
     """``ENC,MAC,DEK`` or one key for all three (hex, AES-128/192/256), with ``kvn``."""
-    parts = text.replace(";", ",").split(",")
-    if len(parts) not in (1, 3):
-        raise UsageError("--keys takes ENC,MAC,DEK or one key for all three")
-    keys = []
-    for name, part in zip(("ENC", "MAC", "DEK"), parts * (3 // len(parts)), strict=True):
-        try:
-            key = parse_hex(part)
-        except DecodeError:
-            # The key text is a secret: the message names the key, never its digits.
-            raise UsageError(f"--keys: the {name} key is not hex") from None
-        if len(key) not in (16, 24, 32):
-            raise UsageError(f"--keys: the {name} key is {len(key)} bytes, not 16, 24 or 32")
-        keys.append(key)
-    return StaticKeys(keys[0], keys[1], keys[2], kvn)
-
-
-def _byte_option(values: dict[str, Any], name: str, default: int) -> int:
-    text = values.get(name)
-    if text is None:
-        return default
-    try:
-        raw = parse_hex(str(text))
-    except DecodeError as exc:
-        raise UsageError(f"--{name}: {exc}") from exc
-    if len(raw) != 1:
-        raise UsageError(f"--{name} is one byte in hex, e.g. {default:02X}")
-    return raw[0]
+    return StaticKeys(*split_keys(text, (16, 24, 32)), kvn)
 
 
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
@@ -70,9 +44,9 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     keys_text = secret_or_prompt(values.get("keys"), "--keys", "SCP03 keys (ENC,MAC,DEK)")
     if not keys_text:
         raise UsageError("scp03 needs --keys ENC,MAC,DEK (or one key for all three)")
-    kvn = _byte_option(values, "kvn", DEFAULT_KVN)
+    kvn = byte_option(values, "kvn", DEFAULT_KVN)
     keys = parse_keys(resolve_secret(str(keys_text), "--keys"), kvn)
-    level = security_level(_byte_option(values, "level", 0x33))
+    level = security_level(byte_option(values, "level", 0x33))
     aid = aid_value(values, DEFAULT_AID)
     # GP Card Spec v2.3 11.9: the Security Domain is selected by AID before INITIALIZE UPDATE.
     card.send(commands.select_by_aid(aid))

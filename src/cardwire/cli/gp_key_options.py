@@ -1,0 +1,45 @@
+"""The option values the GlobalPlatform secure channels share on the command line: static keys
+given as ``ENC,MAC,DEK`` (or one key for all three) and one-byte hex options (key version,
+security level, SCP02's "i")."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from cardwire.errors import DecodeError, UsageError
+from cardwire.hexutil import parse_hex
+
+
+def split_keys(text: str, lengths: Collection[int]) -> tuple[bytes, bytes, bytes]:
+    """``ENC,MAC,DEK`` or one key for all three, in hex, each of one of ``lengths`` bytes.
+
+    The key text is a secret: messages name the key (ENC, MAC, DEK), never its digits."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) not in (1, 3):
+        raise UsageError("--keys takes ENC,MAC,DEK or one key for all three")
+    keys = []
+    for name, part in zip(("ENC", "MAC", "DEK"), parts * (3 // len(parts)), strict=True):
+        try:
+            key = parse_hex(part)
+        except DecodeError:
+            raise UsageError(f"--keys: the {name} key is not hex") from None
+        if len(key) not in lengths:
+            allowed = ", ".join(str(n) for n in sorted(lengths))
+            raise UsageError(f"--keys: the {name} key is {len(key)} bytes, not {allowed}")
+        keys.append(key)
+    return keys[0], keys[1], keys[2]
+
+
+def byte_option(values: dict[str, Any], name: str, default: int) -> int:
+    """The one-byte hex option ``--name`` from ``values``, ``default`` when not given."""
+    text = values.get(name)
+    if text is None:
+        return default
+    try:
+        raw = parse_hex(str(text))
+    except DecodeError as exc:
+        raise UsageError(f"--{name}: {exc}") from exc
+    if len(raw) != 1:
+        raise UsageError(f"--{name} is one byte in hex, e.g. {default:02X}")
+    return raw[0]
