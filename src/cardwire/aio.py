@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Self, TypeVar
 
 from cardwire.apdu import Command, Response
-from cardwire.card import Card, CardCommands
+from cardwire.card import Card, CardCommands, ReadProgress
 from cardwire.channels import Channel
 from cardwire.sm.base import HostSecureSession
 
@@ -51,8 +51,18 @@ class _AsyncCommands:
     ) -> bytes:
         return await self._run(lambda: self._target.read_binary(offset, length, sfi=sfi))
 
-    async def read_file(self, *, sfi: int | None = None, chunk: int = 256) -> bytes:
-        return await self._run(lambda: self._target.read_file(sfi=sfi, chunk=chunk))
+    async def read_file(
+        self,
+        *,
+        sfi: int | None = None,
+        chunk: int = 256,
+        size: int | None = None,
+        progress: ReadProgress | None = None,
+    ) -> bytes:
+        """``CardCommands.read_file``; ``progress`` is called in the worker thread."""
+        return await self._run(
+            lambda: self._target.read_file(sfi=sfi, chunk=chunk, size=size, progress=progress)
+        )
 
     async def read_record(self, number: int, *, sfi: int | None = None, ne: int = 256) -> bytes:
         return await self._run(lambda: self._target.read_record(number, sfi=sfi, ne=ne))
