@@ -17,11 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
 
-from cardwire.errors import DecodeError
+from cardwire.der import decode_der
 from cardwire.sm.card_access import OtherSecurityInfo, PaceInfo, build_card_access
 from cardwire.sm.card_access import parse_card_access as parse_security_infos
 from cardwire.tlv import tlv
@@ -67,24 +66,14 @@ class Dg14:
     pace: tuple[PaceInfo, ...] = ()
 
 
-def _decode(der: bytes, spec: object, what: str) -> object:
-    try:
-        value, rest = decoder.decode(der, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"DG14 {what}: {exc}") from exc
-    if rest:
-        raise DecodeError(f"DG14 {what}: trailing bytes")
-    return value
-
-
 def _elements(der: bytes, what: str) -> list[bytes]:
-    sequence = _decode(der, univ.SequenceOf(componentType=univ.Any()), what)
+    sequence = decode_der(der, univ.SequenceOf(componentType=univ.Any()), f"DG14 {what}")
     assert isinstance(sequence, univ.SequenceOf)
     return [bytes(item) for item in sequence]
 
 
 def _int(der: bytes, what: str) -> int:
-    value: Any = _decode(der, univ.Integer(), what)
+    value: Any = decode_der(der, univ.Integer(), f"DG14 {what}")
     return int(value)
 
 
@@ -101,7 +90,7 @@ def parse_dg14_infos(der: bytes) -> Dg14:
             key_id = _int(parts[1], "keyId") if len(parts) > 1 else None
             keys.append(ChipAuthenticationPublicKey(other.protocol, parts[0], key_id))
         elif other.protocol == ID_AA and len(parts) == 2:
-            aa = str(_decode(parts[1], univ.ObjectIdentifier(), "signatureAlgorithm"))
+            aa = str(decode_der(parts[1], univ.ObjectIdentifier(), "DG14 signatureAlgorithm"))
     return Dg14(tuple(cas), tuple(keys), aa, infos.pace)
 
 

@@ -18,11 +18,11 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import namedtype, univ, useful  # type: ignore[import-untyped]
 from pyasn1_modules import rfc5652  # type: ignore[import-untyped]
 
+from cardwire.der import decode_der
 from cardwire.errors import DecodeError
 from cardwire.tlv import Tlv, parse_one, tlv
 
@@ -75,16 +75,6 @@ class Sod:
     signing_time: datetime | None
 
 
-def _decode(der: bytes, spec: object, what: str, where: str = "EF.SOD") -> object:
-    try:
-        value, rest = decoder.decode(der, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"{where} {what}: {exc}") from exc
-    if rest:
-        raise DecodeError(f"{where} {what}: trailing bytes")
-    return value
-
-
 def _hash_name(oid: str, what: str, where: str = "EF.SOD") -> str:
     name = HASH_OIDS.get(oid)
     if name is None:
@@ -100,11 +90,11 @@ def parse_sod(data: bytes) -> Sod:
     econtent_type, signed = parse_signed_data(node.value)
     if econtent_type != ID_LDS_SECURITY_OBJECT:
         raise DecodeError(f"EF.SOD holds eContentType {econtent_type}, not the LDSSecurityObject")
-    lds = _decode(signed.econtent, _LdsSecurityObject(), "LDSSecurityObject")
-    algorithm = _hash_name(str(lds["hashAlgorithm"][0]), "LDSSecurityObject")  # type: ignore[index]
+    lds = decode_der(signed.econtent, _LdsSecurityObject(), "EF.SOD LDSSecurityObject")
+    algorithm = _hash_name(str(lds["hashAlgorithm"][0]), "LDSSecurityObject")
     hashes = {
         int(item["dataGroupNumber"]): bytes(item["dataGroupHashValue"])
-        for item in lds["dataGroupHashValues"]  # type: ignore[index]
+        for item in lds["dataGroupHashValues"]
     }
     return replace(signed, hash_algorithm=algorithm, hashes=hashes)
 
@@ -113,20 +103,20 @@ def parse_signed_data(content_info: bytes, what: str = "EF.SOD") -> tuple[str, S
     """A CMS ContentInfo holding a SignedData with one SignerInfo (RFC 5652 5): its
     eContentType and its parts (``hashes`` empty: the caller decodes the eContent). EF.SOD and
     the ICAO master list (9303-12 9) are both such SignedData."""
-    info = _decode(content_info, rfc5652.ContentInfo(), "ContentInfo", what)
-    if str(info["contentType"]) != ID_SIGNED_DATA:  # type: ignore[index]
+    info = decode_der(content_info, rfc5652.ContentInfo(), f"{what} ContentInfo")
+    if str(info["contentType"]) != ID_SIGNED_DATA:
         raise DecodeError(f"{what} does not hold a CMS SignedData")
-    signed = _decode(bytes(info["content"]), rfc5652.SignedData(), "SignedData", what)  # type: ignore[index]
-    encap = signed["encapContentInfo"]  # type: ignore[index]
+    signed = decode_der(bytes(info["content"]), rfc5652.SignedData(), f"{what} SignedData")
+    encap = signed["encapContentInfo"]
     if not encap["eContent"].isValue:
         raise DecodeError(f"{what} SignedData has no encapsulated content")
     econtent = bytes(encap["eContent"])
     certificates = tuple(
         bytes(encoder.encode(choice["certificate"]))
-        for choice in signed["certificates"]  # type: ignore[index]
+        for choice in signed["certificates"]
         if choice.getName() == "certificate"
     )
-    signers = signed["signerInfos"]  # type: ignore[index]
+    signers = signed["signerInfos"]
     if len(signers) != 1:
         raise DecodeError(f"{what} has {len(signers)} SignerInfos, expected 1")
     signer = signers[0]
@@ -135,13 +125,15 @@ def parse_signed_data(content_info: bytes, what: str = "EF.SOD") -> tuple[str, S
     for attribute in attributes:
         kind, values = str(attribute["attrType"]), attribute["attrValues"]
         if kind == ID_MESSAGE_DIGEST:
-            digest = bytes(_decode(bytes(values[0]), univ.OctetString(), "messageDigest", what))  # type: ignore[call-overload]
+            digest = bytes(
+                decode_der(bytes(values[0]), univ.OctetString(), f"{what} messageDigest")
+            )
         elif kind == ID_CONTENT_TYPE:
-            oid = _decode(bytes(values[0]), univ.ObjectIdentifier(), "contentType", what)
+            oid = decode_der(bytes(values[0]), univ.ObjectIdentifier(), f"{what} contentType")
             content_type = str(oid)
         elif kind == ID_SIGNING_TIME:
-            time = _decode(bytes(values[0]), rfc5652.Time(), "signingTime", what)
-            signing_time = time.getComponent().asDateTime  # type: ignore[attr-defined]
+            time = decode_der(bytes(values[0]), rfc5652.Time(), f"{what} signingTime")
+            signing_time = time.getComponent().asDateTime
     # RFC 5652 5.4: the signature covers the DER of the attributes as an explicit SET OF.
     signed_attributes = b"\x31" + bytes(encoder.encode(attributes))[1:]
     sid = signer["sid"]
