@@ -210,63 +210,47 @@ def signed_attributes(
     return tlv(0x31, b"".join(sorted(items)))  # X.690 11.6: SET OF in encoding order
 
 
-def build_sod(
-    *,
-    econtent: bytes,
-    attributes: bytes,
-    signature: bytes,
-    signature_algorithm: str,
-    hash_name: str,
-    certificate: bytes,
-    issuer: bytes,
-    serial: int,
-) -> bytes:
+@dataclass(frozen=True, slots=True)
+class CmsSigner:
+    """The one SignerInfo's parts besides the signed attributes (RFC 5652 5.3): the signature,
+    its algorithm OID, the digest algorithm (hashlib name) and the signer's certificate (DER),
+    named by its issuer (DER Name) and serial number."""
+
+    signature: bytes
+    signature_algorithm: str
+    hash_name: str
+    certificate: bytes
+    issuer: bytes
+    serial: int
+
+
+def build_sod(*, econtent: bytes, attributes: bytes, signer: CmsSigner) -> bytes:
     """EF.SOD: 77 { ContentInfo { signedData, SignedData v3 } } (RFC 5652 5.1-5.3)."""
-    info = build_signed_data(
-        econtent_type=ID_LDS_SECURITY_OBJECT,
-        econtent=econtent,
-        attributes=attributes,
-        signature=signature,
-        signature_algorithm=signature_algorithm,
-        hash_name=hash_name,
-        certificate=certificate,
-        issuer=issuer,
-        serial=serial,
-    )
-    return tlv(0x77, info)
+    return tlv(0x77, build_signed_data(ID_LDS_SECURITY_OBJECT, econtent, attributes, signer))
 
 
 def build_signed_data(
-    *,
-    econtent_type: str,
-    econtent: bytes,
-    attributes: bytes,
-    signature: bytes,
-    signature_algorithm: str,
-    hash_name: str,
-    certificate: bytes,
-    issuer: bytes,
-    serial: int,
+    econtent_type: str, econtent: bytes, attributes: bytes, signer: CmsSigner
 ) -> bytes:
     """ContentInfo { signedData, SignedData v3 } with one signer (RFC 5652 5.1-5.3)."""
-    digest_algorithm = algorithm_identifier(HASH_OID_BY_NAME[hash_name])
-    signer = tlv(
+    digest_algorithm = algorithm_identifier(HASH_OID_BY_NAME[signer.hash_name])
+    signer_info = tlv(
         0x30,
         _der(univ.Integer(1))  # version 1: sid is issuerAndSerialNumber (RFC 5652 5.3)
-        + tlv(0x30, issuer + _der(univ.Integer(serial)))
+        + tlv(0x30, signer.issuer + _der(univ.Integer(signer.serial)))
         + digest_algorithm
         + b"\xa0"
         + attributes[1:]  # [0] IMPLICIT SignedAttributes
-        + algorithm_identifier(signature_algorithm)
-        + tlv(0x04, signature),
+        + algorithm_identifier(signer.signature_algorithm)
+        + tlv(0x04, signer.signature),
     )
     signed_data = tlv(
         0x30,
         _der(univ.Integer(3))  # version 3: eContentType is not id-data (RFC 5652 5.1)
         + tlv(0x31, digest_algorithm)
         + tlv(0x30, _oid(econtent_type) + tlv(0xA0, tlv(0x04, econtent)))
-        + tlv(0xA0, certificate)
-        + tlv(0x31, signer),
+        + tlv(0xA0, signer.certificate)
+        + tlv(0x31, signer_info),
     )
     return tlv(0x30, _oid(ID_SIGNED_DATA) + tlv(0xA0, signed_data))
 
@@ -275,6 +259,7 @@ __all__ = [
     "HASH_OIDS",
     "HASH_OID_BY_NAME",
     "ID_LDS_SECURITY_OBJECT",
+    "CmsSigner",
     "Sod",
     "algorithm_identifier",
     "build_signed_data",

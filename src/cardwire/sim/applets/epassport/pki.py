@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from cardwire.passport.ec_keys import explicit_spki, with_explicit_key
+from cardwire.passport.sod import CmsSigner
 from cardwire.sim.applets.epassport.rsa_keys import derive_rsa_key
 
 CURVE = ec.SECP256R1()
@@ -154,9 +155,17 @@ class DocumentSigner:
     def certificate_der(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
-    @property
-    def issuer_der(self) -> bytes:
-        return self.certificate.issuer.public_bytes()
+    def cms_signer(self, attributes: bytes) -> CmsSigner:
+        """The SignerInfo parts of this signer's SHA-256 signature over ``attributes``."""
+        key_type = "rsa" if isinstance(self.key, rsa.RSAPrivateKey) else "ec"
+        return CmsSigner(
+            signature=sign(self.key, attributes),
+            signature_algorithm=SIGNATURE_OIDS[key_type],
+            hash_name="sha256",
+            certificate=self.certificate_der,
+            issuer=self.certificate.issuer.public_bytes(),
+            serial=self.certificate.serial_number,
+        )
 
 
 @cache
