@@ -21,6 +21,7 @@ from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
 
 from cardwire.der import decode_der
+from cardwire.passport.ec_keys import ECDSA_SIGNATURE_HASHES
 from cardwire.sm.card_access import OtherSecurityInfo, PaceInfo, build_card_access
 from cardwire.sm.card_access import parse_card_access as parse_security_infos
 from cardwire.tlv import tlv
@@ -32,13 +33,7 @@ ID_CA_DH_AES_128 = ID_CA_DH + ".2"
 ID_CA_ECDH_AES_128 = ID_CA_ECDH + ".2"
 ID_AA = "2.23.136.1.1.5"  # 9303-11 9.2.7: id-icao-mrtd-security-aaProtocolObject
 # 9303-11 9.2.7 / BSI TR-03111 5.2.1: the ECDSA signature algorithms AA may name.
-ECDSA_HASHES = {
-    "1.2.840.10045.4.1": "sha1",
-    "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256",
-    "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
-}
+ECDSA_HASHES = ECDSA_SIGNATURE_HASHES
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 
 
