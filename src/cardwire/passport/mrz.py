@@ -88,35 +88,29 @@ class _Layout:
     long_numbers: bool = True  # a '<' check digit: the number goes on into the optional data
 
 
-# 9303-4 4.2.2 (TD3, 2 x 44), 9303-6 4.2.2 (TD2, 2 x 36), 9303-5 4.2.2 (TD1, 3 x 30); line 1
-# starts with the document code (2) and the issuing state (3) in all three.
+def _two_lines(width: int, *, optional_digit: bool) -> _Layout:
+    # 9303-4 4.2.2 (TD3, 2 x 44) and 9303-6 4.2.2 (TD2, 2 x 36): line 1 code, state, name; line
+    # 2 number, nationality, dates, optional data (TD3: and its check digit), composite digit.
+    line2, end = width, 2 * width - 1
+    return _Layout(
+        number=line2,
+        nationality=line2 + 10,
+        dates=line2 + 13,
+        names=slice(5, width),
+        optional=slice(line2 + 28, end - 1 if optional_digit else end),
+        composite=(slice(line2, line2 + 10), slice(line2 + 13, line2 + 20), slice(line2 + 21, end)),
+        composite_digit=end,
+        optional_digit=end - 1 if optional_digit else None,
+        long_numbers=not optional_digit,
+    )
+
+
+# Line 1 starts with the document code (2) and the issuing state (3) in all three formats.
 _LAYOUTS = {
-    TD3_LENGTH: (
-        "TD3",
-        _Layout(
-            number=44,
-            nationality=54,
-            dates=57,
-            names=slice(5, 44),
-            optional=slice(72, 86),
-            composite=(slice(44, 54), slice(57, 64), slice(65, 87)),
-            composite_digit=87,
-            optional_digit=86,
-            long_numbers=False,
-        ),
-    ),
-    TD2_LENGTH: (
-        "TD2",
-        _Layout(
-            number=36,
-            nationality=46,
-            dates=49,
-            names=slice(5, 36),
-            optional=slice(64, 71),
-            composite=(slice(36, 46), slice(49, 56), slice(57, 71)),
-            composite_digit=71,
-        ),
-    ),
+    TD3_LENGTH: ("TD3", _two_lines(44, optional_digit=True)),
+    TD2_LENGTH: ("TD2", _two_lines(36, optional_digit=False)),
+    # 9303-5 4.2.2 (TD1, 3 x 30): line 1 code, state, number, optional data; line 2 dates,
+    # nationality, optional data, composite digit; line 3 the name.
     TD1_LENGTH: (
         "TD1",
         _Layout(
