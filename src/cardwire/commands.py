@@ -369,14 +369,7 @@ def internal_authenticate(
     channel: int = 0,
 ) -> Command:
     """INTERNAL AUTHENTICATE (INS 88): P1 = algorithm reference, P2 = key reference."""
-    return Command(
-        _cla(channel),
-        Ins.INTERNAL_AUTHENTICATE,
-        _byte("algorithm", algorithm),
-        _byte("key", key),
-        bytes(data),
-        ne,
-    )
+    return _authenticate(Ins.INTERNAL_AUTHENTICATE, data, algorithm, key, ne, channel)
 
 
 def external_authenticate(
@@ -388,13 +381,15 @@ def external_authenticate(
     channel: int = 0,
 ) -> Command:
     """EXTERNAL (or MUTUAL) AUTHENTICATE (INS 82): P1 = algorithm, P2 = key reference."""
+    return _authenticate(Ins.EXTERNAL_AUTHENTICATE, data, algorithm, key, ne, channel)
+
+
+def _authenticate(
+    ins: Ins, data: bytes, algorithm: int, key: int, ne: int, channel: int
+) -> Command:
+    # ISO 7816-4:2020 clause 11 (INTERNAL/EXTERNAL AUTHENTICATE): P1 algorithm, P2 key reference.
     return Command(
-        _cla(channel),
-        Ins.EXTERNAL_AUTHENTICATE,
-        _byte("algorithm", algorithm),
-        _byte("key", key),
-        bytes(data),
-        ne,
+        _cla(channel), ins, _byte("algorithm", algorithm), _byte("key", key), bytes(data), ne
     )
 
 
