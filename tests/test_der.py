@@ -14,12 +14,12 @@ def test_decodes_one_value() -> None:
 
 
 def test_trailing_bytes_name_the_value_and_offset() -> None:
-    with pytest.raises(DecodeError, match="^n: trailing bytes") as info:
+    with pytest.raises(DecodeError, match=r"^n: trailing bytes") as info:
         decode_der(bytes.fromhex("02010500"), univ.Integer(), "n")
     assert info.value.offset == 3
 
 
 @pytest.mark.parametrize("der", ["", "0201", "040105", "0282"])
 def test_malformed_or_wrong_type_is_a_decode_error(der: str) -> None:
-    with pytest.raises(DecodeError, match="^n: "):
+    with pytest.raises(DecodeError, match=r"^n: "):
         decode_der(bytes.fromhex(der), univ.Integer(), "n")
