@@ -1,4 +1,4 @@
-"""Settings for the whole suite.
+"""Hypothesis settings for the whole suite (loaded as a plugin: `-p tests.hypothesis_profile`).
 
 Hypothesis runs without its per-example deadline and its too-slow check: both are timed tests,
 and this project measures speed in benchmarks/ only. On a loaded 2-core machine (the Sphinx build
