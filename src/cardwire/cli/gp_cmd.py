@@ -1,13 +1,13 @@
 """``cardwire gp COMMAND``: GlobalPlatform card management, as GlobalPlatformPro's ``gp`` does it.
 
-Every command takes the secure channel options (``--keys``, ``--kvn``, ``--level``, ``--s16`` and
-``--diversify`` for SCP03, ``--i`` for SCP02, ``--oce-key`` / ``--oce-cert`` for SCP11a/c,
-``--aid`` of the Security Domain), ``--scp 03|02|11a|11b|11c`` (11 alone is 11b; ``--kvn`` and
-``--level`` default to each protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02, 01 and
-the fixed level 33 for SCP11), ``--json`` and
-``--sim|--reader``. This module holds the group, the shared options, the session opening and
-``info`` / ``list``; ``gp_manage_cmd`` and ``gp_load_cmd`` hold the other commands
-(docs/gp.md).
+Every command takes the secure channel options (``--keys``, ``--kvn``, ``--level``, ``--s16``
+for SCP03, ``--diversify`` (kdf3 for SCP03, emv or visa2 for SCP02), ``--i`` for SCP02,
+``--oce-key`` / ``--oce-cert`` for SCP11a/c, ``--aid`` of the Security Domain),
+``--scp 03|02|11a|11b|11c`` (11 alone is 11b; ``--kvn`` and ``--level`` default to each
+protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02, 01 and the fixed level 33 for
+SCP11), ``--json`` and ``--sim|--reader``. This module holds the group, the shared options,
+the session opening and ``info`` / ``list``; ``gp_manage_cmd`` and ``gp_load_cmd`` hold the
+other commands (docs/gp.md).
 """
 
 from __future__ import annotations
@@ -47,10 +47,14 @@ from cardwire.gp_info import (
 )
 from cardwire.hexutil import to_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
+from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES as SCP02_DIVERSIFY
+from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES as SCP03_DIVERSIFY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SCP_CHOICES = ("02", "03", "11", "11a", "11b", "11c")
+# Each protocol checks its own templates (cardwire.sm.scp03 / cardwire.sm.scp02.diversification).
+_DIVERSIFY = tuple(dict.fromkeys((*SCP03_DIVERSIFY, *SCP02_DIVERSIFY)))
 
 
 def gp_options(command: F) -> F:
@@ -71,7 +75,15 @@ def gp_options(command: F) -> F:
         SCP03_OPTIONS[0],  # --keys
         click.option("--kvn", metavar="HEX", help="Key version (30 SCP03, 20 SCP02, 01 SCP11)"),
         click.option("--level", metavar="HEX", help="Security level (33 SCP03, 01 SCP02)."),
-        *SCP03_OPTIONS[3:],
+        SCP03_OPTIONS[3],  # --s16
+        click.option(
+            "--diversify",
+            metavar="NAME",
+            type=click.Choice(_DIVERSIFY, case_sensitive=False),
+            help="Key diversification of --keys (master keys): kdf3 (SCP03), emv or visa2 "
+            "(SCP02), none.",
+        ),
+        SCP03_OPTIONS[5],  # --aid
         click.option("--i", "i", metavar="HEX", help="SCP02 implementation option (55)."),
         *_scp11_options(),
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from cardwire.errors import UsageError
 from cardwire.sm.scp02.constants import DEFAULT_KVN, DES3_KEY_LENGTH
+from cardwire.sm.scp02.diversification import diversify_key
+from cardwire.sm.scp03 import KeyPurpose
 
 DEFAULT_KEY = bytes(range(0x40, 0x50))  # the well-known GP test key 404142...4F
 
@@ -32,6 +34,20 @@ class StaticKeys:
     @classmethod
     def default(cls, kvn: int = DEFAULT_KVN) -> StaticKeys:
         return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, kvn)
+
+    def diversified(self, diversification_data: bytes, scheme: str) -> StaticKeys:
+        """The card's keys derived from these (master) keys and the card's 10-byte key
+        diversification data with the named template (``emv``, ``visa2`` or ``none``:
+        ``cardwire.sm.scp02.diversification``); the key version stays."""
+        enc, mac, dek = (
+            diversify_key(master, purpose, diversification_data, scheme)
+            for master, purpose in (
+                (self.enc, KeyPurpose.ENC),
+                (self.mac, KeyPurpose.MAC),
+                (self.dek, KeyPurpose.DEK),
+            )
+        )
+        return StaticKeys(enc, mac, dek, self.kvn)
 
     def __repr__(self) -> str:
         return f"Scp02StaticKeys(kvn={self.kvn:02X}, <hidden>)"
