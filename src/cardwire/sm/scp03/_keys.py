@@ -17,7 +17,8 @@ templates are those that public host tools implement for AES (SCP03) keys, appli
 
 The EMV CPS and VISA2 templates of the same projects build a 3DES-ECB input block; they apply to
 SCP01/SCP02 3DES keys only (GlobalPlatformPro refuses them for SCP03, whose templates must hold
-the ``$_`` counter marker), so they are not offered here.
+the ``$_`` counter marker), so they are offered for SCP02 keys only
+(``cardwire.sm.scp02.diversification``).
 """
 
 from __future__ import annotations
