@@ -24,6 +24,7 @@ from cardwire.apdu import Response
 from cardwire.card import Card
 from cardwire.cli.aid_option import aid_value
 from cardwire.cli.app import CardwireGroup, cli
+from cardwire.cli.gp_key_options import diversify_option
 from cardwire.cli.output import emit_json
 from cardwire.cli.scp03_cmd import OPTIONS as SCP03_OPTIONS
 from cardwire.cli.scp03_cmd import SCP03
@@ -53,8 +54,6 @@ from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES as SCP03_DIVERSIFY
 F = TypeVar("F", bound=Callable[..., Any])
 
 SCP_CHOICES = ("02", "03", "11", "11a", "11b", "11c")
-# Each protocol checks its own templates (cardwire.sm.scp03 / cardwire.sm.scp02.diversification).
-_DIVERSIFY = tuple(dict.fromkeys((*SCP03_DIVERSIFY, *SCP02_DIVERSIFY)))
 
 
 def gp_options(command: F) -> F:
@@ -76,12 +75,10 @@ def gp_options(command: F) -> F:
         click.option("--kvn", metavar="HEX", help="Key version (30 SCP03, 20 SCP02, 01 SCP11)"),
         click.option("--level", metavar="HEX", help="Security level (33 SCP03, 01 SCP02)."),
         SCP03_OPTIONS[3],  # --s16
-        click.option(
-            "--diversify",
-            metavar="NAME",
-            type=click.Choice(_DIVERSIFY, case_sensitive=False),
-            help="Key diversification of --keys (master keys): kdf3 (SCP03), emv or visa2 "
-            "(SCP02), none.",
+        diversify_option(
+            (*SCP03_DIVERSIFY, *SCP02_DIVERSIFY),
+            "Key diversification of --keys (master keys): kdf3 (SCP03), emv or visa2 (SCP02), "
+            "none.",
         ),
         SCP03_OPTIONS[5],  # --aid
         click.option("--i", "i", metavar="HEX", help="SCP02 implementation option (55)."),

@@ -17,7 +17,7 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
-from cardwire.cli.gp_key_options import byte_option, split_keys
+from cardwire.cli.gp_key_options import byte_option, diversify_option, split_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import UsageError
@@ -85,11 +85,9 @@ OPTIONS = (
         show_default=True,
         help="The card's implementation option: 15, or 55 (pseudo-random card challenge).",
     ),
-    click.option(
-        "--diversify",
-        metavar="NAME",
-        type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
-        help="Key diversification: --keys are master keys, diversified with the card's key "
+    diversify_option(
+        DIVERSIFICATION_SCHEMES,
+        "Key diversification: --keys are master keys, diversified with the card's key "
         "diversification data (emv, visa2: GlobalPlatformPro's templates; none: as given).",
     ),
     aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),

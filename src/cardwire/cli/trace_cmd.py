@@ -15,6 +15,7 @@ import click
 from rich.table import Table
 
 from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
+from cardwire.cli.gp_key_options import diversify_option
 from cardwire.cli.output import console, emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
@@ -268,13 +269,9 @@ _DECODING_OPTIONS = (
     click.option("--puk", metavar="PUK", help=_RECOMPUTE_HELP.format("eID PUK")),
     click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex."),
     click.option("--scp02", metavar="ENC,MAC,DEK", help="SCP02 static 3DES keys, hex."),
-    click.option(
-        "--diversify",
-        metavar="NAME",
-        type=click.Choice(
-            tuple(dict.fromkeys((*DIVERSIFICATION_SCHEMES, *SCP02_SCHEMES))), case_sensitive=False
-        ),
-        help="With --scp03 or --scp02: the keys are master keys, diversified per card (kdf3 "
+    diversify_option(
+        (*DIVERSIFICATION_SCHEMES, *SCP02_SCHEMES),
+        "With --scp03 or --scp02: the keys are master keys, diversified per card (kdf3 "
         "for SCP03, emv or visa2 for SCP02: GlobalPlatformPro's templates; none: as given), "
         "as `cardwire scp03|scp02 --diversify`.",
     ),
@@ -306,9 +303,10 @@ def decoding_options(command: Callable[..., Any]) -> Callable[..., Any]:
         decoding = {name: kwargs.pop(name) for name in _DECODING_NAMES}
         return command(*args, decoding=decoding, **kwargs)
 
+    decorated: Callable[..., Any] = wrapper
     for option in reversed(_DECODING_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper
+        decorated = option(decorated)
+    return decorated
 
 
 def _decoded(file: Path, trace_format: str | None, decoding: dict[str, Any]) -> Decoding:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from cardwire.crypto.block import TripleDes
 from cardwire.errors import UsageError
-from cardwire.sm.scp03 import DIVERSIFICATION_DATA_LENGTH, KeyPurpose
+from cardwire.sm.scp03 import KeyPurpose, check_diversification_data
 
 NO_DIVERSIFICATION = "none"
 EMV = "emv"
@@ -58,11 +58,7 @@ def diversify_key(
 ) -> bytes:
     """The card key for ``purpose`` derived from ``master`` with the named ``scheme``."""
     name = scheme_name(scheme)
-    if len(diversification_data) != DIVERSIFICATION_DATA_LENGTH:
-        raise UsageError(
-            f"key diversification data is {DIVERSIFICATION_DATA_LENGTH} bytes, "
-            f"got {len(diversification_data)}"
-        )
+    check_diversification_data(diversification_data)
     if name == NO_DIVERSIFICATION:
         return master
     # GlobalPlatformPro PlaintextKeys.diversify: GPCrypto.des3_ecb(block, master), two blocks.

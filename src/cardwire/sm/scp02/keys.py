@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cardwire.errors import UsageError
 from cardwire.sm.scp02.constants import DEFAULT_KVN, DES3_KEY_LENGTH
 from cardwire.sm.scp02.diversification import diversify_key
-from cardwire.sm.scp03 import KeyPurpose
+from cardwire.sm.scp03 import per_purpose
 
 DEFAULT_KEY = bytes(range(0x40, 0x50))  # the well-known GP test key 404142...4F
 
@@ -39,15 +39,9 @@ class StaticKeys:
         """The card's keys derived from these (master) keys and the card's 10-byte key
         diversification data with the named template (``emv``, ``visa2`` or ``none``:
         ``cardwire.sm.scp02.diversification``); the key version stays."""
-        enc, mac, dek = (
-            diversify_key(master, purpose, diversification_data, scheme)
-            for master, purpose in (
-                (self.enc, KeyPurpose.ENC),
-                (self.mac, KeyPurpose.MAC),
-                (self.dek, KeyPurpose.DEK),
-            )
-        )
-        return StaticKeys(enc, mac, dek, self.kvn)
+        masters = (self.enc, self.mac, self.dek)
+        keys = per_purpose(masters, diversification_data, scheme, diversify_key)
+        return StaticKeys(*keys, self.kvn)
 
     def __repr__(self) -> str:
         return f"Scp02StaticKeys(kvn={self.kvn:02X}, <hidden>)"
