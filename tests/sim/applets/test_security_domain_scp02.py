@@ -10,7 +10,7 @@ import pytest
 
 from cardwire import gp
 from cardwire.apdu import Command, Response
-from cardwire.errors import CryptogramError
+from cardwire.errors import ConfigError, CryptogramError
 from cardwire.gp import PutKeyData
 from cardwire.gp_des_keys import check_put_des_keys_answer, put_des_keys
 from cardwire.sim.applets.security_domain import DEFAULT_AID, SecurityDomainApplet
@@ -110,6 +110,12 @@ def test_put_key_adds_then_replaces_a_3des_key_set(level: int) -> None:
     assert [k["kvn"] for k in saved] == ["20", "22"]
 
 
+def test_a_profile_names_a_known_template() -> None:
+    document = diversified_document(scp02="visa")  # GlobalPlatformPro's visa: not offered
+    with pytest.raises(ConfigError, match="diversify"):
+        SimCard(Profile.from_dict(document))
+
+
 def test_put_key_refusals_over_scp02() -> None:
     sim = SimCard()
     host = open_scp02(sim, 0x01)
@@ -153,6 +159,8 @@ def test_a_profile_with_diversified_scp02_keys(scheme: str) -> None:
     state = applet.export_state()["scp02"]
     assert state["diversify"] == "none"  # a reload keeps the derived keys as they are
     assert scp02_keys(sim)[0x20] == master.diversified(bytes.fromhex(KDD), scheme)
+    reloaded = SecurityDomainApplet.from_config(applet.export_state())
+    assert reloaded.scp02 is not None and reloaded.scp02.key_sets == list(scp02_keys(sim).values())
     with pytest.raises(CryptogramError):
         open_scp02(sim, 0x01, master)  # the master keys alone do not open the card
 
