@@ -75,12 +75,13 @@ def _put_key_data(command: Command) -> PutKeyData:
 
 def _clear_keys(
     data: PutKeyData,
-    key_type: int,
+    algorithm: int,
     decrypt: Callable[[KeyBlock], bytes],
     kcv: Callable[[bytes], bytes],
 ) -> list[bytes]:
-    """The clear keys of ``data``, all of ``key_type`` (9484 otherwise, GPC table 11-76)."""
-    if any(block.key_type != key_type for block in data.blocks):
+    """The clear keys of ``data``, all of key type ``algorithm`` (9484 otherwise, GPC table
+    11-76)."""
+    if {block.key_type for block in data.blocks} != {algorithm}:
         raise CardStatus(SW_ALGORITHM_NOT_SUPPORTED)
     try:
         keys = [decrypt(block) for block in data.blocks]
