@@ -31,13 +31,7 @@ from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm.pace import (
     ALGORITHMS,
     SUPPORTED_PARAMETER_IDS,
-    TAG_ENCRYPTED_NONCE,
-    TAG_EPHEMERAL_KEY_IC,
-    TAG_EPHEMERAL_KEY_IFD,
-    TAG_MAPPING_DATA_IC,
-    TAG_MAPPING_DATA_IFD,
-    TAG_TOKEN_IC,
-    TAG_TOKEN_IFD,
+    AuthTag,
     PaceAlgorithm,
     PaceGroup,
     PacePassword,
@@ -56,8 +50,13 @@ WARNING_COMMENT = (
     "them anyone can read its PACE sessions: keep it private (written with mode 0600)"
 )
 _BY_OID = {algorithm.oid_content: algorithm for algorithm in ALGORITHMS.values()}
-_STEP_TAGS = (TAG_MAPPING_DATA_IFD, TAG_EPHEMERAL_KEY_IFD, TAG_TOKEN_IFD)
-_ANSWER_TAGS = (TAG_ENCRYPTED_NONCE, TAG_MAPPING_DATA_IC, TAG_EPHEMERAL_KEY_IC, TAG_TOKEN_IC)
+_STEP_TAGS = (AuthTag.MAPPING_DATA_IFD, AuthTag.EPHEMERAL_KEY_IFD, AuthTag.TOKEN_IFD)
+_ANSWER_TAGS = (
+    AuthTag.ENCRYPTED_NONCE,
+    AuthTag.MAPPING_DATA_IC,
+    AuthTag.EPHEMERAL_KEY_IC,
+    AuthTag.TOKEN_IC,
+)
 
 
 def secret_comment(private_key: int) -> str:
@@ -123,20 +122,20 @@ class PaceKeyRecovery:
             answer = dynamic_objects(response.data, _ANSWER_TAGS, None)
         except CardwireError:
             return None
-        if TAG_ENCRYPTED_NONCE in answer:
+        if AuthTag.ENCRYPTED_NONCE in answer:
             # 9303-11 4.4.3.1: s = D(K_pi, z), K_pi = KDF(f(password), 3).
             key_type = run.algorithm.key_type
             run.nonce = decrypt_nonce(
-                key_type, run.password.key(key_type), answer[TAG_ENCRYPTED_NONCE]
+                key_type, run.password.key(key_type), answer[AuthTag.ENCRYPTED_NONCE]
             )
             self.nonces.append(run.nonce)
-        if TAG_EPHEMERAL_KEY_IFD in sent and TAG_EPHEMERAL_KEY_IC in answer:
-            run.terminal_key = sent[TAG_EPHEMERAL_KEY_IFD]
-            run.chip_key = answer[TAG_EPHEMERAL_KEY_IC]
-        if TAG_TOKEN_IFD not in sent or TAG_TOKEN_IC not in answer:
+        if AuthTag.EPHEMERAL_KEY_IFD in sent and AuthTag.EPHEMERAL_KEY_IC in answer:
+            run.terminal_key = sent[AuthTag.EPHEMERAL_KEY_IFD]
+            run.chip_key = answer[AuthTag.EPHEMERAL_KEY_IC]
+        if AuthTag.TOKEN_IFD not in sent or AuthTag.TOKEN_IC not in answer:
             return None
         del self._runs[channel]
-        return self._agree(run, sent[TAG_TOKEN_IFD], answer[TAG_TOKEN_IC])
+        return self._agree(run, sent[AuthTag.TOKEN_IFD], answer[AuthTag.TOKEN_IC])
 
     def _groups(self, run: _Run) -> list[PaceGroup]:
         if run.parameter_id is not None:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from cardwire.crypto.kdf_icao import KeyType
 from cardwire.errors import UsageError
@@ -29,15 +29,21 @@ TAG_AUXILIARY_DATA = 0x67  # eID auxiliary data (ignored here)
 
 # 9303-11 4.4.4.2, GENERAL AUTHENTICATE dynamic authentication data
 TAG_DYNAMIC_AUTHENTICATION_DATA = 0x7C
-TAG_ENCRYPTED_NONCE = 0x80
-TAG_MAPPING_DATA_IFD = 0x81
-TAG_MAPPING_DATA_IC = 0x82
-TAG_EPHEMERAL_KEY_IFD = 0x83
-TAG_EPHEMERAL_KEY_IC = 0x84
-TAG_TOKEN_IFD = 0x85
-TAG_TOKEN_IC = 0x86
-TAG_CAR_1 = 0x87  # most recent certification authority reference (for Terminal Authentication)
-TAG_CAR_2 = 0x88  # previous certification authority reference
+
+
+class AuthTag(IntEnum):
+    """The data objects inside dynamic authentication data (7C), by step."""
+
+    ENCRYPTED_NONCE = 0x80
+    MAPPING_DATA_IFD = 0x81
+    MAPPING_DATA_IC = 0x82
+    EPHEMERAL_KEY_IFD = 0x83
+    EPHEMERAL_KEY_IC = 0x84
+    TOKEN_IFD = 0x85
+    TOKEN_IC = 0x86
+    CAR_1 = 0x87  # most recent certification authority reference (for Terminal Authentication)
+    CAR_2 = 0x88  # previous certification authority reference
+
 
 # 9303-11 9.4.2, public key data objects inside the authentication token input
 TAG_PUBLIC_KEY = 0x7F49
@@ -143,25 +149,17 @@ __all__ = [
     "MSE_SET_AT_P2",
     "NONCE_LENGTH",
     "TAG_AUXILIARY_DATA",
-    "TAG_CAR_1",
-    "TAG_CAR_2",
     "TAG_CHAT",
     "TAG_DH_PUBLIC_VALUE",
     "TAG_DYNAMIC_AUTHENTICATION_DATA",
     "TAG_EC_PUBLIC_POINT",
-    "TAG_ENCRYPTED_NONCE",
-    "TAG_EPHEMERAL_KEY_IC",
-    "TAG_EPHEMERAL_KEY_IFD",
-    "TAG_MAPPING_DATA_IC",
-    "TAG_MAPPING_DATA_IFD",
     "TAG_OID",
     "TAG_PARAMETER_ID",
     "TAG_PASSWORD_REFERENCE",
     "TAG_PROTOCOL",
     "TAG_PUBLIC_KEY",
-    "TAG_TOKEN_IC",
-    "TAG_TOKEN_IFD",
     "TOKEN_LENGTH",
+    "AuthTag",
     "KeyAgreement",
     "MappingKind",
     "PaceAlgorithm",

@@ -21,16 +21,8 @@ from cardwire.sm.pace._algorithms import (
     MSE_SET_AT_P1,
     MSE_SET_AT_P2,
     NONCE_LENGTH,
-    TAG_CAR_1,
-    TAG_CAR_2,
     TAG_DYNAMIC_AUTHENTICATION_DATA,
-    TAG_ENCRYPTED_NONCE,
-    TAG_EPHEMERAL_KEY_IC,
-    TAG_EPHEMERAL_KEY_IFD,
-    TAG_MAPPING_DATA_IC,
-    TAG_MAPPING_DATA_IFD,
-    TAG_TOKEN_IC,
-    TAG_TOKEN_IFD,
+    AuthTag,
     PaceAlgorithm,
     algorithm_for,
 )
@@ -194,13 +186,13 @@ class PaceCard:
             self._nonce = self._rng(self._nonce_length)
             k_pi = password.key(algorithm.key_type)
             answer = tlv.tlv(
-                TAG_ENCRYPTED_NONCE, encrypt_nonce(algorithm.key_type, k_pi, self._nonce)
+                AuthTag.ENCRYPTED_NONCE, encrypt_nonce(algorithm.key_type, k_pi, self._nonce)
             )
         elif step == 2:
-            objects = self._objects(command, TAG_MAPPING_DATA_IFD)
-            terminal_mapping = self._public_key(group, objects[TAG_MAPPING_DATA_IFD])
+            objects = self._objects(command, AuthTag.MAPPING_DATA_IFD)
+            terminal_mapping = self._public_key(group, objects[AuthTag.MAPPING_DATA_IFD])
             private = group.private_key(self._rng)
-            answer = tlv.tlv(TAG_MAPPING_DATA_IC, group.public_key(private, group.generator))
+            answer = tlv.tlv(AuthTag.MAPPING_DATA_IC, group.public_key(private, group.generator))
             secret = group.mapping_secret(private, terminal_mapping)
             try:
                 self._generator = group.map_generator(self._nonce, secret)
@@ -209,8 +201,8 @@ class PaceCard:
                 # generator. The terminal's mapping key led there: bad data, like a bad key.
                 self._fail(SW.INCORRECT_DATA)
         elif step == 3:
-            objects = self._objects(command, TAG_EPHEMERAL_KEY_IFD)
-            terminal_public = self._public_key(group, objects[TAG_EPHEMERAL_KEY_IFD])
+            objects = self._objects(command, AuthTag.EPHEMERAL_KEY_IFD)
+            terminal_public = self._public_key(group, objects[AuthTag.EPHEMERAL_KEY_IFD])
             self._private = group.private_key(self._rng)
             self._public = group.public_key(self._private, self._generator)
             if hmac.compare_digest(terminal_public, self._public):
@@ -218,24 +210,24 @@ class PaceCard:
             self._terminal_public = terminal_public
             shared = group.shared_secret(self._private, terminal_public)
             self._pending_keys = SessionKeys.derive(algorithm.key_type, shared)
-            answer = tlv.tlv(TAG_EPHEMERAL_KEY_IC, self._public)
+            answer = tlv.tlv(AuthTag.EPHEMERAL_KEY_IC, self._public)
         elif step == 4:
-            objects = self._objects(command, TAG_TOKEN_IFD)
+            objects = self._objects(command, AuthTag.TOKEN_IFD)
             keys = self._pending_keys
             assert keys is not None
             expected = authentication_token(
                 keys.key_type, keys.ks_mac, group.public_key_data(algorithm, self._public)
             )
-            if not hmac.compare_digest(expected, objects[TAG_TOKEN_IFD]):
+            if not hmac.compare_digest(expected, objects[AuthTag.TOKEN_IFD]):
                 self._fail(SW.VERIFICATION_FAILED, PaceOutcome.AUTHENTICATION_FAILED)
             token = authentication_token(
                 keys.key_type,
                 keys.ks_mac,
                 group.public_key_data(algorithm, self._terminal_public),
             )
-            answer = tlv.tlv(TAG_TOKEN_IC, token) + b"".join(
+            answer = tlv.tlv(AuthTag.TOKEN_IC, token) + b"".join(
                 tlv.tlv(tag, car)
-                for tag, car in zip((TAG_CAR_1, TAG_CAR_2), self._car, strict=False)
+                for tag, car in zip((AuthTag.CAR_1, AuthTag.CAR_2), self._car, strict=False)
             )
             kind = self.password_type
             self._reset()

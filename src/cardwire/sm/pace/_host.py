@@ -19,17 +19,7 @@ from cardwire.errors import (
 from cardwire.sm.base import Rng
 from cardwire.sm.card_access import PaceInfo
 from cardwire.sm.iso7816 import IsoSmHost, SmMode
-from cardwire.sm.pace._algorithms import (
-    TAG_CAR_1,
-    TAG_CAR_2,
-    TAG_ENCRYPTED_NONCE,
-    TAG_EPHEMERAL_KEY_IC,
-    TAG_EPHEMERAL_KEY_IFD,
-    TAG_MAPPING_DATA_IC,
-    TAG_MAPPING_DATA_IFD,
-    TAG_TOKEN_IC,
-    TAG_TOKEN_IFD,
-)
+from cardwire.sm.pace._algorithms import AuthTag
 from cardwire.sm.pace._groups import checked_setup
 from cardwire.sm.pace._messages import (
     PacePassword,
@@ -164,29 +154,29 @@ class PaceHost:
             # 9303-11 4.4.4.2 step 1: ask for the encrypted nonce with empty 7C.
             return self._send(_HostStep.NONCE, general_authenticate(b"", last=False))
         if step is _HostStep.NONCE:
-            z = dynamic_objects(data, (TAG_ENCRYPTED_NONCE,), TAG_ENCRYPTED_NONCE)
+            z = dynamic_objects(data, (AuthTag.ENCRYPTED_NONCE,), AuthTag.ENCRYPTED_NONCE)
             k_pi = self._password.key(self.algorithm.key_type)
-            self._nonce = decrypt_nonce(self.algorithm.key_type, k_pi, z[TAG_ENCRYPTED_NONCE])
+            self._nonce = decrypt_nonce(self.algorithm.key_type, k_pi, z[AuthTag.ENCRYPTED_NONCE])
             self._private = group.private_key(self._rng)
             mapping_key = group.public_key(self._private, group.generator)
             return self._send(
                 _HostStep.MAPPING,
-                general_authenticate(tlv.tlv(TAG_MAPPING_DATA_IFD, mapping_key), last=False),
+                general_authenticate(tlv.tlv(AuthTag.MAPPING_DATA_IFD, mapping_key), last=False),
             )
         if step is _HostStep.MAPPING:
-            objects = dynamic_objects(data, (TAG_MAPPING_DATA_IC,), TAG_MAPPING_DATA_IC)
-            chip_mapping = group.check_public_key(objects[TAG_MAPPING_DATA_IC])
+            objects = dynamic_objects(data, (AuthTag.MAPPING_DATA_IC,), AuthTag.MAPPING_DATA_IC)
+            chip_mapping = group.check_public_key(objects[AuthTag.MAPPING_DATA_IC])
             secret = group.mapping_secret(self._private, chip_mapping)
             self._generator = group.map_generator(self._nonce, secret)
             self._private = group.private_key(self._rng)
             self._public = group.public_key(self._private, self._generator)
             return self._send(
                 _HostStep.KEY_AGREEMENT,
-                general_authenticate(tlv.tlv(TAG_EPHEMERAL_KEY_IFD, self._public), last=False),
+                general_authenticate(tlv.tlv(AuthTag.EPHEMERAL_KEY_IFD, self._public), last=False),
             )
         if step is _HostStep.KEY_AGREEMENT:
-            objects = dynamic_objects(data, (TAG_EPHEMERAL_KEY_IC,), TAG_EPHEMERAL_KEY_IC)
-            chip_public = group.check_public_key(objects[TAG_EPHEMERAL_KEY_IC])
+            objects = dynamic_objects(data, (AuthTag.EPHEMERAL_KEY_IC,), AuthTag.EPHEMERAL_KEY_IC)
+            chip_public = group.check_public_key(objects[AuthTag.EPHEMERAL_KEY_IC])
             if hmac.compare_digest(chip_public, self._public):
                 # 9303-11 4.4.3.3.2: the two ephemeral public keys must differ.
                 raise CryptogramError("the chip's ephemeral public key equals the terminal's")
@@ -197,17 +187,19 @@ class PaceHost:
                 keys.key_type, keys.ks_mac, group.public_key_data(self.algorithm, chip_public)
             )
             return self._send(
-                _HostStep.TOKENS, general_authenticate(tlv.tlv(TAG_TOKEN_IFD, token), last=True)
+                _HostStep.TOKENS, general_authenticate(tlv.tlv(AuthTag.TOKEN_IFD, token), last=True)
             )
-        objects = dynamic_objects(data, (TAG_TOKEN_IC, TAG_CAR_1, TAG_CAR_2), TAG_TOKEN_IC)
+        objects = dynamic_objects(
+            data, (AuthTag.TOKEN_IC, AuthTag.CAR_1, AuthTag.CAR_2), AuthTag.TOKEN_IC
+        )
         agreed = self._keys
         assert agreed is not None
         expected = authentication_token(
             agreed.key_type, agreed.ks_mac, group.public_key_data(self.algorithm, self._public)
         )
-        if not hmac.compare_digest(expected, objects[TAG_TOKEN_IC]):
+        if not hmac.compare_digest(expected, objects[AuthTag.TOKEN_IC]):
             raise CryptogramError("the chip's authentication token T_IC does not verify")
-        cars = tuple(objects[tag] for tag in (TAG_CAR_1, TAG_CAR_2) if tag in objects)
+        cars = tuple(objects[tag] for tag in (AuthTag.CAR_1, AuthTag.CAR_2) if tag in objects)
         self._result = PaceResult(
             agreed, agreed.host_session(self._mode), self._chip_public, self._public, cars
         )
