@@ -1,7 +1,6 @@
 """LOAD KEY P1 04 and EXPORT LEE on the simulated 4.x Keycard (cardwire.sim.applets.keycard.lee)
 through cardwire's host side. Known answers: keycard-tech/status-keycard ``KeycardTest.java``
-``leeKeysTest`` at a61616a (the same vectors as tests/crypto/test_lee.py); the signature is
-checked with ``cryptography``."""
+``leeKeysTest`` at a61616a (lee_vectors.py); the signature is checked with ``cryptography``."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from cardwire.sim.applets.keycard.settings import SIM_TEST_CA_KEY
 from cardwire.sim.card import SimCard
 from cardwire.sm.keycard import commands
 from cardwire.transport.memory import MemoryTransport
-from crypto.test_lee import EXPECTED_NSK, EXPECTED_PUBLIC, EXPECTED_VSK, WORDS
+from sim.applets.keycard.lee_vectors import EXPECTED_NSK, EXPECTED_PUBLIC, EXPECTED_VSK, WORDS
 from sim.applets.keycard.rig import PIN, SEED_1, rng
 
 TEST_CA = Secp256k1PrivateKey(SIM_TEST_CA_KEY).public_key
