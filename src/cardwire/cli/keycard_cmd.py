@@ -20,6 +20,7 @@ import click
 from cardwire.card import Card, CardCommands
 from cardwire.cli.app import cli
 from cardwire.cli.keycard.commands import register as register_commands
+from cardwire.cli.keycard.commands_4x import COMMANDS_4X
 from cardwire.cli.keycard.connect import (
     connect,
     describe,
@@ -293,5 +294,7 @@ def identify_command(target: CardTarget, as_json: bool) -> None:
 
 
 register_commands(keycard_group)
+for _command in COMMANDS_4X:
+    keycard_group.add_command(_command)
 
 __all__ = ["KEYCARD", "keycard_group"]

@@ -196,6 +196,7 @@ def generate_mnemonic_command(target: CardTarget, words: str, as_json: bool) -> 
 @click.option("--passphrase", default="", metavar="P", help="The BIP-39 passphrase.")
 @click.option("--key", "private_key", metavar="HEX", help="A 32-byte secp256k1 private key.")
 @click.option("--chain-code", metavar="HEX", help="With --key: its BIP-32 chain code.")
+@click.option("--lee", is_flag=True, help="Applet 4.x: load the seed in LEE mode (P1 04).")
 @_JSON
 def load_key_command(
     target: CardTarget,
@@ -204,10 +205,12 @@ def load_key_command(
     passphrase: str,
     private_key: str | None,
     chain_code: str | None,
+    lee: bool,
     as_json: bool,
 ) -> None:
     """LOAD KEY: a seed, a mnemonic (its BIP-39 seed) or a key pair; prints the key UID.
-    Every value is literal, @FILE or env:NAME.
+    Every value is literal, @FILE or env:NAME. With --lee (applet 4.x) the seed also gives the
+    LEE keys (`keycard export-lee`).
 
     \b
     Example:
@@ -215,8 +218,11 @@ def load_key_command(
     """
     if sum(value is not None for value in (seed, phrase, private_key)) != 1:
         raise UsageError("give one of --seed, --mnemonic, --key")
+    if lee and private_key is not None:
+        raise UsageError("--lee loads a seed: give --seed or --mnemonic")
+    load_seed = commands.load_lee_seed if lee else commands.load_seed
     if seed is not None:
-        command = commands.load_seed(parse_hex(resolve_secret(seed, "--seed")))
+        command = load_seed(parse_hex(resolve_secret(seed, "--seed")))
     elif phrase is not None:
         from mnemonic import Mnemonic
 
@@ -224,7 +230,7 @@ def load_key_command(
         if not Mnemonic("english").check(words):
             raise UsageError("--mnemonic: not a valid BIP-39 English mnemonic (words, checksum)")
         secret = resolve_secret(passphrase, "--passphrase") if passphrase else ""
-        command = commands.load_seed(mnemonic_to_seed(words, secret))
+        command = load_seed(mnemonic_to_seed(words, secret))
     else:
         assert private_key is not None
         key = parse_hex(resolve_secret(private_key, "--key"))
