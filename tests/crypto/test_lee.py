@@ -1,26 +1,28 @@
 """LEE key derivation as the Keycard applet does it (cardwire.crypto.lee), against the applet's
-own known answers (tests/sim/applets/keycard/lee_vectors.py names them)."""
+own known answers (tests/vectors/keycard_lee.json names them)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from cardwire.crypto import lee
-from cardwire.crypto.bip32 import ExtendedKey, derive_path, mnemonic_to_seed
+from cardwire.crypto.bip32 import ExtendedKey, derive_path, mnemonic_to_seed, parse_path
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import UsageError
-from sim.applets.keycard.lee_vectors import (
-    EXPECTED_NSK,
-    EXPECTED_PUBLIC,
-    EXPECTED_VSK,
-    PATH,
-    WORDS,
+
+# tests/vectors/keycard_lee.json names its source: the applet's own leeKeysTest.
+LEE = json.loads((Path(__file__).parents[1] / "vectors" / "keycard_lee.json").read_text())
+WORDS, EXPECTED_PUBLIC, EXPECTED_NSK, EXPECTED_VSK = (
+    LEE[key] for key in ("mnemonic", "public_key", "nsk", "vsk")
 )
+PATH = parse_path(LEE["path"])[1]
 
 
 def test_the_applets_lee_vectors() -> None:

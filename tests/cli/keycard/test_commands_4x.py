@@ -1,5 +1,6 @@
 """``cardwire keycard load-key --lee`` and ``export-lee`` on the simulated 4.x card
-(cardwire.cli.keycard.commands_4x), against the applet's own LEE vectors (lee_vectors.py)."""
+(cardwire.cli.keycard.commands_4x), against the applet's own LEE vectors
+(tests/vectors/keycard_lee.json)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
-from sim.applets.keycard.lee_vectors import EXPECTED_NSK, EXPECTED_PUBLIC, EXPECTED_VSK, WORDS
 
 PIN = "123456"
+
+# tests/vectors/keycard_lee.json names its source: the applet's own leeKeysTest.
+LEE = json.loads((Path(__file__).parents[2] / "vectors" / "keycard_lee.json").read_text())
+WORDS, EXPECTED_PUBLIC, EXPECTED_NSK, EXPECTED_VSK = (
+    LEE[key] for key in ("mnemonic", "public_key", "nsk", "vsk")
+)
 
 
 def invoke(*args: str) -> Result:

@@ -1,10 +1,12 @@
 """LOAD KEY P1 04 and EXPORT LEE on the simulated 4.x Keycard (cardwire.sim.applets.keycard.lee)
 through cardwire's host side. Known answers: keycard-tech/status-keycard ``KeycardTest.java``
-``leeKeysTest`` at a61616a (lee_vectors.py); the signature is checked with ``cryptography``."""
+``leeKeysTest`` at a61616a (tests/vectors/keycard_lee.json); the signature is checked with
+``cryptography``."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -22,10 +24,14 @@ from cardwire.sim.applets.keycard.settings import SIM_TEST_CA_KEY
 from cardwire.sim.card import SimCard
 from cardwire.sm.keycard import commands
 from cardwire.transport.memory import MemoryTransport
-from sim.applets.keycard.lee_vectors import EXPECTED_NSK, EXPECTED_PUBLIC, EXPECTED_VSK, WORDS
 from sim.applets.keycard.rig import PIN, SEED_1, rng
 
 TEST_CA = Secp256k1PrivateKey(SIM_TEST_CA_KEY).public_key
+# tests/vectors/keycard_lee.json names its source: the applet's own leeKeysTest.
+LEE = json.loads((Path(__file__).parents[3] / "vectors" / "keycard_lee.json").read_text())
+WORDS, EXPECTED_PUBLIC, EXPECTED_NSK, EXPECTED_VSK = (
+    LEE[key] for key in ("mnemonic", "public_key", "nsk", "vsk")
+)
 SEED = mnemonic_to_seed(WORDS)
 
 
