@@ -266,23 +266,11 @@ def identify_command(target: CardTarget, as_json: bool) -> None:
     Example:
       cardwire keycard identify --sim
     """
-    import os
-
-    from cardwire.apdu import Command
     from cardwire.crypto.ecdsa_recovery import compressed
-    from cardwire.sm.keycard.v2 import IdentityCertificate
-    from cardwire.tlv import parse_one
 
-    challenge = os.urandom(32)
     with Card(target.open()) as card:
         keycard_io.select_keycard(card)
-        answer = card.send(Command(0x80, 0x14, 0, 0, challenge, 256)).data  # plain (SDK ident.py)
-    template = parse_one(answer)
-    fields = {child.tag: child for child in template.children}
-    if template.tag != 0xA0 or 0x8A not in fields or 0x30 not in fields:
-        raise UsageError("IDENTIFY CARD: expected A0 { 8A certificate, 30 signature }")
-    certificate = IdentityCertificate.parse(fields[0x8A].value)
-    certificate.verify(challenge, fields[0x30].encode())
+        certificate = keycard_io.identify_card(card)
     document = {
         "identity_key": to_hex(certificate.identity_key),
         "ca_key": to_hex(compressed(certificate.ca_public_key())),
