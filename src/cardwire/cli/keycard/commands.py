@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from cardwire.card import Card
-from cardwire.cli.keycard.connect import connect, release, store_of, verify_pin
+from cardwire.cli.keycard.connect import connect, release, verify_pin
 from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import group_values
@@ -25,7 +25,6 @@ from cardwire.cli.target import CardTarget, target_options
 from cardwire.crypto.bip32 import mnemonic_to_seed
 from cardwire.crypto.secp256k1 import verify_digest
 from cardwire.errors import UsageError
-from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm import keycard
 from cardwire.sm.keycard import commands
@@ -398,66 +397,6 @@ def store_data_command(target: CardTarget, slot: str, data: str) -> None:
     click.echo(f"stored {len(command.data)} bytes in {slot}")
 
 
-@click.command("factory-reset")
-@target_options
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def factory_reset_command(target: CardTarget, yes: bool) -> None:
-    """FACTORY RESET: erase keys, pairings, data and credentials (the card then needs INIT).
-
-    \b
-    Example:
-      cardwire keycard factory-reset --sim --yes
-    """
-    if not yes:
-        click.confirm("Erase everything on this Keycard?", abort=True)
-    values = _values()
-    with Card(target.open()) as card:
-        info = keycard_io.select_keycard(card)
-        card.send(commands.factory_reset())  # plain: no channel needed (Keycard docs)
-    store = store_of(values)
-    if store is not None and info.initialized:
-        store.remove(info.instance_uid)
-    click.echo("factory reset: the card waits for `keycard init`")
-
-
-@click.command("init")
-@target_options
-@click.option("--puk", required=True, metavar="PUK", help="The new 12-digit PUK.")
-@click.option("--pin-tries", type=click.IntRange(2, 10), help="PIN tries (default 3).")
-@click.option("--puk-tries", type=click.IntRange(3, 12), help="PUK tries (default 5).")
-def init_command(
-    target: CardTarget, puk: str, pin_tries: int | None, puk_tries: int | None
-) -> None:
-    """INIT a blank (factory-reset) card with --pin, --puk and the pairing password.
-
-    \b
-    Example:
-      cardwire keycard --pin 123456 --pairing-password env:PW init --sim --puk 123456789012
-    """
-    from cardwire.cli.keycard.connect import pairing_secret_of
-
-    values = _values()
-    if values.get("pin") is None:
-        raise UsageError("init needs the new PIN: cardwire keycard --pin PIN init ...")
-    pin = resolve_secret(str(values["pin"]), "--pin")
-    secret = pairing_secret_of(values)
-    with Card(target.open()) as card:
-        info = keycard_io.select_keycard(card)
-        if info.initialized:
-            raise UsageError("this Keycard is initialised already (factory-reset it first)")
-        card.send(
-            commands.init(
-                info.public_key,
-                pin,
-                resolve_secret(puk, "--puk"),
-                secret,
-                pin_tries=pin_tries,
-                puk_tries=puk_tries,
-            )
-        )
-    click.echo("initialised")
-
-
 _COMMANDS: tuple[click.Command, ...] = (
     status_command,
     verify_pin_command,
@@ -475,8 +414,6 @@ _COMMANDS: tuple[click.Command, ...] = (
     remove_key_command,
     get_data_command,
     store_data_command,
-    factory_reset_command,
-    init_command,
 )
 
 __all__ = ["in_channel", "register"]
