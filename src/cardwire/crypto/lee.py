@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cardwire.crypto.bip32 import ExtendedKey, compressed_public_key
 from cardwire.crypto.secp256k1 import CURVE_ORDER
@@ -40,24 +40,19 @@ NSK_LENGTH, VSK_LENGTH = 32, 64
 
 @dataclass(frozen=True)
 class LeeSecret:
-    """A LEE node: its spending secret key (ssk) and chain code. ``repr`` hides them."""
+    """A LEE node: its spending secret key (ssk) and chain code (kept out of ``repr``)."""
 
-    ssk: bytes
-    chain_code: bytes
-
-    def __repr__(self) -> str:
-        return "LeeSecret(<hidden>)"
+    ssk: bytes = field(repr=False)
+    chain_code: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
 class LeeKeys:
-    """What EXPORT LEE gives: the nullifier secret key (32) and the viewing secret key (64)."""
+    """What EXPORT LEE gives: the nullifier secret key (32 bytes) and the viewing secret key
+    (64), kept out of ``repr``."""
 
-    nsk: bytes
-    vsk: bytes
-
-    def __repr__(self) -> str:
-        return "LeeKeys(<hidden>)"
+    nsk: bytes = field(repr=False)
+    vsk: bytes = field(repr=False)
 
 
 def _hmac512(key: bytes, data: bytes) -> bytes:
