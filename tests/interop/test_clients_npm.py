@@ -16,10 +16,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 from clients import NODE_DIR, run_client, said
+from mnemonic import Mnemonic
 from pcsc_stack import give_up
 
-from cardwire.crypto.secp256k1 import verify_digest
+from cardwire.crypto.bip32 import HARDENED as H
+from cardwire.crypto.bip32 import derive_path, master_key
+from cardwire.crypto.secp256k1 import Secp256k1PrivateKey, verify_digest
 from cardwire.sim.card import SimCard
+from cardwire.sm.keycard.v2 import IdentityCertificate
 from cardwire.tlv import parse_one
 
 if TYPE_CHECKING:
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.interop
 
 NPM_CI_TIMEOUT = 300  # seconds: npm ci with the node-gyp build of smartcard
+# bip-0032.mediawiki, Test vector 1: the seed (keycard_manager_client.js loads it).
+SEED_1 = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 
 
 def node_headers() -> Path | None:
@@ -76,6 +82,8 @@ def test_npm_smartcard_transmits(pcsc_stack: PcscStack, node_clients: Path) -> N
 
 
 def test_npm_keycard_manager_full_session(pcsc_stack: PcscStack, node_clients: Path) -> None:
+    """Every applet 3.1 command keycard-manager 0.9.6 has (docs/keycard.md lists what it
+    lacks), checked against BIP-32 test vector 1, cryptography's ECDSA and the BIP-39 rules."""
     client = package_version(node_clients, "keycard-manager")
     done = run_client(
         client, "node", "keycard_manager_client.js", pcsc_stack.reader, cwd=node_clients
@@ -86,10 +94,72 @@ def test_npm_keycard_manager_full_session(pcsc_stack: PcscStack, node_clients: P
     assert out["select"] == "00a4040009a00000080400010101", client
     assert out["initialized"] is True, client
     assert out["status"].startswith("a309"), client  # Keycard docs, GET STATUS template
+    _check_identity(out, client)
+    assert out["wrong_pins"] == [0x63C2, 0x63C1, 0x63C0], client  # then UNBLOCK PIN with the PUK
+    master = master_key(SEED_1)
+    assert out["seed_key_uid"] == hashlib.sha256(_public(master.private_key)).hexdigest()
+    assert _exported(out["current"]) == _public(derive_path(master, (H, 1)).private_key)
+    assert _exported(out["derived"]) == _public(derive_path(master, (H, 1, H | 2)).private_key)
+    eip1581 = derive_path(master, (H | 43, H | 60, H | 1581, H, 0))
+    exported_private = parse_one(bytes.fromhex(out["private"])).find(0x81)
+    assert exported_private is not None and exported_private.value == eip1581.private_key
+    digest = bytes.fromhex(out["digest"])
+    for name in ("path_signature", "pinless_signature"):
+        public_key = _verified(out[name], digest)
+        assert public_key == _public(derive_path(master, (H, 1, H | 2)).private_key), name
+    indexes = bytes.fromhex(out["mnemonic"])
+    words = [
+        Mnemonic("english").wordlist[int.from_bytes(indexes[i : i + 2], "big")]
+        for i in range(0, len(indexes), 2)
+    ]
+    assert len(words) == 12 and Mnemonic("english").check(" ".join(words)), client
+    assert bytes.fromhex(out["public_data"]) == b"keycard-manager", client
+    pair_public = _public(bytes.fromhex(out["key_pair_private"]))
+    assert out["key_pair_uid"] == hashlib.sha256(pair_public).hexdigest(), client
+    assert parse_one(bytes.fromhex(out["status_without_key"])).value.endswith(b"\x01\x01\x00")
     # Keycard docs, SIGN: A0 {80 public key, 30 DER signature}; key UID = SHA-256(public key)
-    template = parse_one(bytes.fromhex(out["signature"]))
+    public_key = _verified(out["signature"], digest)
+    assert hashlib.sha256(public_key).hexdigest() == out["key_uid"], client
+
+
+def test_npm_keycard_manager_factory_reset_and_init(
+    pcsc_stack: PcscStack, node_clients: Path
+) -> None:
+    client = package_version(node_clients, "keycard-manager")
+    done = run_client(
+        client, "node", "keycard_manager_client.js", pcsc_stack.reader, "reset", cwd=node_clients
+    )
+    assert done.returncode == 0, said(client, done)
+    out = json.loads(done.stdout)
+    assert (out["blank"], out["initialized"]) == (True, True), client
+    assert out["status"].startswith("a309020103020105"), client  # 3 PIN, 5 PUK tries (INIT)
+
+
+def _public(private_key: bytes) -> bytes:
+    return Secp256k1PrivateKey(private_key).public_key
+
+
+def _exported(answer: str) -> bytes:
+    """EXPORT KEY answer A1 { 80 public key ... }: the public key."""
+    found = parse_one(bytes.fromhex(answer)).find(0x80)
+    assert found is not None
+    return found.value
+
+
+def _verified(answer: str, digest: bytes) -> bytes:
+    """SIGN answer A0 { 80 public key, 30 DER signature }, the signature checked: the key."""
+    template = parse_one(bytes.fromhex(answer))
     public_key = template.find(0x80)
-    assert public_key is not None, client
-    assert hashlib.sha256(public_key.value).hexdigest() == out["key_uid"], client
-    der = template.value[len(public_key.encode()) :]
-    verify_digest(public_key.value, bytes.fromhex(out["digest"]), der)
+    assert public_key is not None
+    verify_digest(public_key.value, digest, template.value[len(public_key.encode()) :])
+    return public_key.value
+
+
+def _check_identity(out: dict[str, object], client: str) -> None:
+    """IDENTIFY CARD (sent plain by keycard-manager before the channel): A0 { 8A certificate,
+    30 signature of the challenge by the Identity Key }."""
+    template = parse_one(bytes.fromhex(str(out["identity"])))
+    certificate, signature = template.find(0x8A), template.find(0x30)
+    assert certificate is not None and signature is not None, client
+    parsed = IdentityCertificate.parse(certificate.value)
+    parsed.verify(bytes.fromhex(str(out["challenge"])), signature.encode())

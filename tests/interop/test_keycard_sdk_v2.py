@@ -6,8 +6,10 @@ Identity Certificate and the handshake signature, and runs its commands inside t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -157,3 +159,40 @@ def test_sdk_factory_resets_and_inits_inside_v2(sdk_card: Any) -> None:
     assert sdk_card.select().is_initialized
     sdk_card.open_secure_channel()
     assert sdk_card.verify_pin(PIN) is True
+
+
+def test_sdk_lee_seed_and_export_lee(sdk_card: Any) -> None:
+    """LOAD KEY P1 04 and EXPORT LEE through the SDK's V2 channel, against the applet's own
+    vectors (KeycardTest.leeKeysTest, tests/vectors/keycard_lee.json). The SDK 0.4.0's
+    ``export_lee`` parses another answer (A1 { 84 ask, 83 nsk, 85 vsk_d, 86 vsk_z }, 32 bytes
+    each) than the applet's Java sources send (A1 { 83 NSK 32, 84 VSK 64 }), so it refuses the
+    card's answer (docs/keycard.md, "LEE"); the same command sent with its
+    ``send_secure_apdu`` gives the applet's keys."""
+    from cardwire.crypto.bip32 import mnemonic_to_seed
+    from cardwire.sm.keycard import commands
+
+    constants = pytest.importorskip("keycard.constants")
+    exceptions = pytest.importorskip("keycard.exceptions")
+    keypath = pytest.importorskip("keycard.parsing.keypath")
+    vectors = Path(__file__).parents[1] / "vectors" / "keycard_lee.json"
+    lee = json.loads(vectors.read_text())  # the applet's own leeKeysTest (source in the file)
+    sdk_card.select()
+    sdk_card.open_secure_channel()
+    assert sdk_card.verify_pin(PIN) is True
+    seed = mnemonic_to_seed(lee["mnemonic"])
+    key_uid = sdk_card.load_key(constants.LoadKeyType.LEE_SEED, bip39_seed=seed)
+    assert len(key_uid) == 32
+    assert sdk_card.select().is_lee_mode
+    sdk_card.open_secure_channel()
+    assert sdk_card.verify_pin(PIN) is True
+    exported = sdk_card.export_key(
+        constants.DerivationOption.DERIVE, public_only=True, keypath=lee["path"]
+    )
+    assert bytes(exported.public_key).hex() == lee["public_key"]
+    with pytest.raises(exceptions.InvalidResponseError, match="0x84"):
+        sdk_card.export_lee(lee["path"])
+    raw = sdk_card.send_secure_apdu(ins=0xC3, data=keypath.KeyPath(lee["path"]).data)
+    keys = commands.parse_lee_keys(bytes(raw))
+    assert (keys.nsk.hex(), keys.vsk.hex()) == (lee["nsk"], lee["vsk"])
+    sdk_card.remove_key()
+    assert not sdk_card.select().is_lee_mode

@@ -20,16 +20,20 @@ import click
 from cardwire.card import Card, CardCommands
 from cardwire.cli.app import cli
 from cardwire.cli.keycard.commands import register as register_commands
+from cardwire.cli.keycard.commands_4x import COMMANDS_4X
 from cardwire.cli.keycard.connect import (
+    card_identity,
     connect,
     describe,
+    note_dropped,
     pair_new,
     pairing_secret_of,
     release,
     store_of,
     verify_pin,
 )
-from cardwire.cli.keycard.store import PairingStore
+from cardwire.cli.keycard.lifecycle import LIFECYCLE_COMMANDS
+from cardwire.cli.keycard.store import PairingStore, StoredPairing
 from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import (
@@ -141,9 +145,10 @@ def pair_command(
         secret = pairing_secret_of(values)
     with Card(target.open()) as card:
         info = keycard_io.select_keycard(card)
+        identity = None if store is None else card_identity(card)
         pairing = pair_new(card, secret, mode=mode)
     if store is not None:
-        store.put(info.instance_uid, pairing)
+        note_dropped(store.put(info.instance_uid, pairing, identity))
     if as_json:
         document: dict[str, Any] = {
             "index": pairing.index,
@@ -158,22 +163,45 @@ def pair_command(
 
 
 @keycard_group.command("pairings")
+@target_options
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Compare with the card present (SELECT, IDENTIFY CARD): this card, stale, other.",
+)
+@click.option(
+    "--prune", is_flag=True, help="Drop the stale entries of the card present (implies --check)."
+)
 @click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def pairings_command(show_keys: bool, as_json: bool) -> None:
-    """List the stored pairings: card instance UID and pairing slot.
+def pairings_command(
+    target: CardTarget, check: bool, prune: bool, show_keys: bool, as_json: bool
+) -> None:
+    """List the stored pairings: card instance UID and pairing slot. With --check the card
+    present says which entry is its own and which are stale (its former instance UIDs, after a
+    FACTORY RESET or INIT elsewhere); --prune drops the stale ones.
 
     \b
     Example:
       cardwire keycard pairings --json
+      cardwire keycard pairings --prune --sim --state card.json
     """
     store = store_of(group_values(click.get_current_context())) or PairingStore()
+    card: tuple[bytes, bytes | None] | None = None
+    if check or prune:
+        with Card(target.open()) as opened:
+            info = keycard_io.select_keycard(opened)
+            card = (info.instance_uid, card_identity(opened))
+        if prune and card[1] is not None:
+            note_dropped(store.forget_card(card[1], keep=card[0]))
     rows = []
     for entry in store.entries():
         row: dict[str, Any] = {
             "instance_uid": to_hex(entry.instance_uid),
             "index": entry.pairing.index,
         }
+        if card is not None:
+            row["card"] = _relation(entry, *card)
         if show_keys:
             row["key"] = to_hex(entry.pairing.key)
         rows.append(row)
@@ -184,7 +212,17 @@ def pairings_command(show_keys: bool, as_json: bool) -> None:
         click.echo(f"no stored pairing ({store.path})")
     for row in rows:
         key = f" {row['key']}" if show_keys else ""
-        click.echo(f"{row['instance_uid']} slot {row['index']}{key}")
+        relation = f" ({row['card']})" if "card" in row else ""
+        click.echo(f"{row['instance_uid']} slot {row['index']}{key}{relation}")
+
+
+def _relation(entry: StoredPairing, instance_uid: bytes, identity: bytes | None) -> str:
+    """How a store entry relates to the card present (docs/keycard.md, "Pairing store")."""
+    if entry.instance_uid == instance_uid:
+        return "this card"
+    if entry.identity is None or identity is None:
+        return "unknown"
+    return "stale" if entry.identity == identity else "other card"
 
 
 @keycard_group.command("unpair")
@@ -265,23 +303,11 @@ def identify_command(target: CardTarget, as_json: bool) -> None:
     Example:
       cardwire keycard identify --sim
     """
-    import os
-
-    from cardwire.apdu import Command
     from cardwire.crypto.ecdsa_recovery import compressed
-    from cardwire.sm.keycard.v2 import IdentityCertificate
-    from cardwire.tlv import parse_one
 
-    challenge = os.urandom(32)
     with Card(target.open()) as card:
         keycard_io.select_keycard(card)
-        answer = card.send(Command(0x80, 0x14, 0, 0, challenge, 256)).data  # plain (SDK ident.py)
-    template = parse_one(answer)
-    fields = {child.tag: child for child in template.children}
-    if template.tag != 0xA0 or 0x8A not in fields or 0x30 not in fields:
-        raise UsageError("IDENTIFY CARD: expected A0 { 8A certificate, 30 signature }")
-    certificate = IdentityCertificate.parse(fields[0x8A].value)
-    certificate.verify(challenge, fields[0x30].encode())
+        certificate = keycard_io.identify_card(card)
     document = {
         "identity_key": to_hex(certificate.identity_key),
         "ca_key": to_hex(compressed(certificate.ca_public_key())),
@@ -293,5 +319,7 @@ def identify_command(target: CardTarget, as_json: bool) -> None:
 
 
 register_commands(keycard_group)
+for _command in (*COMMANDS_4X, *LIFECYCLE_COMMANDS):
+    keycard_group.add_command(_command)
 
 __all__ = ["KEYCARD", "keycard_group"]

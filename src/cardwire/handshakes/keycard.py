@@ -18,11 +18,15 @@ from cardwire.sm.keycard.host import KeycardSession, OpenSecureChannel
 from cardwire.sm.keycard.pairing import Pairing, PairingHandshake, unpair_command
 from cardwire.sm.keycard.v2 import SALT_LENGTH as V2_SALT_LENGTH
 from cardwire.sm.keycard.v2 import (
+    TAG_CERTIFICATE,
     IdentityCertificate,
     KeycardV2Session,
     derive_keys,
     transcript_digest,
 )
+from cardwire.tlv import parse_one
+
+INS_IDENTIFY, TAG_SIGNATURE_TEMPLATE = 0x14, 0xA0  # IDENTIFY CARD (applet 3.1 and 4.x)
 
 
 def select_keycard(card: CardCommands, aid: bytes = KEYCARD_AID) -> ApplicationInfo:
@@ -98,3 +102,22 @@ def open_keycard_v2(
 def unpair(card: CardCommands, index: int) -> None:
     """UNPAIR ``index`` through the open channel (the PIN must have been verified)."""
     card.send(unpair_command(index))
+
+
+def identify_card(card: CardCommands, *, rng: Rng = os.urandom) -> IdentityCertificate:
+    """IDENTIFY CARD (INS 14, plain; PyPI SDK ``commands/ident.py``, ``parsing/identity.py``):
+    the card signs a random 32-byte challenge and answers A0 { 8A Identity Certificate,
+    30 DER signature }; the signature is checked (:class:`CryptogramError` if wrong)."""
+    challenge = rng(32)
+    answer = card.send(Command(CLA_KEYCARD, INS_IDENTIFY, 0, 0, challenge, MAX_SHORT_NE)).data
+    template = parse_one(answer)
+    fields = {child.tag: child for child in template.children}
+    if (
+        template.tag != TAG_SIGNATURE_TEMPLATE
+        or TAG_CERTIFICATE not in fields
+        or 0x30 not in fields
+    ):
+        raise DecodeError("IDENTIFY CARD: expected A0 { 8A certificate, 30 signature }", 0)
+    certificate = IdentityCertificate.parse(fields[TAG_CERTIFICATE].value)
+    certificate.verify(challenge, fields[0x30].encode())
+    return certificate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -50,3 +51,28 @@ def test_default_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("XDG_CONFIG_HOME", "")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_path() == tmp_path / "home" / ".config" / "cardwire" / "keycard-pairings.json"
+
+
+def test_a_new_instance_of_a_card_drops_its_former_entries(tmp_path: Path) -> None:
+    store = PairingStore(tmp_path / "p.json")
+    identity, other = b"\x02" + bytes(32), b"\x03" + bytes(32)
+    assert store.put(UID_A, Pairing(0, KEY), identity) == []
+    store.put(UID_B, Pairing(1, KEY), other)
+    uid_c = bytes(16)
+    assert store.put(uid_c, Pairing(2, KEY), identity) == [UID_A]  # UID_A: its former instance
+    assert [(e.instance_uid, e.identity) for e in store.entries()] == [
+        (uid_c, identity),
+        (UID_B, other),
+    ]
+    assert store.forget_card(other, keep=UID_B) == [] and store.forget_card(other) == [UID_B]
+
+
+def test_entries_without_an_identity_stay(tmp_path: Path) -> None:
+    """Entries written before identities were recorded (or for cards without IDENTIFY CARD)
+    are never taken for another card's."""
+    path = tmp_path / "p.json"
+    legacy = {"index": 4, "key": KEY.hex()}
+    path.write_text(json.dumps({"version": 1, "pairings": {UID_A.hex(): legacy}}))
+    store = PairingStore(path)
+    assert store.put(UID_B, Pairing(0, KEY), b"\x02" + bytes(32)) == []
+    assert [e.identity for e in store.entries()] == [None, b"\x02" + bytes(32)]

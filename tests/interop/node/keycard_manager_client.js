@@ -1,8 +1,13 @@
 // The npm `keycard-manager` (a port of Status' Java SDK) against cardwire's simulated Keycard:
-// SELECT (instance AID), pair, open the secure channel, verify the PIN, status, generate a key,
-// sign, unpair. keycard-manager 0.9.6 ships without its native pcsclite binding, so its
-// KeycardCommandSet runs over an APDU channel built on the npm `smartcard` package.
-// Usage: node keycard_manager_client.js "<reader name>"; prints one JSON line, exits 1 on error.
+// SELECT (instance AID), IDENTIFY CARD, pair, open the secure channel, verify the PIN, status,
+// then every applet 3.1 command it has (PIN/PUK changes, wrong PINs and UNBLOCK PIN, LOAD KEY
+// seed and key pair, DERIVE KEY, EXPORT KEY current/derived/private, SIGN with a path and
+// PIN-less, SET PINLESS PATH, GENERATE MNEMONIC, STORE/GET DATA, REMOVE KEY, GENERATE KEY, SIGN),
+// unpair; with "reset" as second argument FACTORY RESET then INIT instead. keycard-manager
+// 0.9.6 ships without its native pcsclite binding, so its KeycardCommandSet runs over an APDU
+// channel built on the npm `smartcard` package.
+// Usage: node keycard_manager_client.js "<reader name>" [reset]; prints one JSON line, exits 1
+// on error.
 "use strict";
 const path = require("path");
 const crypto = require("crypto");
@@ -27,7 +32,65 @@ class SmartcardChannel {
   }
 }
 
-async function main(readerName) {
+const hex = (bytes) => Buffer.from(bytes).toString("hex");
+const PIN = "123456";
+const PUK = "123456789012";
+// bip-0032.mediawiki, Test vector 1: the seed.
+const SEED_1 = Buffer.from("000102030405060708090a0b0c0d0e0f", "hex");
+
+// Every applet 3.1 command keycard-manager has, in an open channel with the PIN verified.
+async function commands(cmdset) {
+  const out = {};
+  const digest = crypto.createHash("sha256").update("signed by keycard-manager").digest();
+  const hash = new Uint8Array(digest);
+  out.digest = digest.toString("hex");
+  (await cmdset.changePIN("654321")).checkOK();
+  (await cmdset.verifyPIN("654321")).checkOK();
+  (await cmdset.changePIN(PIN)).checkOK();
+  (await cmdset.changePUK(PUK)).checkOK();
+  (await cmdset.changePairingPassword("KeycardDefaultPairing")).checkOK();
+  out.wrong_pins = [];
+  for (let i = 0; i < 3; i++) out.wrong_pins.push((await cmdset.verifyPIN("000000")).getSw());
+  (await cmdset.unblockPIN(PUK, PIN)).checkOK();
+  out.seed_key_uid = hex((await cmdset.loadKeyWithSeed(SEED_1)).checkOK().getData());
+  (await cmdset.deriveKey("m/0'/1")).checkOK();
+  out.current = hex((await cmdset.exportCurrentKey(true)).checkOK().getData());
+  out.derived = hex((await cmdset.exportKey("m/0'/1/2'", false, true)).checkOK().getData());
+  out.private = hex((await cmdset.exportKey("m/43'/60'/1581'/0'/0", false, false)).checkOK().getData());
+  out.path_signature = hex((await cmdset.signWithPath(hash, "m/0'/1/2'", false)).checkOK().getData());
+  (await cmdset.setPinlessPath("m/0'/1/2'")).checkOK();
+  out.pinless_signature = hex((await cmdset.signPinless(hash)).checkOK().getData());
+  (await cmdset.resetPinlessPath()).checkOK();
+  out.mnemonic = hex((await cmdset.generateMnemonic(4)).checkOK().getData());
+  (await cmdset.storeData(new TextEncoder().encode("keycard-manager"), 0x00)).checkOK();
+  out.public_data = hex((await cmdset.getData(0x00)).checkOK().getData());
+  const privateKey = crypto.createHash("sha256").update("keycard-manager key").digest();
+  out.key_pair_private = privateKey.toString("hex");
+  out.key_pair_uid = hex((await cmdset.loadKey(null, new Uint8Array(privateKey), null)).checkOK().getData());
+  (await cmdset.removeKey()).checkOK();
+  out.status_without_key = hex((await cmdset.getStatus(0)).checkOK().getData());
+  out.key_uid = hex((await cmdset.generateKey()).checkOK().getData());
+  out.signature = hex((await cmdset.sign(hash)).checkOK().getData());
+  return out;
+}
+
+// FACTORY RESET, SELECT the blank card, INIT with the default credentials, SELECT again.
+async function reset(cmdset) {
+  const out = {};
+  (await cmdset.factoryReset()).checkOK();
+  (await cmdset.select()).checkOK();
+  out.blank = !cmdset.getApplicationInfo().isInitializedCard();
+  (await cmdset.initWithPassword(PIN, PUK, "KeycardDefaultPairing")).checkOK();
+  (await cmdset.select()).checkOK();
+  out.initialized = cmdset.getApplicationInfo().isInitializedCard();
+  await cmdset.autoPair("KeycardDefaultPairing");
+  await cmdset.autoOpenSecureChannel();
+  (await cmdset.verifyPIN(PIN)).checkOK();
+  out.status = hex((await cmdset.getStatus(0)).checkOK().getData());
+  return out;
+}
+
+async function main(readerName, mode) {
   const ctx = new Context();
   try {
     const reader = ctx.listReaders().find((r) => r.name === readerName);
@@ -36,24 +99,31 @@ async function main(readerName) {
     const channel = new SmartcardChannel(card);
     const cmdset = new KeycardCommandSet(channel);
     (await cmdset.select()).checkOK();
+    if (mode === "reset") {
+      const out = await reset(cmdset);
+      await cmdset.secureChannel.autoUnpair(channel);
+      card.disconnect(SCARD_LEAVE_CARD);
+      console.log(JSON.stringify(out));
+      return;
+    }
     const info = cmdset.getApplicationInfo();
+    const challenge = new Uint8Array(crypto.randomBytes(32));
+    const identity = (await cmdset.identifyCard(challenge)).checkOK().getData();
     await cmdset.autoPair("KeycardDefaultPairing");
     await cmdset.autoOpenSecureChannel();
-    (await cmdset.verifyPIN("123456")).checkOK();
+    (await cmdset.verifyPIN(PIN)).checkOK();
     const status = (await cmdset.getStatus(0)).checkOK().getData();
-    const keyUid = (await cmdset.generateKey()).checkOK().getData();
-    const digest = crypto.createHash("sha256").update("signed by keycard-manager").digest();
-    const signature = (await cmdset.sign(new Uint8Array(digest))).checkOK().getData();
+    const out = await commands(cmdset);
     await cmdset.secureChannel.autoUnpair(channel);
     card.disconnect(SCARD_LEAVE_CARD);
     console.log(
       JSON.stringify({
         select: channel.sent[0],
         initialized: info.isInitializedCard(),
-        status: Buffer.from(status).toString("hex"),
-        key_uid: Buffer.from(keyUid).toString("hex"),
-        digest: digest.toString("hex"),
-        signature: Buffer.from(signature).toString("hex"),
+        challenge: hex(challenge),
+        identity: hex(identity),
+        status: hex(status),
+        ...out,
       }),
     );
   } finally {
@@ -61,7 +131,7 @@ async function main(readerName) {
   }
 }
 
-main(process.argv[2]).catch((err) => {
+main(process.argv[2], process.argv[3]).catch((err) => {
   console.error(`keycard-manager: ${err.message || err}`);
   process.exit(1);
 });

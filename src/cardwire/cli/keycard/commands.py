@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from cardwire.card import Card
-from cardwire.cli.keycard.connect import connect, release, store_of, verify_pin
+from cardwire.cli.keycard.connect import connect, release, verify_pin
 from cardwire.cli.output import emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import group_values
@@ -25,7 +25,6 @@ from cardwire.cli.target import CardTarget, target_options
 from cardwire.crypto.bip32 import mnemonic_to_seed
 from cardwire.crypto.secp256k1 import verify_digest
 from cardwire.errors import UsageError
-from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm import keycard
 from cardwire.sm.keycard import commands
@@ -196,6 +195,7 @@ def generate_mnemonic_command(target: CardTarget, words: str, as_json: bool) -> 
 @click.option("--passphrase", default="", metavar="P", help="The BIP-39 passphrase.")
 @click.option("--key", "private_key", metavar="HEX", help="A 32-byte secp256k1 private key.")
 @click.option("--chain-code", metavar="HEX", help="With --key: its BIP-32 chain code.")
+@click.option("--lee", is_flag=True, help="Applet 4.x: load the seed in LEE mode (P1 04).")
 @_JSON
 def load_key_command(
     target: CardTarget,
@@ -204,10 +204,12 @@ def load_key_command(
     passphrase: str,
     private_key: str | None,
     chain_code: str | None,
+    lee: bool,
     as_json: bool,
 ) -> None:
     """LOAD KEY: a seed, a mnemonic (its BIP-39 seed) or a key pair; prints the key UID.
-    Every value is literal, @FILE or env:NAME.
+    Every value is literal, @FILE or env:NAME. With --lee (applet 4.x) the seed also gives the
+    LEE keys (`keycard export-lee`).
 
     \b
     Example:
@@ -215,8 +217,11 @@ def load_key_command(
     """
     if sum(value is not None for value in (seed, phrase, private_key)) != 1:
         raise UsageError("give one of --seed, --mnemonic, --key")
+    if lee and private_key is not None:
+        raise UsageError("--lee loads a seed: give --seed or --mnemonic")
+    load_seed = commands.load_lee_seed if lee else commands.load_seed
     if seed is not None:
-        command = commands.load_seed(parse_hex(resolve_secret(seed, "--seed")))
+        command = load_seed(parse_hex(resolve_secret(seed, "--seed")))
     elif phrase is not None:
         from mnemonic import Mnemonic
 
@@ -224,7 +229,7 @@ def load_key_command(
         if not Mnemonic("english").check(words):
             raise UsageError("--mnemonic: not a valid BIP-39 English mnemonic (words, checksum)")
         secret = resolve_secret(passphrase, "--passphrase") if passphrase else ""
-        command = commands.load_seed(mnemonic_to_seed(words, secret))
+        command = load_seed(mnemonic_to_seed(words, secret))
     else:
         assert private_key is not None
         key = parse_hex(resolve_secret(private_key, "--key"))
@@ -392,66 +397,6 @@ def store_data_command(target: CardTarget, slot: str, data: str) -> None:
     click.echo(f"stored {len(command.data)} bytes in {slot}")
 
 
-@click.command("factory-reset")
-@target_options
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def factory_reset_command(target: CardTarget, yes: bool) -> None:
-    """FACTORY RESET: erase keys, pairings, data and credentials (the card then needs INIT).
-
-    \b
-    Example:
-      cardwire keycard factory-reset --sim --yes
-    """
-    if not yes:
-        click.confirm("Erase everything on this Keycard?", abort=True)
-    values = _values()
-    with Card(target.open()) as card:
-        info = keycard_io.select_keycard(card)
-        card.send(commands.factory_reset())  # plain: no channel needed (Keycard docs)
-    store = store_of(values)
-    if store is not None and info.initialized:
-        store.remove(info.instance_uid)
-    click.echo("factory reset: the card waits for `keycard init`")
-
-
-@click.command("init")
-@target_options
-@click.option("--puk", required=True, metavar="PUK", help="The new 12-digit PUK.")
-@click.option("--pin-tries", type=click.IntRange(2, 10), help="PIN tries (default 3).")
-@click.option("--puk-tries", type=click.IntRange(3, 12), help="PUK tries (default 5).")
-def init_command(
-    target: CardTarget, puk: str, pin_tries: int | None, puk_tries: int | None
-) -> None:
-    """INIT a blank (factory-reset) card with --pin, --puk and the pairing password.
-
-    \b
-    Example:
-      cardwire keycard --pin 123456 --pairing-password env:PW init --sim --puk 123456789012
-    """
-    from cardwire.cli.keycard.connect import pairing_secret_of
-
-    values = _values()
-    if values.get("pin") is None:
-        raise UsageError("init needs the new PIN: cardwire keycard --pin PIN init ...")
-    pin = resolve_secret(str(values["pin"]), "--pin")
-    secret = pairing_secret_of(values)
-    with Card(target.open()) as card:
-        info = keycard_io.select_keycard(card)
-        if info.initialized:
-            raise UsageError("this Keycard is initialised already (factory-reset it first)")
-        card.send(
-            commands.init(
-                info.public_key,
-                pin,
-                resolve_secret(puk, "--puk"),
-                secret,
-                pin_tries=pin_tries,
-                puk_tries=puk_tries,
-            )
-        )
-    click.echo("initialised")
-
-
 _COMMANDS: tuple[click.Command, ...] = (
     status_command,
     verify_pin_command,
@@ -469,8 +414,6 @@ _COMMANDS: tuple[click.Command, ...] = (
     remove_key_command,
     get_data_command,
     store_data_command,
-    factory_reset_command,
-    init_command,
 )
 
 __all__ = ["in_channel", "register"]

@@ -14,7 +14,7 @@ from cardwire.apdu import Command
 from cardwire.card import CardCommands
 from cardwire.cli.keycard.store import PairingStore
 from cardwire.cli.secrets import resolve_secret
-from cardwire.errors import CryptogramError, StatusError, UsageError
+from cardwire.errors import CryptogramError, DecodeError, StatusError, UsageError
 from cardwire.handshakes import keycard as keycard_io
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm import keycard
@@ -87,6 +87,24 @@ def pair_new(card: CardCommands, secret: bytes, mode: int = 0) -> Pairing:
         raise
 
 
+def card_identity(card: CardCommands) -> bytes | None:
+    """The card's Identity Key (IDENTIFY CARD, after SELECT), None for a card without one:
+    what names the card in the pairing store across FACTORY RESET and INIT."""
+    try:
+        return keycard_io.identify_card(card).identity_key
+    except (StatusError, DecodeError, CryptogramError):
+        return None
+
+
+def note_dropped(dropped: list[bytes]) -> None:
+    """Say on stderr which stale entries (former instance UIDs of this card) left the store."""
+    if dropped:
+        uids = ", ".join(to_hex(uid) for uid in dropped)
+        click.echo(
+            f"note: dropped the stale pairing of {uids} (this card's former instance)", err=True
+        )
+
+
 def _is_stale(exc: Exception) -> bool:
     """The card refuses the pairing: its slot is empty (6A86) or holds another key (the
     MUTUALLY AUTHENTICATE cryptogram does not verify)."""
@@ -131,9 +149,10 @@ def connect(card: CardCommands, values: dict[str, Any]) -> Connection:
                     err=True,
                 )
                 info = keycard_io.select_keycard(card)
+    identity = None if store is None else card_identity(card)
     pairing = pair_new(card, pairing_secret_of(values))
     if store is not None:
-        store.put(info.instance_uid, pairing)
+        note_dropped(store.put(info.instance_uid, pairing, identity))
         source = "new"
     else:
         values[_ONE_OFF] = pairing
@@ -184,8 +203,10 @@ def describe(connection: Connection, show_keys: bool) -> dict[str, Any]:
 __all__ = [
     "NO_FREE_SLOT",
     "Connection",
+    "card_identity",
     "connect",
     "describe",
+    "note_dropped",
     "pair_new",
     "pairing_secret_of",
     "release",

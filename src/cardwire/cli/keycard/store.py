@@ -4,7 +4,11 @@
 A Keycard has a few pairing slots (5 on the applet) and only a kept pairing (or a factory reset)
 gives a slot back, so the command line keeps the pairing it makes and reuses it. Pairings are
 keyed by the card's instance UID (Keycard docs, SELECT: tag 8F), which INIT and FACTORY RESET
-change. The file is JSON, created with mode 0600 (it holds pairing keys), written whole through
+change. An entry may also name the card's Identity Key (IDENTIFY CARD), which they do not change:
+an entry whose Identity Key the card shows under another instance UID is stale (a former
+instance of that card) and is dropped when that card is next paired, reset or initialised.
+
+The file is JSON, created with mode 0600 (it holds pairing keys), written whole through
 a temporary file and ``os.replace``, and read-modify-written under an exclusive ``flock`` on a
 lock file beside it, so concurrent processes do not lose each other's pairings.
 
@@ -44,6 +48,7 @@ class StoredPairing:
 
     instance_uid: bytes
     pairing: Pairing
+    identity: bytes | None = None  # the card's Identity Key (compressed), when it has one
 
 
 class PairingStore:
@@ -109,12 +114,30 @@ class PairingStore:
             entry = self._read().get(to_hex(instance_uid))
         return None if entry is None else _decode(entry)
 
-    def put(self, instance_uid: bytes, pairing: Pairing) -> None:
-        """Store (or replace) the pairing of the card ``instance_uid``."""
+    def put(
+        self, instance_uid: bytes, pairing: Pairing, identity: bytes | None = None
+    ) -> list[bytes]:
+        """Store (or replace) the pairing of the card ``instance_uid``; with the card's
+        ``identity``, drop the entries of its former instance UIDs and return those UIDs."""
         with self._locked():
             pairings = self._read()
-            pairings[to_hex(instance_uid)] = {"index": pairing.index, "key": to_hex(pairing.key)}
+            dropped = _drop_identity(pairings, identity, keep=instance_uid)
+            entry: dict[str, object] = {"index": pairing.index, "key": to_hex(pairing.key)}
+            if identity is not None:
+                entry["identity"] = to_hex(identity)
+            pairings[to_hex(instance_uid)] = entry
             self._write(pairings)
+        return dropped
+
+    def forget_card(self, identity: bytes, keep: bytes | None = None) -> list[bytes]:
+        """Drop every entry of the card ``identity`` except instance UID ``keep``; the UIDs
+        dropped."""
+        with self._locked():
+            pairings = self._read()
+            dropped = _drop_identity(pairings, identity, keep=keep)
+            if dropped:
+                self._write(pairings)
+        return dropped
 
     def remove(self, instance_uid: bytes) -> bool:
         """Forget the pairing of ``instance_uid``; False when there was none."""
@@ -130,8 +153,27 @@ class PairingStore:
         with self._locked():
             pairings = self._read()
         return [
-            StoredPairing(parse_hex(uid), _decode(entry)) for uid, entry in sorted(pairings.items())
+            StoredPairing(parse_hex(uid), _decode(entry), _identity(entry))
+            for uid, entry in sorted(pairings.items())
         ]
+
+
+def _identity(entry: dict[str, object]) -> bytes | None:
+    identity = entry.get("identity")
+    return parse_hex(identity) if isinstance(identity, str) else None
+
+
+def _drop_identity(
+    pairings: dict[str, dict[str, object]], identity: bytes | None, *, keep: bytes | None
+) -> list[bytes]:
+    """Remove the entries naming ``identity`` (all but ``keep``); the instance UIDs removed."""
+    if identity is None:
+        return []
+    kept = None if keep is None else to_hex(keep)
+    stale = [uid for uid, entry in pairings.items() if uid != kept and _identity(entry) == identity]
+    for uid in stale:
+        del pairings[uid]
+    return [parse_hex(uid) for uid in sorted(stale)]
 
 
 def _decode(entry: dict[str, object]) -> Pairing:

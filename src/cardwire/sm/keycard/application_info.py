@@ -20,6 +20,7 @@ TAG_CAPABILITIES = 0x8D
 TAG_CERTIFICATE = 0x8A
 TAG_STATUS = 0x8C
 STATUS_INITIALIZED = 0x10
+STATUS_LEE_MODE = 0x20  # KeycardApplet.java APP_STATUS_LEE_MODE: a LEE seed is loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ class ApplicationInfo:
     def secure_channel_v2(self) -> bool:
         """keycard-go and the SDK: Secure Channel V2 from applet 4.0."""
         return self.version >= 0x0400
+
+    @property
+    def lee_mode(self) -> bool:
+        """Applet 4.x: a LEE seed is loaded (LOAD KEY P1 04)."""
+        return self.status is not None and bool(self.status & STATUS_LEE_MODE)
 
     @property
     def version_text(self) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cardwire.apdu import MAX_SHORT_NE, Command
 from cardwire.crypto.bip32 import decode_path, encode_path, format_path, parse_path
 from cardwire.crypto.block import AES_BLOCK, Aes
+from cardwire.crypto.lee import NSK_LENGTH, VSK_LENGTH, LeeKeys
 from cardwire.crypto.padding import pad
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import DecodeError, UsageError
@@ -36,6 +37,9 @@ DERIVE_CURRENT, DERIVE, DERIVE_AND_MAKE_CURRENT, DERIVE_PINLESS = 0x00, 0x01, 0x
 EXPORT_PRIVATE, EXPORT_PUBLIC, EXPORT_EXTENDED_PUBLIC = 0x00, 0x01, 0x02
 # Keycard docs, LOAD KEY P1.
 LOAD_KEY_ECC, LOAD_KEY_EXTENDED, LOAD_KEY_SEED = 0x01, 0x02, 0x03
+# Applet 4.x (KeycardApplet.java at a61616a; PyPI SDK load_key.py, export_lee.py): a LEE seed
+# and EXPORT LEE, answered A1 { 83 NSK, 84 VSK }.
+LOAD_KEY_LEE_SEED, INS_EXPORT_LEE, TAG_LEE_NSK, TAG_LEE_VSK = 0x04, 0xC3, 0x83, 0x84
 # Keycard docs, STORE DATA / GET DATA P1.
 DATA_SLOTS = {"public": 0x00, "ndef": 0x01, "cash": 0x02}
 TAG_KEY_PAIR, TAG_PUBLIC, TAG_PRIVATE, TAG_CHAIN = 0xA1, 0x80, 0x81, 0x82
@@ -132,6 +136,31 @@ def parse_mnemonic(data: bytes) -> list[int]:
 
 def load_seed(seed: bytes) -> Command:
     return _command(INS_LOAD_KEY, LOAD_KEY_SEED, data=seed)
+
+
+def load_lee_seed(seed: bytes) -> Command:
+    """LOAD KEY P1 04 (applet 4.x): the card enters LEE mode (docs/keycard.md, "LEE")."""
+    if not 16 <= len(seed) <= 64:
+        raise UsageError(f"a LEE seed is 16 to 64 bytes, got {len(seed)}")
+    return _command(INS_LOAD_KEY, LOAD_KEY_LEE_SEED, data=seed)
+
+
+def export_lee(path: str = "m") -> Command:
+    """EXPORT LEE (applet 4.x): the LEE keys at ``path``, which starts at the master."""
+    source, data = _path(path)
+    if source != 0x00:
+        raise UsageError("LEE keys derive from the master key: the path starts at m")
+    return _command(INS_EXPORT_LEE, data=data)
+
+
+def parse_lee_keys(data: bytes) -> LeeKeys:
+    """EXPORT LEE answer A1 { 83 NSK (32 bytes), 84 VSK (64 bytes) }."""
+    node = parse_one(data)
+    fields = {child.tag: child.value for child in node.children} if node.tag == TAG_KEY_PAIR else {}
+    nsk, vsk = fields.get(TAG_LEE_NSK, b""), fields.get(TAG_LEE_VSK, b"")
+    if len(nsk) != NSK_LENGTH or len(vsk) != VSK_LENGTH:
+        raise DecodeError("EXPORT LEE: expected A1 { 83 NSK (32 bytes), 84 VSK (64 bytes) }", 0)
+    return LeeKeys(nsk, vsk)
 
 
 def load_key_pair(private_key: bytes, chain_code: bytes | None = None) -> Command:

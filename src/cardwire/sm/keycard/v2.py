@@ -60,6 +60,7 @@ CERTIFICATE_LENGTH = 98
 TAG_CERTIFICATE = 0x8A  # SDK parsing/application_info.py: SELECT on 4.x
 TAG_STATUS = 0x8C
 STATUS_INITIALIZED = 0x10  # SDK: status byte bit 4; low nibble = PIN tries left
+STATUS_LEE_MODE = 0x20  # SDK application_info.py, KeycardApplet.java APP_STATUS_LEE_MODE
 V2_VERSION = 0x0400  # keycard-go: secure channel V2 from applet 4.0
 
 

@@ -20,6 +20,8 @@ from cardwire.crypto.bip32 import (
     derive_path,
     encode_path,
 )
+from cardwire.crypto.lee import LeeSecret
+from cardwire.crypto.lee import signing_key as lee_signing_key
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import CardwireError
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
@@ -29,6 +31,7 @@ from cardwire.sim.applets.keycard import (
     commands_4x,
     data,
     keys,
+    lee,
     pin,
     sign,
 )
@@ -83,6 +86,7 @@ from cardwire.sm.keycard import (
 from cardwire.sm.keycard.v2 import (
     INS_SECURED_APDU,
     STATUS_INITIALIZED,
+    STATUS_LEE_MODE,
     TAG_CERTIFICATE,
     TAG_STATUS,
     IdentityCertificate,
@@ -136,6 +140,7 @@ class KeycardApplet(Applet):
         puk_tries_left: int | None = None,
         identity_key: bytes | None = None,
         ca_key: bytes | None = None,
+        lee_secret: LeeSecret | None = None,
     ) -> None:
         self.aid = aid
         self.version = version
@@ -146,6 +151,7 @@ class KeycardApplet(Applet):
         self.channel_key = None if channel_key is None else Secp256k1PrivateKey(channel_key)
         self.instance_uid = instance_uid
         self.master = None if key is None else ExtendedKey(key, chain_code)
+        self.lee = lee_secret  # applet 4.x LEE mode (LOAD KEY P1 04): the LEE master
         self.key_path = key_path
         self.pinless_path = pinless_path
         self.data: dict[int, bytes] = dict(data or {})
@@ -187,6 +193,9 @@ class KeycardApplet(Applet):
             puk_tries_left=config.puk_tries_left,
             identity_key=config.identity_key,
             ca_key=config.ca_key,
+            lee_secret=None
+            if config.lee_ssk is None
+            else LeeSecret(config.lee_ssk, config.lee_chain_code),
         )
 
     def settings(self) -> KeycardConfig:
@@ -215,6 +224,8 @@ class KeycardApplet(Applet):
             puk_tries=self.puk.max_tries,
             identity_key=None if self._identity_key is None else self._identity_key.scalar,
             ca_key=self.ca_key.scalar,
+            lee_ssk=None if self.lee is None else self.lee.ssk,
+            lee_chain_code=b"" if self.lee is None else self.lee.chain_code,
         )
 
     def export_state(self) -> dict[str, Any]:
@@ -222,9 +233,11 @@ class KeycardApplet(Applet):
 
     # --- keys ------------------------------------------------------------------------------
 
-    def set_master(self, master: ExtendedKey | None) -> None:
-        """A new master key (or none): the current path is the master's, no PIN-less path."""
+    def set_master(self, master: ExtendedKey | None, lee_secret: LeeSecret | None = None) -> None:
+        """A new master key (or none): the current path is the master's, no PIN-less path;
+        LEE mode only with ``lee_secret`` (KeycardApplet.java: every other load clears it)."""
         self.master = master
+        self.lee = lee_secret
         self.key_path = ()
         self.pinless_path = None
 
@@ -268,6 +281,8 @@ class KeycardApplet(Applet):
         if self.master is None or (path and not self.master.chain_code):
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
         try:
+            if self.lee is not None:  # KeycardApplet.java doDerive: LEE mode's derivation
+                return lee_signing_key(self.master, path)
             return derive_path(self.master, path)
         except CardwireError:  # BIP-32's (2^-127) invalid child
             raise CardStatus(SW.INCORRECT_DATA) from None
@@ -362,6 +377,8 @@ class KeycardApplet(Applet):
             self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)
             ctx.card.commit()
         status = (STATUS_INITIALIZED if self.initialized else 0) | (self.pin.tries_left & 0x0F)
+        if self.lee is not None:  # KeycardApplet.java selectApplet: APP_STATUS_LEE_MODE
+            status |= STATUS_LEE_MODE
         body = (
             tlv(TAG_INSTANCE_UID, self.instance_uid)
             + tlv(TAG_INTEGER, self.version.to_bytes(2, "big"))
@@ -461,4 +478,5 @@ class KeycardApplet(Applet):
         commands_4x.INS_GET_CHALLENGE: commands_4x.get_challenge,
         commands_4x.INS_ECDH: commands_4x.ecdh,
         commands_4x.INS_EXPORT_BIP85: commands_4x.export_bip85,
+        lee.INS_EXPORT_LEE: lee.export_lee,
     }

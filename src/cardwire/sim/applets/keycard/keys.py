@@ -13,6 +13,7 @@ from cardwire.crypto.bip32 import CHAIN_CODE_LENGTH, ExtendedKey, master_key
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import CardwireError, DecodeError
 from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applets.keycard import lee
 from cardwire.sim.applets.keycard.settings import (
     DERIVE,
     DERIVE_AND_MAKE_CURRENT,
@@ -25,6 +26,7 @@ from cardwire.sim.applets.keycard.settings import (
     EXPORT_PUBLIC_ONLY,
     LOAD_KEY_ECC,
     LOAD_KEY_EXTENDED,
+    LOAD_KEY_LEE_SEED,
     LOAD_KEY_SEED,
     MNEMONIC_CHECKSUM_BITS,
     TAG_CHAIN_CODE,
@@ -53,6 +55,8 @@ def load_key(
             master = master_key(command.data)
         except CardwireError:
             raise CardStatus(SW.INCORRECT_DATA) from None
+    elif command.p1 == LOAD_KEY_LEE_SEED and applet.v2:  # applet 4.x only (LEE mode)
+        return lee.load_lee_seed(applet, ctx, command.data)
     elif command.p1 in (LOAD_KEY_ECC, LOAD_KEY_EXTENDED):
         master = _key_pair(command.data, extended=command.p1 == LOAD_KEY_EXTENDED)
     else:

@@ -72,6 +72,7 @@ TAG_PRIVATE_KEY, TAG_CHAIN_CODE = 0x81, 0x82
 EIP1581_PREFIX = (0x8000002B, 0x8000003C, 0x8000062D)
 # Keycard docs, LOAD KEY P1: key pair, extended key pair, BIP39 seed.
 LOAD_KEY_ECC, LOAD_KEY_EXTENDED, LOAD_KEY_SEED = 0x01, 0x02, 0x03
+LOAD_KEY_LEE_SEED = 0x04  # applet 4.x, KeycardApplet.java LOAD_KEY_P1_LEE
 # Keycard docs, GENERATE MNEMONIC: P1 = checksum bits, 4..8 (12..24 words).
 MNEMONIC_CHECKSUM_BITS = range(4, 9)
 # Keycard docs, STORE DATA / GET DATA P1: public, NDEF, cash; at most 127 bytes each (3.1).
@@ -133,6 +134,11 @@ class KeycardConfig:
     ca_key: bytes | None = field(default=None, repr=False, metadata={"length": 32})
     pin_tries: int = field(default=PIN_TRIES, metadata={"range": (2, 10)})
     puk_tries: int = field(default=PUK_TRIES, metadata={"range": (3, 12)})
+    # Applet 4.x LEE mode (LOAD KEY P1 04): the LEE master's ssk and chain code.
+    lee_ssk: bytes | None = field(
+        default=None, repr=False, metadata={"length": 32, "omit_default": True}
+    )
+    lee_chain_code: bytes = field(default=b"", repr=False, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         check(is_digits(self.pin.encode(), PIN_LENGTH), "pin", "expected 6 digits (CHANGE PIN)")
