@@ -1,5 +1,6 @@
 """PUT KEY on the Security Domain (GPC 11.8, GP Amendment D 7.2): add or replace an SCP03 key
-set, the keys encrypted under the DEK of the session's key set, each key check value verified.
+set, the keys encrypted under the DEK of the session's key set, each key check value verified;
+an SCP11 ECC key (P2 = its KID) goes to ``scp11_keys``.
 DELETE [key] is in ``key_deletion``."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError, UsageError
 from cardwire.gp import KEY_IDS, KEY_TYPE_AES, MAX_KVN, PutKeyData, key_check_value
 from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applets.security_domain.scp11_keys import OCE_KIDS, SD_KIDS
 from cardwire.sim.applets.security_domain.settings import (
     MAX_KEY_SETS,
     SW_ALGORITHM_NOT_SUPPORTED,
@@ -28,6 +30,11 @@ def put_key(
 ) -> Response:
     if state.session_keys is None:  # PUT KEY over SCP02: not offered yet (docs/scp02.md)
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+    if sd.scp11 is not None and command.p2 in SD_KIDS | OCE_KIDS:
+        # GPC 11.8.2.2: P2 b8 = 0, one key: an SCP11 ECC key (scp11_keys.py).
+        answer = sd.scp11.store.put_key(command, state.session_keys.dek)
+        ctx.card.commit()
+        return answer
     # GPC 11.8.2.2: P2 = 81: several keys, starting with key identifier 01 (ENC, MAC, DEK).
     if command.p2 != 0x80 | KEY_IDS[0]:
         raise CardStatus(SW.INCORRECT_P1_P2)
