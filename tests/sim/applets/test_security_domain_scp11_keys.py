@@ -178,3 +178,14 @@ def test_scp11b_cannot_store_data() -> None:
     c.select(DEFAULT_AID)
     open_scp11(c, "11b")
     assert c.send(store_data(ref(0x13, 0x01) + tlv(0x70, b"")), check=False).sw == 0x6982
+
+
+def test_delete_key_by_kid_and_version() -> None:
+    c = card()
+    session = scp11a(c)
+    sd = ec.derive_private_key(0x5D, ec.SECP256R1())
+    c.send(put_private_key(0x13, 0x02, sd, session.dek))
+    assert c.send(Command(0x80, 0xE4, 0x00, 0x00, bytes.fromhex("D00113D20102"))).data == b"\x00"
+    assert (0x13, 0x02) not in key_refs(c) and (0x13, 0x01) in key_refs(c)
+    gone = c.send(Command(0x80, 0xE4, 0x00, 0x00, bytes.fromhex("D00113D20102")), check=False)
+    assert gone.sw == 0x6A88

@@ -211,8 +211,10 @@ class SecurityDomainApplet(Applet):
         handler = MANAGEMENT.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
-        if not cla.gp:
-            raise CardStatus(SW.CLA_NOT_SUPPORTED)  # GPC 11.1.4: card management is class 80
+        if not cla.gp and not (cla.interindustry and command.ins == INS_STORE_DATA):
+            # GPC 11.1.4: card management is class 80; STORE DATA also in class 00, as
+            # yubikit's store_data sends it and YubiKeys take it (docs/scp11.md).
+            raise CardStatus(SW.CLA_NOT_SUPPORTED)
         if state.session is None or not state.session.active:
             # GPC 10.2: card content management needs an open secure channel session.
             raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)

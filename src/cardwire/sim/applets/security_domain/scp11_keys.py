@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cardwire.apdu import Command, Response
 from cardwire.crypto.block import AES_BLOCK, Aes
 from cardwire.errors import DecodeError
+from cardwire.gp import delete_key_target
 from cardwire.gp_key_info import (
     CURVE_REFERENCES,
     KEY_TYPE_ECC_PARAMETERS,
@@ -254,6 +255,24 @@ class Scp11KeyStore:
             return ec.EllipticCurvePublicKey.from_encoded_point(curve, node.value)
         except ValueError:
             raise _refuse() from None
+
+    def delete(self, data: bytes) -> bool:
+        """DELETE [key] (GPC 11.2.2.3.2) naming an SCP11 KID in D0 (and a KVN in D2, or every
+        version): True once done, False for a field naming no SCP11 KID; 6A88 if no such key."""
+        try:
+            kid, kvn = delete_key_target(data)
+        except DecodeError:
+            return False
+        if kid not in SD_KIDS | OCE_KIDS:
+            return False
+        gone = [ref for ref in self.keys if ref[0] == kid and kvn in (None, ref[1])]
+        if not gone:
+            raise _refuse(SW.REFERENCED_DATA_NOT_FOUND)  # GPC 11.2.3.2 table 11-21
+        for ref in gone:
+            del self.keys[ref]
+        self._refresh()
+        self.changed = True
+        return True
 
     # --- STORE DATA ------------------------------------------------------------------------------
 
