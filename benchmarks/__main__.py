@@ -21,6 +21,7 @@ from benchmarks import (
     rows_keycard,
     rows_pcsc,
     rows_scp03,
+    rows_scp11,
     rows_session,
     rows_startup,
 )
@@ -31,6 +32,7 @@ PAYLOADS = (16, 200)
 FAMILIES: tuple[Callable[[tuple[int, ...]], list[Row]], ...] = (
     rows_iso_sm.rows,
     rows_scp03.rows,
+    rows_scp11.rows,
     rows_keycard.rows,
     rows_session.rows,
     rows_decoding.rows,
