@@ -14,15 +14,15 @@ import hmac
 
 from cardwire.apdu import Command
 from cardwire.sm.scp03._channel import GpCardSession, Scp03Channel
-from cardwire.sm.scp03._params import cla_in_mac, encoded_lc
+from cardwire.sm.scp03._params import carries_gp_sm, cla_in_mac, encoded_lc
 
 
 def protected_whole(session: object, piece: Command) -> bool:
     """True when ``piece`` (a chained command under a card session over an SCP03 channel: SCP03
     or SCP11) does not carry its own valid C-MAC, so the chain is protected as a whole; False
     for any other session."""
-    if not isinstance(session, GpCardSession):
-        return False
+    if not isinstance(session, GpCardSession) or not carries_gp_sm(piece.cla):
+        return False  # a plain piece is never held: the OS refuses it (6987)
     channel = session._channel
     if not isinstance(channel, Scp03Channel) or not channel.active:
         return False

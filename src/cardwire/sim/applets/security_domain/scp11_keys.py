@@ -52,6 +52,13 @@ OCE_KIDS = frozenset((OCE_KID, *range(0x20, 0x30)))
 _MAX_KEYS = 16
 _MAX_STORED = 4096  # bytes of certificates or allowlist per key
 _REFERENCE_CURVES = {ref: name for name, ref in CURVE_REFERENCES.items()}
+# PUT KEY of one ECC key: the private (B1) or public (B0) component, then F0 (the curve).
+_LAYOUTS = frozenset(
+    (
+        (KEY_TYPE_ECC_PRIVATE, KEY_TYPE_ECC_PARAMETERS),
+        (KEY_TYPE_ECC_PUBLIC, KEY_TYPE_ECC_PARAMETERS),
+    )
+)
 SW_ALGORITHM_NOT_SUPPORTED = 0x9484  # GPC 11.8.3.2 table 11-76 (settings.py imports this module)
 
 
@@ -209,9 +216,7 @@ class Scp11KeyStore:
             nodes = parse(data[1:-1])
         except DecodeError:
             raise _refuse() from None
-        tags = [n.tag for n in nodes]
-        if tags not in ([KEY_TYPE_ECC_PRIVATE, KEY_TYPE_ECC_PARAMETERS],
-                        [KEY_TYPE_ECC_PUBLIC, KEY_TYPE_ECC_PARAMETERS]):  # fmt: skip
+        if tuple(n.tag for n in nodes) not in _LAYOUTS:
             raise _refuse()
         reference = nodes[1].value
         name = _REFERENCE_CURVES.get(reference[0]) if len(reference) == 1 else None
