@@ -34,6 +34,9 @@ def test_helpers_and_errors() -> None:
             assert (await acard.pin_status(1)).sw == 0x63C2
             assert (await acard.verify(1, "1234")).sw == 0x9000
             assert await acard.read_file(sfi=3) == b"top secret: 42"
+            seen: list[tuple[int, int | None]] = []
+            assert await acard.read_file(sfi=3, chunk=4, progress=lambda n, t: seen.append((n, t)))
+            assert seen[-1] == (14, 14) and len(seen) > 1  # one call per READ BINARY
             assert len(await acard.get_challenge(8)) == 8
             response = await acard.send(commands.select_fid(bytes.fromhex("5008")))
             assert response.sw == 0x9000

@@ -103,6 +103,44 @@ def test_read_file_ending_on_a_chunk_boundary() -> None:
     assert card.read_file(sfi=8, chunk=32) == bytes(64)  # EF 5008: 64 zero bytes
 
 
+def test_read_file_reports_its_progress_once_per_read_binary() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    seen: list[tuple[int, int | None]] = []
+    assert card.read_file(sfi=8, chunk=32, progress=lambda *p: seen.append(p)) == bytes(64)
+    # the third READ BINARY, past the end, is refused (6B00): only then is the size known
+    assert seen == [(32, None), (64, None), (64, 64)]
+
+
+def test_read_file_with_the_fcp_size_reads_no_further() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    seen: list[tuple[int, int | None]] = []
+    content = card.read_file(sfi=8, chunk=32, size=64, progress=lambda *p: seen.append(p))
+    assert content == bytes(64)
+    assert seen == [(32, 64), (64, 64)]
+    assert [c.ne for c in wire(card) if c.ins == 0xB0] == [32, 32]  # no read past the end
+
+
+def test_read_file_with_a_size_past_32767_still_reads_every_byte() -> None:
+    card = sim_card()
+    card.select(APP_1)
+    seen: list[tuple[int, int | None]] = []
+    content = card.read_file(sfi=6, size=40000, progress=lambda *p: seen.append(p))
+    assert content == bytes(i % 251 for i in range(40000))  # EF 5006: byte i = i mod 251
+    assert seen[-1] == (40000, 40000)
+    assert all(total == 40000 for _, total in seen)
+    assert [done for done, _ in seen] == sorted({done for done, _ in seen})  # always forward
+
+
+def test_read_file_with_a_size_of_zero_sends_nothing() -> None:
+    card = sim_card()
+    assert card.read_file(size=0) == b""
+    assert wire(card) == []
+    with pytest.raises(UsageError):
+        card.read_file(size=-1)
+
+
 def test_update_then_read_back() -> None:
     card = sim_card()
     card.select(APP_1)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Self, TypeVar
 
 from cardwire.apdu import Command, Response
-from cardwire.card import Card, CardCommands
+from cardwire.card import Card, CardCommands, ReadProgress
 from cardwire.channels import Channel
 from cardwire.sm.base import HostSecureSession
 
@@ -24,9 +24,21 @@ T = TypeVar("T")
 class _AsyncCommands:
     """The async forms of the :class:`CardCommands` helpers."""
 
-    def __init__(self, target: CardCommands, queue: asyncio.Lock) -> None:
+    def __init__(
+        self, target: CardCommands, queue: asyncio.Lock, close: Callable[[], None]
+    ) -> None:
         self._target = target
         self._queue = queue
+        self._close = close
+
+    async def close(self) -> None:
+        await self._run(self._close)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     async def _run(self, call: Callable[[], T]) -> T:
         async with self._queue:
@@ -51,8 +63,18 @@ class _AsyncCommands:
     ) -> bytes:
         return await self._run(lambda: self._target.read_binary(offset, length, sfi=sfi))
 
-    async def read_file(self, *, sfi: int | None = None, chunk: int = 256) -> bytes:
-        return await self._run(lambda: self._target.read_file(sfi=sfi, chunk=chunk))
+    async def read_file(
+        self,
+        *,
+        sfi: int | None = None,
+        chunk: int = 256,
+        size: int | None = None,
+        progress: ReadProgress | None = None,
+    ) -> bytes:
+        """``CardCommands.read_file``; ``progress`` is called in the worker thread."""
+        return await self._run(
+            lambda: self._target.read_file(sfi=sfi, chunk=chunk, size=size, progress=progress)
+        )
 
     async def read_record(self, number: int, *, sfi: int | None = None, ne: int = 256) -> bytes:
         return await self._run(lambda: self._target.read_record(number, sfi=sfi, ne=ne))
@@ -85,28 +107,19 @@ class AsyncChannel(_AsyncCommands):
     """A logical channel for asyncio tasks (see :class:`cardwire.channels.Channel`)."""
 
     def __init__(self, channel: Channel, queue: asyncio.Lock) -> None:
-        super().__init__(channel, queue)
+        super().__init__(channel, queue, channel.close)
         self.channel = channel
 
     @property
     def number(self) -> int:
         return self.channel.number
 
-    async def close(self) -> None:
-        await self._run(self.channel.close)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
 
 class AsyncCard(_AsyncCommands):
     """Wraps a :class:`Card` for asyncio; the Card may be used by threads at the same time."""
 
     def __init__(self, card: Card) -> None:
-        super().__init__(card, asyncio.Lock())
+        super().__init__(card, asyncio.Lock(), card.close)
         self.card = card
 
     def wrap(self, channel: Channel) -> AsyncChannel:
@@ -115,12 +128,3 @@ class AsyncCard(_AsyncCommands):
 
     async def reset(self, cold: bool = False) -> bytes:
         return await self._run(lambda: self.card.reset(cold))
-
-    async def close(self) -> None:
-        await self._run(self.card.close)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Self
 
 from cardwire import commands
@@ -42,6 +43,10 @@ DISCRETIONARY_DATA = 0x53
 """READ BINARY B1 answers its bytes in DO53 (ISO/IEC 7816-4:2020 clause 11, READ BINARY)."""
 
 DEFAULT_CHUNK = 256
+
+ReadProgress = Callable[[int, int | None], None]
+"""Called by :meth:`CardCommands.read_file` after every READ BINARY: (bytes read so far, the
+file's size when known: given by the caller, e.g. from the FCP, or found at the end)."""
 
 
 def _as_bytes(secret: bytes | str) -> bytes:
@@ -140,28 +145,51 @@ class CardCommands(ABC):
         command = commands.read_binary(offset, ne=length, sfi=sfi)
         return binary_data(command, self.send(command))
 
-    def read_file(self, *, sfi: int | None = None, chunk: int = DEFAULT_CHUNK) -> bytes:
+    def read_file(
+        self,
+        *,
+        sfi: int | None = None,
+        chunk: int = DEFAULT_CHUNK,
+        size: int | None = None,
+        progress: ReadProgress | None = None,
+    ) -> bytes:
         """The whole current (or ``sfi``) transparent EF, read in chunks of ``chunk`` bytes.
 
         Stops at 6282 (end of file reached before Ne bytes), at a short answer, or when an
-        offset just past the end is refused (ISO/IEC 7816-4, READ BINARY status conditions).
+        offset just past the end is refused (ISO/IEC 7816-4, READ BINARY status conditions);
+        with ``size`` (the file's size from its FCP, tag 80: ISO/IEC 7816-4:2020 7.4.4) also
+        when ``size`` bytes are read, the last chunk asking for no more than remain.
+        ``progress`` is called once after every READ BINARY; its last call gives the total.
         """
         if not 1 <= chunk <= 65536:
             raise UsageError(f"chunk must be 1..65536, got {chunk}")
+        if size is not None and size < 0:
+            raise UsageError(f"size must be 0 or more, got {size}")
         out = bytearray()
         offset = 0
-        while True:
+        while size is None or offset < size:
             command = commands.read_binary(offset, ne=chunk, sfi=sfi if offset == 0 else None)
+            odd = command.ins == Ins.READ_BINARY_ODD
+            if size is not None:  # B1: DO 53's tag and length (4 bytes at most) count in Ne
+                command = replace(command, ne=min(chunk, size - offset + 4 * odd))
+            ne = command.ne
             response = self.send(command, check=False)
-            if response.sw == SW.WRONG_P1_P2 and offset > 0:
-                break  # the previous chunk ended exactly at the end of the file
-            if response.sw not in (SW.SUCCESS, SW.END_OF_FILE):
+            ended_before = response.sw == SW.WRONG_P1_P2 and offset > 0
+            if not ended_before and response.sw not in (SW.SUCCESS, SW.END_OF_FILE):
                 check(response.sw, command)
-            data = binary_data(command, response)
+            # 6B00 past the end: the previous chunk ended exactly at the end of the file
+            data = b"" if ended_before else binary_data(command, response)
             out += data
             offset += len(data)
-            odd = command.ins == Ins.READ_BINARY_ODD
-            if response.sw == SW.END_OF_FILE or not data or (not odd and len(data) < chunk):
+            last = (
+                response.sw == SW.END_OF_FILE
+                or not data
+                or (not odd and len(data) < ne)
+                or (size is not None and offset >= size)
+            )
+            if progress is not None:
+                progress(offset, offset if last else size)
+            if last:
                 break
         return bytes(out)
 

@@ -72,17 +72,19 @@ def _cla(channel: int) -> int:
     return build_cla(channel)
 
 
-def _byte(name: str, value: int) -> int:
-    if not isinstance(value, int) or not 0 <= value <= 0xFF:
-        raise UsageError(f"{name} must be a byte (0..255), got {value!r}")
+def _int_in(value: int, low: int, high: int, expected: str) -> int:
+    if not isinstance(value, int) or not low <= value <= high:
+        raise UsageError(f"{expected}, got {value!r}")
     return value
+
+
+def _byte(name: str, value: int) -> int:
+    return _int_in(value, 0, 0xFF, f"{name} must be a byte (0..255)")
 
 
 def _sfi(sfi: int) -> int:
     # ISO 7816-4:2020 (short EF identifier): 1..30; 00000 and 11111 are not identifiers.
-    if not isinstance(sfi, int) or not 1 <= sfi <= 30:
-        raise UsageError(f"a short EF identifier is 1..30, got {sfi!r}")
-    return sfi
+    return _int_in(sfi, 1, 30, "a short EF identifier is 1..30")
 
 
 def _fid(fid: bytes | int) -> bytes:
@@ -98,15 +100,12 @@ def _fid(fid: bytes | int) -> bytes:
 
 def _record_number(number: int) -> int:
     # ISO 7816-4:2020 (records): numbers are 1..254; P1 = 00 means the current record, FF is RFU.
-    if not isinstance(number, int) or not 0 <= number <= 0xFE:
-        raise UsageError(f"a record number is 0..254 (0 = current record), got {number!r}")
-    return number
+    return _int_in(number, 0, 0xFE, "a record number is 0..254 (0 = current record)")
 
 
 def offset_object(offset: int) -> bytes:
     """DO54 carrying ``offset`` in the fewest bytes (at least one), for the odd-INS commands."""
-    if not isinstance(offset, int) or not 0 <= offset <= MAX_DO54_OFFSET:
-        raise UsageError(f"offset must be 0..{MAX_DO54_OFFSET}, got {offset!r}")
+    _int_in(offset, 0, MAX_DO54_OFFSET, f"offset must be 0..{MAX_DO54_OFFSET}")
     value = offset.to_bytes(max(1, (offset.bit_length() + 7) // 8), "big")
     return bytes((OFFSET_TAG, len(value))) + value
 
@@ -370,14 +369,7 @@ def internal_authenticate(
     channel: int = 0,
 ) -> Command:
     """INTERNAL AUTHENTICATE (INS 88): P1 = algorithm reference, P2 = key reference."""
-    return Command(
-        _cla(channel),
-        Ins.INTERNAL_AUTHENTICATE,
-        _byte("algorithm", algorithm),
-        _byte("key", key),
-        bytes(data),
-        ne,
-    )
+    return _authenticate(Ins.INTERNAL_AUTHENTICATE, data, algorithm, key, ne, channel)
 
 
 def external_authenticate(
@@ -389,13 +381,15 @@ def external_authenticate(
     channel: int = 0,
 ) -> Command:
     """EXTERNAL (or MUTUAL) AUTHENTICATE (INS 82): P1 = algorithm, P2 = key reference."""
+    return _authenticate(Ins.EXTERNAL_AUTHENTICATE, data, algorithm, key, ne, channel)
+
+
+def _authenticate(
+    ins: Ins, data: bytes, algorithm: int, key: int, ne: int, channel: int
+) -> Command:
+    # ISO 7816-4:2020 clause 11 (INTERNAL/EXTERNAL AUTHENTICATE): P1 algorithm, P2 key reference.
     return Command(
-        _cla(channel),
-        Ins.EXTERNAL_AUTHENTICATE,
-        _byte("algorithm", algorithm),
-        _byte("key", key),
-        bytes(data),
-        ne,
+        _cla(channel), ins, _byte("algorithm", algorithm), _byte("key", key), bytes(data), ne
     )
 
 
@@ -420,16 +414,14 @@ def manage_channel_open(channel: int | None = None, *, origin: int = 0) -> Comma
     clause 11, MANAGE CHANNEL)."""
     if channel is None:
         return Command(_cla(origin), Ins.MANAGE_CHANNEL, _MANAGE_CHANNEL_OPEN, 0x00, b"", 1)
-    if not isinstance(channel, int) or not 1 <= channel <= MAX_CHANNEL:
-        raise UsageError(f"a channel to open is 1..{MAX_CHANNEL}, got {channel!r}")
+    _int_in(channel, 1, MAX_CHANNEL, f"a channel to open is 1..{MAX_CHANNEL}")
     return Command(_cla(origin), Ins.MANAGE_CHANNEL, _MANAGE_CHANNEL_OPEN, channel)
 
 
 def manage_channel_close(channel: int, *, origin: int = 0) -> Command:
     """MANAGE CHANNEL close (INS 70, P1 = 80, P2 = the channel to close), sent on ``origin``.
     The basic channel 0 cannot be closed (ISO 7816-4:2020 clause 11, MANAGE CHANNEL)."""
-    if not isinstance(channel, int) or not 1 <= channel <= MAX_CHANNEL:
-        raise UsageError(f"a channel to close is 1..{MAX_CHANNEL}, got {channel!r}")
+    _int_in(channel, 1, MAX_CHANNEL, f"a channel to close is 1..{MAX_CHANNEL}")
     return Command(_cla(origin), Ins.MANAGE_CHANNEL, _MANAGE_CHANNEL_CLOSE, channel)
 
 
@@ -438,9 +430,7 @@ def manage_channel_close(channel: int, *, origin: int = 0) -> Command:
 
 def _tag_p1p2(tag: int) -> tuple[int, int]:
     # ISO 7816-4:2020 clause 11 GET/PUT DATA (even INS): P1-P2 is the tag (one or two bytes).
-    if not isinstance(tag, int) or not 0 <= tag <= 0xFFFF:
-        raise UsageError(f"a GET/PUT DATA tag is 0000..FFFF, got {tag!r}")
-    return divmod(tag, 256)
+    return divmod(_int_in(tag, 0, 0xFFFF, "a GET/PUT DATA tag is 0000..FFFF"), 256)
 
 
 def get_data(tag: int, *, ne: int = _SHORT_NE, channel: int = 0) -> Command:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from enum import IntEnum
 
 from cardwire.apdu import Command, Response
@@ -26,6 +26,7 @@ from cardwire.gp_key_info import (  # GET DATA 00E0 (GPC 11.3.3.1); AES is 88 (A
     KeyInformation,
     parse_key_information,
 )
+from cardwire.sm.scp02 import StaticKeys as Scp02Keys
 from cardwire.sm.scp03 import StaticKeys
 from cardwire.tlv import Tlv, parse, tlv
 
@@ -112,16 +113,12 @@ def encrypt_key(dek: bytes, key: bytes) -> bytes:
 @dataclass(frozen=True, slots=True)
 class KeyBlock:
     """One key of a PUT KEY data field (GPC 11.8.2.3 table 11-68): key type, key component
-    block, and the key check value sent with it.
-
-    The key component block (GPC v2.3 tables 11-70 and 11-71, as osmocom/pysim
-    ``tests/unittests/test_globalplatform.py`` KeyComponentBlock_Test quotes them) is the
-    clear key length (one byte) and the encrypted padded key when the key needed padding
-    (AES-192), and the encrypted key alone when it is whole AES blocks (AES-128, AES-256);
-    yubikit (``securitydomain.py``, ``put_key``) sends AES-128 keys that way. GlobalPlatformPro
-    (``GPSession.encodeKey``) always sends the length byte. ``key_length`` is None when the
-    block has no length byte; the card side accepts both forms (1 + 16n and 16n bytes cannot
-    be confused)."""
+    block, and the key check value sent with it. The key component block (GPC v2.3 tables
+    11-70/11-71, as osmocom/pysim KeyComponentBlock_Test quotes them) is the clear key length
+    and the encrypted padded key when the key needed padding (AES-192), else the encrypted key
+    alone (yubikit ``put_key`` sends AES-128 keys so; GlobalPlatformPro ``encodeKey`` always
+    sends the length byte for AES). ``key_length`` is None without a length byte; the card
+    accepts both forms (1 + 16n and 16n bytes cannot be confused)."""
 
     key_type: int
     key_length: int | None
@@ -211,23 +208,29 @@ def put_key(
     replace_kvn: int | None = None,
     length_byte: bool = False,
 ) -> Command:
+    """PUT KEY of an AES key set: :func:`put_key_command` of :func:`put_key_data`."""
+    return put_key_command(put_key_data(new_keys, dek, length_byte=length_byte), replace_kvn)
+
+
+def put_key_command(data: PutKeyData, replace_kvn: int | None = None) -> Command:
     """PUT KEY (GPC 11.8.2): P1 = key version to replace (00 adds a new key set), P2 = 81
-    (several keys, the first with key identifier 01); the key blocks as :func:`put_key_data`
-    builds them. yubikit (``securitydomain.put_key``) and GlobalPlatformPro
-    (``GPSession.putKeys``) use the same P1/P2."""
-    if not 1 <= new_keys.kvn <= MAX_KVN:
-        raise UsageError(f"new key version must be 01..{MAX_KVN:02X}, got {new_keys.kvn:02X}")
+    (several keys, the first with key identifier 01). yubikit (``securitydomain.put_key``) and
+    GlobalPlatformPro (``GPSession.putKeys``) use the same P1/P2."""
+    if not 1 <= data.kvn <= MAX_KVN:
+        raise UsageError(f"new key version must be 01..{MAX_KVN:02X}, got {data.kvn:02X}")
     p1 = 0x00 if replace_kvn is None else replace_kvn
     if not 0 <= p1 <= 0xFF:
         raise UsageError(f"key version to replace must be a byte, got {replace_kvn}")
-    data = put_key_data(new_keys, dek, length_byte=length_byte).encode()
-    return Command(CLA_GP, INS_PUT_KEY, p1, 0x80 | KEY_IDS[0], data, ne=256)
+    return Command(CLA_GP, INS_PUT_KEY, p1, 0x80 | KEY_IDS[0], data.encode(), ne=256)
 
 
-def check_put_key_answer(data: bytes, new_keys: StaticKeys) -> None:
-    """GPC 11.8.3.1: the answer is the new key version followed by the KCV of each key."""
+def check_put_key_answer(
+    data: bytes, new_keys: StaticKeys | Scp02Keys, kcv: Callable[[bytes], bytes] = key_check_value
+) -> None:
+    """GPC 11.8.3.1: the answer is the new key version followed by the KCV of each key
+    (``kcv``: AES by default, ``gp_des_keys.des_key_check_value`` for 3DES keys)."""
     keys = (new_keys.enc, new_keys.mac, new_keys.dek)
-    expected = bytes((new_keys.kvn,)) + b"".join(key_check_value(k) for k in keys)
+    expected = bytes((new_keys.kvn,)) + b"".join(kcv(k) for k in keys)
     if len(data) != len(expected):
         raise DecodeError(f"PUT KEY answer of {len(data)} bytes, expected {len(expected)}", 0)
     if not hmac.compare_digest(data, expected):
@@ -416,14 +419,7 @@ class InstallData:
     token: bytes = b""
 
     def encode(self) -> bytes:
-        fields = (
-            self.load_file,
-            self.module,
-            self.aid,
-            self.privileges,
-            self.parameters,
-            self.token,
-        )
+        fields = astuple(self)  # the six fields in table 11-45's order
         for value in fields:
             if len(value) > 0xFF:
                 raise UsageError("an INSTALL field holds at most 255 bytes")
@@ -475,6 +471,7 @@ __all__ = [
     "parse_key_information",
     "parse_status",
     "put_key",
+    "put_key_command",
     "put_key_data",
     "read_status",
     "set_status",

@@ -214,3 +214,18 @@ def test_identified_from_the_card_list(tmp_path: Path) -> None:
     fields = json.loads(result.stdout)
     assert fields["identified"] == ["some card", "its maker"]
     assert fields["baud_rate"].startswith("Fi=372, Di=1, 372 cycles/ETU")
+
+
+def test_the_selection_methods_are_listed_as_atr_analysis_lists_them() -> None:
+    # pcsc-tools' smartcard_list.txt: Dutch Biometric Passport; ATR_analysis 1.8 prints
+    # "Selection methods: 84" then these two lines
+    lines = run("decode", "atr", "3B 85 80 01 80 73 84 21 40 12").stdout.splitlines()
+    assert [line.split("  ")[-1] for line in lines if line.startswith("  selection ")] == [
+        "DF selection by full DF name",
+        "Short EF identifier supported",
+    ]
+    fields = json.loads(run("decode", "atr", "--json", "3B8580018073842140 12").stdout)
+    assert fields["historical"]["card_capabilities"]["selection_method_names"] == [
+        "DF selection by full DF name",
+        "Short EF identifier supported",
+    ]

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from cap_builder import keycard_cap
 from cardwire.cli import cli
+from diversified_card import MASTER, diversified_profile
 
 KEYS = "404142434445464748494A4B4C4D4E4F"
 NEW_KEYS = "000102030405060708090A0B0C0D0E0F"
@@ -109,6 +110,41 @@ def test_list_over_scp02_with_its_own_defaults() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "A000000151000000" in result.output
+
+
+def test_put_key_over_scp02_then_the_new_3des_keys_open_scp02(tmp_path: Path) -> None:
+    state = str(tmp_path / "card.json")
+    scp02 = ["--sim", "--state", state, "--scp", "02"]
+    put = ["gp", "put-key", *scp02, "--keys", KEYS, "--new-keys", NEW_KEYS, "--new-kvn", "21"]
+    result = CliRunner().invoke(cli, put)
+    assert result.exit_code == 0, result.output
+    assert result.output == "key set 21 stored, KCVs verified\n" and NEW_KEYS not in result.output
+    listed = ["gp", "list", *scp02, "--keys", NEW_KEYS, "--kvn", "21", "--level", "03", "--json"]
+    result = CliRunner().invoke(cli, listed)
+    assert result.exit_code == 0, result.output
+    assert "A000000151000000" in result.output
+    # A key version the SCP03 key set holds is refused in one line (6A80).
+    clash = [*put[:-1], "30"]
+    result = CliRunner().invoke(cli, clash)
+    assert result.exit_code == 1 and result.output.startswith("error: card answered 6A80")
+
+
+def test_put_key_over_scp02_with_diversified_master_keys(tmp_path: Path) -> None:
+    profile = str(diversified_profile(tmp_path, scp02="visa2"))
+    state = str(tmp_path / "state.json")
+    card = ["--sim", "--profile", profile, "--state", state, "--scp", "02"]
+    put = ["gp", "put-key", *card, "--keys", MASTER, "--diversify", "visa2", "--new-keys", KEYS]
+    result = CliRunner().invoke(cli, [*put, "--new-kvn", "20", "--replace", "20"])
+    assert result.exit_code == 0, result.output
+    # The card now holds the plain default keys as key set 20.
+    result = CliRunner().invoke(cli, ["gp", "list", *card, "--keys", KEYS])
+    assert result.exit_code == 0, result.output
+
+
+def test_diversify_templates_belong_to_their_protocol() -> None:
+    result = CliRunner().invoke(cli, ["gp", "list", "--sim", "--keys", KEYS, "--diversify", "emv"])
+    assert result.exit_code == 2
+    assert result.output == "error: unknown key diversification 'emv': use one of none, kdf3\n"
 
 
 def test_info_works_without_keys() -> None:

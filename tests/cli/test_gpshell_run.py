@@ -117,11 +117,28 @@ def test_a_card_refusal_names_the_line_and_exits_1(tmp_path: Path) -> None:
     assert "error: line 2: delete: card answered 6985" in result.stderr
 
 
-def test_put_sc_key_needs_an_scp03_channel(tmp_path: Path) -> None:
+def test_put_sc_key_needs_a_secure_channel(tmp_path: Path) -> None:
     script = write(tmp_path, "mode_211\nput_sc_key -keyver 0 -newkeyver 0x31 -key " + KEY + "\n")
     result = run(script, "--sim")
     assert result.exit_code == 2
-    assert "put_sc_key: open an SCP03 channel first" in result.stderr
+    assert "put_sc_key: open an SCP02 or SCP03 channel first" in result.stderr
+
+
+def test_put_sc_key_over_scp02_puts_a_3des_key_set(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    new = "000102030405060708090A0B0C0D0E0F"
+    script = write(
+        tmp_path,
+        f"mode_211\nopen_sc -scp 2 -scpimpl 0x55 -security 3 -keyver 0x20 -key {KEY}\n"
+        f"put_sc_key -keyver 0 -newkeyver 0x21 -key {new}\n",
+    )
+    result = run(script, "--sim", "--state", str(state))
+    assert result.exit_code == 0, result.stderr
+    assert "key set 21 stored, KCVs verified" in result.stdout
+    again = write(tmp_path, f"mode_211\nopen_sc -scp 2 -keyver 0x21 -key {new}\n")
+    result = run(again, "--sim", "--state", str(state))
+    assert result.exit_code == 0, result.stderr
+    assert "secure channel open (SCP02, key version 21)" in result.stdout
 
 
 def test_install_for_load_load_and_install_for_install_in_three_steps(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from cardwire.sim.applets.epassport.lds import EPASSPORT_AID
 from cardwire.sim.applets.epassport.pki import csca_crl
 from cardwire.sim.profile import AppletSpec, CardOptions, Profile
 from passport_cards import passport_section
+from pty_session import run_with_terminal_stderr
 
 MRZ = "L898902C<,690806,940623"
 
@@ -121,3 +122,14 @@ def test_crl_revoking_the_document_signer_fails_the_chain(tmp_path: Path) -> Non
     report = json.loads(result.stdout)
     assert report["passive_authentication"]["chain"] is False
     assert report["passive_authentication"]["signature"] is True
+
+
+def test_the_face_shows_progress_on_a_terminal_stderr_only() -> None:
+    # issue 18: DG2 (5,540 bytes) is read in several APDUs; stdout (the --json document) plain
+    done = run_with_terminal_stderr("passport", "read", "--sim", "--mrz", MRZ, "--json")
+    assert done.returncode == 0
+    assert "DG2" in done.shown and "5540 bytes" in done.shown
+    assert "DG1" not in done.shown  # small files show nothing
+    assert json.loads(done.stdout)["data_groups"][1] == "DG2"
+    piped = invoke("passport", "read", "--sim", "--mrz", MRZ, "--json")
+    assert "DG2" not in piped.stderr  # stderr not a terminal: nothing, not even a line

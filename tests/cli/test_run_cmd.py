@@ -4,22 +4,19 @@ code, --json, --raw, --keep-going, stdin, secure sessions and scriptor files."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cardwire.cli import cli
-from cardwire.cli.run_cmd import PROGRESS_MIN_APDUS, wants_progress_bar
+from cardwire.cli.progress import PROGRESS_MIN_APDUS
 from cardwire.errors import NoReaderError
 from cardwire.sim.card import SimCard
 from cardwire.sw import meaning
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
+from pty_session import run_with_terminal_stderr
 
 SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
 SELECT_ECHO = "00A4040C0AF0636172647769726503"
@@ -306,20 +303,6 @@ def test_bac_session_in_a_script_hides_the_mrz(tmp_path: Path) -> None:
     assert "L898902C" not in wrong.output
 
 
-@pytest.mark.parametrize(
-    ("stderr_terminal", "apdus", "bar"),
-    [
-        (True, PROGRESS_MIN_APDUS, True),
-        (True, PROGRESS_MIN_APDUS - 1, False),
-        (False, 10 * PROGRESS_MIN_APDUS, False),
-    ],
-)
-def test_progress_bar_only_for_long_scripts_when_stderr_is_a_terminal(
-    stderr_terminal: bool, apdus: int, bar: bool
-) -> None:
-    assert wants_progress_bar(stderr_terminal, apdus) is bar
-
-
 @pytest.mark.parametrize("as_json", [False, True])
 def test_progress_goes_to_a_terminal_stderr_with_stdout_redirected(
     tmp_path: Path, as_json: bool
@@ -327,35 +310,9 @@ def test_progress_goes_to_a_terminal_stderr_with_stdout_redirected(
     # issue 18: progress on stderr whenever stderr is a terminal, even with stdout redirected
     script = tmp_path / "long.apdu"
     script.write_text(f"{SELECT_ECHO}\n" + "000000000141 expect 9000 41\n" * PROGRESS_MIN_APDUS)
-    controller, terminal = pty.openpty()
-    command = [sys.executable, "-c", "from cardwire.cli import main; main()", "run", "--sim"]
-    try:
-        done = subprocess.run(
-            [*command, *(["--json"] if as_json else []), str(script)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=terminal,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "80"},
-            timeout=60,
-            check=False,
-        )
-        os.close(terminal)
-        terminal = -1
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # EIO: the terminal side is closed and everything was read
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        if terminal >= 0:
-            os.close(terminal)
-        os.close(controller)
+    done = run_with_terminal_stderr("run", "--sim", *(["--json"] if as_json else []), str(script))
     assert done.returncode == 0
-    assert b"APDUs" in shown  # the bar's label, on the terminal
+    assert b"APDUs" in done.screen  # the bar's label, on the terminal
     assert b"\x1b[" not in done.stdout  # stdout stays plain
     if as_json:
         assert json.loads(done.stdout)["commands"] == PROGRESS_MIN_APDUS + 1

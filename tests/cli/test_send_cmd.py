@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from cardwire.apdu import Command
 from cardwire.cli import cli
+from cardwire.cli.progress import PROGRESS_MIN_APDUS
 from cardwire.cli.send_cmd import as_sent
 from cardwire.errors import NoServiceError
 from cardwire.sim import profile as profiles
@@ -20,6 +21,7 @@ from cardwire.trace.recorder import TraceEntry
 from cardwire.trace.text import parse
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
+from pty_session import run_with_terminal_stderr
 
 SELECT_DEMO_1 = "00A4040C0AF0636172647769726501"
 SELECT_ECHO = "00A4040C0AF0636172647769726503"
@@ -254,3 +256,40 @@ def test_a_secure_send_joins_a_spaced_apdu_too() -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("> 00A4020C020101\n< 9000\n")
+
+
+def _echo_without_le(length: int) -> str:
+    """An extended case 3 APDU to the echo applet: its answer comes through GET RESPONSE,
+    ``61xx`` after ``61xx`` (docs/simulator.md, "Response length")."""
+    return f"00000000 00{length:04X} " + "41" * length
+
+
+def test_a_long_get_response_answer_shows_progress_on_a_terminal_stderr() -> None:
+    # issue 18: stdout redirected, stderr a terminal; 3000 bytes come in 12 GET RESPONSE rounds
+    done = run_with_terminal_stderr("send", "--sim", SELECT_ECHO, _echo_without_le(3000))
+    assert done.returncode == 0
+    assert "answer" in done.shown  # the bar's label
+    assert b"\x1b[" not in done.stdout  # stdout stays plain
+    assert "41" * 3000 + " 9000" in done.stdout.decode()
+
+
+def test_one_short_get_response_round_shows_nothing() -> None:
+    # 61C8: the rest (200 bytes) comes in one GET RESPONSE: no bar
+    done = run_with_terminal_stderr("send", "--sim", SELECT_ECHO, _echo_without_le(200))
+    assert done.returncode == 0
+    assert done.screen == b""
+
+
+def test_many_apdus_show_a_bar_over_them_on_a_terminal_stderr() -> None:
+    done = run_with_terminal_stderr(
+        "send", "--sim", "--json", SELECT_ECHO, *["000000000141"] * PROGRESS_MIN_APDUS
+    )
+    assert done.returncode == 0
+    assert "APDUs" in done.shown
+    assert len(json.loads(done.stdout)) == PROGRESS_MIN_APDUS + 1
+
+
+def test_no_progress_when_stderr_is_not_a_terminal() -> None:
+    result = CliRunner().invoke(cli, ["send", "--sim", SELECT_ECHO, _echo_without_le(3000)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "\x1b[" not in result.stdout

@@ -17,6 +17,7 @@ from cardwire.sim.card import SimCard
 from cardwire.sw import meaning
 from cardwire.transport import pcsc
 from cardwire.transport.memory import MemoryTransport
+from pty_session import run_with_terminal_stderr
 
 
 def run(script: str, *args: str) -> tuple[int, str, str]:
@@ -205,3 +206,40 @@ def test_a_data_mismatch_and_a_bad_expect() -> None:
     outcome = session.run_line("ls expect 9000")
     assert outcome.failed
     assert outcome.lines[-1] == "error: expect: the command sent nothing to check"
+
+
+EF_5006 = bytes(i % 251 for i in range(40000))  # docs/simulator.md: byte i = i mod 251
+BIG_READS = "select 3F00/5000/5006\ncat\nget 3F00/5000/5006 {local}\n"
+
+
+@pytest.mark.parametrize("line", ["select 3F00/5000/5006\ncat", "get 3F00/5000/5006 {local}"])
+def test_cat_and_get_show_progress_on_a_terminal_stderr_with_stdout_redirected(
+    tmp_path: Path, line: str
+) -> None:
+    # issue 18: `cardwire shell --sim < lines > out.txt` typed at a terminal
+    local = tmp_path / "5006.bin"
+    done = run_with_terminal_stderr("shell", "--sim", stdin=line.format(local=local).encode())
+    assert done.returncode == 0
+    screen = done.shown
+    assert "EF 3F00/5000/5006" in screen  # the bar's label
+    assert "40000/40000 bytes" in screen  # out of the FCP's size
+    assert b"\x1b[" not in done.stdout  # stdout stays plain
+    if line.startswith("get"):
+        assert local.read_bytes() == EF_5006
+    else:
+        assert f"data: {EF_5006.hex().upper()}" in done.stdout.decode().splitlines()
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    local = tmp_path / "5006.bin"
+    code, out, err = run(BIG_READS.format(local=local))
+    assert (code, err) == (0, "")
+    assert "\x1b[" not in out
+    assert local.read_bytes() == EF_5006
+
+
+def test_a_one_apdu_read_shows_no_progress() -> None:
+    done = run_with_terminal_stderr("shell", "--sim", stdin=b"select 3F00/5000/5001\ncat\n")
+    assert done.returncode == 0
+    assert b"bytes" not in done.screen  # nothing was drawn
+    assert 'text: "Hello from the cardwire card."' in done.stdout.decode()

@@ -4,11 +4,14 @@ says after a secure-messaging error. The interpreter alone for the PIN asked wit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from cardwire.card import ReadProgress
 from cardwire.cli import cli
 from cardwire.cli.shell_session import ShellSession
 from cardwire.sim import open_card
@@ -82,6 +85,39 @@ def test_get_saves_an_ef_to_a_local_file(tmp_path: Path) -> None:
     assert code == 0
     assert target.read_bytes() == b"Hello from the cardwire card."
     assert f"29 bytes of 3F00/5000/5001 saved to {target}" in out
+
+
+def _recording_bars(
+    seen: dict[str, list[tuple[int, int | None]]],
+) -> Callable[[str], AbstractContextManager[ReadProgress | None]]:
+    @contextmanager
+    def bars(label: str) -> Iterator[ReadProgress]:
+        calls = seen.setdefault(label, [])
+        yield lambda done, total: calls.append((done, total))
+
+    return bars
+
+
+def test_cat_reports_its_progress_out_of_the_fcp_size() -> None:
+    seen: dict[str, list[tuple[int, int | None]]] = {}
+    card = open_card(trace=True)
+    session = ShellSession(card, read_bars=_recording_bars(seen))
+    session.run_line("select 3F00/5000/5006")
+    assert card.trace is not None
+    before = len(card.trace.entries)
+    assert not session.run_line("cat").failed
+    calls = seen["EF 3F00/5000/5006"]
+    assert calls[-1] == (40000, 40000)
+    assert {total for _, total in calls} == {40000}  # the FCP's size, tag 80
+    assert len(calls) == len(card.trace.entries) - before  # one call per READ BINARY
+
+
+def test_cat_of_a_record_ef_reports_each_record() -> None:
+    seen: dict[str, list[tuple[int, int | None]]] = {}
+    session = ShellSession(open_card(), read_bars=_recording_bars(seen))
+    session.run_line("select 3F00/5000/5005")
+    assert not session.run_line("cat").failed
+    assert seen["EF 3F00/5000/5005"] == [(3, None), (6, None), (11, None)]  # one, two, three
 
 
 def test_update_binary_and_update_record_write_the_card() -> None:

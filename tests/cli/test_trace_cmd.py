@@ -229,6 +229,31 @@ def test_scp03_session_with_diversified_keys_decodes_with_diversify(tmp_path: Pa
         assert "card cryptogram" in wrong.stderr and MASTER not in wrong.stderr
 
 
+@pytest.mark.parametrize("scheme", ["emv", "visa2"])
+def test_scp02_session_with_diversified_keys_decodes_with_diversify(
+    scheme: str, tmp_path: Path
+) -> None:
+    # The SCP02 key set of the card was diversified with EMV / VISA2 (docs/scp02.md); the
+    # host used the master keys with `cardwire scp02 --diversify`, and so does the decoder.
+    profile = str(diversified_profile(tmp_path, scp02=scheme))
+    trace = tmp_path / "scp02.trace"
+    record = ["scp02", "--keys", MASTER, "--diversify", scheme, "--level", "03", "send", "--sim"]
+    sent = CliRunner().invoke(
+        cli, [*record, "--profile", profile, "--trace", str(trace), "80F24002024F0000"]
+    )
+    assert sent.exit_code == 0, sent.output
+    master_keys = ",".join([MASTER] * 3)
+    result = run("decode", "--json", "--scp02", master_keys, "--diversify", scheme, str(trace))
+    assert result.exit_code == 0, result.output
+    decoded = [entry for entry in json.loads(result.stdout) if "mac_ok" in entry]
+    assert [entry["plain_command"] for entry in decoded] == ["80F24002024F0000"]
+    assert all(entry["mac_ok"] for entry in decoded)
+    wrong = run("decode", "--json", "--scp02", master_keys, str(trace))
+    assert wrong.exit_code == 1 and "card cryptogram" in wrong.stderr
+    other = run("decode", "--scp02", master_keys, "--diversify", "kdf3", str(trace))
+    assert other.exit_code == 2 and "unknown SCP02 key diversification 'kdf3'" in other.stderr
+
+
 # --- errors and exit codes ------------------------------------------------------------------------
 
 
@@ -241,8 +266,9 @@ def test_scp03_session_with_diversified_keys_decodes_with_diversify(tmp_path: Pa
         (["--keycard-iv", "00"], "--keycard-iv goes with --keycard"),
         (["--mrz", "L898902C,690806"], "the MRZ must be DOC,BIRTH,EXPIRY"),
         (["--scp03", "00,11"], "--scp03 takes 3 comma-separated hex values"),
-        (["--diversify", "kdf3"], "--diversify goes with --scp03"),
-        (["--scp03", "00,00,00", "--diversify", "emv"], "Invalid value for '--diversify'"),
+        (["--diversify", "kdf3"], "--diversify goes with --scp03 or --scp02"),
+        (["--scp03", "00,00,00", "--diversify", "emv"], "unknown key diversification 'emv'"),
+        (["--scp03", "00,00,00", "--diversify", "visa"], "Invalid value for '--diversify'"),
         (["--scp03", "ZZ,11,22"], "not a hex digit"),
         (
             [

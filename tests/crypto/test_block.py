@@ -29,6 +29,18 @@ def test_icao_d3_3des_cbc() -> None:
     assert tdes.decrypt_cbc(bytes(8), e_ifd) == s
 
 
+def test_ecb_decrypt_block_undoes_encrypt_block() -> None:
+    # The 3DES key check value of the GP test key 40..4F is 8BAF47 (GlobalPlatformPro
+    # TestPlaintextKeys.testSessionKeys_SCP01, the static DEK's KCV): ECB of 8 bytes 00.
+    tdes = TripleDes(bytes(range(0x40, 0x50)))
+    assert tdes.encrypt_block(bytes(8))[:3].hex().upper() == "8BAF47"
+    data = bytes(range(16))
+    assert tdes.decrypt_block(tdes.encrypt_block(data)) == data
+    assert tdes.decrypt_block(tdes.encrypt_block(data)[8:]) == data[8:]  # ECB: blocks alone
+    with pytest.raises(UsageError):
+        tdes.decrypt_block(bytes(7))
+
+
 def test_expand_des_key() -> None:
     k1, k2 = bytes(range(8)), bytes(range(8, 16))
     assert expand_des_key(k1) == k1 * 3

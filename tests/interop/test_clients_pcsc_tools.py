@@ -31,6 +31,7 @@ def test_pcsc_scan_sees_the_card(pcsc_stack: PcscStack) -> None:
 
 
 def test_atr_analysis_parses_the_atr(pcsc_stack: PcscStack, tmp_path: Path) -> None:
+    from cardwire.atr import Atr
     from cardwire.sim.card import SimCard
 
     client = debian_version("pcsc-tools")
@@ -48,6 +49,13 @@ def test_atr_analysis_parses_the_atr(pcsc_stack: PcscStack, tmp_path: Path) -> N
     assert "Direct Convention" in done.stdout, said(client, done)
     assert "Protocol T = 1" in done.stdout, said(client, done)
     assert "Extended Lc and Le fields" in done.stdout, said(client, done)
+    # the selection methods (ISO 7816-4:2020 table 117) in the words `cardwire decode atr` uses
+    lines = done.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if "Selection methods:" in line)
+    after = next(i for i, line in enumerate(lines) if "Data coding byte:" in line)
+    listed = tuple(line.strip().removeprefix("- ") for line in lines[first + 1 : after])
+    caps = Atr.parse(SimCard().atr).historical_info.card_capabilities
+    assert caps is not None and listed == caps.selection_method_names, said(client, done)
 
 
 def test_opensc_explorer_sends_apdus(pcsc_stack: PcscStack) -> None:

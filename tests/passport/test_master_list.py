@@ -32,7 +32,6 @@ from cardwire.sim.applets.epassport.pki import (
     csca_pem,
     document_signer,
     master_list_signer,
-    sign,
 )
 from cardwire.tlv import parse_one
 
@@ -105,17 +104,7 @@ def test_the_signer_needs_the_master_list_purpose() -> None:
     econtent = csca_master_list([CSCA_DER])
     attributes = signed_attributes(econtent, "sha256", SIGNING_TIME, ID_CSCA_MASTER_LIST)
     ds = document_signer(SEED)
-    data = build_signed_data(
-        econtent_type=ID_CSCA_MASTER_LIST,
-        econtent=econtent,
-        attributes=attributes,
-        signature=sign(ds.key, attributes),
-        signature_algorithm="1.2.840.10045.4.3.2",
-        hash_name="sha256",
-        certificate=ds.certificate_der,
-        issuer=ds.issuer_der,
-        serial=ds.certificate.serial_number,
-    )
+    data = build_signed_data(ID_CSCA_MASTER_LIST, econtent, attributes, ds.cms_signer(attributes))
     verdict = verify_master_list(parse_master_list(data))
     assert verdict.reason == "its signer certificate lacks extKeyUsage cscaMasterListSigningKey"
     assert verify_master_list(parse_master_list(master_list(SEED))).ok  # the MLS has it

@@ -60,3 +60,15 @@ def test_td1_long_document_number_continues_in_the_optional_data() -> None:
     composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
     mrz = parse_mrz(line1 + line2 + check_digit(composite) + TD1[60:])
     assert (mrz.document_number, mrz.valid) == (number, True)
+
+
+def test_td2_long_document_number_continues_in_the_optional_data() -> None:
+    # 9303-6 4.2.4 note: the same number on a TD2; line 2 positions 29-35 hold the rest.
+    from cardwire.sm.bac import check_digit
+
+    number = "D23145890123"
+    optional = (number[9:] + check_digit(number)).ljust(7, "<")
+    line2 = number[:9] + "<" + "UTO7408122F1204159" + optional
+    composite = line2[0:10] + line2[13:20] + line2[21:35]
+    mrz = parse_mrz(TD2[:36] + line2 + check_digit(composite))
+    assert (mrz.document_number, mrz.optional_data, mrz.valid) == (number, "", True)

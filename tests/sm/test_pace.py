@@ -15,6 +15,7 @@ import contextlib
 import json
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -53,6 +54,7 @@ from cardwire.sm.pace import (
     domain_parameters,
     encrypt_nonce,
     mse_set_at,
+    parse_set_at,
 )
 
 VECTORS = Path(__file__).parent.parent / "vectors"
@@ -187,6 +189,32 @@ def test_mse_set_at_with_parameter_id() -> None:
         announce_parameter_id=True,
     )
     assert host.start().data.endswith(h("84010D"))
+
+
+def test_parse_set_at_reads_what_mse_set_at_sends() -> None:
+    command = mse_set_at(algorithm_for(G1["protocol"]), PasswordType.CAN, 13)
+    request = parse_set_at(command.data)
+    assert request.protocol == algorithm_for(G1["protocol"]).oid_content
+    assert (request.password, request.parameter_id) == (PasswordType.CAN, 13)
+    assert parse_set_at(mse_set_at(algorithm_for(G1["protocol"]), PasswordType.PIN).data) == (
+        replace(request, password=PasswordType.PIN, parameter_id=None)
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "830102",  # no protocol (80)
+        "800A04007F00070202040202",  # no password (83)
+        "800A04007F0007020204020283020002",  # a two-byte password reference
+        "800A04007F000702020402028301028402000D",  # a two-byte parameter id
+        "800A04007F00070202040202830102830102",  # 83 twice
+        "800A04007F000702020402028301029100",  # an object 9303-11 4.4.4.1 does not name
+    ],
+)
+def test_parse_set_at_refuses_what_4_4_4_1_does_not_allow(data: str) -> None:
+    with pytest.raises(DecodeError):
+        parse_set_at(h(data))
 
 
 # --- host against card --------------------------------------------------------------------------

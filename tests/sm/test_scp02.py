@@ -132,6 +132,13 @@ def test_host_against_card(option: int, level: int) -> None:
         assert bytes(8) not in host.protect(Command(0x80, 0xF2, 0x80, 0x02, bytes(8))).data
 
 
+def test_both_sessions_expose_the_dek_session_key() -> None:
+    host, card, answer = _pair(I_55, 0x01, counter=7)
+    expected = derive_session_keys(PYSIM_KEYS, 7).dek
+    assert host.session_dek == card.session_dek == expected
+    assert InitializeUpdateResponse.decode(answer.data).sequence_counter == 7
+
+
 def test_i55_challenge_is_derived_from_the_aid_and_counter() -> None:
     _host, _card, answer = _pair(I_55, 0x01, counter=7)
     decoded = InitializeUpdateResponse.decode(answer.data)

@@ -74,6 +74,20 @@ _ASSIGNMENT = {
 }
 
 
+# ISO/IEC 7816-4:2020 12.1.1.2, table 117 (first software function table: selection methods),
+# b8 down to b1, in pcsc-tools' ATR_analysis wording.
+_SELECTION_METHODS = (
+    (0x80, "DF selection by full DF name"),
+    (0x40, "DF selection by partial DF name"),
+    (0x20, "DF selection by path"),
+    (0x10, "DF selection by file identifier"),
+    (0x08, "Implicit DF selection"),
+    (0x04, "Short EF identifier supported"),
+    (0x02, "Record number supported"),
+    (0x01, "Record identifier supported"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class CardCapabilities:
     """COMPACT-TLV tag 7 (ISO/IEC 7816-4:2005 8.1.1.2.7): up to three software function bytes."""
@@ -84,6 +98,14 @@ class CardCapabilities:
     def selection_methods(self) -> int | None:
         """First byte: DF selection by full/partial name, path, FID, implicit; SFI, records."""
         return self.raw[0] if len(self.raw) >= 1 else None
+
+    @property
+    def selection_method_names(self) -> tuple[str, ...]:
+        """The first byte's methods, b8 first, as ATR_analysis lists them (none: empty)."""
+        first = self.selection_methods
+        if first is None:
+            return ()
+        return tuple(name for bit, name in _SELECTION_METHODS if first & bit)
 
     @property
     def data_coding(self) -> int | None:
@@ -128,10 +150,11 @@ class CardCapabilities:
         return (third & 0b111) + 1
 
     def to_json(self) -> dict[str, object]:
-        """The raw bytes and the decoded third byte."""
+        """The raw bytes, the selection methods named and the decoded third byte."""
         return {
             "raw": to_hex(self.raw),
             "selection_methods": hex_or_none(self.selection_methods),
+            "selection_method_names": list(self.selection_method_names),
             "data_coding": hex_or_none(self.data_coding),
             "command_chaining": self.command_chaining,
             "extended_length": self.extended_length,

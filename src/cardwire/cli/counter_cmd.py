@@ -18,7 +18,12 @@ from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret
-from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
+from cardwire.cli.secure_protocols import (
+    OptionDecorator,
+    SecureProtocol,
+    protocol_command,
+    register,
+)
 from cardwire.commands import SelectReturn
 from cardwire.errors import DecodeError, UsageError
 from cardwire.handshakes.counter import open_counter
@@ -57,13 +62,18 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     )
 
 
+def _choice(name: str, values: list[str], default: str, help_text: str) -> OptionDecorator:
+    return click.option(
+        name, type=click.Choice(values), default=default, show_default=True, help=help_text
+    )
+
+
 OPTIONS = (
-    click.option(
+    _choice(
         "--suite",
-        type=click.Choice(["aes", "3des"]),
-        default="aes",
-        show_default=True,
-        help="Cipher suite: aes (key size follows --kenc) or 3des (16-byte keys).",
+        ["aes", "3des"],
+        "aes",
+        "Cipher suite: aes (key size follows --kenc) or 3des (16-byte keys).",
     ),
     click.option("--kenc", metavar="HEX", help="Encryption key; literal, @FILE or env:NAME."),
     click.option("--kmac", metavar="HEX", help="MAC key; literal, @FILE or env:NAME."),
@@ -74,19 +84,17 @@ OPTIONS = (
         show_default=True,
         help="Counter width in bytes (the Le of GET CHALLENGE).",
     ),
-    click.option(
+    _choice(
         "--placement",
-        type=click.Choice([p.value for p in PLACEMENTS]),
-        default=CounterPlacement.DATA_OBJECT.value,
-        show_default=True,
-        help="Counter in a data object (tag C1) or XOR-ed into the MAC input.",
+        [p.value for p in PLACEMENTS],
+        CounterPlacement.DATA_OBJECT.value,
+        "Counter in a data object (tag C1) or XOR-ed into the MAC input.",
     ),
-    click.option(
+    _choice(
         "--mode",
-        type=click.Choice([m.value for m in SmMode]),
-        default=SmMode.COMBINED.value,
-        show_default=True,
-        help="combined: data encrypted and MACed; authentic: plain data under the MAC.",
+        [m.value for m in SmMode],
+        SmMode.COMBINED.value,
+        "combined: data encrypted and MACed; authentic: plain data under the MAC.",
     ),
     aid_option(DEMO_DF_NAME, "The application (DF name) selected first."),
 )

@@ -145,9 +145,12 @@ def _historical_rows(info: HistoricalBytes) -> list[tuple[str, str]]:
     rows = [("historical", f"{to_hex(info.raw)}  category {_h(info.category)}: {info.format}")]
     for obj in info.objects:
         text = f"{to_hex(obj.value)}  {obj.name}"
-        if obj.tag == 0x7 and info.card_capabilities is not None:
-            text += f": {_capabilities_text(info.card_capabilities)}"
+        caps = info.card_capabilities if obj.tag == 0x7 else None
+        if caps is not None:
+            text += f": {_capabilities_text(caps)}"
         rows.append((f"  tag {obj.tag:X}", text))
+        if caps is not None:  # one line per selection method, as ATR_analysis lists them
+            rows += [("  selection", name) for name in caps.selection_method_names]
     if info.status is not None:
         rows.append(("  status", to_hex(info.status)))
     if info.dir_reference is not None:

@@ -1,13 +1,13 @@
 """``cardwire gp COMMAND``: GlobalPlatform card management, as GlobalPlatformPro's ``gp`` does it.
 
-Every command takes the secure channel options (``--keys``, ``--kvn``, ``--level``, ``--s16`` and
-``--diversify`` for SCP03, ``--i`` for SCP02, ``--oce-key`` / ``--oce-cert`` for SCP11a/c,
-``--aid`` of the Security Domain), ``--scp 03|02|11a|11b|11c`` (11 alone is 11b; ``--kvn`` and
-``--level`` default to each protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02, 01 and
-the fixed level 33 for SCP11), ``--json`` and
-``--sim|--reader``. This module holds the group, the shared options, the session opening and
-``info`` / ``list``; ``gp_manage_cmd`` and ``gp_load_cmd`` hold the other commands
-(docs/gp.md).
+Every command takes the secure channel options (``--keys``, ``--kvn``, ``--level``, ``--s16``
+for SCP03, ``--diversify`` (kdf3 for SCP03, emv or visa2 for SCP02), ``--i`` for SCP02,
+``--oce-key`` / ``--oce-cert`` for SCP11a/c, ``--aid`` of the Security Domain),
+``--scp 03|02|11a|11b|11c`` (11 alone is 11b; ``--kvn`` and ``--level`` default to each
+protocol's own defaults: 30/33 for SCP03, 20/01 for SCP02, 01 and the fixed level 33 for
+SCP11), ``--json`` and ``--sim|--reader``. This module holds the group, the shared options,
+the session opening and ``info`` / ``list``; ``gp_manage_cmd`` and ``gp_load_cmd`` hold the
+other commands (docs/gp.md).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from cardwire.apdu import Response
 from cardwire.card import Card
 from cardwire.cli.aid_option import aid_value
 from cardwire.cli.app import CardwireGroup, cli
+from cardwire.cli.gp_key_options import diversify_option
 from cardwire.cli.output import emit_json
 from cardwire.cli.scp03_cmd import OPTIONS as SCP03_OPTIONS
 from cardwire.cli.scp03_cmd import SCP03
@@ -47,6 +48,8 @@ from cardwire.gp_info import (
 )
 from cardwire.hexutil import to_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
+from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES as SCP02_DIVERSIFY
+from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES as SCP03_DIVERSIFY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,7 +74,13 @@ def gp_options(command: F) -> F:
         SCP03_OPTIONS[0],  # --keys
         click.option("--kvn", metavar="HEX", help="Key version (30 SCP03, 20 SCP02, 01 SCP11)"),
         click.option("--level", metavar="HEX", help="Security level (33 SCP03, 01 SCP02)."),
-        *SCP03_OPTIONS[3:],
+        SCP03_OPTIONS[3],  # --s16
+        diversify_option(
+            (*SCP03_DIVERSIFY, *SCP02_DIVERSIFY),
+            "Key diversification of --keys (master keys): kdf3 (SCP03), emv or visa2 (SCP02), "
+            "none.",
+        ),
+        SCP03_OPTIONS[5],  # --aid
         click.option("--i", "i", metavar="HEX", help="SCP02 implementation option (55)."),
         *_scp11_options(),
     )

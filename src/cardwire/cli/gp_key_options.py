@@ -1,12 +1,15 @@
 """The option values the GlobalPlatform secure channels share on the command line: static keys
 given as ``ENC,MAC,DEK`` (or one key for all three) and one-byte hex options (key version,
-security level, SCP02's "i")."""
+security level, SCP02's "i") and the key diversification template."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
+import click
+
+from cardwire.cli.secure_protocols import OptionDecorator
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex
 
@@ -43,3 +46,13 @@ def byte_option(values: dict[str, Any], name: str, default: int) -> int:
     if len(raw) != 1:
         raise UsageError(f"--{name} is one byte in hex, e.g. {default:02X}")
     return raw[0]
+
+
+def diversify_option(schemes: Sequence[str], help_text: str) -> OptionDecorator:
+    """``--diversify NAME``: one of the key diversification templates ``schemes`` (any case)."""
+    return click.option(
+        "--diversify",
+        metavar="NAME",
+        type=click.Choice(tuple(dict.fromkeys(schemes)), case_sensitive=False),
+        help=help_text,
+    )

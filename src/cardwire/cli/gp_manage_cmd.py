@@ -12,6 +12,7 @@ from cardwire.cli.gp_cmd import gp as gp_group
 from cardwire.cli.gp_cmd import gp_options, hex_argument, managed_card
 from cardwire.cli.gp_key_options import byte_option
 from cardwire.cli.output import emit_json
+from cardwire.cli.scp02_cmd import parse_keys as parse_scp02_keys
 from cardwire.cli.scp03_cmd import parse_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.target import CardTarget
@@ -23,7 +24,10 @@ from cardwire.gp_content import (
     set_card_status,
     store_data,
 )
+from cardwire.gp_des_keys import check_put_des_keys_answer, put_des_keys
 from cardwire.hexutil import to_hex
+from cardwire.sm.scp02 import Scp02HostSession
+from cardwire.sm.scp02.constants import DEFAULT_KVN as SCP02_DEFAULT_KVN
 from cardwire.sm.scp03 import DEFAULT_KVN
 
 
@@ -72,7 +76,7 @@ def delete_key(
 
 @gp_group.command(name="put-key")
 @click.option("--new-keys", metavar="ENC,MAC,DEK", help="The new keys (literal, @FILE, env:NAME).")
-@click.option("--new-kvn", metavar="HEX", default=f"{DEFAULT_KVN:02X}", show_default=True)
+@click.option("--new-kvn", metavar="HEX", help="New key version (default 30 SCP03, 20 SCP02).")
 @click.option("--replace", metavar="HEX", help="Key version to replace (default: add a set).")
 @gp_options
 def put_key(
@@ -80,25 +84,39 @@ def put_key(
     json_out: bool,
     values: dict[str, Any],
     new_keys: str | None,
-    new_kvn: str,
+    new_kvn: str | None,
     replace: str | None,
 ) -> None:
-    """Add or replace an SCP03 key set; the card's key check values are verified."""
-    if values.get("diversify") not in (None, "none"):
+    """Add or replace a key set (AES; 3DES with --scp 02); the card's key check values are
+    verified."""
+    scp02 = values.get("scp") == "02"
+    if not scp02 and values.get("diversify") not in (None, "none"):
         raise UsageError("put-key with --diversify: not supported yet (give the card's keys)")
     text = secret_or_prompt(new_keys, "--new-keys", "new keys (ENC,MAC,DEK)")
     if not text:
         raise UsageError("put-key needs --new-keys ENC,MAC,DEK")
-    kvn = byte_option({"new-kvn": new_kvn}, "new-kvn", DEFAULT_KVN)
-    keys = parse_keys(resolve_secret(str(text), "--new-keys"), kvn)
-    current = parse_keys(
-        resolve_secret(str(values.get("keys") or ""), "--keys"),
-        byte_option(values, "kvn", DEFAULT_KVN),
-    )
+    default_kvn = SCP02_DEFAULT_KVN if scp02 else DEFAULT_KVN
+    kvn = byte_option({"new-kvn": new_kvn}, "new-kvn", default_kvn)
     old = None if replace is None else byte_option({"replace": replace}, "replace", 0)
-    with managed_card(target, values) as card:
-        answer = card.send(gp.put_key(keys, current.dek, replace_kvn=old))
-        gp.check_put_key_answer(answer.data, keys)  # GPC 11.8.3.1: KCVs match
+    new_text = resolve_secret(str(text), "--new-keys")
+    if scp02:
+        # GP Card Spec E.4.7: the 3DES keys travel under the session's DEK session key.
+        des_keys = parse_scp02_keys(new_text, kvn)
+        with managed_card(target, values) as card:
+            session = card.session
+            if not isinstance(session, Scp02HostSession):
+                raise UsageError("put-key --scp 02 needs an open SCP02 session")
+            answer = card.send(put_des_keys(des_keys, session.session_dek, replace_kvn=old))
+            check_put_des_keys_answer(answer.data, des_keys)  # GPC 11.8.3.1
+    else:
+        keys = parse_keys(new_text, kvn)
+        current = parse_keys(
+            resolve_secret(str(values.get("keys") or ""), "--keys"),
+            byte_option(values, "kvn", DEFAULT_KVN),
+        )
+        with managed_card(target, values) as card:
+            answer = card.send(gp.put_key(keys, current.dek, replace_kvn=old))
+            gp.check_put_key_answer(answer.data, keys)  # GPC 11.8.3.1: KCVs match
     _done(json_out, {"kvn": kvn, "replaced": old}, f"key set {kvn:02X} stored, KCVs verified")
 
 

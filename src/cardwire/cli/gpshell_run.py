@@ -128,14 +128,27 @@ def _status(state: _State, element: int) -> list[str]:
 
 
 def _put_key(state: _State, statement: GpStatement) -> str:
-    if state.session is None or state.session["scp"] != "03":
-        raise UsageError("put_sc_key: open an SCP03 channel first (cardwire puts AES key sets)")
+    if state.session is None or state.session["scp"] not in ("02", "03"):
+        raise UsageError("put_sc_key: open an SCP02 or SCP03 channel first")
+    new_kvn = statement.number("newkeyver")
+    old = statement.number("keyver") or None  # GPShell: 0 adds a key set, else replaces it
+    if state.session["scp"] == "02":
+        # 3DES keys under the DEK session key (GP Card Spec E.4.7; docs/scp02.md).
+        from cardwire.cli.scp02_cmd import parse_keys as parse_des_keys
+        from cardwire.gp_des_keys import check_put_des_keys_answer, put_des_keys
+        from cardwire.sm.scp02 import Scp02HostSession
+
+        session = state.card.session
+        if not isinstance(session, Scp02HostSession):
+            raise UsageError("put_sc_key: the SCP02 channel is not open any more")
+        des_keys = parse_des_keys(key_text(statement), new_kvn)
+        answer = state.card.send(put_des_keys(des_keys, session.session_dek, replace_kvn=old))
+        check_put_des_keys_answer(answer.data, des_keys)  # GPC 11.8.3.1: KCVs match
+        return f"key set {new_kvn:02X} stored, KCVs verified"
     from cardwire.cli.scp03_cmd import parse_keys
 
-    new_kvn = statement.number("newkeyver")
     keys = parse_keys(key_text(statement), new_kvn)
     current = parse_keys(str(state.session["keys"]), int(state.session["kvn"], 16))
-    old = statement.number("keyver") or None  # GPShell: 0 adds a key set, else replaces it
     answer = state.card.send(gp.put_key(keys, current.dek, replace_kvn=old))
     gp.check_put_key_answer(answer.data, keys)  # GPC 11.8.3.1: KCVs match
     return f"key set {new_kvn:02X} stored, KCVs verified"

@@ -3,7 +3,7 @@
 
 Exit codes (docs/cli.md): 0 every check that could run passed; 1 a check failed or the chip
 refused; 2 usage; 3 reader. The MRZ and CAN are secrets: literal, @FILE or env:NAME, never
-printed. Progress for large files goes to stderr.
+printed. Progress for large files is shown on stderr when it is a terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import click
 from cardwire.card import Card
 from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
 from cardwire.cli.output import emit_json
+from cardwire.cli.progress import FileBars, stderr_progress
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
@@ -162,13 +163,15 @@ def read(
     trusted = load_cscas(csca) if csca else None
     crls = load_crls(crl_files)
 
-    def progress(name: str, done: int, total: int) -> None:
-        if total >= PROGRESS_FROM:
-            click.echo(f"\r{name}: {done}/{total} bytes", err=True, nl=done >= total)
-
-    with Card(target.open()) as card:
+    # a bar per large file, on stderr when it is a terminal (docs/cli.md, Progress)
+    with stderr_progress() as bars, Card(target.open()) as card:
         found = inspect_passport(
-            card, password, kind, trusted=trusted, crls=crls, progress=progress
+            card,
+            password,
+            kind,
+            trusted=trusted,
+            crls=crls,
+            progress=FileBars(bars, PROGRESS_FROM),
         )
     files = write_files(found, out) if out is not None else []
     result = report(found, files)

@@ -10,8 +10,7 @@ as one document instead. Grammar: :mod:`cardwire.scripting.grammar` and docs/cli
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import click
 from cardwire.apdu import Command
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
 from cardwire.cli.output import emit_json
+from cardwire.cli.progress import apdu_bar, stderr_progress
 from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
 from cardwire.cli.send_cmd import as_sent
 from cardwire.cli.target import (
@@ -49,17 +49,6 @@ from cardwire.scripting.grammar import (
 )
 from cardwire.scripting.runner import Outcome, ScriptRunner, exchange_lines
 from cardwire.trace.recorder import TraceEntry
-
-PROGRESS_MIN_APDUS = 50
-"""Scripts with at least this many APDUs get a progress bar (on stderr, when it is a terminal)."""
-
-Echo = Callable[[str], None]
-
-
-def wants_progress_bar(stderr_is_terminal: bool, apdus: int) -> bool:
-    """A progress bar for long scripts whenever stderr is a terminal, even with stdout (the
-    exchanges, or the --json document) redirected: the bar is on stderr."""
-    return stderr_is_terminal and apdus >= PROGRESS_MIN_APDUS
 
 
 @dataclass
@@ -150,25 +139,6 @@ def _step(outcome: Outcome) -> dict[str, Any]:
     if outcome.atr is not None:
         step["atr"] = to_hex(outcome.atr)
     return step
-
-
-@contextmanager
-def _display(progress_bar: bool, total: int) -> Iterator[tuple[Echo, Callable[[], None]]]:
-    """(echo for the output lines, advance the bar by one APDU); the bar is on stderr."""
-    if not progress_bar:
-        yield click.echo, lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    # stdout on the same terminal: its lines go above the bar; redirected: straight to it
-    shared = sys.stdout.isatty()
-    bar = Console(stderr=True)
-    with Progress(
-        console=bar, transient=True, redirect_stdout=shared, redirect_stderr=False
-    ) as progress:
-        task = progress.add_task("APDUs", total=total)
-        yield click.echo, lambda: progress.advance(task)
 
 
 def _with_resend(outcome: Outcome, wire: Sequence[TraceEntry]) -> Outcome:
@@ -268,7 +238,6 @@ def run(
         sys.exit(run_gpshell(script_path, target, verbose=verbose, reset=reset, leave=leave))
     script = _parse(script_path, raw)
     tally = Tally()
-    show_bar = wants_progress_bar(sys.stderr.isatty(), script.apdu_count)
     show_wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
     wire: list[TraceEntry] = []
 
@@ -280,9 +249,10 @@ def run(
     exit_code = EXIT_OK
     disconnect = Disconnect(leave=leave)
     with (
-        _display(show_bar, script.apdu_count) as (echo, advance),
+        stderr_progress() as bars,
         open_card(target, on_wire=on_wire, reset=reset, disconnect=disconnect) as card,
     ):
+        advance = apdu_bar(bars, script.apdu_count)  # on stderr, when it is a terminal
         runner = ScriptRunner(
             card,
             raw=raw,
@@ -308,7 +278,7 @@ def run(
                 advance()
             if not as_json:
                 for line in outcome.lines:
-                    echo(line)
+                    click.echo(line)
             if outcome.mismatch is not None:
                 click.echo(f"error: {_where(statement, show_keys)}: {outcome.mismatch}", err=True)
                 exit_code = EXIT_FAILED

@@ -3,7 +3,8 @@
 GlobalPlatform SCP02 (GP Card Spec v2.3.1 Annex E, i = 15 or 55): the Security Domain is
 selected (``--aid``), INITIALIZE UPDATE and EXTERNAL AUTHENTICATE run with the static two-key
 3DES keys, and the APDUs travel at level 00, 01 or 03. The keys are secrets (literal hex,
-``@FILE`` or ``env:NAME``) and are never printed.
+``@FILE`` or ``env:NAME``) and are never printed; with ``--diversify emv|visa2`` they are
+master keys, diversified with the card's key diversification data.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
-from cardwire.cli.gp_key_options import byte_option, split_keys
+from cardwire.cli.gp_key_options import byte_option, diversify_option, split_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import UsageError
@@ -25,6 +26,7 @@ from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp02 import StaticKeys
 from cardwire.sm.scp02.constants import DEFAULT_KVN, implementation_option, security_level
+from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES
 
 
 def parse_keys(text: str, kvn: int) -> StaticKeys:
@@ -44,7 +46,15 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     option = implementation_option(byte_option(values, "i", 0x55))
     aid = aid_value(values, DEFAULT_AID)
     card.send(commands.select_by_aid(aid))  # GP Card Spec 11.9: select the SD first
-    return open_scp02(card, keys, level=level, option=option, aid=aid)
+    diversify = values.get("diversify")
+    return open_scp02(
+        card,
+        keys,
+        level=level,
+        option=option,
+        aid=aid,
+        diversify=None if diversify is None else str(diversify),
+    )
 
 
 OPTIONS = (
@@ -74,6 +84,11 @@ OPTIONS = (
         default="55",
         show_default=True,
         help="The card's implementation option: 15, or 55 (pseudo-random card challenge).",
+    ),
+    diversify_option(
+        DIVERSIFICATION_SCHEMES,
+        "Key diversification: --keys are master keys, diversified with the card's key "
+        "diversification data (emv, visa2: GlobalPlatformPro's templates; none: as given).",
     ),
     aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),
 )

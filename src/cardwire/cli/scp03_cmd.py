@@ -18,7 +18,7 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
-from cardwire.cli.gp_key_options import byte_option, split_keys
+from cardwire.cli.gp_key_options import byte_option, diversify_option, split_keys
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import UsageError
@@ -83,11 +83,9 @@ OPTIONS = (
         help=f"Security level: {_LEVELS} (01 C-MAC, 02 C-DECRYPTION, 10 R-MAC, 20 R-ENC).",
     ),
     click.option("--s16", is_flag=True, help="S16 mode: 16-byte challenges, cryptograms, MACs."),
-    click.option(
-        "--diversify",
-        metavar="NAME",
-        type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
-        help="Key diversification: --keys are master keys, diversified with the card's key "
+    diversify_option(
+        DIVERSIFICATION_SCHEMES,
+        "Key diversification: --keys are master keys, diversified with the card's key "
         "diversification data (kdf3: GlobalPlatformPro KDF3; none: as given).",
     ),
     aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),

@@ -18,6 +18,7 @@ from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.app import cli
 from cardwire.cli.output import emit_json
+from cardwire.cli.progress import AnswerBar, apdu_bar, stderr_progress
 from cardwire.cli.target import (
     CardTarget,
     open_card,
@@ -157,21 +158,28 @@ def send(
     commands = parse_apdus(apdus, raw=raw)
     wire: list[TraceEntry] = []
     show_wire = wire_printer(lambda line: click.echo(line, err=True)) if verbose else None
-
-    def on_wire(entry: TraceEntry) -> None:
-        wire.append(entry)
-        if show_wire is not None:
-            show_wire(entry)
-
     exchanges = []
-    with open_card(target, on_wire=on_wire, reset=reset) as card:
-        for apdu in commands:
-            item = exchange(card, apdu, wire, raw=raw)
-            exchanges.append(item)
-            if not as_json:
-                sent = item.sent if item.sent is not None else item.command
-                for line in exchange_lines(sent, item.response, item.command):
-                    click.echo(line)
+    with stderr_progress() as bars:  # on stderr when a terminal (docs/cli.md, Progress)
+        answer = AnswerBar(bars)
+
+        def on_wire(entry: TraceEntry) -> None:
+            wire.append(entry)
+            if show_wire is not None:
+                show_wire(entry)
+            if not raw:  # --raw: a 61xx is the answer, nothing more comes
+                answer.on_wire(entry)
+
+        with open_card(target, on_wire=on_wire, reset=reset) as card:
+            advance = apdu_bar(bars, len(commands))
+            for apdu in commands:
+                item = exchange(card, apdu, wire, raw=raw)
+                answer.end_command()
+                advance()
+                exchanges.append(item)
+                if not as_json:
+                    sent = item.sent if item.sent is not None else item.command
+                    for line in exchange_lines(sent, item.response, item.command):
+                        click.echo(line)
     if as_json:
         emit_json([_exchange_document(item) for item in exchanges])
     if check_sw:

@@ -18,6 +18,7 @@ import click
 
 from cardwire.card import Card
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
+from cardwire.cli.progress import file_read_bar
 from cardwire.cli.shell_session import Outcome, ShellSession, describe
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import CardwireError
@@ -132,8 +133,10 @@ def shell(target: CardTarget) -> None:
     """
     with Card(target.open()) as card:
         interactive = sys.stdin.isatty()
-        # a PIN left off the line is asked without echo, on a terminal only (getpass)
-        session = ShellSession(card, getpass.getpass if interactive else None)
+        # a PIN left off the line is asked without echo, on a terminal only (getpass); a long
+        # read shows its progress on stderr when that is a terminal (file_read_bar)
+        ask = getpass.getpass if interactive else None
+        session = ShellSession(card, ask, read_bars=file_read_bar)
         if interactive:
             banner = f"cardwire shell on {card.transport.name}, ATR {to_hex(card.atr)}; 'help'"
             run_interactive(session, banner)

@@ -10,12 +10,13 @@ may end in ``expect SW [REGEX]``, checked as ``run`` checks it (issue 18, "one l
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardwire import commands, telecom, tlv, tlv_names
 from cardwire.apdu import Command, Response
-from cardwire.card import Card, CardCommands
+from cardwire.card import Card, CardCommands, ReadProgress
 from cardwire.channels import Channel
 from cardwire.cli import tlv_view
 from cardwire.cli.shell_commands import help_text, lookup
@@ -90,15 +91,24 @@ def _odd_read_data(command: Command, response: Response) -> bytes | None:
 
 
 AskSecret = Callable[[str], str]
+ReadBars = Callable[[str], AbstractContextManager[ReadProgress | None]]
+
+
+def no_bars(label: str) -> AbstractContextManager[ReadProgress | None]:
+    return nullcontext()
 
 
 class ShellSession:
     """The shell's state and its line interpreter. ``ask_secret`` reads a PIN without echo
-    (None: PINs must be on the line, as when stdin is not a terminal)."""
+    (None: PINs must be on the line, as when stdin is not a terminal); ``read_bars`` gives the
+    progress callback of a whole-file read (``cat``, ``get``), named by the file."""
 
-    def __init__(self, card: Card, ask_secret: AskSecret | None = None) -> None:
+    def __init__(
+        self, card: Card, ask_secret: AskSecret | None = None, read_bars: ReadBars = no_bars
+    ) -> None:
         self.card = card
         self.ask_secret = ask_secret
+        self.read_bars = read_bars
         self.channels: dict[int, Channel] = {}
         self.current = 0
         self.locations: dict[int, Location] = {}
@@ -297,26 +307,33 @@ class ShellSession:
         return Outcome([f"{fid}  {info.describe()}" for fid, info in sorted(seen.items())])
 
     def _read_current(self) -> tuple[bytes, list[bytes] | None]:
-        """The current EF's bytes, or its records when it is a record EF."""
+        """The current EF's bytes, or its records when it is a record EF; a read of more than
+        one APDU shows its progress (``read_bars``), out of the FCP's size when known."""
         here = self.location
         info = self.files.under(here.path).get(here.ef or "")
-        if info is None or info.structure is None or info.structure == "transparent":
-            try:
-                return self.target.read_file(), None
-            except CardwireError as exc:
-                if (
-                    info is not None
-                    or getattr(exc, "sw", None) != SW.COMMAND_INCOMPATIBLE_WITH_FILE
-                ):
-                    raise
-        records = []
-        for number in range(1, 255):
-            response = self._exchange(commands.read_record(number))
-            if response.sw == SW.RECORD_NOT_FOUND:
-                break
-            check_sw(response.sw)
-            records.append(response.data)
-        return b"".join(records), records
+        with self.read_bars(f"EF {here.text() or 'current'}") as progress:
+            if info is None or info.structure is None or info.structure == "transparent":
+                size = info.size if info is not None else None
+                try:
+                    return self.target.read_file(size=size, progress=progress), None
+                except CardwireError as exc:
+                    if (
+                        info is not None
+                        or getattr(exc, "sw", None) != SW.COMMAND_INCOMPATIBLE_WITH_FILE
+                    ):
+                        raise
+            records: list[bytes] = []
+            read = 0
+            for number in range(1, 255):
+                response = self._exchange(commands.read_record(number))
+                if response.sw == SW.RECORD_NOT_FOUND:
+                    break
+                check_sw(response.sw)
+                records.append(response.data)
+                read += len(response.data)
+                if progress is not None:
+                    progress(read, None)
+            return b"".join(records), records
 
     def _cat(self, args: list[str]) -> Outcome:
         if args:

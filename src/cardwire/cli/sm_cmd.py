@@ -7,6 +7,9 @@ unprotected with ``--ssc X+1``.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+
 import click
 
 from cardwire.apdu import Command, Response
@@ -41,31 +44,49 @@ def _host_session(suite_name: str, kenc: str, kmac: str, ssc: str) -> IsoSmHost:
     return IsoSmHost(suite, counter.rjust(width, b"\x00"))
 
 
-def _print_result(key: str, message: bytes, session: IsoSmHost, as_json: bool) -> None:
-    """The message as hex, or one JSON document with it and the counter after it."""
-    if as_json:
-        emit_json({key: to_hex(message), "ssc": to_hex(session.ssc)})
-    else:
-        click.echo(to_hex(message))
+_Step = Callable[[IsoSmHost, bytes], tuple[str, bytes]]
 
 
-def _options(func: click.decorators.FC) -> click.decorators.FC:
-    func = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(func)
-    func = click.option("--ssc", required=True, help=_SSC_HELP)(func)
-    func = click.option("--kmac", required=True, help="MAC session key, hex.")(func)
-    func = click.option("--kenc", required=True, help="Encryption session key, hex.")(func)
-    func = click.option(
-        "--suite", "suite_name", required=True, type=click.Choice(["3des", "aes"]), help=_SUITE_HELP
-    )(func)
-    return func
+def _sm_command(name: str, metavar: str) -> Callable[[_Step], click.Command]:
+    """An ``sm`` subcommand: ``step`` takes the session (from --suite, --kenc, --kmac, --ssc)
+    and the message; it returns the JSON key and the message to print."""
+
+    def decorate(step: _Step) -> click.Command:
+        @sm.command(name, help=inspect.getdoc(step))
+        @click.argument("hex_parts", metavar=metavar, nargs=-1, required=True)
+        @click.option(
+            "--suite",
+            "suite_name",
+            required=True,
+            type=click.Choice(["3des", "aes"]),
+            help=_SUITE_HELP,
+        )
+        @click.option("--kenc", required=True, help="Encryption session key, hex.")
+        @click.option("--kmac", required=True, help="MAC session key, hex.")
+        @click.option("--ssc", required=True, help=_SSC_HELP)
+        @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+        def command(
+            hex_parts: tuple[str, ...],
+            suite_name: str,
+            kenc: str,
+            kmac: str,
+            ssc: str,
+            as_json: bool,
+        ) -> None:
+            session = _host_session(suite_name, kenc, kmac, ssc)
+            key, message = step(session, parse_hex(*hex_parts))
+            if as_json:  # with the counter after the message
+                emit_json({key: to_hex(message), "ssc": to_hex(session.ssc)})
+            else:
+                click.echo(to_hex(message))
+
+        return command
+
+    return decorate
 
 
-@sm.command("protect")
-@click.argument("hex_parts", metavar="APDU...", nargs=-1, required=True)
-@_options
-def protect(
-    hex_parts: tuple[str, ...], suite_name: str, kenc: str, kmac: str, ssc: str, as_json: bool
-) -> None:
+@_sm_command("protect", "APDU...")
+def protect(session: IsoSmHost, apdu: bytes) -> tuple[str, bytes]:
     """Protect a plain command APDU; print the protected APDU.
 
     \b
@@ -74,17 +95,11 @@ def protect(
         --kmac F1CB1F1FB5ADF208806B89DC579DC1F8 --ssc 887022120C06C228 00B0000004
       0CB000000D9701048E08ED6705417E96BA5500
     """
-    session = _host_session(suite_name, kenc, kmac, ssc)
-    protected = session.protect(Command.decode(parse_hex(*hex_parts)))
-    _print_result("apdu", protected.encode(), session, as_json)
+    return "apdu", session.protect(Command.decode(apdu)).encode()
 
 
-@sm.command("unprotect")
-@click.argument("hex_parts", metavar="RESPONSE...", nargs=-1, required=True)
-@_options
-def unprotect(
-    hex_parts: tuple[str, ...], suite_name: str, kenc: str, kmac: str, ssc: str, as_json: bool
-) -> None:
+@_sm_command("unprotect", "RESPONSE...")
+def unprotect(session: IsoSmHost, response: bytes) -> tuple[str, bytes]:
     """Verify and decrypt a protected response APDU; print data || SW.
 
     A bad MAC, bad padding, or a plain status word without secure messaging objects is an
@@ -97,9 +112,7 @@ def unprotect(
         8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000
       60145F019000
     """
-    session = _host_session(suite_name, kenc, kmac, ssc)
-    plain = session.unprotect(Response.decode(parse_hex(*hex_parts)))
-    _print_result("response", plain.encode(), session, as_json)
+    return "response", session.unprotect(Response.decode(response)).encode()
 
 
 __all__ = ["sm"]

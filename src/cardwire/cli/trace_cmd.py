@@ -15,6 +15,7 @@ import click
 from rich.table import Table
 
 from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
+from cardwire.cli.gp_key_options import diversify_option
 from cardwire.cli.output import console, emit_json
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
@@ -23,7 +24,9 @@ from cardwire.errors import UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm.pace import PacePassword
+from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES as SCP02_SCHEMES
 from cardwire.sm.scp03 import DIVERSIFICATION_SCHEMES
+from cardwire.sm.scp03 import scheme_name as scp03_scheme
 from cardwire.trace.decode import DecodedExchange, decode_trace
 from cardwire.trace.iso_sm import IsoSmObserver
 from cardwire.trace.model import Trace, TraceFormat
@@ -118,8 +121,8 @@ def build_observer(
             raise UsageError(f"choose one way to decode, not {' and '.join(chosen)}")
     if keycard_iv is not None and keycard is None:
         raise UsageError("--keycard-iv goes with --keycard")
-    if diversify is not None and scp03 is None:
-        raise UsageError("--diversify goes with --scp03")
+    if diversify is not None and scp03 is None and scp02 is None:
+        raise UsageError("--diversify goes with --scp03 or --scp02")
     iso_observer = _iso_observer(suite, kenc, kmac, ssc, mrz, pace_keys)
     if passwords:
         from cardwire.trace.pace_secret import PaceKeyRecovery
@@ -192,16 +195,21 @@ def _other_observer(
         from cardwire.sm.scp03 import StaticKeys
         from cardwire.trace.scp03 import Scp03TraceObserver
 
+        if diversify is not None:
+            scp03_scheme(diversify)  # UsageError for an SCP02 template
         enc, mac, dek = _hex_list("--scp03", scp03, 3)
         # With --diversify the keys are master keys; each card's keys come from them and the
         # diversification data of its INITIALIZE UPDATE answer (GP Amendment D 7.1.1.6).
         return lambda: Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=diversify)
     if scp02 is not None:
         from cardwire.sm.scp02 import StaticKeys as Scp02Keys
+        from cardwire.sm.scp02.diversification import scheme_name as scp02_scheme
         from cardwire.trace.scp02 import Scp02TraceObserver
 
+        # --diversify emv|visa2: master keys, diversified with each card's data (docs/scp02.md).
+        scheme = None if diversify is None else scp02_scheme(diversify)
         enc2, mac2, dek2 = _hex_list("--scp02", scp02, 3)
-        return lambda: Scp02TraceObserver(Scp02Keys(enc2, mac2, dek2))
+        return lambda: Scp02TraceObserver(Scp02Keys(enc2, mac2, dek2), diversify=scheme)
     if keycard is not None:
         from cardwire.trace.keycard import KeycardObserver
 
@@ -270,12 +278,11 @@ _DECODING_OPTIONS = (
     click.option("--puk", metavar="PUK", help=_RECOMPUTE_HELP.format("eID PUK")),
     click.option("--scp03", metavar="ENC,MAC,DEK", help="SCP03 static keys, hex."),
     click.option("--scp02", metavar="ENC,MAC,DEK", help="SCP02 static 3DES keys, hex."),
-    click.option(
-        "--diversify",
-        metavar="NAME",
-        type=click.Choice(DIVERSIFICATION_SCHEMES, case_sensitive=False),
-        help="With --scp03: the keys are master keys, diversified per card (kdf3: "
-        "GlobalPlatformPro KDF3; none: as given), as `cardwire scp03 --diversify`.",
+    diversify_option(
+        (*DIVERSIFICATION_SCHEMES, *SCP02_SCHEMES),
+        "With --scp03 or --scp02: the keys are master keys, diversified per card (kdf3 "
+        "for SCP03, emv or visa2 for SCP02: GlobalPlatformPro's templates; none: as given), "
+        "as `cardwire scp03|scp02 --diversify`.",
     ),
     click.option("--keycard", metavar="ENC,MAC", help="Keycard session keys, hex."),
     click.option("--keycard-iv", metavar="IV", help="Keycard IV (default: from the trace)."),
@@ -311,9 +318,10 @@ def decoding_options(command: Callable[..., Any]) -> Callable[..., Any]:
         decoding = {name: kwargs.pop(name) for name in _DECODING_NAMES}
         return command(*args, decoding=decoding, **kwargs)
 
+    decorated: Callable[..., Any] = wrapper
     for option in reversed(_DECODING_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper
+        decorated = option(decorated)
+    return decorated
 
 
 def _decoded(file: Path, trace_format: str | None, decoding: dict[str, Any]) -> Decoding:

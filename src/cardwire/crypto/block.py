@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives.ciphers import Cipher, CipherAlgorithm, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import (
+    Cipher,
+    CipherAlgorithm,
+    CipherContext,
+    algorithms,
+    modes,
+)
 
 from cardwire.errors import UsageError
 
@@ -71,6 +77,7 @@ class _Prepared:
         "_cbc_decryptor",
         "_cbc_encryptor",
         "_ecb",
+        "_ecb_decryptor",
         "_encryptor_last",
         "block_size",
     )
@@ -81,6 +88,7 @@ class _Prepared:
         # Single-block ECB is the raw block function (used for AES SM IVs and the last retail
         # MAC step), never to encrypt messages.
         self._ecb = Cipher(algorithm, modes.ECB()).encryptor()  # noqa: S305
+        self._ecb_decryptor: CipherContext | None = None  # made on first use (key transport only)
         start = bytes(block_size)
         self._cbc_encryptor = Cipher(algorithm, modes.CBC(start)).encryptor()
         self._cbc_decryptor = Cipher(algorithm, modes.CBC(start)).decryptor()
@@ -97,6 +105,14 @@ class _Prepared:
         if len(block) % self.block_size:
             raise self._size_error(block)
         return self._ecb.update(block)
+
+    def decrypt_block(self, block: bytes) -> bytes:
+        """ECB decryption of whole blocks (GP key transport: PUT KEY under SCP02)."""
+        if len(block) % self.block_size:
+            raise self._size_error(block)
+        if self._ecb_decryptor is None:
+            self._ecb_decryptor = Cipher(self._algorithm, modes.ECB()).decryptor()  # noqa: S305
+        return self._ecb_decryptor.update(block)
 
     def encrypt_cbc(self, iv: bytes, data: bytes) -> bytes:
         """CBC encryption of whole blocks with ``iv`` (NIST SP 800-38A 6.2)."""

@@ -25,18 +25,27 @@ def open_scp02(
     host_challenge: bytes | None = None,
     aid: bytes | None = None,
     rng: Rng = os.urandom,
+    diversify: str | None = None,
 ) -> Scp02HostSession:
     """Run the SCP02 handshake on ``card`` (a Card or a Channel), install the session there
     and return it.
 
     ``option`` is the card's "i" parameter (15 or 55; the card does not announce it in its
-    answer); with 55 ``aid`` checks the pseudo-random card challenge. Raises CryptogramError
+    answer); with 55 ``aid`` checks the pseudo-random card challenge. ``diversify`` (``emv``,
+    ``visa2``) makes ``keys`` master keys, diversified with the card's key diversification
+    data (``cardwire.sm.scp02.diversification``). Raises CryptogramError
     when the keys or key version are wrong, StatusError when the card refuses a command.
     """
     if host_challenge is not None:
         rng = fixed_challenge(host_challenge, 8, "in SCP02")
     handshake = Scp02Handshake(
-        keys, level=level, option=option, channel=card.number, aid=aid, rng=rng
+        keys,
+        level=level,
+        option=option,
+        channel=card.number,
+        aid=aid,
+        rng=rng,
+        diversify=diversify,
     )
     return run_gp_handshake(card, handshake)
 

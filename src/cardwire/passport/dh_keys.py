@@ -24,12 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
 from pyasn1_modules import rfc3279, rfc5280  # type: ignore[import-untyped]
 
 from cardwire.crypto.dh_groups import DhGroup, check_public_value, decode_value
+from cardwire.der import decode_der
 from cardwire.errors import DecodeError
 
 DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"  # RFC 3279 2.3.3 (ANSI X9.42)
@@ -61,29 +61,21 @@ class DhPublicKey:
         return (self.p.bit_length() + 7) // 8
 
 
-def _decode(der: bytes, spec: object, what: str) -> Any:
-    try:
-        value, rest = decoder.decode(der, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"DH {what}: {exc}") from exc
-    if rest:
-        raise DecodeError(f"DH {what}: trailing bytes")
-    return value
-
-
 def parse_dh_public_key(spki: bytes) -> DhPublicKey:
     """A DH SubjectPublicKeyInfo (X9.42 or PKCS#3), else :class:`DecodeError`."""
-    info = _decode(spki, rfc5280.SubjectPublicKeyInfo(), "SubjectPublicKeyInfo")
+    info = decode_der(spki, rfc5280.SubjectPublicKeyInfo(), "DH SubjectPublicKeyInfo")
     algorithm = str(info["algorithm"]["algorithm"])
     parameters = bytes(info["algorithm"]["parameters"])
     if algorithm not in (DH_PUBLIC_NUMBER, DH_KEY_AGREEMENT):
         raise DecodeError(f"not a DH key (algorithm {algorithm})")
-    y = int(_decode(info["subjectPublicKey"].asOctets(), univ.Integer(), "public value"))
+    y = int(decode_der(info["subjectPublicKey"].asOctets(), univ.Integer(), "DH public value"))
     if algorithm == DH_PUBLIC_NUMBER:
-        domain = _decode(parameters, rfc3279.DomainParameters(), "DomainParameters")
+        domain = decode_der(parameters, rfc3279.DomainParameters(), "DH DomainParameters")
         p, g, q = int(domain["p"]), int(domain["g"]), int(domain["q"])
     else:
-        values = _decode(parameters, univ.SequenceOf(componentType=univ.Integer()), "DHParameter")
+        values = decode_der(
+            parameters, univ.SequenceOf(componentType=univ.Integer()), "DH DHParameter"
+        )
         if len(values) not in (2, 3):
             raise DecodeError("DH DHParameter: expected p, g [, privateValueLength]")
         p, g, q = int(values[0]), int(values[1]), None

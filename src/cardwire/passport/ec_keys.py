@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
 from pyasn1_modules import rfc3279, rfc5280  # type: ignore[import-untyped]
 
 from cardwire.crypto.ec_arith import CURVES, Curve, Point, decode_point, encode_point
 from cardwire.crypto.ecdsa_verify import decode_der_signature, verify
+from cardwire.der import decode_der
 from cardwire.errors import DecodeError
 from cardwire.tlv import tlv
 
@@ -73,22 +73,12 @@ class EcPublicKey:
         return ec.EllipticCurvePublicNumbers(self.point.x, self.point.y, curve).public_key()
 
 
-def _decode(der: bytes, spec: object, what: str) -> object:
-    try:
-        value, rest = decoder.decode(der, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"{what}: {exc}") from exc
-    if rest:
-        raise DecodeError(f"{what}: trailing bytes")
-    return value
-
-
 def _explicit_curve(parameters: object) -> Curve:
     """The cardwire curve with exactly these ECParameters (RFC 3279 2.3.5)."""
     fields = parameters["fieldID"]  # type: ignore[index]
     if str(fields["fieldType"]) != ID_PRIME_FIELD:
         raise DecodeError("explicit EC parameters over a binary field are not supported")
-    p = int(_decode(bytes(fields["parameters"]), rfc3279.Prime_p(), "EC prime"))  # type: ignore[call-overload]
+    p = int(decode_der(bytes(fields["parameters"]), rfc3279.Prime_p(), "EC prime"))
     shape = parameters["curve"]  # type: ignore[index]
     a = int.from_bytes(bytes(shape["a"]), "big")
     b = int.from_bytes(bytes(shape["b"]), "big")
@@ -106,22 +96,22 @@ def _explicit_curve(parameters: object) -> Curve:
 def parse_ec_public_key(spki: bytes) -> EcPublicKey | None:
     """An EC SubjectPublicKeyInfo (named or explicit parameters); None when the key is not
     id-ecPublicKey; :class:`DecodeError` when it is malformed or on an unknown curve."""
-    info = _decode(spki, rfc5280.SubjectPublicKeyInfo(), "SubjectPublicKeyInfo")
-    algorithm = info["algorithm"]  # type: ignore[index]
+    info = decode_der(spki, rfc5280.SubjectPublicKeyInfo(), "SubjectPublicKeyInfo")
+    algorithm = info["algorithm"]
     if str(algorithm["algorithm"]) != ID_EC_PUBLIC_KEY:
         return None
-    parameters = _decode(bytes(algorithm["parameters"]), rfc3279.EcpkParameters(), "EC params")
-    kind = parameters.getName()  # type: ignore[attr-defined]
+    parameters = decode_der(bytes(algorithm["parameters"]), rfc3279.EcpkParameters(), "EC params")
+    kind = parameters.getName()
     if kind == "namedCurve":
-        name = NAMED_CURVES.get(str(parameters["namedCurve"]))  # type: ignore[index]
+        name = NAMED_CURVES.get(str(parameters["namedCurve"]))
         if name is None:
-            raise DecodeError(f"unknown named curve {parameters['namedCurve']}")  # type: ignore[index]
+            raise DecodeError(f"unknown named curve {parameters['namedCurve']}")
         curve, explicit = CURVES[name], False
     elif kind == "ecParameters":
-        curve, explicit = _explicit_curve(parameters["ecParameters"]), True  # type: ignore[index]
+        curve, explicit = _explicit_curve(parameters["ecParameters"]), True
     else:
         raise DecodeError("implicitlyCA EC parameters name no curve")
-    point = decode_point(curve, info["subjectPublicKey"].asOctets())  # type: ignore[index]
+    point = decode_point(curve, info["subjectPublicKey"].asOctets())
     return EcPublicKey(curve, point, explicit)
 
 
@@ -136,20 +126,20 @@ def verify_ecdsa(spki: bytes, message: bytes, signature: bytes, hash_name: str) 
 
 def certificate_spki(certificate: bytes) -> bytes:
     """The SubjectPublicKeyInfo DER of an X.509 certificate (RFC 5280 4.1.2.7)."""
-    cert = _decode(certificate, rfc5280.Certificate(), "certificate")
-    return bytes(encoder.encode(cert["tbsCertificate"]["subjectPublicKeyInfo"]))  # type: ignore[index]
+    cert = decode_der(certificate, rfc5280.Certificate(), "certificate")
+    return bytes(encoder.encode(cert["tbsCertificate"]["subjectPublicKeyInfo"]))
 
 
 def verify_certificate(certificate: bytes, issuer_spki: bytes) -> bool:
     """Whether ``certificate``'s ECDSA signature over its TBSCertificate verifies with the
     issuer's EC key (RFC 5280 4.1.1.2-4.1.1.3, RFC 5758 3.2)."""
-    cert = _decode(certificate, rfc5280.Certificate(), "certificate")
-    oid = str(cert["signatureAlgorithm"]["algorithm"])  # type: ignore[index]
+    cert = decode_der(certificate, rfc5280.Certificate(), "certificate")
+    oid = str(cert["signatureAlgorithm"]["algorithm"])
     hash_name = ECDSA_SIGNATURE_HASHES.get(oid)
     if hash_name is None:
         raise DecodeError(f"the certificate's signature algorithm {oid} is not ECDSA")
-    tbs = bytes(encoder.encode(cert["tbsCertificate"]))  # type: ignore[index]
-    signature = cert["signature"].asOctets()  # type: ignore[index]
+    tbs = bytes(encoder.encode(cert["tbsCertificate"]))
+    signature = cert["signature"].asOctets()
     return verify_ecdsa(issuer_spki, tbs, signature, hash_name)
 
 
@@ -194,13 +184,13 @@ def with_explicit_key(
 ) -> bytes:
     """``certificate`` with its subject key re-encoded with explicit parameters and the
     TBSCertificate signed again by ``sign`` (the issuer's DER ECDSA signature)."""
-    cert = _decode(certificate, rfc5280.Certificate(), "certificate")
-    spki = _decode(explicit_spki(subject_key), rfc5280.SubjectPublicKeyInfo(), "SPKI")
-    tbs = cert["tbsCertificate"]  # type: ignore[index]
+    cert = decode_der(certificate, rfc5280.Certificate(), "certificate")
+    spki = decode_der(explicit_spki(subject_key), rfc5280.SubjectPublicKeyInfo(), "SPKI")
+    tbs = cert["tbsCertificate"]
     tbs["subjectPublicKeyInfo"] = spki
     tbs_der = bytes(encoder.encode(tbs))
     signature = univ.BitString.fromOctetString(sign(tbs_der))
-    algorithm = bytes(encoder.encode(cert["signatureAlgorithm"]))  # type: ignore[index]
+    algorithm = bytes(encoder.encode(cert["signatureAlgorithm"]))
     return tlv(0x30, tbs_der + algorithm + bytes(encoder.encode(signature)))
 
 

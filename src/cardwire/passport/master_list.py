@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import namedtype, univ  # type: ignore[import-untyped]
 from pyasn1_modules import rfc5280  # type: ignore[import-untyped]
 
+from cardwire.der import decode_der
 from cardwire.errors import DecodeError, UsageError
 from cardwire.passport.passive import (
     TrustedCscas,
@@ -67,12 +67,7 @@ def parse_master_list(data: bytes) -> MasterList:
         raise DecodeError(
             f"master list: eContentType {econtent_type} is not id-icao-cscaMasterList"
         )
-    try:
-        content, rest = decoder.decode(signed.econtent, asn1Spec=CscaMasterList())
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"master list CscaMasterList: {exc}") from exc
-    if rest:
-        raise DecodeError("master list CscaMasterList: trailing bytes")
+    content = decode_der(signed.econtent, CscaMasterList(), "master list CscaMasterList")
     if int(content["version"]) != 0:  # 9303-12 9: CscaMasterListVersion ::= INTEGER {v0(0)}
         raise DecodeError(f"master list version {int(content['version'])}, expected 0")
     cscas: list[x509.Certificate] = []

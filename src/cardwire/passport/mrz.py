@@ -72,91 +72,100 @@ def _digit_ok(data: str, digit: str) -> bool:
     return check_digit(data) == digit
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where the fields stand in the MRZ characters (the lines joined without breaks)."""
+
+    number: int  # the document number (9 characters), then its check digit
+    nationality: int  # 3 characters
+    dates: int  # date of birth (6), its check digit, sex, date of expiry (6), its check digit
+    names: slice
+    optional: slice
+    composite: tuple[slice, ...]  # what the composite check digit covers
+    composite_digit: int
+    optional_digit: int | None = None  # TD3 only: the optional data's check digit
+    optional_2: slice | None = None  # TD1 only: line 2's optional data
+    long_numbers: bool = True  # a '<' check digit: the number goes on into the optional data
+
+
+def _two_lines(width: int, *, optional_digit: bool) -> _Layout:
+    # 9303-4 4.2.2 (TD3, 2 x 44) and 9303-6 4.2.2 (TD2, 2 x 36): line 1 code, state, name; line
+    # 2 number, nationality, dates, optional data (TD3: and its check digit), composite digit.
+    line2, end = width, 2 * width - 1
+    return _Layout(
+        number=line2,
+        nationality=line2 + 10,
+        dates=line2 + 13,
+        names=slice(5, width),
+        optional=slice(line2 + 28, end - 1 if optional_digit else end),
+        composite=(slice(line2, line2 + 10), slice(line2 + 13, line2 + 20), slice(line2 + 21, end)),
+        composite_digit=end,
+        optional_digit=end - 1 if optional_digit else None,
+        long_numbers=not optional_digit,
+    )
+
+
+# Line 1 starts with the document code (2) and the issuing state (3) in all three formats.
+_LAYOUTS = {
+    TD3_LENGTH: ("TD3", _two_lines(44, optional_digit=True)),
+    TD2_LENGTH: ("TD2", _two_lines(36, optional_digit=False)),
+    # 9303-5 4.2.2 (TD1, 3 x 30): line 1 code, state, number, optional data; line 2 dates,
+    # nationality, optional data, composite digit; line 3 the name.
+    TD1_LENGTH: (
+        "TD1",
+        _Layout(
+            number=5,
+            nationality=45,
+            dates=30,
+            names=slice(60, 90),
+            optional=slice(15, 30),
+            composite=(slice(5, 30), slice(30, 37), slice(38, 45), slice(48, 59)),
+            composite_digit=59,
+            optional_2=slice(48, 59),
+        ),
+    ),
+}
+
+
 def parse_mrz(text: str) -> Mrz:
     """Decode an MRZ given as its characters without line breaks (or with them)."""
     chars = "".join(text.split())
     if any(not (c.isdigit() or "A" <= c <= "Z" or c == "<") for c in chars):
         raise DecodeError("the MRZ holds characters other than A-Z, 0-9 and '<'", 0)
-    if len(chars) == TD3_LENGTH:
-        return _two_lines(chars, 44, "TD3")
-    if len(chars) == TD2_LENGTH:
-        return _two_lines(chars, 36, "TD2")
-    if len(chars) == TD1_LENGTH:
-        return _td1(chars)
-    raise DecodeError(f"an MRZ has 90, 72 or 88 characters, got {len(chars)}", 0)
-
-
-def _two_lines(chars: str, width: int, kind: str) -> Mrz:
-    # 9303-4 4.2.2 (TD3) and 9303-6 4.2.2 (TD2) share the second line's layout up to the
-    # optional data; TD3 has a check digit on its optional data, TD2 none.
-    line1, line2 = chars[:width], chars[width:]
-    surname, given = _names(line1[5:])
-    end = width - 1
-    number, optional = line2[0:9], line2[28 : end - 1 if kind == "TD3" else end]
-    checks = {
-        "document_number": _digit_ok(number, line2[9]),
-        "date_of_birth": _digit_ok(line2[13:19], line2[19]),
-        "date_of_expiry": _digit_ok(line2[21:27], line2[27]),
-    }
-    if kind == "TD2" and line2[9] == "<":
-        # 9303-6 4.2.4 note: a number longer than 9 characters goes on into the optional
-        # data, ended by its check digit.
+    if len(chars) not in _LAYOUTS:
+        raise DecodeError(f"an MRZ has 90, 72 or 88 characters, got {len(chars)}", 0)
+    kind, at = _LAYOUTS[len(chars)]
+    number, number_digit = chars[at.number : at.number + 9], chars[at.number + 9]
+    optional = chars[at.optional]
+    if at.long_numbers and number_digit == "<":
+        # 9303-5 4.2.4 note j, 9303-6 4.2.4 note: a number longer than 9 characters goes on
+        # into the optional data, ended by its check digit.
         rest = optional.rstrip("<")
-        number, optional = number + rest[:-1], ""
-        checks["document_number"] = _digit_ok(number, rest[-1:] or "?")
-    if kind == "TD3":
-        checks["optional_data"] = _digit_ok(line2[28:42], line2[42])
-    # Composite check digit (9303-4 4.2.2.2 / 9303-6 4.2.2): positions 1-10, 14-20, 22-end.
-    checks["composite"] = _digit_ok(line2[0:10] + line2[13:20] + line2[21:end], line2[end])
+        number, optional, number_digit = number + rest[:-1], "", rest[-1:] or "?"
+    dates = chars[at.dates : at.dates + 15]
+    checks = {
+        "document_number": _digit_ok(number, number_digit),
+        "date_of_birth": _digit_ok(dates[0:6], dates[6]),
+        "date_of_expiry": _digit_ok(dates[8:14], dates[14]),
+    }
+    if at.optional_digit is not None:
+        checks["optional_data"] = _digit_ok(chars[at.optional], chars[at.optional_digit])
+    composite = "".join(chars[part] for part in at.composite)
+    checks["composite"] = _digit_ok(composite, chars[at.composite_digit])
+    surname, given = _names(chars[at.names])
     return Mrz(
         format=kind,
-        document_code=line1[0:2],
-        issuing_state=line1[2:5],
+        document_code=chars[0:2],
+        issuing_state=chars[2:5],
         primary_identifier=surname,
         secondary_identifier=given,
         document_number=number,
-        nationality=line2[10:13],
-        date_of_birth=line2[13:19],
-        sex=line2[20],
-        date_of_expiry=line2[21:27],
+        nationality=chars[at.nationality : at.nationality + 3],
+        date_of_birth=dates[0:6],
+        sex=dates[7],
+        date_of_expiry=dates[8:14],
         optional_data=optional,
-        checks=checks,
-    )
-
-
-def _td1(chars: str) -> Mrz:
-    # 9303-5 4.2.2: line 1 code, state, number + check digit, optional data; line 2 dates,
-    # sex, nationality, optional data, composite; line 3 the name.
-    line1, line2, line3 = chars[:30], chars[30:60], chars[60:]
-    number, optional = line1[5:14], line1[15:30]
-    checks = {
-        "date_of_birth": _digit_ok(line2[0:6], line2[6]),
-        "date_of_expiry": _digit_ok(line2[8:14], line2[14]),
-    }
-    if line1[14] == "<":
-        # 9303-5 4.2.4 note j: a longer number continues in the optional data and ends with
-        # its check digit.
-        rest = optional.rstrip("<")
-        number, optional = number + rest[:-1], ""
-        checks["document_number"] = _digit_ok(number, rest[-1:] or "?")
-    else:
-        checks["document_number"] = _digit_ok(number, line1[14])
-    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
-    checks["composite"] = _digit_ok(composite, line2[29])
-    surname, given = _names(line3)
-    return Mrz(
-        format="TD1",
-        document_code=line1[0:2],
-        issuing_state=line1[2:5],
-        primary_identifier=surname,
-        secondary_identifier=given,
-        document_number=number,
-        nationality=line2[15:18],
-        date_of_birth=line2[0:6],
-        sex=line2[7],
-        date_of_expiry=line2[8:14],
-        optional_data=optional,
-        optional_data_2=line2[18:29],
+        optional_data_2=chars[at.optional_2] if at.optional_2 else "",
         checks=checks,
     )
 

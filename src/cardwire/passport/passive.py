@@ -39,13 +39,9 @@ from cardwire.errors import DecodeError, UsageError
 from cardwire.passport import ec_keys
 from cardwire.passport.sod import ID_LDS_SECURITY_OBJECT, Sod
 
-# RFC 5758 3.2, RFC 4055 5, RFC 8017 A.2.4: signature algorithms and their hash.
+# RFC 5758 3.2 (ECDSA), RFC 4055 5 and RFC 8017 A.2.4 (RSA): signature algorithms and their hash.
 _SIGNATURE_HASHES = {
-    "1.2.840.10045.4.1": "sha1",
-    "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256",
-    "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
+    **ec_keys.ECDSA_SIGNATURE_HASHES,
     "1.2.840.113549.1.1.5": "sha1",
     "1.2.840.113549.1.1.14": "sha224",
     "1.2.840.113549.1.1.11": "sha256",

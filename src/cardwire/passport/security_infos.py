@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
 
-from cardwire.errors import DecodeError
+from cardwire.der import decode_der
+from cardwire.passport.ec_keys import ECDSA_SIGNATURE_HASHES
 from cardwire.sm.card_access import OtherSecurityInfo, PaceInfo, build_card_access
 from cardwire.sm.card_access import parse_card_access as parse_security_infos
 from cardwire.tlv import tlv
@@ -33,13 +33,7 @@ ID_CA_DH_AES_128 = ID_CA_DH + ".2"
 ID_CA_ECDH_AES_128 = ID_CA_ECDH + ".2"
 ID_AA = "2.23.136.1.1.5"  # 9303-11 9.2.7: id-icao-mrtd-security-aaProtocolObject
 # 9303-11 9.2.7 / BSI TR-03111 5.2.1: the ECDSA signature algorithms AA may name.
-ECDSA_HASHES = {
-    "1.2.840.10045.4.1": "sha1",
-    "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256",
-    "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
-}
+ECDSA_HASHES = ECDSA_SIGNATURE_HASHES
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 
 
@@ -67,24 +61,14 @@ class Dg14:
     pace: tuple[PaceInfo, ...] = ()
 
 
-def _decode(der: bytes, spec: object, what: str) -> object:
-    try:
-        value, rest = decoder.decode(der, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"DG14 {what}: {exc}") from exc
-    if rest:
-        raise DecodeError(f"DG14 {what}: trailing bytes")
-    return value
-
-
 def _elements(der: bytes, what: str) -> list[bytes]:
-    sequence = _decode(der, univ.SequenceOf(componentType=univ.Any()), what)
+    sequence = decode_der(der, univ.SequenceOf(componentType=univ.Any()), f"DG14 {what}")
     assert isinstance(sequence, univ.SequenceOf)
     return [bytes(item) for item in sequence]
 
 
 def _int(der: bytes, what: str) -> int:
-    value: Any = _decode(der, univ.Integer(), what)
+    value: Any = decode_der(der, univ.Integer(), f"DG14 {what}")
     return int(value)
 
 
@@ -101,7 +85,7 @@ def parse_dg14_infos(der: bytes) -> Dg14:
             key_id = _int(parts[1], "keyId") if len(parts) > 1 else None
             keys.append(ChipAuthenticationPublicKey(other.protocol, parts[0], key_id))
         elif other.protocol == ID_AA and len(parts) == 2:
-            aa = str(_decode(parts[1], univ.ObjectIdentifier(), "signatureAlgorithm"))
+            aa = str(decode_der(parts[1], univ.ObjectIdentifier(), "DG14 signatureAlgorithm"))
     return Dg14(tuple(cas), tuple(keys), aa, infos.pace)
 
 

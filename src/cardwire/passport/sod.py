@@ -18,11 +18,11 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
-from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.codec.der import encoder  # type: ignore[import-untyped]
 from pyasn1.type import namedtype, univ, useful  # type: ignore[import-untyped]
 from pyasn1_modules import rfc5652  # type: ignore[import-untyped]
 
+from cardwire.der import decode_der
 from cardwire.errors import DecodeError
 from cardwire.tlv import Tlv, parse_one, tlv
 
@@ -75,16 +75,6 @@ class Sod:
     signing_time: datetime | None
 
 
-def _decode(der: bytes, spec: object, what: str, where: str = "EF.SOD") -> object:
-    try:
-        value, rest = decoder.decode(der, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"{where} {what}: {exc}") from exc
-    if rest:
-        raise DecodeError(f"{where} {what}: trailing bytes")
-    return value
-
-
 def _hash_name(oid: str, what: str, where: str = "EF.SOD") -> str:
     name = HASH_OIDS.get(oid)
     if name is None:
@@ -100,11 +90,11 @@ def parse_sod(data: bytes) -> Sod:
     econtent_type, signed = parse_signed_data(node.value)
     if econtent_type != ID_LDS_SECURITY_OBJECT:
         raise DecodeError(f"EF.SOD holds eContentType {econtent_type}, not the LDSSecurityObject")
-    lds = _decode(signed.econtent, _LdsSecurityObject(), "LDSSecurityObject")
-    algorithm = _hash_name(str(lds["hashAlgorithm"][0]), "LDSSecurityObject")  # type: ignore[index]
+    lds = decode_der(signed.econtent, _LdsSecurityObject(), "EF.SOD LDSSecurityObject")
+    algorithm = _hash_name(str(lds["hashAlgorithm"][0]), "LDSSecurityObject")
     hashes = {
         int(item["dataGroupNumber"]): bytes(item["dataGroupHashValue"])
-        for item in lds["dataGroupHashValues"]  # type: ignore[index]
+        for item in lds["dataGroupHashValues"]
     }
     return replace(signed, hash_algorithm=algorithm, hashes=hashes)
 
@@ -113,20 +103,20 @@ def parse_signed_data(content_info: bytes, what: str = "EF.SOD") -> tuple[str, S
     """A CMS ContentInfo holding a SignedData with one SignerInfo (RFC 5652 5): its
     eContentType and its parts (``hashes`` empty: the caller decodes the eContent). EF.SOD and
     the ICAO master list (9303-12 9) are both such SignedData."""
-    info = _decode(content_info, rfc5652.ContentInfo(), "ContentInfo", what)
-    if str(info["contentType"]) != ID_SIGNED_DATA:  # type: ignore[index]
+    info = decode_der(content_info, rfc5652.ContentInfo(), f"{what} ContentInfo")
+    if str(info["contentType"]) != ID_SIGNED_DATA:
         raise DecodeError(f"{what} does not hold a CMS SignedData")
-    signed = _decode(bytes(info["content"]), rfc5652.SignedData(), "SignedData", what)  # type: ignore[index]
-    encap = signed["encapContentInfo"]  # type: ignore[index]
+    signed = decode_der(bytes(info["content"]), rfc5652.SignedData(), f"{what} SignedData")
+    encap = signed["encapContentInfo"]
     if not encap["eContent"].isValue:
         raise DecodeError(f"{what} SignedData has no encapsulated content")
     econtent = bytes(encap["eContent"])
     certificates = tuple(
         bytes(encoder.encode(choice["certificate"]))
-        for choice in signed["certificates"]  # type: ignore[index]
+        for choice in signed["certificates"]
         if choice.getName() == "certificate"
     )
-    signers = signed["signerInfos"]  # type: ignore[index]
+    signers = signed["signerInfos"]
     if len(signers) != 1:
         raise DecodeError(f"{what} has {len(signers)} SignerInfos, expected 1")
     signer = signers[0]
@@ -135,13 +125,15 @@ def parse_signed_data(content_info: bytes, what: str = "EF.SOD") -> tuple[str, S
     for attribute in attributes:
         kind, values = str(attribute["attrType"]), attribute["attrValues"]
         if kind == ID_MESSAGE_DIGEST:
-            digest = bytes(_decode(bytes(values[0]), univ.OctetString(), "messageDigest", what))  # type: ignore[call-overload]
+            digest = bytes(
+                decode_der(bytes(values[0]), univ.OctetString(), f"{what} messageDigest")
+            )
         elif kind == ID_CONTENT_TYPE:
-            oid = _decode(bytes(values[0]), univ.ObjectIdentifier(), "contentType", what)
+            oid = decode_der(bytes(values[0]), univ.ObjectIdentifier(), f"{what} contentType")
             content_type = str(oid)
         elif kind == ID_SIGNING_TIME:
-            time = _decode(bytes(values[0]), rfc5652.Time(), "signingTime", what)
-            signing_time = time.getComponent().asDateTime  # type: ignore[attr-defined]
+            time = decode_der(bytes(values[0]), rfc5652.Time(), f"{what} signingTime")
+            signing_time = time.getComponent().asDateTime
     # RFC 5652 5.4: the signature covers the DER of the attributes as an explicit SET OF.
     signed_attributes = b"\x31" + bytes(encoder.encode(attributes))[1:]
     sid = signer["sid"]
@@ -218,63 +210,47 @@ def signed_attributes(
     return tlv(0x31, b"".join(sorted(items)))  # X.690 11.6: SET OF in encoding order
 
 
-def build_sod(
-    *,
-    econtent: bytes,
-    attributes: bytes,
-    signature: bytes,
-    signature_algorithm: str,
-    hash_name: str,
-    certificate: bytes,
-    issuer: bytes,
-    serial: int,
-) -> bytes:
+@dataclass(frozen=True, slots=True)
+class CmsSigner:
+    """The one SignerInfo's parts besides the signed attributes (RFC 5652 5.3): the signature,
+    its algorithm OID, the digest algorithm (hashlib name) and the signer's certificate (DER),
+    named by its issuer (DER Name) and serial number."""
+
+    signature: bytes
+    signature_algorithm: str
+    hash_name: str
+    certificate: bytes
+    issuer: bytes
+    serial: int
+
+
+def build_sod(*, econtent: bytes, attributes: bytes, signer: CmsSigner) -> bytes:
     """EF.SOD: 77 { ContentInfo { signedData, SignedData v3 } } (RFC 5652 5.1-5.3)."""
-    info = build_signed_data(
-        econtent_type=ID_LDS_SECURITY_OBJECT,
-        econtent=econtent,
-        attributes=attributes,
-        signature=signature,
-        signature_algorithm=signature_algorithm,
-        hash_name=hash_name,
-        certificate=certificate,
-        issuer=issuer,
-        serial=serial,
-    )
-    return tlv(0x77, info)
+    return tlv(0x77, build_signed_data(ID_LDS_SECURITY_OBJECT, econtent, attributes, signer))
 
 
 def build_signed_data(
-    *,
-    econtent_type: str,
-    econtent: bytes,
-    attributes: bytes,
-    signature: bytes,
-    signature_algorithm: str,
-    hash_name: str,
-    certificate: bytes,
-    issuer: bytes,
-    serial: int,
+    econtent_type: str, econtent: bytes, attributes: bytes, signer: CmsSigner
 ) -> bytes:
     """ContentInfo { signedData, SignedData v3 } with one signer (RFC 5652 5.1-5.3)."""
-    digest_algorithm = algorithm_identifier(HASH_OID_BY_NAME[hash_name])
-    signer = tlv(
+    digest_algorithm = algorithm_identifier(HASH_OID_BY_NAME[signer.hash_name])
+    signer_info = tlv(
         0x30,
         _der(univ.Integer(1))  # version 1: sid is issuerAndSerialNumber (RFC 5652 5.3)
-        + tlv(0x30, issuer + _der(univ.Integer(serial)))
+        + tlv(0x30, signer.issuer + _der(univ.Integer(signer.serial)))
         + digest_algorithm
         + b"\xa0"
         + attributes[1:]  # [0] IMPLICIT SignedAttributes
-        + algorithm_identifier(signature_algorithm)
-        + tlv(0x04, signature),
+        + algorithm_identifier(signer.signature_algorithm)
+        + tlv(0x04, signer.signature),
     )
     signed_data = tlv(
         0x30,
         _der(univ.Integer(3))  # version 3: eContentType is not id-data (RFC 5652 5.1)
         + tlv(0x31, digest_algorithm)
         + tlv(0x30, _oid(econtent_type) + tlv(0xA0, tlv(0x04, econtent)))
-        + tlv(0xA0, certificate)
-        + tlv(0x31, signer),
+        + tlv(0xA0, signer.certificate)
+        + tlv(0x31, signer_info),
     )
     return tlv(0x30, _oid(ID_SIGNED_DATA) + tlv(0xA0, signed_data))
 
@@ -283,6 +259,7 @@ __all__ = [
     "HASH_OIDS",
     "HASH_OID_BY_NAME",
     "ID_LDS_SECURITY_OBJECT",
+    "CmsSigner",
     "Sod",
     "algorithm_identifier",
     "build_signed_data",

@@ -163,6 +163,16 @@ def _get_challenge(args: Sequence[str]) -> Command:
     return commands.get_challenge(decimal(args[0], "LEN", 1, 256) if args else 8)
 
 
+def _pin_command(
+    usage: str, summary: str, build: Callable[[Sequence[str]], Command], *prompts: str
+) -> NamedCommand:
+    # Their words hold secrets; the shell asks the ``prompts`` left off without echo.
+    name = usage.split(maxsplit=1)[0]
+    return NamedCommand(
+        name, usage, summary, build, secret=True, options=(PAD_FF,), prompts=prompts
+    )
+
+
 NAMED_COMMANDS: dict[str, NamedCommand] = {
     entry.name: entry
     for entry in (
@@ -181,32 +191,25 @@ NAMED_COMMANDS: dict[str, NamedCommand] = {
             _update_binary,
         ),
         NamedCommand("update-record", "update-record N HEX", "UPDATE RECORD N", _update_record),
-        NamedCommand(
-            "verify",
+        _pin_command(
             "verify [--pad-ff] REF PIN",
             "VERIFY the PIN (ASCII; --pad-ff: FF-padded to 8 bytes, as SIM CHVs)",
             _verify,
-            secret=True,
-            options=(PAD_FF,),
-            prompts=("PIN",),
+            "PIN",
         ),
-        NamedCommand(
-            "change-pin",
+        _pin_command(
             "change-pin [--pad-ff] REF OLD NEW",
             "CHANGE REFERENCE DATA",
             _change_pin,
-            secret=True,
-            options=(PAD_FF,),
-            prompts=("current PIN", "new PIN"),
+            "current PIN",
+            "new PIN",
         ),
-        NamedCommand(
-            "unblock-pin",
+        _pin_command(
             "unblock-pin [--pad-ff] REF PUK NEW",
             "RESET RETRY COUNTER with the PUK",
             _unblock_pin,
-            secret=True,
-            options=(PAD_FF,),
-            prompts=("PUK", "new PIN"),
+            "PUK",
+            "new PIN",
         ),
         NamedCommand(
             "get-data", "get-data TAG", "GET DATA of a data object (tag in hex: 5F52)", _get_data

@@ -25,13 +25,14 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, Protocol, TypeVar, Union, get_args, get_origin
 
-from cardwire.errors import ConfigError, DecodeError
+from cardwire.errors import ConfigError, DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
 
 T = TypeVar("T")
+V = TypeVar("V")
 _NoneType = type(None)
 
 
@@ -73,6 +74,30 @@ def without_type(section: Mapping[str, object]) -> dict[str, object]:
     """An applet's profile section without ``type``: the card reads that key to pick the applet
     class; the applet's configuration class holds the rest (``aid`` included)."""
     return {key: value for key, value in section.items() if key != "type"}
+
+
+class _Referenced(Protocol):
+    @property
+    def reference(self) -> int: ...
+
+
+E = TypeVar("E", bound=_Referenced)
+
+
+def by_reference(entries: Sequence[E], build: Callable[[E], V]) -> dict[int, V]:
+    """``build(entry)`` for each entry of a profile list (``pins``, ``keys``) by its
+    ``reference``, which must be unique; an entry's ConfigError or UsageError gets its index."""
+    built: dict[int, V] = {}
+    for index, entry in enumerate(entries):
+        if entry.reference in built:
+            raise ConfigError(f"[{index}].reference", "expected a unique number")
+        try:
+            built[entry.reference] = build(entry)
+        except ConfigError as exc:
+            raise exc.within(f"[{index}]") from None
+        except UsageError as exc:
+            raise ConfigError(f"[{index}]", str(exc)) from None
+    return built
 
 
 def check(condition: bool, key: str, problem: str) -> None:

@@ -21,8 +21,9 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cardwire.errors import ConfigError, UsageError
+from cardwire.errors import UsageError
 from cardwire.sim.applet import CardStatus
+from cardwire.sim.config_loader import by_reference
 from cardwire.sim.fs import decode_content, encode_content
 from cardwire.sw import SW
 
@@ -172,17 +173,7 @@ class PinConfig:
 
 def pins_from_config(entries: Sequence[PinConfig]) -> dict[int, ReferenceData]:
     """Reference data from the profile's ``pins`` list; each reference once."""
-    pins: dict[int, ReferenceData] = {}
-    for index, entry in enumerate(entries):
-        if entry.reference in pins:
-            raise ConfigError(f"[{index}].reference", "expected a unique number")
-        try:
-            pins[entry.reference] = entry.reference_data()
-        except ConfigError as exc:
-            raise exc.within(f"[{index}]") from None
-        except UsageError as exc:
-            raise ConfigError(f"[{index}]", str(exc)) from None
-    return pins
+    return by_reference(entries, PinConfig.reference_data)
 
 
 def pins_to_config(pins: Mapping[int, ReferenceData]) -> tuple[PinConfig, ...]:

@@ -29,6 +29,7 @@ from pyasn1.codec.der import decoder, encoder  # type: ignore[import-untyped]
 from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 from pyasn1.type import namedtype, univ  # type: ignore[import-untyped]
 
+from cardwire.der import decode_der
 from cardwire.errors import DecodeError, UsageError
 
 ID_PACE = (0, 4, 0, 127, 0, 7, 2, 2, 4)  # BSI TR-03110-3 A.1.1 / ICAO 9303-11 9.2.1
@@ -90,23 +91,12 @@ def is_pace_info_oid(dotted: str) -> bool:
 
 
 def _integer(any_value: Any, what: str) -> int:
-    try:
-        value, rest = decoder.decode(bytes(any_value), asn1Spec=univ.Integer())
-    except PyAsn1Error as exc:
-        raise DecodeError(f"PACEInfo {what} is not a DER INTEGER: {exc}") from exc
-    if rest:
-        raise DecodeError(f"trailing bytes after the PACEInfo {what}")
-    return int(value)
+    return int(decode_der(bytes(any_value), univ.Integer(), f"PACEInfo {what} (INTEGER)"))
 
 
 def parse_card_access(data: bytes) -> SecurityInfos:
     """Parse EF.CardAccess (DER SecurityInfos); :class:`DecodeError` when malformed."""
-    try:
-        decoded, rest = decoder.decode(bytes(data), asn1Spec=_SECURITY_INFOS)
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise DecodeError(f"EF.CardAccess is not DER SecurityInfos: {exc}") from exc
-    if rest:
-        raise DecodeError("trailing bytes after SecurityInfos", len(data) - len(rest))
+    decoded = decode_der(bytes(data), _SECURITY_INFOS, "EF.CardAccess SecurityInfos")
     pace: list[PaceInfo] = []
     others: list[OtherSecurityInfo] = []
     for info in decoded:

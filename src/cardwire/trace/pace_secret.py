@@ -25,7 +25,6 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cardwire import tlv
 from cardwire.apdu import Command, Response
 from cardwire.errors import CardwireError, CryptogramError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
@@ -37,9 +36,6 @@ from cardwire.sm.pace import (
     TAG_EPHEMERAL_KEY_IFD,
     TAG_MAPPING_DATA_IC,
     TAG_MAPPING_DATA_IFD,
-    TAG_PARAMETER_ID,
-    TAG_PASSWORD_REFERENCE,
-    TAG_PROTOCOL,
     TAG_TOKEN_IC,
     TAG_TOKEN_IFD,
     PaceAlgorithm,
@@ -50,6 +46,7 @@ from cardwire.sm.pace import (
     decrypt_nonce,
     domain_parameters,
     dynamic_objects,
+    parse_set_at,
 )
 from cardwire.trace.model import Trace
 
@@ -96,7 +93,7 @@ class PaceKeyRecovery:
     """Follows PACE runs in a trace and recomputes their session keys (see the module text)."""
 
     def __init__(self, passwords: Sequence[PacePassword], secrets: Sequence[int]) -> None:
-        self._passwords = {password.kind: password for password in passwords}
+        self._passwords = {int(password.kind): password for password in passwords}
         self._secrets = tuple(secrets)
         self._runs: dict[int, _Run] = {}
         self.nonces: list[bytes] = []
@@ -105,18 +102,13 @@ class PaceKeyRecovery:
         """MSE:Set AT on ``channel`` (9303-11 4.4.4.1: 80 OID, 83 password, 84 parameter id)."""
         self._runs.pop(channel, None)
         try:
-            objects = {node.tag: node.value for node in tlv.parse(data)}
+            request = parse_set_at(data)
         except CardwireError:
             return
-        algorithm = _BY_OID.get(objects.get(TAG_PROTOCOL, b""))
-        reference = objects.get(TAG_PASSWORD_REFERENCE, b"")
-        if algorithm is None or len(reference) != 1:
-            return
-        parameter = objects.get(TAG_PARAMETER_ID)
-        password = next((p for kind, p in self._passwords.items() if kind == reference[0]), None)
-        self._runs[channel] = _Run(
-            algorithm, password, int.from_bytes(parameter, "big") if parameter else None
-        )
+        algorithm = _BY_OID.get(request.protocol)
+        if algorithm is not None:
+            password = self._passwords.get(request.password)
+            self._runs[channel] = _Run(algorithm, password, request.parameter_id)
 
     def general_authenticate(
         self, channel: int, command: Command, response: Response

@@ -6,6 +6,8 @@ E.5.1.6) and the EXTERNAL AUTHENTICATE after it, rebuilds the session with the c
 later command with GP secure messaging: C-MAC checked, data decrypted at level 03. A SELECT or a
 reset ends the session (GP Card Spec 10.2.3). A failed C-MAC marks its exchange as failed and
 decoding goes on from the C-MAC on the wire. The pseudo-random card challenge is not checked.
+With ``diversify`` (``emv``, ``visa2``) the static keys given are master keys, diversified with
+each card's key diversification data (:mod:`cardwire.sm.scp02.diversification`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ class Scp02TraceObserver:
 
     name = "scp02"
 
-    def __init__(self, keys: StaticKeys) -> None:
+    def __init__(self, keys: StaticKeys, *, diversify: str | None = None) -> None:
         self._static = keys
+        self._diversify = diversify
         self._card: Scp02Card | None = None
         self._session: Scp02Observer | None = None
 
@@ -75,7 +78,10 @@ class Scp02TraceObserver:
         data = answer.data
         if answer.sw != SW_OK or len(data) != 28 or data[11] != SCP02_ID:
             return
-        keys = StaticKeys(self._static.enc, self._static.mac, self._static.dek, data[10])
+        static = self._static
+        if self._diversify is not None:  # master keys: the card's come from its data
+            static = static.diversified(data[:10], self._diversify)
+        keys = StaticKeys(static.enc, static.mac, static.dek, data[10])
         card = Scp02Card([keys], b"\x00" * 5, I_15, data[:10], rng=lambda _n: data[14:20])
         counter = int.from_bytes(data[12:14], "big")
         replayed = card.initialize_update(initialize.replace(p1=0), counter)

@@ -21,19 +21,14 @@ from cardwire.sm.pace._algorithms import (
     MSE_SET_AT_P1,
     MSE_SET_AT_P2,
     NONCE_LENGTH,
-    TAG_AUXILIARY_DATA,
     TAG_CAR_1,
     TAG_CAR_2,
-    TAG_CHAT,
     TAG_DYNAMIC_AUTHENTICATION_DATA,
     TAG_ENCRYPTED_NONCE,
     TAG_EPHEMERAL_KEY_IC,
     TAG_EPHEMERAL_KEY_IFD,
     TAG_MAPPING_DATA_IC,
     TAG_MAPPING_DATA_IFD,
-    TAG_PARAMETER_ID,
-    TAG_PASSWORD_REFERENCE,
-    TAG_PROTOCOL,
     TAG_TOKEN_IC,
     TAG_TOKEN_IFD,
     PaceAlgorithm,
@@ -47,6 +42,7 @@ from cardwire.sm.pace._messages import (
     authentication_token,
     dynamic_objects,
     encrypt_nonce,
+    parse_set_at,
 )
 from cardwire.sw import SW
 
@@ -141,33 +137,15 @@ class PaceCard:
         if (command.p1, command.p2) != (MSE_SET_AT_P1, MSE_SET_AT_P2):
             self._fail(SW.INCORRECT_P1_P2)
         try:
-            nodes = tlv.parse(command.data)
+            request = parse_set_at(command.data)
         except DecodeError:
             self._fail(SW.INCORRECT_DATA)
-        values: dict[int, bytes] = {}
-        for node in nodes:
-            if node.tag in values or node.tag not in (
-                TAG_PROTOCOL,
-                TAG_PASSWORD_REFERENCE,
-                TAG_PARAMETER_ID,
-                TAG_CHAT,
-                TAG_AUXILIARY_DATA,
-            ):
-                self._fail(SW.INCORRECT_DATA)
-            values[node.tag] = node.value
-        oid = values.get(TAG_PROTOCOL)
-        reference = values.get(TAG_PASSWORD_REFERENCE)
-        if oid is None or reference is None or len(reference) != 1:
-            self._fail(SW.INCORRECT_DATA)
-        pid_bytes = values.get(TAG_PARAMETER_ID)
-        if pid_bytes is not None and len(pid_bytes) != 1:
-            self._fail(SW.INCORRECT_DATA)
-        pid = pid_bytes[0] if pid_bytes is not None else None
+        pid = request.parameter_id
         info = next(
             (
                 i
                 for i in self._infos
-                if algorithm_for(i.protocol).oid_content == oid
+                if algorithm_for(i.protocol).oid_content == request.protocol
                 and (pid is None or i.parameter_id == pid)
             ),
             None,
@@ -175,7 +153,7 @@ class PaceCard:
         if info is None:
             self._fail(SW.INCORRECT_DATA)  # 9303-11 4.4.4.1: protocol / parameters unsupported
         try:
-            kind = PasswordType(reference[0])
+            kind = PasswordType(request.password)
         except ValueError:
             self._fail(SW.INCORRECT_DATA)
         if kind not in self._passwords:

@@ -69,9 +69,10 @@ class PaceGroup(ABC):
     def check_public_key(self, data: bytes) -> bytes:
         """``data`` if it is a valid group element (DecodeError otherwise), canonical form."""
 
-    @abstractmethod
     def mapping_secret(self, private: int, peer_public: bytes) -> bytes:
-        """H = SK_map * PK_map,peer (ECDH) or h = PK_map,peer^SK_map mod p (DH)."""
+        """H = SK_map * PK_map,peer (ECDH) or h = PK_map,peer^SK_map mod p (DH): the public-key
+        operation on the peer's mapping key (9303-11 4.4.3.3.1)."""
+        return self.public_key(private, peer_public)
 
     @abstractmethod
     def map_generator(self, nonce: bytes, mapping_secret: bytes) -> bytes:
@@ -123,9 +124,6 @@ class EcGroup(PaceGroup):
     def check_public_key(self, data: bytes) -> bytes:
         return ec_arith.encode_point(self.curve, self._point(data))
 
-    def mapping_secret(self, private: int, peer_public: bytes) -> bytes:
-        return self.public_key(private, peer_public)
-
     def map_generator(self, nonce: bytes, mapping_secret: bytes) -> bytes:
         curve = self.curve
         s_g = ec_arith.multiply(curve, int.from_bytes(nonce, "big"), curve.generator)
@@ -163,9 +161,6 @@ class DhModpGroup(PaceGroup):
 
     def check_public_key(self, data: bytes) -> bytes:
         return dh_groups.encode_value(self.group, self._value(data))
-
-    def mapping_secret(self, private: int, peer_public: bytes) -> bytes:
-        return self.public_key(private, peer_public)
 
     def map_generator(self, nonce: bytes, mapping_secret: bytes) -> bytes:
         group = self.group

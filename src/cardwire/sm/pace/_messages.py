@@ -30,6 +30,8 @@ from cardwire.sm.pace._algorithms import (
     INS_MSE,
     MSE_SET_AT_P1,
     MSE_SET_AT_P2,
+    TAG_AUXILIARY_DATA,
+    TAG_CHAT,
     TAG_DYNAMIC_AUTHENTICATION_DATA,
     TAG_PARAMETER_ID,
     TAG_PASSWORD_REFERENCE,
@@ -168,6 +170,42 @@ def mse_set_at(
     return Command(0x00, INS_MSE, MSE_SET_AT_P1, MSE_SET_AT_P2, data)
 
 
+@dataclass(frozen=True, slots=True)
+class SetAt:
+    """The data of MSE:Set AT for PACE (9303-11 4.4.4.1)."""
+
+    protocol: bytes  # 80: the OID's content octets
+    password: int  # 83: the password reference (a PasswordType value when the card knows it)
+    parameter_id: int | None = None  # 84: the standardized domain parameters
+
+
+# 9303-11 4.4.4.1: 80, 83 and 84; an eID terminal adds 7F4C (CHAT) and 67 (auxiliary data).
+_SET_AT_TAGS = (
+    TAG_PROTOCOL,
+    TAG_PASSWORD_REFERENCE,
+    TAG_PARAMETER_ID,
+    TAG_CHAT,
+    TAG_AUXILIARY_DATA,
+)
+
+
+def parse_set_at(data: bytes) -> SetAt:
+    """The data of MSE:Set AT (what :func:`mse_set_at` sends): 80 and a one-byte 83 required, a
+    one-byte 84, 7F4C and 67 allowed, each at most once; :class:`DecodeError` else."""
+    values: dict[int, bytes] = {}
+    for node in tlv.parse(data):
+        if node.tag in values or node.tag not in _SET_AT_TAGS:
+            raise DecodeError(f"unexpected or repeated object {node.tag:X} in MSE:Set AT")
+        values[node.tag] = node.value
+    protocol, reference = values.get(TAG_PROTOCOL), values.get(TAG_PASSWORD_REFERENCE)
+    if protocol is None or reference is None or len(reference) != 1:
+        raise DecodeError("MSE:Set AT needs a protocol (80) and a one-byte password (83)")
+    parameter = values.get(TAG_PARAMETER_ID)
+    if parameter is not None and len(parameter) != 1:
+        raise DecodeError("the domain parameter id (84) of MSE:Set AT is one byte")
+    return SetAt(protocol, reference[0], None if parameter is None else parameter[0])
+
+
 def general_authenticate(objects: bytes, *, last: bool) -> Command:
     """GENERAL AUTHENTICATE with 7C { objects }, Le 00; CLA 10 (chained) except the last step
     (9303-11 4.4.4.2)."""
@@ -198,10 +236,12 @@ __all__ = [
     "PacePassword",
     "PasswordType",
     "SessionKeys",
+    "SetAt",
     "authentication_token",
     "decrypt_nonce",
     "dynamic_objects",
     "encrypt_nonce",
     "general_authenticate",
     "mse_set_at",
+    "parse_set_at",
 ]

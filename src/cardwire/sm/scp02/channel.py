@@ -56,7 +56,7 @@ class Scp02Channel(GpChannelState[_Ciphers]):
     """Secure-channel state after EXTERNAL AUTHENTICATE: session keys and the ICV."""
 
     protocol = "SCP02"
-    __slots__ = ("_icv", "level", "option")
+    __slots__ = ("_dek", "_icv", "level", "option")
 
     def __init__(
         self, keys: SessionKeys, level: SecurityLevel, option: Option, first_mac: bytes
@@ -65,8 +65,15 @@ class Scp02Channel(GpChannelState[_Ciphers]):
         super().__init__(ciphers)
         self.level = level
         self.option = option
+        self._dek = keys.dek
         self._icv = ZERO_ICV
         self._chain(ciphers, first_mac)
+
+    @property
+    def session_dek(self) -> bytes:
+        """The DEK session key (GP Card Spec E.4.1, constant 0181): it encrypts the keys of a
+        PUT KEY in this session (E.4.7)."""
+        return self._dek
 
     def keep_going_after_failures(self) -> None:
         """Trace decoding only: a failed check raises but does not end the session; the ICV

@@ -20,6 +20,7 @@ from cardwire.sm.scp02.constants import (
     security_level,
 )
 from cardwire.sm.scp02.crypto import pseudo_random_challenge
+from cardwire.sm.scp02.diversification import scheme_name
 from cardwire.sm.scp02.handshake import Exchange, exchange, external_authenticate_command
 from cardwire.sm.scp02.initialize_update import InitializeUpdateResponse
 from cardwire.sm.scp02.keys import StaticKeys
@@ -34,6 +35,9 @@ class Scp02Handshake(GpHostHandshake[InitializeUpdateResponse, Scp02Channel]):
     The card's "i" parameter is not in its INITIALIZE UPDATE answer (GP Card Spec E.5.1.6), so
     the host states it: ``option`` 15 or 55. With 55 the pseudo-random card challenge is
     checked against ``aid`` (the Security Domain's AID) unless ``check_challenge`` is False.
+    ``diversify`` names a key diversification template (``emv``, ``visa2``:
+    ``cardwire.sm.scp02.diversification``): ``keys`` are then master keys, and the card's keys
+    are derived from them and the diversification data of the card's answer.
     """
 
     keys: StaticKeys
@@ -43,6 +47,7 @@ class Scp02Handshake(GpHostHandshake[InitializeUpdateResponse, Scp02Channel]):
     aid: bytes | None = None
     rng: Rng = field(default=os.urandom, repr=False)
     check_challenge: bool = True
+    diversify: str | None = None
     _host_challenge: bytes | None = field(default=None, init=False, repr=False)
     _answer: InitializeUpdateResponse | None = field(default=None, init=False, repr=False)
     _pending: Scp02Channel | None = field(default=None, init=False, repr=False)
@@ -51,6 +56,8 @@ class Scp02Handshake(GpHostHandshake[InitializeUpdateResponse, Scp02Channel]):
     def __post_init__(self) -> None:
         self.level = security_level(self.level)
         self.option = implementation_option(self.option)
+        if self.diversify is not None:
+            self.diversify = scheme_name(self.diversify)
 
     @property
     def session_dek(self) -> bytes | None:
@@ -77,8 +84,11 @@ class Scp02Handshake(GpHostHandshake[InitializeUpdateResponse, Scp02Channel]):
             raise CryptogramError(
                 f"the card used key version {answer.kvn:02X}, not {self.keys.kvn:02X}"
             )
+        keys = self.keys
+        if self.diversify is not None:
+            keys = keys.diversified(answer.diversification_data, self.diversify)
         done = exchange(
-            self.keys,
+            keys,
             Option(self.option),
             answer.sequence_bytes,
             self._host_challenge,

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from cardwire.errors import UsageError
 from cardwire.sm.scp02.constants import DEFAULT_KVN, DES3_KEY_LENGTH
+from cardwire.sm.scp02.diversification import diversify_key
+from cardwire.sm.scp03 import per_purpose
 
 DEFAULT_KEY = bytes(range(0x40, 0x50))  # the well-known GP test key 404142...4F
 
@@ -32,6 +34,14 @@ class StaticKeys:
     @classmethod
     def default(cls, kvn: int = DEFAULT_KVN) -> StaticKeys:
         return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, kvn)
+
+    def diversified(self, diversification_data: bytes, scheme: str) -> StaticKeys:
+        """The card's keys derived from these (master) keys and the card's 10-byte key
+        diversification data with the named template (``emv``, ``visa2`` or ``none``:
+        ``cardwire.sm.scp02.diversification``); the key version stays."""
+        masters = (self.enc, self.mac, self.dek)
+        keys = per_purpose(masters, diversification_data, scheme, diversify_key)
+        return StaticKeys(*keys, self.kvn)
 
     def __repr__(self) -> str:
         return f"Scp02StaticKeys(kvn={self.kvn:02X}, <hidden>)"

@@ -20,6 +20,12 @@ class _Scp02Option:
     def option(self) -> Option:
         return self._channel.option
 
+    @property
+    def session_dek(self) -> bytes:
+        """The DEK session key of the session (GP Card Spec E.4.1): PUT KEY encrypts new keys
+        under it (E.4.7), 3DES-ECB."""
+        return self._channel.session_dek
+
     def _describe(self) -> str:
         return f"i={self.option:02X}, level={self._channel.level:02X}"
 

@@ -17,11 +17,13 @@ templates are those that public host tools implement for AES (SCP03) keys, appli
 
 The EMV CPS and VISA2 templates of the same projects build a 3DES-ECB input block; they apply to
 SCP01/SCP02 3DES keys only (GlobalPlatformPro refuses them for SCP03, whose templates must hold
-the ``$_`` counter marker), so they are not offered here.
+the ``$_`` counter marker), so they are offered for SCP02 keys only
+(``cardwire.sm.scp02.diversification``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -69,16 +71,39 @@ def _kdf3(master: bytes, purpose: KeyPurpose, diversification_data: bytes) -> by
     return kdf_counter_cmac(master, b"", fixed, len(master))
 
 
-def diversify_key(
-    master: bytes, purpose: KeyPurpose, diversification_data: bytes, scheme: str = KDF3
-) -> bytes:
-    """The card key for ``purpose`` derived from ``master`` with the named ``scheme``."""
-    name = scheme_name(scheme)
+def check_diversification_data(diversification_data: bytes) -> None:
+    """UsageError unless ``diversification_data`` is the 10 bytes of the INITIALIZE UPDATE
+    answer (GP Amendment D 7.1.1.6 table 7-3; GP Card Spec E.5.1.6 for SCP02)."""
     if len(diversification_data) != DIVERSIFICATION_DATA_LENGTH:
         raise UsageError(
             f"key diversification data is {DIVERSIFICATION_DATA_LENGTH} bytes, "
             f"got {len(diversification_data)}"
         )
+
+
+Diversify = Callable[[bytes, KeyPurpose, bytes, str], bytes]
+"""A template's key derivation: master key, key type, diversification data, template name."""
+
+
+def per_purpose(
+    masters: tuple[bytes, bytes, bytes], data: bytes, scheme: str, derive: Diversify
+) -> tuple[bytes, bytes, bytes]:
+    """The card's ENC, MAC and DEK from the master ``masters``, each derived with its key type
+    (the ``$k`` of the diversification templates)."""
+    enc, mac, dek = masters
+    return (
+        derive(enc, KeyPurpose.ENC, data, scheme),
+        derive(mac, KeyPurpose.MAC, data, scheme),
+        derive(dek, KeyPurpose.DEK, data, scheme),
+    )
+
+
+def diversify_key(
+    master: bytes, purpose: KeyPurpose, diversification_data: bytes, scheme: str = KDF3
+) -> bytes:
+    """The card key for ``purpose`` derived from ``master`` with the named ``scheme``."""
+    name = scheme_name(scheme)
+    check_diversification_data(diversification_data)
     if name == NO_DIVERSIFICATION:
         return master
     return _kdf3(master, purpose, diversification_data)
@@ -118,15 +143,9 @@ class StaticKeys:
         """The card's keys derived from these (master) keys and the card's 10-byte key
         diversification data with the named template (``cardwire.sm.scp03.DIVERSIFICATION_SCHEMES``:
         ``kdf3`` or ``none``); the key version stays."""
-        enc, mac, dek = (
-            diversify_key(master, purpose, diversification_data, scheme)
-            for master, purpose in (
-                (self.enc, KeyPurpose.ENC),
-                (self.mac, KeyPurpose.MAC),
-                (self.dek, KeyPurpose.DEK),
-            )
-        )
-        return StaticKeys(enc, mac, dek, self.kvn)
+        masters = (self.enc, self.mac, self.dek)
+        keys = per_purpose(masters, diversification_data, scheme, diversify_key)
+        return StaticKeys(*keys, self.kvn)
 
     def __repr__(self) -> str:
         return f"StaticKeys(kvn={self.kvn:02X}, AES-{len(self.enc) * 8}, <hidden>)"
@@ -174,9 +193,11 @@ __all__ = [
     "KeyPurpose",
     "SessionKeys",
     "StaticKeys",
+    "check_diversification_data",
     "derive_cryptogram",
     "derive_session_keys",
     "diversify_key",
+    "per_purpose",
     "pseudo_random_challenge",
     "scheme_name",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -41,14 +41,12 @@ from cardwire.passport.security_infos import (
 from cardwire.passport.sod import build_sod, lds_security_object, signed_attributes
 from cardwire.sim.applets.epassport.pki import (
     ECDSA_DETERMINISTIC,
-    SIGNATURE_OIDS,
     SIGNING_TIME,
     KeyType,
     SigningKey,
     derive_key,
     document_signer,
     public_key_info,
-    sign,
     signing_key,
 )
 from cardwire.sm.card_access import PaceInfo
@@ -229,19 +227,11 @@ class Issuer:
             expired="expired_ds" in broken,
             foreign="foreign_ds" in broken,
         )
-        signature = sign(signer.key, attributes)
+        cms = signer.cms_signer(attributes)
         if "sod_signature" in broken:
-            signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
-        return build_sod(
-            econtent=econtent,
-            attributes=attributes,
-            signature=signature,
-            signature_algorithm=SIGNATURE_OIDS[self.config.key_type],
-            hash_name="sha256",
-            certificate=signer.certificate_der,
-            issuer=signer.issuer_der,
-            serial=signer.certificate.serial_number,
-        )
+            flipped = cms.signature[:-1] + bytes([cms.signature[-1] ^ 0x01])
+            cms = replace(cms, signature=flipped)
+        return build_sod(econtent=econtent, attributes=attributes, signer=cms)
 
 
 def sign_aa(key: SigningKey, challenge: bytes, rng: Callable[[int], bytes]) -> bytes:

@@ -16,12 +16,10 @@ from cryptography.hazmat.primitives import serialization
 from cardwire.passport.master_list import ID_CSCA_MASTER_LIST
 from cardwire.passport.sod import build_signed_data, signed_attributes
 from cardwire.sim.applets.epassport.pki import (
-    SIGNATURE_OIDS,
     SIGNING_TIME,
     KeyType,
     csca_certificate,
     master_list_signer,
-    sign,
 )
 from cardwire.tlv import tlv
 
@@ -44,21 +42,11 @@ def master_list(seed: str, key_type: KeyType = "ec", broken: Collection[BrokenLi
     econtent = csca_master_list(cscas)
     attributes = signed_attributes(econtent, "sha256", SIGNING_TIME, ID_CSCA_MASTER_LIST)
     signer = master_list_signer(seed, key_type, foreign="foreign_signer" in broken)
-    signature = sign(signer.key, attributes)
+    cms = signer.cms_signer(attributes)
     if "tampered" in broken:
         # One byte inside the last certificate's signature, after signing.
         econtent = econtent[:-3] + bytes([econtent[-3] ^ 0x01]) + econtent[-2:]
-    return build_signed_data(
-        econtent_type=ID_CSCA_MASTER_LIST,
-        econtent=econtent,
-        attributes=attributes,
-        signature=signature,
-        signature_algorithm=SIGNATURE_OIDS[key_type],
-        hash_name="sha256",
-        certificate=signer.certificate_der,
-        issuer=signer.issuer_der,
-        serial=signer.certificate.serial_number,
-    )
+    return build_signed_data(ID_CSCA_MASTER_LIST, econtent, attributes, cms)
 
 
 __all__ = ["OTHER_STATE", "BrokenList", "csca_master_list", "master_list"]

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from cardwire.passport.ec_keys import explicit_spki, with_explicit_key
+from cardwire.passport.sod import CmsSigner
 from cardwire.sim.applets.epassport.rsa_keys import derive_rsa_key
 
 CURVE = ec.SECP256R1()
@@ -154,9 +155,52 @@ class DocumentSigner:
     def certificate_der(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
-    @property
-    def issuer_der(self) -> bytes:
-        return self.certificate.issuer.public_bytes()
+    def cms_signer(self, attributes: bytes) -> CmsSigner:
+        """The SignerInfo parts of this signer's SHA-256 signature over ``attributes``."""
+        key_type = "rsa" if isinstance(self.key, rsa.RSAPrivateKey) else "ec"
+        return CmsSigner(
+            signature=sign(self.key, attributes),
+            signature_algorithm=SIGNATURE_OIDS[key_type],
+            hash_name="sha256",
+            certificate=self.certificate_der,
+            issuer=self.certificate.issuer.public_bytes(),
+            serial=self.certificate.serial_number,
+        )
+
+
+def _issued_signer(
+    seed: str,
+    label: str,
+    key_type: KeyType,
+    *,
+    subject: str,
+    serial: int,
+    validity: tuple[datetime, datetime],
+    foreign: bool,
+    extensions: tuple[x509.ExtensionType, ...] = (),
+) -> DocumentSigner:
+    """A signing key and its certificate (9303-12 7.1.1: keyUsage digitalSignature), issued
+    by the test CSCA or, ``foreign``, by another CSCA of the same name."""
+    csca_seed = f"{seed}|foreign" if foreign else seed
+    issuer = csca_certificate(csca_seed, key_type)
+    issuer_key = signing_key(csca_seed, "CSCA", key_type)
+    key = signing_key(seed, label, key_type)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name("UT", subject))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(_usage(sign=True), critical=True)
+    )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    builder = builder.add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+    )
+    return DocumentSigner(key, _certify(builder, issuer_key, key))
 
 
 @cache
@@ -165,25 +209,15 @@ def document_signer(
 ) -> DocumentSigner:
     """The DS certificate, issued by the test CSCA (or, ``foreign``, by another CSCA of the
     same name: a chain that must not verify)."""
-    csca_seed = f"{seed}|foreign" if foreign else seed
-    issuer = csca_certificate(csca_seed, key_type)
-    issuer_key = signing_key(csca_seed, "CSCA", key_type)
-    key = signing_key(seed, "DS", key_type)
-    validity = _EXPIRED_DS_VALIDITY if expired else _DS_VALIDITY
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name("UT", "cardwire test Document Signer"))
-        .issuer_name(issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(2)
-        .not_valid_before(validity[0])
-        .not_valid_after(validity[1])
-        .add_extension(_usage(sign=True), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
-        )
+    return _issued_signer(
+        seed,
+        "DS",
+        key_type,
+        subject="cardwire test Document Signer",
+        serial=2,
+        validity=_EXPIRED_DS_VALIDITY if expired else _DS_VALIDITY,
+        foreign=foreign,
     )
-    return DocumentSigner(key, _certify(builder, issuer_key, key))
 
 
 @cache
@@ -193,25 +227,17 @@ def master_list_signer(
     """The Master List Signer (9303-12 7.1.1: digitalSignature, extKeyUsage
     id-icao-cscaMasterListSigningKey), issued by the test CSCA (or, ``foreign``, by another CSCA
     of the same name that the list does not hold)."""
-    csca_seed = f"{seed}|foreign" if foreign else seed
-    issuer = csca_certificate(csca_seed, key_type)
-    issuer_key = signing_key(csca_seed, "CSCA", key_type)
-    key = signing_key(seed, "MLS", key_type)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name("UT", "cardwire test Master List Signer"))
-        .issuer_name(issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(3)
-        .not_valid_before(_DS_VALIDITY[0])
-        .not_valid_after(_DS_VALIDITY[1])
-        .add_extension(_usage(sign=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(ID_MLS_KEY)]), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
-        )
+    purpose = x509.ExtendedKeyUsage([x509.ObjectIdentifier(ID_MLS_KEY)])
+    return _issued_signer(
+        seed,
+        "MLS",
+        key_type,
+        subject="cardwire test Master List Signer",
+        serial=3,
+        validity=_DS_VALIDITY,
+        foreign=foreign,
+        extensions=(purpose,),
     )
-    return DocumentSigner(key, _certify(builder, issuer_key, key))
 
 
 def csca_crl(seed: str, key_type: KeyType = "ec", revoked: tuple[int, ...] = ()) -> bytes:

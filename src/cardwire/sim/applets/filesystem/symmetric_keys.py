@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from cardwire.errors import ConfigError
 from cardwire.hexutil import to_hex
+from cardwire.sim.config_loader import by_reference
 from cardwire.sim.fs import decode_content
 
 AES_KEY_LENGTHS = {"aes-128": 16, "aes-192": 24, "aes-256": 32}
@@ -39,15 +40,7 @@ class KeyConfig:
 
 def keys_from_config(entries: Sequence[KeyConfig]) -> dict[int, SymmetricKey]:
     """The profile's ``keys`` list: unique references, AES keys of the stated length."""
-    keys: dict[int, SymmetricKey] = {}
-    for index, entry in enumerate(entries):
-        if entry.reference in keys:
-            raise ConfigError(f"[{index}].reference", "expected a unique number")
-        try:
-            keys[entry.reference] = entry.key()
-        except ConfigError as exc:
-            raise exc.within(f"[{index}]") from None
-    return keys
+    return by_reference(entries, KeyConfig.key)
 
 
 def keys_to_config(keys: Mapping[int, SymmetricKey]) -> tuple[KeyConfig, ...]:

@@ -150,7 +150,8 @@ class SecurityDomainApplet(Applet):
             data_objects=config.data_objects,
         )
         applet.keys_diversified = config.diversify is not None
-        applet.scp02 = Scp02Support(config.scp02) if config.scp02 is not None else None
+        if config.scp02 is not None:
+            applet.scp02 = Scp02Support(config.scp02, config.diversification_data)
         applet.scp11 = Scp11Support(config.scp11) if config.scp11 is not None else None
         return applet
 

@@ -20,6 +20,7 @@ from cardwire.sm.scp02.constants import (
     MAX_SEQUENCE_COUNTER,
     SUPPORTED_OPTIONS,
 )
+from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES, NO_DIVERSIFICATION
 from cardwire.sw import SW
 
 
@@ -52,9 +53,18 @@ class Scp02Config:
     option: int = field(default=int(I_55), metadata={"hex_bytes": 1})
     # GP Card Spec E.5.1.6: the sequence counter is 2 bytes; 10000 means exhausted.
     sequence_counter: int = field(default=0, metadata={"range": (0, MAX_SEQUENCE_COUNTER + 1)})
+    # emv or visa2: key_sets are master keys, diversified with the Security Domain's
+    # diversification_data (cardwire.sm.scp02.diversification); "none" in a state already
+    # diversified, so that a reload does not diversify twice.
+    diversify: str | None = field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         check(self.option in SUPPORTED_OPTIONS, "option", "SCP02 options offered: 15, 55")
+        check(
+            self.diversify is None or self.diversify in DIVERSIFICATION_SCHEMES,
+            "diversify",
+            f"expected one of {', '.join(DIVERSIFICATION_SCHEMES)}",
+        )
         check(bool(self.key_sets), "key_sets", "expected at least one key set")
         check(
             len({k.kvn for k in self.key_sets}) == len(self.key_sets),
@@ -71,8 +81,14 @@ class SecurityDomainIdentity(Protocol):
 class Scp02Support:
     """The SCP02 key sets of a Security Domain and their sequence counter."""
 
-    def __init__(self, config: Scp02Config) -> None:
+    def __init__(self, config: Scp02Config, diversification_data: bytes = bytes(10)) -> None:
         self.key_sets = [k.keys() for k in config.key_sets]
+        if config.diversify is not None:
+            # As a card personalised from master keys: it holds the derived keys.
+            self.key_sets = [
+                keys.diversified(diversification_data, config.diversify) for keys in self.key_sets
+            ]
+        self.keys_diversified = config.diversify is not None
         self.option = config.option
         self.sequence_counter = config.sequence_counter
 
@@ -81,6 +97,7 @@ class Scp02Support:
             key_sets=tuple(Scp02KeySetConfig.of(k) for k in self.key_sets),
             option=self.option,
             sequence_counter=self.sequence_counter,
+            diversify=NO_DIVERSIFICATION if self.keys_diversified else None,
         )
 
     def serves(self, kvn: int) -> bool:
