@@ -32,13 +32,19 @@ def opened(sim: SimCard) -> Scp03HostSession:
     return handshake.complete(exchange(sim, handshake.external_authenticate(answer)))
 
 
+def sim_session(sim: SimCard) -> object:
+    ctx = sim._os.context(0)  # the card session of channel 0 (as tests/fail_closed.py reads it)
+    assert ctx is not None and ctx.secure_session is not None
+    return ctx.secure_session
+
+
 def stored_chain(sim: SimCard) -> bytes:
     applet = sim.applet(DEFAULT_AID)
     assert isinstance(applet, SecurityDomainApplet) and applet.scp11 is not None
     return applet.scp11.store.certificates(0x13, 0x01)
 
 
-def pieces(protected: Command, size: int = 128) -> list[Command]:
+def pieces(protected: Command, size: int = 255) -> list[Command]:
     data = protected.data
     parts = [data[i : i + size] for i in range(0, len(data), size)]
     last = len(parts) - 1
@@ -53,7 +59,7 @@ def test_a_chain_protected_whole_reaches_the_security_domain() -> None:
     host = opened(sim)
     protected = host.protect(Command(0x80, 0xE2, 0x90, 0x00, STORE))
     sent = pieces(protected)
-    assert len(sent) > 2
+    assert len(sent) == 2 and sent[0].nc == 255  # yubikit's pieces: full short APDUs
     answers = [exchange(sim, piece) for piece in sent]
     assert [a.sw for a in answers] == [0x9000] * len(sent)
     host.unprotect(answers[-1])  # the R-MAC of the whole command's answer
@@ -64,8 +70,8 @@ def test_a_changed_piece_fails_the_whole_and_ends_the_session() -> None:
     sim = SimCard()
     host = opened(sim)
     sent = pieces(host.protect(Command(0x80, 0xE2, 0x90, 0x00, STORE)))
-    middle = sent[1]
-    sent[1] = Command(middle.cla, middle.ins, middle.p1, middle.p2, b"\x00" + middle.data[1:])
+    first = sent[0]
+    sent[0] = Command(first.cla, first.ins, first.p1, first.p2, bytes(1) + first.data[1:])
     answers = [exchange(sim, piece) for piece in sent]
     assert [a.sw for a in answers] == [0x9000] * (len(sent) - 1) + [0x6982]
     assert exchange(sim, Command(0x80, 0xF2, 0x80, 0x02, b"\x4f\x00")).sw == 0x6985
@@ -85,5 +91,11 @@ def test_per_piece_protection_still_works() -> None:
     assert stored_chain(sim) == LEAF
 
 
-def test_only_an_scp03_channel_is_asked() -> None:
-    assert not protected_whole(object(), Command(0x94, 0xE2, 0x90, 0x00, bytes(20)))
+def test_only_a_full_protected_piece_under_an_scp03_channel_is_held() -> None:
+    assert not protected_whole(object(), Command(0x94, 0xE2, 0x90, 0x00, bytes(255)))
+    sim = SimCard()
+    opened(sim)
+    session = sim_session(sim)
+    assert protected_whole(session, Command(0x94, 0xE2, 0x90, 0x00, bytes(255)))
+    assert not protected_whole(session, Command(0x94, 0xE2, 0x90, 0x00, bytes(254)))
+    assert not protected_whole(session, Command(0x90, 0xE2, 0x90, 0x00, bytes(255)))  # plain

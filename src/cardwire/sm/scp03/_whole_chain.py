@@ -4,8 +4,9 @@ cardwire's host splits a long command first and protects each piece (ISO/IEC 781
 with clause 10). yubikit protects the whole command under SCP03 / SCP11 (its C-MAC over the
 header with the extended Lc of the whole data, ``ScpProcessor.send_apdu``) and then splits the
 protected data into a chain, which YubiKeys take. A card telling the two apart looks at the first
-piece: under per-piece protection its own C-MAC verifies; under yubikit's it does not (it has no
-C-MAC of its own). The check changes no session state.
+piece: it carries GP secure messaging and 255 data bytes (a full short APDU, as yubikit splits),
+and under per-piece protection its own C-MAC verifies, under yubikit's not (it has no C-MAC of
+its own). The check changes no session state.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from cardwire.apdu import Command
 from cardwire.sm.scp03._channel import GpCardSession, Scp03Channel
 from cardwire.sm.scp03._params import carries_gp_sm, cla_in_mac, encoded_lc
 
+# yubikit's ChainedApduProcessor sends the protected data in pieces of 255 bytes (its
+# SHORT_APDU_MAX_CHUNK): a chain protected whole starts with a piece of exactly that size.
+WHOLE_CHAIN_PIECE = 255
+
 
 def protected_whole(session: object, piece: Command) -> bool:
     """True when ``piece`` (a chained command under a card session over an SCP03 channel: SCP03
@@ -23,6 +28,8 @@ def protected_whole(session: object, piece: Command) -> bool:
     for any other session."""
     if not isinstance(session, GpCardSession) or not carries_gp_sm(piece.cla):
         return False  # a plain piece is never held: the OS refuses it (6987)
+    if piece.nc != WHOLE_CHAIN_PIECE:
+        return False  # yubikit's pieces are full short APDUs; anything else is unwrapped alone
     channel = session._channel
     if not isinstance(channel, Scp03Channel) or not channel.active:
         return False
