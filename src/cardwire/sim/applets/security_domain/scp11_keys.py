@@ -17,6 +17,7 @@ Commands, in the layouts yubikit's ``SecurityDomainSession`` sends (``put_key``,
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -77,9 +78,9 @@ class Scp11KeyConfig:
     allowlist: bytes = field(default=b"", metadata={"omit_default": True})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class StoredKey:
-    """A key of the store and what is attached to it."""
+    """A key of the store and what is attached to it (the repr names the kind of key only)."""
 
     key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey
     certificates: bytes = b""
@@ -90,6 +91,10 @@ class StoredKey:
     def public(self) -> ec.EllipticCurvePublicKey:
         key = self.key
         return key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+
+    def __repr__(self) -> str:
+        kind = "private" if isinstance(self.key, ec.EllipticCurvePrivateKey) else "public"
+        return f"StoredKey({curve_name(self.key.curve)} {kind}, <hidden>)"
 
     def serials(self) -> frozenset[int]:
         return frozenset(int.from_bytes(node.value, "big") for node in parse(self.allowlist))
@@ -298,7 +303,10 @@ class Scp11KeyStore:
                 chain = parse_certificates(nodes[1].value)
             except DecodeError:
                 raise _refuse() from None
-            if chain and chain[-1].public_key() != stored.public:
+            leaf = chain[-1].public_key() if chain else stored.public
+            if not isinstance(leaf, ec.EllipticCurvePublicKey) or not hmac.compare_digest(
+                _point(leaf), _point(stored.public)
+            ):
                 raise _refuse()  # the leaf certifies another key
             stored.certificates = self._bounded(nodes[1].value)
         elif len(nodes) == 2 and nodes[1].tag == _TAG_ALLOWLIST:
