@@ -22,6 +22,7 @@ from benchmarks import (
     rows_pcsc,
     rows_scp02,
     rows_scp03,
+    rows_scp11,
     rows_session,
     rows_startup,
 )
@@ -33,6 +34,7 @@ FAMILIES: tuple[Callable[[tuple[int, ...]], list[Row]], ...] = (
     rows_iso_sm.rows,
     rows_scp03.rows,
     rows_scp02.rows,
+    rows_scp11.rows,
     rows_keycard.rows,
     rows_session.rows,
     rows_decoding.rows,

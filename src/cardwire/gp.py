@@ -19,6 +19,13 @@ from enum import IntEnum
 from cardwire.apdu import Command, Response
 from cardwire.crypto.block import AES_BLOCK, Aes
 from cardwire.errors import CryptogramError, DecodeError, UsageError
+from cardwire.gp_key_info import (  # GET DATA 00E0 (GPC 11.3.3.1); AES is 88 (Amendment D 7.2)
+    KEY_TYPE_AES,
+    TAG_KEY_INFORMATION,
+    TAG_KEY_INFORMATION_TEMPLATE,
+    KeyInformation,
+    parse_key_information,
+)
 from cardwire.sm.scp02 import StaticKeys as Scp02Keys
 from cardwire.sm.scp03 import StaticKeys
 from cardwire.tlv import Tlv, parse, tlv
@@ -40,12 +47,8 @@ TAG_MODULE = 0x84
 TAG_ASSOCIATED_SD = 0xCC
 TAG_VERSION = 0xCE
 # GPC 11.3.3.1: GET DATA objects.
-TAG_KEY_INFORMATION_TEMPLATE = 0xE0
-TAG_KEY_INFORMATION = 0xC0
 TAG_CPLC, TAG_CARD_DATA = 0x9F7F, 0x66
 
-# GPC 11.8.2.3 table 11-69: key type coding; AES is 88 (Amendment D 7.2 uses it for SCP03 keys).
-KEY_TYPE_AES = 0x88
 KEY_IDS = (0x01, 0x02, 0x03)  # ENC, MAC, DEK in one PUT KEY (GPC 11.8.2.2, P2 = 81)
 KCV_LENGTH = 3  # GPC 11.8.2.3: the key check value is the 3 leftmost bytes
 # Amendment D (PUT KEY for AES keys): KCV = AES(key, 16 bytes 01); the same in
@@ -232,30 +235,6 @@ def check_put_key_answer(
         raise DecodeError(f"PUT KEY answer of {len(data)} bytes, expected {len(expected)}", 0)
     if not hmac.compare_digest(data, expected):
         raise CryptogramError("the card's key check values do not match the keys sent")
-
-
-@dataclass(frozen=True, slots=True)
-class KeyInformation:
-    """One C0 object of the key information template (GPC 11.3.3.1 table 11-29)."""
-
-    key_id: int
-    kvn: int
-    key_type: int
-    length: int
-
-    def encode(self) -> bytes:
-        return tlv(TAG_KEY_INFORMATION, bytes((self.key_id, self.kvn, self.key_type, self.length)))
-
-
-def parse_key_information(data: bytes) -> tuple[KeyInformation, ...]:
-    """The key information template E0 of GET DATA 00E0."""
-    (template,) = _one(data, TAG_KEY_INFORMATION_TEMPLATE)
-    out = []
-    for node in template.children:
-        if node.tag != TAG_KEY_INFORMATION or len(node.value) != 4:
-            raise DecodeError(f"unexpected object {node.tag:X} in the key information template")
-        out.append(KeyInformation(*node.value))
-    return tuple(out)
 
 
 def _one(data: bytes, tag: int) -> tuple[Tlv]:
@@ -469,6 +448,9 @@ def install(data: InstallData) -> Command:
 
 
 __all__ = [
+    "KEY_TYPE_AES",
+    "TAG_KEY_INFORMATION",
+    "TAG_KEY_INFORMATION_TEMPLATE",
     "InstallData",
     "KeyBlock",
     "KeyInformation",

@@ -71,7 +71,7 @@ def test_the_default_card_walk(tmp_path: Path) -> None:
     run(state, "gp", "put-key", "--new-keys", NEW_KEYS, "--new-kvn", "31")
     run(state, "gp", "delete-key", "--key-version", "30", keys=NEW_KEYS, kvn="31")
     keys = json.loads(run(state, "gp", "info", "--json", keys=NEW_KEYS, kvn="31"))["keys"]
-    assert {k["version"] for k in keys} == {0x31}
+    assert {k["version"] for k in keys if k["type"] == "88"} == {0x31}
     run(state, "gp", "lock-card", keys=NEW_KEYS, kvn="31")
     assert listing(state, keys=NEW_KEYS, kvn="31")["ISD:A000000151000000"]["state"] == "CARD_LOCKED"
     run(state, "gp", "delete", ECHO, keys=NEW_KEYS, kvn="31", code=1)
@@ -151,7 +151,14 @@ def test_info_works_without_keys() -> None:
     result = CliRunner().invoke(cli, ["gp", "info", "--sim", "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
-    assert info["life_cycle"] is None and len(info["keys"]) == 3 and info["cplc"]
+    assert info["life_cycle"] is None and info["cplc"]
+    # The SCP03 key set (three AES keys), then the SCP11 keys (GP Amendment F): the OCE CA
+    # public key (B0) and the SD's private key under KIDs 11, 13, 15 (B1), each with F0.
+    assert [(k["id"], k["type"], k["more"]) for k in info["keys"]] == [
+        *((kid, "88", []) for kid in (1, 2, 3)),
+        (0x10, "B0", [{"type": "F0", "length": 1}]),
+        *((kid, "B1", [{"type": "F0", "length": 1}]) for kid in (0x11, 0x13, 0x15)),
+    ]
 
 
 def test_extended_cap_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -49,9 +49,9 @@ def authenticate(session: Any, kvn: int, keys: tuple[bytes, bytes, bytes] | None
 
 
 def key_versions(session: Any) -> set[int]:
-    # yubikit's get_key_information expects bare C0 objects; the card answers GP's E0 template
-    # (docs/scp03.md, issue 17 defect 5), so the raw GET DATA is parsed with cardwire.gp.
-    return {i.kvn for i in gp.parse_key_information(session.get_data(0x00E0))}
+    # yubikit's get_key_information reads the C0 objects alone: the card answers class 00 that
+    # way, as YubiKeys do (docs/scp11.md, "Decisions"); the SCP03 key sets are KID 01.
+    return {ref.kvn for ref in session.get_key_information() if ref.kid == 0x01}
 
 
 def test_yubikit_get_data_scp03_get_status(yubikit: tuple[str, Any]) -> None:

@@ -171,7 +171,14 @@ def card_info(card: Card, aid: bytes) -> dict[str, Any]:
         None
         if keys is None
         else [
-            {"id": k.key_id, "version": k.kvn, "type": f"{k.key_type:02X}", "length": k.length}
+            {
+                "id": k.key_id,
+                "version": k.kvn,
+                "type": f"{k.key_type:02X}",
+                "length": k.length,
+                # GPC 11.3.3.1: further components (an SCP11 ECC key's F0 curve reference).
+                "more": [{"type": f"{t:02X}", "length": n} for t, n in k.more],
+            }
             for k in parse_key_information(keys)
         ]
     )
@@ -212,9 +219,10 @@ def info(target: CardTarget, json_out: bool, values: dict[str, Any]) -> None:
         if result[name]:
             click.echo(f"{name.upper().replace('_', ' ')}: {result[name]}")
     for key in result["keys"] or []:
+        more = "".join(f", {m['type']} length {m['length']}" for m in key["more"])
         click.echo(
             f"Key: id {key['id']:02X} version {key['version']:02X} type {key['type']}"
-            f" length {key['length']}"
+            f" length {key['length']}{more}"
         )
     if result["cplc"]:
         click.echo("CPLC: " + " ".join(f"{k}={v}" for k, v in result["cplc"].items()))

@@ -10,6 +10,7 @@ writes the simulated card's test OCE key and chain (docs/scp11.md).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from cardwire.cli.app import cli
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
 from cardwire.errors import DecodeError, UsageError
 from cardwire.handshakes.scp11 import open_scp11
-from cardwire.hexutil import parse_hex
+from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp11 import Variant
@@ -111,7 +112,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     certificates = load_certificates(cert_paths)
     aid = aid_value(values, DEFAULT_AID)
     card.send(commands.select_by_aid(aid))  # GP Card Spec 11.9: select the SD first
-    return open_scp11(
+    session = open_scp11(
         card,
         variant,
         kvn=_kvn(values),
@@ -120,6 +121,21 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
         key_length=int(values.get("key_length") or 16),
         s16=bool(values.get("s16")),
     )
+    export = values.get("export_session_keys")
+    if export is not None:
+        export_session_keys(Path(export), session.trace_keys())
+    return session
+
+
+def export_session_keys(path: Path, keys: tuple[bytes, ...]) -> None:
+    """S-ENC,S-MAC,S-RMAC,RECEIPT in hex on one line, readable by the owner only: what
+    ``trace decode --scp11 @FILE`` takes (docs/scp11.md). Only written when asked."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(",".join(to_hex(key) for key in keys) + "\n")
+    except OSError as exc:
+        raise UsageError(f"--export-session-keys: cannot write {path}: {exc.strerror}") from exc
 
 
 OPTIONS = (
@@ -159,6 +175,13 @@ OPTIONS = (
         help="AES session key length in bytes.",
     ),
     click.option("--s16", is_flag=True, help="S16 mode: 16-byte MACs (the card must agree)."),
+    click.option(
+        "--export-session-keys",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Write the session keys and receipt to FILE (a secret, mode 600) for "
+        "`cardwire trace decode --scp11 @FILE`.",
+    ),
     aid_option(DEFAULT_AID, "The Security Domain selected before the handshake."),
 )
 

@@ -84,6 +84,7 @@ def build_observer(
     keycard_iv: str | None = None,
     pace_keys: tuple[str, ...] = (),
     keycard_v2: str | None = None,
+    scp11: str | None = None,
     can: str | None = None,
     pin: str | None = None,
     puk: str | None = None,
@@ -111,6 +112,7 @@ def build_observer(
             ("--scp02", scp02 is not None),
             ("--keycard", keycard is not None),
             ("--keycard-v2", keycard_v2 is not None),
+            ("--scp11", scp11 is not None),
         )
         if given
     ]
@@ -130,7 +132,7 @@ def build_observer(
             iso_observer = IsoSmObserver(recovery=recovery)
         else:
             iso_observer.recover_pace(recovery)
-    make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv, keycard_v2)
+    make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv, keycard_v2, scp11)
     if iso_observer is not None and make is not None:
         from cardwire.trace.combined import CombinedObserver
 
@@ -186,6 +188,7 @@ def _other_observer(
     keycard: str | None,
     keycard_iv: str | None,
     keycard_v2: str | None = None,
+    scp11: str | None = None,
 ) -> Callable[[], Observer] | None:
     """A maker of the GP or Keycard observer (one per logical channel when combined)."""
     if scp03 is not None:
@@ -218,6 +221,12 @@ def _other_observer(
 
         h2c, c2h = _hex_list("--keycard-v2", keycard_v2, 2)
         return lambda: KeycardV2Observer(h2c, c2h)
+    if scp11 is not None:  # exported session keys (cardwire scp11 --export-session-keys)
+        from cardwire.trace.scp11 import Scp11TraceObserver
+
+        text = resolve_secret(scp11, "--scp11")
+        parts = _hex_list("--scp11", text, 4 if text.count(",") == 3 else 3)
+        return lambda: Scp11TraceObserver(*parts)
     return None
 
 
@@ -285,12 +294,18 @@ _DECODING_OPTIONS = (
         "each PACE session in the trace, in order. Combines with --mrz.",
     ),
     click.option("--keycard-v2", metavar="H2C,C2H", help="Keycard Secure Channel V2 keys, hex."),
+    click.option(
+        "--scp11",
+        metavar="ENC,MAC,RMAC[,RECEIPT]",
+        help="SCP11 session keys and receipt, hex, as `cardwire scp11 --export-session-keys` "
+        "writes them (@FILE); without the receipt, the first SCP11 session of the trace.",
+    ),
 )
 
 
 _DECODING_NAMES = (
     *("suite", "kenc", "kmac", "ssc", "mrz", "can", "pin", "puk", "scp03", "scp02"),
-    *("diversify", "keycard", "keycard_iv", "pace_keys", "keycard_v2"),
+    *("diversify", "keycard", "keycard_iv", "pace_keys", "keycard_v2", "scp11"),
 )
 
 

@@ -48,11 +48,13 @@ def open_scp11(
     oce_key: ec.EllipticCurvePrivateKey | None = None,
     certificates: Sequence[bytes] = (),
     oce_kid: int = OCE_KID,
+    oce_kvn: int | None = None,
     key_length: int = 16,
     s16: bool = False,
 ) -> Scp11HostSession:
     """Run the SCP11 handshake on ``card`` (a Card or a Channel), install the session there and
-    return it. SCP11a/c need ``oce_key`` and its ``certificates`` (DER, leaf last). Raises
+    return it. SCP11a/c need ``oce_key`` and its ``certificates`` (DER, leaf last), checked by
+    the card against its OCE CA key ``oce_kid``/``oce_kvn`` (``kvn`` unless given). Raises
     CryptogramError when the receipt does not verify, StatusError when the card refuses."""
     variant = Variant(variant)
     card.secure(None)
@@ -65,6 +67,7 @@ def open_scp11(
         oce_key=oce_key,
         certificates=certificates,
         oce_kid=oce_kid,
+        oce_kvn=oce_kvn,
         key_length=key_length,
         mode=Mode.S16 if s16 else Mode.S8,
         channel=card.number,

@@ -12,7 +12,8 @@ One command APDU goes through these steps (the order of cardwire.sim.applet):
    the session (ICAO 9303-11 9.8), and as a chain piece is refused (6987), nothing kept;
 4. command chaining (CLA b5) is reassembled (ISO 7816-4:2020 5.3.3), all pieces protected or
    all plain (a mixed chain answers 6883), except for the INS codes the current applet lists in
-   ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps);
+   ``chained_steps`` (PACE's GENERAL AUTHENTICATE steps); under SCP03/SCP11 a chain protected
+   whole (yubikit's) is collected first and unwrapped at its last piece (``chain``);
 5. the OS handles MANAGE CHANNEL, SELECT by AID (only the ISD while the card is CARD_LOCKED,
    ``card_locked_to``) and TERMINATE CARD USAGE; everything else goes
    to the channel's current applet; ``CardStatus`` becomes the status word;
@@ -28,7 +29,7 @@ unexpected exception into 6F00.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_EXTENDED_NE, MAX_SHORT_NE, Command, Response
@@ -36,6 +37,7 @@ from cardwire.cla import Cla, SmIndication, parse_cla, with_chaining
 from cardwire.errors import DecodeError, SecureChannelError
 from cardwire.ins import Ins
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext, OsServices
+from cardwire.sim.chain import Chain, protected_whole_chain
 from cardwire.sim.occurrence import pick_occurrence
 from cardwire.sim.profile import CardOptions
 from cardwire.sm.selection import survives_select
@@ -66,29 +68,13 @@ class AppletSlot:
 
 
 @dataclass(eq=False)
-class _Chain:
-    """A command chain being collected on a channel (ISO 7816-4:2020 5.3.3)."""
-
-    cla: int  # the class byte without the chaining bit
-    ins: int
-    p1: int
-    p2: int
-    secured: bool  # whether the pieces arrived protected: every piece alike, or none
-    data: bytearray = field(default_factory=bytearray)
-
-    def continues_with(self, command: Command, secured: bool) -> bool:
-        # A chain mixing protected and plain pieces is never secured: it is aborted.
-        header = (with_chaining(command.cla, False), command.ins, command.p1, command.p2)
-        return header == (self.cla, self.ins, self.p1, self.p2) and secured == self.secured
-
-
-@dataclass(eq=False)
 class _Channel:
     """An open logical channel: its context plus what the OS keeps for it."""
 
     ctx: ChannelContext
     pending: tuple[bytes, int] | None = None  # response data still to serve, and its final SW
-    chain: _Chain | None = None
+    chain: Chain | None = None
+    whole: Chain | None = None  # a chain protected whole, collected as it came (yubikit)
 
 
 class CardOS:
@@ -206,6 +192,10 @@ class CardOS:
             ctx.secure_session = session = None
         command = wire
         if session is not None and session.handles(wire):
+            whole = protected_whole_chain(channel, session, wire, cla.chaining)
+            if isinstance(whole, Response):
+                return self._deliver(channel, wire, whole, secured=False)
+            wire = whole or wire
             try:
                 command = session.unwrap(wire)
             except SecureChannelError as exc:
@@ -220,7 +210,7 @@ class CardOS:
             # 7816-4:2020 5.3.3 with clause 10: each chain piece is protected on its own, so a
             # plain piece (or plain end of a chain) is refused and nothing of it kept.
             ctx.end_secure_session()
-            session = None
+            session = channel.whole = None
             if cla.chaining or channel.chain is not None:
                 channel.chain = None
                 # ISO 7816-4:2020 table 6: 6987 "expected SM data objects missing".
@@ -248,7 +238,7 @@ class CardOS:
                 return _status(SW.COMMAND_CHAINING_NOT_SUPPORTED)
             if chain is None:
                 plain_cla = with_chaining(command.cla, False)
-                chain = _Chain(plain_cla, command.ins, command.p1, command.p2, secured)
+                chain = Chain(plain_cla, command.ins, command.p1, command.p2, secured)
                 channel.chain = chain
             chain.data += command.data
             if len(chain.data) > MAX_EXTENDED_NC:
@@ -267,7 +257,7 @@ class CardOS:
             return Response(status.data, status.sw)
 
     @staticmethod
-    def _collects(chain: _Chain | None, applet: Applet | None, command: Command) -> bool:
+    def _collects(chain: Chain | None, applet: Applet | None, command: Command) -> bool:
         """Whether the OS collects this chained command (it always continues a collection).
         The applet answers the pieces of its ``chained_steps`` itself (ICAO 9303-11 4.4.4.2:
         PACE's GENERAL AUTHENTICATE marks protocol steps with CLA 10, each answered with data)."""

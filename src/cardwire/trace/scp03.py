@@ -48,6 +48,20 @@ SELECT_BY_NAME = 0x04  # ISO 7816-4 11.2.2, table 63: P1 04 selects by DF name (
 # MANAGE CHANNEL and GET RESPONSE stay plain in a session) are the SCP03 codec's own.
 
 
+def decode_exchange(session: Scp03Observer, wire: Command, answer: Response) -> Decoded:
+    """One protected exchange through the session's codec (SCP03, and SCP11 which wraps alike)."""
+    try:
+        plain_command = session.command(wire)
+    except (SecureChannelError, DecodeError) as exc:
+        return Decoded.failed(reason(exc))
+    try:
+        plain_response = session.response(answer)
+    except (SecureChannelError, DecodeError) as exc:
+        # The command did unwrap: keep it (an over-padded answer still shows its command).
+        return Decoded.failed(reason(exc), plain_command.encode())
+    return Decoded(plain_command.encode(), plain_response.encode(), True)
+
+
 class Scp03TraceObserver:
     """A passive SCP03 decoder (see the module text)."""
 
@@ -108,7 +122,7 @@ class Scp03TraceObserver:
             ):
                 self._session = None  # GP Card Spec 10.2.3: refused, session terminated
             return None
-        return self._decode(session, wire, answer)
+        return decode_exchange(session, wire, answer)
 
     def _handshake(self, external_authenticate: Command, answer: Response) -> None:
         assert self._initialize is not None
@@ -139,20 +153,8 @@ class Scp03TraceObserver:
         derived = derive_session_keys(static, context)
         self._keys = [("S-ENC", derived.enc), ("S-MAC", derived.mac), ("S-RMAC", derived.rmac)]
 
-    def _decode(self, session: Scp03Observer, wire: Command, answer: Response) -> Decoded:
-        try:
-            plain_command = session.command(wire)
-        except (SecureChannelError, DecodeError) as exc:
-            return Decoded.failed(reason(exc))
-        try:
-            plain_response = session.response(answer)
-        except (SecureChannelError, DecodeError) as exc:
-            # The command did unwrap: keep it (an over-padded answer still shows its command).
-            return Decoded.failed(reason(exc), plain_command.encode())
-        return Decoded(plain_command.encode(), plain_response.encode(), True)
-
     def __repr__(self) -> str:
         return f"Scp03TraceObserver({'active' if self.active else 'idle'}, <keys hidden>)"
 
 
-__all__ = ["Scp03TraceObserver", "carries_gp_sm"]
+__all__ = ["Scp03TraceObserver", "carries_gp_sm", "decode_exchange"]

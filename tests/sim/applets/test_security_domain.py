@@ -71,8 +71,17 @@ def test_select_answers_fci_with_card_recognition_data() -> None:
 def test_get_data_without_a_session() -> None:
     sim = SimCard()
     select(sim, DEFAULT_AID)
-    infos = gp.parse_key_information(exchange(sim, gp.get_data(0xE0)).data)
-    assert infos == tuple(gp.KeyInformation(i, 0x30, 0x88, 16) for i in (1, 2, 3))
+    answer = exchange(sim, gp.get_data(0xE0)).data
+    assert answer[0] == 0xE0  # class 80: GPC 11.3.3.1's template
+    scp03 = tuple(gp.KeyInformation(i, 0x30, 0x88, 16) for i in (1, 2, 3))
+    # The SCP11 keys of the test PKI: the OCE CA public key (KID 10: B0, a 65-byte point) and
+    # the SD private key (KIDs 11, 13, 15: B1, 32 bytes), each with F0 (the curve reference).
+    ca = gp.KeyInformation(0x10, 0x01, 0xB0, 65, ((0xF0, 1),))
+    sd = (gp.KeyInformation(kid, 0x01, 0xB1, 32, ((0xF0, 1),)) for kid in (0x11, 0x13, 0x15))
+    scp11 = (ca, *sd)
+    assert gp.parse_key_information(answer) == scp03 + scp11
+    bare = exchange(sim, Command(0x00, 0xCA, 0x00, 0xE0, ne=256)).data
+    assert bare[0] == 0xC0 and gp.parse_key_information(bare) == scp03 + scp11  # as YubiKeys
     cplc = parse_one(exchange(sim, gp.get_data(0x9F7F)).data)
     assert cplc.tag == 0x9F7F and len(cplc.value) == 42
     assert parse_one(exchange(sim, gp.get_data(0x66)).data).tag == 0x66
@@ -176,13 +185,16 @@ def test_put_key_adds_and_replaces_key_sets(tmp_path: Path) -> None:
     sim = SimCard.from_files(None, state)
     host = open_session(sim, added)
     infos = gp.parse_key_information(send(sim, host, gp.get_data(0xE0)).data)
-    assert {(i.kvn, i.length) for i in infos} == {(0x30, 16), (0x32, 32)}
+    aes = {(i.kvn, i.length) for i in infos if i.key_type == gp.KEY_TYPE_AES}
+    assert aes == {(0x30, 16), (0x32, 32)}
     assert send(sim, host, gp.put_key(added, added.dek)).sw == 0x6A80  # version 32 exists
     assert send(sim, host, gp.put_key(added, added.dek, replace_kvn=0x40)).sw == 0x6A88
 
 
 def key_versions(sim: SimCard, host: Scp03HostSession) -> set[int]:
-    return {i.kvn for i in gp.parse_key_information(send(sim, host, gp.get_data(0xE0)).data)}
+    """The SCP03 key set versions (AES keys) of GET DATA 00E0."""
+    infos = gp.parse_key_information(send(sim, host, gp.get_data(0xE0)).data)
+    return {i.kvn for i in infos if i.key_type == gp.KEY_TYPE_AES}
 
 
 def test_delete_key_set_by_version_as_yubikit_sends_it(tmp_path: Path) -> None:

@@ -14,18 +14,25 @@ Modules (private; this package is the only import path): ``_params`` (levels, mo
 status words, the class byte), ``_keys`` (static and session keys, diversification, KDF
 derivations), ``_channel`` (the per-APDU codec and its host, card and observer views; the
 views are generic over the codec, ``Gp*``, and SCP02 names its own subclasses of them),
-``_handshake`` (INITIALIZE UPDATE / EXTERNAL AUTHENTICATE on both sides, and :func:`observe`).
+``_handshake`` (INITIALIZE UPDATE / EXTERNAL AUTHENTICATE on both sides, and :func:`observe`),
+``_whole_chain`` (a chain protected whole, as yubikit sends it).
 """
 
 from __future__ import annotations
 
-from cardwire.sm.scp03 import _channel, _gp_handshake, _handshake, _keys, _params
+from cardwire.sm.scp03 import _channel, _gp_handshake, _handshake, _keys, _params, _whole_chain
 from cardwire.sm.scp03._channel import *  # noqa: F403
 from cardwire.sm.scp03._gp_handshake import *  # noqa: F403
 from cardwire.sm.scp03._handshake import *  # noqa: F403
 from cardwire.sm.scp03._keys import *  # noqa: F403
 from cardwire.sm.scp03._params import *  # noqa: F403
+from cardwire.sm.scp03._whole_chain import *  # noqa: F403
 
 __all__ = (
-    _channel.__all__ + _gp_handshake.__all__ + _handshake.__all__ + _keys.__all__ + _params.__all__
+    _channel.__all__
+    + _gp_handshake.__all__
+    + _handshake.__all__
+    + _keys.__all__
+    + _params.__all__
+    + _whole_chain.__all__
 )

@@ -27,7 +27,6 @@ from cardwire.errors import (
 )
 from cardwire.sm.scp03._keys import SessionKeys
 from cardwire.sm.scp03._params import (
-    INS_INITIALIZE_UPDATE,
     PLAIN_ISO_INS,
     SW_CONDITIONS_NOT_SATISFIED,
     SW_SECURITY_NOT_SATISFIED,
@@ -39,6 +38,7 @@ from cardwire.sm.scp03._params import (
     encoded_lc,
     plain_cla,
     secure_cla,
+    starts_session,
 )
 from cardwire.sm.selection import SessionScope
 
@@ -413,7 +413,7 @@ class GpCardSession(GpChannelView[CodecT]):
         info = parse_cla(command.cla)
         if info.interindustry and command.ins in PLAIN_ISO_INS:
             return False
-        return not (info.gp and command.ins == INS_INITIALIZE_UPDATE)
+        return not starts_session(command)
 
     def admits_plain(self, command: Command) -> bool:
         """Every command :meth:`handles` leaves alone: below C-MAC the level itself admits plain
@@ -422,7 +422,8 @@ class GpCardSession(GpChannelView[CodecT]):
         chain is protected on its own (ISO/IEC 7816-4:2020 5.3.3 with clause 10), and none of
         those commands is ever chained."""
         # b1 = C-MAC in SCP02 and SCP03 alike
-        return not (self._channel.level & SecurityLevel.C_MAC and parse_cla(command.cla).chaining)
+        chained = parse_cla(command.cla).chaining and not starts_session(command)
+        return not (self._channel.level & SecurityLevel.C_MAC and chained)
 
     def unwrap(self, command: Command) -> Command:
         return self._channel.unwrap(command)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import IntEnum, IntFlag
 from functools import lru_cache
 
+from cardwire.apdu import Command
 from cardwire.cla import ClassKind, SmIndication, parse_cla, with_secure_messaging
 from cardwire.crypto.block import AES_BLOCK
 from cardwire.errors import UsageError
@@ -96,6 +97,21 @@ SW_KEY_NOT_FOUND = 0x6A88
 # session (GP Card Spec 10.2.3: a new selection terminates it), MANAGE CHANNEL and GET RESPONSE
 # are channel plumbing (ISO 7816-4 5.3.3, 7.1.3), and INITIALIZE UPDATE starts a new session.
 PLAIN_ISO_INS = frozenset({0xA4, 0x70, 0xC0})
+# SCP11 (GP Amendment F 7.5, 7.6) starts its sessions with PERFORM SECURITY OPERATION (2A, a
+# chained certificate when long), INTERNAL AUTHENTICATE (88) and MUTUAL AUTHENTICATE (82, P2
+# an SCP11 KID 11/13/15): like INITIALIZE UPDATE they go plain and end the session open.
+_SCP11_OPENERS = frozenset({0x2A, 0x88})
+_SCP11_KIDS = frozenset({0x11, 0x13, 0x15})
+
+
+def starts_session(command: Command) -> bool:
+    """Whether ``command`` opens a new GP secure channel session (GP Card Spec v2.3 10.2.3: the
+    session open ends): INITIALIZE UPDATE, or the first commands of an SCP11 handshake."""
+    if not parse_cla(command.cla).gp:
+        return False
+    if command.ins == INS_EXTERNAL_AUTHENTICATE:
+        return command.p2 in _SCP11_KIDS
+    return command.ins == INS_INITIALIZE_UPDATE or command.ins in _SCP11_OPENERS
 
 
 def _first_range(kind: ClassKind) -> bool:
@@ -177,4 +193,5 @@ __all__ = [
     "plain_cla",
     "secure_cla",
     "security_level",
+    "starts_session",
 ]

@@ -52,6 +52,9 @@ class Scp11Card:
     sd_keys: dict[tuple[int, int], ec.EllipticCurvePrivateKey]
     oce_ca: dict[tuple[int, int], ec.EllipticCurvePublicKey] = field(default_factory=dict)
     mode: Mode = Mode.S8
+    # OCE key reference -> the serial numbers the chain's last certificate may have (a stored
+    # allowlist, as yubikit's store_allowlist sets it); a reference without one takes any.
+    allowlists: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict)
     ephemeral: Callable[[ec.EllipticCurve], ec.EllipticCurvePrivateKey] = field(
         default=ec.generate_private_key, repr=False
     )
@@ -93,6 +96,10 @@ class Scp11Card:
         if command.p2 & P2_MORE_CERTIFICATES:
             self._chain, self._oce_key = (reference, public), None
         else:
+            allowed = self.allowlists.get(reference)
+            if allowed is not None and certificate.serial_number not in allowed:
+                self._chain = self._oce_key = None
+                raise _refuse("OCE certificate not in the allowlist", SW_SECURITY_NOT_SATISFIED)
             # Amendment F 7.5: the last certificate's key is PK.OCE.ECKA for the handshake.
             self._chain, self._oce_key = None, (reference, public)
         return Response(b"", 0x9000)

@@ -105,4 +105,5 @@ class Scp11Handshake:
         if not crypto.receipt_matches(keys, sent + card_object, receipt):
             raise CryptogramError("SCP11 receipt does not verify (wrong SD key or key version)")
         channel = open_channel(keys, self.mode, receipt)
-        return Scp11HostSession(channel, self.variant, keys.dek, self.channel)
+        trace_keys = (keys.enc, keys.mac, keys.rmac, receipt)
+        return Scp11HostSession(channel, self.variant, keys.dek, self.channel, trace_keys)

@@ -4,6 +4,7 @@ value (Amendment F 6.2.2). Host and card reuse SCP03's sessions around one SCP03
 
 from __future__ import annotations
 
+from cardwire.errors import UsageError
 from cardwire.sm.scp03 import (
     FULL_SECURITY,
     Mode,
@@ -23,16 +24,31 @@ def open_channel(keys: Scp11Keys, mode: Mode, receipt: bytes) -> Scp03Channel:
 
 
 class Scp11HostSession(Scp03HostSession):
-    """Host side of an open SCP11 channel (``scope`` SELECTION, bound to ``channel``)."""
+    """Host side of an open SCP11 channel (``scope`` SELECTION, bound to ``channel``).
+    :meth:`trace_keys` gives what ``cardwire trace decode --scp11`` needs, for the caller who
+    asks (a secret: never shown unless asked, docs/cli.md "Secrets")."""
 
-    __slots__ = ("dek", "variant")
+    __slots__ = ("_trace_keys", "dek", "variant")
 
     def __init__(
-        self, channel: Scp03Channel, variant: Variant, dek: bytes, number: int | None = None
+        self,
+        channel: Scp03Channel,
+        variant: Variant,
+        dek: bytes,
+        number: int | None = None,
+        trace_keys: tuple[bytes, bytes, bytes, bytes] | None = None,
     ) -> None:
         super().__init__(channel, number)
         self.variant = variant
         self.dek = dek  # S-DEK (Amendment F 3.1.2): encrypts keys sent with PUT KEY
+        self._trace_keys = trace_keys
+
+    def trace_keys(self) -> tuple[bytes, bytes, bytes, bytes]:
+        """S-ENC, S-MAC, S-RMAC and the receipt (the first MAC chaining value, Amendment F
+        6.2.2): what decodes this session in a recorded trace."""
+        if self._trace_keys is None:
+            raise UsageError("this SCP11 session was opened without its keys kept")
+        return self._trace_keys
 
     def __repr__(self) -> str:
         state = "active" if self.active else "closed"

@@ -52,7 +52,7 @@ from cardwire.sm.scp03 import (
     Scp03CardSession,
     StaticKeys,
 )
-from cardwire.sm.scp11 import TAG_CERTIFICATE_STORE, Scp11Card, Scp11CardSession
+from cardwire.sm.scp11 import Scp11Card, Scp11CardSession
 from cardwire.sw import SW
 from cardwire.tlv import parse, tlv
 
@@ -207,14 +207,15 @@ class SecurityDomainApplet(Applet):
         if command.ins == INS_EXTERNAL_AUTHENTICATE and cla.gp:
             return self._external_authenticate(ctx, state, command)
         if command.ins == INS_GET_DATA and (cla.gp or cla.interindustry):
-            if self.scp11 is not None and command.p1 << 8 | command.p2 == TAG_CERTIFICATE_STORE:
-                return self.scp11.get_certificates(command)
-            return self._get_data(command)
+            answer = self.scp11.get_data(command) if self.scp11 is not None else None
+            return answer if answer is not None else self._get_data(command)
         handler = MANAGEMENT.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
-        if not cla.gp:
-            raise CardStatus(SW.CLA_NOT_SUPPORTED)  # GPC 11.1.4: card management is class 80
+        if not cla.gp and not (cla.interindustry and command.ins == INS_STORE_DATA):
+            # GPC 11.1.4: card management is class 80; STORE DATA also in class 00, as
+            # yubikit's store_data sends it and YubiKeys take it (docs/scp11.md).
+            raise CardStatus(SW.CLA_NOT_SUPPORTED)
         if state.session is None or not state.session.active:
             # GPC 10.2: card content management needs an open secure channel session.
             raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
@@ -328,15 +329,20 @@ class SecurityDomainApplet(Applet):
 
     def _get_data(self, command: Command) -> Response:
         tag = command.p1 << 8 | command.p2
+        cla_interindustry = parse_cla(command.cla).interindustry
         if command.data:
             raise CardStatus(SW.WRONG_LENGTH)
         if tag == TAG_KEY_INFORMATION_TEMPLATE:
-            infos = (
-                KeyInformation(key_id, keys.kvn, KEY_TYPE_AES, len(keys.enc)).encode()
+            infos = [
+                KeyInformation(key_id, keys.kvn, KEY_TYPE_AES, len(keys.enc))
                 for keys in self.key_sets
                 for key_id in KEY_IDS
-            )
-            return Response(tlv(TAG_KEY_INFORMATION_TEMPLATE, b"".join(infos)))
+            ]
+            infos += self.scp11.store.key_information() if self.scp11 is not None else []
+            objects = b"".join(info.encode() for info in infos)
+            # GPC 11.3.3.1: the E0 template; class 00 (yubikit) gets the C0 objects alone, as
+            # YubiKeys answer them (docs/scp11.md, "Decisions").
+            return Response(objects if cla_interindustry else tlv(tag, objects))
         if tag == TAG_CPLC:
             return Response(tlv(TAG_CPLC, self.cplc))
         if tag == TAG_CARD_DATA:

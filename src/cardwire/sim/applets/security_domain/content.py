@@ -160,6 +160,9 @@ def delete(
     sd: SecurityDomainApplet, ctx: ChannelContext, state: SdChannelState, command: Command
 ) -> Response:
     if command.p1 == 0x00 and is_key_deletion(command.data):  # GPC 11.2.2.3.2: D0/D2
+        if sd.scp11 is not None and sd.scp11.store.delete(command.data):  # D0 an SCP11 KID
+            ctx.card.commit()
+            return Response(b"\x00")
         # The session of a deleted key set goes on: its keys are session keys (docs/scp03.md).
         sd.key_sets = key_sets_after_deletion(sd.key_sets, command.p2, command.data)
         ctx.card.commit()

@@ -1,8 +1,8 @@
 """PUT KEY on the Security Domain (GPC 11.8): add or replace a key set, each key check value
 verified. In an SCP03 (or SCP11) session the keys are AES, encrypted under the DEK of the
 session's key set (GP Amendment D 7.2); in an SCP02 session they are two-key 3DES, encrypted
-under the DEK session key (GPC E.4.7), and the set joins the SCP02 key sets. DELETE [key] is in
-``key_deletion``."""
+under the DEK session key (GPC E.4.7), and the set joins the SCP02 key sets. An SCP11 ECC key
+(P2 = its KID) goes to ``scp11_keys``. DELETE [key] is in ``key_deletion``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cardwire.errors import DecodeError, UsageError
 from cardwire.gp import KEY_IDS, KEY_TYPE_AES, MAX_KVN, KeyBlock, PutKeyData, key_check_value
 from cardwire.gp_des_keys import KEY_TYPE_DES, decrypt_des_key, des_key_check_value
 from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applets.security_domain.scp11_keys import OCE_KIDS, SD_KIDS
 from cardwire.sim.applets.security_domain.settings import (
     MAX_KEY_SETS,
     SW_ALGORITHM_NOT_SUPPORTED,
@@ -35,6 +36,12 @@ def put_key(
     sd: SecurityDomainApplet, ctx: ChannelContext, state: SdChannelState, command: Command
 ) -> Response:
     session = state.session
+    if sd.scp11 is not None and command.p2 in SD_KIDS | OCE_KIDS and state.session_keys:
+        # GPC 11.8.2.2: P2 b8 = 0, one key: an SCP11 ECC key (scp11_keys.py), under the DEK of
+        # an SCP03 or SCP11 session.
+        answer = sd.scp11.store.put_key(command, state.session_keys.dek)
+        ctx.card.commit()
+        return answer
     if isinstance(session, Scp02CardSession) and sd.scp02 is not None:
         dek = session.session_dek
         data = _put_key_data(command)

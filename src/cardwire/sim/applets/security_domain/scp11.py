@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal, Protocol
 
@@ -25,11 +25,20 @@ from cryptography.x509.oid import NameOID
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError, SecureChannelError
 from cardwire.sim.applet import CardStatus
+from cardwire.sim.applets.security_domain.scp11_keys import (
+    TAG_CA_KLCC_IDENTIFIERS,
+    TAG_CA_KLOC_IDENTIFIERS,
+    Scp11KeyConfig,
+    Scp11KeyStore,
+    StoredKey,
+    subject_key_identifier,
+)
 from cardwire.sim.config_loader import check
 from cardwire.sm.scp03 import Mode
 from cardwire.sm.scp11 import (
     CURVES,
     OCE_KID,
+    TAG_CERTIFICATE_STORE,
     Scp11Card,
     Scp11CardSession,
     Variant,
@@ -59,6 +68,10 @@ class Scp11Config:
     s16: bool = False
     # Every private key of the test PKI derives from it: never in a repr (docs/reliability.md).
     seed: bytes = field(default=DEFAULT_SEED, repr=False)
+    # The keys once PUT KEY or STORE DATA changed them (scp11_keys.py); None: the test PKI's.
+    keys: tuple[Scp11KeyConfig, ...] | None = field(
+        default=None, repr=False, metadata={"omit_default": True}
+    )
 
     def __post_init__(self) -> None:
         check(self.curve in CURVES, "curve", "expected one of " + ", ".join(CURVES))
@@ -139,18 +152,32 @@ class Scp11TestPki:
 
 
 class Scp11Support:
-    """SCP11 on the simulated Security Domain: one :class:`Scp11Card` per logical channel."""
+    """SCP11 on the simulated Security Domain: the key store, one :class:`Scp11Card` per
+    logical channel."""
 
     def __init__(self, config: Scp11Config) -> None:
         self.config = config
         self.pki = Scp11TestPki(config)
         self.kvn = config.kvn
+        self.store = (
+            self._pki_keys() if config.keys is None else Scp11KeyStore.from_configs(config.keys)
+        )
+
+    def _pki_keys(self) -> Scp11KeyStore:
+        """The test PKI's keys: the SD key under KIDs 11, 13 and 15 with its chain, the CA as
+        the OCE CA key (KID 10), all with the CA's key identifier as their issuer."""
+        ski = subject_key_identifier(self.pki.ca_key.public_key())
+        chain = self.pki.certificate_store()
+        keys = {
+            (variant.kid, self.kvn): StoredKey(self.pki.sd_key, chain, ski) for variant in Variant
+        }
+        keys[OCE_KID, self.kvn] = StoredKey(self.pki.ca_key.public_key(), ca_issuer=ski)
+        return Scp11KeyStore(keys)
 
     def settings(self) -> Scp11Config:
-        return self.config
-
-    def serves(self, kid: int, kvn: int) -> bool:
-        return Variant.of_kid(kid) is not None and kvn == self.kvn
+        if not self.store.changed:
+            return self.config
+        return replace(self.config, keys=self.store.configs())
 
     def handles(self, command: Command) -> bool:
         """PERFORM SECURITY OPERATION, INTERNAL AUTHENTICATE, and MUTUAL AUTHENTICATE (INS 82
@@ -164,10 +191,11 @@ class Scp11Support:
     def _card(self, state: ChannelState) -> Scp11Card:
         if state.scp11 is None:
             state.scp11 = Scp11Card(
-                {(variant.kid, self.kvn): self.pki.sd_key for variant in Variant},
-                {(OCE_KID, self.kvn): self.pki.ca_key.public_key()},
+                self.store.sd_keys,
+                self.store.oce_ca,
                 mode=Mode.S16 if self.config.s16 else Mode.S8,
             )
+        state.scp11.allowlists = self.store.allowlists()
         return state.scp11
 
     def process(
@@ -183,15 +211,19 @@ class Scp11Support:
         except SecureChannelError as exc:
             raise CardStatus(exc.card_sw) from None
 
-    def get_certificates(self, command: Command) -> Response:
-        """GET DATA BF21 with A6 {83 KID KVN} (Amendment F 7.4.2); 6A88 for another key."""
+    def get_data(self, command: Command) -> Response | None:
+        """GET DATA BF21 with A6 {83 KID KVN} (Amendment F 7.4.2), FF33 and FF34 (the CA
+        identifiers, scp11_keys.py); None for another tag."""
+        tag = command.p1 << 8 | command.p2
+        if tag in (TAG_CA_KLOC_IDENTIFIERS, TAG_CA_KLCC_IDENTIFIERS):
+            return Response(self.store.ca_identifiers(tag))
+        if tag != TAG_CERTIFICATE_STORE:
+            return None
         try:
             kid, kvn = parse_key_reference(command.data)
         except DecodeError:
             raise CardStatus(SW.INCORRECT_DATA) from None
-        if not self.serves(kid, kvn):
-            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
-        return Response(self.pki.certificate_store())
+        return Response(self.store.certificates(kid, kvn))
 
 
 class ChannelState(Protocol):

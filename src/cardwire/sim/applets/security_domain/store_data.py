@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _FORMAT_BITS = 0x18  # GPC 11.11.2.1 table 11-89: P1 b5-b4, the data structure
 _MAX_DATA_OBJECTS = 4096
+_TAG_KEY_REFERENCE_TEMPLATE = 0xA6  # A6 {83 KID KVN}: data about an SCP11 key (scp11_keys.py)
 
 
 def store_data(
@@ -46,6 +47,12 @@ def store_data(
     if state.personalizing is None:
         if data_format is DataFormat.DGI:
             raise CardStatus(SW.INCORRECT_P1_P2)  # the simulated ISD keeps BER-TLV objects
+        nodes = parse(command.data)
+        if sd.scp11 is not None and nodes and nodes[0].tag == _TAG_KEY_REFERENCE_TEMPLATE:
+            # Amendment F: what belongs to an SCP11 key (chain, CA issuer, allowlist).
+            sd.scp11.store.store_data(nodes)
+            ctx.card.commit()
+            return _next_block(state, command)
         kept = {node.tag: node.encode() for node in parse(sd.data_objects)}
         kept.update({node.tag: node.encode() for node in parse(command.data)})
         objects = b"".join(kept.values())
@@ -53,6 +60,10 @@ def store_data(
             raise CardStatus(SW.NOT_ENOUGH_MEMORY)
         sd.data_objects = objects
         ctx.card.commit()
+    return _next_block(state, command)
+
+
+def _next_block(state: SdChannelState, command: Command) -> Response:
     state.store_next_block = 0 if command.p1 & LAST_BLOCK else state.store_next_block + 1
     if command.p1 & LAST_BLOCK:
         state.personalizing = None
