@@ -152,10 +152,12 @@ def test_info_works_without_keys() -> None:
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
     assert info["life_cycle"] is None and info["cplc"]
-    # The SCP03 key set (three AES keys), then the SCP11 keys (GP Amendment F): the OCE CA
-    # public key (B0) and the SD's private key under KIDs 11, 13, 15 (B1), each with F0.
+    # The SCP03 key set (three AES keys), the SCP02 key set (three 3DES keys, type 80), then
+    # the SCP11 keys (GP Amendment F): the OCE CA public key (B0) and the SD's private key
+    # under KIDs 11, 13, 15 (B1), each with F0.
     assert [(k["id"], k["type"], k["more"]) for k in info["keys"]] == [
         *((kid, "88", []) for kid in (1, 2, 3)),
+        *((kid, "80", []) for kid in (1, 2, 3)),
         (0x10, "B0", [{"type": "F0", "length": 1}]),
         *((kid, "B1", [{"type": "F0", "length": 1}]) for kid in (0x11, 0x13, 0x15)),
     ]

@@ -79,9 +79,11 @@ def test_get_data_without_a_session() -> None:
     ca = gp.KeyInformation(0x10, 0x01, 0xB0, 65, ((0xF0, 1),))
     sd = (gp.KeyInformation(kid, 0x01, 0xB1, 32, ((0xF0, 1),)) for kid in (0x11, 0x13, 0x15))
     scp11 = (ca, *sd)
-    assert gp.parse_key_information(answer) == scp03 + scp11
+    # The SCP02 key set (KVN 20): GPC 11.8.2.3 table 11-69 type 80 (DES), 16-byte 3DES keys.
+    scp02 = tuple(gp.KeyInformation(i, 0x20, 0x80, 16) for i in (1, 2, 3))
+    assert gp.parse_key_information(answer) == scp03 + scp02 + scp11
     bare = exchange(sim, Command(0x00, 0xCA, 0x00, 0xE0, ne=256)).data
-    assert bare[0] == 0xC0 and gp.parse_key_information(bare) == scp03 + scp11  # as YubiKeys
+    assert bare[0] == 0xC0 and gp.parse_key_information(bare) == scp03 + scp02 + scp11
     cplc = parse_one(exchange(sim, gp.get_data(0x9F7F)).data)
     assert cplc.tag == 0x9F7F and len(cplc.value) == 42
     assert parse_one(exchange(sim, gp.get_data(0x66)).data).tag == 0x66

@@ -10,7 +10,7 @@ import pytest
 
 from cardwire import gp
 from cardwire.apdu import Command, Response
-from cardwire.errors import ConfigError, CryptogramError
+from cardwire.errors import ConfigError, CryptogramError, StatusError
 from cardwire.gp import PutKeyData
 from cardwire.gp_des_keys import check_put_des_keys_answer, put_des_keys
 from cardwire.sim.applets.security_domain import DEFAULT_AID, SecurityDomainApplet
@@ -170,3 +170,30 @@ def test_key_version_zero_still_opens_scp03() -> None:
     assert exchange(sim, Command(0x00, 0xA4, 0x04, 0x0C, DEFAULT_AID)).sw == 0x9000
     answer = exchange(sim, Command(0x80, 0x50, 0x00, 0x00, bytes(8), ne=256))
     assert answer.sw == 0x9000 and answer.data[11] == 0x03
+
+
+def test_key_information_lists_and_delete_removes_the_scp02_key_sets() -> None:
+    # GPC 11.3.3.1 (E0) with key type 80 (GPC 11.8.2.3 table 11-69), DELETE [key] by D2
+    # (GPC 11.2.2.3.2); the last SCP02 set may go: SCP03 remains.
+    sim = SimCard()
+    host = open_scp02(sim, 0x03)
+
+    def send(command: Command) -> Response:
+        return host.unprotect(exchange(sim, host.protect(command)))
+
+    def des_versions() -> set[int]:
+        infos = gp.parse_key_information(send(gp.get_data(0xE0)).data)
+        return {i.kvn for i in infos if i.key_type == 0x80 and i.length == 16}
+
+    assert des_versions() == {0x20}
+    new = StaticKeys.default(0x21)
+    answer = send(put_des_keys(new, host.session_dek))
+    assert answer.sw == 0x9000
+    check_put_des_keys_answer(answer.data, new)
+    assert des_versions() == {0x20, 0x21}
+    assert send(gp.delete_key(0x21)).sw == 0x9000
+    assert send(gp.delete_key(0x20)).sw == 0x9000  # the set in use: the session goes on
+    assert des_versions() == set() and host.active
+    assert send(gp.delete_key(0x20)).sw == 0x6A88  # gone
+    with pytest.raises(StatusError):  # INITIALIZE UPDATE for key version 20: 6A88
+        open_scp02(sim, 0x01)

@@ -25,6 +25,7 @@ from cardwire.gp import (
     KeyInformation,
 )
 from cardwire.gp_content import INS_LOAD, INS_STORE_DATA
+from cardwire.gp_des_keys import KEY_TYPE_DES
 from cardwire.sim.applet import Applet, AppletRegistry, CardStatus, ChannelContext
 from cardwire.sim.applets.security_domain import content, keys, life_cycle, status, store_data
 from cardwire.sim.applets.security_domain.scp02_session import Scp02Support
@@ -338,6 +339,12 @@ class SecurityDomainApplet(Applet):
                 for keys in self.key_sets
                 for key_id in KEY_IDS
             ]
+            if self.scp02 is not None:  # GPC 11.8.2.3 table 11-69: 80, DES (3DES, 16 bytes)
+                infos += [
+                    KeyInformation(key_id, keys.kvn, KEY_TYPE_DES, len(keys.enc))
+                    for keys in self.scp02.key_sets
+                    for key_id in KEY_IDS
+                ]
             infos += self.scp11.store.key_information() if self.scp11 is not None else []
             objects = b"".join(info.encode() for info in infos)
             # GPC 11.3.3.1: the E0 template; class 00 (yubikit) gets the C0 objects alone, as

@@ -31,6 +31,8 @@ from cardwire.sim.applets.inert import TYPE_NAME as INERT
 from cardwire.sim.applets.security_domain.key_deletion import (
     is_key_deletion,
     key_sets_after_deletion,
+    key_sets_left,
+    names_key_set,
 )
 from cardwire.sim.applets.security_domain.settings import (
     SECURITY_DOMAIN_PRIVILEGE,
@@ -164,7 +166,10 @@ def delete(
             ctx.card.commit()
             return Response(b"\x00")
         # The session of a deleted key set goes on: its keys are session keys (docs/scp03.md).
-        sd.key_sets = key_sets_after_deletion(sd.key_sets, command.p2, command.data)
+        if sd.scp02 is not None and names_key_set(sd.scp02.key_sets, command.data):
+            sd.scp02.key_sets = key_sets_left(sd.scp02.key_sets, command.p2, command.data)
+        else:
+            sd.key_sets = key_sets_after_deletion(sd.key_sets, command.p2, command.data)
         ctx.card.commit()
         return Response(b"\x00")  # GPC 11.2.3.1
     # GPC 11.2.2.1: P1 = 00 (last or only command); P2 b8 = delete related objects.
