@@ -50,13 +50,20 @@ def authenticate(session: Any, kvn: int, keys: tuple[bytes, bytes, bytes] | None
 
 def key_versions(session: Any) -> set[int]:
     # yubikit's get_key_information reads the C0 objects alone: the card answers class 00 that
-    # way, as YubiKeys do (docs/scp11.md, "Decisions"); the SCP03 key sets are KID 01.
-    return {ref.kvn for ref in session.get_key_information() if ref.kid == 0x01}
+    # way, as YubiKeys do (docs/scp11.md, "Decisions"); the SCP03 key sets are KID 01 with
+    # AES keys (type 88); the SCP02 set (KVN 20) has DES keys (type 80).
+    info = session.get_key_information()
+    return {ref.kvn for ref, parts in info.items() if ref.kid == 0x01 and 0x88 in parts}
 
 
 def test_yubikit_get_data_scp03_get_status(yubikit: tuple[str, Any]) -> None:
     client, session = yubikit
     assert key_versions(session) == {0x30}, client
+    # yubikit parses the SCP02 key set's entries too (GPC 11.8.2.3: type 80, DES, 16 bytes).
+    scp02 = {
+        ref.kid: parts for ref, parts in session.get_key_information().items() if ref.kvn == 0x20
+    }
+    assert scp02 == {kid: {0x80: 16} for kid in (1, 2, 3)}, client
     assert session.get_data(0x9F7F)[:2] == b"\x9f\x7f", client  # CPLC
     authenticate(session, 0x30)
     # GET STATUS (GPC 11.4) is not in yubikit's API: sent through its SCP03 processor, with
