@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import ClassVar, Self
 
 from cardwire.crypto.kdf_sp800108 import kdf_counter_cmac, scp03_kdf
 from cardwire.errors import UsageError
@@ -109,43 +110,66 @@ def diversify_key(
     return _kdf3(master, purpose, diversification_data)
 
 
-def _check_aes_key(name: str, key: bytes) -> None:
-    if not isinstance(key, bytes) or len(key) not in AES_KEY_LENGTHS:
-        size = len(key) if isinstance(key, bytes) else type(key).__name__
-        raise UsageError(f"SCP03 {name} key must be 16, 24 or 32 bytes, got {size}")
+@dataclass(frozen=True, slots=True)
+class GpStaticKeys:
+    """What SCP02 and SCP03 static key sets share: K-ENC, K-MAC, K-DEK under one key version
+    (GP Card Spec 11.1.8), the key lengths its protocol allows, and the per-card derivation of
+    its templates. The repr never shows key bytes."""
+
+    protocol: ClassVar[str]
+    key_lengths: ClassVar[tuple[int, ...]]
+    default_kvn: ClassVar[int]
+    derive_key: ClassVar[Diversify]
+
+    enc: bytes
+    mac: bytes
+    dek: bytes
+    kvn: int
+
+    def __post_init__(self) -> None:
+        for name in ("enc", "mac", "dek"):
+            key = getattr(self, name)
+            if not isinstance(key, bytes) or len(key) not in self.key_lengths:
+                size = len(key) if isinstance(key, bytes) else type(key).__name__
+                allowed = ", ".join(map(str, self.key_lengths))
+                raise UsageError(
+                    f"{self.protocol} {name.upper()} key must be {allowed} bytes, got {size}"
+                )
+        if not isinstance(self.kvn, int) or not 0 <= self.kvn <= 0xFF:
+            raise UsageError(f"key version number must be 0..255, got {self.kvn!r}")
+
+    @classmethod
+    def default(cls, kvn: int | None = None) -> Self:
+        """The well-known test key set 404142...4F for ENC, MAC and DEK."""
+        return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, cls.default_kvn if kvn is None else kvn)
+
+    def diversified(self, diversification_data: bytes, scheme: str) -> Self:
+        """The card's keys derived from these (master) keys and the card's 10-byte key
+        diversification data with the named template; the key version stays."""
+        masters = (self.enc, self.mac, self.dek)
+        keys = per_purpose(masters, diversification_data, scheme, type(self).derive_key)
+        return type(self)(*keys, self.kvn)
 
 
 @dataclass(frozen=True, slots=True)
-class StaticKeys:
+class StaticKeys(GpStaticKeys):
     """A static SCP03 key set (GP Amendment D 4.1.1): K-ENC, K-MAC, K-DEK and its version.
 
     ``kvn`` 0 on the host means "the card's default key set" (GP Card Spec 11.11.2.1). The repr
     never shows key bytes.
     """
 
-    enc: bytes
-    mac: bytes
-    dek: bytes
+    protocol: ClassVar[str] = "SCP03"
+    key_lengths: ClassVar[tuple[int, ...]] = tuple(sorted(AES_KEY_LENGTHS))
+    default_kvn: ClassVar[int] = DEFAULT_KVN
+    derive_key: ClassVar[Diversify] = diversify_key
+
     kvn: int = DEFAULT_KVN
 
-    def __post_init__(self) -> None:
-        for name in ("enc", "mac", "dek"):
-            _check_aes_key(name.upper(), getattr(self, name))
-        if not isinstance(self.kvn, int) or not 0 <= self.kvn <= 0xFF:
-            raise UsageError(f"key version number must be 0..255, got {self.kvn!r}")
-
-    @classmethod
-    def default(cls, kvn: int = DEFAULT_KVN) -> StaticKeys:
-        """The well-known test key set 404142...4F for ENC, MAC and DEK."""
-        return cls(DEFAULT_KEY, DEFAULT_KEY, DEFAULT_KEY, kvn)
-
-    def diversified(self, diversification_data: bytes, scheme: str = KDF3) -> StaticKeys:
-        """The card's keys derived from these (master) keys and the card's 10-byte key
-        diversification data with the named template (``cardwire.sm.scp03.DIVERSIFICATION_SCHEMES``:
-        ``kdf3`` or ``none``); the key version stays."""
-        masters = (self.enc, self.mac, self.dek)
-        keys = per_purpose(masters, diversification_data, scheme, diversify_key)
-        return StaticKeys(*keys, self.kvn)
+    def diversified(self, diversification_data: bytes, scheme: str = KDF3) -> Self:
+        """As :meth:`GpStaticKeys.diversified`, ``kdf3`` by default
+        (``cardwire.sm.scp03.DIVERSIFICATION_SCHEMES``)."""
+        return GpStaticKeys.diversified(self, diversification_data, scheme)
 
     def __repr__(self) -> str:
         return f"StaticKeys(kvn={self.kvn:02X}, AES-{len(self.enc) * 8}, <hidden>)"
@@ -190,6 +214,8 @@ __all__ = [
     "DIVERSIFICATION_SCHEMES",
     "KDF3",
     "NO_DIVERSIFICATION",
+    "Diversify",
+    "GpStaticKeys",
     "KeyPurpose",
     "SessionKeys",
     "StaticKeys",
