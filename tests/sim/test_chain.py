@@ -99,3 +99,17 @@ def test_only_a_full_protected_piece_under_an_scp03_channel_is_held() -> None:
     assert protected_whole(session, Command(0x94, 0xE2, 0x90, 0x00, bytes(255)))
     assert not protected_whole(session, Command(0x94, 0xE2, 0x90, 0x00, bytes(254)))
     assert not protected_whole(session, Command(0x90, 0xE2, 0x90, 0x00, bytes(255)))  # plain
+
+
+def test_a_plain_end_of_a_chain_protected_whole_is_refused_and_ends_the_session() -> None:
+    # ISO 7816-4:2020 5.3.3 with clause 10: a plain piece under a session is refused (6987),
+    # nothing of the chain kept, and the session ends (the rule of every other chain).
+    sim = SimCard()
+    host = opened(sim)
+    sent = pieces(host.protect(Command(0x80, 0xE2, 0x90, 0x00, STORE)))
+    assert exchange(sim, sent[0]).sw == 0x9000  # held: the first piece of a whole chain
+    last = sent[-1]
+    plain_end = Command(0x80, last.ins, last.p1, last.p2, last.data)  # SM bit cleared
+    assert exchange(sim, plain_end).sw == 0x6987
+    assert exchange(sim, Command(0x80, 0xF2, 0x80, 0x02, b"\x4f\x00")).sw == 0x6985  # no session
+    assert stored_chain(sim) == PKI.certificate_store()  # nothing stored

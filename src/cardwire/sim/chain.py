@@ -9,8 +9,9 @@ from typing import Protocol
 
 from cardwire.apdu import MAX_EXTENDED_NC, Command, Response
 from cardwire.cla import with_chaining
+from cardwire.errors import SecureChannelError
 from cardwire.sim.applet import CardSession
-from cardwire.sm.scp03 import protected_whole
+from cardwire.sm.scp03 import carries_gp_sm, protected_whole
 from cardwire.sw import SW
 
 
@@ -42,7 +43,8 @@ def protected_whole_chain(
 ) -> Command | Response | None:
     """yubikit protects a long command under SCP03/SCP11 whole, then chains it (YubiKeys take
     it): the pieces are kept as they came (9000 to each) and the last one gives the whole
-    protected command to unwrap. None: no such chain (the OS goes on as usual)."""
+    protected command to unwrap. None: no such chain (the OS goes on as usual).
+    SecureChannelError (the OS ends the session) for a plain piece in such a chain."""
     whole = channel.whole
     if whole is None and not (chaining and protected_whole(session, wire)):
         return None
@@ -51,6 +53,12 @@ def protected_whole_chain(
         whole = channel.whole = Chain(plain_cla, wire.ins, wire.p1, wire.p2, True)
     elif not whole.continues_with(wire, True):
         channel.whole = None
+        if not carries_gp_sm(wire.cla):
+            # A plain piece under the session: refused and the session ends (the OS), as in
+            # every chain (ISO 7816-4:2020 5.3.3 with clause 10; table 6: 6987).
+            raise SecureChannelError(
+                "a plain piece in a chain protected whole", card_sw=SW.SM_DATA_OBJECTS_MISSING
+            )
         return Response(b"", SW.LAST_COMMAND_OF_CHAIN_EXPECTED)  # ISO 7816-4:2020 5.3.3
     whole.data += wire.data
     if len(whole.data) > MAX_EXTENDED_NC:

@@ -192,11 +192,11 @@ class CardOS:
             ctx.secure_session = session = None
         command = wire
         if session is not None and session.handles(wire):
-            whole = protected_whole_chain(channel, session, wire, cla.chaining)
-            if isinstance(whole, Response):
-                return self._deliver(channel, wire, whole, secured=False)
-            wire = whole or wire
             try:
+                whole = protected_whole_chain(channel, session, wire, cla.chaining)
+                if isinstance(whole, Response):
+                    return self._deliver(channel, wire, whole, secured=False)
+                wire = whole or wire
                 command = session.unwrap(wire)
             except SecureChannelError as exc:
                 # ISO/IEC 7816-4:2020 clause 10: an SM error ends the session on the card.
@@ -209,9 +209,10 @@ class CardOS:
             # ICAO 9303-11 9.8: a plain APDU ends the channel's session, then runs plain. ISO
             # 7816-4:2020 5.3.3 with clause 10: each chain piece is protected on its own, so a
             # plain piece (or plain end of a chain) is refused and nothing of it kept.
+            in_chain = cla.chaining or channel.chain is not None or channel.whole is not None
             ctx.end_secure_session()
             session = channel.whole = None
-            if cla.chaining or channel.chain is not None:
+            if in_chain:  # also the plain end of a chain protected whole (yubikit's)
                 channel.chain = None
                 # ISO 7816-4:2020 table 6: 6987 "expected SM data objects missing".
                 return _status(SW.SM_DATA_OBJECTS_MISSING)
