@@ -17,31 +17,30 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
-from cardwire.cli.gp_key_options import byte_option, diversify_option, split_keys
-from cardwire.cli.secrets import resolve_secret, secret_or_prompt
+from cardwire.cli.gp_key_options import (
+    byte_option,
+    diversify_option,
+    parse_static_keys,
+    static_key_options,
+    static_keys_from,
+)
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
-from cardwire.errors import UsageError
 from cardwire.handshakes.scp02 import open_scp02
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp02 import StaticKeys
-from cardwire.sm.scp02.constants import DEFAULT_KVN, implementation_option, security_level
+from cardwire.sm.scp02.constants import implementation_option, security_level
 from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES
 
 
 def parse_keys(text: str, kvn: int) -> StaticKeys:
     """``ENC,MAC,DEK`` or one key for all three (hex, 16 bytes each: 3DES), with ``kvn``."""
-    return StaticKeys(*split_keys(text, (16,)), kvn)
+    return parse_static_keys(StaticKeys, text, kvn)
 
 
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     """Select the Security Domain and run the SCP02 handshake with the options in ``values``."""
-    keys_text = secret_or_prompt(values.get("keys"), "--keys", "SCP02 keys (ENC,MAC,DEK)")
-    if not keys_text:
-        raise UsageError("scp02 needs --keys ENC,MAC,DEK (or one key for all three)")
-    keys = parse_keys(
-        resolve_secret(str(keys_text), "--keys"), byte_option(values, "kvn", DEFAULT_KVN)
-    )
+    keys = static_keys_from(StaticKeys, values)
     level = security_level(byte_option(values, "level", 0x01))
     option = implementation_option(byte_option(values, "i", 0x55))
     aid = aid_value(values, DEFAULT_AID)
@@ -58,18 +57,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
 
 
 OPTIONS = (
-    click.option(
-        "--keys",
-        metavar="ENC,MAC,DEK",
-        help="Static 3DES keys in hex (one key for all three allowed); literal, @FILE or env:NAME.",
-    ),
-    click.option(
-        "--kvn",
-        metavar="HEX",
-        default=f"{DEFAULT_KVN:02X}",
-        show_default=True,
-        help="Key version number (00: the card's default key set).",
-    ),
+    *static_key_options(StaticKeys, "3DES keys"),
     click.option(
         "--level",
         metavar="HEX",

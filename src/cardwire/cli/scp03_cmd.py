@@ -18,15 +18,18 @@ from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
 from cardwire.cli.app import cli
-from cardwire.cli.gp_key_options import byte_option, diversify_option, split_keys
-from cardwire.cli.secrets import resolve_secret, secret_or_prompt
+from cardwire.cli.gp_key_options import (
+    byte_option,
+    diversify_option,
+    parse_static_keys,
+    static_key_options,
+    static_keys_from,
+)
 from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
-from cardwire.errors import UsageError
 from cardwire.handshakes.scp03 import open_scp03
 from cardwire.sim.applets.security_domain import DEFAULT_AID
 from cardwire.sm.base import HostSecureSession
 from cardwire.sm.scp03 import (
-    DEFAULT_KVN,
     DIVERSIFICATION_SCHEMES,
     VALID_LEVELS,
     StaticKeys,
@@ -36,16 +39,12 @@ from cardwire.sm.scp03 import (
 
 def parse_keys(text: str, kvn: int) -> StaticKeys:
     """``ENC,MAC,DEK`` or one key for all three (hex, AES-128/192/256), with ``kvn``."""
-    return StaticKeys(*split_keys(text, (16, 24, 32)), kvn)
+    return parse_static_keys(StaticKeys, text, kvn)
 
 
 def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
     """Select the Security Domain and run the SCP03 handshake with the options in ``values``."""
-    keys_text = secret_or_prompt(values.get("keys"), "--keys", "SCP03 keys (ENC,MAC,DEK)")
-    if not keys_text:
-        raise UsageError("scp03 needs --keys ENC,MAC,DEK (or one key for all three)")
-    kvn = byte_option(values, "kvn", DEFAULT_KVN)
-    keys = parse_keys(resolve_secret(str(keys_text), "--keys"), kvn)
+    keys = static_keys_from(StaticKeys, values)
     level = security_level(byte_option(values, "level", 0x33))
     aid = aid_value(values, DEFAULT_AID)
     # GP Card Spec v2.3 11.9: the Security Domain is selected by AID before INITIALIZE UPDATE.
@@ -63,18 +62,7 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
 
 _LEVELS = ", ".join(f"{level:02X}" for level in sorted(VALID_LEVELS))
 OPTIONS = (
-    click.option(
-        "--keys",
-        metavar="ENC,MAC,DEK",
-        help="Static keys in hex (one key for all three allowed); literal, @FILE or env:NAME.",
-    ),
-    click.option(
-        "--kvn",
-        metavar="HEX",
-        default=f"{DEFAULT_KVN:02X}",
-        show_default=True,
-        help="Key version number (00: the card's default key set).",
-    ),
+    *static_key_options(StaticKeys, "keys"),
     click.option(
         "--level",
         metavar="HEX",
