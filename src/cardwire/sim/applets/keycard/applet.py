@@ -108,7 +108,7 @@ class ChannelState:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[["KeycardApplet", ChannelContext, ChannelState, Command], Response]
+Handler = Callable[["KeycardApplet", ChannelContext, Command], Response]
 
 
 class KeycardApplet(Applet):
@@ -404,11 +404,16 @@ class KeycardApplet(Applet):
         handler = handlers.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
-        state = ctx.state if isinstance(ctx.state, ChannelState) else ChannelState()
-        ctx.state = state
         if command.ins != INS_PAIR:
-            state.pair_challenge = None  # Keycard docs, PAIR: the two steps follow each other
-        return handler(self, ctx, state, command)
+            # Keycard docs, PAIR: the two steps follow each other
+            self.channel_state(ctx).pair_challenge = None
+        return handler(self, ctx, command)
+
+    def channel_state(self, ctx: ChannelContext) -> ChannelState:
+        """This channel's Keycard state (a new one if the channel holds none yet)."""
+        if not isinstance(ctx.state, ChannelState):
+            ctx.state = ChannelState()
+        return ctx.state
 
     def session(self, ctx: ChannelContext) -> KeycardCardSession | KeycardV2CardSession | None:
         session = ctx.secure_session
@@ -421,9 +426,7 @@ class KeycardApplet(Applet):
         if not self.initialized:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
 
-    def require_channel(
-        self, ctx: ChannelContext, state: ChannelState, *, initialized: bool = True
-    ) -> None:
+    def require_channel(self, ctx: ChannelContext, *, initialized: bool = True) -> None:
         """The command must have come through an authenticated channel; otherwise the channel
         is aborted and 6982 answered plain (Keycard docs, "Secure Channel")."""
         if initialized:
@@ -432,12 +435,14 @@ class KeycardApplet(Applet):
         if ctx.secured and session is not None and session.authenticated:
             return
         ctx.end_secure_session()
-        state.pin_verified = False
+        self.channel_state(ctx).pin_verified = False
         raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
 
-    def require_pin(self, ctx: ChannelContext, state: ChannelState) -> None:
-        self.require_channel(ctx, state)
-        if not state.pin_verified:  # Keycard docs: unmet preconditions answer 6985
+    def require_pin(self, ctx: ChannelContext) -> None:
+        self.require_channel(ctx)
+        if not self.channel_state(
+            ctx
+        ).pin_verified:  # Keycard docs: unmet preconditions answer 6985
             raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
 
     _handlers: ClassVar[dict[int, Handler]] = {

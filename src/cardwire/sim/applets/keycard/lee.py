@@ -27,7 +27,7 @@ from cardwire.sw import SW
 from cardwire.tlv import tlv
 
 if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
+    from cardwire.sim.applets.keycard.applet import KeycardApplet
 
 INS_EXPORT_LEE = 0xC3  # KeycardApplet.java INS_EXPORT_LEE
 TAG_NSK, TAG_VSK = 0x83, 0x84  # KeycardApplet.java TLV_LEE_NSK, TLV_LEE_VSK
@@ -44,10 +44,8 @@ def load_lee_seed(applet: KeycardApplet, ctx: ChannelContext, seed: bytes) -> Re
     return Response(applet.key_uid)
 
 
-def export_lee(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def export_lee(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if applet.lee is None:  # KeycardApplet.exportLee: !masterSsk.isInitialized()
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
     path = applet.resolve_path(SOURCE_MASTER, command.data)  # 6A80 for a bad path

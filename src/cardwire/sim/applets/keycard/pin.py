@@ -26,13 +26,11 @@ from cardwire.sw import SW
 from cardwire.tlv import tlv
 
 if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
+    from cardwire.sim.applets.keycard.applet import KeycardApplet
 
 
-def get_status(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state)
+def get_status(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx)
     if command.p1 == GET_STATUS_KEY_PATH:  # Keycard docs, GET STATUS P1 01: the current path
         return Response(encode_path(applet.key_path))
     if command.p1 != GET_STATUS_APPLICATION:
@@ -45,13 +43,11 @@ def get_status(
     return Response(tlv(TAG_APPLICATION_STATUS, body))
 
 
-def verify_pin(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state)
-    state.pin_verified = False
+def verify_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx)
+    applet.channel_state(ctx).pin_verified = False
     check(applet.pin, command.data, ctx)
-    state.pin_verified = True
+    applet.channel_state(ctx).pin_verified = True
     return Response()
 
 
@@ -66,10 +62,8 @@ def check(reference: ReferenceData, candidate: bytes, ctx: ChannelContext) -> No
         raise
 
 
-def change_pin(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def change_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     data = command.data
     if command.p1 == CHANGE_PIN:
         if not is_digits(data, PIN_LENGTH):
@@ -91,10 +85,8 @@ def change_pin(
     return Response()
 
 
-def unblock_pin(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state)
+def unblock_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx)
     if not applet.pin.blocked:  # Keycard docs, UNBLOCK PIN: 6985 if the PIN is not blocked
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
     data = command.data
@@ -104,5 +96,5 @@ def unblock_pin(
     applet.pin.set_value(data[PUK_LENGTH:])
     applet.pin.reset_counter()
     ctx.card.commit()
-    state.pin_verified = True
+    applet.channel_state(ctx).pin_verified = True
     return Response()
