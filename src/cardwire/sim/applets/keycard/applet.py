@@ -40,7 +40,6 @@ from cardwire.sim.applets.keycard.settings import (
     DATA_CASH,
     DATA_NDEF,
     DATA_PUBLIC,
-    DEFAULT_VERSION,
     INS_CHANGE_PIN,
     INS_DERIVE_KEY,
     INS_EXPORT_KEY,
@@ -117,86 +116,49 @@ class KeycardApplet(Applet):
     multiselectable = False
     answers_without_le = True  # Java Card over T=1: case 3 commands get their answer
 
-    def __init__(
-        self,
-        aid: bytes,
-        *,
-        pin: bytes,
-        puk: bytes,
-        secret: bytes,
-        slots: list[bytes | None],
-        version: int = DEFAULT_VERSION,
-        channel_key: bytes | None = None,
-        instance_uid: bytes | None = None,
-        key: bytes | None = None,
-        chain_code: bytes = b"",
-        key_path: tuple[int, ...] = (),
-        pinless_path: tuple[int, ...] | None = None,
-        data: Mapping[int, bytes] | None = None,
-        initialized: bool = True,
-        pin_tries: int = PIN_TRIES,
-        puk_tries: int = PUK_TRIES,
-        pin_tries_left: int | None = None,
-        puk_tries_left: int | None = None,
-        identity_key: bytes | None = None,
-        ca_key: bytes | None = None,
-        lee_secret: LeeSecret | None = None,
-    ) -> None:
-        self.aid = aid
-        self.version = version
-        self.pin = ReferenceData(PIN_REFERENCE, pin, max_tries=pin_tries, tries_left=pin_tries_left)
-        self.puk = ReferenceData(PUK_REFERENCE, puk, max_tries=puk_tries, tries_left=puk_tries_left)
-        self.secret = secret
-        self.slots = slots
-        self.channel_key = None if channel_key is None else Secp256k1PrivateKey(channel_key)
-        self.instance_uid = instance_uid
-        self.master = None if key is None else ExtendedKey(key, chain_code)
-        self.lee = lee_secret  # applet 4.x LEE mode (LOAD KEY P1 04): the LEE master
-        self.key_path = key_path
-        self.pinless_path = pinless_path
-        self.data: dict[int, bytes] = dict(data or {})
-        self.initialized = initialized
-        self._identity_key = None if identity_key is None else Secp256k1PrivateKey(identity_key)
-        self.ca_key = Secp256k1PrivateKey(ca_key or SIM_TEST_CA_KEY)
+    def __init__(self, config: KeycardConfig) -> None:
+        self.aid = config.aid
+        self.version = config.version
+        self.pin = ReferenceData(
+            PIN_REFERENCE,
+            config.pin.encode("ascii"),
+            max_tries=config.pin_tries,
+            tries_left=config.pin_tries_left,
+        )
+        self.puk = ReferenceData(
+            PUK_REFERENCE,
+            config.puk.encode("ascii"),
+            max_tries=config.puk_tries,
+            tries_left=config.puk_tries_left,
+        )
+        self.secret = config.secret()
+        self.slots = config.slots()
+        key = config.secure_channel_key
+        self.channel_key = None if key is None else Secp256k1PrivateKey(key)
+        self.instance_uid = config.instance_uid
+        self.master = None if config.key is None else ExtendedKey(config.key, config.chain_code)
+        # applet 4.x LEE mode (LOAD KEY P1 04): the LEE master
+        ssk = config.lee_ssk
+        self.lee = None if ssk is None else LeeSecret(ssk, config.lee_chain_code)
+        self.key_path = decode_path(config.key_path)
+        pinless = config.pinless_path
+        self.pinless_path = None if pinless is None else decode_path(pinless)
+        self.data: dict[int, bytes] = {
+            DATA_PUBLIC: config.public_data,
+            DATA_NDEF: config.ndef_data,
+            DATA_CASH: config.cash_data,
+        }
+        self.initialized = config.initialized
+        identity = config.identity_key
+        self._identity_key = None if identity is None else Secp256k1PrivateKey(identity)
+        self.ca_key = Secp256k1PrivateKey(config.ca_key or SIM_TEST_CA_KEY)
         self._certificate: bytes | None = None
 
     # --- configuration and state -----------------------------------------------------------
 
     @classmethod
     def from_config(cls, section: Mapping[str, object]) -> Self:
-        return cls.from_settings(load(KeycardConfig, without_type(section)))
-
-    @classmethod
-    def from_settings(cls, config: KeycardConfig) -> Self:
-        return cls(
-            config.aid,
-            pin=config.pin.encode("ascii"),
-            puk=config.puk.encode("ascii"),
-            secret=config.secret(),
-            slots=config.slots(),
-            version=config.version,
-            channel_key=config.secure_channel_key,
-            instance_uid=config.instance_uid,
-            key=config.key,
-            chain_code=config.chain_code,
-            key_path=decode_path(config.key_path),
-            pinless_path=None if config.pinless_path is None else decode_path(config.pinless_path),
-            data={
-                DATA_PUBLIC: config.public_data,
-                DATA_NDEF: config.ndef_data,
-                DATA_CASH: config.cash_data,
-            },
-            initialized=config.initialized,
-            pin_tries=config.pin_tries,
-            puk_tries=config.puk_tries,
-            pin_tries_left=config.pin_tries_left,
-            puk_tries_left=config.puk_tries_left,
-            identity_key=config.identity_key,
-            ca_key=config.ca_key,
-            lee_secret=None
-            if config.lee_ssk is None
-            else LeeSecret(config.lee_ssk, config.lee_chain_code),
-        )
+        return cls(load(KeycardConfig, without_type(section)))
 
     def settings(self) -> KeycardConfig:
         """The configuration that rebuilds this applet as it is now."""
