@@ -5,9 +5,9 @@ the modules that implement them (channel, pin, keys, sign, data) and the rules t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from cardwire.apdu import Command, Response
 from cardwire.crypto.bip32 import (
@@ -24,7 +24,7 @@ from cardwire.crypto.lee import LeeSecret
 from cardwire.crypto.lee import signing_key as lee_signing_key
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
 from cardwire.errors import CardwireError
-from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet import CardStatus, ChannelContext, ConfiguredApplet
 from cardwire.sim.applets.keycard import (
     channel,
     channel_v2,
@@ -66,7 +66,6 @@ from cardwire.sim.applets.keycard.settings import (
     V2_VERSION,
     KeycardConfig,
 )
-from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sim.pin import ReferenceData
 from cardwire.sm.keycard import (
     CLA_KEYCARD,
@@ -110,9 +109,11 @@ class ChannelState:
 Handler = Callable[["KeycardApplet", ChannelContext, Command], Response]
 
 
-class KeycardApplet(Applet):
+class KeycardApplet(ConfiguredApplet):
     """The Keycard applet (see the module docstring). Not multiselectable, like the original."""
 
+    config_type = KeycardConfig
+    type_name = "keycard"
     multiselectable = False
     answers_without_le = True  # Java Card over T=1: case 3 commands get their answer
 
@@ -156,10 +157,6 @@ class KeycardApplet(Applet):
 
     # --- configuration and state -----------------------------------------------------------
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, object]) -> Self:
-        return cls(load(KeycardConfig, without_type(section)))
-
     def settings(self) -> KeycardConfig:
         """The configuration that rebuilds this applet as it is now."""
         return KeycardConfig(
@@ -189,9 +186,6 @@ class KeycardApplet(Applet):
             lee_ssk=None if self.lee is None else self.lee.ssk,
             lee_chain_code=b"" if self.lee is None else self.lee.chain_code,
         )
-
-    def export_state(self) -> dict[str, Any]:
-        return export(self.settings())
 
     # --- keys ------------------------------------------------------------------------------
 
