@@ -137,16 +137,14 @@ class EidApplet(IcaoApplet[EidChannel], ConfiguredApplet):
     channel_type = EidChannel
 
     def __init__(self, config: EidConfig) -> None:
-        self.aid = config.aid
-        self.multiselectable = config.multiselectable
-        self.lds = LdsFiles.build(
+        files = LdsFiles.build(
             config.files,
             Td3Mrz(),
             config.pace.card_access,
             name=config.aid,
             label="eID application",
         )
-        self.files = self.lds.df
+        super().__init__(config.aid, config.multiselectable, files)
         self._pin = config.pin
         self._puk = config.puk
         self.pin_tries_left = config.pin_tries_left

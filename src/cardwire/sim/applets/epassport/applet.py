@@ -83,11 +83,9 @@ class EpassportApplet(IcaoApplet[PassportChannel], ConfiguredApplet):
     channel_type = PassportChannel
 
     def __init__(self, config: EpassportConfig) -> None:
-        self.aid = config.aid
         self.mrz = config.mrz
-        self.multiselectable = config.multiselectable
         self.issuer = config.issuer()
-        self.lds = LdsFiles.build(
+        files = LdsFiles.build(
             config.files,
             config.mrz,
             config.pace.card_access,
@@ -95,8 +93,8 @@ class EpassportApplet(IcaoApplet[PassportChannel], ConfiguredApplet):
             label="ICAO LDS1 eMRTD application",
             issuer=self.issuer,
         )
+        super().__init__(config.aid, config.multiselectable, files)
         self.issuance = config.issuance
-        self.files = self.lds.df
         self._keys = config.mrz.bac_keys()
         mrz = config.mrz
         # ICAO 9303-11 4.4.1: the ePassport's PACE passwords are the MRZ and the CAN.
