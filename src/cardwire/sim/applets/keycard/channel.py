@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError
 from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.keycard.settings import PAIRING_MODES
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard import (
     CHALLENGE_LENGTH,
     IV_LENGTH,
@@ -22,11 +22,8 @@ from cardwire.sm.keycard import (
 )
 from cardwire.sw import SW
 
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import KeycardApplet
 
-
-def pair(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def pair(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_initialized()
     state = applet.channel_state(ctx)
     if applet.session(ctx) is not None:  # Keycard docs, PAIR: 6985 if a channel is open
@@ -57,7 +54,7 @@ def pair(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Respon
     return Response(bytes((free,)) + salt)
 
 
-def open_secure_channel(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def open_secure_channel(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_initialized()
     # Keycard docs, OPEN SECURE CHANNEL: a new channel replaces any open one.
     ctx.end_secure_session()
@@ -77,7 +74,7 @@ def open_secure_channel(applet: KeycardApplet, ctx: ChannelContext, command: Com
     return Response(salt + iv)
 
 
-def mutually_authenticate(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def mutually_authenticate(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     session = applet.session(ctx)
     if not ctx.secured or session is None or session.authenticated:
         # Keycard docs, MUTUALLY AUTHENTICATE: 6985 without a fresh channel.
@@ -89,7 +86,7 @@ def mutually_authenticate(applet: KeycardApplet, ctx: ChannelContext, command: C
     return Response(ctx.card.random(CHALLENGE_LENGTH))
 
 
-def unpair(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def unpair(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_pin(ctx)
     if command.p1 >= len(applet.slots):  # Keycard docs, UNPAIR: 6A86 for an invalid index
         raise CardStatus(SW.INCORRECT_P1_P2)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
 
 from cardwire.apdu import Command, Response
 from cardwire.crypto import bip340
@@ -35,11 +34,9 @@ from cardwire.sim.applets.keycard.settings import (
     SIGN_ECDSA_SECP256K1,
 )
 from cardwire.sim.applets.keycard.sign import pinless_or_pin, signature_answer
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import KeycardApplet
 
 INS_GET_CHALLENGE, INS_EXPORT_BIP85, INS_ECDH = 0x84, 0xC4, 0xC5
 MAX_CHALLENGE = 245  # SDK get_challenge.py: what fits a V2 answer
@@ -50,14 +47,14 @@ ECDH_MIN_DEPTH = 5
 BIP85_PREFIX = HARDENED | 83696968
 
 
-def get_challenge(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def get_challenge(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_channel(ctx, initialized=False)
     if not 1 <= command.p1 <= MAX_CHALLENGE:
         raise CardStatus(SW.INCORRECT_P1_P2)
     return Response(ctx.card.random(command.p1))
 
 
-def ecdh(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def ecdh(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_pin(ctx)
     if command.p1 != DERIVE:
         raise CardStatus(SW.INCORRECT_P1_P2)
@@ -73,7 +70,7 @@ def ecdh(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Respon
         raise CardStatus(SW.INCORRECT_DATA) from None
 
 
-def export_bip85(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def export_bip85(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_pin(ctx)
     if not 1 <= command.p1 <= 64:
         raise CardStatus(SW.INCORRECT_P1_P2)
@@ -85,7 +82,7 @@ def export_bip85(applet: KeycardApplet, ctx: ChannelContext, command: Command) -
     return Response(entropy[: command.p1])
 
 
-def sign(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def sign(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     option = command.p1 & DERIVE_OPTION_MASK
     pinless = pinless_or_pin(applet, ctx, option)
     if pinless is None and (option != DERIVE or command.p1 & DERIVE_SOURCE_MASK != SOURCE_MASTER):

@@ -3,8 +3,6 @@ pairing secret), UNBLOCK PIN (Keycard docs, keycard.tech/docs/apdu)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto.bip32 import encode_path
 from cardwire.sim.applet import CardStatus, ChannelContext
@@ -20,16 +18,14 @@ from cardwire.sim.applets.keycard.settings import (
     TAG_BOOLEAN,
     is_digits,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sim.pin import ReferenceData, tries_left_sw
 from cardwire.sm.keycard import SECRET_LENGTH, TAG_INTEGER
 from cardwire.sw import SW
 from cardwire.tlv import tlv
 
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import KeycardApplet
 
-
-def get_status(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def get_status(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_channel(ctx)
     if command.p1 == GET_STATUS_KEY_PATH:  # Keycard docs, GET STATUS P1 01: the current path
         return Response(encode_path(applet.key_path))
@@ -43,7 +39,7 @@ def get_status(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> 
     return Response(tlv(TAG_APPLICATION_STATUS, body))
 
 
-def verify_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def verify_pin(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_channel(ctx)
     applet.channel_state(ctx).pin_verified = False
     check(applet.pin, command.data, ctx)
@@ -62,7 +58,7 @@ def check(reference: ReferenceData, candidate: bytes, ctx: ChannelContext) -> No
         raise
 
 
-def change_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def change_pin(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_pin(ctx)
     data = command.data
     if command.p1 == CHANGE_PIN:
@@ -85,7 +81,7 @@ def change_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> 
     return Response()
 
 
-def unblock_pin(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def unblock_pin(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_channel(ctx)
     if not applet.pin.blocked:  # Keycard docs, UNBLOCK PIN: 6985 if the PIN is not blocked
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto.bip32 import decode_path
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
@@ -20,19 +18,17 @@ from cardwire.sim.applets.keycard.settings import (
     SIGN_ECDSA_SECP256K1,
     TAG_SIGNATURE_TEMPLATE,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard import TAG_PUBLIC_KEY
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import KeycardApplet
 
 # Keycard docs, SIGN: "6A88 if P1 is 03 and no PIN-less path is set".
 SW_NO_PINLESS_PATH = SW.REFERENCED_DATA_NOT_FOUND
 
 
 def pinless_or_pin(
-    applet: KeycardApplet, ctx: ChannelContext, option: int
+    applet: KeycardState, ctx: ChannelContext, option: int
 ) -> tuple[int, ...] | None:
     """SIGN's access rule (both applet versions): the PIN-less path for P1 03, else None once
     the PIN is verified.
@@ -53,7 +49,7 @@ def signature_answer(key: Secp256k1PrivateKey, signature: bytes) -> Response:
     return Response(tlv(TAG_SIGNATURE_TEMPLATE, tlv(TAG_PUBLIC_KEY, key.public_key) + signature))
 
 
-def sign(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def sign(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, SIGN: P1 = which key (current, derived, derived and made current, the
     PIN-less path) | path source, P2 = algorithm (00 ECDSA secp256k1), data = the 32-byte hash
     followed by the path when P1 derives. Answer A0 { 80 public key, 30 DER signature }, low S."""
@@ -83,7 +79,7 @@ def sign(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Respon
     return signature_answer(key, key.sign_digest(digest))  # DER: 30 len r s, RFC 6979, low S
 
 
-def set_pinless_path(applet: KeycardApplet, ctx: ChannelContext, command: Command) -> Response:
+def set_pinless_path(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, SET PINLESS PATH: an absolute path from the master; empty data disables it."""
     applet.require_pin(ctx)
     try:
