@@ -44,7 +44,7 @@ def test_show_keys_reveals_the_pin(tmp_path: Path) -> None:
     assert "0020000104" + b"1234".hex().upper() in result.output
     trace = parse(trace_file.read_text(encoding="utf-8"))
     assert trace.exchanges[0] == Exchange(bytes.fromhex("0070000001"), bytes.fromhex("019000"))
-    assert trace.reader == "cardwire simulated card"
+    assert trace.header.reader == "cardwire simulated card"
 
 
 def test_demo_rejects_unknown_options() -> None:

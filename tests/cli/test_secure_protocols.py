@@ -19,6 +19,7 @@ from cardwire.cli import cli
 from cardwire.cli.secure_protocols import (
     PROTOCOLS,
     SecureProtocol,
+    add_protocol,
     close_statement,
     load_protocols,
     open_statement,
@@ -100,6 +101,18 @@ def test_registering_twice_or_a_bad_name_is_refused(registered: SecureProtocol) 
         register(registered)
     with pytest.raises(UsageError):
         register(SecureProtocol("two words", "", (), open_counter))
+
+
+def test_add_protocol_registers_it_and_adds_its_group() -> None:
+    protocol = SecureProtocol("countertest2", "Another test protocol.", (), open_counter)
+    try:
+        assert add_protocol(protocol) is protocol
+        assert PROTOCOLS["countertest2"] is protocol
+        assert isinstance(cli.commands["countertest2"], click.Group)
+        assert "send" in cli.commands["countertest2"].commands
+    finally:
+        PROTOCOLS.pop("countertest2", None)
+        cli.commands.pop("countertest2", None)
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,7 @@ def test_run_writes_the_trace_also_when_an_expectation_fails(tmp_path: Path) -> 
     assert result.exit_code == 1
     trace = read_trace(trace_file)
     assert [to_hex(e.command) for e in trace.exchanges] == [SELECT_DEMO_1, "00B0000004"]
-    assert trace.reader == "cardwire simulated card"
+    assert trace.header.reader == "cardwire simulated card"
 
 
 def test_secure_exchanges_are_written_as_they_went_over_the_wire(tmp_path: Path) -> None:
@@ -159,5 +159,5 @@ def test_the_readme_path_as_a_new_user(tmp_path: Path) -> None:
     assert ran.exit_code == 0, ran.output
     assert ran.stdout.splitlines()[-1] == "3 commands sent; expectations: 3 met, 0 failed"
     trace = read_trace(trace_file)
-    assert trace.atr == SimCard().atr
+    assert trace.header.atr == SimCard().atr
     assert trace.exchanges[-1] == Exchange(bytes.fromhex("00B0000005"), b"Hello\x90\x00")

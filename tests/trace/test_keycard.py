@@ -172,3 +172,17 @@ def test_v2_keys_are_16_bytes() -> None:
 
     with pytest.raises(UsageError):
         KeycardV2Observer(bytes(32), bytes(32))
+
+
+def test_v2_keys_decode_one_session_and_repr_hides_them() -> None:
+    from cardwire.trace.keycard import KeycardV2Observer
+
+    lines, keys = v2_lines()
+    observer = KeycardV2Observer(*keys)
+    assert repr(observer) == "KeycardV2Observer(idle, <keys hidden>)"
+    decode_trace(parse("\n".join(lines[:2])), observer)
+    assert observer.active and repr(observer) == "KeycardV2Observer(active, <keys hidden>)"
+    observer.reset()  # a reset ends the session; a second OPEN SECURE CHANNEL starts none
+    decode_trace(parse("\n".join(lines)), observer)
+    assert not observer.active
+    assert keys[0].hex() not in repr(observer).lower()

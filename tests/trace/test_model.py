@@ -18,7 +18,7 @@ def test_exchanges_leave_resets_out() -> None:
     events = (Exchange(b"\x00", b"\x90\x00"), Reset(), Exchange(b"\x01", b"\x90\x00"))
     trace = Trace(events, Header(atr=b"\x3b", reader="r"))
     assert trace.exchanges == (events[0], events[2])
-    assert (trace.atr, trace.reader) == (b"\x3b", "r")
+    assert (trace.header.atr, trace.header.reader) == (b"\x3b", "r")
 
 
 @pytest.mark.parametrize(

@@ -66,8 +66,8 @@ def test_headers_and_reset_lines() -> None:
         "# a note\n> 00A4040C\n< 9000\n# reset\n> 00A4040C\n< 9000\n# atr: 3B00\n"
     )
     trace = parse(text)
-    assert trace.atr == bytes.fromhex("3B880100")
-    assert trace.reader == "Virtual PCD 00 00"
+    assert trace.header.atr == bytes.fromhex("3B880100")
+    assert trace.header.reader == "Virtual PCD 00 00"
     assert trace.header.time == "2026-01-01T12:00:00+00:00"
     assert trace.header.version == 0  # written before the version header existed
     assert [type(item) for item in trace.events] == [Exchange, Reset, Exchange]
@@ -194,7 +194,7 @@ def test_scriptor_output_reads_back() -> None:
     # Captured: scriptor (pcsc-tools 1.6.2) against the simulated card (data/README.md).
     trace = read(DATA / "scriptor_output.txt")
     assert trace.source is TraceFormat.SCRIPTOR
-    assert trace.reader == "Virtual PCD 00 00"
+    assert trace.header.reader == "Virtual PCD 00 00"
     assert pairs(trace) == CAPTURED
     assert trace.events[1] == Reset(bytes.fromhex("3B88010073FE21DF0590006F"))
 
@@ -318,5 +318,5 @@ def test_scriptor_reset_without_an_atr_and_forced_dialects() -> None:
 
 def test_existing_traces_in_the_repository_still_read() -> None:
     trace = read(DATA / "keycard_session.trace")
-    assert trace.header.version == 0 and trace.reader == "cardwire simulated card"
+    assert trace.header.version == 0 and trace.header.reader == "cardwire simulated card"
     assert len(trace.exchanges) >= 2

@@ -102,6 +102,11 @@ class SpecificMode:
         return cls(ta2 & 0x0F, not ta2 & 0x80, bool(ta2 & 0x10))
 
 
+def _or_default(value: int | None, default: int) -> int:
+    """An interface byte's value, or the value ISO/IEC 7816-3 gives it when it is absent."""
+    return default if value is None else value
+
+
 @dataclass(frozen=True, slots=True)
 class Atr:
     """An Answer-to-Reset. Build one with :meth:`parse` or :func:`build_atr`."""
@@ -207,17 +212,21 @@ class Atr:
         """Interface bytes group ``index`` (1-based), ``None`` when it has no bytes."""
         return next((g for g in self.interface if g.index == index), None)
 
-    def _specific(self, protocol: int) -> InterfaceBytes | None:
+    def _global(self, index: int) -> InterfaceBytes:
+        """Group ``index`` (1 or 2), all bytes absent when the ATR has none."""
+        return self.group(index) or InterfaceBytes(index, None)
+
+    def _specific(self, protocol: int) -> InterfaceBytes:
         # ISO/IEC 7816-3:2006 8.2.3: the first group (i > 2) after a TD with T = protocol
-        return next((g for g in self.interface if g.index > 2 and g.protocol == protocol), None)
+        found = (g for g in self.interface if g.index > 2 and g.protocol == protocol)
+        return next(found, InterfaceBytes(3, protocol))
 
     # --- global interface bytes ------------------------------------------------------------
 
     @property
     def ta1(self) -> int | None:
         """TA1: Fi (high nibble) and Di (low nibble)."""
-        group = self.group(1)
-        return None if group is None else group.ta
+        return self._global(1).ta
 
     @property
     def _ta1_or_default(self) -> int:
@@ -243,20 +252,18 @@ class Atr:
     @property
     def extra_guard_time(self) -> int:
         """TC1 = N, extra guard time in ETUs (0 when absent; ISO/IEC 7816-3:2006 8.3)."""
-        group = self.group(1)
-        return 0 if group is None or group.tc is None else group.tc
+        return _or_default(self._global(1).tc, 0)
 
     @property
     def specific_mode(self) -> SpecificMode | None:
         """TA2: present means the card is in specific mode (ISO/IEC 7816-3:2006 6.3.1)."""
-        group = self.group(2)
-        return None if group is None or group.ta is None else SpecificMode.from_byte(group.ta)
+        ta2 = self._global(2).ta
+        return None if ta2 is None else SpecificMode.from_byte(ta2)
 
     @property
     def t0_wi(self) -> int:
         """TC2 = WI, the T=0 waiting time integer (10 when absent; ISO/IEC 7816-3:2006 10.2)."""
-        group = self.group(2)
-        return 10 if group is None or group.tc is None else group.tc
+        return _or_default(self._global(2).tc, 10)
 
     # --- T=1 (ISO/IEC 7816-3:2006 11.4) ------------------------------------------------------
 
@@ -265,16 +272,14 @@ class Atr:
         """First TA for T=1: IFSC (32 when absent); ``None`` when T=1 is not offered."""
         if 1 not in self.protocols:
             return None
-        group = self._specific(1)
-        return 32 if group is None or group.ta is None else group.ta
+        return _or_default(self._specific(1).ta, 32)
 
     @property
     def t1_bwi_cwi(self) -> tuple[int, int] | None:
         """First TB for T=1: (BWI, CWI), default (4, 13); ``None`` when T=1 is not offered."""
         if 1 not in self.protocols:
             return None
-        group = self._specific(1)
-        tb = 0x4D if group is None or group.tb is None else group.tb
+        tb = _or_default(self._specific(1).tb, 0x4D)
         return tb >> 4, tb & 0x0F
 
     @property
@@ -282,8 +287,7 @@ class Atr:
         """First TC for T=1, b1: ``crc`` or ``lrc`` (default); ``None`` without T=1."""
         if 1 not in self.protocols:
             return None
-        group = self._specific(1)
-        return "crc" if group is not None and group.tc is not None and group.tc & 1 else "lrc"
+        return "crc" if _or_default(self._specific(1).tc, 0) & 1 else "lrc"
 
     # --- historical bytes ----------------------------------------------------------------------
 

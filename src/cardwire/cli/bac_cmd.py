@@ -15,10 +15,9 @@ import click
 from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
-from cardwire.cli.app import cli
 from cardwire.cli.mrz_text import parse_mrz
 from cardwire.cli.secrets import resolve_secret, secret_or_prompt
-from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
+from cardwire.cli.secure_protocols import SecureProtocol, add_protocol
 from cardwire.commands import SelectReturn
 from cardwire.errors import StatusError, UsageError
 from cardwire.handshakes.bac import open_bac
@@ -62,7 +61,7 @@ AID_OPTION = aid_option(EPASSPORT_AID, "The application selected before BAC.")
 
 EXAMPLE = "cardwire bac --mrz 'L898902C<,690806,940623' send --sim 00A4020C020101 00B0000000"
 
-BAC = register(
+BAC = add_protocol(
     SecureProtocol(
         name="bac",
         summary="Basic Access Control (ICAO 9303-11): secure messaging keyed by the MRZ.",
@@ -71,5 +70,3 @@ BAC = register(
         example=EXAMPLE,
     )
 )
-
-cli.add_command(protocol_command(BAC))

@@ -16,13 +16,11 @@ import click
 from cardwire import commands
 from cardwire.card import CardCommands
 from cardwire.cli.aid_option import aid_option, aid_value
-from cardwire.cli.app import cli
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import (
     OptionDecorator,
     SecureProtocol,
-    protocol_command,
-    register,
+    add_protocol,
 )
 from cardwire.commands import SelectReturn
 from cardwire.errors import DecodeError, UsageError
@@ -104,7 +102,7 @@ EXAMPLE = (
     "--kmac 8899AABBCCDDEEFF0011223344556677 send --sim 00A4020C025007 00B0000000"
 )
 
-COUNTER = register(
+COUNTER = add_protocol(
     SecureProtocol(
         name="counter",
         summary="Generic counter mode (ISO 7816-4 SM with a counter).",
@@ -113,5 +111,3 @@ COUNTER = register(
         example=EXAMPLE,
     )
 )
-
-cli.add_command(protocol_command(COUNTER))

@@ -11,12 +11,11 @@ from cardwire import telecom
 from cardwire.apdu import MAX_EXTENDED_NE, Command, Response
 from cardwire.cla import parse_cla
 from cardwire.cli.app import decode, encode
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.errors import DecodeError, UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.telecom import GSM_CLA
 
-_JSON_HELP = "Print one JSON document instead of text."
 _CLASSES = {"iso": None, "gsm": GSM_CLA, "uicc": None}
 
 
@@ -84,7 +83,7 @@ def _print_apdu(cmd: Command) -> None:
 
 @decode.command("apdu")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@json_option()
 def decode_apdu(hex_parts: tuple[str, ...], as_json: bool) -> None:
     """Decode a command APDU (ISO 7816-4 cases 1-4, short and extended).
 
@@ -102,7 +101,7 @@ def decode_apdu(hex_parts: tuple[str, ...], as_json: bool) -> None:
 
 @decode.command("response")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@json_option()
 @_class_option()
 def decode_response(hex_parts: tuple[str, ...], as_json: bool, card_class: str) -> None:
     """Decode a response APDU: data followed by the status word SW1 SW2.
@@ -125,7 +124,7 @@ def decode_response(hex_parts: tuple[str, ...], as_json: bool, card_class: str) 
 
 @decode.command("sw")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@json_option()
 @_class_option()
 def decode_sw(hex_parts: tuple[str, ...], as_json: bool, card_class: str) -> None:
     """Explain a status word (ISO 7816-4 section 5.6).
@@ -182,7 +181,7 @@ def _count(option: str, text: str | None, limit: int) -> int:
     "--ne", metavar="N", help="Expected response length, decimal 0..65536 (0 or absent: no Le)."
 )
 @click.option("--extended", is_flag=True, help="Force extended length fields.")
-@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@json_option()
 def encode_apdu(
     cla: str | None,
     ins: str | None,

@@ -11,16 +11,14 @@ from cardwire.atr import Atr, CardCapabilities, HistoricalBytes, InterfaceBytes
 from cardwire.atr.smartcard_list import find_list, identify
 from cardwire.cli import tlv_view
 from cardwire.cli.app import decode
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.errors import DecodeError
 from cardwire.hexutil import parse_hex, to_hex
-
-_JSON_HELP = "Print one JSON document instead of text."
 
 
 @decode.command("tlv")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@json_option()
 @click.option(
     "--lenient",
     is_flag=True,
@@ -188,7 +186,7 @@ def _atr_rows(atr: Atr) -> list[tuple[str, str]]:
 
 @decode.command("atr")
 @click.argument("hex_parts", metavar="HEX...", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@json_option()
 @click.option(
     "--card-list",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -34,7 +34,7 @@ from cardwire.cli.keycard.connect import (
 )
 from cardwire.cli.keycard.lifecycle import LIFECYCLE_COMMANDS
 from cardwire.cli.keycard.store import PairingStore, StoredPairing
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import (
     SecureProtocol,
@@ -116,7 +116,7 @@ cli.add_command(keycard_group)
 @click.option("--pairing-secret", metavar="HEX", help="The raw 32-byte pairing secret instead.")
 @click.option("--mode", type=click.IntRange(0, 2), default=0, help="PAIR P2: 0 any, 1, 2.")
 @click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 def pair_command(
     target: CardTarget,
     pairing_secret: str | None,
@@ -173,7 +173,7 @@ def pair_command(
     "--prune", is_flag=True, help="Drop the stale entries of the card present (implies --check)."
 )
 @click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 def pairings_command(
     target: CardTarget, check: bool, prune: bool, show_keys: bool, as_json: bool
 ) -> None:
@@ -258,7 +258,7 @@ def unpair_command(target: CardTarget, index: int | None) -> None:
 @keycard_group.command("open")
 @target_options
 @click.option("--show-keys", is_flag=True, help=_SHOW_KEYS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
     """OPEN SECURE CHANNEL and MUTUALLY AUTHENTICATE; print what the channel runs with.
 
@@ -294,7 +294,7 @@ def open_command(target: CardTarget, show_keys: bool, as_json: bool) -> None:
 
 @keycard_group.command("identify")
 @target_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 def identify_command(target: CardTarget, as_json: bool) -> None:
     """IDENTIFY CARD: the card signs a random challenge; print its Identity Key and the CA key
     recovered from its certificate (after checking the signature).

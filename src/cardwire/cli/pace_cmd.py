@@ -18,11 +18,10 @@ import click
 from cardwire.card import CardCommands
 from cardwire.channels import Channel
 from cardwire.cli.aid_option import aid_option, aid_value
-from cardwire.cli.app import cli
 from cardwire.cli.bac_cmd import WRONG_SECRET_SW
 from cardwire.cli.mrz_text import parse_mrz
 from cardwire.cli.secrets import resolve_secret
-from cardwire.cli.secure_protocols import SecureProtocol, protocol_command, register
+from cardwire.cli.secure_protocols import SecureProtocol, add_protocol
 from cardwire.errors import StatusError, UsageError
 from cardwire.handshakes.bac import MrzInformation
 from cardwire.handshakes.pace import open_pace, select_application
@@ -165,7 +164,7 @@ OPTIONS = (
 
 EXAMPLE = "cardwire pace --can 123456 send --sim 00A4020C020101 00B0000000"
 
-PACE = register(
+PACE = add_protocol(
     SecureProtocol(
         name="pace",
         summary="PACE (ICAO 9303-11): secure messaging keyed by a CAN, MRZ, PIN or PUK.",
@@ -174,5 +173,3 @@ PACE = register(
         example=EXAMPLE,
     )
 )
-
-cli.add_command(protocol_command(PACE))

@@ -15,7 +15,7 @@ import click
 
 from cardwire.card import Card
 from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.cli.progress import FileBars, stderr_progress
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
@@ -137,7 +137,7 @@ def _text(result: dict[str, Any], found: Inspection) -> None:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write the files here."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 def read(
     target: CardTarget,
     mrz: str | None,

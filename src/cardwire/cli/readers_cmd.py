@@ -17,7 +17,7 @@ import click
 
 from cardwire.cli.app import cli
 from cardwire.cli.atr_names import card_names
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.errors import UsageError
 from cardwire.hexutil import to_hex
 from cardwire.transport.pcsc import ReaderInfo
@@ -102,7 +102,7 @@ def follow(
 
 
 @cli.command("readers")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (JSON lines).")
+@json_option("Print one JSON document (JSON lines).")
 @click.option("--watch", is_flag=True, help="Follow card insertions and removals (pcsc_scan).")
 @click.option(
     "--count", type=click.IntRange(min=1), metavar="N", help="With --watch: stop after N events."

@@ -19,7 +19,7 @@ import click
 
 from cardwire.apdu import Command
 from cardwire.cli.app import EXIT_FAILED, EXIT_OK, cli
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.cli.progress import apdu_bar, stderr_progress
 from cardwire.cli.secure_protocols import check_open, close_statement, open_statement
 from cardwire.cli.send_cmd import as_sent
@@ -201,7 +201,7 @@ def _parse(path: str, raw: bool) -> Script:
 @click.option("--raw", is_flag=True, help="No layers: APDUs go on the wire as written, once.")
 @click.option("--keep-going", is_flag=True, help="Run the rest after a failed expectation.")
 @click.option("--show-keys", is_flag=True, help="Show the options of 'open' lines (secrets).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary document.")
+@json_option("Print one JSON summary document.")
 @click.option("--gpshell", is_flag=True, help="SCRIPT is a GPShell script (docs/gp.md).")
 @verbose_option
 @reset_option

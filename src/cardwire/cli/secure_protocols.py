@@ -195,6 +195,15 @@ def protocol_command(protocol: SecureProtocol) -> click.Group:
     return group
 
 
+def add_protocol(protocol: SecureProtocol) -> SecureProtocol:
+    """Register ``protocol`` (:func:`register`) and add its ``cardwire NAME`` group to the CLI;
+    returns it."""
+    from cardwire.cli.app import cli
+
+    cli.add_command(protocol_command(register(protocol)))
+    return protocol
+
+
 def establish_on(card: CardCommands, protocol: SecureProtocol, values: dict[str, Any]) -> None:
     """Run the handshake on ``card`` and install the session there."""
     protocol.start(card, values)

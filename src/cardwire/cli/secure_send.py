@@ -19,7 +19,7 @@ import click
 
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import check_option, emit_json, json_option
 from cardwire.cli.secure_protocols import SecureProtocol, group_values
 from cardwire.cli.target import (
     CardTarget,
@@ -158,8 +158,8 @@ def send_command(protocol: SecureProtocol) -> click.Command:
     @click.argument("apdus", nargs=-1, required=True, metavar="APDU...")
     @target_options
     @click.option("--verbose", "-v", is_flag=True, help="Also show every exchange on the wire.")
-    @click.option("--check", "check_sw", is_flag=True, help="Exit 1 on an error status word.")
-    @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the exchanges.")
+    @check_option
+    @json_option("Print a JSON array of the exchanges.")
     @reset_option
     @leave_option
     def send(

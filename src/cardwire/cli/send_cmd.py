@@ -17,7 +17,7 @@ import click
 from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.app import cli
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import check_option, emit_json, json_option
 from cardwire.cli.progress import AnswerBar, apdu_bar, stderr_progress
 from cardwire.cli.target import (
     CardTarget,
@@ -128,8 +128,8 @@ def _exchange_document(item: Exchange) -> dict[str, str | None]:
 @click.argument("apdus", nargs=-1, required=True, metavar="APDU...")
 @target_options
 @click.option("--raw", is_flag=True, help="No layers: no GET RESPONSE, no re-send, no chaining.")
-@click.option("--check", "check_sw", is_flag=True, help="Exit 1 if any status word is an error.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the exchanges.")
+@check_option
+@json_option("Print a JSON array of the exchanges.")
 @verbose_option
 @reset_option
 def send(

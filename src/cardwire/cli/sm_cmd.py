@@ -14,7 +14,7 @@ import click
 
 from cardwire.apdu import Command, Response
 from cardwire.cli.app import CardwireGroup, cli
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex, to_hex
 from cardwire.sm.iso7816 import IsoSmHost, make_suite
@@ -64,7 +64,7 @@ def _sm_command(name: str, metavar: str) -> Callable[[_Step], click.Command]:
         @click.option("--kenc", required=True, help="Encryption session key, hex.")
         @click.option("--kmac", required=True, help="MAC session key, hex.")
         @click.option("--ssc", required=True, help=_SSC_HELP)
-        @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+        @json_option()
         def command(
             hex_parts: tuple[str, ...],
             suite_name: str,

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cardwire.cli.app import EXIT_FAILED, CardwireGroup, cli
 from cardwire.cli.gp_key_options import diversify_option
-from cardwire.cli.output import console, emit_json
+from cardwire.cli.output import console, emit_json, json_option
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.cli.trace_lines import plain_lines
@@ -338,7 +338,7 @@ Decoding = tuple[list[DecodedExchange], Observer | None]
 
 @trace.command("decode")
 @click.argument("file", type=_FILE)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object each.")
+@json_option("Print one JSON array, one object each.")
 @decoding_options
 @click.option("--show-keys", is_flag=True, help="Also print the session keys derived.")
 @format_option
@@ -418,7 +418,7 @@ def export(
 @trace.command("replay")
 @click.argument("file", type=_FILE)
 @target_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 @format_option
 def replay(file: Path, target: CardTarget, as_json: bool, trace_format: str | None) -> None:
     """Send a trace's commands to a card again and report where the responses differ.

@@ -99,42 +99,49 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class SendApdu:
-    """An APDU, written in hex or as a named command (``secret``: its data is hidden in output)."""
+class _Step:
+    """What every statement has: where in the script it came from."""
 
     source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class SendApdu(_Step):
+    """An APDU, written in hex or as a named command (``secret``: its data is hidden in output)."""
+
     apdu: bytes
     expect: Expectation | None = None
     secret: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class Reset:
-    source: Source
+class Reset(_Step):
+    """``reset``: reset the card (channels and secure sessions end)."""
 
 
 @dataclass(frozen=True, slots=True)
-class OpenChannel:
-    source: Source
+class OpenChannel(_Step):
+    """``open-channel``: MANAGE CHANNEL open, the card assigns the number."""
 
 
 @dataclass(frozen=True, slots=True)
-class UseChannel:
-    source: Source
+class UseChannel(_Step):
+    """``channel N``: the next APDUs go to channel ``number``."""
+
     number: int
 
 
 @dataclass(frozen=True, slots=True)
-class CloseChannel:
-    source: Source
+class CloseChannel(_Step):
+    """``close-channel N``: MANAGE CHANNEL close of channel ``number``."""
+
     number: int
 
 
 @dataclass(frozen=True, slots=True)
-class OpenSecure:
+class OpenSecure(_Step):
     """``open PROTOCOL [OPTIONS]``: ``words`` are PROTOCOL and its options (may hold secrets)."""
 
-    source: Source
     words: tuple[str, ...]
 
     @property
@@ -143,8 +150,8 @@ class OpenSecure:
 
 
 @dataclass(frozen=True, slots=True)
-class CloseSecure:
-    source: Source
+class CloseSecure(_Step):
+    """``close``: end the secure session of the channel in use."""
 
 
 Statement = SendApdu | Reset | OpenChannel | UseChannel | CloseChannel | OpenSecure | CloseSecure

@@ -10,7 +10,7 @@ knows no protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 from cardwire.apdu import Command, Response
 from cardwire.card import Card, CardCommands
@@ -79,25 +79,19 @@ def _end_session(card: CardCommands) -> None:
     card.secure(None)
 
 
+@dataclass(eq=False)
 class ScriptRunner:
-    """Runs statements on ``card``; ``raw`` sends APDUs as they are, bypassing the layers."""
+    """Runs statements on ``card``; ``raw`` sends APDUs as they are, bypassing the layers.
+    ``channels`` holds the channels the script opened, ``current`` the one APDUs go to."""
 
-    def __init__(
-        self,
-        card: Card,
-        *,
-        raw: bool = False,
-        open_secure: OpenSecureFunction = _no_protocols,
-        close_secure: CloseSecureFunction = _end_session,
-        show_keys: bool = False,
-    ) -> None:
-        self.card = card
-        self.raw = raw
-        self.open_secure = open_secure
-        self.close_secure = close_secure
-        self.show_keys = show_keys
-        self.channels: dict[int, Channel] = {}
-        self.current = 0
+    card: Card
+    _: KW_ONLY
+    raw: bool = False
+    open_secure: OpenSecureFunction = _no_protocols
+    close_secure: CloseSecureFunction = _end_session
+    show_keys: bool = False
+    channels: dict[int, Channel] = field(default_factory=dict, init=False)
+    current: int = field(default=0, init=False)
 
     @property
     def target(self) -> CardCommands:

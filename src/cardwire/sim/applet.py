@@ -33,9 +33,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 from cardwire.apdu import Command, Response
+from cardwire.sim.config_loader import export, load, without_type
 
 
 class CardStatus(Exception):  # a control-flow signal inside the card, not a cardwire error
@@ -194,6 +195,32 @@ class Applet(ABC):
     @abstractmethod
     def export_state(self) -> dict[str, Any]:
         """JSON-serialisable card-wide state (restored by the applet's factory)."""
+
+
+class ConfiguredApplet(Applet):
+    """An applet built from one configuration class (``config_type``, read by
+    :mod:`cardwire.sim.config_loader`): :meth:`from_config` loads its profile section and
+    :meth:`settings` gives back the configuration that rebuilds it as it is now."""
+
+    config_type: ClassVar[type[Any]]
+    #: The ``type`` of the applet's profile section (``cardwire.sim.applets.APPLET_TYPES``).
+    type_name: ClassVar[str]
+
+    @abstractmethod
+    def __init__(self, config: Any) -> None:
+        """Build the applet from an instance of ``config_type``."""
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, object]) -> Self:
+        """Build the applet from its profile section (configuration merged with saved state)."""
+        return cls(load(cls.config_type, without_type(section)))
+
+    @abstractmethod
+    def settings(self) -> Any:
+        """The configuration that rebuilds this applet as it is now."""
+
+    def export_state(self) -> dict[str, Any]:
+        return {"type": self.type_name, **export(self.settings())}
 
 
 AppletFactory = Callable[[dict[str, Any]], Applet]

@@ -16,6 +16,8 @@ after a MAC failure (the MAC on the wire), so decoding goes on. A SELECT or a pl
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError, SecureChannelError, UsageError
 from cardwire.sm.keycard import (
@@ -35,27 +37,21 @@ from cardwire.trace.observers import Decoded, decode_command, is_select, reason
 # IV(16) (Keycard docs); a plain 6982 means the card closed the channel (Keycard docs).
 SW_OK = 0x9000
 
+StateT = TypeVar("StateT")
 
-class KeycardObserver:
-    """A passive Keycard secure-channel decoder (see the module text)."""
 
-    name = "keycard"
+class _OneSession(Generic[StateT]):
+    """What both observers share: given session keys belong to one session, so once that
+    session has ended no other is decoded. ``_state`` is the session's (codec, counter), None
+    outside it; a reset ends the session."""
 
-    def __init__(self, keys: SessionKeys, iv: bytes | None = None) -> None:
-        if iv is not None and len(iv) != IV_LENGTH:
-            raise UsageError(f"the Keycard IV is {IV_LENGTH} bytes, got {len(iv)}")
-        self._session_keys = keys
-        self._given_iv = iv
-        self._codec: KeycardCodec | None = None
-        self._used = False  # the keys belong to one session: once it ended, decode no other
-
-    @classmethod
-    def from_keys(cls, enc: bytes, mac: bytes, iv: bytes | None = None) -> KeycardObserver:
-        return cls(SessionKeys(enc, mac), iv)
+    def __init__(self) -> None:
+        self._state: StateT | None = None
+        self._used = False
 
     @property
     def active(self) -> bool:
-        return self._codec is not None
+        return self._state is not None
 
     def session_keys(self) -> list[tuple[str, bytes]]:
         return []  # the keys were given, nothing is derived
@@ -64,19 +60,39 @@ class KeycardObserver:
         self._end()
 
     def _end(self) -> None:
-        if self._codec is not None:
+        if self._state is not None:
             self._used = True
-        self._codec = None
+        self._state = None
 
-    def _start(self, iv: bytes) -> None:
+    def _start(self, state: StateT) -> None:
         if not self._used:
-            self._codec = KeycardCodec(self._session_keys, iv)
+            self._state = state
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({'active' if self.active else 'idle'}, <keys hidden>)"
+
+
+class KeycardObserver(_OneSession[KeycardCodec]):
+    """A passive Keycard secure-channel decoder (see the module text)."""
+
+    name = "keycard"
+
+    def __init__(self, keys: SessionKeys, iv: bytes | None = None) -> None:
+        if iv is not None and len(iv) != IV_LENGTH:
+            raise UsageError(f"the Keycard IV is {IV_LENGTH} bytes, got {len(iv)}")
+        super().__init__()
+        self._session_keys = keys
+        self._given_iv = iv
+
+    @classmethod
+    def from_keys(cls, enc: bytes, mac: bytes, iv: bytes | None = None) -> KeycardObserver:
+        return cls(SessionKeys(enc, mac), iv)
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         wire = decode_command(command)
         answer = Response.decode(response)
         if wire is None:
-            if self._codec and command[0] == CLA_KEYCARD:
+            if self._state and command[0] == CLA_KEYCARD:
                 return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
             return None
         if is_select(wire):
@@ -87,13 +103,15 @@ class KeycardObserver:
         if wire.ins == INS_OPEN_SECURE_CHANNEL:
             self._end()
             if answer.sw == SW_OK and len(answer.data) == SALT_LENGTH + IV_LENGTH:
-                self._start(self._given_iv or answer.data[SALT_LENGTH:])
+                iv = self._given_iv or answer.data[SALT_LENGTH:]
+                self._start(KeycardCodec(self._session_keys, iv))
             return None
         if wire.ins == INS_PAIR:
             return None
-        if self._codec is None and self._given_iv is not None and not self._used:
-            self._start(self._given_iv)  # the trace starts inside the session
-        codec = self._codec
+        if self._state is None and self._given_iv is not None and not self._used:
+            # the trace starts inside the session
+            self._start(KeycardCodec(self._session_keys, self._given_iv))
+        codec = self._state
         if codec is None:
             return None
         return self._decode(codec, wire, answer)
@@ -132,11 +150,8 @@ class KeycardObserver:
             return Decoded.failed(error or "")
         return Decoded(plain, plain_response, True)
 
-    def __repr__(self) -> str:
-        return f"KeycardObserver({'active' if self.active else 'idle'}, <keys hidden>)"
 
-
-class KeycardV2Observer:
+class KeycardV2Observer(_OneSession[int]):
     """A passive Secure Channel V2 (applet 4.x) decoder from the two session keys
     (host-to-card, card-to-host; ``cardwire keycard open --show-keys`` prints them).
 
@@ -158,25 +173,9 @@ class KeycardV2Observer:
 
         if len(key_h2c) != KEY_LENGTH or len(key_c2h) != KEY_LENGTH:
             raise UsageError(f"Keycard V2 session keys are {KEY_LENGTH} bytes each")
+        super().__init__()  # the state is the counter, from OPEN SECURE CHANNEL on
         self._h2c = AESCCM(key_h2c, tag_length=TAG_LENGTH)
         self._c2h = AESCCM(key_c2h, tag_length=TAG_LENGTH)
-        self._counter: int | None = None  # the session starts at OPEN SECURE CHANNEL
-        self._used = False
-
-    @property
-    def active(self) -> bool:
-        return self._counter is not None
-
-    def session_keys(self) -> list[tuple[str, bytes]]:
-        return []
-
-    def reset(self) -> None:
-        self._end()
-
-    def _end(self) -> None:
-        if self._counter is not None:
-            self._used = True
-        self._counter = None
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         from cryptography.exceptions import InvalidTag
@@ -191,12 +190,13 @@ class KeycardV2Observer:
             return None
         if wire.ins == INS_OPEN_SECURE_CHANNEL:
             self._end()
-            if answer.sw == SW_OK and not self._used:
-                self._counter = 0
+            if answer.sw == SW_OK:
+                self._start(0)
             return None
-        if wire.ins != INS_SECURED_APDU or self._counter is None:
+        counter = self._state
+        if wire.ins != INS_SECURED_APDU or counter is None:
             return None
-        nonce = self._counter.to_bytes(NONCE_LENGTH, "big")
+        nonce = counter.to_bytes(NONCE_LENGTH, "big")
         if answer.sw == SW_CHANNEL_CLOSED and not answer.data:
             self._end()
             try:
@@ -204,16 +204,13 @@ class KeycardV2Observer:
             except InvalidTag:
                 return Decoded.failed()
             return Decoded(inner, answer.encode(), True)
-        self._counter += 1
+        self._state = counter + 1
         try:
             inner = self._h2c.decrypt(nonce, wire.data, None)
             plain = self._c2h.decrypt(nonce, answer.data, None)
         except InvalidTag:
             return Decoded.failed()
         return Decoded(inner, plain, True)
-
-    def __repr__(self) -> str:
-        return f"KeycardV2Observer({'active' if self.active else 'idle'}, <keys hidden>)"
 
 
 __all__ = ["KeycardObserver", "KeycardV2Observer"]

@@ -122,14 +122,6 @@ class Trace:
         """The exchanges only, resets left out."""
         return tuple(event for event in self.events if isinstance(event, Exchange))
 
-    @property
-    def atr(self) -> bytes:
-        return self.header.atr
-
-    @property
-    def reader(self) -> str:
-        return self.header.reader
-
 
 __all__ = [
     "FORMAT_VERSION",

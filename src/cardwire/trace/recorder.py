@@ -81,6 +81,7 @@ class TraceRecorder:
         if path is not None and not keep:
             raise UsageError("a trace written to a file keeps its exchanges (keep=True)")
         self.transport = transport
+        self.name = transport.name
         self.path = path
         self.clock = clock
         self.keep = keep
@@ -101,10 +102,6 @@ class TraceRecorder:
     @property
     def atr(self) -> bytes:
         return self.transport.atr
-
-    @property
-    def name(self) -> str:
-        return self.transport.name
 
     @property
     def entries(self) -> list[TraceEntry]:

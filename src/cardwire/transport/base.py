@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from cardwire.errors import TransportError
+
 
 @runtime_checkable
 class Transport(Protocol):
@@ -40,3 +42,25 @@ class Transport(Protocol):
     def close(self) -> None:
         """Release the card and the reader. Idempotent."""
         ...
+
+
+class LocalTransport:
+    """What the transports with nothing to release share (the simulated card in the same
+    process, a recorded trace): a ``name`` and a closed flag. After :meth:`close` every
+    ``transmit`` and ``reset`` raises :class:`TransportError`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise TransportError(f"{self.name}: the transport is closed")
+
+    def close(self) -> None:
+        """Make every later call a TransportError. Idempotent."""
+        self._closed = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from cardwire.errors import TransportError
+from cardwire.transport.base import LocalTransport
 
 
 class InProcessCard(Protocol):
@@ -22,29 +22,16 @@ class InProcessCard(Protocol):
     def reset(self) -> bytes: ...
 
 
-class MemoryTransport:
+class MemoryTransport(LocalTransport):
     """Calls ``card.process`` directly. ``close()`` makes every later call a TransportError."""
 
     def __init__(self, card: InProcessCard, name: str = "cardwire simulated card") -> None:
+        super().__init__(name)
         self.card = card
-        self._name = name
-        self._closed = False
 
     @property
     def atr(self) -> bytes:
         return self.card.atr
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise TransportError(f"{self._name}: the transport is closed")
 
     def transmit(self, apdu: bytes) -> bytes:
         self._check_open()
@@ -57,6 +44,3 @@ class MemoryTransport:
             self.card.power_off()
             return self.card.power_on()
         return self.card.reset()
-
-    def close(self) -> None:
-        self._closed = True

@@ -249,14 +249,14 @@ class PcscTransport:
         self._transaction_open = False
         self._card: Any = None
         try:
-            self._reader = self._pick(reader)
+            self.name = self._pick(reader)
             if timeout > 0:
-                self._context.wait_for_card(self._reader, timeout)
+                self._context.wait_for_card(self.name, timeout)
             code, card, active = self._scard.SCardConnect(
-                self._context.handle, self._reader, self._share, self._protocols
+                self._context.handle, self.name, self._share, self._protocols
             )
             if unsigned_code(code) != SCARD_S_SUCCESS:
-                raise error_for(code, "cannot connect to the card", self._reader)
+                raise error_for(code, "cannot connect to the card", self.name)
         except BaseException:
             self._context.close()
             raise
@@ -283,10 +283,6 @@ class PcscTransport:
         return self._atr
 
     @property
-    def name(self) -> str:
-        return self._reader
-
-    @property
     def protocol(self) -> str:
         """The protocol in use: "T0" or "T1"."""
         return _PROTOCOL_NAMES.get(self._active, f"{self._active:#x}")
@@ -304,7 +300,7 @@ class PcscTransport:
             code, response = self._watchdog.run(
                 lambda: self._scard.SCardTransmit(card, self._active, list(apdu)),
                 abandon,
-                f"cannot send the command in reader {self._reader!r}",
+                f"cannot send the command in reader {self.name!r}",
             )
         except TransportTimeoutError as exc:
             self._stuck = str(exc)
@@ -316,12 +312,12 @@ class PcscTransport:
                 # PC/SC part 5: after a reset by someone else the handle must be reconnected;
                 # the caller still learns that its card-side state is gone.
                 self._reconnect(_LEAVE_CARD)
-            raise error_for(code, "cannot send the command", self._reader)
+            raise error_for(code, "cannot send the command", self.name)
         if len(response) < _MIN_RESPONSE:
             # The card stopped answering mid-exchange (vpcd/pcscd hand back the bytes that
             # arrived): a transport failure, exit class 3, not malformed input.
             raise TransportError(
-                f"cannot send the command: the card in reader {self._reader!r} answered "
+                f"cannot send the command: the card in reader {self.name!r} answered "
                 f"{len(response)} bytes, no status word (it stopped answering); reconnect "
                 "and start again"
             )
@@ -340,11 +336,11 @@ class PcscTransport:
         if self._stuck is not None:
             context = PcscContext()
             code, card, active = context.scard.SCardConnect(
-                context.handle, self._reader, self._share, self._protocols
+                context.handle, self.name, self._share, self._protocols
             )
             if unsigned_code(code) != SCARD_S_SUCCESS:
                 context.close()
-                raise error_for(code, "cannot reconnect to the card", self._reader)
+                raise error_for(code, "cannot reconnect to the card", self.name)
             self._context, self._card, self._active = context, card, int(active)
             self._stuck = None
             with self._transaction_lock:
@@ -380,7 +376,7 @@ class PcscTransport:
             if not self._transaction_open:
                 code = self._scard.SCardBeginTransaction(card)
                 if unsigned_code(code) != SCARD_S_SUCCESS:
-                    raise error_for(code, "cannot begin a transaction", self._reader)
+                    raise error_for(code, "cannot begin a transaction", self.name)
                 self._transaction_open = True
             self._transactions += 1
         try:
@@ -396,7 +392,7 @@ class PcscTransport:
     def _end_transaction(self, card: Any) -> None:
         code = unsigned_code(self._scard.SCardEndTransaction(card, _LEAVE_CARD))
         if code not in (SCARD_S_SUCCESS, SCARD_W_RESET_CARD, SCARD_W_REMOVED_CARD):
-            raise error_for(code, "cannot end the transaction", self._reader)
+            raise error_for(code, "cannot end the transaction", self.name)
 
     def __enter__(self) -> Self:
         return self
@@ -410,25 +406,25 @@ class PcscTransport:
         self.close()
 
     def __repr__(self) -> str:
-        return f"PcscTransport(reader={self._reader!r}, protocol={self.protocol})"
+        return f"PcscTransport(reader={self.name!r}, protocol={self.protocol})"
 
     # -- internals ----------------------------------------------------------------------------
 
     def _require_card(self) -> Any:
         if self._stuck is not None:
             raise TransportError(
-                f"{self._stuck}; the connection to reader {self._reader!r} must be "
+                f"{self._stuck}; the connection to reader {self.name!r} must be "
                 "re-established: call reconnect() or open a new transport"
             )
         if self._card is None:
-            raise TransportError(f"the connection to reader {self._reader!r} is closed")
+            raise TransportError(f"the connection to reader {self.name!r} is closed")
         return self._card
 
     def _reconnect(self, disposition: int) -> None:
         card = self._require_card()
         code, active = self._scard.SCardReconnect(card, self._share, self._protocols, disposition)
         if unsigned_code(code) != SCARD_S_SUCCESS:
-            raise error_for(code, "cannot reconnect to the card", self._reader)
+            raise error_for(code, "cannot reconnect to the card", self.name)
         self._active = int(active)
         with self._transaction_lock:
             self._transaction_open = False  # the reset ended it; the depth stays as it is
@@ -437,5 +433,5 @@ class PcscTransport:
     def _read_atr(self) -> bytes:
         code, _reader, _state, _protocol, atr = self._scard.SCardStatus(self._card)
         if unsigned_code(code) != SCARD_S_SUCCESS:
-            raise error_for(code, "cannot read the ATR", self._reader)
+            raise error_for(code, "cannot read the ATR", self.name)
         return bytes(atr)

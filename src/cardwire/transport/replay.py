@@ -15,6 +15,7 @@ from cardwire.errors import DecodeError, TransportError, UsageError
 from cardwire.hexutil import to_hex
 from cardwire.trace.model import Event, Exchange, Reset, Trace
 from cardwire.trace.text import parse
+from cardwire.transport.base import LocalTransport
 
 
 def _describe(event: bytes | Reset) -> str:
@@ -41,7 +42,7 @@ class ReplayMismatchError(TransportError):
         super().__init__(text)
 
 
-class ReplayTransport:
+class ReplayTransport(LocalTransport):
     """Serves ``events`` in order: exchanges (as :class:`Exchange` or (command, response)
     pairs) and resets."""
 
@@ -52,6 +53,7 @@ class ReplayTransport:
         atr: bytes = b"",
         name: str = "replay",
     ) -> None:
+        super().__init__(name)
         self.events: tuple[Event, ...] = tuple(
             event
             if isinstance(event, Exchange | Reset)
@@ -59,13 +61,11 @@ class ReplayTransport:
             for event in events
         )
         self._atr = bytes(atr)
-        self._name = name
         self.position = 0
-        self._closed = False
 
     @classmethod
     def from_trace(cls, trace: Trace) -> ReplayTransport:
-        return cls(trace.events, atr=trace.atr, name=trace.reader or "replay")
+        return cls(trace.events, atr=trace.header.atr, name=trace.header.reader or "replay")
 
     @classmethod
     def from_text(cls, text: str) -> ReplayTransport:
@@ -90,17 +90,12 @@ class ReplayTransport:
         return self._atr
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def finished(self) -> bool:
         """True when every recorded event has been served."""
         return self.position == len(self.events)
 
     def _next(self, actual: bytes | Reset) -> Event:
-        if self._closed:
-            raise TransportError(f"{self._name}: the transport is closed")
+        self._check_open()
         if self.position >= len(self.events):
             raise ReplayMismatchError(self.position, None, actual)
         return self.events[self.position]
@@ -124,6 +119,3 @@ class ReplayTransport:
         if expected.atr:
             self._atr = expected.atr
         return self._atr
-
-    def close(self) -> None:
-        self._closed = True

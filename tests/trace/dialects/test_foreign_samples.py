@@ -45,8 +45,8 @@ def test_scp03_session_sample_reads_and_decodes(
 
 def test_gpp_header_gives_reader_and_atr() -> None:
     trace = read(SAMPLES / "gpp_debug.log")
-    assert trace.reader == "Virtual PCD 00 00"
-    assert trace.atr == bytes.fromhex("3B88010073FE21DF0590006F")
+    assert trace.header.reader == "Virtual PCD 00 00"
+    assert trace.header.atr == bytes.fromhex("3B88010073FE21DF0590006F")
 
 
 def test_opensc_debug_log_multiline_dumps() -> None:

@@ -18,7 +18,7 @@ import click
 
 from cardwire.card import Card
 from cardwire.cli.keycard.connect import connect, release, verify_pin
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.cli.secrets import resolve_secret
 from cardwire.cli.secure_protocols import group_values
 from cardwire.cli.target import CardTarget, target_options
@@ -30,7 +30,6 @@ from cardwire.sm import keycard
 from cardwire.sm.keycard import commands
 
 T = TypeVar("T")
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 _SHOW_KEYS = click.option("--show-keys", is_flag=True, help="Print secrets the card gives.")
 
 
@@ -72,7 +71,7 @@ def register(group: click.Group) -> None:
 
 @click.command("status")
 @target_options
-@_JSON
+@json_option()
 def status_command(target: CardTarget, as_json: bool) -> None:
     """GET STATUS: PIN and PUK tries left, whether a key is loaded, the current key path.
 
@@ -152,7 +151,7 @@ def unblock_pin_command(target: CardTarget, puk: str, new_pin: str) -> None:
 
 @click.command("generate-key")
 @target_options
-@_JSON
+@json_option()
 def generate_key_command(target: CardTarget, as_json: bool) -> None:
     """GENERATE KEY on the card; prints the key UID (SHA-256 of the public key).
 
@@ -169,7 +168,7 @@ def generate_key_command(target: CardTarget, as_json: bool) -> None:
 @click.command("generate-mnemonic")
 @target_options
 @click.option("--words", type=click.Choice(["12", "15", "18", "21", "24"]), default="12")
-@_JSON
+@json_option()
 def generate_mnemonic_command(target: CardTarget, words: str, as_json: bool) -> None:
     """GENERATE MNEMONIC with the card's random generator; prints the BIP-39 words (the card
     keeps nothing: load the seed with `load-key --mnemonic`).
@@ -196,7 +195,7 @@ def generate_mnemonic_command(target: CardTarget, words: str, as_json: bool) -> 
 @click.option("--key", "private_key", metavar="HEX", help="A 32-byte secp256k1 private key.")
 @click.option("--chain-code", metavar="HEX", help="With --key: its BIP-32 chain code.")
 @click.option("--lee", is_flag=True, help="Applet 4.x: load the seed in LEE mode (P1 04).")
-@_JSON
+@json_option()
 def load_key_command(
     target: CardTarget,
     seed: str | None,
@@ -267,7 +266,7 @@ def derive_command(target: CardTarget, path: str) -> None:
 @click.option("--chain-code", is_flag=True, help="Also the chain code (extended public key).")
 @click.option("--make-current", is_flag=True, help="Make the key at PATH current.")
 @_SHOW_KEYS
-@_JSON
+@json_option()
 def export_key_command(
     target: CardTarget,
     path: str | None,
@@ -305,7 +304,7 @@ def export_key_command(
 @click.option("--path", help="Sign with the key at PATH (m/..., ../..., ./...).")
 @click.option("--make-current", is_flag=True, help="With --path: make that key current.")
 @click.option("--pinless", is_flag=True, help="With the PIN-less path key: no PIN needed.")
-@_JSON
+@json_option()
 def sign_command(
     target: CardTarget,
     digest: str,
@@ -369,7 +368,7 @@ _SLOT = click.option(
 @click.command("get-data")
 @target_options
 @_SLOT
-@_JSON
+@json_option()
 def get_data_command(target: CardTarget, slot: str, as_json: bool) -> None:
     """GET DATA from a data slot (no PIN needed).
 

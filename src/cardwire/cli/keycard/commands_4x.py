@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cardwire.cli.keycard.commands import in_channel
-from cardwire.cli.output import emit_json
+from cardwire.cli.output import emit_json, json_option
 from cardwire.cli.target import CardTarget, target_options
 from cardwire.errors import UsageError
 from cardwire.hexutil import to_hex
@@ -19,7 +19,7 @@ from cardwire.sm.keycard import commands
 @target_options
 @click.argument("path", default="m")
 @click.option("--show-keys", is_flag=True, help="Print the keys (they are secrets).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option()
 def export_lee_command(target: CardTarget, path: str, show_keys: bool, as_json: bool) -> None:
     """EXPORT LEE (applet 4.x, a seed loaded with `load-key --lee`): the nullifier secret key
     (NSK, 32 bytes) and the viewing secret key (VSK, 64 bytes) at PATH (default m).

@@ -31,13 +31,12 @@ The rules this applet follows:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from cardwire.apdu import Command, Response
 from cardwire.hexutil import to_hex
-from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applet import CardStatus, ChannelContext, ConfiguredApplet
 from cardwire.sim.applets.epassport.config import (
     LdsFileConfig,
     LdsFiles,
@@ -51,7 +50,7 @@ from cardwire.sim.applets.pace import (
     PaceResponder,
     chip_pace_channel,
 )
-from cardwire.sim.config_loader import check, export, load, without_type
+from cardwire.sim.config_loader import check, export
 from cardwire.sim.fs import ElementaryFile
 from cardwire.sim.pin import tries_left_sw
 from cardwire.sm.pace import (
@@ -128,31 +127,28 @@ class EidChannel:
     pace: PaceChannel = field(default_factory=PaceChannel)
 
 
-class EidApplet(IcaoApplet[EidChannel]):
+class EidApplet(IcaoApplet[EidChannel], ConfiguredApplet):
     """The eID-style application (see the module docstring for its rules). It holds a PACE
     responder whose password policy it is (retry counter, suspension, blocking)."""
+
+    config_type = EidConfig
+    type_name = "eid"
 
     channel_type = EidChannel
 
     def __init__(self, config: EidConfig) -> None:
-        self.aid = config.aid
-        self.multiselectable = config.multiselectable
-        self.lds = LdsFiles.build(
+        files = LdsFiles.build(
             config.files,
             Td3Mrz(),
             config.pace.card_access,
             name=config.aid,
             label="eID application",
         )
-        self.files = self.lds.df
+        super().__init__(config.aid, config.multiselectable, files)
         self._pin = config.pin
         self._puk = config.puk
         self.pin_tries_left = config.pin_tries_left
         self.pace = PaceResponder(config.pace, self)
-
-    @classmethod
-    def from_config(cls, section: Mapping[str, object]) -> Self:
-        return cls(load(EidConfig, without_type(section)))
 
     def settings(self) -> EidConfig:
         return EidConfig(
@@ -164,9 +160,6 @@ class EidApplet(IcaoApplet[EidChannel]):
             puk=self._puk,
             files=self.lds.export(Td3Mrz(), self.pace.settings.card_access),
         )
-
-    def export_state(self) -> dict[str, Any]:
-        return {"type": "eid", **export(self.settings())}
 
     # --- the Applet contract (the rest is IcaoApplet's) --------------------------------------
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cardwire.sim.access import FileAccess
@@ -40,23 +41,16 @@ class Structure(StrEnum):
         return self is not Structure.TRANSPARENT
 
 
+@dataclass(eq=False, slots=True)
 class DedicatedFile:
-    """A DF (or the MF): a FID, an optional DF name, and children."""
+    """A DF (or the MF): a FID, an optional DF name, and children (a node of the tree: equal
+    only to itself)."""
 
-    __slots__ = ("children", "fid", "label", "name", "parent")
-
-    def __init__(
-        self,
-        fid: int | None,
-        name: bytes | None = None,
-        label: str = "",
-        parent: DedicatedFile | None = None,
-    ) -> None:
-        self.fid = fid
-        self.name = name
-        self.label = label
-        self.parent = parent
-        self.children: list[DedicatedFile | ElementaryFile] = []
+    fid: int | None
+    name: bytes | None = None
+    label: str = ""
+    parent: DedicatedFile | None = None
+    children: list[DedicatedFile | ElementaryFile] = field(default_factory=list, init=False)
 
     def __repr__(self) -> str:
         return f"DedicatedFile({self.fid:04X})" if self.fid is not None else "DedicatedFile()"

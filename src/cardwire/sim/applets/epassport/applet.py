@@ -35,13 +35,11 @@ Appendix D (BAC), 9303-11 section 9.8 (secure messaging), ISO/IEC 7816-4:2020 cl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import CryptogramError
-from cardwire.sim.applet import CardStatus, ChannelContext
+from cardwire.sim.applet import CardStatus, ChannelContext, ConfiguredApplet
 from cardwire.sim.applets.epassport.authentication import (
     INS_INTERNAL_AUTHENTICATE,
     CaPending,
@@ -56,7 +54,6 @@ from cardwire.sim.applets.pace import (
     PaceChannel,
     PaceResponder,
 )
-from cardwire.sim.config_loader import export, load, without_type
 from cardwire.sim.fs import ElementaryFile
 from cardwire.sm.bac import CHALLENGE_LENGTH, CRYPTOGRAM_LENGTH, BacCard
 from cardwire.sm.pace import INS_GENERAL_AUTHENTICATE, INS_MSE, PacePassword, PasswordType
@@ -76,18 +73,19 @@ class PassportChannel:
     chip_auth: CaPending = field(default_factory=CaPending)  # CA's Set AT protocol
 
 
-class EpassportApplet(IcaoApplet[PassportChannel]):
+class EpassportApplet(IcaoApplet[PassportChannel], ConfiguredApplet):
     """ICAO LDS1 application: the LDS EFs and EF.CardAccess, BAC and PACE, secure messaging per
     channel."""
+
+    config_type = EpassportConfig
+    type_name = "epassport"
 
     channel_type = PassportChannel
 
     def __init__(self, config: EpassportConfig) -> None:
-        self.aid = config.aid
         self.mrz = config.mrz
-        self.multiselectable = config.multiselectable
         self.issuer = config.issuer()
-        self.lds = LdsFiles.build(
+        files = LdsFiles.build(
             config.files,
             config.mrz,
             config.pace.card_access,
@@ -95,8 +93,8 @@ class EpassportApplet(IcaoApplet[PassportChannel]):
             label="ICAO LDS1 eMRTD application",
             issuer=self.issuer,
         )
+        super().__init__(config.aid, config.multiselectable, files)
         self.issuance = config.issuance
-        self.files = self.lds.df
         self._keys = config.mrz.bac_keys()
         mrz = config.mrz
         # ICAO 9303-11 4.4.1: the ePassport's PACE passwords are the MRZ and the CAN.
@@ -108,11 +106,6 @@ class EpassportApplet(IcaoApplet[PassportChannel]):
         }
         self.pace = PaceResponder(config.pace, OpenPasswords(passwords))
 
-    @classmethod
-    def from_config(cls, section: Mapping[str, object]) -> Self:
-        """Build the applet from its profile section (configuration merged with saved state)."""
-        return cls(load(EpassportConfig, without_type(section)))
-
     def settings(self) -> EpassportConfig:
         """The configuration that rebuilds this applet with its current file contents."""
         return EpassportConfig(
@@ -123,9 +116,6 @@ class EpassportApplet(IcaoApplet[PassportChannel]):
             files=self.export_files(),
             issuance=self.issuance,
         )
-
-    def export_state(self) -> dict[str, Any]:
-        return {"type": "epassport", **export(self.settings())}
 
     def export_files(self) -> tuple[LdsFileConfig, ...]:
         """The ``files`` list with the current contents."""

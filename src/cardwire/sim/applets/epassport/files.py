@@ -12,6 +12,7 @@ from typing import Generic, Protocol, TypeVar
 from cardwire.apdu import Command, Response
 from cardwire.sim.access import SecurityStatus
 from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applets.epassport.config import LdsFiles
 from cardwire.sim.applets.pace import PACE_CHAINED_STEPS, sm_gate
 from cardwire.sim.file_commands import read_binary, select_answer, update_binary
 from cardwire.sim.fs import DedicatedFile, ElementaryFile
@@ -84,8 +85,12 @@ class IcaoApplet(Applet, Generic[ChannelT]):
     chained_steps = PACE_CHAINED_STEPS
     takes_chip_session = True  # ICAO 9303-11 4.2: selected under the chip's PACE
     channel_type: type[ChannelT]
-    aid: bytes
-    files: DedicatedFile
+
+    def __init__(self, aid: bytes, multiselectable: bool, lds: LdsFiles) -> None:
+        self.aid = aid
+        self.multiselectable = multiselectable
+        self.lds = lds  # the application DF and what its export needs
+        self.files = lds.df
 
     def new_channel_state(self) -> ChannelT:
         return self.channel_type()

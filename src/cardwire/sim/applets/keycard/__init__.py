@@ -18,8 +18,9 @@ Schnorr with a tweak). Not implemented: EXPORT LEE and the LEE seed.
 The card's secure-channel key and instance UID are created with the card's random generator at
 the first SELECT when the profile gives none, and are then kept in the state file.
 
-Modules: ``settings`` (constants, defaults, profile parsing), ``applet`` (:class:`KeycardApplet`:
-state, SELECT, dispatch, shared rules), ``channel``, ``pin``, ``keys``, ``sign``, ``data`` (the
+Modules: ``settings`` (constants, defaults, profile parsing), ``state`` (the card-wide state
+and the rules the commands share), ``applet`` (:class:`KeycardApplet`: SELECT, dispatch),
+``channel``, ``channel_v2``, ``pin``, ``keys``, ``sign``, ``data``, ``commands_4x``, ``lee`` (the
 commands, by job).
 """
 

@@ -1,30 +1,15 @@
-"""The simulated Keycard applet itself: its state, the SELECT answer, the dispatch of commands to
-the modules that implement them (channel, pin, keys, sign, data) and the rules they share
-(Keycard docs, keycard.tech/docs/apdu)."""
+"""The simulated Keycard applet itself: the SELECT answer and the dispatch of commands to the
+modules that implement them (channel, pin, keys, sign, data) by INS (Keycard docs,
+keycard.tech/docs/apdu); its state and the rules the commands share are
+:class:`cardwire.sim.applets.keycard.state.KeycardState`."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from collections.abc import Callable
+from typing import ClassVar
 
 from cardwire.apdu import Command, Response
-from cardwire.crypto.bip32 import (
-    MAX_PATH_COMPONENTS,
-    SOURCE_CURRENT,
-    SOURCE_MASTER,
-    SOURCE_PARENT,
-    ExtendedKey,
-    decode_path,
-    derive_path,
-    encode_path,
-)
-from cardwire.crypto.lee import LeeSecret
-from cardwire.crypto.lee import signing_key as lee_signing_key
-from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
-from cardwire.errors import CardwireError
-from cardwire.sim.applet import Applet, CardStatus, ChannelContext
+from cardwire.sim.applet import CardStatus, ChannelContext, ConfiguredApplet
 from cardwire.sim.applets.keycard import (
     channel,
     channel_v2,
@@ -36,11 +21,6 @@ from cardwire.sim.applets.keycard import (
     sign,
 )
 from cardwire.sim.applets.keycard.settings import (
-    CAPABILITIES,
-    DATA_CASH,
-    DATA_NDEF,
-    DATA_PUBLIC,
-    DEFAULT_VERSION,
     INS_CHANGE_PIN,
     INS_DERIVE_KEY,
     INS_EXPORT_KEY,
@@ -58,336 +38,34 @@ from cardwire.sim.applets.keycard.settings import (
     INS_STORE_DATA,
     INS_UNBLOCK_PIN,
     INS_VERIFY_PIN,
-    INSTANCE_UID_LENGTH,
-    PIN_REFERENCE,
-    PIN_TRIES,
-    PUK_REFERENCE,
-    PUK_TRIES,
-    SIM_TEST_CA_KEY,
-    V2_VERSION,
     KeycardConfig,
 )
-from cardwire.sim.config_loader import export, load, without_type
-from cardwire.sim.pin import ReferenceData
+from cardwire.sim.applets.keycard.state import ChannelState, KeycardState
 from cardwire.sm.keycard import (
     CLA_KEYCARD,
     INS_MUTUALLY_AUTHENTICATE,
     INS_OPEN_SECURE_CHANNEL,
     INS_PAIR,
     INS_UNPAIR,
-    TAG_APPLICATION_INFO,
-    TAG_CAPABILITIES,
-    TAG_INSTANCE_UID,
-    TAG_INTEGER,
-    TAG_KEY_UID,
-    TAG_PUBLIC_KEY,
-    KeycardCardSession,
 )
 from cardwire.sm.keycard.v2 import (
     INS_SECURED_APDU,
-    STATUS_INITIALIZED,
-    STATUS_LEE_MODE,
-    TAG_CERTIFICATE,
-    TAG_STATUS,
-    IdentityCertificate,
-    KeycardV2CardSession,
 )
 from cardwire.sw import SW
-from cardwire.tlv import tlv
 
-# The placeholder credentials of a pre-initialised card (INIT sets the real ones).
-_UNSET_PIN, _UNSET_PUK = b"000000", b"000000000000"
+Handler = Callable[[KeycardState, ChannelContext, Command], Response]
 
 
-@dataclass(eq=False)
-class ChannelState:
-    """Per logical channel: the PIN verified in this channel's session, a PAIR in progress."""
-
-    pin_verified: bool = False
-    pair_challenge: bytes | None = None  # the card challenge of PAIR step 1
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-Handler = Callable[["KeycardApplet", ChannelContext, ChannelState, Command], Response]
-
-
-class KeycardApplet(Applet):
+class KeycardApplet(KeycardState, ConfiguredApplet):
     """The Keycard applet (see the module docstring). Not multiselectable, like the original."""
 
+    config_type = KeycardConfig
+    type_name = "keycard"
     multiselectable = False
     answers_without_le = True  # Java Card over T=1: case 3 commands get their answer
 
-    def __init__(
-        self,
-        aid: bytes,
-        *,
-        pin: bytes,
-        puk: bytes,
-        secret: bytes,
-        slots: list[bytes | None],
-        version: int = DEFAULT_VERSION,
-        channel_key: bytes | None = None,
-        instance_uid: bytes | None = None,
-        key: bytes | None = None,
-        chain_code: bytes = b"",
-        key_path: tuple[int, ...] = (),
-        pinless_path: tuple[int, ...] | None = None,
-        data: Mapping[int, bytes] | None = None,
-        initialized: bool = True,
-        pin_tries: int = PIN_TRIES,
-        puk_tries: int = PUK_TRIES,
-        pin_tries_left: int | None = None,
-        puk_tries_left: int | None = None,
-        identity_key: bytes | None = None,
-        ca_key: bytes | None = None,
-        lee_secret: LeeSecret | None = None,
-    ) -> None:
-        self.aid = aid
-        self.version = version
-        self.pin = ReferenceData(PIN_REFERENCE, pin, max_tries=pin_tries, tries_left=pin_tries_left)
-        self.puk = ReferenceData(PUK_REFERENCE, puk, max_tries=puk_tries, tries_left=puk_tries_left)
-        self.secret = secret
-        self.slots = slots
-        self.channel_key = None if channel_key is None else Secp256k1PrivateKey(channel_key)
-        self.instance_uid = instance_uid
-        self.master = None if key is None else ExtendedKey(key, chain_code)
-        self.lee = lee_secret  # applet 4.x LEE mode (LOAD KEY P1 04): the LEE master
-        self.key_path = key_path
-        self.pinless_path = pinless_path
-        self.data: dict[int, bytes] = dict(data or {})
-        self.initialized = initialized
-        self._identity_key = None if identity_key is None else Secp256k1PrivateKey(identity_key)
-        self.ca_key = Secp256k1PrivateKey(ca_key or SIM_TEST_CA_KEY)
-        self._certificate: bytes | None = None
-
-    # --- configuration and state -----------------------------------------------------------
-
-    @classmethod
-    def from_config(cls, section: Mapping[str, object]) -> Self:
-        return cls.from_settings(load(KeycardConfig, without_type(section)))
-
-    @classmethod
-    def from_settings(cls, config: KeycardConfig) -> Self:
-        return cls(
-            config.aid,
-            pin=config.pin.encode("ascii"),
-            puk=config.puk.encode("ascii"),
-            secret=config.secret(),
-            slots=config.slots(),
-            version=config.version,
-            channel_key=config.secure_channel_key,
-            instance_uid=config.instance_uid,
-            key=config.key,
-            chain_code=config.chain_code,
-            key_path=decode_path(config.key_path),
-            pinless_path=None if config.pinless_path is None else decode_path(config.pinless_path),
-            data={
-                DATA_PUBLIC: config.public_data,
-                DATA_NDEF: config.ndef_data,
-                DATA_CASH: config.cash_data,
-            },
-            initialized=config.initialized,
-            pin_tries=config.pin_tries,
-            puk_tries=config.puk_tries,
-            pin_tries_left=config.pin_tries_left,
-            puk_tries_left=config.puk_tries_left,
-            identity_key=config.identity_key,
-            ca_key=config.ca_key,
-            lee_secret=None
-            if config.lee_ssk is None
-            else LeeSecret(config.lee_ssk, config.lee_chain_code),
-        )
-
-    def settings(self) -> KeycardConfig:
-        """The configuration that rebuilds this applet as it is now."""
-        return KeycardConfig(
-            aid=self.aid,
-            version=self.version,
-            pin=self.pin.value.decode("ascii"),
-            pin_tries_left=self.pin.tries_left,
-            puk=self.puk.value.decode("ascii"),
-            puk_tries_left=self.puk.tries_left,
-            pairing_secret=self.secret,
-            pairing_slots=len(self.slots),
-            pairings=tuple(self.slots),
-            secure_channel_key=None if self.channel_key is None else self.channel_key.scalar,
-            instance_uid=self.instance_uid,
-            key=None if self.master is None else self.master.private_key,
-            chain_code=b"" if self.master is None else self.master.chain_code,
-            key_path=encode_path(self.key_path),
-            pinless_path=None if self.pinless_path is None else encode_path(self.pinless_path),
-            public_data=self.data.get(DATA_PUBLIC, b""),
-            ndef_data=self.data.get(DATA_NDEF, b""),
-            cash_data=self.data.get(DATA_CASH, b""),
-            initialized=self.initialized,
-            pin_tries=self.pin.max_tries,
-            puk_tries=self.puk.max_tries,
-            identity_key=None if self._identity_key is None else self._identity_key.scalar,
-            ca_key=self.ca_key.scalar,
-            lee_ssk=None if self.lee is None else self.lee.ssk,
-            lee_chain_code=b"" if self.lee is None else self.lee.chain_code,
-        )
-
-    def export_state(self) -> dict[str, Any]:
-        return export(self.settings())
-
-    # --- keys ------------------------------------------------------------------------------
-
-    def set_master(self, master: ExtendedKey | None, lee_secret: LeeSecret | None = None) -> None:
-        """A new master key (or none): the current path is the master's, no PIN-less path;
-        LEE mode only with ``lee_secret`` (KeycardApplet.java: every other load clears it)."""
-        self.master = master
-        self.lee = lee_secret
-        self.key_path = ()
-        self.pinless_path = None
-
-    @property
-    def key(self) -> Secp256k1PrivateKey | None:
-        """The current key (the master derived along the current path), None without a key."""
-        if self.master is None:
-            return None
-        return Secp256k1PrivateKey(self.derive(self.key_path).private_key)
-
-    @property
-    def key_uid(self) -> bytes:
-        """Keycard docs, SELECT: SHA-256 of the master public key, or empty without a key."""
-        if self.master is None:
-            return b""
-        return hashlib.sha256(Secp256k1PrivateKey(self.master.private_key).public_key).digest()
-
-    def resolve_path(self, source: int, path_data: bytes) -> tuple[int, ...]:
-        """Keycard docs, DERIVE KEY: the absolute path of ``path_data`` read from the master,
-        the parent of the current key or the current key; a bad path answers 6A80."""
-        try:
-            relative = decode_path(path_data)
-        except CardwireError:
-            raise CardStatus(SW.INCORRECT_DATA) from None
-        if source == SOURCE_MASTER:
-            path = relative
-        elif source == SOURCE_PARENT:
-            if not self.key_path:  # the master has no parent (cardwire's choice of 6B00)
-                raise CardStatus(SW.WRONG_P1_P2)
-            path = self.key_path[:-1] + relative
-        elif source == SOURCE_CURRENT:
-            path = self.key_path + relative
-        else:
-            raise CardStatus(SW.INCORRECT_P1_P2)
-        if len(path) > MAX_PATH_COMPONENTS:
-            raise CardStatus(SW.INCORRECT_DATA)
-        return path
-
-    def derive(self, path: tuple[int, ...]) -> ExtendedKey:
-        """The key at ``path``; 6985 without a key, or to derive from a key without chain code."""
-        if self.master is None or (path and not self.master.chain_code):
-            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
-        try:
-            if self.lee is not None:  # KeycardApplet.java doDerive: LEE mode's derivation
-                return lee_signing_key(self.master, path)
-            return derive_path(self.master, path)
-        except CardwireError:  # BIP-32's (2^-127) invalid child
-            raise CardStatus(SW.INCORRECT_DATA) from None
-
-    # --- life cycle ------------------------------------------------------------------------
-
-    def factory_reset(self) -> None:
-        """Keycard docs, FACTORY RESET: keys, pairings, data and credentials are erased."""
-        self.set_master(None)
-        self.slots = [None] * len(self.slots)
-        self.data = {}
-        self.initialized = False
-        self.instance_uid = None
-        self.pin = ReferenceData(PIN_REFERENCE, _UNSET_PIN, max_tries=PIN_TRIES)
-        self.puk = ReferenceData(PUK_REFERENCE, _UNSET_PUK, max_tries=PUK_TRIES)
-
-    def initialize(
-        self,
-        ctx: ChannelContext,
-        *,
-        pin: bytes,
-        puk: bytes,
-        secret: bytes,
-        pin_tries: int,
-        puk_tries: int,
-    ) -> None:
-        self.pin = ReferenceData(PIN_REFERENCE, pin, max_tries=pin_tries)
-        self.puk = ReferenceData(PUK_REFERENCE, puk, max_tries=puk_tries)
-        self.secret = secret
-        self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)  # a new card instance
-        self.initialized = True
-
-    # --- selection -------------------------------------------------------------------------
-
     def new_channel_state(self) -> ChannelState:
         return ChannelState()
-
-    def identity(self, ctx: ChannelContext) -> Secp256k1PrivateKey:
-        """The secure-channel key, created on first use with the card's random generator."""
-        if self.channel_key is None or (self.initialized and self.instance_uid is None):
-            if self.channel_key is None:
-                self.channel_key = Secp256k1PrivateKey.generate(ctx.card.random)
-            if self.initialized and self.instance_uid is None:
-                self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)
-            ctx.card.commit()
-        return self.channel_key
-
-    @property
-    def v2(self) -> bool:
-        """Applet 4.x: Secure Channel V2 (keycard-go and the SDK switch on the version)."""
-        return self.version >= V2_VERSION
-
-    def identity_key(self, ctx: ChannelContext) -> Secp256k1PrivateKey:
-        """The 4.x Identity Key, created on first use with the card's random generator."""
-        if self._identity_key is None:
-            self._identity_key = Secp256k1PrivateKey.generate(ctx.card.random)
-            ctx.card.commit()
-        return self._identity_key
-
-    def certificate(self, ctx: ChannelContext) -> bytes:
-        """The Identity Certificate, issued once per applet object (the keys do not change)."""
-        if self._certificate is None:
-            issued = IdentityCertificate.issue(self.ca_key, self.identity_key(ctx))
-            self._certificate = issued.encode()
-        return self._certificate
-
-    def application_info(self, ctx: ChannelContext) -> bytes:
-        """Keycard docs, SELECT: A4 { 8F instance UID, 80 public key, 02 version, 02 free
-        pairing slots, 8E key UID (empty without a key), 8D capabilities }; a pre-initialised
-        card answers only 80 { public key }."""
-        public_key = self.identity(ctx).public_key
-        if self.v2:
-            return self._application_info_v2(ctx)
-        if not self.initialized:
-            return tlv(TAG_PUBLIC_KEY, public_key)
-        assert self.instance_uid is not None
-        free = sum(1 for slot in self.slots if slot is None)
-        body = (
-            tlv(TAG_INSTANCE_UID, self.instance_uid)
-            + tlv(TAG_PUBLIC_KEY, public_key)
-            + tlv(TAG_INTEGER, self.version.to_bytes(2, "big"))
-            + tlv(TAG_INTEGER, bytes((free,)))
-            + tlv(TAG_KEY_UID, self.key_uid)
-            + tlv(TAG_CAPABILITIES, bytes((CAPABILITIES,)))
-        )
-        return tlv(TAG_APPLICATION_INFO, body)
-
-    def _application_info_v2(self, ctx: ChannelContext) -> bytes:
-        """SDK parsing/application_info.py for 4.x: the template in both states, with the
-        Identity Certificate (8A) and a status byte (8C: 10 initialised | PIN tries left)."""
-        if self.instance_uid is None:
-            self.instance_uid = ctx.card.random(INSTANCE_UID_LENGTH)
-            ctx.card.commit()
-        status = (STATUS_INITIALIZED if self.initialized else 0) | (self.pin.tries_left & 0x0F)
-        if self.lee is not None:  # KeycardApplet.java selectApplet: APP_STATUS_LEE_MODE
-            status |= STATUS_LEE_MODE
-        body = (
-            tlv(TAG_INSTANCE_UID, self.instance_uid)
-            + tlv(TAG_INTEGER, self.version.to_bytes(2, "big"))
-            + tlv(TAG_KEY_UID, self.key_uid)
-            + tlv(TAG_CAPABILITIES, bytes((CAPABILITIES,)))
-            + tlv(TAG_CERTIFICATE, self.certificate(ctx))
-            + tlv(TAG_STATUS, bytes((status,)))
-        )
-        return tlv(TAG_APPLICATION_INFO, body)
 
     def select(self, ctx: ChannelContext, command: Command) -> Response:
         return Response(self.application_info(ctx))
@@ -395,7 +73,7 @@ class KeycardApplet(Applet):
     def deselect(self, ctx: ChannelContext) -> None:
         ctx.state = ChannelState()
 
-    # --- dispatch and shared rules ---------------------------------------------------------
+    # --- dispatch --------------------------------------------------------------------------
 
     def process(self, ctx: ChannelContext, command: Command) -> Response:
         if command.cla != CLA_KEYCARD:
@@ -404,41 +82,10 @@ class KeycardApplet(Applet):
         handler = handlers.get(command.ins)
         if handler is None:
             raise CardStatus(SW.INS_NOT_SUPPORTED)
-        state = ctx.state if isinstance(ctx.state, ChannelState) else ChannelState()
-        ctx.state = state
         if command.ins != INS_PAIR:
-            state.pair_challenge = None  # Keycard docs, PAIR: the two steps follow each other
-        return handler(self, ctx, state, command)
-
-    def session(self, ctx: ChannelContext) -> KeycardCardSession | KeycardV2CardSession | None:
-        session = ctx.secure_session
-        if isinstance(session, (KeycardCardSession, KeycardV2CardSession)) and session.active:
-            return session
-        return None
-
-    def require_initialized(self) -> None:
-        # Keycard docs, INIT: a pre-initialised card knows only SELECT and INIT (6D00 else).
-        if not self.initialized:
-            raise CardStatus(SW.INS_NOT_SUPPORTED)
-
-    def require_channel(
-        self, ctx: ChannelContext, state: ChannelState, *, initialized: bool = True
-    ) -> None:
-        """The command must have come through an authenticated channel; otherwise the channel
-        is aborted and 6982 answered plain (Keycard docs, "Secure Channel")."""
-        if initialized:
-            self.require_initialized()
-        session = self.session(ctx)
-        if ctx.secured and session is not None and session.authenticated:
-            return
-        ctx.end_secure_session()
-        state.pin_verified = False
-        raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
-
-    def require_pin(self, ctx: ChannelContext, state: ChannelState) -> None:
-        self.require_channel(ctx, state)
-        if not state.pin_verified:  # Keycard docs: unmet preconditions answer 6985
-            raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
+            # Keycard docs, PAIR: the two steps follow each other
+            self.channel_state(ctx).pair_challenge = None
+        return handler(self, ctx, command)
 
     _handlers: ClassVar[dict[int, Handler]] = {
         INS_PAIR: channel.pair,

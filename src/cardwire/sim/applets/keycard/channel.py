@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
 
 from cardwire.apdu import Command, Response
 from cardwire.errors import DecodeError
 from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.keycard.settings import PAIRING_MODES
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard import (
     CHALLENGE_LENGTH,
     IV_LENGTH,
@@ -22,14 +22,10 @@ from cardwire.sm.keycard import (
 )
 from cardwire.sw import SW
 
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
-
-def pair(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def pair(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_initialized()
+    state = applet.channel_state(ctx)
     if applet.session(ctx) is not None:  # Keycard docs, PAIR: 6985 if a channel is open
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
     if command.p1 == PAIR_FIRST_STEP:
@@ -58,13 +54,11 @@ def pair(
     return Response(bytes((free,)) + salt)
 
 
-def open_secure_channel(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def open_secure_channel(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     applet.require_initialized()
     # Keycard docs, OPEN SECURE CHANNEL: a new channel replaces any open one.
     ctx.end_secure_session()
-    state.pin_verified = False
+    applet.channel_state(ctx).pin_verified = False
     if command.p1 >= len(applet.slots) or applet.slots[command.p1] is None:
         raise CardStatus(SW.INCORRECT_P1_P2)
     pairing_key = applet.slots[command.p1]
@@ -80,9 +74,7 @@ def open_secure_channel(
     return Response(salt + iv)
 
 
-def mutually_authenticate(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def mutually_authenticate(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     session = applet.session(ctx)
     if not ctx.secured or session is None or session.authenticated:
         # Keycard docs, MUTUALLY AUTHENTICATE: 6985 without a fresh channel.
@@ -94,10 +86,8 @@ def mutually_authenticate(
     return Response(ctx.card.random(CHALLENGE_LENGTH))
 
 
-def unpair(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def unpair(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if command.p1 >= len(applet.slots):  # Keycard docs, UNPAIR: 6A86 for an invalid index
         raise CardStatus(SW.INCORRECT_P1_P2)
     applet.slots[command.p1] = None

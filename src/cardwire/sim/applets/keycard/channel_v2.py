@@ -4,8 +4,6 @@ keycard-go picks V2 from applet 4.0; cardwire.sm.keycard.v2 for the wire format)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto.secp256k1 import PUBLIC_KEY_LENGTH, Secp256k1PrivateKey
 from cardwire.errors import DecodeError
@@ -17,6 +15,7 @@ from cardwire.sim.applets.keycard.settings import (
     PUK_LENGTH,
     is_digits,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard.v2 import (
     SALT_LENGTH,
     KeycardV2CardSession,
@@ -25,18 +24,13 @@ from cardwire.sm.keycard.v2 import (
 )
 from cardwire.sw import SW
 
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
-
-def open_secure_channel(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def open_secure_channel(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """SDK ``_open_v2``: salt (32) ‖ host ephemeral key (65) in; card ephemeral key ‖ DER
     signature by the Identity Key over SHA-256("sc_v2_ccm" ‖ salt ‖ host key ‖ card key) out.
     Works on a blank card too: INIT travels inside the channel on 4.x."""
     ctx.end_secure_session()  # a new channel replaces any open one
-    state.pin_verified = False
+    applet.channel_state(ctx).pin_verified = False
     if len(command.data) != SALT_LENGTH + PUBLIC_KEY_LENGTH:
         raise CardStatus(SW.INCORRECT_DATA)
     salt, host_key = command.data[:SALT_LENGTH], command.data[SALT_LENGTH:]
@@ -53,21 +47,19 @@ def open_secure_channel(
 
 
 def secured_apdu_without_channel(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
+    applet: KeycardState, ctx: ChannelContext, command: Command
 ) -> Response:
     """A SECURED APDU that reaches the applet found no open channel: 6982 (the SDK: the outer
     SW of the channel is 9000 or 6982)."""
     raise CardStatus(SW.SECURITY_STATUS_NOT_SATISFIED)
 
 
-def init(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def init(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """SDK ``_init_v2``: inside the V2 channel, PIN ‖ PUK [‖ PIN tries ‖ PUK tries [‖ alternate
     PIN]], no pairing secret; 6D00 once initialised (Keycard docs, INIT)."""
     if applet.initialized:
         raise CardStatus(SW.INS_NOT_SUPPORTED)
-    applet.require_channel(ctx, state, initialized=False)
+    applet.require_channel(ctx, initialized=False)
     data = command.data
     base = PIN_LENGTH + PUK_LENGTH
     if len(data) not in (base, base + 2, base + 2 + PIN_LENGTH):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
 
 from cardwire.apdu import Command, Response
 from cardwire.crypto import bip340
@@ -30,18 +29,14 @@ from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.keycard.settings import (
     DERIVE,
     DERIVE_OPTION_MASK,
-    DERIVE_PINLESS,
     DERIVE_SOURCE_MASK,
     DIGEST_LENGTH,
     SIGN_ECDSA_SECP256K1,
-    TAG_SIGNATURE_TEMPLATE,
 )
-from cardwire.sm.keycard import TAG_PUBLIC_KEY
+from cardwire.sim.applets.keycard.sign import pinless_or_pin, signature_answer
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
 INS_GET_CHALLENGE, INS_EXPORT_BIP85, INS_ECDH = 0x84, 0xC4, 0xC5
 MAX_CHALLENGE = 245  # SDK get_challenge.py: what fits a V2 answer
@@ -52,19 +47,15 @@ ECDH_MIN_DEPTH = 5
 BIP85_PREFIX = HARDENED | 83696968
 
 
-def get_challenge(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state, initialized=False)
+def get_challenge(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx, initialized=False)
     if not 1 <= command.p1 <= MAX_CHALLENGE:
         raise CardStatus(SW.INCORRECT_P1_P2)
     return Response(ctx.card.random(command.p1))
 
 
-def ecdh(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def ecdh(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if command.p1 != DERIVE:
         raise CardStatus(SW.INCORRECT_P1_P2)
     peer, path_data = command.data[:PUBLIC_KEY_LENGTH], command.data[PUBLIC_KEY_LENGTH:]
@@ -79,10 +70,8 @@ def ecdh(
         raise CardStatus(SW.INCORRECT_DATA) from None
 
 
-def export_bip85(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def export_bip85(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if not 1 <= command.p1 <= 64:
         raise CardStatus(SW.INCORRECT_P1_P2)
     path = applet.resolve_path(SOURCE_MASTER, command.data)
@@ -93,18 +82,11 @@ def export_bip85(
     return Response(entropy[: command.p1])
 
 
-def sign(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def sign(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     option = command.p1 & DERIVE_OPTION_MASK
-    if option == DERIVE_PINLESS:
-        applet.require_initialized()
-        if applet.pinless_path is None:
-            raise CardStatus(SW.REFERENCED_DATA_NOT_FOUND)
-    else:
-        applet.require_pin(ctx, state)
-        if option != DERIVE or command.p1 & DERIVE_SOURCE_MASK != SOURCE_MASTER:
-            raise CardStatus(SW.INCORRECT_P1_P2)  # 4.x: no current key
+    pinless = pinless_or_pin(applet, ctx, option)
+    if pinless is None and (option != DERIVE or command.p1 & DERIVE_SOURCE_MASK != SOURCE_MASTER):
+        raise CardStatus(SW.INCORRECT_P1_P2)  # 4.x: no current key
     schnorr = command.p2 == SIGN_SCHNORR_BIP340
     if command.p2 not in (SIGN_ECDSA_SECP256K1, SIGN_SCHNORR_BIP340):
         raise CardStatus(SW.INCORRECT_P1_P2)
@@ -112,19 +94,17 @@ def sign(
     if len(command.data) < head:
         raise CardStatus(SW.INCORRECT_DATA)
     digest, tweak = command.data[:DIGEST_LENGTH], command.data[DIGEST_LENGTH:head]
-    if option == DERIVE_PINLESS:
+    if pinless is not None:
         if command.data[head:]:
             raise CardStatus(SW.INCORRECT_DATA)
-        assert applet.pinless_path is not None
-        path = applet.pinless_path
+        path = pinless
     else:
         path = applet.resolve_path(SOURCE_MASTER, command.data[head:])
     key = Secp256k1PrivateKey(applet.derive(path).private_key)
-    public = tlv(TAG_PUBLIC_KEY, key.public_key)
     if not schnorr:
-        return Response(tlv(TAG_SIGNATURE_TEMPLATE, public + key.sign_digest(digest)))
+        return signature_answer(key, key.sign_digest(digest))
     tweaked = (int.from_bytes(key.scalar, "big") + int.from_bytes(tweak, "big")) % CURVE_ORDER
     if tweaked == 0:
         raise CardStatus(SW.INCORRECT_DATA)
     signature = bip340.sign(tweaked, digest, ctx.card.random(32))
-    return Response(tlv(TAG_SIGNATURE_TEMPLATE, public + tlv(TAG_SCHNORR_SIGNATURE, signature)))
+    return signature_answer(key, tlv(TAG_SCHNORR_SIGNATURE, signature))

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto.block import AES_BLOCK, Aes
 from cardwire.crypto.padding import unpad
@@ -24,13 +22,11 @@ from cardwire.sim.applets.keycard.settings import (
     TAG_SIGNATURE_TEMPLATE,
     is_digits,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard import SECRET_LENGTH
 from cardwire.sm.keycard.v2 import TAG_CERTIFICATE
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
 SLOTS = (DATA_PUBLIC, DATA_NDEF, DATA_CASH)
 # PyPI SDK store_data.py / get_data.py: chunked NDEF writes from 3.2 (512 bytes), segmented
@@ -41,13 +37,11 @@ _CREDENTIALS = PIN_LENGTH + PUK_LENGTH + SECRET_LENGTH
 IDENTIFY_CHALLENGE_LENGTH = 32  # PyPI SDK ident.py: a 32-byte challenge
 
 
-def store_data(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def store_data(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, STORE DATA: P1 = slot (public, NDEF, cash), at most 127 bytes; PIN needed.
     From applet 3.2 (PyPI SDK ``store_data.py``) the NDEF file takes up to 512 bytes in pieces:
     P2 = offset / 4, each piece continuing the previous one."""
-    applet.require_pin(ctx, state)
+    applet.require_pin(ctx)
     if command.p1 not in SLOTS:
         raise CardStatus(SW.INCORRECT_P1_P2)
     if command.p1 == DATA_NDEF and applet.version >= CHUNKED_NDEF_VERSION:
@@ -67,9 +61,7 @@ def store_data(
     return Response()
 
 
-def get_data(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def get_data(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, GET DATA: readable without PIN, in plain or through the channel. From
     applet 4.0 (PyPI SDK ``get_data.py``) the NDEF file is read in segments: P2 = offset / 4,
     at most 240 bytes each."""
@@ -87,9 +79,7 @@ def get_data(
     return Response(content)
 
 
-def identify(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def identify(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """IDENTIFY CARD (14; applet 3.1 release notes, PyPI SDK ``commands/ident.py`` and
     ``parsing/identity.py``): a 32-byte challenge in, A0 { 8A Identity Certificate, 30 DER
     signature of the challenge (as a SHA-256 digest) by the Identity Key } out; plain, no PIN,
@@ -101,24 +91,20 @@ def identify(
     return Response(tlv(TAG_SIGNATURE_TEMPLATE, body))
 
 
-def factory_reset(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def factory_reset(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, FACTORY RESET: P1 AA P2 55, no channel, no PIN; everything is erased and
     the card waits for INIT (a new instance UID comes with it). Sent through an open channel it
     is answered through it; the channel then gets 6D00 to everything (the card is blank) until
     SELECT ends it."""
     if (command.p1, command.p2) != (FACTORY_RESET_P1, FACTORY_RESET_P2):
         raise CardStatus(SW.INCORRECT_P1_P2)
-    state.pin_verified = False
+    applet.channel_state(ctx).pin_verified = False
     applet.factory_reset()
     ctx.card.commit()
     return Response()
 
 
-def init(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def init(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, INIT (pre-initialised card only, else 6D00): data = length ‖ host ephemeral
     public key ‖ IV ‖ AES-CBC(ECDH x, IV, PIN ‖ PUK ‖ pairing secret [‖ PIN tries ‖ PUK
     tries]), ISO 9797-1 method 2 padding."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
 
 from cardwire.apdu import Command, Response
 from cardwire.crypto.bip32 import CHAIN_CODE_LENGTH, ExtendedKey, master_key
@@ -33,21 +32,17 @@ from cardwire.sim.applets.keycard.settings import (
     TAG_KEY_PAIR_TEMPLATE,
     TAG_PRIVATE_KEY,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard import TAG_PUBLIC_KEY
 from cardwire.sw import SW
 from cardwire.tlv import parse_one, tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
 SEED_LENGTHS = range(16, 65)  # BIP-32: 128 to 512 bits (the PyPI SDK sends 16..64 bytes)
 WORD_BITS = 11  # BIP-39: one word per 11 bits
 
 
-def load_key(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def load_key(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if command.p1 == LOAD_KEY_SEED:  # Keycard docs, LOAD KEY P1 03: a BIP-39 seed
         if len(command.data) not in SEED_LENGTHS:
             raise CardStatus(SW.INCORRECT_DATA)
@@ -86,10 +81,8 @@ def _key_pair(data: bytes, *, extended: bool) -> ExtendedKey:
     return ExtendedKey(private.scalar, chain_code)
 
 
-def derive_key(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def derive_key(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if command.p1 & DERIVE_OPTION_MASK:
         raise CardStatus(SW.INCORRECT_P1_P2)
     path = applet.resolve_path(command.p1 & DERIVE_SOURCE_MASK, command.data)
@@ -99,10 +92,8 @@ def derive_key(
     return Response()
 
 
-def generate_key(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def generate_key(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     # cardwire's choice: the key and chain code are the BIP-32 master of 64 random bytes, so
     # the generated key derives like a loaded seed (the applet draws both at random).
     for _ in range(8):
@@ -118,21 +109,17 @@ def generate_key(
     return Response(applet.key_uid)  # Keycard docs, GENERATE KEY: answers the key UID
 
 
-def remove_key(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def remove_key(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     applet.set_master(None)  # Keycard docs, REMOVE KEY: back to "no key", path and PIN-less
     ctx.card.commit()
     return Response()
 
 
-def generate_mnemonic(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def generate_mnemonic(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, GENERATE MNEMONIC: P1 = checksum bits (4..8); the answer is the word
     indexes, 2 bytes each (BIP-39: entropy of 32 x CS bits, CS bits of SHA-256 appended)."""
-    applet.require_channel(ctx, state)
+    applet.require_channel(ctx)
     if command.p1 not in MNEMONIC_CHECKSUM_BITS:
         raise CardStatus(SW.INCORRECT_P1_P2)
     entropy = ctx.card.random(command.p1 * 4)
@@ -149,13 +136,11 @@ def mnemonic_indexes(entropy: bytes) -> bytes:
     return b"".join(index.to_bytes(2, "big") for index in indexes)
 
 
-def export_key(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def export_key(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, EXPORT KEY: P1 = which key (current, derived, derived and made current) |
     path source; P2 = what (private and public, public only, public and chain code). Answer:
     A1 { 80 public key, 81 private key | 82 chain code }."""
-    applet.require_pin(ctx, state)
+    applet.require_pin(ctx)
     option = command.p1 & DERIVE_OPTION_MASK
     if option == DERIVE_CURRENT:
         if command.data:

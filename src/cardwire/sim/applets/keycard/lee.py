@@ -15,25 +15,21 @@ cardwire.crypto.lee. The PyPI SDK 0.4.0 sends the same commands (``load_key.py``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto import lee
 from cardwire.crypto.bip32 import SOURCE_MASTER
 from cardwire.errors import CardwireError
 from cardwire.sim.applet import CardStatus, ChannelContext
 from cardwire.sim.applets.keycard.settings import TAG_KEY_PAIR_TEMPLATE
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
 INS_EXPORT_LEE = 0xC3  # KeycardApplet.java INS_EXPORT_LEE
 TAG_NSK, TAG_VSK = 0x83, 0x84  # KeycardApplet.java TLV_LEE_NSK, TLV_LEE_VSK
 
 
-def load_lee_seed(applet: KeycardApplet, ctx: ChannelContext, seed: bytes) -> Response:
+def load_lee_seed(applet: KeycardState, ctx: ChannelContext, seed: bytes) -> Response:
     """LOAD KEY P1 04 (the PIN is checked by the caller, keys.load_key)."""
     try:
         signing, secret = lee.masters(seed)
@@ -44,10 +40,8 @@ def load_lee_seed(applet: KeycardApplet, ctx: ChannelContext, seed: bytes) -> Re
     return Response(applet.key_uid)
 
 
-def export_lee(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def export_lee(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     if applet.lee is None:  # KeycardApplet.exportLee: !masterSsk.isInitialized()
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
     path = applet.resolve_path(SOURCE_MASTER, command.data)  # 6A80 for a bad path

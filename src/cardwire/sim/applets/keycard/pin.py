@@ -3,8 +3,6 @@ pairing secret), UNBLOCK PIN (Keycard docs, keycard.tech/docs/apdu)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto.bip32 import encode_path
 from cardwire.sim.applet import CardStatus, ChannelContext
@@ -20,19 +18,15 @@ from cardwire.sim.applets.keycard.settings import (
     TAG_BOOLEAN,
     is_digits,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sim.pin import ReferenceData, tries_left_sw
 from cardwire.sm.keycard import SECRET_LENGTH, TAG_INTEGER
 from cardwire.sw import SW
 from cardwire.tlv import tlv
 
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
-
-def get_status(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state)
+def get_status(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx)
     if command.p1 == GET_STATUS_KEY_PATH:  # Keycard docs, GET STATUS P1 01: the current path
         return Response(encode_path(applet.key_path))
     if command.p1 != GET_STATUS_APPLICATION:
@@ -45,13 +39,11 @@ def get_status(
     return Response(tlv(TAG_APPLICATION_STATUS, body))
 
 
-def verify_pin(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state)
-    state.pin_verified = False
+def verify_pin(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx)
+    applet.channel_state(ctx).pin_verified = False
     check(applet.pin, command.data, ctx)
-    state.pin_verified = True
+    applet.channel_state(ctx).pin_verified = True
     return Response()
 
 
@@ -66,10 +58,8 @@ def check(reference: ReferenceData, candidate: bytes, ctx: ChannelContext) -> No
         raise
 
 
-def change_pin(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_pin(ctx, state)
+def change_pin(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_pin(ctx)
     data = command.data
     if command.p1 == CHANGE_PIN:
         if not is_digits(data, PIN_LENGTH):
@@ -91,10 +81,8 @@ def change_pin(
     return Response()
 
 
-def unblock_pin(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
-    applet.require_channel(ctx, state)
+def unblock_pin(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
+    applet.require_channel(ctx)
     if not applet.pin.blocked:  # Keycard docs, UNBLOCK PIN: 6985 if the PIN is not blocked
         raise CardStatus(SW.CONDITIONS_OF_USE_NOT_SATISFIED)
     data = command.data
@@ -104,5 +92,5 @@ def unblock_pin(
     applet.pin.set_value(data[PUK_LENGTH:])
     applet.pin.reset_counter()
     ctx.card.commit()
-    state.pin_verified = True
+    applet.channel_state(ctx).pin_verified = True
     return Response()

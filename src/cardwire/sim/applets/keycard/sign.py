@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cardwire.apdu import Command, Response
 from cardwire.crypto.bip32 import decode_path
 from cardwire.crypto.secp256k1 import Secp256k1PrivateKey
@@ -20,59 +18,70 @@ from cardwire.sim.applets.keycard.settings import (
     SIGN_ECDSA_SECP256K1,
     TAG_SIGNATURE_TEMPLATE,
 )
+from cardwire.sim.applets.keycard.state import KeycardState
 from cardwire.sm.keycard import TAG_PUBLIC_KEY
 from cardwire.sw import SW
 from cardwire.tlv import tlv
-
-if TYPE_CHECKING:
-    from cardwire.sim.applets.keycard.applet import ChannelState, KeycardApplet
 
 # Keycard docs, SIGN: "6A88 if P1 is 03 and no PIN-less path is set".
 SW_NO_PINLESS_PATH = SW.REFERENCED_DATA_NOT_FOUND
 
 
-def sign(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def pinless_or_pin(
+    applet: KeycardState, ctx: ChannelContext, option: int
+) -> tuple[int, ...] | None:
+    """SIGN's access rule (both applet versions): the PIN-less path for P1 03, else None once
+    the PIN is verified.
+
+    Keycard docs, SIGN P1 03: no PIN and no secure channel needed (a channel that is open must
+    carry it: the card's fail-closed rule refuses a plain piece then); 6A88 without a path."""
+    if option != DERIVE_PINLESS:
+        applet.require_pin(ctx)
+        return None
+    applet.require_initialized()
+    if applet.pinless_path is None:
+        raise CardStatus(SW_NO_PINLESS_PATH)
+    return applet.pinless_path
+
+
+def signature_answer(key: Secp256k1PrivateKey, signature: bytes) -> Response:
+    """Keycard docs, SIGN: the answer A0 { 80 public key, signature }."""
+    return Response(tlv(TAG_SIGNATURE_TEMPLATE, tlv(TAG_PUBLIC_KEY, key.public_key) + signature))
+
+
+def sign(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, SIGN: P1 = which key (current, derived, derived and made current, the
     PIN-less path) | path source, P2 = algorithm (00 ECDSA secp256k1), data = the 32-byte hash
     followed by the path when P1 derives. Answer A0 { 80 public key, 30 DER signature }, low S."""
     option = command.p1 & DERIVE_OPTION_MASK
-    if option == DERIVE_PINLESS:
-        # Keycard docs, SIGN P1 03: no PIN and no secure channel needed (a channel that is
-        # open must carry it: the card's fail-closed rule refuses a plain piece then).
-        applet.require_initialized()
-        if applet.pinless_path is None:
-            raise CardStatus(SW_NO_PINLESS_PATH)
-        path = applet.pinless_path
-    else:
-        applet.require_pin(ctx, state)
+    pinless = pinless_or_pin(applet, ctx, option)
     if command.p2 != SIGN_ECDSA_SECP256K1:
         raise CardStatus(SW.INCORRECT_P1_P2)
     if len(command.data) < DIGEST_LENGTH:
         raise CardStatus(SW.INCORRECT_DATA)
     digest, path_data = command.data[:DIGEST_LENGTH], command.data[DIGEST_LENGTH:]
-    if option == DERIVE_CURRENT:
+    if pinless is not None:
+        if path_data:
+            raise CardStatus(SW.INCORRECT_DATA)
+        path = pinless
+    elif option == DERIVE_CURRENT:
         if path_data:
             raise CardStatus(SW.INCORRECT_DATA)
         path = applet.key_path
     elif option in (DERIVE, DERIVE_AND_MAKE_CURRENT):
         path = applet.resolve_path(command.p1 & DERIVE_SOURCE_MASK, path_data)
-    elif option != DERIVE_PINLESS or path_data:
-        raise CardStatus(SW.INCORRECT_P1_P2 if option != DERIVE_PINLESS else SW.INCORRECT_DATA)
+    else:
+        raise CardStatus(SW.INCORRECT_P1_P2)
     key = Secp256k1PrivateKey(applet.derive(path).private_key)
     if option == DERIVE_AND_MAKE_CURRENT:
         applet.key_path = path
         ctx.card.commit()
-    signature = key.sign_digest(digest)  # DER: 30 len r s, RFC 6979, low S
-    return Response(tlv(TAG_SIGNATURE_TEMPLATE, tlv(TAG_PUBLIC_KEY, key.public_key) + signature))
+    return signature_answer(key, key.sign_digest(digest))  # DER: 30 len r s, RFC 6979, low S
 
 
-def set_pinless_path(
-    applet: KeycardApplet, ctx: ChannelContext, state: ChannelState, command: Command
-) -> Response:
+def set_pinless_path(applet: KeycardState, ctx: ChannelContext, command: Command) -> Response:
     """Keycard docs, SET PINLESS PATH: an absolute path from the master; empty data disables it."""
-    applet.require_pin(ctx, state)
+    applet.require_pin(ctx)
     try:
         path = decode_path(command.data)
     except DecodeError:
