@@ -26,8 +26,12 @@ SPECIMEN_MRZ = "L898902C<,690806,940623"
 
 
 def commands_with_a_card(group: click.Group, path: str = "") -> list[tuple[str, click.Command]]:
+    # The CLI loads its commands lazily (cli/app.py): ask the group, not ``group.commands``.
+    ctx = click.Context(group)
     found = []
-    for name, command in group.commands.items():
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found += commands_with_a_card(command, f"{path}{name} ")
         elif any("--sim" in getattr(p, "opts", ()) for p in command.params):

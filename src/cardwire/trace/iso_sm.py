@@ -44,7 +44,7 @@ from cardwire.crypto.block import TripleDes
 from cardwire.errors import CryptogramError, DecodeError, SecureChannelError, UsageError
 from cardwire.sm.bac import CHALLENGE_LENGTH, CRYPTOGRAM_LENGTH, BacHost, BacKeys
 from cardwire.sm.iso7816 import AesSuite, IsoSmCard, IsoSmHost, SmSuite, TdesSuite, make_suite
-from cardwire.trace.observers import NO_SESSION, Decoded, decode_command, reason
+from cardwire.trace.observers import MALFORMED, NO_SESSION, Decoded, decode_command, reason
 from cardwire.trace.pace_secret import PaceKeyRecovery
 
 INS_GET_CHALLENGE = 0x84  # ISO 7816-4 11.6.3
@@ -165,7 +165,7 @@ class IsoSmObserver:
         if plain is None:  # malformed on the wire: both messages still count
             session.step()
             session.step()
-            return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
+            return Decoded.failed(MALFORMED)
         decoded = self._decode(session, plain, answer)
         if len(response) == MIN_SW_ONLY and answer.sw in SW_SM_ENDED:
             self._sessions.pop(channel, None)  # unprotected 6987 / 6988: the card ended it

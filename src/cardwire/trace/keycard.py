@@ -31,7 +31,7 @@ from cardwire.sm.keycard import (
     KeycardCodec,
     SessionKeys,
 )
-from cardwire.trace.observers import Decoded, decode_command, is_select, reason
+from cardwire.trace.observers import Decoded, decode_command, is_select, malformed, reason
 
 # The Keycard codec's own sizes and status words: OPEN SECURE CHANNEL answers salt(32) ||
 # IV(16) (Keycard docs); a plain 6982 means the card closed the channel (Keycard docs).
@@ -90,11 +90,9 @@ class KeycardObserver(_OneSession[KeycardCodec]):
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         wire = decode_command(command)
-        answer = Response.decode(response)
         if wire is None:
-            if self._state and command[0] == CLA_KEYCARD:
-                return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
-            return None
+            return malformed(bool(self._state) and command[0] == CLA_KEYCARD)
+        answer = Response.decode(response)
         if is_select(wire):
             self._end()  # Keycard docs: deselecting the applet aborts the channel
             return None

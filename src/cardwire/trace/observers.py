@@ -94,6 +94,15 @@ def decode_command(raw: bytes) -> Command | None:
         return None
 
 
+MALFORMED = "not a well-formed command APDU (ISO/IEC 7816-4 5.1)"
+
+
+def malformed(in_session: bool) -> Decoded | None:
+    """What a command that does not decode gives: a failure when it belongs to the session
+    being decoded (``in_session``), else nothing (not this observer's exchange)."""
+    return Decoded.failed(MALFORMED) if in_session else None
+
+
 def is_select(command: Command) -> bool:
     """SELECT in an interindustry class (ISO 7816-4 11.2.2): it deselects the current
     application, which ends the application's secure session."""
@@ -104,10 +113,12 @@ __all__ = [
     "BAD_PADDING",
     "COUNTER_MISMATCH",
     "MAC_MISMATCH",
+    "MALFORMED",
     "NO_SESSION",
     "Decoded",
     "Observer",
     "decode_command",
     "is_select",
+    "malformed",
     "reason",
 ]

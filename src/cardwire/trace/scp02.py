@@ -20,7 +20,7 @@ from cardwire.sm.scp02.channel import Scp02Channel
 from cardwire.sm.scp02.constants import SCP02_ID
 from cardwire.sm.scp02.sessions import Scp02Observer
 from cardwire.sm.scp03 import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, carries_gp_sm
-from cardwire.trace.observers import Decoded, decode_command, is_select
+from cardwire.trace.observers import Decoded, decode_command, is_select, malformed
 
 SW_OK = 0x9000
 
@@ -49,9 +49,9 @@ class Scp02TraceObserver:
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         wire = decode_command(command)
-        answer = Response.decode(response)
         if wire is None:
-            return Decoded.failed() if self._session and carries_gp_sm(command[0]) else None
+            return malformed(bool(self._session) and carries_gp_sm(command[0]))
+        answer = Response.decode(response)
         if is_select(wire):
             self.reset()
             return None

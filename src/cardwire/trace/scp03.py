@@ -40,7 +40,7 @@ from cardwire.sm.scp03 import (
     derive_session_keys,
     observe,
 )
-from cardwire.trace.observers import Decoded, decode_command, is_select, reason
+from cardwire.trace.observers import Decoded, decode_command, is_select, malformed, reason
 
 SW_OK = 0x9000
 SELECT_BY_NAME = 0x04  # ISO 7816-4 11.2.2, table 63: P1 04 selects by DF name (AID)
@@ -93,11 +93,9 @@ class Scp03TraceObserver:
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         wire = decode_command(command)
-        answer = Response.decode(response)
         if wire is None:
-            if self._session and carries_gp_sm(command[0]):
-                return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
-            return None
+            return malformed(bool(self._session) and carries_gp_sm(command[0]))
+        answer = Response.decode(response)
         info = parse_cla(wire.cla)
         if is_select(wire):
             self._session = None

@@ -35,7 +35,7 @@ from cardwire.sm.scp03 import (
 )
 from cardwire.sm.scp11 import Variant
 from cardwire.sm.scp11.messages import decode_answer
-from cardwire.trace.observers import Decoded, decode_command, is_select
+from cardwire.trace.observers import Decoded, decode_command, is_select, malformed
 from cardwire.trace.scp03 import decode_exchange
 
 SW_OK = 0x9000
@@ -96,11 +96,9 @@ class Scp11TraceObserver:
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         wire = decode_command(command)
-        answer = Response.decode(response)
         if wire is None:
-            if self._session and carries_gp_sm(command[0]):
-                return Decoded.failed("not a well-formed command APDU (ISO/IEC 7816-4 5.1)")
-            return None
+            return malformed(bool(self._session) and carries_gp_sm(command[0]))
+        answer = Response.decode(response)
         if is_select(wire):
             self._end()
             return None
