@@ -427,19 +427,24 @@ class InstallData:
 
     @classmethod
     def decode(cls, data: bytes) -> InstallData:
-        values = []
-        pos = 0
-        for _ in range(6):
-            if pos >= len(data):
-                raise DecodeError("INSTALL data ends before its six fields", pos)
-            value = data[pos + 1 : pos + 1 + data[pos]]
-            if len(value) != data[pos]:
-                raise DecodeError("INSTALL field truncated", pos)
-            values.append(value)
-            pos += 1 + len(value)
-        if pos != len(data):
-            raise DecodeError("trailing bytes after the INSTALL fields", pos)
-        return cls(*values)
+        return cls(*read_install_fields(data, 6))
+
+
+def read_install_fields(data: bytes, count: int) -> list[bytes]:
+    """``count`` INSTALL data fields, each a one-byte length and its value (GPC 11.5.2.3)."""
+    values = []
+    pos = 0
+    for _ in range(count):
+        if pos >= len(data):
+            raise DecodeError(f"INSTALL data ends before its {count} fields", pos)
+        value = data[pos + 1 : pos + 1 + data[pos]]
+        if len(value) != data[pos]:
+            raise DecodeError("INSTALL field truncated", pos)
+        values.append(value)
+        pos += 1 + len(value)
+    if pos != len(data):
+        raise DecodeError("trailing bytes after the INSTALL fields", pos)
+    return values
 
 
 def install(data: InstallData) -> Command:
@@ -473,6 +478,7 @@ __all__ = [
     "put_key",
     "put_key_command",
     "put_key_data",
+    "read_install_fields",
     "read_status",
     "set_status",
 ]

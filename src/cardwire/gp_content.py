@@ -14,7 +14,7 @@ from enum import IntEnum
 
 from cardwire.apdu import Command
 from cardwire.errors import DecodeError, UsageError
-from cardwire.gp import CLA_GP, INS_INSTALL, INS_SET_STATUS
+from cardwire.gp import CLA_GP, INS_INSTALL, INS_SET_STATUS, read_install_fields
 
 INS_LOAD = 0xE8
 INS_STORE_DATA = 0xE2
@@ -64,22 +64,6 @@ def _fields(*values: bytes) -> bytes:
     return b"".join(bytes((len(value),)) + value for value in values)
 
 
-def _read_fields(data: bytes, count: int) -> list[bytes]:
-    values = []
-    pos = 0
-    for _ in range(count):
-        if pos >= len(data):
-            raise DecodeError(f"INSTALL data ends before its {count} fields", pos)
-        value = data[pos + 1 : pos + 1 + data[pos]]
-        if len(value) != data[pos]:
-            raise DecodeError("INSTALL field truncated", pos)
-        values.append(value)
-        pos += 1 + len(value)
-    if pos != len(data):
-        raise DecodeError("trailing bytes after the INSTALL fields", pos)
-    return values
-
-
 @dataclass(frozen=True, slots=True)
 class InstallForLoad:
     """INSTALL [for load] data (GPC 11.5.2.3.1 table 11-44): load file AID, Security Domain
@@ -96,7 +80,7 @@ class InstallForLoad:
 
     @classmethod
     def decode(cls, data: bytes) -> InstallForLoad:
-        return cls(*_read_fields(data, 5))
+        return cls(*read_install_fields(data, 5))
 
 
 def install_for_load(data: InstallForLoad) -> Command:
@@ -126,7 +110,7 @@ def install_for_personalization(aid: bytes) -> Command:
 
 def personalization_target(data: bytes) -> bytes:
     """The application AID of an INSTALL [for personalization] data field."""
-    return _read_fields(data, 6)[2]
+    return read_install_fields(data, 6)[2]
 
 
 class DataFormat(IntEnum):

@@ -28,7 +28,10 @@ from cardwire.gp_content import INS_LOAD, INS_STORE_DATA
 from cardwire.gp_des_keys import KEY_TYPE_DES
 from cardwire.sim.applet import Applet, AppletRegistry, CardStatus, ChannelContext
 from cardwire.sim.applets.security_domain import content, keys, life_cycle, status, store_data
-from cardwire.sim.applets.security_domain.scp02_session import Scp02Support
+from cardwire.sim.applets.security_domain.scp02_session import (
+    Scp02Support,
+    counted_initialize_update,
+)
 from cardwire.sim.applets.security_domain.scp11 import Scp11Support
 from cardwire.sim.applets.security_domain.settings import (
     CARD_LOCKED,
@@ -280,14 +283,7 @@ class SecurityDomainApplet(Applet):
             diversification_data=self.diversification_data,
             rng=ctx.card.random,
         )
-        try:
-            answer = handshake.initialize_update(command, self.sequence_counter)
-        except SecureChannelError as exc:
-            raise CardStatus(exc.card_sw) from None
-        # GP Amendment D 6.2.2.1: every sequence counter value is used once; the increment is
-        # durable before the answer leaves the card.
-        self.sequence_counter += 1
-        ctx.card.commit()
+        answer = counted_initialize_update(self, handshake, ctx, command)
         state.handshake = handshake
         kvn = answer.data[DIVERSIFICATION_DATA_LENGTH]
         state.handshake_keys = next(k for k in self.key_sets if k.kvn == kvn)

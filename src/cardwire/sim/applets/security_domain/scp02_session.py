@@ -24,6 +24,33 @@ from cardwire.sm.scp02.diversification import DIVERSIFICATION_SCHEMES, NO_DIVERS
 from cardwire.sw import SW
 
 
+class CountedKeys(Protocol):
+    """What holds a sequence counter of INITIALIZE UPDATE answers (SCP02 or SCP03 key sets)."""
+
+    sequence_counter: int
+
+
+class CardHandshake(Protocol):
+    def initialize_update(self, command: Command, sequence_counter: int) -> Response: ...
+
+
+def counted_initialize_update(
+    keys: CountedKeys, handshake: CardHandshake, ctx: ChannelContext, command: Command
+) -> Response:
+    """The card's INITIALIZE UPDATE answer with the next sequence counter value; CardStatus
+    for a command the handshake refuses."""
+    try:
+        answer = handshake.initialize_update(command, keys.sequence_counter)
+    except SecureChannelError as exc:
+        raise CardStatus(exc.card_sw) from None
+    # GP Amendment D 6.2.2.1 and GP Card Spec E.4.2.1: each sequence counter value is used
+    # once (with a pseudo-random challenge, repeating one would repeat the challenge); the
+    # increment is durable before the answer leaves the card.
+    keys.sequence_counter += 1
+    ctx.card.commit()
+    return answer
+
+
 @dataclass(frozen=True, kw_only=True)
 class Scp02KeySetConfig:
     """One SCP02 key set: key version number and three two-key 3DES keys."""
@@ -117,12 +144,5 @@ class Scp02Support:
             domain.diversification_data,
             rng=ctx.card.random,
         )
-        try:
-            answer = handshake.initialize_update(command, self.sequence_counter)
-        except SecureChannelError as exc:
-            raise CardStatus(exc.card_sw) from None
-        # GP Card Spec E.4.2.1: with the pseudo-random challenge each counter value must be
-        # used once; the simulator moves it on at every answer, durable before it leaves.
-        self.sequence_counter += 1
-        ctx.card.commit()
+        answer = counted_initialize_update(self, handshake, ctx, command)
         return answer, handshake
