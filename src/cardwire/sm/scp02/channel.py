@@ -11,12 +11,10 @@ import hmac
 
 from cardwire.apdu import MAX_SHORT_NC, Command, Response
 from cardwire.crypto.block import DES_BLOCK, TripleDes
-from cardwire.crypto.padding import pad, unpad
+from cardwire.crypto.padding import pad
 from cardwire.crypto.retail_mac import RetailMacKey
 from cardwire.errors import (
-    DecodeError,
     MacError,
-    SecureChannelError,
     UsageError,
 )
 from cardwire.sm.scp02.constants import MAC_LENGTH, ZERO_ICV, Option, SecurityLevel
@@ -127,21 +125,7 @@ class Scp02Channel(GpChannelState[_Ciphers]):
         return plain
 
     def _decrypt(self, ciphers: _Ciphers, data: bytes) -> bytes:
-        if len(data) % DES_BLOCK:
-            raise self.fail(
-                SecureChannelError(
-                    "encrypted command data is not whole 3DES blocks",
-                    card_sw=SW_SECURITY_NOT_SATISFIED,
-                )
-            )
-        try:
-            return unpad(ciphers.enc.decrypt_cbc(ZERO_ICV, data), DES_BLOCK)
-        except DecodeError as exc:
-            raise self.fail(
-                SecureChannelError(
-                    "command padding is wrong after decryption", card_sw=SW_SECURITY_NOT_SATISFIED
-                )
-            ) from exc
+        return self.decrypt_padded(ciphers.enc, ZERO_ICV, data, "command")
 
     def wrap(self, response: Response) -> Response:
         self.ensure_active()

@@ -15,7 +15,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
 from cardwire.cla import parse_cla
-from cardwire.crypto.block import AES_BLOCK, Aes
+from cardwire.crypto.block import AES_BLOCK, Aes, BlockCipher
 from cardwire.crypto.cmac import AesCmacKey
 from cardwire.crypto.padding import pad, unpad
 from cardwire.errors import (
@@ -92,6 +92,26 @@ class GpChannelState(Generic[CiphersT]):
 
     def _restart_chaining(self) -> None:
         raise NotImplementedError
+
+    def decrypt_padded(self, cipher: BlockCipher, icv: bytes, data: bytes, what: str) -> bytes:
+        """CBC decryption of ``what`` data, then its ISO/IEC 9797-1 method 2 padding removed
+        (GP Card Spec B.2.3, Amendment D 6.2.6/6.2.7); a failure ends the session."""
+        block = cipher.block_size
+        if len(data) % block:
+            raise self.fail(
+                SecureChannelError(
+                    f"encrypted {what} data is not whole {block}-byte blocks",
+                    card_sw=SW_SECURITY_NOT_SATISFIED,
+                )
+            )
+        try:
+            return unpad(cipher.decrypt_cbc(icv, data), block)
+        except DecodeError as exc:
+            raise self.fail(
+                SecureChannelError(
+                    f"{what} padding is wrong after decryption", card_sw=SW_SECURITY_NOT_SATISFIED
+                )
+            ) from exc
 
     def ensure_active(self) -> CiphersT:
         """The session's ciphers; SessionClosedError once it has ended."""
@@ -291,21 +311,7 @@ class Scp03Channel(GpChannelState[_SessionCiphers]):
         return Response(data, response.sw)
 
     def _decrypt(self, ciphers: _SessionCiphers, data: bytes, icv: bytes, what: str) -> bytes:
-        if len(data) % AES_BLOCK:
-            raise self.fail(
-                SecureChannelError(
-                    f"encrypted {what} data is not whole AES blocks",
-                    card_sw=SW_SECURITY_NOT_SATISFIED,
-                )
-            )
-        try:
-            return unpad(ciphers.enc.decrypt_cbc(icv, data), AES_BLOCK)
-        except DecodeError as exc:
-            raise self.fail(
-                SecureChannelError(
-                    f"{what} padding is wrong after decryption", card_sw=SW_SECURITY_NOT_SATISFIED
-                )
-            ) from exc
+        return self.decrypt_padded(ciphers.enc, icv, data, what)
 
     def max_payload(self) -> int:
         room = MAX_SHORT_NC
