@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cardwire.apdu import Command, Response
-from cardwire.errors import CryptogramError, MacError, SecureChannelError, UsageError
+from cardwire.errors import CryptogramError, MacError
 from cardwire.sm.base import Rng
 from cardwire.sm.scp02.channel import Scp02Channel
 from cardwire.sm.scp02.constants import (
@@ -28,10 +28,7 @@ from cardwire.sm.scp02.sessions import Scp02CardSession
 from cardwire.sm.scp03 import (
     SW_AUTHENTICATION_FAILED,
     SW_SECURITY_NOT_SATISFIED,
-    SW_WRONG_LENGTH,
-    SW_WRONG_P1P2,
     GpCardHandshake,
-    carries_gp_sm,
     plain_cla,
 )
 
@@ -76,20 +73,7 @@ class Scp02Card(GpCardHandshake[StaticKeys, Exchange]):
         """Check EXTERNAL AUTHENTICATE and open the session; SecureChannelError otherwise
         (the handshake is then over: a new INITIALIZE UPDATE is needed)."""
         done = self._take_pending()
-        if not carries_gp_sm(command.cla) or command.p2 != 0x00:
-            raise SecureChannelError(
-                "EXTERNAL AUTHENTICATE must carry a C-MAC", card_sw=SW_SECURITY_NOT_SATISFIED
-            )
-        try:
-            level = security_level(command.p1)
-        except UsageError:
-            raise SecureChannelError(
-                f"security level {command.p1:02X} is not offered", card_sw=SW_WRONG_P1P2
-            ) from None
-        if command.nc != 16:
-            raise SecureChannelError(
-                "EXTERNAL AUTHENTICATE data is 16 bytes", card_sw=SW_WRONG_LENGTH
-            )
+        level = self._external_authenticate_level(command, 16, security_level)
         expected, mac = external_authenticate_command(
             plain_cla(command.cla), level, done.host_cryptogram, done.session_keys
         )

@@ -4,7 +4,7 @@ the checks on INITIALIZE UPDATE and the end of EXTERNAL AUTHENTICATE."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from cardwire.apdu import Command, Response
@@ -15,8 +15,10 @@ from cardwire.sm.scp03._params import (
     SW_AUTHENTICATION_FAILED,
     SW_CONDITIONS_NOT_SATISFIED,
     SW_KEY_NOT_FOUND,
+    SW_SECURITY_NOT_SATISFIED,
     SW_WRONG_LENGTH,
     SW_WRONG_P1P2,
+    carries_gp_sm,
 )
 
 
@@ -29,6 +31,7 @@ AnswerT = TypeVar("AnswerT")
 ChannelT = TypeVar("ChannelT")
 KeysT = TypeVar("KeysT", bound=_KeySet)
 PendingT = TypeVar("PendingT")
+LevelT = TypeVar("LevelT")
 
 
 class GpHostHandshake(Generic[AnswerT, ChannelT]):
@@ -115,6 +118,32 @@ class GpCardHandshake(Generic[KeysT, PendingT]):
                 card_sw=SW_CONDITIONS_NOT_SATISFIED,
             )
         return pending
+
+    @staticmethod
+    def _external_authenticate_level(
+        command: Command, data_length: int, level_of: Callable[[int], LevelT]
+    ) -> LevelT:
+        """Check EXTERNAL AUTHENTICATE's form (GP Card Spec 11.10.2 / E.5.2, Amendment D 7.1.2):
+        a C-MAC on it (CLA b3), P2 00, host cryptogram || C-MAC of ``data_length`` bytes; the
+        security level P1 asks for (``level_of`` refuses the levels the protocol lacks)."""
+        if not carries_gp_sm(command.cla):
+            raise SecureChannelError(
+                "EXTERNAL AUTHENTICATE must carry a C-MAC", card_sw=SW_SECURITY_NOT_SATISFIED
+            )
+        if command.p2 != 0x00:
+            raise SecureChannelError("EXTERNAL AUTHENTICATE P2 must be 00", card_sw=SW_WRONG_P1P2)
+        try:
+            level = level_of(command.p1)
+        except UsageError:
+            raise SecureChannelError(
+                f"security level {command.p1:02X} is not offered", card_sw=SW_WRONG_P1P2
+            ) from None
+        if command.nc != data_length:
+            raise SecureChannelError(
+                "EXTERNAL AUTHENTICATE data must be host cryptogram || C-MAC",
+                card_sw=SW_WRONG_LENGTH,
+            )
+        return level
 
 
 __all__ = [

@@ -45,14 +45,11 @@ from cardwire.sm.scp03._params import (
     SEQUENCE_COUNTER_LENGTH,
     SW_AUTHENTICATION_FAILED,
     SW_SECURITY_NOT_SATISFIED,
-    SW_WRONG_LENGTH,
-    SW_WRONG_P1P2,
     ZERO_BLOCK,
     Derivation,
     KeyParameter,
     Mode,
     SecurityLevel,
-    carries_gp_sm,
     cla_in_mac,
     plain_cla,
     secure_cla,
@@ -325,23 +322,7 @@ class Scp03Card(GpCardHandshake[StaticKeys, tuple[StaticKeys, bytes, SessionKeys
 
         Any failure drops the pending handshake (a new INITIALIZE UPDATE is needed)."""
         _, context, session_keys = self._take_pending()
-        try:
-            level = security_level(command.p1)
-        except UsageError:
-            raise SecureChannelError(
-                f"security level {command.p1:02X} is not defined", card_sw=SW_WRONG_P1P2
-            ) from None
-        if command.p2 != 0x00:
-            raise SecureChannelError("EXTERNAL AUTHENTICATE P2 must be 00", card_sw=SW_WRONG_P1P2)
-        if command.nc != 2 * self.mode:
-            raise SecureChannelError(
-                "EXTERNAL AUTHENTICATE data must be host cryptogram || C-MAC",
-                card_sw=SW_WRONG_LENGTH,
-            )
-        if not carries_gp_sm(command.cla):
-            raise SecureChannelError(
-                "EXTERNAL AUTHENTICATE must carry a C-MAC", card_sw=SW_SECURITY_NOT_SATISFIED
-            )
+        level = self._external_authenticate_level(command, 2 * self.mode, security_level)
         s_mac = AesCmacKey(session_keys.mac)
         host_cryptogram = command.data[: self.mode]
         expected, chaining = external_authenticate_command(
