@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from cardwire import commands
-from cardwire.apdu import Response
+from cardwire.apdu import Command, Response
 from cardwire.card import Card
 from cardwire.cli.aid_option import aid_value
 from cardwire.cli.app import CardwireGroup, cli
@@ -134,6 +134,13 @@ def managed_card(target: CardTarget, values: dict[str, Any]) -> Iterator[Card]:
     with Card(target.open()) as card:
         open_secure(card, values)
         yield card
+
+
+def send_managed(target: CardTarget, values: dict[str, Any], command: Command) -> Response:
+    """One command under an authenticated session to the Security Domain (an error status
+    word raises)."""
+    with managed_card(target, values) as card:
+        return card.send(command)
 
 
 def unchecked(card: Card) -> Callable[[Any], Response]:

@@ -9,7 +9,7 @@ import click
 
 from cardwire import gp
 from cardwire.cli.gp_cmd import gp as gp_group
-from cardwire.cli.gp_cmd import gp_options, hex_argument, managed_card
+from cardwire.cli.gp_cmd import gp_options, hex_argument, managed_card, send_managed
 from cardwire.cli.gp_key_options import byte_option
 from cardwire.cli.output import emit_json
 from cardwire.cli.scp02_cmd import parse_keys as parse_scp02_keys
@@ -47,8 +47,7 @@ def delete(
 ) -> None:
     """Delete an application or a load file (with its instances: --related)."""
     raw = hex_argument(app_aid, "AID")
-    with managed_card(target, values) as card:
-        card.send(gp.delete(raw, related=related))
+    send_managed(target, values, gp.delete(raw, related=related))
     _done(json_out, {"deleted": to_hex(raw), "related": related}, f"deleted {to_hex(raw)}")
 
 
@@ -69,8 +68,7 @@ def delete_key(
     kvn = None if key_version is None else byte_option({"v": key_version}, "v", 0)
     kid = None if key_id is None else byte_option({"v": key_id}, "v", 0)
     command = gp.delete_key(kvn, kid, last=last)
-    with managed_card(target, values) as card:
-        card.send(command)
+    send_managed(target, values, command)
     _done(json_out, {"key_version": kvn, "key_id": kid}, "key deleted")
 
 
@@ -124,8 +122,7 @@ def _lock(
     target: CardTarget, json_out: bool, values: dict[str, Any], app_aid: str, locked: bool
 ) -> None:
     raw = hex_argument(app_aid, "AID")
-    with managed_card(target, values) as card:
-        card.send(gp.set_status(raw, locked=locked))
+    send_managed(target, values, gp.set_status(raw, locked=locked))
     word = "locked" if locked else "unlocked"
     _done(json_out, {"aid": to_hex(raw), "locked": locked}, f"{word} {to_hex(raw)}")
 
@@ -149,8 +146,7 @@ def unlock(target: CardTarget, json_out: bool, values: dict[str, Any], app_aid: 
 def _card_status(
     target: CardTarget, json_out: bool, values: dict[str, Any], state: CardLifeCycle
 ) -> None:
-    with managed_card(target, values) as card:
-        card.send(set_card_status(state))
+    send_managed(target, values, set_card_status(state))
     _done(json_out, {"life_cycle": state.name}, f"card life cycle: {state.name}")
 
 
