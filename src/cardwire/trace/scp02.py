@@ -20,12 +20,13 @@ from cardwire.sm.scp02.channel import Scp02Channel
 from cardwire.sm.scp02.constants import SCP02_ID
 from cardwire.sm.scp02.sessions import Scp02Observer
 from cardwire.sm.scp03 import INS_EXTERNAL_AUTHENTICATE, INS_INITIALIZE_UPDATE, carries_gp_sm
-from cardwire.trace.observers import Decoded, decode_command, is_select, malformed
+from cardwire.trace.observers import Decoded
+from cardwire.trace.scp03 import GpTraceObserver
 
 SW_OK = 0x9000
 
 
-class Scp02TraceObserver:
+class Scp02TraceObserver(GpTraceObserver):
     """A passive SCP02 decoder (see the module text)."""
 
     name = "scp02"
@@ -47,14 +48,10 @@ class Scp02TraceObserver:
         self._session = None
         self._card = None
 
-    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
-        wire = decode_command(command)
-        if wire is None:
-            return malformed(bool(self._session) and carries_gp_sm(command[0]))
-        answer = Response.decode(response)
-        if is_select(wire):
-            self.reset()
-            return None
+    def _selected(self, select: Command, answer: Response) -> None:
+        self.reset()
+
+    def _decode(self, wire: Command, answer: Response) -> Decoded | None:
         info = parse_cla(wire.cla)
         if info.gp and wire.ins == INS_INITIALIZE_UPDATE and not carries_gp_sm(wire.cla):
             self._start(wire, answer)

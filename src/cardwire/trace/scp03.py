@@ -62,7 +62,33 @@ def decode_exchange(session: Scp03Observer, wire: Command, answer: Response) -> 
     return Decoded(plain_command.encode(), plain_response.encode(), True)
 
 
-class Scp03TraceObserver:
+class GpTraceObserver:
+    """What the SCP02, SCP03 and SCP11 trace decoders share: a command that does not decode is
+    a failure inside their session (GP secure messaging in its CLA), and SELECT deselects the
+    Security Domain (ISO 7816-4 11.2.2), which ends the session; the rest is the protocol's."""
+
+    @property
+    def active(self) -> bool:
+        raise NotImplementedError
+
+    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
+        wire = decode_command(command)
+        if wire is None:
+            return malformed(self.active and carries_gp_sm(command[0]))
+        answer = Response.decode(response)
+        if is_select(wire):
+            self._selected(wire, answer)
+            return None
+        return self._decode(wire, answer)
+
+    def _selected(self, select: Command, answer: Response) -> None:
+        raise NotImplementedError
+
+    def _decode(self, wire: Command, answer: Response) -> Decoded | None:
+        raise NotImplementedError
+
+
+class Scp03TraceObserver(GpTraceObserver):
     """A passive SCP03 decoder (see the module text)."""
 
     name = "scp03"
@@ -91,18 +117,14 @@ class Scp03TraceObserver:
         self._initialize = None
         self._aid = None
 
-    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
-        wire = decode_command(command)
-        if wire is None:
-            return malformed(bool(self._session) and carries_gp_sm(command[0]))
-        answer = Response.decode(response)
+    def _selected(self, select: Command, answer: Response) -> None:
+        self._session = None
+        self._initialize = None
+        if select.p1 == SELECT_BY_NAME and answer.sw == SW_OK:
+            self._aid = select.data
+
+    def _decode(self, wire: Command, answer: Response) -> Decoded | None:
         info = parse_cla(wire.cla)
-        if is_select(wire):
-            self._session = None
-            self._initialize = None
-            if wire.p1 == SELECT_BY_NAME and answer.sw == SW_OK:
-                self._aid = wire.data
-            return None
         if info.gp and wire.ins == INS_INITIALIZE_UPDATE and not carries_gp_sm(wire.cla):
             # GP Amendment D 7.1.1: a new INITIALIZE UPDATE starts a new handshake.
             self._session = None
@@ -155,4 +177,4 @@ class Scp03TraceObserver:
         return f"Scp03TraceObserver({'active' if self.active else 'idle'}, <keys hidden>)"
 
 
-__all__ = ["Scp03TraceObserver", "carries_gp_sm", "decode_exchange"]
+__all__ = ["GpTraceObserver", "Scp03TraceObserver", "carries_gp_sm", "decode_exchange"]

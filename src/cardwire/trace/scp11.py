@@ -35,8 +35,8 @@ from cardwire.sm.scp03 import (
 )
 from cardwire.sm.scp11 import Variant
 from cardwire.sm.scp11.messages import decode_answer
-from cardwire.trace.observers import Decoded, decode_command, is_select, malformed
-from cardwire.trace.scp03 import decode_exchange
+from cardwire.trace.observers import Decoded
+from cardwire.trace.scp03 import GpTraceObserver, decode_exchange
 
 SW_OK = 0x9000
 
@@ -52,7 +52,7 @@ def _receipt(wire: Command, answer: Response) -> bytes | None:
         return None
 
 
-class Scp11TraceObserver:
+class Scp11TraceObserver(GpTraceObserver):
     """A passive SCP11 decoder from exported session keys (see the module text)."""
 
     name = "scp11"
@@ -94,14 +94,10 @@ class Scp11TraceObserver:
         channel.keep_going_after_failures()
         self._session = Scp03Observer(channel)
 
-    def exchange(self, command: bytes, response: bytes) -> Decoded | None:
-        wire = decode_command(command)
-        if wire is None:
-            return malformed(bool(self._session) and carries_gp_sm(command[0]))
-        answer = Response.decode(response)
-        if is_select(wire):
-            self._end()
-            return None
+    def _selected(self, select: Command, answer: Response) -> None:
+        self._end()
+
+    def _decode(self, wire: Command, answer: Response) -> Decoded | None:
         if not carries_gp_sm(wire.cla) and starts_session(wire):
             # GP Card Spec v2.3 10.2.3: a new handshake ends the session open.
             self._end()
