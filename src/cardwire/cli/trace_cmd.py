@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -70,60 +71,67 @@ def _hex_list(option: str, value: str, count: int) -> list[bytes]:
     return [parse_hex(part) for part in parts]
 
 
-def build_observer(
-    *,
-    suite: str | None = None,
-    kenc: str | None = None,
-    kmac: str | None = None,
-    ssc: str | None = None,
-    mrz: str | None = None,
-    scp03: str | None = None,
-    scp02: str | None = None,
-    diversify: str | None = None,
-    keycard: str | None = None,
-    keycard_iv: str | None = None,
-    pace_keys: tuple[str, ...] = (),
-    keycard_v2: str | None = None,
-    scp11: str | None = None,
-    can: str | None = None,
-    pin: str | None = None,
-    puk: str | None = None,
-    pace_secrets: tuple[int, ...] = (),
-) -> Observer | None:
+@dataclass(frozen=True)
+class DecodingKeys:
+    """The decoding options of `trace decode` and `trace export`, as given on the command line
+    (hex, or secret text: literal, @FILE or env:NAME); None where not given."""
+
+    suite: str | None = None
+    kenc: str | None = None
+    kmac: str | None = None
+    ssc: str | None = None
+    mrz: str | None = None
+    scp03: str | None = None
+    scp02: str | None = None
+    diversify: str | None = None
+    keycard: str | None = None
+    keycard_iv: str | None = None
+    pace_keys: tuple[str, ...] = ()
+    keycard_v2: str | None = None
+    scp11: str | None = None
+    can: str | None = None
+    pin: str | None = None
+    puk: str | None = None
+
+
+def build_observer(keys: DecodingKeys, pace_secrets: tuple[int, ...] = ()) -> Observer | None:
     """The observer the decoding options ask for, or None: ISO SM (session keys, or the MRZ
     and PACE keys or passwords) and one of SCP03, SCP02, Keycard may be combined, each on its
     channel. ``pace_secrets``: the PACE private keys the trace holds (trace.pace_secret), used
     with the PACE passwords (``mrz``, ``can``, ``pin``, ``puk``)."""
-    iso_keys = (suite, kenc, kmac, ssc)
-    passwords = _pace_passwords(mrz, can, pin, puk)
-    pace = len(passwords) > int(mrz is not None)  # --mrz alone also means BAC
+    iso_keys = (keys.suite, keys.kenc, keys.kmac, keys.ssc)
+    passwords = _pace_passwords(keys.mrz, keys.can, keys.pin, keys.puk)
+    pace = len(passwords) > int(keys.mrz is not None)  # --mrz alone also means BAC
     iso = [
         name
         for name, given in (
             ("--suite/--kenc/--kmac/--ssc", any(v is not None for v in iso_keys)),
-            ("--mrz/--pace-keys/--can/--pin/--puk", mrz is not None or bool(pace_keys) or pace),
+            (
+                "--mrz/--pace-keys/--can/--pin/--puk",
+                keys.mrz is not None or bool(keys.pace_keys) or pace,
+            ),
         )
         if given
     ]
     other = [
         name
         for name, given in (
-            ("--scp03", scp03 is not None),
-            ("--scp02", scp02 is not None),
-            ("--keycard", keycard is not None),
-            ("--keycard-v2", keycard_v2 is not None),
-            ("--scp11", scp11 is not None),
+            ("--scp03", keys.scp03 is not None),
+            ("--scp02", keys.scp02 is not None),
+            ("--keycard", keys.keycard is not None),
+            ("--keycard-v2", keys.keycard_v2 is not None),
+            ("--scp11", keys.scp11 is not None),
         )
         if given
     ]
     for chosen in (iso, other):
         if len(chosen) > 1:
             raise UsageError(f"choose one way to decode, not {' and '.join(chosen)}")
-    if keycard_iv is not None and keycard is None:
+    if keys.keycard_iv is not None and keys.keycard is None:
         raise UsageError("--keycard-iv goes with --keycard")
-    if diversify is not None and scp03 is None and scp02 is None:
+    if keys.diversify is not None and keys.scp03 is None and keys.scp02 is None:
         raise UsageError("--diversify goes with --scp03 or --scp02")
-    iso_observer = _iso_observer(suite, kenc, kmac, ssc, mrz, pace_keys)
+    iso_observer = _iso_observer(keys)
     if passwords:
         from cardwire.trace.pace_secret import PaceKeyRecovery
 
@@ -132,7 +140,7 @@ def build_observer(
             iso_observer = IsoSmObserver(recovery=recovery)
         else:
             iso_observer.recover_pace(recovery)
-    make = _other_observer(scp03, scp02, diversify, keycard, keycard_iv, keycard_v2, scp11)
+    make = _other_observer(keys)
     if iso_observer is not None and make is not None:
         from cardwire.trace.combined import CombinedObserver
 
@@ -156,75 +164,61 @@ def _pace_passwords(
     ]
 
 
-def _iso_observer(
-    suite: str | None,
-    kenc: str | None,
-    kmac: str | None,
-    ssc: str | None,
-    mrz: str | None,
-    pace_keys: tuple[str, ...],
-) -> IsoSmObserver | None:
-    if suite is not None or kenc is not None or kmac is not None or ssc is not None:
-        if suite is None or kenc is None or kmac is None or ssc is None:
+def _iso_observer(keys: DecodingKeys) -> IsoSmObserver | None:
+    given = [value is not None for value in (keys.suite, keys.kenc, keys.kmac, keys.ssc)]
+    if any(given):
+        if keys.suite is None or keys.kenc is None or keys.kmac is None or keys.ssc is None:
             raise UsageError("--suite, --kenc, --kmac and --ssc go together")
         return IsoSmObserver.from_keys(
-            suite,
-            parse_hex(resolve_secret(kenc, "--kenc")),
-            parse_hex(resolve_secret(kmac, "--kmac")),
-            parse_hex(ssc),
+            keys.suite,
+            parse_hex(resolve_secret(keys.kenc, "--kenc")),
+            parse_hex(resolve_secret(keys.kmac, "--kmac")),
+            parse_hex(keys.ssc),
         )
-    if mrz is not None or pace_keys:
+    if keys.mrz is not None or keys.pace_keys:
         # The same MRZ syntax as `cardwire bac --mrz` (document number, YYMMDD, YYMMDD).
-        bac = MrzInformation.parse(resolve_secret(mrz, "--mrz")).keys() if mrz else None
-        pace = [tuple(_hex_list("--pace-keys", value, 2)) for value in pace_keys]
+        bac = MrzInformation.parse(resolve_secret(keys.mrz, "--mrz")).keys() if keys.mrz else None
+        pace = [tuple(_hex_list("--pace-keys", value, 2)) for value in keys.pace_keys]
         return IsoSmObserver(bac=bac, pace=[(enc, mac) for enc, mac in pace])
     return None
 
 
-def _other_observer(
-    scp03: str | None,
-    scp02: str | None,
-    diversify: str | None,
-    keycard: str | None,
-    keycard_iv: str | None,
-    keycard_v2: str | None = None,
-    scp11: str | None = None,
-) -> Callable[[], Observer] | None:
+def _other_observer(keys: DecodingKeys) -> Callable[[], Observer] | None:
     """A maker of the GP or Keycard observer (one per logical channel when combined)."""
-    if scp03 is not None:
+    if keys.scp03 is not None:
         from cardwire.sm.scp03 import StaticKeys
         from cardwire.trace.scp03 import Scp03TraceObserver
 
-        if diversify is not None:
-            scp03_scheme(diversify)  # UsageError for an SCP02 template
-        enc, mac, dek = _hex_list("--scp03", scp03, 3)
+        if keys.diversify is not None:
+            scp03_scheme(keys.diversify)  # UsageError for an SCP02 template
+        enc, mac, dek = _hex_list("--scp03", keys.scp03, 3)
         # With --diversify the keys are master keys; each card's keys come from them and the
         # diversification data of its INITIALIZE UPDATE answer (GP Amendment D 7.1.1.6).
-        return lambda: Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=diversify)
-    if scp02 is not None:
+        return lambda: Scp03TraceObserver(StaticKeys(enc, mac, dek), diversify=keys.diversify)
+    if keys.scp02 is not None:
         from cardwire.sm.scp02 import StaticKeys as Scp02Keys
         from cardwire.sm.scp02.diversification import scheme_name as scp02_scheme
         from cardwire.trace.scp02 import Scp02TraceObserver
 
         # --diversify emv|visa2: master keys, diversified with each card's data (docs/scp02.md).
-        scheme = None if diversify is None else scp02_scheme(diversify)
-        enc2, mac2, dek2 = _hex_list("--scp02", scp02, 3)
+        scheme = None if keys.diversify is None else scp02_scheme(keys.diversify)
+        enc2, mac2, dek2 = _hex_list("--scp02", keys.scp02, 3)
         return lambda: Scp02TraceObserver(Scp02Keys(enc2, mac2, dek2), diversify=scheme)
-    if keycard is not None:
+    if keys.keycard is not None:
         from cardwire.trace.keycard import KeycardObserver
 
-        kenc, kmac = _hex_list("--keycard", keycard, 2)
-        iv = parse_hex(keycard_iv) if keycard_iv is not None else None
+        kenc, kmac = _hex_list("--keycard", keys.keycard, 2)
+        iv = parse_hex(keys.keycard_iv) if keys.keycard_iv is not None else None
         return lambda: KeycardObserver.from_keys(kenc, kmac, iv)
-    if keycard_v2 is not None:  # Secure Channel V2 (applet 4.x), docs/keycard.md
+    if keys.keycard_v2 is not None:  # Secure Channel V2 (applet 4.x), docs/keycard.md
         from cardwire.trace.keycard import KeycardV2Observer
 
-        h2c, c2h = _hex_list("--keycard-v2", keycard_v2, 2)
+        h2c, c2h = _hex_list("--keycard-v2", keys.keycard_v2, 2)
         return lambda: KeycardV2Observer(h2c, c2h)
-    if scp11 is not None:  # exported session keys (cardwire scp11 --export-session-keys)
+    if keys.scp11 is not None:  # exported session keys (cardwire scp11 --export-session-keys)
         from cardwire.trace.scp11 import Scp11TraceObserver
 
-        text = resolve_secret(scp11, "--scp11")
+        text = resolve_secret(keys.scp11, "--scp11")
         parts = _hex_list("--scp11", text, 4 if text.count(",") == 3 else 3)
         return lambda: Scp11TraceObserver(*parts)
     return None
@@ -303,19 +297,15 @@ _DECODING_OPTIONS = (
 )
 
 
-_DECODING_NAMES = (
-    *("suite", "kenc", "kmac", "ssc", "mrz", "can", "pin", "puk", "scp03", "scp02"),
-    *("diversify", "keycard", "keycard_iv", "pace_keys", "keycard_v2", "scp11"),
-)
-
-
 def decoding_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The decoding options of `trace decode`, shared by `trace export` (one place, one
-    meaning); the command receives them as ``decoding: dict`` for :func:`build_observer`."""
+    meaning); the command receives them as ``decoding`` (:class:`DecodingKeys`)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        decoding = {name: kwargs.pop(name) for name in _DECODING_NAMES}
+        decoding = DecodingKeys(
+            **{item.name: kwargs.pop(item.name) for item in fields(DecodingKeys)}
+        )
         return command(*args, decoding=decoding, **kwargs)
 
     decorated: Callable[..., Any] = wrapper
@@ -324,12 +314,12 @@ def decoding_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return decorated
 
 
-def _decoded(file: Path, trace_format: str | None, decoding: dict[str, Any]) -> Decoding:
+def _decoded(file: Path, trace_format: str | None, decoding: DecodingKeys) -> Decoding:
     """The trace read and decoded with the options; the observer (None: no keys given)."""
     parsed = _read(file, trace_format)
     from cardwire.trace.pace_secret import secrets_in
 
-    observer = build_observer(**decoding, pace_secrets=secrets_in(parsed))
+    observer = build_observer(decoding, pace_secrets=secrets_in(parsed))
     return decode_trace(parsed, observer), observer
 
 
@@ -345,7 +335,7 @@ Decoding = tuple[list[DecodedExchange], Observer | None]
 def decode(
     file: Path,
     as_json: bool,
-    decoding: dict[str, Any],
+    decoding: DecodingKeys,
     show_keys: bool,
     trace_format: str | None,
 ) -> None:
@@ -397,7 +387,7 @@ def decode(
 def export(
     file: Path,
     out: Path,
-    decoding: dict[str, Any],
+    decoding: DecodingKeys,
     trace_format: str | None,
 ) -> None:
     """Write a trace as pcapng for Wireshark; decoded plain values as packet comments.
@@ -454,4 +444,4 @@ def replay(file: Path, target: CardTarget, as_json: bool, trace_format: str | No
         click.get_current_context().exit(EXIT_FAILED)
 
 
-__all__ = ["build_observer", "trace"]
+__all__ = ["DecodingKeys", "build_observer", "trace"]
