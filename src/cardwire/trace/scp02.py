@@ -37,10 +37,6 @@ class Scp02TraceObserver(GpTraceObserver):
         self._card: Scp02Card | None = None
         self._session: Scp02Observer | None = None
 
-    @property
-    def active(self) -> bool:
-        return self._session is not None
-
     def session_keys(self) -> list[tuple[str, bytes]]:
         return []
 

@@ -67,9 +67,11 @@ class GpTraceObserver:
     a failure inside their session (GP secure messaging in its CLA), and SELECT deselects the
     Security Domain (ISO 7816-4 11.2.2), which ends the session; the rest is the protocol's."""
 
+    _session: object | None  # the protocol's observer of the open session
+
     @property
     def active(self) -> bool:
-        raise NotImplementedError
+        return self._session is not None
 
     def exchange(self, command: bytes, response: bytes) -> Decoded | None:
         wire = decode_command(command)
@@ -104,10 +106,6 @@ class Scp03TraceObserver(GpTraceObserver):
     @classmethod
     def from_keys(cls, enc: bytes, mac: bytes, dek: bytes) -> Scp03TraceObserver:
         return cls(StaticKeys(enc, mac, dek))
-
-    @property
-    def active(self) -> bool:
-        return self._session is not None
 
     def session_keys(self) -> list[tuple[str, bytes]]:
         return list(self._keys)

@@ -73,10 +73,6 @@ class Scp11TraceObserver(GpTraceObserver):
         self._used = False  # the keys decode one session
         self._handshake_seen = False  # a trace starting inside the session has none before it
 
-    @property
-    def active(self) -> bool:
-        return self._session is not None
-
     def session_keys(self) -> list[tuple[str, bytes]]:
         return []  # the keys were given, nothing is derived
 
