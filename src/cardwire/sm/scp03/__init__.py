@@ -12,20 +12,29 @@ session; later calls raise :class:`cardwire.errors.SessionClosedError`.
 
 Modules (private; this package is the only import path): ``_params`` (levels, modes, sizes,
 status words, the class byte), ``_keys`` (static and session keys, diversification, KDF
-derivations), ``_channel`` (the per-APDU codec and its host, card and observer views; the
-views are generic over the codec, ``Gp*``, and SCP02 names its own subclasses of them),
+derivations), ``_channel`` (the per-APDU codec and SCP03's views), ``_views`` (the host,
+card and observer views, generic over the codec, ``Gp*``: SCP02 names its own subclasses),
 ``_handshake`` (INITIALIZE UPDATE / EXTERNAL AUTHENTICATE on both sides, and :func:`observe`),
 ``_whole_chain`` (a chain protected whole, as yubikit sends it).
 """
 
 from __future__ import annotations
 
-from cardwire.sm.scp03 import _channel, _gp_handshake, _handshake, _keys, _params, _whole_chain
+from cardwire.sm.scp03 import (
+    _channel,
+    _gp_handshake,
+    _handshake,
+    _keys,
+    _params,
+    _views,
+    _whole_chain,
+)
 from cardwire.sm.scp03._channel import *  # noqa: F403
 from cardwire.sm.scp03._gp_handshake import *  # noqa: F403
 from cardwire.sm.scp03._handshake import *  # noqa: F403
 from cardwire.sm.scp03._keys import *  # noqa: F403
 from cardwire.sm.scp03._params import *  # noqa: F403
+from cardwire.sm.scp03._views import *  # noqa: F403
 from cardwire.sm.scp03._whole_chain import *  # noqa: F403
 
 __all__ = (
@@ -34,5 +43,6 @@ __all__ = (
     + _handshake.__all__
     + _keys.__all__
     + _params.__all__
+    + _views.__all__
     + _whole_chain.__all__
 )

@@ -1,5 +1,5 @@
 """The SCP03 secure-channel codec shared by host, card and observer (GP Amendment D 6.2.4-6.2.7):
-keys, MAC chaining value and encryption counter after EXTERNAL AUTHENTICATE, and the three views
+keys, MAC chaining value and encryption counter after EXTERNAL AUTHENTICATE, and SCP03's three views
 of an open channel (host session, card session, passive trace observer). All three share one
 :class:`Scp03Channel`, so host and card cannot drift apart.
 
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hmac
 from enum import IntFlag
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from cardwire.apdu import MAX_EXTENDED_NC, MAX_SHORT_NC, Command, Response
-from cardwire.cla import parse_cla
 from cardwire.crypto.block import AES_BLOCK, Aes, BlockCipher
 from cardwire.crypto.cmac import AesCmacKey
 from cardwire.crypto.padding import pad, unpad
@@ -27,7 +26,6 @@ from cardwire.errors import (
 )
 from cardwire.sm.scp03._keys import SessionKeys
 from cardwire.sm.scp03._params import (
-    PLAIN_ISO_INS,
     SW_CONDITIONS_NOT_SATISFIED,
     SW_SECURITY_NOT_SATISFIED,
     ZERO_BLOCK,
@@ -38,9 +36,8 @@ from cardwire.sm.scp03._params import (
     encoded_lc,
     plain_cla,
     secure_cla,
-    starts_session,
 )
-from cardwire.sm.selection import SessionScope
+from cardwire.sm.scp03._views import GpCardSession, GpHostSession, GpObserver
 
 # GP Amendment D 6.2.5 / 6.2.7: SW1SW2 that are not errors (9000 and warnings 62xx, 63xx).
 _WARNING_SW1 = (0x62, 0x63)
@@ -322,137 +319,6 @@ class Scp03Channel(GpChannelState[_SessionCiphers]):
         return room
 
 
-class GpCodec(Protocol):
-    """What a view needs of the protocol's codec."""
-
-    @property
-    def active(self) -> bool: ...
-
-    @property
-    def level(self) -> IntFlag: ...
-
-    def close(self) -> None: ...
-
-    def max_payload(self) -> int: ...
-
-    def protect(self, command: Command) -> Command: ...
-
-    def unprotect(self, response: Response) -> Response: ...
-
-    def unwrap(self, command: Command) -> Command: ...
-
-    def wrap(self, response: Response) -> Response: ...
-
-
-CodecT = TypeVar("CodecT", bound=GpCodec)
-
-
-class GpChannelView(Generic[CodecT]):
-    """What every view shows: whether the session is open, and its level."""
-
-    __slots__ = ("_channel",)
-
-    def __init__(self, channel: CodecT) -> None:
-        self._channel = channel
-
-    @property
-    def active(self) -> bool:
-        return self._channel.active
-
-    @property
-    def level(self) -> IntFlag:
-        return self._channel.level
-
-    def close(self) -> None:
-        self._channel.close()
-
-    def _describe(self) -> str:
-        return f"level={self.level:02X}"
-
-    def __repr__(self) -> str:
-        state = "active" if self.active else "closed"
-        return f"{type(self).__name__}({self._describe()}, {state})"
-
-
-class GpHostSession(GpChannelView[CodecT]):
-    """Host side (implements ``cardwire.sm.base.HostSecureSession``). ``channel`` is the logical
-    channel the session runs on: its number is in every CLA (GP Card Spec v2.3 11.1.4), so the
-    session is refused on any other channel (``Card.secure``)."""
-
-    __slots__ = ("channel",)
-    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
-    scope = SessionScope.SELECTION
-
-    def __init__(self, channel: CodecT, number: int | None = None) -> None:
-        super().__init__(channel)
-        self.channel = number
-
-    @property
-    def max_payload(self) -> int:
-        return self._channel.max_payload()
-
-    def protect(self, command: Command) -> Command:
-        return self._channel.protect(command)
-
-    def unprotect(self, response: Response) -> Response:
-        return self._channel.unprotect(response)
-
-
-class GpCardSession(GpChannelView[CodecT]):
-    """Card side (the ``CardSession`` of ``cardwire.sim.applet``)."""
-
-    __slots__ = ()
-    #: GP Card Spec v2.3 10.2.3: SELECT goes plain and a SELECT by AID ends the session.
-    scope = SessionScope.SELECTION
-
-    def handles(self, command: Command) -> bool:
-        """Whether the OS must pass ``command`` through :meth:`unwrap`: every command that
-        carries GP secure messaging, and, at a level with C-MAC, every other command except
-        the ones the OS serves itself (SELECT, MANAGE CHANNEL, GET RESPONSE, INITIALIZE UPDATE)
-        so that a command below the level is refused (GP Card Spec v2.3 10.2.3)."""
-        if not self._channel.active:
-            return False
-        if carries_gp_sm(command.cla):
-            return True
-        if not self._channel.level & SecurityLevel.C_MAC:  # b1 in SCP02 and SCP03 alike
-            return False
-        info = parse_cla(command.cla)
-        if info.interindustry and command.ins in PLAIN_ISO_INS:
-            return False
-        return not starts_session(command)
-
-    def admits_plain(self, command: Command) -> bool:
-        """Every command :meth:`handles` leaves alone: below C-MAC the level itself admits plain
-        commands, and at C-MAC the OS commands and INITIALIZE UPDATE run plain (GP Card Spec
-        v2.3 Amendment D 6.2.4, 7.1.2) - but never as a chain piece: at C-MAC each piece of a
-        chain is protected on its own (ISO/IEC 7816-4:2020 5.3.3 with clause 10), and none of
-        those commands is ever chained."""
-        # b1 = C-MAC in SCP02 and SCP03 alike
-        chained = parse_cla(command.cla).chaining and not starts_session(command)
-        return not (self._channel.level & SecurityLevel.C_MAC and chained)
-
-    def unwrap(self, command: Command) -> Command:
-        return self._channel.unwrap(command)
-
-    def wrap(self, response: Response) -> Response:
-        return self._channel.wrap(response)
-
-
-class GpObserver(GpChannelView[CodecT]):
-    """A passive view of a recorded session (trace decoding): unwraps each protected command as
-    the card would and checks each response as the host would, on one shared state."""
-
-    __slots__ = ()
-
-    def command(self, command: Command) -> Command:
-        """The plain command of a protected one (raises if its C-MAC does not verify)."""
-        return self._channel.unwrap(command)
-
-    def response(self, response: Response) -> Response:
-        """The plain response (raises if its MAC does not verify)."""
-        return self._channel.unprotect(response)
-
-
 class _Scp03Mode:
     """What the SCP03 views add: the S8/S16 mode (GP Amendment D 5.1)."""
 
@@ -488,12 +354,7 @@ class Scp03Observer(_Scp03Mode, GpObserver[Scp03Channel]):
 
 
 __all__ = [
-    "GpCardSession",
     "GpChannelState",
-    "GpChannelView",
-    "GpCodec",
-    "GpHostSession",
-    "GpObserver",
     "Scp03CardSession",
     "Scp03Channel",
     "Scp03HostSession",

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hmac
 
 from cardwire.apdu import Command
-from cardwire.sm.scp03._channel import GpCardSession, Scp03Channel
+from cardwire.sm.scp03._channel import Scp03Channel
 from cardwire.sm.scp03._params import carries_gp_sm, cla_in_mac, encoded_lc
+from cardwire.sm.scp03._views import GpCardSession
 
 # yubikit's ChainedApduProcessor sends the protected data in pieces of 255 bytes (its
 # SHORT_APDU_MAX_CHUNK): a chain protected whole starts with a piece of exactly that size.
