@@ -37,7 +37,7 @@ CARD_CHALLENGE = bytes.fromhex("0123456789AB")
 AID = bytes.fromhex("A000000151000000")
 SEQUENCE_COUNTER = 1
 CLA, INS, P1, P2 = 0x80, 0xE2, 0x90, 0x00  # STORE DATA-like case 3 command with the payload
-PAYLOADS = {16: 16, 200: 200}  # short APDUs only: 200 B + padding + MAC still fits Lc
+PAYLOADS = (16, 200)  # short APDUs only: 200 B + padding + MAC still fits Lc
 
 
 def open_sessions(level: int) -> tuple[Scp02HostSession, Scp02CardSession]:

@@ -389,3 +389,11 @@ def test_export_takes_every_decoding_option_of_decode(icao: Path, tmp_path: Path
     data = out.read_bytes()
     for step in D4:  # each plain command of ICAO 9303-11 D.4 as a packet comment
         assert f"plain command {step['command']}".encode() in data
+
+
+def test_the_decoding_options_never_show_their_secrets_in_repr() -> None:
+    from cardwire.cli.trace_cmd import DecodingKeys
+
+    text = repr(DecodingKeys(kenc="00112233445566778899AABBCCDDEEFF", pin="123456"))
+    assert "kenc" in text and "pin" in text
+    assert "0011" not in text and "123456" not in text

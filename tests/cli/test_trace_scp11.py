@@ -73,3 +73,15 @@ def test_no_keys_are_written_unless_asked(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     bad = decode("--scp11", "00,11", str(tmp_path / "missing.trace"))
     assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_exported_keys_never_land_in_a_file_others_can_read(tmp_path: Path) -> None:
+    # An existing file keeps its mode under O_CREAT: the keys go to a new owner-only file.
+    from cardwire.cli.scp11_cmd import export_session_keys
+
+    target = tmp_path / "keys.txt"
+    target.write_text("old\n")
+    target.chmod(0o644)
+    export_session_keys(target, (bytes(16), bytes(16), bytes(16), bytes(16)))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text().count(",") == 3

@@ -113,3 +113,17 @@ def test_a_plain_end_of_a_chain_protected_whole_is_refused_and_ends_the_session(
     assert exchange(sim, plain_end).sw == 0x6987
     assert exchange(sim, Command(0x80, 0xF2, 0x80, 0x02, b"\x4f\x00")).sw == 0x6985  # no session
     assert stored_chain(sim) == PKI.certificate_store()  # nothing stored
+
+
+def test_a_chain_protected_whole_is_forgotten_when_its_session_ends() -> None:
+    # GP Card Spec 10.2.3: a malformed APDU ends the session; the held piece belongs to it and
+    # must not swallow (6883) the first command of the next session.
+    sim = SimCard()
+    host = opened(sim)
+    sent = pieces(host.protect(Command(0x80, 0xE2, 0x90, 0x00, STORE)))
+    assert exchange(sim, sent[0]).sw == 0x9000  # held
+    assert Response.decode(sim.process(b"\x84")).sw == 0x6700  # malformed: the session ends
+    host = opened(sim)
+    answer = exchange(sim, host.protect(Command(0x80, 0xF2, 0x80, 0x02, b"\x4f\x00", ne=256)))
+    assert host.unprotect(answer).sw == 0x9000
+    assert stored_chain(sim) == PKI.certificate_store()  # nothing of the old chain stored

@@ -10,7 +10,6 @@ writes the simulated card's test OCE key and chain (docs/scp11.md).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +129,10 @@ def establish(card: CardCommands, values: dict[str, Any]) -> HostSecureSession:
 def export_session_keys(path: Path, keys: tuple[bytes, ...]) -> None:
     """S-ENC,S-MAC,S-RMAC,RECEIPT in hex on one line, readable by the owner only: what
     ``trace decode --scp11 @FILE`` takes (docs/scp11.md). Only written when asked."""
+    from cardwire.sim.state_store import save_atomic  # a new file, mode 0600
+
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(",".join(to_hex(key) for key in keys) + "\n")
+        save_atomic(path, ",".join(to_hex(key) for key in keys) + "\n")
     except OSError as exc:
         raise UsageError(f"--export-session-keys: cannot write {path}: {exc.strerror}") from exc
 

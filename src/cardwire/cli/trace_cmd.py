@@ -74,7 +74,8 @@ def _hex_list(option: str, value: str, count: int) -> list[bytes]:
 @dataclass(frozen=True)
 class DecodingKeys:
     """The decoding options of `trace decode` and `trace export`, as given on the command line
-    (hex, or secret text: literal, @FILE or env:NAME); None where not given."""
+    (hex, or secret text: literal, @FILE or env:NAME); None where not given. The repr names
+    the options given, never their values (they hold keys and passwords)."""
 
     suite: str | None = None
     kenc: str | None = None
@@ -92,6 +93,10 @@ class DecodingKeys:
     can: str | None = None
     pin: str | None = None
     puk: str | None = None
+
+    def __repr__(self) -> str:
+        given = [item.name for item in fields(self) if getattr(self, item.name) not in (None, ())]
+        return f"DecodingKeys({', '.join(given)}: <hidden>)"
 
 
 def build_observer(keys: DecodingKeys, pace_secrets: tuple[int, ...] = ()) -> Observer | None:

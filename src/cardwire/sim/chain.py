@@ -25,6 +25,7 @@ class Chain:
     p2: int
     secured: bool  # whether the pieces arrived protected: every piece alike, or none
     data: bytearray = field(default_factory=bytearray)
+    session: object | None = None  # a chain protected whole: the session it belongs to
 
     def continues_with(self, command: Command, secured: bool) -> bool:
         # A chain mixing protected and plain pieces is never secured: it is aborted.
@@ -46,11 +47,16 @@ def protected_whole_chain(
     protected command to unwrap. None: no such chain (the OS goes on as usual).
     SecureChannelError (the OS ends the session) for a plain piece in such a chain."""
     whole = channel.whole
+    if whole is not None and whole.session is not session:
+        # GP Card Spec 10.2.3: the session it was protected under has ended (an SM error, a
+        # malformed APDU, a new handshake); its pieces can never verify: forgotten.
+        whole = channel.whole = None
     if whole is None and not (chaining and protected_whole(session, wire)):
         return None
     if whole is None:
         plain_cla = with_chaining(wire.cla, False)
-        whole = channel.whole = Chain(plain_cla, wire.ins, wire.p1, wire.p2, True)
+        whole = Chain(plain_cla, wire.ins, wire.p1, wire.p2, True, session=session)
+        channel.whole = whole
     elif not whole.continues_with(wire, True):
         channel.whole = None
         if not carries_gp_sm(wire.cla):

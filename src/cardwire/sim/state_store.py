@@ -20,7 +20,9 @@ from cardwire.errors import DecodeError
 
 
 def save_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically and durably. Raises ``OSError``."""
+    """Replace ``path`` with ``text`` (UTF-8) atomically and durably; the new file is readable
+    by its owner only (``mkstemp`` creates it with mode 0600), whatever the old one allowed.
+    Raises ``OSError``."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

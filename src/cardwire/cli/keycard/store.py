@@ -28,6 +28,7 @@ from pathlib import Path
 
 from cardwire.errors import UsageError
 from cardwire.hexutil import parse_hex, to_hex
+from cardwire.sim.state_store import save_atomic
 from cardwire.sm.keycard import Pairing
 
 FILE_NAME = "keycard-pairings.json"
@@ -93,17 +94,10 @@ class PairingStore:
 
     def _write(self, pairings: dict[str, dict[str, object]]) -> None:
         document = {"version": FORMAT_VERSION, "pairings": pairings}
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
         try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, indent=2, sort_keys=True)
-                stream.write("\n")
-            os.chmod(temporary, FILE_MODE)  # whatever the umask or an older file said
-            os.replace(temporary, self.path)
+            save_atomic(self.path, text)  # a new file, mode 0600, replaced whole or not at all
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             raise UsageError(f"pairing store {self.path}: {exc.strerror or exc}") from exc
 
     # --- the operations --------------------------------------------------------------------
